@@ -54,7 +54,7 @@ Examples::
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Pattern, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 __all__ = ["go_quote", "go_upper", "go_trim_space", "go_bytes"]
 
@@ -306,10 +306,10 @@ _ASCII_ESCAPES.update(
 # ASCII characters that strconv.Quote does not copy as they are.
 _ASCII_NEEDS_ESCAPE = re.compile(r'[^ !#-\[\]-~]')
 
-_needs_escape: Optional[Pattern[str]] = None
+_needs_escape: Optional[re.Pattern[str]] = None
 
 
-def _needs_escape_re() -> Pattern[str]:
+def _needs_escape_re() -> re.Pattern[str]:
     """Compile (once) a pattern matching every rune Quote must escape."""
     global _needs_escape
     if _needs_escape is None:

@@ -1,0 +1,1 @@
+"""Namespaces of Go's ``net`` packages (``go.std.net.*``)."""

@@ -1,0 +1,370 @@
+"go.std.net.smtp: Go's net/smtp, as Joker exposes it, for Hy.
+
+    (import go-std.net.smtp :as smtp)
+    (setv [c err] (smtp.Dial \"127.0.0.1:2525\"))
+    (when err (raise err))
+    (.Mail c \"me@example.com\")
+    (.Rcpt c \"you@example.com\")
+    (setv [w err] (.Data c))
+    (.Write w \"Subject: hi\\r\\n\\r\\nhello\\r\\n\")
+    (.Close w)
+    (.Quit c)
+
+Each var below is declared once, in one table; `go-std.joker` turns each
+declaration into the checked wrapper, its metadata and its help text.  The
+behaviour lives in `smtp_core`: this module converts, checks and documents.
+
+Conventions (Joker's): several Go results come back as a 2-element list
+`[result err]`; a Go function returning only `error` returns `None` or the
+error value.  Errors are returned, never raised, and they are exception
+instances: `(str err)` is Go's text and `(raise err)` works.  A wrong
+argument type or count raises at once.  Beyond Joker: `SendMail` accepts
+`None` for no authentication, and a successful error-only call returns
+`None` itself."
+
+(require go-std.joker [defgo defgotype])
+(import ssl)
+(import smtp-core :as core)
+(import smtp-core.client [Client :as CoreClient DataWriter])
+(import smtp-core.tls [TLSConfig])
+(import go-std.joker [Namespace attach attach-type array-type array-maker returned arity-error
+                      ArgumentError arg-error joker-type-name
+                      conv-String conv-Boolean conv-Int conv-arrayOfByte conv-arrayOfString
+                      conv-go_std_net_Conn])
+
+(setv __joker_ns__
+  (Namespace "go.std.net.smtp" __name__
+             "Implements the Simple Mail Transfer Protocol (RFC 5321) with the 8BITMIME, AUTH and STARTTLS extensions."))
+
+;; ------------------------------------------------------------ implementation classes
+
+(defclass GoWriter [DataWriter]
+  "The message writer `(.Data c)` returns: `(.Write w bytes-or-str)` => `[n err]`, `(.Close w)` => err."
+
+  (defn __repr__ [self]
+    (+ "<smtp DATA writer " (if self.closed "closed" "open") ">")))
+
+(defclass GoClient [CoreClient]
+  "The implementation behind `*Client`: Go-named receivers over the core client."
+  (setv writer-class GoWriter))
+
+(defclass GoAuth [core.Auth]
+  "Go's Auth interface for Hy: subclass it and define
+
+      (Start server)           => [proto to-server err]
+      (Next from-server more)  => [to-server err]
+
+  `to-server` is bytes (a str is sent as UTF-8), `None` for nothing (Go's
+  nil) or `b\"\"` for an empty response; `err` is `None` or an exception."
+
+  (defn start [self server]
+    (setv [proto to-server err] (auth-result self.Start 3 "(Start server)" [server]))
+    (when (is-not err None) (raise (mark-returned err)))
+    (when (not (isinstance proto str))
+      (raise (TypeError (+ "(Start server) must return a String proto, got " (joker-type-name proto)))))
+    #(proto (to-server-bytes to-server)))
+
+  (defn next [self from-server more]
+    (setv [to-server err] (auth-result self.Next 2 "(Next from-server more)" [from-server more]))
+    (when (is-not err None) (raise (mark-returned err)))
+    (to-server-bytes to-server)))
+
+(defn auth-result [method n what args]
+  (setv r (method #* args))
+  (when (not (and (isinstance r #(list tuple)) (= (len r) n)))
+    (raise (TypeError (+ what " must return a " (str n) "-element list, got " (repr r)))))
+  r)
+
+(defn mark-returned [err]
+  "An Auth's error value, made raisable and recognisable as a returned error."
+  (when (not (isinstance err BaseException))
+    (raise (TypeError (+ "an Auth error value must be an exception, got " (joker-type-name err)))))
+  (setv err._go_returned True)
+  err)
+
+(defn to-server-bytes [x]
+  (cond
+    (is x None) None
+    (isinstance x bytes) x
+    (isinstance x #(bytearray memoryview)) (bytes x)
+    (isinstance x str) (.encode x "utf-8")
+    True (raise (TypeError (+ "an Auth response must be arrayOfByte or nil, got " (joker-type-name x))))))
+
+(defclass GoPlainAuth [core.PlainAuth GoAuth] "PLAIN, as `PlainAuth` returns it.")
+(defclass GoCramMD5Auth [core.CramMD5Auth GoAuth] "CRAM-MD5, as `CRAMMD5Auth` returns it.")
+
+;; ------------------------------------------------------------ converters of this namespace
+
+(defn conv-Auth [x i name q]
+  (if (isinstance x core.Auth) x (raise (arg-error q i name "Auth" x))))
+
+(defn conv-AuthOrNil [x i name q]
+  ;; Go's nil Auth, which Joker cannot express.
+  (if (or (is x None) (isinstance x core.Auth)) x (raise (arg-error q i name "Auth" x))))
+
+(defn conv-*ServerInfo [x i name q]
+  (if (isinstance x core.ServerInfo) x (raise (arg-error q i name "*ServerInfo" x))))
+
+(setv TLS-FIELDS {"ServerName" #("server_name" str)
+                  "InsecureSkipVerify" #("insecure_skip_verify" bool)
+                  "RootCAs" #("root_cas" #(str bytes (type None)))
+                  "MinVersion" #("min_version" int)
+                  "MaxVersion" #("max_version" int)
+                  "NextProtos" #("alpn" #(list tuple))})
+
+(defn conv-*tls_Config [x i name q]
+  "A map with tls.Config field names (string or keyword keys), an ssl.SSLContext, or nil."
+  (cond
+    (or (is x None) (isinstance x #(ssl.SSLContext TLSConfig))) x
+    (isinstance x dict)
+      (do
+        (setv fields {})
+        (for [[k v] (.items x)]
+          (setv key (if (isinstance k hy.models.Keyword) k.name k))
+          (when (not (in key TLS-FIELDS))
+            (raise (arg-error q i name "*tls.Config" x
+                              (+ " (unknown field " (repr key) "; known: " (.join ", " TLS-FIELDS) ")"))))
+          (setv [attr kind] (get TLS-FIELDS key))
+          (when (not (isinstance v kind))
+            (raise (arg-error q i name "*tls.Config" x
+                              (+ " (field " key " is " (joker-type-name v) ")"))))
+          (setv (get fields attr) v))
+        (TLSConfig #** fields))
+    True (raise (arg-error q i name "*tls.Config" x))))
+
+;; ------------------------------------------------------------ calls with a Joker shape
+
+(defn connect-client [addr] (core.dial addr :client-class GoClient))
+(defn extension-pair [self name] (list (.extension self name)))
+(defn tls-state-pair [self] (list (.tls-connection-state self)))
+
+(defn write-pair [self p]
+  (try
+    [(.write self p) None]
+    (except [e Exception]
+      [(getattr e "bytes_accepted" 0) (returned e)])))
+
+(defn auth-start-default [self server]
+  ;; Start of a core mechanism, in Go's shape.  A subclass that defines
+  ;; neither Start nor start would loop between the two: say so instead.
+  (when (is (. (type self) start) GoAuth.start)
+    (raise (NotImplementedError (+ (. (type self) __name__) " must define Start and Next"))))
+  (try
+    (setv [proto resp] (.start self server))
+    [proto resp None]
+    (except [e Exception]
+      ["" None (returned e)])))
+
+(defn auth-next-default [self from-server more]
+  (when (is (. (type self) next) GoAuth.next)
+    (raise (NotImplementedError (+ (. (type self) __name__) " must define Start and Next"))))
+  (try
+    [(.next self from-server more) None]
+    (except [e Exception]
+      [None (returned e)])))
+
+;; ------------------------------------------------------------ the table: functions
+
+(defgo function Dial [addr String "string"]
+  :doc "Connects to the SMTP server at addr, which must include a port (\"mail.example.com:587\", \"[::1]:25\"; a service name such as \"smtp\" works as the port), and reads its greeting. The host part of addr is the server name that authentication checks."
+  :go-returns "(*Client, error)"
+  :result pair :returns "*Client"
+  :call connect-client)
+
+(defgo function NewClient [conn "go.std.net/Conn" "net.Conn" host String "string"]
+  :doc "Makes a Client over a connection you opened yourself (a socket, or an ssl socket for implicit TLS, which makes the client TLS from the start) and reads the server's greeting. host is the server name that authentication checks. Give the socket a timeout (settimeout) to bound every read and write."
+  :go-returns "(*Client, error)"
+  :result pair :returns "*Client"
+  :call GoClient)
+
+(defgo function PlainAuth [identity String "string" username String "string" password String "string" host String "string"]
+  :doc "Returns an Auth for the PLAIN mechanism (RFC 4616): it logs in as username with password, acting as identity (usually \"\"). It sends the credentials only over TLS or to localhost, 127.0.0.1 or ::1, and only when host equals the client's server name; otherwise authentication fails before anything is sent."
+  :go-returns "Auth"
+  :result value :returns "Auth"
+  :call GoPlainAuth)
+
+(defgo function CRAMMD5Auth [username String "string" secret String "string"]
+  :doc "Returns an Auth for the CRAM-MD5 mechanism (RFC 2195): it answers the server's challenge with an HMAC-MD5 keyed by secret, so the secret itself never crosses the wire."
+  :go-returns "Auth"
+  :result value :returns "Auth"
+  :call GoCramMD5Auth)
+
+(defgo function SendMail [addr String "string" a AuthOrNil "Auth" from String "string" to arrayOfString "[]string" msg arrayOfByte "[]byte"]
+  :doc "Sends one message over a new connection to addr: it greets, switches to TLS when the server offers STARTTLS (verifying the server's certificate), authenticates with a when a is not nil and the server speaks ESMTP, then sends msg from from to every address in to. msg is the whole message, headers first; lines should end in CRLF. Recipients missing from the headers receive a blind copy. Returns nil or the first error, and closes the connection either way."
+  :go-returns "error"
+  :result error
+  :call core.send-mail)
+
+;; ------------------------------------------------------------ the table: receivers of *Client
+
+(defgo receiver Auth [a Auth "Auth"]
+  :type "*Client" :impl GoClient
+  :doc "Authenticates with mechanism a (greeting the server first if needed). On failure the client aborts the exchange and sends QUIT, so the connection is over."
+  :go-returns "error" :result error
+  :call CoreClient.auth)
+
+(defgo receiver Close []
+  :type "*Client" :impl GoClient
+  :doc "Closes the connection without QUIT. Closing twice returns an error."
+  :go-returns "error" :result error
+  :call CoreClient.close)
+
+(defgo receiver Data []
+  :type "*Client" :impl GoClient
+  :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF. Close the writer before any other call on the client. Call Data after Rcpt."
+  :go-returns "(io.WriteCloser, error)"
+  :result pair :returns "io.WriteCloser"
+  :call CoreClient.data)
+
+(defgo receiver Extension [ext String "string"]
+  :type "*Client" :impl GoClient
+  :doc "Reports whether the server advertised extension ext (any letter case) and the parameters it gave with it, greeting the server first if needed."
+  :go-returns "(bool, string)"
+  :result as-is :joker-returns "[^Boolean, ^String]"
+  :call extension-pair)
+
+(defgo receiver Hello [localName String "string"]
+  :type "*Client" :impl GoClient
+  :doc "Greets the server as localName (EHLO, or HELO if EHLO is refused). Only needed to choose the name, which is \"localhost\" otherwise, and only before any other call."
+  :go-returns "error" :result error
+  :call CoreClient.hello)
+
+(defgo receiver Mail [from String "string"]
+  :type "*Client" :impl GoClient
+  :doc "Starts a mail transaction from address from (MAIL FROM), adding BODY=8BITMIME and SMTPUTF8 when the server advertised them. Follow it with Rcpt."
+  :go-returns "error" :result error
+  :call CoreClient.mail)
+
+(defgo receiver Noop []
+  :type "*Client" :impl GoClient
+  :doc "Sends NOOP: checks that the server still answers."
+  :go-returns "error" :result error
+  :call CoreClient.noop)
+
+(defgo receiver Quit []
+  :type "*Client" :impl GoClient
+  :doc "Sends QUIT and closes the connection."
+  :go-returns "error" :result error
+  :call CoreClient.quit)
+
+(defgo receiver Rcpt [to String "string"]
+  :type "*Client" :impl GoClient
+  :doc "Adds recipient to (RCPT TO); any 25x reply is success. Call it after Mail, once per recipient, then Data."
+  :go-returns "error" :result error
+  :call CoreClient.rcpt)
+
+(defgo receiver Reset []
+  :type "*Client" :impl GoClient
+  :doc "Sends RSET: abandons the current mail transaction so a new one can start."
+  :go-returns "error" :result error
+  :call CoreClient.reset)
+
+(defgo receiver StartTLS [config "*tls.Config" "*tls.Config"]
+  :type "*Client" :impl GoClient
+  :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a map of tls.Config fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos; or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
+  :go-returns "error" :result error
+  :call CoreClient.starttls)
+
+(defgo receiver TLSConnectionState []
+  :type "*Client" :impl GoClient
+  :doc "Returns [state true] on a TLS connection, else a zero state and false. state has Go's fields: Version (0x0304 is TLS 1.3; 0 for none), HandshakeComplete, ServerName (as sent in SNI), CipherSuite, NegotiatedProtocol, PeerCertificates (DER bytes, leaf first)."
+  :go-returns "(tls.ConnectionState, bool)"
+  :result as-is :joker-returns "[^tls.ConnectionState, ^Boolean]"
+  :call tls-state-pair)
+
+(defgo receiver Verify [addr String "string"]
+  :type "*Client" :impl GoClient
+  :doc "Asks the server to verify address addr (VRFY). nil means valid; an error does not mean invalid, since many servers refuse to tell."
+  :go-returns "error" :result error
+  :call CoreClient.verify)
+
+;; ------------------------------------------------------------ the table: methods of Auth
+
+(defgo method Start [server *ServerInfo "*ServerInfo"]
+  :type "Auth" :impl GoAuth
+  :doc "Begins authentication with server: returns the mechanism name, the initial response (or nil) and an error, which aborts the attempt."
+  :go-returns "(proto string, toServer []byte, err error)"
+  :result as-is :joker-returns "[^String, ^arrayOfByte, ^Error]"
+  :call auth-start-default)
+
+(defgo method Next [fromServer arrayOfByte "[]byte" more Boolean "bool"]
+  :type "Auth" :impl GoAuth
+  :doc "Continues authentication: fromServer is the server's challenge; when more is true the server wants a response. Returns the response (nil for none) and an error, which aborts the attempt."
+  :go-returns "(toServer []byte, err error)"
+  :result as-is :joker-returns "[^arrayOfByte, ^Error]"
+  :call auth-next-default)
+
+;; ------------------------------------------------------------ the writer (not a var: Go's io.WriteCloser)
+
+(defgo method Write [p arrayOfByte "[]byte"]
+  :type "io.WriteCloser" :impl GoWriter
+  :doc "Adds p to the message and returns [n err], n counting the bytes of p taken."
+  :go-returns "(n int, err error)"
+  :result as-is :joker-returns "[^Int, ^Error]"
+  :call write-pair)
+
+(defgo method Close []
+  :type "io.WriteCloser" :impl GoWriter
+  :doc "Ends the message and returns nil when the server accepted it, else the error."
+  :go-returns "error" :result error
+  :call DataWriter.close)
+
+;; ------------------------------------------------------------ the table: types
+
+(defn make-server-info [#* args #** fields]
+  "(ServerInfo {:Name n :TLS t :Auth [..]}), (ServerInfo :Name n ...), or (ServerInfo)."
+  (setv given {})
+  (cond
+    (and (= (len args) 1) (isinstance (get args 0) dict))
+      (for [[k v] (.items (get args 0))]
+        (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v))
+    args (raise (arity-error "go.std.net.smtp/ServerInfo" (len args))))
+  (.update given fields)
+  (for [k given]
+    (when (not (in k #("Name" "TLS" "Auth")))
+      (raise (ArgumentError (+ "ServerInfo has no field " (repr k) " (fields: Name, TLS, Auth)")))))
+  (setv name (.get given "Name" "") tls (.get given "TLS" False) auth (.get given "Auth" None))
+  (when (not (isinstance name str))
+    (raise (ArgumentError (+ "ServerInfo field Name must have type String, got " (joker-type-name name)))))
+  (when (not (isinstance tls bool))
+    (raise (ArgumentError (+ "ServerInfo field TLS must have type Boolean, got " (joker-type-name tls)))))
+  (when (not (or (is auth None) (and (isinstance auth #(list tuple)) (all (gfor m auth (isinstance m str))))))
+    (raise (ArgumentError (+ "ServerInfo field Auth must have type arrayOfString, got " (joker-type-name auth)))))
+  (core.ServerInfo name tls auth))
+
+(setv SERVER-INFO-DOC "What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name \"mx\" :TLS true :Auth [\"PLAIN\"]}).")
+
+(defgotype *Client :kind type :impl GoClient
+  :doc "A connection to an SMTP server, made by Dial or NewClient; its receivers send the SMTP commands."
+  :no-make "make one with Dial or NewClient")
+(defgotype Client :kind type :impl GoClient
+  :doc "The Client struct; values of *Client are what Dial and NewClient return."
+  :no-make "make one with Dial or NewClient")
+(defgotype *ServerInfo :kind type :impl core.ServerInfo :doc SERVER-INFO-DOC :make make-server-info
+  :usage "(*ServerInfo {:Name name :TLS tls :Auth [mechanism ...]})")
+(defgotype ServerInfo :kind type :impl core.ServerInfo :doc SERVER-INFO-DOC :make make-server-info
+  :usage "(ServerInfo {:Name name :TLS tls :Auth [mechanism ...]})")
+(defgotype Auth :kind abstract :impl GoAuth
+  :doc "An SMTP authentication mechanism: subclass it in Hy and define (Start server) => [proto to-server err] and (Next from-server more) => [to-server err]. PlainAuth and CRAMMD5Auth return ready ones."
+  :no-make "subclass it, or use PlainAuth or CRAMMD5Auth")
+
+(setv ArrayOfAuth (array-type "Auth" (fn [x] (isinstance x core.Auth)))
+      ArrayOfClient (array-type "Client" (fn [x] (isinstance x GoClient)))
+      ArrayOfServerInfo (array-type "ServerInfo" (fn [x] (isinstance x core.ServerInfo))))
+
+(defgotype arrayOfAuth :kind type :impl ArrayOfAuth :make (array-maker ArrayOfAuth)
+  :doc "A checked sequence of Auth values, from items or from one list: (arrayOfAuth a b) or (arrayOfAuth [a b])."
+  :usage "(arrayOfAuth auth ...)")
+(defgotype arrayOfClient :kind type :impl ArrayOfClient :make (array-maker ArrayOfClient)
+  :doc "A checked sequence of *Client values, from items or from one list."
+  :usage "(arrayOfClient client ...)")
+(defgotype arrayOfServerInfo :kind type :impl ArrayOfServerInfo :make (array-maker ArrayOfServerInfo)
+  :doc "A checked sequence of *ServerInfo values, from items or from one list."
+  :usage "(arrayOfServerInfo info ...)")
+
+;; Plain names for Python, where *Client is not an identifier.
+(setv PtrClient *Client PtrServerInfo *ServerInfo)
+
+(setv __all__ ["Auth" "CRAMMD5Auth" "Client" "Dial" "NewClient" "PlainAuth" "SendMail" "ServerInfo"
+               "arrayOfAuth" "arrayOfClient" "arrayOfServerInfo" "PtrClient" "PtrServerInfo"
+               (hy.mangle "*Client") (hy.mangle "*ServerInfo")])

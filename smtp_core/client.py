@@ -1,0 +1,490 @@
+"""The SMTP client: Go's ``net/smtp`` semantics with Python manners.
+
+:class:`Client` has one method per SMTP command, and each behaves as the
+Go method of the same name (``hello`` is ``Hello``, ``starttls`` is
+``StartTLS``, ...): the same bytes on the wire, the same replies accepted,
+the same errors, except that errors are raised rather than returned.  The
+protocol rules live in the sans-I/O modules (:mod:`~smtp_core.reply`,
+:mod:`~smtp_core.commands`, :mod:`~smtp_core.dotstuff`,
+:mod:`~smtp_core.auth`); this module only sequences them over a
+:class:`~smtp_core.transport.Transport`.
+
+Contract points worth knowing (all as in Go):
+
+* The first command that needs a greeting sends ``EHLO`` (as ``localhost``
+  unless :meth:`Client.hello` chose a name), falling back to ``HELO`` when
+  EHLO fails; the outcome is remembered and raised again by later commands.
+* :meth:`Client.rcpt` accepts any 25x reply; :meth:`Client.verify` only 250.
+* A failed :meth:`Client.auth` sends ``*`` (when the exchange had started)
+  and ``QUIT``.
+* :meth:`Client.quit` sends ``QUIT`` even when the greeting failed.
+
+Example::
+
+    with dial("127.0.0.1:2525") as c:
+        c.mail("me@example.com")
+        c.rcpt("you@example.com")
+        with c.data() as w:
+            w.write(b"Subject: hi\\r\\n\\r\\nhello\\r\\n")
+        c.quit()
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+from typing import Iterable, Sequence
+
+from . import wirelog
+from .auth import Auth, AuthExchange, ServerInfo
+from .commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
+from .dotstuff import DotEncoder, input_before_wire_offset
+from .errors import AuthError, HelloError, SMTPError
+from .goformat import go_upper
+from .reply import MAX_LINE, MAX_REPLY
+from .tls import ConnectionState, TLSConfig
+from .transport import Transport
+
+__all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "FAILURES"]
+
+#: What a conversation can fail with; anything else is a bug, not a failure.
+FAILURES = (SMTPError, OSError)
+
+_EHLO_FAILED_NOTE = "smtp: Hello called after other methods"
+_GO_FLUSH = 4096  # Go's bufio.Writer size: it fixes when DATA bytes leave
+
+
+class Client:
+    """A connection to an SMTP server (Go's ``*smtp.Client``).
+
+    ``Client(sock, host)`` reads the server's 220 greeting from an already
+    connected socket; ``host`` is the server name used by authentication
+    (PLAIN compares it).  An ``ssl.SSLSocket`` makes the client start out
+    as TLS.  On a failed greeting the socket is closed and the error raised.
+
+    ``timeout`` (beyond Go) bounds each reply and each send, in seconds;
+    ``None`` keeps the socket's own setting (Go's behaviour).
+    ``redact`` keeps credentials out of the wire log.
+    """
+
+    #: The class that :meth:`data` returns (front ends put their own here).
+    writer_class: "type[DataWriter]"
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        host: str,
+        *,
+        timeout: float | None = None,
+        redact: bool = True,
+        max_line: int = MAX_LINE,
+        max_reply: int = MAX_REPLY,
+    ) -> None:
+        self._t = Transport(sock, peer=host, timeout=timeout, redact=redact, max_line=max_line, max_reply=max_reply)
+        self.server_name = host
+        self.local_name = "localhost"
+        #: EHLO keywords (upper-cased) to their parameters; ``None`` after HELO.
+        self.extensions: dict[str, str] | None = None
+        #: The mechanisms of the last AUTH keyword seen, or ``None``.
+        self.auth_mechanisms: list[str] | None = None
+        self.did_hello = False
+        self.hello_error: BaseException | None = None
+        self._writer: DataWriter | None = None
+        self.greeting = ""
+        try:
+            _, self.greeting = self._t.read_reply(220, "greeting")
+        except BaseException:
+            try:
+                self._t.close()
+            except OSError:
+                pass
+            raise
+
+    # -- state ---------------------------------------------------------
+    @property
+    def tls(self) -> bool:
+        """Whether the connection is TLS (set by STARTTLS even if its handshake failed)."""
+        return self._t.is_tls
+
+    @property
+    def closed(self) -> bool:
+        return self._t.closed
+
+    @property
+    def timeout(self) -> float | None:
+        return self._t.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float | None) -> None:
+        self._t.timeout = seconds
+        if not self._t.closed:
+            self._t.sock.settimeout(seconds)
+
+    def server_info(self) -> ServerInfo:
+        """What an authentication mechanism is told about this server."""
+        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
+        greeted = "greeted" if self.did_hello and self.hello_error is None else (
+            "greeting failed" if self.did_hello else "not greeted")
+        return "<smtp Client %s %s, %s>" % (self.server_name or "?", state, greeted)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.closed:
+            self._t.close()
+
+    # -- plumbing ------------------------------------------------------
+    def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
+        if self._writer is not None:
+            raise SMTPError("smtp: close the DATA writer before sending another command")
+        return self._t.exchange(line, expect, stage, secret)
+
+    def command(self, line: str, expect: int = 0) -> tuple[int, str]:
+        """Send a command of your own (one line, checked) and read its reply.
+
+        For extensions the client has no method for, as Go's ``Text`` field
+        allows.  ``expect`` follows the prefix rule of
+        :func:`~smtp_core.reply.code_matches`; 0 accepts any code.
+        """
+        return self._cmd(expect, encode_line(check_line(line)), line.split(" ", 1)[0].upper())
+
+    def _hello(self) -> None:
+        if not self.did_hello:
+            self.did_hello = True
+            try:
+                self._ehlo()
+            except FAILURES:
+                try:
+                    self._helo()
+                except FAILURES as err:
+                    self.hello_error = err
+        if self.hello_error is not None:
+            raise self.hello_error
+
+    def _helo(self) -> None:
+        self.extensions = None
+        self._cmd(250, command("HELO", self.local_name), "HELO")
+
+    def _ehlo(self) -> None:
+        _, text = self._cmd(250, command("EHLO", self.local_name), "EHLO")
+        extensions, mechanisms = parse_ehlo(text)
+        if mechanisms is not None:
+            self.auth_mechanisms = mechanisms
+        self.extensions = extensions
+
+    # -- commands ------------------------------------------------------
+    def hello(self, local_name: str) -> None:
+        """Greet the server as ``local_name``; only before any other command."""
+        check_line(local_name)
+        if self.did_hello:
+            raise HelloError(_EHLO_FAILED_NOTE)
+        self.local_name = local_name
+        self._hello()
+
+    def extension(self, name: str) -> tuple[bool, str]:
+        """Whether the server advertised ``name`` (any case) and its parameters.
+
+        Greets first if needed; a failed greeting reads as "not supported".
+        """
+        try:
+            self._hello()
+        except FAILURES:
+            return False, ""
+        if self.extensions is None:
+            return False, ""
+        key = go_upper(name)
+        params = self.extensions.get(key)
+        return (params is not None), (params or "")
+
+    def starttls(self, config: TLSConfig | ssl.SSLContext | None, server_name: str = "") -> None:
+        """Send STARTTLS, switch the connection to TLS, and greet again.
+
+        ``config`` is a :class:`~smtp_core.tls.TLSConfig` or a ready
+        ``ssl.SSLContext`` (then ``server_name`` is the name to verify).
+        Extensions learnt before TLS are replaced by the new EHLO's.
+        """
+        if isinstance(config, TLSConfig):
+            server_name = config.server_name
+            # Built before anything is sent, so a bad CA file costs no round trip.
+            ctx = config.context() if (server_name or config.insecure_skip_verify) else None
+        else:
+            ctx = config
+        self._hello()
+        self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
+        self._t.start_tls(ctx, server_name)
+        self._ehlo()
+
+    def tls_connection_state(self) -> tuple[ConnectionState, bool]:
+        """The TLS state and True, or the zero state and False without TLS."""
+        return self._t.connection_state()
+
+    def verify(self, address: str) -> None:
+        """VRFY ``address``; only a 250 reply counts as success."""
+        check_line(address)
+        self._hello()
+        self._cmd(250, command("VRFY", address), "VRFY")
+
+    def auth(self, mechanism: Auth) -> None:
+        """Authenticate with ``mechanism``; on failure the client QUITs.
+
+        An error the mechanism raises is re-raised unchanged, after the
+        client has aborted the exchange.
+        """
+        self._hello()
+        exchange = AuthExchange(mechanism, self.server_info())
+        try:
+            line: bytes | None = exchange.begin()
+        except Exception:
+            self._quit_quietly()
+            raise
+        code, text = self._cmd(0, line, "AUTH", secret=True)
+        while True:
+            try:
+                line = exchange.on_reply(code, text)
+            except Exception:
+                self._abort_auth()
+                raise
+            if line is None:
+                return
+            code, text = self._cmd(0, line, "AUTH", secret=True)
+
+    def _abort_auth(self) -> None:
+        try:
+            self._cmd(501, AuthExchange.ABORT, "AUTH abort")
+        except FAILURES:
+            pass
+        self._quit_quietly()
+
+    def _quit_quietly(self) -> None:
+        try:
+            self.quit()
+        except FAILURES:
+            pass
+
+    def mail(self, sender: str, params: str = "") -> None:
+        """MAIL FROM:<sender>, with BODY=8BITMIME/SMTPUTF8 when advertised.
+
+        ``params`` (beyond Go) adds ESMTP parameters such as ``SIZE=1000``.
+        """
+        check_line(sender)
+        self._hello()
+        self._cmd(250, mail_command(sender, self.extensions, params=params), "MAIL")
+
+    def rcpt(self, recipient: str) -> None:
+        """RCPT TO:<recipient>; any 25x reply is success."""
+        self._cmd(25, rcpt_command(recipient), "RCPT")
+
+    def data(self) -> "DataWriter":
+        """Send DATA and return the writer for the message; close it to finish."""
+        self._cmd(354, b"DATA\r\n", "DATA")
+        self._writer = self.writer_class(self)
+        return self._writer
+
+    def reset(self) -> None:
+        """RSET: abort the current mail transaction."""
+        self._hello()
+        self._cmd(250, b"RSET\r\n", "RSET")
+
+    def noop(self) -> None:
+        """NOOP: check that the server still answers."""
+        self._hello()
+        self._cmd(250, b"NOOP\r\n", "NOOP")
+
+    def quit(self) -> None:
+        """QUIT and close; a failed greeting does not stop the QUIT."""
+        try:
+            self._hello()
+        except FAILURES:
+            pass
+        self._cmd(221, b"QUIT\r\n", "QUIT")
+        self._t.close()
+
+    def close(self) -> None:
+        """Close the connection without QUIT; a second close raises OSError."""
+        self._writer = None
+        self._t.close()
+
+
+class DataWriter:
+    """The message writer returned by :meth:`Client.data` (Go's DotWriter).
+
+    :meth:`write` encodes and queues bytes and returns how many input bytes
+    it took; bytes leave in the same 4096-byte steps as Go's, so a failed
+    connection reports the same count.  :meth:`close` ends the message and
+    reads the server's verdict.  Beyond Go, writing to or closing a writer
+    that is already closed raises OSError instead of sending stray bytes.
+    """
+
+    __slots__ = ("_client", "_t", "_encoder", "_pending", "_wire", "_flushed", "_error", "_closed")
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._t = client._t
+        self._encoder = DotEncoder()
+        self._pending = bytearray()
+        self._wire = 0  # wire bytes produced so far
+        self._flushed = 0  # of which sent
+        self._error: OSError | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Encode ``data`` into the message; return ``len(data)`` or raise.
+
+        A raised ``OSError`` carries ``bytes_accepted``: the input bytes Go
+        would report as written.
+        """
+        if self._closed:
+            raise OSError(errno.EPIPE, "smtp: write to a closed DATA writer")
+        if self._error is not None:
+            self._error.bytes_accepted = 0  # type: ignore[attr-defined]
+            raise self._error
+        state = self._encoder.state
+        out = self._encoder.encode(bytes(data))
+        self._pending += out
+        start = self._wire
+        self._wire += len(out)
+        # Go sends a full 4096-byte buffer only once the next byte arrives.
+        flush_to = ((self._wire - 1) // _GO_FLUSH) * _GO_FLUSH
+        if flush_to > self._flushed:
+            count = flush_to - self._flushed
+            try:
+                self._t.send_partial(memoryview(self._pending)[:count])
+            except OSError as err:
+                sent = getattr(err, "bytes_sent", 0)
+                failed_at = self._flushed + (sent // _GO_FLUSH + 1) * _GO_FLUSH
+                err.bytes_accepted = input_before_wire_offset(  # type: ignore[attr-defined]
+                    bytes(data), state, failed_at - start)
+                self._error = err
+                raise
+            del self._pending[:count]
+            self._flushed = flush_to
+        return len(data)
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def close(self) -> None:
+        """End the message (``.`` line) and read the server's reply (250)."""
+        if self._closed:
+            raise OSError(errno.EBADF, "smtp: DATA writer already closed")
+        self._closed = True
+        client = self._client
+        client._writer = None
+        tail = self._encoder.finish()
+        self._pending += tail
+        send_error: OSError | None = None
+        if self._error is None:
+            try:
+                self._t.send(bytes(self._pending), "DATA body")
+            except OSError as err:  # like Go: the reply, if any, tells more
+                send_error = err
+        if wirelog.enabled():
+            wirelog.log_body(client.server_name, self._wire + len(tail))
+        self._pending = bytearray()
+        try:
+            self._t.read_reply(250, "DATA end")
+        except OSError:
+            if send_error is not None and self._t.closed:
+                raise send_error from None
+            raise
+
+    def __enter__(self) -> "DataWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self._closed and exc_type is None:
+            self.close()
+
+
+def split_host_port(address: str) -> tuple[str, str]:
+    """Split ``host:port`` or ``[v6host]:port`` like Go's ``net.SplitHostPort``."""
+    if address.startswith("["):
+        end = address.find("]")
+        if end < 0:
+            raise OSError(errno.EINVAL, "address %s: missing ']' in address" % address)
+        host, rest = address[1:end], address[end + 1:]
+        if not rest.startswith(":"):
+            raise OSError(errno.EINVAL, "address %s: missing port in address" % address)
+        return host, rest[1:]
+    host, sep, port = address.rpartition(":")
+    if not sep:
+        raise OSError(errno.EINVAL, "address %s: missing port in address" % address)
+    if ":" in host:
+        raise OSError(errno.EINVAL, "address %s: too many colons in address" % address)
+    return host, port
+
+
+def _port_number(port: str) -> int:
+    if port.isdigit():
+        return int(port)
+    try:
+        return socket.getservbyname(port, "tcp")
+    except OSError:
+        if port == "smtp":  # not every system has /etc/services
+            return 25
+        if port in ("submission", "submissions", "smtps"):
+            return 587 if port == "submission" else 465
+        raise OSError(errno.EINVAL, "dial tcp: lookup port %s: unknown port" % port) from None
+
+
+def connect(address: str, timeout: float | None = None) -> tuple[socket.socket, str]:
+    """Open a TCP connection to ``host:port``; return it and the host part."""
+    host, port = split_host_port(address)
+    sock = socket.create_connection((host or None, _port_number(port)),
+                                    timeout if timeout is not None else socket.getdefaulttimeout())
+    return sock, host
+
+
+def dial(address: str, *, timeout: float | None = None, client_class: type = None, **options) -> Client:
+    """Connect to ``host:port`` (a service name such as ``smtp`` works too).
+
+    The host part becomes the server name used by authentication.
+    ``client_class`` lets a front end get its own subclass of :class:`Client`.
+    """
+    sock, host = connect(address, timeout)
+    return (client_class or Client)(sock, host, timeout=timeout, **options)
+
+
+def send_mail(address: str, auth: Auth | None, sender: str, to: Sequence[str], msg: bytes) -> None:
+    """Go's ``SendMail``: one message over a new connection.
+
+    Switches to TLS when the server offers STARTTLS (verifying the server
+    name against the system's trust store), authenticates when ``auth`` is
+    given and the server speaks ESMTP, then sends.  Any failure closes the
+    connection without QUIT.
+    """
+    check_line(sender)
+    for recipient in to:
+        check_line(recipient)
+    client = dial(address)
+    try:
+        client._hello()
+        if client.extension("STARTTLS")[0]:
+            client.starttls(TLSConfig(server_name=client.server_name))
+        if auth is not None and client.extensions is not None:
+            if "AUTH" not in client.extensions:
+                raise AuthError("smtp: server doesn't support AUTH")
+            client.auth(auth)
+        client.mail(sender)
+        for recipient in to:
+            client.rcpt(recipient)
+        writer = client.data()
+        writer.write(msg)
+        writer.close()
+        client.quit()
+    finally:
+        if not client.closed:
+            client.close()
+
+
+Client.writer_class = DataWriter

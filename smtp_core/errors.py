@@ -1,0 +1,137 @@
+"""The error types of the SMTP engine.
+
+Every error a server or a connection can cause is one of these, and its
+``str`` is the text Go's ``net/smtp`` gives for the same failure, so the
+Go-named namespace can hand the very same object back as an error value.
+
+Two families, kept apart on purpose:
+
+* :class:`SMTPError` and its subclasses: the conversation went wrong (a reply
+  with an unexpected code, a malformed reply, a refused argument, an
+  authentication mechanism that declined).  None of them is an ``OSError``.
+* I/O failures are ``OSError`` instances (``ssl.SSLError`` included), and a
+  server that hangs up is :class:`ServerClosed`, which is both a
+  ``ConnectionError`` and an ``EOFError``.
+
+Examples::
+
+    >>> str(ReplyError(550, "5.1.1 no such user"))
+    '550 "5.1.1 no such user"'
+    >>> str(ProtocolError('short response: "25"'))
+    'short response: "25"'
+"""
+
+from __future__ import annotations
+
+from .goformat import go_quote
+
+__all__ = [
+    "SMTPError",
+    "ReplyError",
+    "ProtocolError",
+    "LineError",
+    "HelloError",
+    "AuthError",
+    "Base64Error",
+    "TLSRequiredError",
+    "ReplyTooLong",
+    "ServerClosed",
+    "StageTimeout",
+    "TLSSetupError",
+]
+
+
+class SMTPError(Exception):
+    """A failure of the SMTP conversation itself (never an I/O error)."""
+
+
+class ReplyError(SMTPError):
+    """The server answered with a code the command does not accept.
+
+    ``Code`` is the three-digit reply code and ``Msg`` the reply text, its
+    lines joined by ``\\n``.  Text that was not valid UTF-8 is kept with the
+    ``surrogateescape`` error handler, so ``str()`` quotes each undecodable
+    byte as ``\\xNN`` exactly like Go's ``%q``.
+    """
+
+    def __init__(self, code: int, msg: str) -> None:
+        super().__init__(code, msg)
+        self.Code = code
+        self.Msg = msg
+
+    # Pythonic spellings of Go's field names.
+    @property
+    def code(self) -> int:
+        return self.Code
+
+    @property
+    def msg(self) -> str:
+        return self.Msg
+
+    @property
+    def temporary(self) -> bool:
+        """True for 4yz replies: trying again later may succeed."""
+        return 400 <= self.Code < 500
+
+    def __str__(self) -> str:
+        return "%03d %s" % (self.Code, go_quote(self.Msg))
+
+    def __repr__(self) -> str:
+        return "ReplyError(%d, %r)" % (self.Code, self.Msg)
+
+
+class ProtocolError(SMTPError):
+    """A reply that breaks the reply grammar (too short, or no valid code)."""
+
+
+class LineError(SMTPError, ValueError):
+    """An argument would not fit on one command line (it holds CR, LF or NUL)."""
+
+
+class HelloError(SMTPError):
+    """``hello`` was called after the client had already greeted the server."""
+
+
+class AuthError(SMTPError):
+    """An authentication mechanism declined to go on, or the server offers no AUTH."""
+
+
+class Base64Error(SMTPError, ValueError):
+    """A server challenge was not valid standard base64."""
+
+
+class TLSRequiredError(SMTPError):
+    """The TLS policy demands encryption the server does not offer."""
+
+
+class ReplyTooLong(SMTPError):
+    """A reply line or a whole reply went past the engine's safety cap."""
+
+
+class ServerClosed(ConnectionError, EOFError):
+    """The server closed the connection (Go reports this as ``EOF``)."""
+
+    def __init__(self, text: str = "EOF") -> None:
+        super().__init__(text)
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else "EOF"
+
+
+class StageTimeout(TimeoutError):
+    """No answer within the deadline; ``stage`` names the step that waited."""
+
+    def __init__(self, stage: str, seconds: float | None) -> None:
+        super().__init__("timed out after %ss waiting for %s" % (seconds, stage))
+        self.stage = stage
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class TLSSetupError(OSError):
+    """The TLS configuration cannot start a handshake (a TLS error, hence I/O)."""
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else "tls: configuration error"

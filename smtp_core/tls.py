@@ -1,0 +1,165 @@
+"""TLS settings and TLS connection state, in Go's terms.
+
+:class:`TLSConfig` holds the few ``crypto/tls.Config`` settings an SMTP
+client needs and builds the ``ssl.SSLContext`` for them.  Verification of
+the certificate chain and of the host name is on unless
+``insecure_skip_verify`` is set.  As in Go, a configuration with neither a
+server name nor ``insecure_skip_verify`` cannot start a handshake.
+
+:class:`ConnectionState` reports a TLS connection with Go's field names and
+numbering (``Version`` 0x0304 is TLS 1.3; 0 means no TLS).
+
+Example::
+
+    >>> cfg = TLSConfig(server_name="mx.example.com")
+    >>> cfg.sni_name()
+    'mx.example.com'
+    >>> TLSConfig(server_name="192.0.2.1").sni_name()   # no SNI for an address
+    ''
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import ssl
+from dataclasses import dataclass, field
+from typing import Sequence, Union
+
+from .errors import TLSSetupError
+
+__all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "sni_name"]
+
+#: Go's protocol numbers for the names the ssl module uses.
+VERSIONS = {"SSLv3": 0x0300, "TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+_SSL_VERSIONS = {
+    0x0301: ssl.TLSVersion.TLSv1,
+    0x0302: ssl.TLSVersion.TLSv1_1,
+    0x0303: ssl.TLSVersion.TLSv1_2,
+    0x0304: ssl.TLSVersion.TLSv1_3,
+}
+
+NO_SERVER_NAME_TEXT = "tls: either ServerName or InsecureSkipVerify must be specified in the tls.Config"
+
+PathOrPem = Union[str, bytes, "os.PathLike[str]"]
+
+
+def sni_name(server_name: str) -> str:
+    """The name that goes into SNI: none for an IP literal, no trailing dots."""
+    host = server_name
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if "%" in host[1:]:
+        host = host[: host.rindex("%")]
+    try:
+        ipaddress.ip_address(host)
+        return ""
+    except ValueError:
+        pass
+    return server_name.rstrip(".")
+
+
+@dataclass
+class TLSConfig:
+    """Client TLS settings, mirroring the ``crypto/tls.Config`` fields SMTP needs.
+
+    ``root_cas``: ``None`` for the system's trust store (which honours
+    ``SSL_CERT_FILE``), a path to a PEM file or directory, or PEM bytes.
+    ``min_version``/``max_version``: Go numbers (``0x0303``) or ``None``.
+    ``alpn``: protocols to offer.  ``client_cert``/``client_key``: paths.
+    """
+
+    server_name: str = ""
+    insecure_skip_verify: bool = False
+    root_cas: PathOrPem | None = None
+    min_version: int | None = None
+    max_version: int | None = None
+    alpn: Sequence[str] = field(default_factory=tuple)
+    client_cert: str | None = None
+    client_key: str | None = None
+
+    def sni_name(self) -> str:
+        return sni_name(self.server_name)
+
+    def check(self) -> None:
+        """Raise Go's error when no handshake can start with these settings."""
+        if not self.server_name and not self.insecure_skip_verify:
+            raise TLSSetupError(NO_SERVER_NAME_TEXT)
+
+    def context(self) -> ssl.SSLContext:
+        """A fresh client ``SSLContext`` for these settings."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx._gostd_owned = True  # type: ignore[attr-defined]  # see Transport.start_tls
+        if self.insecure_skip_verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        if self.root_cas is None:
+            ctx.load_default_certs()
+        elif isinstance(self.root_cas, (bytes, bytearray)):
+            ctx.load_verify_locations(cadata=bytes(self.root_cas).decode("ascii"))
+        elif os.path.isdir(self.root_cas):
+            ctx.load_verify_locations(capath=os.fspath(self.root_cas))
+        else:
+            ctx.load_verify_locations(cafile=os.fspath(self.root_cas))
+        if self.min_version:
+            ctx.minimum_version = _SSL_VERSIONS[self.min_version]
+        if self.max_version:
+            ctx.maximum_version = _SSL_VERSIONS[self.max_version]
+        if self.alpn:
+            ctx.set_alpn_protocols(list(self.alpn))
+        if self.client_cert:
+            ctx.load_cert_chain(self.client_cert, self.client_key)
+        return ctx
+
+
+@dataclass
+class ConnectionState:
+    """A TLS connection's state with Go's field names.
+
+    The zero value (``ConnectionState()``) describes a connection without TLS.
+    """
+
+    Version: int = 0
+    HandshakeComplete: bool = False
+    ServerName: str = ""
+    CipherSuite: int = 0
+    NegotiatedProtocol: str = ""
+    PeerCertificates: list = field(default_factory=list)
+
+    # Pythonic aliases
+    version = property(lambda self: self.Version)
+    handshake_complete = property(lambda self: self.HandshakeComplete)
+    server_name = property(lambda self: self.ServerName)
+    cipher_suite = property(lambda self: self.CipherSuite)
+    negotiated_protocol = property(lambda self: self.NegotiatedProtocol)
+    peer_certificates = property(lambda self: self.PeerCertificates)
+
+    @classmethod
+    def of(cls, sock: ssl.SSLSocket, server_name: str) -> "ConnectionState":
+        """The state of a socket whose handshake completed."""
+        cipher = sock.cipher()
+        suite = 0
+        if cipher:
+            for known in sock.context.get_ciphers():
+                if known["name"] == cipher[0]:
+                    suite = known["id"] & 0xFFFF
+                    break
+        chain_getter = getattr(sock, "get_verified_chain", None)
+        certs: list = []
+        if chain_getter is not None:
+            try:
+                certs = [bytes(c) if isinstance(c, (bytes, bytearray)) else c.public_bytes(ssl._ssl.ENCODING_DER)
+                         for c in chain_getter()]
+            except (ssl.SSLError, AttributeError, ValueError):
+                certs = []
+        if not certs:
+            leaf = sock.getpeercert(binary_form=True)
+            certs = [leaf] if leaf else []
+        return cls(
+            Version=VERSIONS.get(sock.version() or "", 0),
+            HandshakeComplete=True,
+            ServerName=server_name,
+            CipherSuite=suite,
+            NegotiatedProtocol=sock.selected_alpn_protocol() or "",
+            PeerCertificates=certs,
+        )

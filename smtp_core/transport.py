@@ -1,0 +1,231 @@
+"""The socket side of the engine: sending lines, reading replies, TLS upgrade.
+
+A :class:`Transport` owns one connected socket.  It knows nothing of SMTP
+commands: it sends bytes, feeds received bytes to a
+:class:`~smtp_core.reply.ReplyReader`, and upgrades to TLS.  It keeps the
+few rules Go's ``net`` and ``crypto/tls`` impose on a connection:
+
+* after ``close()``, every operation fails with an I/O error, a second
+  ``close()`` included;
+* a TLS handshake that failed fails every later operation with the same
+  error (Go caches it), while the connection still counts as TLS;
+* when the upgrade starts, bytes already received in plaintext are thrown
+  away, so nothing injected before the handshake is ever read as a reply.
+
+Deadlines (beyond Go): with ``timeout`` set, each reply must arrive whole
+within that many seconds (a trickling server cannot stretch it), and a
+timeout closes the connection, since its state is unknown afterwards.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+import time
+
+from . import wirelog
+from .errors import ReplyError, ReplyTooLong, StageTimeout, TLSSetupError
+from .reply import MAX_LINE, MAX_REPLY, ReplyReader
+from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
+
+__all__ = ["Transport", "closed_error"]
+
+_RECV_SIZE = 65536
+
+
+def closed_error() -> OSError:
+    """Go's ``net.ErrClosed``, as an OSError."""
+    return OSError(errno.EBADF, "use of closed network connection")
+
+
+class Transport:
+    """One SMTP connection's bytes: lines out, replies in, TLS on demand."""
+
+    __slots__ = (
+        "sock", "reader", "peer", "timeout", "redact", "closed",
+        "is_tls", "tls_error", "tls_server_name", "tls_version_seen",
+    )
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        peer: str = "",
+        timeout: float | None = None,
+        redact: bool = True,
+        max_line: int = MAX_LINE,
+        max_reply: int = MAX_REPLY,
+    ) -> None:
+        self.sock = sock
+        self.reader = ReplyReader(max_line, max_reply)
+        self.peer = peer
+        self.timeout = timeout
+        self.redact = redact
+        self.closed = False
+        self.is_tls = isinstance(sock, ssl.SSLSocket)
+        self.tls_error: OSError | None = None
+        self.tls_server_name = sni_name(getattr(sock, "server_hostname", None) or "") if self.is_tls else ""
+        self.tls_version_seen = 0
+        if timeout is not None:
+            sock.settimeout(timeout)
+
+    # -- sending -------------------------------------------------------
+    def _usable(self) -> socket.socket:
+        if self.tls_error is not None:
+            raise self.tls_error
+        if self.closed:
+            raise closed_error()
+        return self.sock
+
+    def send(self, data: bytes, stage: str = "", secret: bool = False) -> None:
+        """Send ``data`` whole (one command line or a block of message)."""
+        sock = self._usable()
+        if wirelog.enabled():
+            wirelog.log_sent(self.peer, data, secret and self.redact)
+        try:
+            sock.sendall(data)
+        except socket.timeout:
+            self._abandon()
+            raise StageTimeout("sending " + (stage or "data"), self.timeout) from None
+
+    def send_partial(self, data: bytes) -> int:
+        """Send as much of ``data`` as possible; return the count, or raise with
+        ``bytes_sent`` set on the error (the DATA writer needs to know)."""
+        sock = self._usable()
+        view = memoryview(data)
+        sent = 0
+        try:
+            while sent < len(view):
+                sent += sock.send(view[sent:])
+        except OSError as exc:
+            exc.bytes_sent = sent  # type: ignore[attr-defined]
+            if isinstance(exc, socket.timeout):
+                self._abandon()
+            raise
+        return sent
+
+    # -- receiving -----------------------------------------------------
+    def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
+        """Read one whole reply; raise its error when the code is not ``expect``."""
+        reader = self.reader
+        deadline = None
+        try:
+            while True:
+                reply = reader.next_reply(expect)
+                if reply is not None:
+                    break
+                sock = self._usable()
+                if self.timeout is not None:
+                    now = time.monotonic()
+                    if deadline is None:
+                        deadline = now + self.timeout
+                    elif now >= deadline:
+                        raise socket.timeout()
+                    else:
+                        sock.settimeout(deadline - now)
+                data = sock.recv(_RECV_SIZE)
+                if data:
+                    reader.feed(data)
+                else:
+                    reader.feed_eof()
+        except ReplyError as err:
+            if wirelog.enabled():
+                wirelog.log_reply(self.peer, err.Code, err.Msg)
+            raise
+        except ReplyTooLong:
+            self._abandon()
+            raise
+        except socket.timeout:
+            self._abandon()
+            raise StageTimeout(stage or "reply", self.timeout) from None
+        finally:
+            if deadline is not None and not self.closed:
+                self.sock.settimeout(self.timeout)
+        if wirelog.enabled():
+            wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
+        return reply
+
+    def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
+        """Send one command line and read its reply."""
+        self.send(line, stage, secret)
+        return self.read_reply(expect, stage, secret)
+
+    # -- TLS -----------------------------------------------------------
+    def start_tls(self, ctx: ssl.SSLContext | None, server_name: str) -> None:
+        """Switch to TLS after the server's 220; ``ctx=None`` means "cannot start".
+
+        Plaintext already buffered is dropped first.  A failure is cached:
+        every later operation re-raises it.
+        """
+        dropped = self.reader.discard_buffered()
+        if wirelog.enabled():
+            wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
+        self.is_tls = True
+        try:
+            if ctx is None or (ctx.check_hostname and not server_name):
+                raise TLSSetupError(NO_SERVER_NAME_TEXT)
+            self.tls_server_name = sni_name(server_name)
+            observed = self._observe_version(ctx)
+            tls_sock = ctx.wrap_socket(self.sock, server_hostname=server_name or None, do_handshake_on_connect=False)
+            self.sock = tls_sock
+            try:
+                tls_sock.do_handshake()
+            finally:
+                if observed:
+                    ctx._msg_callback = None  # type: ignore[attr-defined]
+        except socket.timeout:
+            self._abandon()
+            self.tls_error = StageTimeout("TLS handshake", self.timeout)
+            raise self.tls_error from None
+        except OSError as err:
+            self.tls_error = err
+            raise
+        except ValueError as err:  # e.g. a server name the ssl module rejects
+            self.tls_error = TLSSetupError("tls: " + str(err))
+            raise self.tls_error from None
+
+    def _observe_version(self, ctx: ssl.SSLContext) -> bool:
+        # Go reports the negotiated version even when the handshake fails
+        # later (e.g. on the certificate).  The ssl module only tells after
+        # success, so watch the ServerHello go by.  Only on contexts the
+        # engine made itself: a caller's context is never touched.
+        if not getattr(ctx, "_gostd_owned", False) or not hasattr(ctx, "_msg_callback"):
+            return False
+
+        def watch(conn, direction, version, content_type, msg_type, data):
+            if direction == "read" and msg_type == 2:  # ServerHello
+                self.tls_version_seen = int(version)
+
+        ctx._msg_callback = watch  # type: ignore[attr-defined]
+        return True
+
+    def connection_state(self) -> tuple[ConnectionState, bool]:
+        """Go's ``TLSConnectionState``: the zero state and False without TLS."""
+        if not self.is_tls:
+            return ConnectionState(), False
+        sock = self.sock
+        if self.tls_error is None and isinstance(sock, ssl.SSLSocket) and not self.closed:
+            try:
+                if sock.version() is not None:
+                    return ConnectionState.of(sock, self.tls_server_name), True
+            except (OSError, ValueError):
+                pass
+        return ConnectionState(Version=self.tls_version_seen, ServerName=self.tls_server_name), True
+
+    # -- closing -------------------------------------------------------
+    def close(self) -> None:
+        """Close the socket; a second call fails like Go's (use of closed connection)."""
+        if self.closed:
+            raise closed_error()
+        self.closed = True
+        if wirelog.enabled():
+            wirelog.log_event(self.peer, "connection closed by client")
+        self.sock.close()
+
+    def _abandon(self) -> None:
+        # After a timeout or a runaway reply the stream position is unknown:
+        # nothing more can be read from it safely.
+        if not self.closed:
+            self.closed = True
+            self.sock.close()
