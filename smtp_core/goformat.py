@@ -70,9 +70,9 @@ BytesLike = Union[bytes, bytearray, memoryview]
 # verdicts, not corrections to :mod:`unicodedata`: on Python 3.11.7
 # (Unicode 14.0.0) the rule "category L/M/N/P/S or ASCII space" disagrees
 # with Go on 15097 code points in 110 ranges (characters assigned in
-# Unicode 15, 16 and 17, all printable to Go), and ``str.upper`` differs on
-# 75 code points with multi-character full mappings plus 82 whose simple
-# mapping is newer than Unicode 14 or that Go maps differently.  Embedding
+# Unicode 15, 16 and 17, all printable to Go), and ``str.upper`` disagrees
+# with unicode.ToUpper on 157 code points (full mappings that expand, such
+# as "ß" -> "SS", and mappings added after Unicode 14).  Embedding
 # Go's whole answer makes the result the same on every Python from 3.9 on.
 #
 # _PRINT_RANGES: the runes Go prints literally in a quoted string, as
