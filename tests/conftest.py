@@ -1,0 +1,135 @@
+"""Shared test set-up: Hy test files, loopback servers, certificates.
+
+* ``test_*.hy`` files are collected like Python test modules.  pytest's
+  assertion rewriter would parse a ``.hy`` file named on the command line as
+  Python; the guard below keeps it away from Hy sources.
+* Fixtures: ``pki`` (a CA and a server certificate for localhost, 127.0.0.1,
+  ::1 and ``testserver``, made once per run), ``devserver`` (the bundled
+  dev server on a free port, with STARTTLS and users), ``scripted`` (a
+  factory for :class:`scripted.ScriptedServer`), ``free_port``.
+* ``--runslow`` runs the tests marked ``slow`` (long fuzzing, load).
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import hy  # noqa: F401  (lets pytest import test_*.hy)
+import pytest
+from _pytest.assertion.rewrite import AssertionRewritingHook
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from scripted import ScriptedServer  # noqa: E402
+
+# -- Hy collection ------------------------------------------------------------
+
+_should_rewrite = AssertionRewritingHook._should_rewrite
+
+
+def _skip_hy_sources(self, name, fn, state):
+    # Hy sources are compiled by Hy's own loader; the rewriter would read them as Python.
+    if str(fn).endswith(".hy"):
+        return False
+    return _should_rewrite(self, name, fn, state)
+
+
+AssertionRewritingHook._should_rewrite = _skip_hy_sources
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix == ".hy" and file_path.name.startswith("test_"):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
+
+
+# -- markers ----------------------------------------------------------------------
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the long fuzzing and load tests (marked slow)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+# -- fixtures -----------------------------------------------------------------------
+
+class PKI:
+    """A CA and certificates issued by it, for TLS tests."""
+
+    def __init__(self, directory: Path) -> None:
+        from smtp_core import pki
+
+        self.directory = directory
+        self.ca = pki.make_ca(directory)
+        self.ca_path = str(self.ca.cert_path)
+        names = ("localhost", "127.0.0.1", "::1", "testserver")
+        cert, key = pki.issue_cert(self.ca, directory, names=names, stem="server")
+        self.cert = (str(cert), str(key))
+        self._cache: dict = {}
+
+    def issue(self, *names: str, expired: bool = False, stem: str | None = None) -> tuple[str, str]:
+        """A certificate (cert, key) for ``names`` from this CA, made once per name set."""
+        from smtp_core import pki
+
+        key = (names, expired)
+        if key not in self._cache:
+            stem = stem or ("c%d" % len(self._cache))
+            cert, k = pki.issue_cert(self.ca, self.directory, names=names, stem=stem, expired=expired)
+            self._cache[key] = (str(cert), str(k))
+        return self._cache[key]
+
+    def other_ca(self) -> "PKI":
+        """An unrelated CA (for untrusted-certificate tests)."""
+        if "other" not in self._cache:
+            sub = self.directory / "other"
+            sub.mkdir(exist_ok=True)
+            self._cache["other"] = PKI(sub)
+        return self._cache["other"]
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory) -> PKI:
+    return PKI(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def scripted(pki):
+    """``scripted(script, ...)`` starts a ScriptedServer (TLS uses the ``pki`` certificate)."""
+    servers: list[ScriptedServer] = []
+
+    def start(*scripts, **options) -> ScriptedServer:
+        options.setdefault("cert", pki.cert)
+        srv = ScriptedServer(*scripts, **options).__enter__()
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.stop()
+
+
+@pytest.fixture
+def devserver(pki, tmp_path):
+    """The bundled dev server: STARTTLS and implicit TLS, users alice/bob."""
+    from smtp_core.devserver import DevServer
+
+    with DevServer(users={"alice": "wonderland", "bob": "builder"}, tls_port=None,
+                   cert=(pki.cert[0], pki.cert[1], pki.ca_path), maildir=str(tmp_path / "maildir")) as srv:
+        yield srv
