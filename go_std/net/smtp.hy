@@ -23,7 +23,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 `None` itself."
 
 (require go-std.joker [defgo defgotype])
-(import ssl)
+(import os ssl)
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
@@ -107,7 +107,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 
 (setv TLS-FIELDS {"ServerName" #("server_name" str)
                   "InsecureSkipVerify" #("insecure_skip_verify" bool)
-                  "RootCAs" #("root_cas" #(str bytes (type None)))
+                  "RootCAs" #("root_cas" #(str bytes os.PathLike (type None)))
                   "MinVersion" #("min_version" int)
                   "MaxVersion" #("max_version" int)
                   "NextProtos" #("alpn" #(list tuple))})
