@@ -385,7 +385,7 @@ class DataWriter:
         send_error: OSError | None = None
         if self._error is None:
             try:
-                self._t.send(bytes(self._pending), "DATA body")
+                self._t.send(bytes(self._pending), "DATA body", log=False)
             except OSError as err:  # like Go: the reply, if any, tells more
                 send_error = err
         if wirelog.enabled():

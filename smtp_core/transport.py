@@ -78,10 +78,15 @@ class Transport:
             raise closed_error()
         return self.sock
 
-    def send(self, data: bytes, stage: str = "", secret: bool = False) -> None:
-        """Send ``data`` whole (one command line or a block of message)."""
+    def send(self, data: bytes, stage: str = "", secret: bool = False, log: bool = True) -> None:
+        """Send ``data`` whole (one command line or a block of message).
+
+        ``log=False`` keeps ``data`` out of the wire log: message bodies
+        (the caller logs their size instead) and batches of pipelined
+        commands (the caller logs them one line at a time).
+        """
         sock = self._usable()
-        if wirelog.enabled():
+        if log and wirelog.enabled():
             wirelog.log_sent(self.peer, data, secret and self.redact)
         try:
             sock.sendall(data)
