@@ -189,7 +189,20 @@ TokenSource = Union[str, Callable[[], str]]
 
 
 def _token(source: TokenSource) -> str:
-    return source() if callable(source) else source
+    token = source() if callable(source) else source
+    if not isinstance(token, str):
+        raise AuthError("smtp: an OAuth token must be a str, got %s" % type(token).__name__)
+    return token
+
+
+def _refuse_controls(*fields: str) -> None:
+    # The OAuth responses are key=value pairs separated by \x01: a control
+    # character in the user name or the token could end a pair early and
+    # add keys of the caller's choosing.  Neither RFC 6750 tokens nor
+    # addresses contain one.
+    for f in fields:
+        if any(c < " " or c == "\x7f" for c in f):
+            raise AuthError("smtp: OAuth user name and token must not contain control characters")
 
 
 class XOAuth2Auth(Auth):
@@ -208,14 +221,16 @@ class XOAuth2Auth(Auth):
         self.error_details: bytes | None = None
 
     def _initial(self, token: str) -> bytes:
-        return ("user=%s\x01auth=Bearer %s\x01\x01" % (self.username, token)).encode("utf-8")
+        return ("user=%s\x01auth=Bearer %s\x01\x01" % (self.username, token)).encode("utf-8", "surrogateescape")
 
     def start(self, server: ServerInfo) -> tuple[str, bytes | None]:
         _require_safe_channel(server)
         if self.host is not None:
             _check_host(server, self.host)
         self.error_details = None
-        return self.mechanism, self._initial(_token(self.token))
+        token = _token(self.token)  # fetched only once the channel is known safe
+        _refuse_controls(self.username, token)
+        return self.mechanism, self._initial(token)
 
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if not more:
@@ -235,8 +250,11 @@ class OAuthBearerAuth(XOAuth2Auth):
     mechanism = "OAUTHBEARER"
 
     def _initial(self, token: str) -> bytes:
+        # GS2 header (RFC 5801): "n,a=<authzid>," with "=" and "," escaped,
+        # or "n,," when there is no user name (an empty "a=" is invalid).
         user = self.username.replace("=", "=3D").replace(",", "=2C")
-        return ("n,a=%s,\x01auth=Bearer %s\x01\x01" % (user, token)).encode("utf-8")
+        header = "n,a=%s," % user if user else "n,,"
+        return ("%s\x01auth=Bearer %s\x01\x01" % (header, token)).encode("utf-8", "surrogateescape")
 
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if not more:
