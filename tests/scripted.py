@@ -183,6 +183,15 @@ class ScriptedServer:
                 pass
 
     def _play(self, sock, script, conn: Connection) -> None:
+        holder = [sock]
+        try:
+            self._play_on(holder, script, conn)
+        finally:
+            if holder[0] is not sock:  # the TLS socket made by a Starttls item
+                holder[0].close()
+
+    def _play_on(self, holder: list, script, conn: Connection) -> None:
+        sock = holder[0]
         buf = bytearray()
         in_data = False
         items = list(script)
@@ -222,7 +231,7 @@ class ScriptedServer:
                 buf.clear()  # plaintext sent after STARTTLS is discarded
                 conn.tls_at = len(conn.data)
                 try:
-                    sock = self._context().wrap_socket(sock, server_side=True)
+                    sock = holder[0] = self._context().wrap_socket(sock, server_side=True)
                     conn.tls_ok = True
                 except (OSError, ssl.SSLError) as exc:
                     conn.tls_ok, conn.tls_error, conn.end = False, str(exc), "tls_failed"
