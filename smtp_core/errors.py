@@ -42,7 +42,16 @@ __all__ = [
 
 
 class SMTPError(Exception):
-    """A failure of the SMTP conversation itself (never an I/O error)."""
+    """A failure of the SMTP conversation itself (never an I/O error).
+
+    Its ``repr`` shows Go's text, since a REPL shows error values by repr::
+
+        >>> ReplyError(550, "5.1.1 no such user")
+        <ReplyError: 550 "5.1.1 no such user">
+    """
+
+    def __repr__(self) -> str:
+        return "<%s: %s>" % (type(self).__name__, self)
 
 
 class ReplyError(SMTPError):
@@ -75,9 +84,6 @@ class ReplyError(SMTPError):
 
     def __str__(self) -> str:
         return "%03d %s" % (self.Code, go_quote(self.Msg))
-
-    def __repr__(self) -> str:
-        return "ReplyError(%d, %r)" % (self.Code, self.Msg)
 
 
 class ProtocolError(SMTPError):
