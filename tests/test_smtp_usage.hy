@@ -37,7 +37,7 @@
   (assert (is None (.Rcpt c "bob@example.com")))
   (setv [w err] (.Data c))
   (assert (is err None))
-  (assert (= (.Write w "Subject: from Hy\r\n\r\n.dot line\r\n") [32 None]))
+  (assert (= (.Write w "Subject: from Hy\r\n\r\n.dot line\r\n") [31 None]))
   (assert (is None (.Close w)))
   (assert (is None (.Quit c)))
   (setv [got] (.wait-for devserver 1))
