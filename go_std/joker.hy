@@ -28,7 +28,7 @@ The argument hints are Joker's: `String`, `Boolean`, `Int`,
 names a converter `conv-<Hint>` in this module; the namespace may add its
 own (e.g. `conv-*tls.Config`)."
 
-(import keyword socket)
+(import inspect keyword socket)
 (import smtp-core.client [FAILURES])
 
 ;; ------------------------------------------------------------ errors
@@ -107,8 +107,17 @@ own (e.g. `conv-*tls.Config`)."
 
   Such a class is the var itself: `(isinstance c smtp.*Client)` asks the
   implementation class behind it, calling it builds a value (or refuses, for
-  a type with no constructor), and `help` shows its documentation.  A class
-  that subclasses one (a Hy `Auth` implementation) is an ordinary class."
+  a type with no constructor), and `help` shows its documentation and its
+  receivers or methods (and only those: `dir` lists the Go members).
+
+  Subclassing a var subclasses its implementation instead, so a Hy class
+  `(defclass MyAuth [smtp.Auth] ...)` is an ordinary class: it inherits none
+  of the var's metadata attributes, and `isinstance` works both ways."
+
+  (defn __new__ [mcs name bases ns]
+    (if (in "__go_impl__" ns)
+      (type.__new__ mcs name bases ns)
+      (type name (tuple (gfor b bases (.get (getattr b "__dict__" {}) "__go_impl__" b))) ns)))
 
   (defn __instancecheck__ [cls x]
     (if (in "__go_impl__" cls.__dict__)
@@ -129,6 +138,20 @@ own (e.g. `conv-*tls.Config`)."
           (raise (TypeError f"{cls.__go_qualified__} has no constructor: {cls.__go_no_make__}")))
       True (type.__call__ cls #* args #** kwargs)))
 
+  (defn __dir__ [cls]
+    ;; What `help` and tab completion show: the type's Go receivers or
+    ;; methods, not the Python API of the class behind it.
+    (if (in "__go_members__" cls.__dict__)
+      (list (get cls.__dict__ "__go_members__"))
+      (type.__dir__ cls)))
+
+  (defn [property] __signature__ [cls]
+    ;; `help` prints the constructor's signature, or none when there is none.
+    (setv make (.get cls.__dict__ "__go_make__"))
+    (if make
+      (inspect.signature make)
+      (raise (ValueError f"{cls.__go_qualified__} has no constructor"))))
+
   (defn __repr__ [cls]
     (if (in "__go_impl__" cls.__dict__)
       f"<go type {cls.__go_qualified__}>"
@@ -141,14 +164,19 @@ own (e.g. `conv-*tls.Config`)."
         (get attrs "__go_make__") (if make (staticmethod make) None)
         (get attrs "__go_no_make__") no-make
         (get attrs "__go_qualified__") f"{ns.name}/{name}"
+        (get attrs "__go_members__") #()
         (get attrs "__module__") ns.module
-        (get attrs "__doc__") (render-help ns name meta))
+        (get attrs "__qualname__") name)
   (GoTypeMeta name #(impl) attrs))
 
 (defclass GoArray [list]
   "A checked Go slice: `arrayOfAuth` and friends build these.
 
-  Every element is checked when the array is built and when one is added."
+  Every element is checked when the array is built and when one is added;
+  a wrong one is refused with its index:
+
+      (smtp.arrayOfAuth [a 42])
+      ; ArgumentError: arrayOfAuth: element 1 must have type Auth, got Int"
 
   (setv elem-name "?" elem-check None)
 
@@ -172,43 +200,80 @@ own (e.g. `conv-*tls.Config`)."
       (.__setitem__ (super) k (self.checked k v))))
   (defn __iadd__ [self vs] (.extend self vs) self)
   (defn __repr__ [self]
-    (+ "(" (. (type self) __go_name__) " " (.join " " (map repr self)) ")")))
+    ;; Read back in Hy, `(arrayOfAuth a b)` builds the same array.
+    (+ (.join " " [(+ "(" (. (type self) __go_name__)) #* (map hy.repr self)]) ")")))
 
-(defn array-type [elem-name elem-check]
-  "A GoArray subclass whose elements must pass `elem-check`."
-  (type f"arrayOf{elem-name}" #(GoArray)
+(defn array-type [elem-name elem-check [module None]]
+  "A GoArray subclass (`ArrayOfX`, Joker's `arrayOfX`) whose elements must pass `elem-check`."
+  (type f"ArrayOf{elem-name}" #(GoArray)
         {"elem_name" elem-name
          "elem_check" (staticmethod elem-check)
-         "__go_name__" f"arrayOf{elem-name}"}))
+         "__go_name__" f"arrayOf{elem-name}"
+         "__module__" (or module __name__)}))
 
 (defn array-maker [array-class]
   "Build from items, or from one list/tuple of items: (arrayOfAuth a b) or (arrayOfAuth [a b])."
-  (fn [#* items]
+  (defn make [#* items]
     (if (and (= (len items) 1) (isinstance (get items 0) #(list tuple)))
       (array-class (get items 0))
-      (array-class items))))
+      (array-class items)))
+  (setv make.__signature__ (inspect.Signature [(inspect.Parameter "items" inspect.Parameter.VAR_POSITIONAL)]))
+  make)
 
 ;; ------------------------------------------------------------ metadata
 
+(setv META-KEYS #("name" "kind" "added" "doc" "usage" "go_args" "go_returns" "joker_args" "joker_returns"))
+
 (defclass Namespace []
-  "The vars of one namespace, in declaration order, for the index and the page."
+  "The vars of one namespace, in declaration order, for `help`, the index and the page.
 
-  (defn __init__ [self name module doc]
-    (setv self.name name self.module module self.doc doc self.vars {}))
+  `vars` maps a var's key (`Dial`, `*Client`, `(*Client)Hello`) to
+  `#(var metadata)`; `aliases` maps plain Python names (`PtrClient`) to the
+  Hy-only names they stand for; `notes` are extra paragraphs for the
+  namespace page's summary."
 
-  (defn add [self name var meta]
-    (setv (get self.vars name) #(var meta))
+  (defn __init__ [self name module doc [notes #()]]
+    (setv self.name name self.module module self.doc doc self.notes (list notes)
+          self.vars {} self.aliases {}))
+
+  (defn add [self key var meta]
+    (setv (get self.vars key) #(var meta))
+    (setv owner (.get meta "type"))
+    ;; A type learns its receivers whichever of the two is declared first.
+    (cond
+      (and owner (in owner self.vars)) (self.refresh-type owner)
+      (in (get meta "kind") #("type" "abstract")) (self.refresh-type key))
     var)
 
-  (defn index [self]
-    "The namespace's own vars (not receivers or methods), sorted like Joker's page."
-    (sorted (gfor [k [v m]] (.items self.vars) :if (not-in (get m "kind") #("receiver" "method")) k)
-            :key (fn [k] (.lstrip k "*"))))
+  (defn refresh-type [self key]
+    (setv [var meta] (get self.vars key))
+    (setv var.__go_members__ (tuple (self.members-of key))
+          var.__doc__ (render-help self key meta)))
 
-  (defn members-of [self type-name kind]
+  (defn alias [self python-name key]
+    "Record that `python-name` is the plain name of var `key`; return the var."
+    (setv (get self.aliases python-name) key)
+    (get (get self.vars key) 0))
+
+  (defn index [self]
+    "The namespace's own vars (not receivers or methods), sorted as Joker's page sorts them."
+    (sorted (gfor [k [v m]] (.items self.vars) :if (not-in (get m "kind") #("receiver" "method")) k)))
+
+  (defn members-of [self type-name [kind None]]
+    "Names of the receivers (or methods) declared for type `type-name`, sorted."
     (sorted (gfor [k [v m]] (.items self.vars)
-                  :if (and (= (get m "kind") kind) (= (.get m "type") type-name))
-                  (get m "name")))))
+                  :if (and (in (get m "kind") #("receiver" "method"))
+                           (= (.get m "type") type-name)
+                           (or (is kind None) (= (get m "kind") kind)))
+                  (get m "name"))))
+
+  (defn member [self type-name name]
+    "The var and metadata of receiver/method `name` of `type-name`."
+    (get self.vars (+ "(" type-name ")" name)))
+
+  (defn of-kind [self #* kinds]
+    "Index names whose kind is one of `kinds`."
+    (lfor k (self.index) :if (in (get (get self.vars k) 1 "kind") kinds) k)))
 
 (defn signature-lines [meta]
   "The four signature lines of a var, as Joker's page shows them."
@@ -218,29 +283,51 @@ own (e.g. `conv-*tls.Config`)."
         (+ label ": " (get meta key))))
 
 (defn var-title [ns name meta]
-  "`ns/Name`, or `ns/(*Type)Name` for a receiver."
-  (if (= (get meta "kind") "receiver")
+  "`ns/Name`, or `ns/(*Type)Name` for a receiver or method."
+  (if (in (get meta "kind") #("receiver" "method"))
     (+ ns.name "/(" (get meta "type") ")" (get meta "name"))
     (+ ns.name "/" name)))
 
+(defn kind-line [meta]
+  "`Receiver for *Client`, `Function`, ... as the page and `help` title them."
+  (if (in (get meta "kind") #("receiver" "method"))
+    (+ (get meta "kind_title") " for " (get meta "type"))
+    (get meta "kind_title")))
+
+(defn short-name [ns]
+  "The alias a user usually imports the namespace as: `smtp` for go.std.net.smtp."
+  (get (.rsplit ns.name "." 1) -1))
+
 (defn render-help [ns name meta]
-  "The text `help` shows for a var."
-  (.join "\n" [(+ (var-title ns name meta) "  (" (get meta "kind_title") ", v" (get meta "added") ")")
-               ""
-               #* (if (get meta "usage") [(+ "Usage: " (get meta "usage")) ""] [])
-               (get meta "doc")
-               ""
-               #* (signature-lines meta)]))
+  "The text `help` shows for a var: title, usage, doc, signatures, members."
+  (setv members (if (in (get meta "kind") #("type" "abstract")) (ns.members-of name) []))
+  (setv width (max (gfor m members (len (get (ns.member name m) 1 "usage"))) :default 0))
+  (.join "\n"
+    [(+ (var-title ns name meta) "  (" (kind-line meta) ", v" (get meta "added") ")")
+     ""
+     #* (if (get meta "usage") [(+ "Usage: " (get meta "usage")) ""] [])
+     (get meta "doc")
+     #* (if (signature-lines meta) ["" #* (signature-lines meta)] [])
+     #* (if members
+          [""
+           (+ (if (= (get meta "kind") "abstract") "Methods" "Receivers") ":")
+           #* (gfor m members
+                    :setv mm (get (ns.member name m) 1)
+                    (+ "  " (.ljust (get mm "usage") width) "  => " (get mm "joker_returns")))
+           ""
+           (+ "Each has its own page: (help " (short-name ns) "." name "." (get members 0) ")")]
+          [])]))
 
 (defn attach [ns key var meta]
   "Give `var` its metadata as attributes and its help text, and register it."
   (for [[k v] (.items meta)]
     (setattr var k v))
+  (setv var.qualified (var-title ns key meta))
   (setv var.__doc__ (render-help ns key meta))
   (.add ns key var meta))
 
 (setv KIND-TITLES {"function" "Function" "receiver" "Receiver" "method" "Method"
-                   "type" "Concrete type" "abstract" "Abstract type"})
+                   "type" "Concrete Type" "abstract" "Abstract Type"})
 
 ;; ------------------------------------------------------------ the table macro
 
@@ -259,6 +346,8 @@ own (e.g. `conv-*tls.Config`)."
   "The converter a hint names: `conv-` plus the hint, dots and slashes as `_`."
   (+ "conv-" (.replace (.replace (str hint) "." "_") "/" "_")))
 
+(setv INLINE-CHECKS {"String" "str" "Boolean" "bool"})
+
 (defn _display-hint [hint]
   ;; A few converter names differ from the hint Joker prints.
   (.get {"AuthOrNil" "Auth" "*tls.Config" "*tls.Config"} hint hint))
@@ -270,7 +359,9 @@ own (e.g. `conv-*tls.Config`)."
           :result pair|error|value|as-is :returns \"Type\" :call CALLABLE)`
 
   For a receiver add `:type \"*Client\" :impl CLASS`; the call is then
-  `(CALLABLE self arg ...)` and the wrapper becomes method NAME of CLASS.
+  `(CALLABLE self arg ...)` and the wrapper becomes method NAME of CLASS
+  (`:self w` names the receiver in the usage line; default: the type's
+  name in lower case).
   The converted arguments are passed positionally to CALLABLE.  The module
   must define `__joker_ns__`, its `Namespace`."
   (setv opts (_opts options))
@@ -284,11 +375,18 @@ own (e.g. `conv-*tls.Config`)."
   (setv q-sym (hy.models.Symbol (+ "_q" (str fn-sym))))
   (setv qualified q-sym)
   (setv syms (lfor k (range (len triples)) (hy.models.Symbol f"_a{k}")))
+  ;; Checks are inline: a String or Boolean argument costs one isinstance
+  ;; test; other hints call their converter, found when the module loads.
   (setv checks
     (lfor [k [arg hint gotype]] (enumerate triples)
-      `(setv ~(get syms k)
-             (~(hy.models.Symbol (converter-name hint))
-               (get _args ~k) ~k ~(str arg) ~qualified))))
+      :setv inline (.get INLINE-CHECKS (str hint))
+      (if inline
+        `(when (not (isinstance ~(get syms k) ~(hy.models.Symbol inline)))
+           (raise (arg-error ~qualified ~k ~(str arg) ~(str hint) ~(get syms k))))
+        `(setv ~(get syms k)
+               (~(hy.models.Symbol (converter-name hint))
+                 ~(get syms k) ~k ~(str arg) ~qualified)))))
+  (setv unpack (when syms `(setv [~@syms] _args)))
   (setv call-args (if receiver? [(hy.models.Symbol "self") #* syms] syms))
   (setv call `(~(get opts "call") ~@call-args))
   (setv result (str (.get opts "result" "error")))
@@ -309,11 +407,13 @@ own (e.g. `conv-*tls.Config`)."
       True (str (.get opts "joker-returns" (if returns f"^{returns}" "")))))
   (setv meta {"name" name "kind" kind "kind_title" (get KIND-TITLES kind)
               "added" (str (.get opts "added" "1.0"))
-              "doc" (str (get opts "doc"))
+              "doc" (get opts "doc")
               "go_args" go-args "go_returns" (str (.get opts "go-returns" ""))
               "joker_args" joker-args "joker_returns" joker-returns
               "type" type-name
-              "usage" (+ "(" (if receiver? (+ "." name " " (.lower (.lstrip type-name "*"))) name)
+              "usage" (+ "(" (if receiver?
+                                 (+ "." name " " (str (.get opts "self" (.lower (.lstrip type-name "*")))))
+                                 name)
                          (.join "" (lfor [a h g] triples (+ " " (str a)))) ")")})
   (setv key (if receiver? (+ "(" type-name ")" name) name))
   `(do
@@ -321,6 +421,7 @@ own (e.g. `conv-*tls.Config`)."
      (defn ~fn-sym [~@self-param #* _args]
        (when (!= (len _args) ~(len triples))
          (raise (arity-error ~qualified (len _args))))
+       ~unpack
        ~@checks
        ~body)
      (setv (. ~fn-sym __name__) ~name
@@ -350,7 +451,7 @@ own (e.g. `conv-*tls.Config`)."
   (setv kind (str (.get opts "kind" "type")))
   (setv meta {"name" name "kind" kind "kind_title" (get KIND-TITLES kind)
               "added" (str (.get opts "added" "1.0"))
-              "doc" (str (get opts "doc"))
+              "doc" (get opts "doc")
               "go_args" None "go_returns" None "joker_args" None "joker_returns" None
               "type" None
               "usage" (str (.get opts "usage" ""))})

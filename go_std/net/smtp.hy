@@ -23,7 +23,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 `None` itself."
 
 (require go-std.joker [defgo defgotype])
-(import os ssl)
+(import inspect os ssl)
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
@@ -34,7 +34,10 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 
 (setv __joker_ns__
   (Namespace "go.std.net.smtp" __name__
-             "Implements the Simple Mail Transfer Protocol (RFC 5321) with the 8BITMIME, AUTH and STARTTLS extensions."))
+             "Implements the Simple Mail Transfer Protocol (RFC 5321) with the 8BITMIME, AUTH and STARTTLS extensions, as Go's net/smtp does."
+             ["Conventions (Joker's): a Go function with two results returns a 2-element list `[result err]`; one returning only `error` returns nil or the error. Errors are returned, never raised: they are exception values whose text is Go's (`(str err)`), and `(raise err)` works. A wrong argument type or count is a programming error and raises at once, naming the var, the argument and the type expected."
+              "Beyond Joker: SendMail accepts nil (`None`) for no authentication, which Joker's generated wrapper cannot express; a successful error-only call returns nil itself rather than a wrapped nil; `ServerInfo` and `*ServerInfo` build from a map or keyword arguments with Go's field names; `Auth` can be subclassed in Hy."
+              "From Python: `import go_std.net.smtp` gives the same objects; `PtrClient` and `PtrServerInfo` are the plain names of `*Client` and `*ServerInfo`."]))
 
 ;; ------------------------------------------------------------ implementation classes
 
@@ -42,11 +45,25 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
   "The message writer `(.Data c)` returns: `(.Write w bytes-or-str)` => `[n err]`, `(.Close w)` => err."
 
   (defn __repr__ [self]
-    (+ "<smtp DATA writer " (if self.closed "closed" "open") ">")))
+    (+ "<io.WriteCloser smtp DATA writer, " (if self.closed "closed" "open") ">")))
 
 (defclass GoClient [CoreClient]
-  "The implementation behind `*Client`: Go-named receivers over the core client."
-  (setv writer-class GoWriter))
+  "The implementation behind `*Client`: Go-named receivers over the core client.
+
+  At the REPL a client shows its server, whether the connection is TLS and
+  whether it has greeted the server:
+
+      => c
+      <*smtp.Client 127.0.0.1 plaintext, not greeted>"
+
+  (setv writer-class GoWriter)
+
+  (defn __repr__ [self]
+    (setv state (cond self.closed "closed" self.tls "TLS" True "plaintext")
+          greeted (cond (not self.did-hello) "not greeted"
+                        (is self.hello-error None) "greeted"
+                        True "greeting failed"))
+    f"<*smtp.Client {(or self.server-name "?")} {state}, {greeted}>"))
 
 (defclass GoAuth [core.Auth]
   "Go's Auth interface for Hy: subclass it and define
@@ -297,42 +314,57 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 ;; ------------------------------------------------------------ the writer (not a var: Go's io.WriteCloser)
 
 (defgo method Write [p arrayOfByte "[]byte"]
-  :type "io.WriteCloser" :impl GoWriter
+  :type "io.WriteCloser" :impl GoWriter :self w
   :doc "Adds p to the message and returns [n err], n counting the bytes of p taken."
   :go-returns "(n int, err error)"
   :result as-is :joker-returns "[^Int, ^Error]"
   :call write-pair)
 
 (defgo method Close []
-  :type "io.WriteCloser" :impl GoWriter
+  :type "io.WriteCloser" :impl GoWriter :self w
   :doc "Ends the message and returns nil when the server accepted it, else the error."
   :go-returns "error" :result error
   :call DataWriter.close)
 
 ;; ------------------------------------------------------------ the table: types
 
-(defn make-server-info [#* args #** fields]
-  "(ServerInfo {:Name n :TLS t :Auth [..]}), (ServerInfo :Name n ...), or (ServerInfo)."
-  (setv given {})
-  (cond
-    (and (= (len args) 1) (isinstance (get args 0) dict))
-      (for [[k v] (.items (get args 0))]
-        (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v))
-    args (raise (arity-error "go.std.net.smtp/ServerInfo" (len args))))
-  (.update given fields)
-  (for [k given]
-    (when (not (in k #("Name" "TLS" "Auth")))
-      (raise (ArgumentError (+ "ServerInfo has no field " (repr k) " (fields: Name, TLS, Auth)")))))
-  (setv name (.get given "Name" "") tls (.get given "TLS" False) auth (.get given "Auth" None))
-  (when (not (isinstance name str))
-    (raise (ArgumentError (+ "ServerInfo field Name must have type String, got " (joker-type-name name)))))
-  (when (not (isinstance tls bool))
-    (raise (ArgumentError (+ "ServerInfo field TLS must have type Boolean, got " (joker-type-name tls)))))
-  (when (not (or (is auth None) (and (isinstance auth #(list tuple)) (all (gfor m auth (isinstance m str))))))
-    (raise (ArgumentError (+ "ServerInfo field Auth must have type arrayOfString, got " (joker-type-name auth)))))
-  (core.ServerInfo name tls auth))
+(defn server-info-maker [var-name]
+  "The constructor of `ServerInfo` or `*ServerInfo`: from one map, from keyword arguments, or both.
 
-(setv SERVER-INFO-DOC "What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name \"mx\" :TLS true :Auth [\"PLAIN\"]}).")
+      (ServerInfo {:Name \"mx\" :TLS True :Auth [\"PLAIN\"]})
+      (ServerInfo {\"Name\" \"mx\"})
+      (ServerInfo :Name \"mx\" :TLS True)
+      (ServerInfo)                      ; Name \"\", TLS false, Auth nil"
+  (setv q (+ "go.std.net.smtp/" var-name))
+  (defn make [#* args #** fields]
+    (setv given {})
+    (when (> (len args) 1)
+      (raise (arity-error q (len args))))
+    (when args
+      (when (not (isinstance (get args 0) dict))
+        (raise (arg-error q 0 "fields" "Map" (get args 0))))
+      (for [[k v] (.items (get args 0))]
+        (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v)))
+    (.update given fields)
+    (for [k given]
+      (when (not-in k #("Name" "TLS" "Auth"))
+        (raise (ArgumentError (+ q " has no field " (hy.repr k) " (fields: Name, TLS, Auth)")))))
+    (setv name (.get given "Name" "") tls (.get given "TLS" False) auth (.get given "Auth" None))
+    (when (not (isinstance name str))
+      (raise (ArgumentError (+ "Field Name of " q " must have type String, got " (joker-type-name name)))))
+    (when (not (isinstance tls bool))
+      (raise (ArgumentError (+ "Field TLS of " q " must have type Boolean, got " (joker-type-name tls)))))
+    (when (not (or (is auth None) (and (isinstance auth #(list tuple)) (all (gfor m auth (isinstance m str))))))
+      (raise (ArgumentError (+ "Field Auth of " q " must have type arrayOfString, got " (joker-type-name auth)))))
+    (core.ServerInfo name tls auth))
+  (setv make.__signature__
+        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
+                            (inspect.Parameter "Name" inspect.Parameter.KEYWORD_ONLY :default "")
+                            (inspect.Parameter "TLS" inspect.Parameter.KEYWORD_ONLY :default False)
+                            (inspect.Parameter "Auth" inspect.Parameter.KEYWORD_ONLY :default None)]))
+  make)
+
+(setv SERVER-INFO-DOC "What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name \"mx\" :TLS True :Auth [\"PLAIN\"]}) or (ServerInfo :Name \"mx\").")
 
 (defgotype *Client :kind type :impl GoClient
   :doc "A connection to an SMTP server, made by Dial or NewClient; its receivers send the SMTP commands."
@@ -340,17 +372,17 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (defgotype Client :kind type :impl GoClient
   :doc "The Client struct; values of *Client are what Dial and NewClient return."
   :no-make "make one with Dial or NewClient")
-(defgotype *ServerInfo :kind type :impl core.ServerInfo :doc SERVER-INFO-DOC :make make-server-info
+(defgotype *ServerInfo :kind type :impl core.ServerInfo :doc SERVER-INFO-DOC :make (server-info-maker "*ServerInfo")
   :usage "(*ServerInfo {:Name name :TLS tls :Auth [mechanism ...]})")
-(defgotype ServerInfo :kind type :impl core.ServerInfo :doc SERVER-INFO-DOC :make make-server-info
+(defgotype ServerInfo :kind type :impl core.ServerInfo :doc SERVER-INFO-DOC :make (server-info-maker "ServerInfo")
   :usage "(ServerInfo {:Name name :TLS tls :Auth [mechanism ...]})")
 (defgotype Auth :kind abstract :impl GoAuth
   :doc "An SMTP authentication mechanism: subclass it in Hy and define (Start server) => [proto to-server err] and (Next from-server more) => [to-server err]. PlainAuth and CRAMMD5Auth return ready ones."
   :no-make "subclass it, or use PlainAuth or CRAMMD5Auth")
 
-(setv ArrayOfAuth (array-type "Auth" (fn [x] (isinstance x core.Auth)))
-      ArrayOfClient (array-type "Client" (fn [x] (isinstance x GoClient)))
-      ArrayOfServerInfo (array-type "ServerInfo" (fn [x] (isinstance x core.ServerInfo))))
+(setv ArrayOfAuth (array-type "Auth" (fn [x] (isinstance x core.Auth)) __name__)
+      ArrayOfClient (array-type "Client" (fn [x] (isinstance x GoClient)) __name__)
+      ArrayOfServerInfo (array-type "ServerInfo" (fn [x] (isinstance x core.ServerInfo)) __name__))
 
 (defgotype arrayOfAuth :kind type :impl ArrayOfAuth :make (array-maker ArrayOfAuth)
   :doc "A checked sequence of Auth values, from items or from one list: (arrayOfAuth a b) or (arrayOfAuth [a b])."
@@ -363,7 +395,8 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
   :usage "(arrayOfServerInfo info ...)")
 
 ;; Plain names for Python, where *Client is not an identifier.
-(setv PtrClient *Client PtrServerInfo *ServerInfo)
+(setv PtrClient (.alias __joker_ns__ "PtrClient" "*Client")
+      PtrServerInfo (.alias __joker_ns__ "PtrServerInfo" "*ServerInfo"))
 
 (setv __all__ ["Auth" "CRAMMD5Auth" "Client" "Dial" "NewClient" "PlainAuth" "SendMail" "ServerInfo"
                "arrayOfAuth" "arrayOfClient" "arrayOfServerInfo" "PtrClient" "PtrServerInfo"
