@@ -41,7 +41,8 @@ __all__ = ["ReplyReader", "parse_code_line", "code_matches", "MAX_LINE", "MAX_RE
 #: Longest reply line accepted (RFC 5321 allows 512 octets; real servers stay
 #: far below this).  Go has no limit.
 MAX_LINE = 1 << 20
-#: Longest whole reply accepted, all lines together.
+#: Longest whole reply accepted: all its lines together, as received
+#: (codes and line ends included).
 MAX_REPLY = 4 << 20
 
 # Go reads through a bufio.Reader of this size; it matters only for a line
@@ -198,9 +199,13 @@ class ReplyReader:
                 if err is not None:
                     raise err
                 return code, _decode(text)
-            self._reply = [code, err, [text], len(text)]
+            # The text grows in one buffer (a list of line objects costs
+            # far more than the bytes it holds), and the cap is charged
+            # the whole line, so a flood of near-empty lines stops as
+            # soon as a flood of long ones.
+            self._reply = [code, err, bytearray(text), len(line) + 1]
         state = self._reply
-        code, parts = state[0], state[2]
+        code, joined = state[0], state[2]
         while True:
             line = self._next_line()
             if line is None:
@@ -211,15 +216,16 @@ class ReplyReader:
                 # trailing CR/LF, and keep reading.
                 more = line.rstrip(b"\r\n")
                 continued = True
-            parts.append(more)
-            state[3] += len(more) + 1
+            state[3] += len(line) + 1
             if state[3] > self.max_reply:
                 self._reply = None
                 raise ReplyTooLong("smtp: reply longer than %d bytes" % self.max_reply)
+            joined += b"\n"
+            joined += more
             if not continued:
                 break
         self._reply = None
-        text = _decode(b"\n".join(parts))
+        text = _decode(bytes(joined))
         err = state[1]
         if err is not None:
             if isinstance(err, ReplyError) and text:
