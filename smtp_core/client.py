@@ -158,11 +158,17 @@ class Client:
             self.did_hello = True
             try:
                 self._ehlo()
-            except FAILURES:
-                try:
-                    self._helo()
-                except FAILURES as err:
-                    self.hello_error = err
+            except FAILURES as ehlo_error:
+                if self._t.closed:
+                    # The engine gave the connection up (timeout, runaway
+                    # reply): HELO cannot go out, and its "closed" error
+                    # would hide the cause.
+                    self.hello_error = ehlo_error
+                else:
+                    try:
+                        self._helo()
+                    except FAILURES as err:
+                        self.hello_error = err
         if self.hello_error is not None:
             raise self.hello_error
 
