@@ -92,7 +92,7 @@ class Transport:
             sock.sendall(data)
         except socket.timeout:
             self._abandon()
-            raise StageTimeout("sending " + (stage or "data"), self.timeout) from None
+            raise StageTimeout("sending " + (stage or "data"), self._waited()) from None
 
     def send_partial(self, data: bytes) -> int:
         """Send as much of ``data`` as possible; return the count, or raise with
@@ -143,7 +143,7 @@ class Transport:
             raise
         except socket.timeout:
             self._abandon()
-            raise StageTimeout(stage or "reply", self.timeout) from None
+            raise StageTimeout(stage or "reply", self._waited()) from None
         finally:
             if deadline is not None and not self.closed:
                 self.sock.settimeout(self.timeout)
@@ -181,7 +181,7 @@ class Transport:
                     ctx._msg_callback = None  # type: ignore[attr-defined]
         except socket.timeout:
             self._abandon()
-            self.tls_error = StageTimeout("TLS handshake", self.timeout)
+            self.tls_error = StageTimeout("TLS handshake", self._waited())
             raise self.tls_error from None
         except OSError as err:
             self.tls_error = err
@@ -227,6 +227,11 @@ class Transport:
         if wirelog.enabled():
             wirelog.log_event(self.peer, "connection closed by client")
         self.sock.close()
+
+    def _waited(self) -> float | None:
+        # Without ``timeout`` the socket's own setting (the caller's
+        # settimeout) is what ran out; name it rather than "None".
+        return self.timeout if self.timeout is not None else self.sock.gettimeout()
 
     def _abandon(self) -> None:
         # After a timeout or a runaway reply the stream position is unknown:
