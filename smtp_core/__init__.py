@@ -47,6 +47,21 @@ from .errors import (
     TLSRequiredError,
     TLSSetupError,
 )
+from .session import (
+    RFC5321_TIMEOUTS,
+    TLS_POLICIES,
+    EnvelopeError,
+    MessageRefused,
+    MessageTooLarge,
+    RecipientsRefused,
+    SendError,
+    SendResult,
+    Timeouts,
+    connect,
+    dial_tls,
+    prepare,
+    send,
+)
 from .tls import ConnectionState, TLSConfig
 
 __version__ = "0.1.0"
@@ -58,4 +73,6 @@ __all__ = [
     "AuthError", "Base64Error", "HelloError", "LineError", "ProtocolError", "ReplyError", "ReplyTooLong",
     "ServerClosed", "SMTPError", "StageTimeout", "TLSRequiredError", "TLSSetupError",
     "ConnectionState", "TLSConfig",
+    "connect", "dial_tls", "prepare", "send", "SendResult", "Timeouts", "RFC5321_TIMEOUTS", "TLS_POLICIES",
+    "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError",
 ]
