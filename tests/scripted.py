@@ -11,7 +11,9 @@ Items:
 
 ``"250 ok"``           text; each ``\\n`` becomes CRLF and a final CRLF is added
 ``b"..."``             exact bytes
-``Starttls("220 go")`` sends the reply, then switches to TLS (server side)
+``Starttls("220 go")`` sends the reply, then switches to TLS (server side);
+                       ``Starttls("220 go", extra=b"250 x\\r\\n")`` sends ``extra`` in
+                       the same write as the reply (plaintext injected before TLS)
 ``Close()``            closes without replying; ``Close(b"421 bye\\r\\n")`` replies first
 ``Silent()``           consumes the unit and answers nothing
 ``Trickle(b"..", s)``  sends the bytes one at a time, ``s`` seconds apart
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Starttls:
     reply: str = "220 ready"
+    extra: bytes = b""
 
 
 @dataclass
@@ -227,7 +230,7 @@ class ScriptedServer:
                     time.sleep(item.interval)
                 continue
             if isinstance(item, Starttls):
-                sock.sendall(_text(item.reply))
+                sock.sendall(_text(item.reply) + item.extra)
                 buf.clear()  # plaintext sent after STARTTLS is discarded
                 conn.tls_at = len(conn.data)
                 try:
