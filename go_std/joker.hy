@@ -28,7 +28,7 @@ The argument hints are Joker's: `String`, `Boolean`, `Int`,
 names a converter `conv-<Hint>` in this module; the namespace may add its
 own (e.g. `conv-*tls.Config`)."
 
-(import inspect keyword socket)
+(import inspect keyword socket textwrap)
 (import smtp-core.client [FAILURES])
 
 ;; ------------------------------------------------------------ errors
@@ -306,7 +306,8 @@ own (e.g. `conv-*tls.Config`)."
     [(+ (var-title ns name meta) "  (" (kind-line meta) ", v" (get meta "added") ")")
      ""
      #* (if (get meta "usage") [(+ "Usage: " (get meta "usage")) ""] [])
-     (get meta "doc")
+     ;; Wrapped for a terminal; the page keeps each doc as one paragraph.
+     (textwrap.fill (get meta "doc") 72 :break-long-words False :break-on-hyphens False)
      #* (if (signature-lines meta) ["" #* (signature-lines meta)] [])
      #* (if members
           [""
