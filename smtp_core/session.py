@@ -721,6 +721,10 @@ def send(
             _prepare(client, state, tls, tls_config, verify, server_name, auth, local_name)
         table = state.timeouts if timeout is None else _resolve_timeouts(timeout, None)
     else:
+        # Arguments that can be refused now cost no connection.
+        if recipients is not None and not isinstance(recipients, str):
+            recipients = list(recipients)  # may be an iterator: read it once
+        _check_arguments(sender, recipients, message)
         client = connect(client_or_address, tls=tls, tls_config=tls_config, verify=verify,
                          server_name=server_name, auth=auth, local_name=local_name, timeout=timeout,
                          connect_timeout=connect_timeout, redact=redact)
@@ -738,6 +742,16 @@ def send(
         _set_timeout(client._t, table.command)
         _quit_quietly(client)
     return result
+
+
+def _check_arguments(sender, recipients, message) -> None:
+    if isinstance(message, str):
+        raise TypeError("smtp: message must be bytes, a binary file or an EmailMessage; encode the text first")
+    if sender is not None:
+        check_line(sender)
+    if recipients is not None:
+        for recipient in [recipients] if isinstance(recipients, str) else recipients:
+            check_line(recipient)
 
 
 def _transaction(client: Client, table: Timeouts, sender, recipients, message, pipelining: bool) -> SendResult:

@@ -578,3 +578,21 @@ def test_empty_recipients_is_an_error(scripted):
 def test_invalid_tls_policy():
     with pytest.raises(ValueError, match="tls must be one of"):
         send("127.0.0.1:1", "a@x", ["b@x"], b"", tls="maybe")
+
+
+def test_bad_arguments_cost_no_connection(free_port):
+    # Nothing listens on free_port: these fail before connecting.
+    address = "127.0.0.1:%d" % free_port
+    with pytest.raises(LineError):
+        send(address, "a@example.com", ["b@example.com\r\nDATA"], BODY, tls="none", timeout=T)
+    with pytest.raises(TypeError):
+        send(address, "a@example.com", ["b@example.com"], "text", tls="none", timeout=T)
+    with pytest.raises(ConnectionRefusedError):
+        send(address, "a@example.com", ["b@example.com"], BODY, tls="none", timeout=T)
+
+
+def test_recipients_from_an_iterator(make_devserver):
+    srv = make_devserver()
+    result = send(addr(srv), "a@example.com", (r for r in ["b@example.com", "c@example.com"]), BODY,
+                  tls="none", timeout=T)
+    assert result.accepted == ["b@example.com", "c@example.com"]
