@@ -47,9 +47,19 @@ def _fix_cr_runs(match: re.Match) -> bytes:
 
 def _encode_from_mid_line(data: bytes) -> bytes:
     """Encode ``data`` as if it followed an ordinary character mid-line."""
-    if b"\n" not in data:
+    lf = data.count(b"\n")
+    if not lf:
         return data
-    if b"\r\r\n" in data:
+    # Counting is cheaper than a rewriting pass, and most messages are
+    # uniform: only bare LFs (no CR at all), or only CRLFs (every CR and
+    # every LF belong to one CRLF, so none is bare and no CR run ends at
+    # a LF).  Both skip the general line-end passes below.
+    cr = data.count(b"\r")
+    if not cr:
+        out = data.replace(b"\n", b"\r\n")
+    elif cr == lf and data.count(b"\r\n") == lf:
+        out = data
+    elif b"\r\r\n" in data:
         data = _CR_RUN_THEN_LF.sub(_fix_cr_runs, data)
         # Every LF now follows an odd run of CRs, or none at all.
         out = re.sub(rb"(?<!\r)\n", b"\r\n", data)
