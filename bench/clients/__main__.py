@@ -1,0 +1,7 @@
+"""``python -m bench.clients '<json spec>'``: run one measured client."""
+
+import sys
+
+from bench.clients import main
+
+sys.exit(main())

@@ -1,0 +1,3 @@
+module gostd-smtp/bench
+
+go 1.27
