@@ -864,12 +864,25 @@ def _transaction(client: Client, table: Timeouts, sender, recipients, message, p
     return result
 
 
-def _stage(index: int, count: int) -> str:
-    return "MAIL" if index == 0 else ("DATA" if index == count - 1 else "RCPT")
+def _stage(index: int, last: int, table: Timeouts) -> tuple[str, float]:
+    """The stage name and reply timeout of command ``index`` (MAIL, RCPT..., DATA)."""
+    if index == 0:
+        return "MAIL", table.mail
+    if index == last:
+        return "DATA", table.data
+    return "RCPT", table.rcpt
 
 
-def _stage_timeout(table: Timeouts, index: int, count: int) -> float:
-    return table.mail if index == 0 else (table.data if index == count - 1 else table.rcpt)
+def _windows(commands: list[bytes]) -> list[tuple[int, int]]:
+    """Cut the commands into groups of at most ``_WINDOW`` bytes (one command at least)."""
+    windows, start, size = [], 0, 0
+    for index, line in enumerate(commands):
+        if index > start and size + len(line) > _WINDOW:
+            windows.append((start, index))
+            start, size = index, 0
+        size += len(line)
+    windows.append((start, len(commands)))
+    return windows
 
 
 def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
@@ -880,41 +893,40 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple
     buffers and deadlock; fifty recipients fit in one write.  When MAIL
     was refused, the rest is not sent.
     """
-    count = len(commands)
-    replies: list[tuple[int, str]] = []
+    last = len(commands) - 1
+    batch = b"".join(commands)
+    windows = ((0, len(commands)),) if len(batch) <= _WINDOW else _windows(commands)
     logging = wirelog.enabled()
-    start = 0
-    while start < count:
-        end, size = start, 0
-        while end < count and (end == start or size + len(commands[end]) <= _WINDOW):
-            size += len(commands[end])
-            end += 1
+    read = t.read_reply
+    replies: list[tuple[int, str]] = []
+    for start, end in windows:
         if logging:
             wirelog.log_event(t.peer, "pipelining %d commands in one write" % (end - start))
             for line in commands[start:end]:
                 wirelog.log_sent(t.peer, line)
-        _set_timeout(t, _stage_timeout(table, start, count))
-        t.send(commands[start] if end - start == 1 else b"".join(commands[start:end]),
-               _stage(start, count), log=False)
+        stage, seconds = _stage(start, last, table)
+        _set_timeout(t, seconds)
+        t.send(batch if end - start == len(commands) else b"".join(commands[start:end]), stage, log=False)
         for index in range(start, end):
-            _set_timeout(t, _stage_timeout(table, index, count))
-            replies.append(t.read_reply(0, _stage(index, count)))
+            stage, seconds = _stage(index, last, table)
+            if t.timeout != seconds:
+                _set_timeout(t, seconds)
+            replies.append(read(0, stage))
         if replies[0][0] != 250:
             break
-        start = end
     return replies
 
 
 def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
     """One command, one reply; stops after a refused MAIL, and before DATA
     when no recipient was accepted."""
-    count = len(commands)
+    last = len(commands) - 1
     replies: list[tuple[int, str]] = []
     for index, line in enumerate(commands):
-        if index == count - 1 and not any(code // 10 == 25 for code, _ in replies[1:]):
+        if index == last and not any(code // 10 == 25 for code, _ in replies[1:]):
             break
-        stage = _stage(index, count)
-        _set_timeout(t, _stage_timeout(table, index, count))
+        stage, seconds = _stage(index, last, table)
+        _set_timeout(t, seconds)
         t.send(line, stage)
         replies.append(t.read_reply(0, stage))
         if index == 0 and replies[0][0] != 250:
