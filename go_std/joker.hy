@@ -26,7 +26,11 @@ caller, and Joker raises too.
 The argument hints are Joker's: `String`, `Boolean`, `Int`,
 `arrayOfString`, `arrayOfByte`, `Auth`, `go.std.net/Conn`, ... Each hint
 names a converter `conv-<Hint>` in this module; the namespace may add its
-own (e.g. `conv-*tls.Config`)."
+own (e.g. `conv-*tls.Config`).
+
+When editing the macros here, touch the namespace modules too (or clear
+their `__pycache__`): Hy caches a module's compiled code by the module's own
+source date, not by the macros it used."
 
 (import inspect keyword socket textwrap)
 (import smtp-core.client [FAILURES])
