@@ -224,9 +224,6 @@ class MessageRefused(ReplyError, SendError):
     def __str__(self) -> str:
         return "smtp: %s refused: %s" % (self.stage, ReplyError.__str__(self))
 
-    def __repr__(self) -> str:
-        return "MessageRefused(%d, %r, stage=%r)" % (self.Code, self.Msg, self.stage)
-
 
 class MessageTooLarge(SendError):
     """The message is larger than the server's advertised SIZE limit (nothing was sent)."""
