@@ -236,49 +236,17 @@ def build_go(explicit: str | None) -> GoTool:
 
 # ---------------------------------------------------------------------------- sinks
 
-class PostfixSink:
-    """Postfix's ``smtp-sink`` (a C event loop), started without the Postfix daemon."""
-
-    def __init__(self, path: str) -> None:
-        self.port = free_port()
-        cmd = [path]
-        if os.geteuid() == 0:
-            cmd += ["-u", "nobody"]  # it refuses to run as root otherwise
-        cmd += ["127.0.0.1:%d" % self.port, "256"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.description = "Postfix smtp-sink (%s)" % path
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
-                    s.recv(100)  # its greeting
-                    s.sendall(b"QUIT\r\n")
-                    s.recv(100)
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("smtp-sink did not start")
-                time.sleep(0.05)
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
-        return ""
-
-
 def start_sink(kind: str):
     """``smtp-sink`` when asked or found (kind ``auto``), else our Python sink."""
     path = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if os.access("/usr/sbin/smtp-sink", os.X_OK) else None)
     if kind == "smtp-sink" and path is None:
         raise SystemExit("smtp-sink is not installed (apt-get install postfix; see bench/README.md)")
     if kind in ("auto", "smtp-sink") and path is not None:
-        return PostfixSink(path)
+        # Postfix's C event loop, started without the Postfix daemon and
+        # guarded by bench.sink, so that it cannot outlive the bench.
+        port = free_port()
+        command = [path] + (["-u", "nobody"] if os.geteuid() == 0 else []) + ["127.0.0.1:%d" % port, "256"]
+        return start_sink_process(external=command, port=port, description="Postfix smtp-sink (%s)" % path)
     return start_sink_process()
 
 

@@ -10,12 +10,17 @@ as the client put them on the wire (still dot-stuffed).
 It runs in its own process so that its work never lands in the client
 being measured::
 
-    python -m bench.sink --port 0 [--hash-log FILE]
+    python -m bench.sink --port 0 [--hash-log FILE] [--stop-on-stdin-eof]
 
 prints ``ready <port>`` on stdout once it listens, runs until it gets
-SIGTERM or SIGINT (or ``--max-seconds`` passes), and then prints
-``messages <count>``.  With ``--hash-log``, one line per message is
+SIGTERM or SIGINT (or ``--max-seconds`` passes, or, with
+``--stop-on-stdin-eof``, its stdin closes: the parent is gone), and then
+prints ``messages <count>``.  With ``--hash-log``, one line per message is
 appended: ``<sha256 hex> <payload bytes>``.
+
+The same process can instead guard an external sink such as Postfix's
+``smtp-sink`` (``--external --port P -- smtp-sink ... 127.0.0.1:P 256``),
+with the same ways to stop it.
 
 Example (in a test)::
 
@@ -52,6 +57,7 @@ _REPLIES = {
     b"VRFY": b"252 2.0.0 Ok\r\n",
 }
 _QUEUED = b"250 2.0.0 Ok: queued\r\n"
+_WATCH = "watch"  # selector data of the parent's pipe
 
 
 class _Conn:
@@ -85,14 +91,23 @@ class Sink:
         self.stopping = False
 
     # -- the loop ---------------------------------------------------------
-    def serve(self, max_seconds: float) -> None:
+    def serve(self, max_seconds: float, watch_fd: int | None = None) -> None:
+        """Serve until stopped, ``max_seconds`` pass, or ``watch_fd`` reaches EOF
+        (the parent holds the other end of that pipe: its death ends the sink)."""
+        if watch_fd is not None:
+            self.selector.register(watch_fd, selectors.EVENT_READ, _WATCH)
         deadline = time.monotonic() + max_seconds
         while not self.stopping and time.monotonic() < deadline:
             for key, _ in self.selector.select(timeout=0.5):
                 if key.data is None:
                     self._accept()
+                elif key.data is _WATCH:
+                    if not os.read(watch_fd, 4096):
+                        self.stopping = True
                 else:
                     self._readable(key.data)
+        if watch_fd is not None:
+            self.selector.unregister(watch_fd)
 
     def close(self) -> None:
         for key in list(self.selector.get_map().values()):
@@ -218,7 +233,7 @@ class SinkProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            out, _ = self.proc.communicate(timeout=10)
+            out, _ = self.proc.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, _ = self.proc.communicate()
@@ -232,19 +247,71 @@ class SinkProcess:
 
 
 def start_sink_process(hash_log: str | None = None, max_seconds: float = 3600.0,
-                       python: str | None = None) -> SinkProcess:
-    """Start ``python -m bench.sink`` and wait (bounded) for its ``ready`` line."""
+                       external: list[str] | None = None, port: int = 0,
+                       description: str = "bench.sink (Python, selectors)") -> SinkProcess:
+    """Start ``python -m bench.sink`` and wait (bounded) for its ``ready`` line.
+
+    With ``external`` (a command that listens on ``port``, e.g. Postfix's
+    ``smtp-sink``), the Python process only guards it: it waits until the
+    port answers, and stops the command when told to, when ``max_seconds``
+    pass, or when our end of its stdin closes, so a bench that dies never
+    leaves a sink behind.
+    """
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    cmd = [python or sys.executable, "-m", "bench.sink", "--port", "0", "--max-seconds", str(max_seconds)]
+    cmd = [sys.executable, "-m", "bench.sink", "--port", str(port), "--max-seconds", str(max_seconds),
+           "--stop-on-stdin-eof"]
     if hash_log:
         cmd += ["--hash-log", hash_log]
-    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # the sink prints it before accepting anything
+    if external:
+        cmd += ["--external", "--"] + list(external)
+    proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # printed once it listens, or at its end
     if not line.startswith("ready "):
         proc.kill()
         proc.communicate()
         raise RuntimeError("bench sink did not start: %r" % line)
-    return SinkProcess(proc, int(line.split()[1]), "bench.sink (Python, selectors)")
+    return SinkProcess(proc, int(line.split()[1]), description)
+
+
+def guard_external(command: list[str], port: int, max_seconds: float, watch_fd: int | None) -> int:
+    """Run an external sink until stopped; return its exit status."""
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
+    try:
+        deadline = time.monotonic() + 10
+        while True:  # ready once it answers
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as probe:
+                    probe.recv(512)  # its greeting
+                    probe.sendall(b"QUIT\r\n")
+                    probe.recv(512)
+                break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    print("failed: %s did not start" % command[0], flush=True)
+                    return 1
+                time.sleep(0.05)
+        print("ready %d" % port, flush=True)
+        deadline = time.monotonic() + max_seconds
+        with selectors.DefaultSelector() as selector:
+            if watch_fd is not None:
+                selector.register(watch_fd, selectors.EVENT_READ)
+            while not stopping and child.poll() is None and time.monotonic() < deadline:
+                if watch_fd is None:
+                    time.sleep(0.5)
+                elif selector.select(timeout=0.5) and not os.read(watch_fd, 4096):
+                    break  # the parent is gone
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,7 +319,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--hash-log", default=None)
     parser.add_argument("--max-seconds", type=float, default=3600.0)
+    parser.add_argument("--stop-on-stdin-eof", action="store_true",
+                        help="stop when stdin reaches EOF (the parent closed it, or died)")
+    parser.add_argument("--external", action="store_true",
+                        help="guard the command after -- (listening on --port) instead of serving")
+    parser.add_argument("command", nargs="*")
     args = parser.parse_args(argv)
+    watch_fd = sys.stdin.fileno() if args.stop_on_stdin_eof else None
+    if args.external:
+        return guard_external(args.command, args.port, args.max_seconds, watch_fd)
     sink = Sink(args.port, args.hash_log)
 
     def stop(signum, frame):
@@ -262,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     print("ready %d" % sink.port, flush=True)
     try:
-        sink.serve(args.max_seconds)
+        sink.serve(args.max_seconds, watch_fd)
     finally:
         sink.close()
     print("messages %d" % sink.messages, flush=True)
