@@ -60,7 +60,7 @@ CASE_TITLES = {
     "per-conn": "N x 1 KiB messages, a new connection per message",
     "stream": "one big message with dot-lines, streamed from a file",
 }
-CLIENT_ORDER = ("go", "hy-ns", "core", "core-send", "smtplib", "aiosmtplib", "socket-floor")
+CLIENT_ORDER = ("go", "hy-ns", "core", "core-send", "smtplib", "aiosmtplib", "socket-floor", "pipelined-floor")
 # Which row of a case stands for "SendMail" etc. in the targets.
 IMPORT_STATEMENT = "import go_std.net.smtp"
 
@@ -421,6 +421,8 @@ def summarise(jobs: list[Job]) -> dict:
         per_msg_time = [s.figures["seconds"] / s.figures["messages"] for s in job.samples]
         busy = [s.figures["cpu"] / s.figures["seconds"] for s in job.samples]
         summary[job.key] = {
+            "rates": rates,  # one per round, in round order
+            "times": per_msg_time,
             "rate": med_min_max(rates),
             "cpu_per_msg": statistics.median(per_msg_cpu),
             "time_per_msg": statistics.median(per_msg_time),
@@ -433,11 +435,19 @@ def summarise(jobs: list[Job]) -> dict:
     return summary
 
 
+def paired(a: list[float], b: list[float]) -> float:
+    """The median over rounds of ``a[i] / b[i]``: both ran in the same round,
+    minutes or seconds apart, so a slow spell of the machine cancels out."""
+    if len(a) == len(b) and a:
+        return statistics.median(x / y for x, y in zip(a, b))
+    return statistics.median(a) / statistics.median(b)
+
+
 def ratio(summary: dict, case: str, client: str, against: str) -> float | None:
     a, b = summary.get((case, client)), summary.get((case, against))
     if a is None or b is None:
         return None
-    return a["rate"][0] / b["rate"][0]
+    return paired(a["rates"], b["rates"])
 
 
 def fmt_ratio(value: float | None) -> str:
@@ -497,7 +507,7 @@ def targets(summary: dict, imports: dict) -> list[tuple[str, str, str, str]]:
     hy_stream = summary.get(("stream", "hy-ns"))
     check("32 MiB streamed (Hy): peak RSS < 40 MiB", hy_stream and hy_stream["rss_max"], 40.0, "<=", "%.1f MiB")
     hy, core = summary.get(("one-conn", "hy-ns")), summary.get(("one-conn", "core"))
-    extra = (hy["time_per_msg"] / core["time_per_msg"] - 1) if hy and core else None
+    extra = (paired(hy["times"], core["times"]) - 1) if hy and core else None
     check("Hy layer over core: extra time per message <= 10%", None if extra is None else extra * 100,
           10.0, "<=", "%+.1f%%")
     warm = imports.get("warm")
@@ -517,10 +527,10 @@ def explanations(summary: dict) -> list[str]:
         parts = ["One connection, lockstep: the bare socket loop (socket-floor) reaches %s msg/s"
                  % fmt_rate(floor["rate"][0])]
         if go:
-            parts.append(", %.2fx Go" % (floor["rate"][0] / go["rate"][0]))
+            parts.append(", %.2fx Go" % ratio(summary, "one-conn", "socket-floor", "go"))
         if lib:
-            parts.append(", %.2fx smtplib" % (floor["rate"][0] / lib["rate"][0]))
-        parts.append("; hy-ns reaches %.0f%% of it. " % (hy["rate"][0] / floor["rate"][0] * 100))
+            parts.append(", %.2fx smtplib" % ratio(summary, "one-conn", "socket-floor", "smtplib"))
+        parts.append("; hy-ns reaches %.0f%% of it. " % (ratio(summary, "one-conn", "hy-ns", "socket-floor") * 100))
         cpus = ", ".join("%s %.0f us" % (name, s["cpu_per_msg"] * 1e6)
                          for name, s in (("go", go), ("hy-ns", hy), ("core", core), ("smtplib", lib),
                                          ("socket-floor", floor)) if s)
@@ -529,12 +539,17 @@ def explanations(summary: dict) -> list[str]:
                      "time (hy-ns); the rest is waiting for replies, so no lockstep client can pass the "
                      "floor, and a ratio to smtplib above the floor's is out of reach." % (hy["busy"] * 100))
         out.append("".join(parts))
-    send = get("one-conn", "core-send")
+    send, pfloor = get("one-conn", "core-send"), get("one-conn", "pipelined-floor")
     if send and go:
-        wall = send["time_per_msg"] * 1e6
-        out.append("Pipelined send: %.0f us wall and %.0f us CPU per message (two round trips); "
-                   "2.0x Go would need %.0f us wall per message in all." % (
-                       wall, send["cpu_per_msg"] * 1e6, go["time_per_msg"] * 1e6 / 2))
+        line = ("Pipelined send: %.0f us wall and %.0f us CPU per message (two round trips); "
+                "2.0x Go would need %.0f us wall per message in all." % (
+                    send["time_per_msg"] * 1e6, send["cpu_per_msg"] * 1e6, go["time_per_msg"] * 1e6 / 2))
+        if pfloor:
+            line += (" The bare pipelined loop (pipelined-floor, %.0f us CPU per message) reaches %.2fx Go: "
+                     "the ceiling of any client that pipelines one message at a time; core-send reaches "
+                     "%.0f%% of it." % (pfloor["cpu_per_msg"] * 1e6, ratio(summary, "one-conn", "pipelined-floor", "go"),
+                                       ratio(summary, "one-conn", "core-send", "pipelined-floor") * 100))
+        out.append(line)
     pgo, phy, pcore = (get("per-conn", c) for c in ("go", "hy-ns", "core"))
     if pgo and phy:
         line = "New connection per message: loop CPU per message go %.0f us, hy-ns %.0f us" % (
@@ -719,7 +734,8 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
         "%d repetitions interleaved" % (args.n, args.msg_size, args.per_conn_n, big_size / (1 << 20), args.reps),
         "",
         "Rates are the sending loop only (dial included, start-up excluded): messages/s, or MiB/s "
-        "for the streamed message. Ratios divide medians taken in this run. Loop CPU is the "
+        "for the streamed message. Ratios are paired: the median over rounds of the two clients' "
+        "ratio within the round. Loop CPU is the "
         "client's own user+system time (per message, or in total for the stream); CPU busy is "
         "loop CPU over loop wall time (100% means the client, not the sink, is the bottleneck); "
         "peak RSS is the whole client process (its own VmHWM); process CPU is the whole child "
@@ -738,10 +754,10 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
         lines.append("| %s | %s | %s | %s |" % (name, value, verdict, detail))
     hy, core = summary.get(("one-conn", "hy-ns")), summary.get(("one-conn", "core"))
     if hy and core:
-        lines += ["", "Hy layer over core, one connection: %.1f us vs %.1f us wall per message (%+.1f%%), "
-                  "%.1f us vs %.1f us CPU per message (%+.1f%%)." % (
+        lines += ["", "Hy layer over core, one connection: medians %.1f us vs %.1f us wall per message "
+                  "(paired by round: %+.1f%%), %.1f us vs %.1f us CPU per message (%+.1f%%)." % (
                       hy["time_per_msg"] * 1e6, core["time_per_msg"] * 1e6,
-                      (hy["time_per_msg"] / core["time_per_msg"] - 1) * 100,
+                      (paired(hy["times"], core["times"]) - 1) * 100,
                       hy["cpu_per_msg"] * 1e6, core["cpu_per_msg"] * 1e6,
                       (hy["cpu_per_msg"] / core["cpu_per_msg"] - 1) * 100)]
     reading = explanations(summary)

@@ -54,6 +54,9 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
     "socket-floor": ("bench.clients.floor_client",
                      {"one-conn": "one_conn"},
                      "not a client: a bare socket loop, 4 round trips per message, no parsing (Python's floor)"),
+    "pipelined-floor": ("bench.clients.floor_client",
+                        {"one-conn": "pipelined_one_conn"},
+                        "not a client: the same with MAIL+RCPT+DATA in one write, 2 round trips per message"),
 }
 
 

@@ -1,9 +1,13 @@
-"""The floor: a bare socket loop with Go's four round trips per message.
+"""The floors: bare socket loops, yardsticks for the clients, not clients.
 
-No reply parsing beyond reading whatever arrives, no checks, no dot
-stuffing (the benchmark message has no line starting with a dot): the
-least work any Python client doing MAIL, RCPT, DATA and the body in
-lockstep can do.  It is a yardstick for the others, not a client.
+No reply parsing beyond counting reply lines, no checks, no dot stuffing
+(the benchmark message has no line starting with a dot).
+
+* :func:`one_conn`: Go's four round trips per message (MAIL, RCPT, DATA,
+  body), the least work any lockstep Python client can do;
+* :func:`pipelined_one_conn`: two round trips (MAIL+RCPT+DATA in one
+  write, then the body), the least any client pipelining one message at a
+  time can do.
 """
 
 from __future__ import annotations
@@ -37,4 +41,35 @@ def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
         sock.sendall(b"QUIT\r\n")
         sock.recv(4096)
         reply.close()
+    return n, n * len(msg)
+
+
+def _read_lines(sock: socket.socket, count: int) -> None:
+    """Read until ``count`` reply lines (single-line replies) have arrived."""
+    seen = 0
+    while seen < count:
+        data = sock.recv(4096)
+        if not data:
+            raise ConnectionError("the sink closed the connection")
+        seen += data.count(b"\n")
+
+
+def pipelined_one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
+    host, _, port = addr.rpartition(":")
+    envelope = ("MAIL FROM:<%s> BODY=8BITMIME\r\nRCPT TO:<%s>\r\nDATA\r\n" % (SENDER, RECIPIENT)).encode()
+    body = msg + b".\r\n"
+    with socket.create_connection((host, int(port))) as sock:
+        reply = sock.makefile("rb")
+        reply.readline()  # greeting
+        sock.sendall(b"EHLO localhost\r\n")
+        while reply.readline()[3:4] == b"-":
+            pass
+        reply.close()
+        for _ in range(n):
+            sock.sendall(envelope)
+            _read_lines(sock, 3)
+            sock.sendall(body)
+            _read_lines(sock, 1)
+        sock.sendall(b"QUIT\r\n")
+        sock.recv(4096)
     return n, n * len(msg)
