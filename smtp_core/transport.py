@@ -115,6 +115,7 @@ class Transport:
         """Read one whole reply; raise its error when the code is not ``expect``."""
         reader = self.reader
         deadline = None
+        narrowed = False  # whether the socket's timeout was cut to the deadline
         try:
             while True:
                 reply = reader.next_reply(expect)
@@ -129,6 +130,7 @@ class Transport:
                         raise socket.timeout()
                     else:
                         sock.settimeout(deadline - now)
+                        narrowed = True
                 data = sock.recv(_RECV_SIZE)
                 if data:
                     reader.feed(data)
@@ -145,7 +147,9 @@ class Transport:
             self._abandon()
             raise StageTimeout(stage or "reply", self._waited()) from None
         finally:
-            if deadline is not None and not self.closed:
+            # Only when it was cut: each settimeout is a system call, and a
+            # reply usually arrives in one piece.
+            if narrowed and not self.closed:
                 self.sock.settimeout(self.timeout)
         if wirelog.enabled():
             wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
