@@ -490,27 +490,10 @@ def _prepare(client: Client, state: _State, tls: str, tls_config, verify: bool, 
 
 
 def _greet(client: Client, local_name: str | None) -> None:
-    """EHLO (HELO if EHLO is refused), once; like Client's own, except that
-    an I/O failure of EHLO (a timeout above all) is raised as it is rather
-    than replaced by the failure of a HELO on a closed connection."""
-    if client.did_hello:
-        if client.hello_error is not None:
-            raise client.hello_error
-        return
-    if local_name is not None:
+    """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
+    if local_name is not None and not client.did_hello:
         client.local_name = check_line(local_name)
-    client.did_hello = True
-    try:
-        client._ehlo()
-    except OSError as err:
-        client.hello_error = err
-        raise
-    except SMTPError:
-        try:
-            client._helo()
-        except FAILURES as err:
-            client.hello_error = err
-            raise
+    client._hello()
 
 
 def _authenticate(client: Client, auth) -> None:

@@ -596,3 +596,12 @@ def test_recipients_from_an_iterator(make_devserver):
     result = send(addr(srv), "a@example.com", (r for r in ["b@example.com", "c@example.com"]), BODY,
                   tls="none", timeout=T)
     assert result.accepted == ["b@example.com", "c@example.com"]
+
+
+def test_local_name_and_helo_fallback(scripted):
+    srv = scripted(["220 hi", "500 what is EHLO", "250 hello"] + SECOND + ["221 bye"])
+    send(srv.address, "a@example.com", ["b@example.com"], BODY, tls="none", local_name="client.example.com",
+         timeout=T)
+    # After HELO there are no extensions: no BODY=, no SIZE=, one command per reply.
+    assert srv.transcript(0).startswith(b"EHLO client.example.com\r\nHELO client.example.com\r\n"
+                                        b"MAIL FROM:<a@example.com>\r\n")
