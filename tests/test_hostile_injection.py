@@ -1,8 +1,9 @@
 """Command injection: no argument can add a line to the conversation.
 
 Every value that lands on a command line (the EHLO name, MAIL/RCPT/VRFY
-addresses, MAIL parameters, a raw command, ``send_mail``'s sender and
-recipients, a custom mechanism's name) is refused when it holds CR or LF,
+addresses, MAIL parameters, a raw command, ``send_mail``'s and the
+Pythonic ``send``'s sender and recipients, ``connect``'s local name, a
+custom mechanism's name, in the engine and in the namespace) is refused when it holds CR or LF,
 with Go's text ``smtp: A line must not contain CR or LF``, and, beyond Go,
 when it holds NUL (``smtp: A line must not contain NUL``).  Nothing of it
 is sent: each test checks the scripted server's transcript byte for byte.
@@ -282,6 +283,40 @@ def test_namespace_auth_with_hostile_mechanism_name(scripted, ns):
     for index in range(len(values)):
         assert srv.transcript(index) == b"EHLO localhost\r\nQUIT\r\n"
     tried("namespace Auth mechanism name", len(values))
+
+
+# -- the Pythonic send() (smtp_core.session) ------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["sender", "recipient", "recipient-string"])
+def test_send_refuses_before_connecting(scripted, where):
+    srv = scripted(["220 sentinel", "250 sentinel", "250 noop", "221 bye"])
+    for value, text in ADDRESS_VALUES:
+        sender, to = "a@example.com", ["b@example.com", "c@example.com"]
+        if where == "sender":
+            sender = value
+        elif where == "recipient":
+            to = to + [value]
+        else:
+            to = value
+        refused(lambda v: smtp_core.send(srv.address, sender, to, b"Subject: x\r\n\r\nx\r\n", tls="none"),
+                value, text)
+    with smtp_core.dial(srv.address) as c:
+        c.noop()
+        c.quit()
+    srv.wait_done()
+    assert len(srv.connections) == 1 and srv.transcript(0) == CLEAN_TRANSCRIPT
+    tried("send " + where, len(ADDRESS_VALUES))
+
+
+def test_send_local_name_is_refused_before_ehlo(scripted):
+    values = NAME_VALUES
+    srv = scripted(*[["220 scripted", "250 scripted", "221 bye"] for _ in values])
+    for value, text in values:
+        refused(lambda v: smtp_core.connect(srv.address, tls="none", local_name=v), value, text)
+    srv.wait_done()
+    for index in range(len(values)):
+        assert srv.transcript(index) == b""  # greeted, then closed: not a byte sent
+    tried("connect local_name", len(values))
 
 
 # -- the total -------------------------------------------------------------------------------

@@ -430,3 +430,57 @@ def test_every_failure_here_is_a_documented_failure_type():
     # smtp_core.client.FAILURES says a caller must be ready for.
     for err in (ReplyTooLong("x"), ProtocolError("x"), ServerClosed(), StageTimeout("EHLO", 1.0)):
         assert isinstance(err, (SMTPError, OSError))
+
+
+# -- the Pythonic layer's timeouts (smtp_core.session) ---------------------------------------------
+
+MESSAGE = b"Subject: x\r\n\r\nx\r\n"
+
+
+def test_send_timeout_bounds_a_trickled_greeting():
+    with RawServer(trickle(SLOW_GREETING, 1.0)) as srv:
+        with pytest.raises(StageTimeout) as info:
+            smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="none", timeout=1.5)
+    assert info.value.stage == "greeting"
+    assert srv.saw_close
+
+
+def test_connect_to_a_silent_server_times_out():
+    with RawServer(lambda sock: None) as srv:  # accepts, then says nothing
+        with pytest.raises(StageTimeout) as info:
+            smtp_core.connect(srv.address, tls="none", timeout=1.0)
+    assert info.value.stage == "greeting"
+    assert srv.saw_close
+
+
+def test_send_times_out_waiting_for_the_verdict():
+    def behaviour(sock):
+        sock.sendall(b"220 ok\r\n")
+        read_line(sock)  # EHLO
+        sock.sendall(b"250 ok\r\n")
+        for reply in (b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n"):
+            read_line(sock)  # MAIL, RCPT, DATA (no PIPELINING: one at a time)
+            sock.sendall(reply)
+        # Read the message and its end, then never answer.
+        data = bytearray()
+        for _ in range(1000):
+            if data.endswith(b"\r\n.\r\n"):
+                break
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+
+    with RawServer(behaviour) as srv:
+        with pytest.raises(StageTimeout) as info:
+            smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="none", timeout=1.0)
+    assert info.value.stage == "DATA end"
+    assert srv.saw_close
+
+
+@pytest.mark.parametrize("garbage, error", GARBAGE[:3])
+def test_send_garbage_greeting_closes(garbage, error):
+    with RawServer(lambda sock: sock.sendall(garbage)) as srv:
+        with pytest.raises(error):
+            smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="none", timeout=5)
+    assert srv.saw_close

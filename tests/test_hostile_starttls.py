@@ -9,6 +9,10 @@
 * PLAIN, and every mechanism here that sends a password or token, refuses a
   connection that is neither TLS nor to localhost, whatever the server
   advertises (Go's fix for CVE-2017-15042), before anything is sent.
+* With the Pythonic ``tls="required"`` policy (``smtp_core.connect`` and
+  ``send``), a server that hides or refuses STARTTLS gets no AUTH and no
+  MAIL; and the session, unlike Go's client, keeps no AUTH list from
+  before TLS.
 """
 
 from __future__ import annotations
@@ -178,3 +182,76 @@ def test_plain_auth_to_localhost_needs_no_tls(scripted, host):
         c.auth(PlainAuth("", "alice", SECRET, host))
         c.quit()
     assert b"AUTH PLAIN " in srv.transcript(0)
+
+
+# -- the Pythonic TLS policies (smtp_core.session) ----------------------------------------------
+
+STRIPPED_EHLO = "250-plain.test\n250-8BITMIME\n250 AUTH PLAIN LOGIN"  # STARTTLS hidden by the attacker
+MESSAGE = b"Subject: x\r\n\r\nsecret report\r\n"
+
+
+def local_plain() -> PlainAuth:
+    return PlainAuth("", "alice", SECRET, "127.0.0.1")
+
+
+def test_required_policy_sends_no_auth_and_no_mail_when_starttls_is_hidden(scripted):
+    srv = scripted(*[["220 plain.test", STRIPPED_EHLO, "221 bye"]] * 3)
+    with pytest.raises(smtp_core.TLSRequiredError):
+        smtp_core.connect(srv.address, tls="required", auth=local_plain())
+    with pytest.raises(smtp_core.TLSRequiredError):
+        smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="required",
+                       auth=local_plain())
+    with pytest.raises(smtp_core.TLSRequiredError):
+        smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="required")
+    for index in range(3):
+        assert srv.transcript(index) == b"EHLO localhost\r\nQUIT\r\n"
+
+
+def test_required_policy_on_a_client_of_ones_own(scripted):
+    # The Go-semantics client handed to send(): the policy still holds.
+    srv = scripted(["220 plain.test", STRIPPED_EHLO, "221 bye"])
+    with smtp_core.dial(srv.address) as c:
+        with pytest.raises(smtp_core.TLSRequiredError):
+            smtp_core.send(c, "a@example.com", ["b@example.com"], MESSAGE, tls="required", auth=local_plain())
+    assert srv.transcript(0) == b"EHLO localhost\r\nQUIT\r\n"
+
+
+def test_required_policy_with_starttls_refused(scripted):
+    srv = scripted(["220 plain.test", PRE_TLS_EHLO, "454 4.7.0 TLS not available", "221 bye"])
+    with pytest.raises(smtp_core.ReplyError) as info:
+        smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="required",
+                       auth=local_plain())
+    assert info.value.Code == 454
+    sent = srv.transcript(0)
+    assert sent.startswith(b"EHLO localhost\r\nSTARTTLS\r\n")
+    assert b"AUTH" not in sent and b"MAIL" not in sent and SECRET.encode() not in sent
+
+
+@pytest.mark.parametrize("extra", INJECTED)
+def test_send_after_injected_starttls_plaintext(scripted, pki, extra):
+    srv = scripted(["220 plain.test", PRE_TLS_EHLO, Starttls("220 go", extra=extra),
+                    "250-tls.test\n250 AUTH PLAIN", "235 ok", "250 sender ok", "250 rcpt ok", "354 go",
+                    "250 queued", "221 bye"])
+    result = smtp_core.send(srv.address, "a@example.com", ["b@example.com"], MESSAGE, tls="required",
+                            tls_config=TLSConfig(root_cas=pki.ca_path), auth=local_plain())
+    assert result.accepted == ["b@example.com"]
+    conn = srv.connections[0]
+    srv.wait_done()
+    before, after = bytes(conn.data[:conn.tls_at]), bytes(conn.data[conn.tls_at:])
+    assert before == b"EHLO localhost\r\nSTARTTLS\r\n"
+    assert after.startswith(b"EHLO localhost\r\nAUTH PLAIN ")
+    assert after.endswith(b"\r\n.\r\nQUIT\r\n")
+
+
+def test_session_forgets_the_plaintext_auth_list(scripted, pki):
+    # Before TLS the (forged) EHLO offers PLAIN; under TLS the server offers
+    # no AUTH at all.  Unlike Go's Client, the session keeps nothing from
+    # before TLS: no AUTH line goes out.
+    srv = scripted(["220 plain.test", PRE_TLS_EHLO, Starttls("220 go"), POST_TLS_EHLO, "221 bye"])
+    with pytest.raises(AuthError) as info:
+        smtp_core.connect(srv.address, tls="required", tls_config=TLSConfig(root_cas=pki.ca_path),
+                          auth=[local_plain(), LoginAuth("alice", SECRET)])
+    assert str(info.value) == "smtp: server doesn't support AUTH"
+    conn = srv.connections[0]
+    srv.wait_done()
+    assert b"AUTH" not in bytes(conn.data[conn.tls_at:])
