@@ -877,7 +877,7 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple
     batch = b"".join(commands)
     windows = ((0, len(commands)),) if len(batch) <= _WINDOW else _windows(commands)
     logging = wirelog.enabled()
-    read = t.read_reply
+    read, reader = t.read_reply, t.reader
     replies: list[tuple[int, str]] = []
     for start, end in windows:
         if logging:
@@ -888,10 +888,17 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple
         _set_timeout(t, seconds)
         t.send(batch if end - start == len(commands) else b"".join(commands[start:end]), stage, log=False)
         for index in range(start, end):
-            stage, seconds = _stage(index, last, table)
-            if t.timeout != seconds:
-                _set_timeout(t, seconds)
-            replies.append(read(0, stage))
+            # Replies after the first usually came in the same read: take
+            # them from the reader's buffer without touching the socket.
+            reply = reader.next_reply(0) if index > start else None
+            if reply is None:
+                stage, seconds = _stage(index, last, table)
+                if t.timeout != seconds:
+                    _set_timeout(t, seconds)
+                reply = read(0, stage)
+            elif logging:
+                wirelog.log_reply(t.peer, reply[0], reply[1])
+            replies.append(reply)
         if replies[0][0] != 250:
             break
     return replies
