@@ -304,6 +304,8 @@ def plan_jobs(args, go: GoTool, notes: list[str]) -> list[Job]:
             jobs.append(Job(case, client))
     if args.import_reps:
         jobs += [Job("import", "cold"), Job("import", "warm")]
+    if args.layer_n:
+        jobs.append(Job("layer", "core+hy-ns"))
     return jobs
 
 
@@ -333,6 +335,9 @@ class Runner:
     def run(self, job: Job, n: int | None = None, profile: str | None = None) -> ChildResult:
         if job.case == "import":
             return self.run_import(job.client)
+        if job.case == "layer":
+            count = self.args.layer_n if n is None else min(n, self.args.layer_n)
+            return run_child([self.python, "-m", "bench.clients.layer_cost", str(count), "7"], child_env())
         return run_child(self.command(job, n, profile), child_env())
 
     def run_import(self, kind: str) -> ChildResult:
@@ -414,7 +419,7 @@ def summarise(jobs: list[Job]) -> dict:
     """Per job: median/min/max rate, CPU per message, busy share, RSS."""
     summary = {}
     for job in jobs:
-        if not job.samples or job.case == "import":
+        if not job.samples or job.case in ("import", "layer"):
             continue
         rates = [rate_of(job, s) for s in job.samples]
         per_msg_cpu = [s.figures["cpu"] / s.figures["messages"] for s in job.samples]
@@ -474,6 +479,16 @@ def results_table(summary: dict) -> list[str]:
     return lines
 
 
+def layer_figures(jobs: list[Job]) -> dict | None:
+    """Per-message Python work of core and hy-ns without a network (best per round)."""
+    for job in jobs:
+        if job.case == "layer" and job.samples:
+            core = [s.figures["core"] for s in job.samples]
+            hy = [s.figures["hy-ns"] for s in job.samples]
+            return {"core": statistics.median(core), "hy-ns": statistics.median(hy), "extra": paired(hy, core) - 1}
+    return None
+
+
 def import_figures(jobs: list[Job]) -> dict:
     out = {}
     for job in jobs:
@@ -482,7 +497,7 @@ def import_figures(jobs: list[Job]) -> dict:
     return out
 
 
-def targets(summary: dict, imports: dict) -> list[tuple[str, str, str, str]]:
+def targets(summary: dict, imports: dict, layer: dict | None = None) -> list[tuple[str, str, str, str]]:
     """(target, measured, verdict, detail) rows for issue 6's targets."""
     rows = []
 
@@ -510,6 +525,8 @@ def targets(summary: dict, imports: dict) -> list[tuple[str, str, str, str]]:
     extra = (paired(hy["times"], core["times"]) - 1) if hy and core else None
     check("Hy layer over core: extra time per message <= 10%", None if extra is None else extra * 100,
           10.0, "<=", "%+.1f%%")
+    check("Hy layer over core, Python work alone (no network) <= 10%",
+          None if layer is None else layer["extra"] * 100, 10.0, "<=", "%+.1f%%")
     warm = imports.get("warm")
     check("warm import of go_std.net.smtp <= 0.25 s", warm and warm[0], 0.25, "<=", "%.3f s")
     return rows
@@ -604,6 +621,20 @@ def short_path(filename: str) -> str:
 
 # ---------------------------------------------------------------------------- machine
 
+def code_revision() -> str:
+    """The commit measured, and whether the engine or namespace had local changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=str(ROOT), capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "smtp_core", "go_std"], cwd=str(ROOT),
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not head:
+        return "unknown"
+    return "git %s%s" % (head, " with local changes to smtp_core or go_std" if dirty else "")
+
+
 def machine_lines(go: GoTool, sink_description: str) -> list[str]:
     cpu = "unknown"
     try:
@@ -624,7 +655,8 @@ def machine_lines(go: GoTool, sink_description: str) -> list[str]:
     except ImportError:
         hy_version = "not installed"
     return [
-        "- date: %s" % datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "- date: %s; code: %s" % (datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+                                  code_revision()),
         "- machine: nproc %s, CPU %s, %s %s" % (nproc, cpu, platform.system(), platform.release()),
         "- Python %s (%s), Hy %s" % (platform.python_version(), sys.executable, hy_version),
         "- Go: %s" % (go.version or "not available"),
@@ -648,6 +680,8 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--no-go", action="store_true", help="skip the Go client")
     parser.add_argument("--import-reps", type=int, default=None, help="import timings per kind (default: reps)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up round")
+    parser.add_argument("--layer-n", type=int, default=3000,
+                        help="messages per turn of the no-network Hy layer measurement (0: skip)")
     parser.add_argument("--profile", action="store_true", help="also cProfile our clients and report top costs")
     parser.add_argument("--profile-top", type=int, default=12)
     parser.add_argument("--python", default=None, help="interpreter for the Python clients (default: this one)")
@@ -660,6 +694,7 @@ def parse_args(argv: list[str] | None):
     if args.smoke:
         args.n, args.reps, args.stream_mib = min(args.n, 10), 1, min(args.stream_mib, 0.25)
         args.sink, args.no_go, args.no_write, args.no_warmup = "python", True, True, True
+        args.layer_n = min(args.layer_n, 200)
         args.import_reps = 1 if args.import_reps is None else args.import_reps
     if args.per_conn_n is None:
         args.per_conn_n = args.n
@@ -750,7 +785,8 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
         if any(j.client == client and j.samples for j in jobs):
             lines.append("- `%s`: %s" % (client, describe(client)))
     lines += ["", "## Targets (issue 6)", "", "| target | measured | verdict | gap |", "|---|---|---|---|"]
-    for name, value, verdict, detail in targets(summary, imports):
+    layer = layer_figures(jobs)
+    for name, value, verdict, detail in targets(summary, imports, layer):
         lines.append("| %s | %s | %s | %s |" % (name, value, verdict, detail))
     hy, core = summary.get(("one-conn", "hy-ns")), summary.get(("one-conn", "core"))
     if hy and core:
@@ -760,6 +796,11 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
                       (paired(hy["times"], core["times"]) - 1) * 100,
                       hy["cpu_per_msg"] * 1e6, core["cpu_per_msg"] * 1e6,
                       (hy["cpu_per_msg"] / core["cpu_per_msg"] - 1) * 100)]
+    if layer:
+        lines += ["", "Hy layer over core, the Python work alone (the same loops on a stand-in socket that "
+                  "answers at once, both in one process, best of 7 turns, median over rounds; "
+                  "bench/clients/layer_cost.py): core %.1f us, hy-ns %.1f us per message (%+.1f%%)." % (
+                      layer["core"] * 1e6, layer["hy-ns"] * 1e6, layer["extra"] * 100)]
     reading = explanations(summary)
     if reading:
         lines += ["", "## Reading the figures", ""] + ["- " + r for r in reading]
@@ -782,7 +823,11 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
     if notes:
         lines += ["", "## Notes", ""] + ["- " + n.replace("\n", " ") for n in notes]
     if profile_lines:
-        lines += ["", "## Profiles (cProfile, one run each; own time, top entries)"] + profile_lines
+        lines += ["", "## Profiles",
+                  "",
+                  "cProfile, one run each: own wall time of the top entries (socket calls include the "
+                  "kernel's loopback work; cProfile roughly doubles the cost of Python-level calls)."]
+        lines += profile_lines
     return "\n".join(lines) + "\n"
 
 

@@ -18,16 +18,21 @@ from smtp_core import dial, send_mail
 from bench.clients import RECIPIENT, SENDER, STREAM_CHUNK
 
 
+def send_n(client, n: int, msg: bytes) -> None:
+    """n messages on ``client``: the loop the Hy client runs, without the Hy layer."""
+    for _ in range(n):
+        client.mail(SENDER)
+        client.rcpt(RECIPIENT)
+        writer = client.data()
+        writer.write(msg)
+        writer.close()
+
+
 def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
-    """smtp_core.Client: the loop the Hy client runs, without the Hy layer."""
+    """smtp_core.Client over one connection (send_n), then QUIT."""
     client = dial(addr)
     try:
-        for _ in range(n):
-            client.mail(SENDER)
-            client.rcpt(RECIPIENT)
-            writer = client.data()
-            writer.write(msg)
-            writer.close()
+        send_n(client, n, msg)
         client.quit()
     finally:
         if not client.closed:

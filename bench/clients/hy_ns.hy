@@ -9,22 +9,26 @@ accepted.
 (import go-std.net.smtp :as smtp)
 (import bench.clients [SENDER RECIPIENT STREAM-CHUNK])
 
+(defn send-n [c n msg]
+  "n messages on client c: Mail, Rcpt, Data, Write, Close."
+  (for [_ (range n)]
+    (setv err (.Mail c SENDER))
+    (when err (raise err))
+    (setv err (.Rcpt c RECIPIENT))
+    (when err (raise err))
+    (setv [w err] (.Data c))
+    (when err (raise err))
+    (setv [_ err] (.Write w msg))
+    (when err (raise err))
+    (setv err (.Close w))
+    (when err (raise err))))
+
 (defn one-conn [addr n msg]
-  "One connection, n messages: Mail, Rcpt, Data, Write, Close; then Quit."
+  "One connection, n messages (send-n), then Quit."
   (setv [c err] (smtp.Dial addr))
   (when err (raise err))
   (try
-    (for [_ (range n)]
-      (setv err (.Mail c SENDER))
-      (when err (raise err))
-      (setv err (.Rcpt c RECIPIENT))
-      (when err (raise err))
-      (setv [w err] (.Data c))
-      (when err (raise err))
-      (setv [_ err] (.Write w msg))
-      (when err (raise err))
-      (setv err (.Close w))
-      (when err (raise err)))
+    (send-n c n msg)
     (setv err (.Quit c))
     (when err (raise err))
     (finally
