@@ -635,7 +635,15 @@ def code_revision() -> str:
     return "git %s%s" % (head, " with local changes to smtp_core or go_std" if dirty else "")
 
 
-def machine_lines(go: GoTool, sink_description: str) -> list[str]:
+def load_average() -> str:
+    """The 1-minute load average (other work on the machine skews every figure)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except (OSError, IndexError):
+        return "?"
+
+
+def machine_lines(go: GoTool, sink_description: str, loads: tuple[str, str] = ("?", "?")) -> list[str]:
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -661,6 +669,8 @@ def machine_lines(go: GoTool, sink_description: str) -> list[str]:
         "- Python %s (%s), Hy %s" % (platform.python_version(), sys.executable, hy_version),
         "- Go: %s" % (go.version or "not available"),
         "- sink: %s, on 127.0.0.1, in its own process" % sink_description,
+        "- load average (1 min) when the rounds began and when they ended: %s, %s (the bench alone keeps it "
+        "near 1; well above means other work competed for the %s CPUs)" % (loads[0], loads[1], nproc),
     ]
 
 
@@ -726,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
                 for job in jobs:
                     runner.run(job, n=min(5, runner.count_for(job.case)))
             started = time.monotonic()
+            args.loads = (load_average(), "?")
             for rep in range(args.reps):
                 shift = rep % len(jobs)
                 for job in jobs[shift:] + jobs[:shift]:
@@ -733,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     job.samples.append(runner.run(job))
                 print("round %d/%d done (%.0f s)" % (rep + 1, args.reps, time.monotonic() - started), flush=True)
+            args.loads = (args.loads[0], load_average())
         finally:
             sink.stop()
         summary = summarise(jobs)
@@ -762,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_size, notes, profile_lines) -> str:
     lines = ["# Benchmark results", ""]
-    lines += machine_lines(go, sink_description)
+    lines += machine_lines(go, sink_description, getattr(args, "loads", ("?", "?")))
     lines += [
         "- command: `%s`" % " ".join(["python -m bench"] + args.argv),
         "- sizes: N = %d messages of %d bytes (new-connection case: %d), streamed message %.1f MiB, "
