@@ -53,7 +53,16 @@ _REPLY_PIECES = st.one_of(
                      b"25", b"-", b" ", b"\r\n", b"\n", b"\r", b"\r\r\n", b"ok", b"\x00", b"\xff", b"+25 "]),
     st.binary(max_size=12),
 )
-reply_streams = st.one_of(st.lists(_REPLY_PIECES, max_size=40).map(b"".join), st.binary(max_size=200))
+# Whole lines whose first four bytes are nearly a code and a separator.
+_CODE_CHARS = st.sampled_from([b"0", b"1", b"2", b"4", b"5", b"9", b" ", b"+", b"-", b"x", b"\xff", b"\x00"])
+_REPLY_LINES = st.tuples(
+    st.lists(_CODE_CHARS, min_size=0, max_size=4).map(b"".join),
+    st.sampled_from([b" ", b"-", b"", b"x"]),
+    st.binary(max_size=10),
+    st.sampled_from([b"\r\n", b"\n", b"\r", b""]),
+).map(b"".join)
+reply_streams = st.one_of(st.lists(st.one_of(_REPLY_PIECES, _REPLY_LINES), max_size=40).map(b"".join),
+                          st.binary(max_size=200))
 
 _BODY_PIECES = st.one_of(
     st.sampled_from([b".", b"..", b"\r", b"\n", b"\r\n", b"\r\r", b"\r\r\n", b"\n.", b"\r\n.\r\n", b"\r.\r",
