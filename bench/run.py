@@ -460,9 +460,9 @@ def fmt_ratio(value: float | None) -> str:
 
 
 def results_table(summary: dict) -> list[str]:
-    lines = ["| case | client | rate: median (min-max) | vs Go | vs smtplib | loop CPU | CPU busy | peak RSS "
-             "| process CPU |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | client | rate: median (min-max) | vs Go | vs Go, best | vs smtplib | loop CPU | CPU busy "
+             "| peak RSS | process CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for case in CASES:
         for client in CLIENT_ORDER:
             s = summary.get((case, client))
@@ -471,9 +471,10 @@ def results_table(summary: dict) -> list[str]:
             med, lo, hi = s["rate"]
             unit = "MiB/s" if case == "stream" else "msg/s"
             cpu = ("%.3f s" % s["cpu_per_msg"]) if case == "stream" else ("%.0f us/msg" % (s["cpu_per_msg"] * 1e6))
-            lines.append("| %s | %s | %s %s (%s-%s) | %s | %s | %s | %.0f%% | %.1f MiB | %.2f s |" % (
+            lines.append("| %s | %s | %s %s (%s-%s) | %s | %s | %s | %s | %.0f%% | %.1f MiB | %.2f s |" % (
                 case, client, fmt_rate(med), unit, fmt_rate(lo), fmt_rate(hi),
                 fmt_ratio(ratio(summary, case, client, "go")),
+                fmt_ratio(best_ratio(summary, case, client, "go")),
                 fmt_ratio(ratio(summary, case, client, "smtplib")),
                 cpu, s["busy"] * 100, s["rss"], s["proc_cpu"]))
     return lines
@@ -497,38 +498,72 @@ def import_figures(jobs: list[Job]) -> dict:
     return out
 
 
-def targets(summary: dict, imports: dict, layer: dict | None = None) -> list[tuple[str, str, str, str]]:
-    """(target, measured, verdict, detail) rows for issue 6's targets."""
+def best_ratio(summary: dict, case: str, client: str, against: str) -> float | None:
+    """Ratio of the two clients' best rounds: the least disturbed run of each."""
+    a, b = summary.get((case, client)), summary.get((case, against))
+    if a is None or b is None:
+        return None
+    return a["rate"][2] / b["rate"][2]
+
+
+def targets(summary: dict, imports: dict, layer: dict | None = None) -> list[tuple[str, ...]]:
+    """(target, paired median, best rounds, verdict, gap) rows for issue 6's targets.
+
+    Other work on the machine only ever slows a client down, and it slows
+    a client that sleeps on every round trip (Python's blocking socket)
+    more than one whose runtime spins before parking (Go's); the best
+    rounds show what the code does when the machine is quiet, so both
+    are given, and the verdict says which one meets the target.
+    """
     rows = []
 
-    def check(name: str, value: float | None, goal: float, kind: str, fmt: str = "%.2fx", why: str = "") -> None:
-        if value is None:
-            rows.append((name, "-", "not measured", why))
+    def check(name: str, median: float | None, best: float | None, goal: float, kind: str,
+              fmt: str = "%.2fx") -> None:
+        if median is None:
+            rows.append((name, "-", "-", "not measured", ""))
             return
-        met = value >= goal if kind == ">=" else value <= goal
-        if met:
-            detail = ""
-        elif kind == ">=":
-            detail = "short by %.0f%%" % ((1 - value / goal) * 100)
-        else:
-            detail = "over by %.0f%%" % ((value / goal - 1) * 100)
-        rows.append((name, fmt % value, "met" if met else "MISSED", detail))
 
-    check("Hy namespace, one connection >= 1.0x Go", ratio(summary, "one-conn", "hy-ns", "go"), 1.0, ">=")
-    check("Hy namespace, one connection >= 1.4x smtplib", ratio(summary, "one-conn", "hy-ns", "smtplib"), 1.4, ">=")
-    check("core pipelined send >= 2.0x Go", ratio(summary, "one-conn", "core-send", "go"), 2.0, ">=")
-    check("SendMail, new connection per message >= 0.9x Go", ratio(summary, "per-conn", "hy-ns", "go"), 0.9, ">=")
-    check("32 MiB streamed (Hy) >= 0.9x Go MiB/s", ratio(summary, "stream", "hy-ns", "go"), 0.9, ">=")
+        def meets(value: float | None) -> bool:
+            return value is not None and (value >= goal if kind == ">=" else value <= goal)
+
+        def shortfall(label: str, value: float) -> str:
+            if kind == ">=":
+                return "%s short by %.0f%%" % (label, (1 - value / goal) * 100)
+            return "%s over by %.0f%%" % (label, (value / goal - 1) * 100)
+
+        median_ok, best_ok = meets(median), best is None or meets(best)
+        if median_ok and best_ok:
+            verdict, gap = "met", ""
+        elif best_ok and best is not None:
+            verdict, gap = "met in the best rounds only", shortfall("median", median)
+        elif median_ok:
+            verdict, gap = "met on the median only", shortfall("best", best)
+        else:
+            verdict = "MISSED"
+            gap = shortfall("median", median) + ("" if best is None else ", " + shortfall("best", best))
+        rows.append((name, fmt % median, "-" if best is None else fmt % best, verdict, gap))
+
+    def both(case: str, client: str, against: str) -> tuple[float | None, float | None]:
+        return ratio(summary, case, client, against), best_ratio(summary, case, client, against)
+
+    check("Hy namespace, one connection >= 1.0x Go", *both("one-conn", "hy-ns", "go"), 1.0, ">=")
+    check("Hy namespace, one connection >= 1.4x smtplib", *both("one-conn", "hy-ns", "smtplib"), 1.4, ">=")
+    check("core pipelined send >= 2.0x Go", *both("one-conn", "core-send", "go"), 2.0, ">=")
+    check("SendMail, new connection per message >= 0.9x Go", *both("per-conn", "hy-ns", "go"), 0.9, ">=")
+    check("32 MiB streamed (Hy) >= 0.9x Go MiB/s", *both("stream", "hy-ns", "go"), 0.9, ">=")
     hy_stream = summary.get(("stream", "hy-ns"))
-    check("32 MiB streamed (Hy): peak RSS < 40 MiB", hy_stream and hy_stream["rss_max"], 40.0, "<=", "%.1f MiB")
+    check("32 MiB streamed (Hy): peak RSS < 40 MiB (largest round)", hy_stream and hy_stream["rss_max"], None,
+          40.0, "<=", "%.1f MiB")
     hy, core = summary.get(("one-conn", "hy-ns")), summary.get(("one-conn", "core"))
-    extra = (paired(hy["times"], core["times"]) - 1) if hy and core else None
-    check("Hy layer over core: extra time per message <= 10%", None if extra is None else extra * 100,
-          10.0, "<=", "%+.1f%%")
+    extra = best_extra = None
+    if hy and core:
+        extra = (paired(hy["times"], core["times"]) - 1) * 100
+        best_extra = (min(hy["times"]) / min(core["times"]) - 1) * 100
+    check("Hy layer over core: extra time per message <= 10%", extra, best_extra, 10.0, "<=", "%+.1f%%")
     check("Hy layer over core, Python work alone (no network) <= 10%",
-          None if layer is None else layer["extra"] * 100, 10.0, "<=", "%+.1f%%")
+          None if layer is None else layer["extra"] * 100, None, 10.0, "<=", "%+.1f%%")
     warm = imports.get("warm")
-    check("warm import of go_std.net.smtp <= 0.25 s", warm and warm[0], 0.25, "<=", "%.3f s")
+    check("warm import of go_std.net.smtp <= 0.25 s", warm and warm[0], warm and warm[1], 0.25, "<=", "%.3f s")
     return rows
 
 
@@ -782,7 +817,7 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
         "",
         "Rates are the sending loop only (dial included, start-up excluded): messages/s, or MiB/s "
         "for the streamed message. Ratios are paired: the median over rounds of the two clients' "
-        "ratio within the round. Loop CPU is the "
+        "ratio within the round; \"best\" divides the two clients' best rounds. Loop CPU is the "
         "client's own user+system time (per message, or in total for the stream); CPU busy is "
         "loop CPU over loop wall time (100% means the client, not the sink, is the bottleneck); "
         "peak RSS is the whole client process (its own VmHWM); process CPU is the whole child "
@@ -796,10 +831,13 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
     for client in CLIENT_ORDER[1:]:
         if any(j.client == client and j.samples for j in jobs):
             lines.append("- `%s`: %s" % (client, describe(client)))
-    lines += ["", "## Targets (issue 6)", "", "| target | measured | verdict | gap |", "|---|---|---|---|"]
+    lines += ["", "## Targets (issue 6)", "",
+              "Measured twice: the paired median over rounds (as in the table) and the ratio of each "
+              "client's best round, the least disturbed by other work on the machine.", "",
+              "| target | paired median | best rounds | verdict | gap |", "|---|---|---|---|---|"]
     layer = layer_figures(jobs)
-    for name, value, verdict, detail in targets(summary, imports, layer):
-        lines.append("| %s | %s | %s | %s |" % (name, value, verdict, detail))
+    for row in targets(summary, imports, layer):
+        lines.append("| %s |" % " | ".join(row))
     hy, core = summary.get(("one-conn", "hy-ns")), summary.get(("one-conn", "core"))
     if hy and core:
         lines += ["", "Hy layer over core, one connection: medians %.1f us vs %.1f us wall per message "
