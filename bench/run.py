@@ -61,7 +61,6 @@ CASE_TITLES = {
     "stream": "one big message with dot-lines, streamed from a file",
 }
 CLIENT_ORDER = ("go", "hy-ns", "core", "core-send", "smtplib", "aiosmtplib", "socket-floor", "pipelined-floor")
-# Which row of a case stands for "SendMail" etc. in the targets.
 IMPORT_STATEMENT = "import go_std.net.smtp"
 
 
@@ -825,6 +824,8 @@ def render(args, go, sink_description, jobs, summary, imports, wire_rows, big_si
         "",
     ]
     lines += results_table(summary)
+    lines += ["", "Cases:", ""] + ["- `%s`: %s" % (case, CASE_TITLES[case]) for case in CASES
+                                   if any(j.case == case and j.samples for j in jobs)]
     lines += ["", "Clients:", ""]
     lines += ["- `go`: Go's net/smtp via bench/go/main.go (one-conn: Dial + Mail/Rcpt/Data/Write/Close; "
               "per-conn: smtp.SendMail; stream: io.Copy from the file into the Data writer)"]
