@@ -56,12 +56,13 @@ _REPLY_PIECES = st.one_of(
 # Whole lines whose first four bytes are nearly a code and a separator.
 _CODE_CHARS = st.sampled_from([b"0", b"1", b"2", b"4", b"5", b"9", b" ", b"+", b"-", b"x", b"\xff", b"\x00"])
 _REPLY_LINES = st.tuples(
-    st.lists(_CODE_CHARS, min_size=0, max_size=4).map(b"".join),
+    st.one_of(st.lists(_CODE_CHARS, min_size=3, max_size=3), st.lists(_CODE_CHARS, max_size=4)).map(b"".join),
     st.sampled_from([b" ", b"-", b"", b"x"]),
     st.binary(max_size=10),
     st.sampled_from([b"\r\n", b"\n", b"\r", b""]),
 ).map(b"".join)
-reply_streams = st.one_of(st.lists(st.one_of(_REPLY_PIECES, _REPLY_LINES), max_size=40).map(b"".join),
+reply_streams = st.one_of(st.lists(_REPLY_LINES, max_size=20).map(b"".join),
+                          st.lists(st.one_of(_REPLY_PIECES, _REPLY_LINES), max_size=40).map(b"".join),
                           st.binary(max_size=200))
 
 _BODY_PIECES = st.one_of(
