@@ -15,6 +15,17 @@ few rules Go's ``net`` and ``crypto/tls`` impose on a connection:
 Deadlines (beyond Go): with ``timeout`` set, each reply must arrive whole
 within that many seconds (a trickling server cannot stretch it), and a
 timeout closes the connection, since its state is unknown afterwards.
+
+Two ways to enforce them.  By default Python's socket timeout (the
+caller's own socket is left as the caller set it when ``timeout`` is
+``None``); Python then polls before every send and recv, and each change
+of timeout is one more system call.  The Pythonic layer instead calls
+:meth:`Transport.use_kernel_timeouts` on the plain TCP connections it opens
+itself: the socket becomes blocking, the kernel's ``SO_RCVTIMEO`` /
+``SO_SNDTIMEO`` wake a call that waits too long, and the transport keeps
+the deadline, so a send or a recv is one system call and changing the
+timeout costs none.  TLS keeps Python's timeouts (a blocking
+``SSLSocket`` retries a timed-out read forever).
 """
 
 from __future__ import annotations
@@ -22,6 +33,8 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+import struct
+import sys
 import time
 
 from . import wirelog
@@ -32,6 +45,19 @@ from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
 __all__ = ["Transport", "closed_error"]
 
 _RECV_SIZE = 65536
+
+# Where SO_RCVTIMEO/SO_SNDTIMEO take a struct timeval and a timed-out call
+# fails with EAGAIN (checked on Linux; elsewhere Python's timeouts are used).
+_KERNEL_TIMEOUTS = sys.platform.startswith("linux") and hasattr(socket, "SO_RCVTIMEO")
+_MAX_KERNEL_TIMEOUT = 365 * 86400.0  # longer is "forever" for an SMTP reply
+
+
+def _timeval(seconds: float) -> bytes:
+    # Never zero: a zero timeval means "no timeout" to the kernel.
+    seconds = min(seconds, _MAX_KERNEL_TIMEOUT)
+    whole = int(seconds)
+    micro = max(int((seconds - whole) * 1e6), 0 if whole else 1)
+    return struct.pack("ll", whole, micro)
 
 
 def closed_error() -> OSError:
@@ -45,6 +71,7 @@ class Transport:
     __slots__ = (
         "sock", "reader", "peer", "timeout", "redact", "closed",
         "is_tls", "tls_error", "tls_server_name", "tls_version_seen",
+        "kernel_timeouts", "_rcvtimeo", "_sndtimeo",
     )
 
     def __init__(
@@ -67,8 +94,90 @@ class Transport:
         self.tls_error: OSError | None = None
         self.tls_server_name = sni_name(getattr(sock, "server_hostname", None) or "") if self.is_tls else ""
         self.tls_version_seen = 0
+        #: Whether ``timeout`` is enforced by the kernel (see :meth:`use_kernel_timeouts`).
+        self.kernel_timeouts = False
+        self._rcvtimeo: float | None = None  # the kernel's current values
+        self._sndtimeo: float | None = None
         if timeout is not None:
             sock.settimeout(timeout)
+
+    # -- timeouts ------------------------------------------------------
+    def use_kernel_timeouts(self) -> bool:
+        """Let the kernel enforce ``timeout`` from now on; return whether it does.
+
+        Only for a plain TCP socket this transport's owner opened itself,
+        with ``timeout`` set: the socket becomes blocking, and the kernel's
+        ``SO_RCVTIMEO``/``SO_SNDTIMEO`` wake a send or recv that waits too
+        long.  Those act as a tick, never longer than the time left: when
+        one runs out before the deadline the call simply waits again.  So
+        the options are set only when a shorter bound is wanted (or a much
+        longer one), not at every change between RFC 5321's per-stage
+        values, and a send or recv is one system call.  Not for TLS, nor
+        for a socket a caller handed over (its settings are the caller's);
+        a STARTTLS goes back to Python's timeouts.
+        """
+        if (not _KERNEL_TIMEOUTS or self.kernel_timeouts or self.timeout is None or self.closed
+                or self.is_tls or type(self.sock) is not socket.socket):
+            return self.kernel_timeouts
+        self.sock.settimeout(None)
+        self.kernel_timeouts = True
+        self._rcvtimeo = self._sndtimeo = None
+        return True
+
+    def set_timeout(self, seconds: float) -> None:
+        """Bound the next sends and replies by ``seconds``."""
+        if self.timeout != seconds:
+            self.timeout = seconds
+            if not self.kernel_timeouts and not self.closed:
+                self.sock.settimeout(seconds)
+
+    def _tick(self, option: int, current: float | None, left: float) -> None:
+        # Keep the kernel's value while it wakes us no later than the time
+        # left and not needlessly often; otherwise make it the time left.
+        if current is None or current > left or current * 8 < left:
+            self.sock.setsockopt(socket.SOL_SOCKET, option, _timeval(left))
+            if option == socket.SO_RCVTIMEO:
+                self._rcvtimeo = left
+            else:
+                self._sndtimeo = left
+
+    def _send_by_deadline(self, sock: socket.socket, data) -> None:
+        """``sendall`` under kernel timeouts, within ``timeout`` in all.
+
+        A failure carries ``bytes_sent``; running out of time raises
+        ``socket.timeout`` (the connection is not closed here).
+        """
+        left = self.timeout
+        deadline = time.monotonic() + left
+        total, sent, view = len(data), 0, None
+        try:
+            while True:
+                if left <= 0:
+                    raise socket.timeout("timed out")
+                self._tick(socket.SO_SNDTIMEO, self._sndtimeo, left)
+                try:
+                    sent += sock.send(data if view is None else view[sent:])
+                except BlockingIOError:  # the tick ran out; the deadline may not have
+                    pass
+                if sent >= total:
+                    return
+                if view is None:
+                    view = memoryview(data)
+                left = deadline - time.monotonic()
+        except OSError as exc:
+            exc.bytes_sent = sent  # type: ignore[attr-defined]
+            raise
+
+    def _recv_by_deadline(self, sock: socket.socket, deadline: float, left: float) -> bytes:
+        """One recv under kernel timeouts that gives up at ``deadline`` (``left`` from now)."""
+        while True:
+            if left <= 0:
+                raise socket.timeout("timed out")
+            self._tick(socket.SO_RCVTIMEO, self._rcvtimeo, left)
+            try:
+                return sock.recv(_RECV_SIZE)
+            except BlockingIOError:  # the tick ran out; the deadline may not have
+                left = deadline - time.monotonic()
 
     # -- sending -------------------------------------------------------
     def _usable(self) -> socket.socket:
@@ -89,7 +198,10 @@ class Transport:
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, data, secret and self.redact)
         try:
-            sock.sendall(data)
+            if self.kernel_timeouts:
+                self._send_by_deadline(sock, data)
+            else:
+                sock.sendall(data)
         except socket.timeout:
             self._abandon()
             raise StageTimeout("sending " + (stage or "data"), self._waited()) from None
@@ -98,6 +210,13 @@ class Transport:
         """Send as much of ``data`` as possible; return the count, or raise with
         ``bytes_sent`` set on the error (the DATA writer needs to know)."""
         sock = self._usable()
+        if self.kernel_timeouts:
+            try:
+                self._send_by_deadline(sock, data)
+            except socket.timeout:
+                self._abandon()
+                raise
+            return len(data)
         view = memoryview(data)
         sent = 0
         try:
@@ -122,16 +241,24 @@ class Transport:
                 if reply is not None:
                     break
                 sock = self._usable()
-                if self.timeout is not None:
-                    now = time.monotonic()
+                if self.kernel_timeouts:
                     if deadline is None:
-                        deadline = now + self.timeout
-                    elif now >= deadline:
-                        raise socket.timeout()
-                    else:
-                        sock.settimeout(deadline - now)
-                        narrowed = True
-                data = sock.recv(_RECV_SIZE)
+                        left = self.timeout
+                        deadline = time.monotonic() + left
+                    else:  # the reply comes in pieces: only what is left of its time
+                        left = deadline - time.monotonic()
+                    data = self._recv_by_deadline(sock, deadline, left)
+                else:
+                    if self.timeout is not None:
+                        now = time.monotonic()
+                        if deadline is None:
+                            deadline = now + self.timeout
+                        elif now >= deadline:
+                            raise socket.timeout()
+                        else:
+                            sock.settimeout(deadline - now)
+                            narrowed = True
+                    data = sock.recv(_RECV_SIZE)
                 if data:
                     reader.feed(data)
                 else:
@@ -170,6 +297,10 @@ class Transport:
         dropped = self.reader.discard_buffered()
         if wirelog.enabled():
             wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
+        if self.kernel_timeouts and not self.closed:
+            # A blocking SSLSocket retries a read the kernel timed out, forever.
+            self.kernel_timeouts = False
+            self.sock.settimeout(self.timeout)
         self.is_tls = True
         try:
             if ctx is None or (ctx.check_hostname and not server_name):
