@@ -8,6 +8,7 @@ depends on how long anything took.
 from __future__ import annotations
 
 import socket
+import struct
 
 import pytest
 from scripted import Silent
@@ -139,24 +140,32 @@ def test_nothing_blocks_forever_by_default(scripted):
     assert client.timeout == RFC5321_TIMEOUTS.command
     seen = []
     sock = client._t.sock
-    real_settimeout = sock.settimeout
+    real_settimeout, real_setsockopt = sock.settimeout, sock.setsockopt
 
     def watch(seconds):
         seen.append(seconds)
         real_settimeout(seconds)
 
-    client._t.sock = _Watched(sock, watch)
+    def watch_option(level, option, value):
+        # The Pythonic layer's own sockets carry kernel timeouts (SO_RCVTIMEO/SO_SNDTIMEO).
+        if option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+            whole, micro = struct.unpack("ll", value)
+            seen.append(whole + micro / 1e6)
+        real_setsockopt(level, option, value)
+
+    client._t.sock = _Watched(sock, watch, watch_option)
     send(client, "a@example.com", ["b@example.com"], BODY, quit=True)
     assert seen and None not in seen
     assert set(seen) <= {300.0, 120.0, 180.0, 600.0}
 
 
 class _Watched:
-    """A socket whose settimeout calls are observed (the rest passes through)."""
+    """A socket whose timeout settings are observed (the rest passes through)."""
 
-    def __init__(self, sock, on_settimeout) -> None:
+    def __init__(self, sock, on_settimeout, on_setsockopt) -> None:
         self._sock = sock
         self.settimeout = on_settimeout
+        self.setsockopt = on_setsockopt
 
     def __getattr__(self, name):
         return getattr(self._sock, name)
