@@ -18,6 +18,9 @@ engine, what Go's net/smtp leaves to its users:
   PIPELINING when the server offers it, SIZE, SMTPUTF8 and IDNA, a result
   per recipient, and a client left ready for the next message whatever
   happened to this one.
+* **One call to send many** (:func:`send_many`) over one connection,
+  pipelining across messages: one round trip per message, a result or an
+  error per message, a refused message never stopping the next.
 
 Python::
 
@@ -39,6 +42,12 @@ Hy::
 
 Many messages over one connection::
 
+    results = send_many("127.0.0.1:2525",
+                        (("me@example.com", [to], msg) for to, msg in outbox),
+                        tls="none")
+
+or, with a connection kept open between calls::
+
     with connect("127.0.0.1:2525", tls="none") as client:
         for msg in messages:
             send(client, "me@example.com", ["you@example.com"], msg)
@@ -52,6 +61,7 @@ from __future__ import annotations
 import copy
 import email.message
 import email.policy
+import itertools
 import math
 import os
 import socket
@@ -66,7 +76,7 @@ from . import wirelog
 from .auth import Auth, choose_auth
 from .client import FAILURES, Client, split_host_port
 from .client import connect as _open_socket
-from .commands import check_line, mail_command, rcpt_command
+from .commands import check_line, encode_line, rcpt_command
 from .dotstuff import BEGIN, BEGIN_LINE, DotEncoder
 from .errors import AuthError, ReplyError, SMTPError, StageTimeout, TLSRequiredError
 from .goformat import go_quote
@@ -80,12 +90,15 @@ __all__ = [
     "dial_tls",
     "prepare",
     "send",
+    "send_many",
     "SendResult",
     "SendError",
     "RecipientsRefused",
     "MessageRefused",
     "MessageTooLarge",
     "EnvelopeError",
+    "MessageNotSent",
+    "BatchAborted",
 ]
 
 #: The accepted values of ``tls=``.
@@ -175,9 +188,10 @@ def _resolve_timeouts(timeout: TimeoutSpec, connect_timeout: float | None) -> Ti
 def _set_timeout(t, seconds: float) -> None:
     # The transport's per-reply deadline starts from the socket's timeout,
     # so both change together; skipped when unchanged (the common case).
+    # With kernel timeouts the socket follows at its next send or recv.
     if t.timeout != seconds:
         t.timeout = seconds
-        if not t.closed:
+        if not t.kernel_timeouts and not t.closed:
             t.sock.settimeout(seconds)
 
 
@@ -238,6 +252,47 @@ class EnvelopeError(SendError, ValueError):
     """The envelope cannot be sent as given (nothing was sent)."""
 
 
+class MessageNotSent(SendError):
+    """The batch of :func:`send_many` stopped before this message was done.
+
+    ``error`` (also ``__cause__``) is the I/O error or timeout that stopped
+    it.  ``uncertain`` is True when the whole message, end of data included,
+    had gone out: the server may have accepted it before the connection
+    failed, so check before sending it again.  Otherwise it was not
+    delivered.
+    """
+
+    def __init__(self, error: BaseException, uncertain: bool) -> None:
+        self.error = error
+        self.uncertain = uncertain
+        self.__cause__ = error
+        what = "may have been delivered (its reply never came)" if uncertain else "not sent"
+        super().__init__("smtp: message %s: %s" % (what, error))
+
+
+class BatchAborted(SendError):
+    """:func:`send_many` stopped early; ``error`` (also ``__cause__``) says why.
+
+    ``results`` has one entry per message taken from the iterable, in order:
+    a :class:`SendResult`, the message's error, or :class:`MessageNotSent`
+    for the messages in flight.  Messages the iterable still holds were not
+    taken.  After an I/O error or a timeout the connection is closed; after
+    an error raised by the iterable itself it is still usable.
+    """
+
+    def __init__(self, results: list, error: BaseException) -> None:
+        self.results = results
+        self.error = error
+        sent = sum(1 for entry in results if type(entry) is SendResult)
+        super().__init__("smtp: batch stopped after %d of %d messages were accepted: %s"
+                         % (sent, len(results), error))
+
+    @property
+    def not_sent(self) -> list[int]:
+        """Indexes (in ``results``) of the messages the batch did not finish."""
+        return [i for i, entry in enumerate(self.results) if isinstance(entry, MessageNotSent)]
+
+
 # --------------------------------------------------------------------------
 # The result
 # --------------------------------------------------------------------------
@@ -282,12 +337,13 @@ class SendResult:
 
 
 class _State:
-    __slots__ = ("timeouts", "prepared", "authenticated")
+    __slots__ = ("timeouts", "prepared", "authenticated", "server")
 
     def __init__(self, timeouts: Timeouts) -> None:
         self.timeouts = timeouts
         self.prepared = False
         self.authenticated = False
+        self.server: "_Server | None" = None  # what send() learnt of the server's extensions
 
 
 # Keyed by the client itself, so a Client made anywhere (smtp_core.dial, the
@@ -405,6 +461,9 @@ def connect(
     if settings is not None:
         sock = _wrap_implicit(sock, settings, name, table.command)
     client = Client(sock, name, timeout=table.greeting, redact=redact)
+    # Our own socket: the kernel can enforce the timeouts (one system call
+    # per send or recv instead of a poll more, and none to change them).
+    client._t.use_kernel_timeouts()
     state = _STATES[client] = _State(table)
     try:
         _prepare(client, state, tls, tls_config, verify, server_name, auth, local_name)
@@ -633,7 +692,7 @@ def _read_chunk(stream) -> bytes:
 
 
 # --------------------------------------------------------------------------
-# send
+# send and send_many
 # --------------------------------------------------------------------------
 
 Message = Union[bytes, bytearray, memoryview, BinaryIO, email.message.Message]
@@ -688,18 +747,14 @@ def send(
 
     ``quit``: send QUIT at the end; by default only when this call opened
     the connection.  ``pipelining=False`` waits for each reply even when
-    the server offers PIPELINING.
+    the server offers PIPELINING.  For many messages on one connection,
+    :func:`send_many` saves a round trip per message.
     """
     _check_policy(tls)
     if isinstance(client_or_address, Client):
         client = client_or_address
         owned = False
-        state = _STATES.get(client)
-        if (state is None or not state.prepared or (auth is not None and not state.authenticated)
-                or (tls == "required" and not client.tls)):
-            state = _state_of(client, timeout)
-            _prepare(client, state, tls, tls_config, verify, server_name, auth, local_name)
-        table = state.timeouts if timeout is None else _resolve_timeouts(timeout, None)
+        table = _ready(client, timeout, tls, tls_config, verify, server_name, auth, local_name)
     else:
         # Arguments that can be refused now cost no connection.
         if recipients is not None and not isinstance(recipients, str):
@@ -710,18 +765,123 @@ def send(
                          connect_timeout=connect_timeout, redact=redact)
         owned = True
         table = _STATES[client].timeouts
+    results: list = []
     try:
-        result = _transaction(client, table, sender, recipients, message, pipelining)
+        _deliver(client, table, ((sender, recipients, message),), pipelining, results)
     except BaseException:
         if owned:
             _quit_quietly(client)
         raise
+    result = results[0]
+    if type(result) is not SendResult:
+        if owned:
+            _quit_quietly(client)
+        raise result
     if quit if quit is not None else owned:
         # The message is accepted: a failing QUIT must not make the caller
         # think otherwise (and send it twice).
         _set_timeout(client._t, table.command)
         _quit_quietly(client)
     return result
+
+
+def send_many(
+    client_or_address: Client | str,
+    messages: Iterable,
+    *,
+    auth: Auth | Sequence[Auth] | None = None,
+    tls: str = "opportunistic",
+    tls_config: TLSConfig | ssl.SSLContext | None = None,
+    verify: bool = True,
+    server_name: str | None = None,
+    local_name: str | None = None,
+    timeout: TimeoutSpec = None,
+    connect_timeout: float | None = None,
+    quit: bool | None = None,
+    pipelining: bool = True,
+    redact: bool = True,
+) -> list:
+    """Send many messages over one connection; return one entry per message, in order.
+
+    ``messages``: any iterable (a generator is read as the messages go, at
+    most one message ahead of the one being sent) of ``(sender,
+    recipients, message)`` tuples, as :func:`send` takes them, or of
+    ``EmailMessage`` objects (envelope from their headers).  The other
+    arguments are :func:`send`'s.
+
+    Each entry is the message's :class:`SendResult`, or the exception
+    :func:`send` would have raised for it: a :class:`SendError`
+    (:class:`RecipientsRefused`, :class:`MessageRefused`,
+    :class:`MessageTooLarge`, :class:`EnvelopeError`), or, for a message
+    that cannot be sent as given, the ``LineError``/``TypeError`` that says
+    why (nothing of it was sent).  A refused message never stops the next.
+
+    With PIPELINING a message costs one round trip: the write that carries
+    a message's body and end of data also carries the next message's
+    MAIL, RCPT and DATA (RFC 2920, section 3.1).  When the reply to the
+    end of data is a refusal, the next envelope is already on its way;
+    RFC 5321 (section 4.1.1.4) ends the transaction with that reply
+    whatever it says, so the next message starts clean without RSET.
+
+    An I/O error or a timeout stops the batch: the connection is closed
+    and :class:`BatchAborted` is raised, whose ``results`` hold an entry
+    for every message taken from ``messages``; those in flight are
+    :class:`MessageNotSent` (``uncertain`` when the server had the whole
+    message and may have accepted it).  An exception from ``messages``
+    itself also raises :class:`BatchAborted`, after the message in flight
+    was finished, with the connection still usable.
+
+    Example::
+
+        results = send_many("127.0.0.1:2525", [
+            ("me@example.com", ["you@example.com"], b"Subject: 1\\r\\n\\r\\none\\r\\n"),
+            ("me@example.com", ["them@example.org"], b"Subject: 2\\r\\n\\r\\ntwo\\r\\n"),
+        ], tls="none")
+        failed = [r for r in results if not isinstance(r, SendResult)]
+    """
+    _check_policy(tls)
+    items = iter(messages)
+    if isinstance(client_or_address, Client):
+        client = client_or_address
+        owned = False
+        table = _ready(client, timeout, tls, tls_config, verify, server_name, auth, local_name)
+    else:
+        # Nothing to send costs no connection.
+        first = next(items, _END)
+        if first is _END:
+            return []
+        items = itertools.chain((first,), items)
+        client = connect(client_or_address, tls=tls, tls_config=tls_config, verify=verify,
+                         server_name=server_name, auth=auth, local_name=local_name, timeout=timeout,
+                         connect_timeout=connect_timeout, redact=redact)
+        owned = True
+        table = _STATES[client].timeouts
+    results: list = []
+    try:
+        source_error = _deliver(client, table, items, pipelining, results)
+    except FAILURES as err:
+        raise BatchAborted(results, err) from err
+    except BaseException:
+        if owned:
+            _quit_quietly(client)
+        raise
+    if quit if quit is not None else owned:
+        _set_timeout(client._t, table.command)
+        _quit_quietly(client)
+    if source_error is not None:
+        raise BatchAborted(results, source_error) from source_error
+    return results
+
+
+def _ready(client: Client, timeout: TimeoutSpec, tls: str, tls_config, verify: bool, server_name: str | None,
+           auth, local_name: str | None) -> Timeouts:
+    """Prepare ``client`` if this layer has not yet (or must again); return its timeouts."""
+    state = _STATES.get(client)
+    if (state is None or not state.prepared or (auth is not None and not state.authenticated)
+            or (tls == "required" and not client.tls)):
+        state = _state_of(client, timeout)
+        _prepare(client, state, tls, tls_config, verify, server_name, auth, local_name)
+    return state.timeouts if timeout is None else _resolve_timeouts(timeout, None)
 
 
 def _check_arguments(sender, recipients, message) -> None:
@@ -734,16 +894,95 @@ def _check_arguments(sender, recipients, message) -> None:
             check_line(recipient)
 
 
-def _transaction(client: Client, table: Timeouts, sender, recipients, message, pipelining: bool) -> SendResult:
-    if client._writer is not None:
-        raise SMTPError("smtp: close the DATA writer before sending another command")
-    extensions = client.extensions or {}
+# --------------------------------------------------------------------------
+# Messages ready to go
+# --------------------------------------------------------------------------
 
-    # -- what to send (nothing goes out until all of it is known good) --
-    data = stream = None
-    mime = None
-    if isinstance(message, (bytes, bytearray, memoryview)):
-        data = message if type(message) is bytes else bytes(message)
+_END = object()
+
+
+class _Outgoing:
+    """One message checked and encoded, nothing of it sent yet.
+
+    ``commands`` are MAIL, the RCPTs and DATA, ``envelope`` the same joined;
+    ``wire`` the encoded body with its end mark, or ``stream`` and its
+    ``first`` chunk for a file.  While the message is in flight its entry
+    in the results is this object (``ended``: its end of data went out).
+    """
+
+    __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "size", "ended")
+
+
+class _Server:
+    """What a batch needs to know of the server, worked out once, and the
+    envelopes already built (the same sender and recipients tend to come
+    back message after message)."""
+
+    __slots__ = ("extensions", "body_8bit", "size_limit", "declare_size", "envelopes")
+
+    def __init__(self, extensions: dict) -> None:
+        self.extensions = extensions
+        self.body_8bit = "8BITMIME" in extensions
+        self.declare_size = "SIZE" in extensions
+        limit = extensions.get("SIZE", "")
+        self.size_limit = int(limit) if limit.isdigit() and int(limit) > 0 else None
+        # (sender, recipients) -> (unique recipients, smtputf8, "MAIL FROM:<...>", RCPT lines)
+        self.envelopes: dict = {}
+
+    def envelope(self, sender: str, recipients) -> tuple:
+        key = (sender, recipients if isinstance(recipients, str) else tuple(recipients))
+        known = self.envelopes.get(key)
+        if known is None:
+            rcpts = [recipients] if isinstance(recipients, str) else list(dict.fromkeys(key[1]))
+            if not rcpts:
+                raise EnvelopeError("smtp: no recipients")
+            smtputf8, wire_sender, wire_rcpts = _envelope(sender, rcpts, self.extensions)
+            known = (rcpts, smtputf8, "MAIL FROM:<" + check_line(wire_sender) + ">",
+                     [rcpt_command(r) for r in wire_rcpts])
+            if len(self.envelopes) >= 256:
+                self.envelopes.clear()
+            self.envelopes[key] = known
+        return known
+
+
+def _encode_whole(data: bytes) -> tuple[bytes, int]:
+    """A whole message's wire bytes (end mark included) and its RFC 1870 size.
+
+    Most messages already have CRLF line ends and no line that starts with a
+    dot: then only the end mark changes, which costs a few scans instead of
+    the encoder's rewriting passes.  Anything else goes through
+    :class:`DotEncoder`.
+    """
+    lf = data.count(b"\n")
+    if (data and data.count(b"\r") == lf and data.count(b"\r\n") == lf
+            and data[0] != 0x2E and b"\n." not in data):
+        if data[-1] == 0x0A:
+            return data + b".\r\n", len(data)
+        return data + b"\r\n.\r\n", len(data) + 2
+    encoder = DotEncoder()
+    wire = encoder.encode(data) + encoder.finish()
+    return wire, len(wire) - 3 - _stuffed_dots(wire, True)
+
+
+def _outgoing(item, server: _Server) -> _Outgoing:
+    """Check and encode one message of a batch; raise what :func:`send` would."""
+    if type(item) is tuple or isinstance(item, (tuple, list)):
+        if len(item) != 3:
+            raise TypeError("smtp: a message must be (sender, recipients, message) or an EmailMessage, "
+                            "got a sequence of %d items" % len(item))
+        sender, recipients, message = item
+    elif isinstance(item, email.message.Message):
+        sender = recipients = None
+        message = item
+    else:
+        raise TypeError("smtp: a message must be (sender, recipients, message) or an EmailMessage, got %s"
+                        % type(item).__name__)
+
+    data = stream = mime = None
+    if type(message) is bytes:
+        data = message
+    elif isinstance(message, (bytes, bytearray, memoryview)):
+        data = bytes(message)
     elif isinstance(message, email.message.Message):
         mime = message
         sender, recipients = _envelope_from_headers(mime, sender, recipients)
@@ -756,92 +995,198 @@ def _transaction(client: Client, table: Timeouts, sender, recipients, message, p
                         % type(message).__name__)
     if sender is None or recipients is None:
         raise TypeError("smtp: sender and recipients are required unless the message is an EmailMessage")
-    rcpts = [recipients] if isinstance(recipients, str) else list(dict.fromkeys(recipients))
-    if not rcpts:
-        raise EnvelopeError("smtp: no recipients")
-    smtputf8, wire_sender, wire_rcpts = _envelope(sender, rcpts, extensions)
+    rcpts, smtputf8, mail, rcpt_lines = server.envelope(sender, recipients)
     if mime is not None:
         data = _serialize(mime, smtputf8)
 
+    out = _Outgoing()
     if data is not None:
-        encoder = DotEncoder()
-        wire = encoder.encode(data) + encoder.finish()
-        size = len(wire) - 3 - _stuffed_dots(wire, True)
-        declared = size
+        out.wire, out.size = _encode_whole(data)
+        declared = out.size
     else:
-        wire = None
+        out.wire = out.size = None
         declared = _file_size(stream)  # an estimate, as RFC 1870 allows
-        size = None
 
-    params = "BODY=8BITMIME" if "8BITMIME" in extensions else ""
-    if declared is not None and "SIZE" in extensions:
-        limit = extensions["SIZE"]
-        if limit.isdigit() and 0 < int(limit) < declared:
-            raise MessageTooLarge(declared, int(limit))
-        params += " SIZE=%d" % declared if params else "SIZE=%d" % declared
+    if server.body_8bit:
+        mail += " BODY=8BITMIME"
+    if declared is not None and server.declare_size:
+        if server.size_limit is not None and server.size_limit < declared:
+            raise MessageTooLarge(declared, server.size_limit)
+        mail += " SIZE=%d" % declared
     if smtputf8:
-        params += " SMTPUTF8" if params else "SMTPUTF8"
-    commands = [mail_command(wire_sender, None, params=params)]
-    commands += [rcpt_command(r) for r in wire_rcpts]
-    commands.append(b"DATA\r\n")
+        mail += " SMTPUTF8"
+    mail_line = encode_line(mail)
     # Read last, once nothing else can refuse the message: a text-mode file
     # fails here, before MAIL, and a refused message leaves the file unread.
-    first = _read_chunk(stream) if stream is not None else b""
+    out.first = _read_chunk(stream) if stream is not None else b""
+    out.rcpts = rcpts
+    out.commands = [mail_line, *rcpt_lines, b"DATA\r\n"]
+    out.envelope = b"".join(out.commands)
+    out.stream = stream
+    out.ended = False
+    return out
 
-    # -- the envelope: any failure from here on leaves the stream in an
-    # unknown state, so the connection is closed --
-    t = client._t
-    try:
-        if pipelining and "PIPELINING" in extensions:
-            replies = _exchange_pipelined(t, table, commands)
-        else:
-            replies = _exchange_lockstep(t, table, commands)
-    except BaseException:
-        _abandon(client)
-        raise
-    mail_reply = replies[0]
-    data_reply = replies[len(commands) - 1] if len(replies) == len(commands) else None
-    result = SendResult(dict(zip(rcpts, replies[1:len(commands) - 1])), None, size)
 
-    accepted = any(code // 10 == 25 for code, _ in result.recipients.values())
-    if mail_reply[0] != 250 or not accepted or data_reply[0] != 354:
-        if data_reply is not None and data_reply[0] == 354:
-            # DATA was pipelined and accepted although nothing else was:
-            # end the (empty) message so the server takes commands again.
+# --------------------------------------------------------------------------
+# The conversation
+# --------------------------------------------------------------------------
+
+
+def _deliver(client: Client, table: Timeouts, items: Iterable, pipelining: bool, results: list):
+    """Send every message of ``items``, appending one entry per message to ``results``.
+
+    Returns the exception ``items`` raised, if it did (the message in
+    flight was finished first), else ``None``.  An I/O error closes the
+    client, turns the entries of the messages in flight into
+    :class:`MessageNotSent`, and is raised.
+    """
+    if client._writer is not None:
+        raise SMTPError("smtp: close the DATA writer before sending another command")
+    extensions = client.extensions or {}
+    # Worked out once per EHLO (a STARTTLS replaces the extensions).
+    state = _STATES.get(client)
+    server = state.server if state is not None else None
+    if server is None or server.extensions is not extensions:
+        server = _Server(extensions)
+        if state is not None:
+            state.server = server
+    source = iter(items)
+    source_errors: list = []
+
+    def take() -> _Outgoing | None:
+        """The next message that can be sent (its entry reserved), or None at the end."""
+        while not source_errors:
             try:
-                _set_timeout(t, table.data_end)
-                t.send(b".\r\n", "DATA end")
-                t.read_reply(0, "DATA end")
-            except BaseException:
-                _abandon(client)
-                raise
-        _reset(client, table)
-        if mail_reply[0] != 250:
-            raise MessageRefused(mail_reply[0], mail_reply[1], "MAIL", result)
-        if not accepted:
-            raise RecipientsRefused(result)
-        raise MessageRefused(data_reply[0], data_reply[1], "DATA", result)
+                item = next(source, _END)
+            except Exception as err:  # the caller's iterable failed
+                source_errors.append(err)
+                return None
+            if item is _END:
+                return None
+            try:
+                out = _outgoing(item, server)
+            except Exception as err:  # this message cannot be sent as given
+                results.append(err)
+                continue
+            out.slot = len(results)
+            results.append(out)
+            return out
+        return None
 
-    # -- the message --
     try:
-        _set_timeout(t, table.block)
-        if wire is not None:
-            _send_wire(t, wire)
-        else:
-            result.size, sent = _send_stream(t, stream, first)
-        if wirelog.enabled():
-            wirelog.log_body(t.peer, len(wire) if wire is not None else sent)
-        _set_timeout(t, table.data_end)
-        result.reply = t.read_reply(0, "DATA end")
-    except BaseException:
-        # Mid-message nothing can be recovered: ending the data now would
-        # deliver a truncated message.
+        _converse(client, table, take, pipelining and "PIPELINING" in extensions, results)
+    except BaseException as err:
         _abandon(client)
+        for index, entry in enumerate(results):
+            if type(entry) is _Outgoing:
+                results[index] = MessageNotSent(err, entry.ended)
         raise
-    if result.reply[0] != 250:
-        _reset(client, table)
-        raise MessageRefused(result.reply[0], result.reply[1], "DATA end", result)
-    return result
+    return source_errors[0] if source_errors else None
+
+
+def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: list) -> None:
+    """The messages' conversation: one round trip per message with ``pipelined``.
+
+    Each message's envelope replies are read and judged; an accepted
+    envelope gets its body, which (pipelined) carries the next message's
+    envelope in the same write, so the reply to the end of data and the
+    next envelope's replies come back together.
+    """
+    t = client._t
+    cur = take()
+    bundled = False  # whether cur's envelope went out with the previous body
+    while cur is not None:
+        commands = cur.commands
+        count = len(commands)
+        logging = wirelog.enabled()
+        if bundled:
+            replies = _read_replies(t, table, count, logging)
+        elif not pipelined:
+            replies = _exchange_lockstep(t, table, commands)
+        elif len(cur.envelope) <= _WINDOW:
+            if logging:
+                _log_commands(t.peer, commands, "pipelining %d commands in one write" % count)
+            _set_timeout(t, table.mail)
+            t.send(cur.envelope, "MAIL", log=False)
+            replies = _read_replies(t, table, count, logging)
+        else:
+            replies = _exchange_pipelined(t, table, commands)
+        slot = cur.slot
+        result = SendResult(dict(zip(cur.rcpts, replies[1:count - 1])), None, cur.size)
+
+        refusal = _refusal(replies, count, result)
+        if refusal is not None:
+            results[slot] = refusal
+            failure = _recover(client, t, table, replies, count)
+            cur = take()
+            if failure is not None and cur is not None:
+                raise failure  # RSET failed: the connection is gone
+            bundled = False
+            continue
+
+        # The body; with PIPELINING the next envelope rides along.
+        nxt = take() if pipelined else None
+        trailer = nxt.envelope if nxt is not None and len(nxt.envelope) <= _WINDOW else b""
+        _set_timeout(t, table.block)
+        sent = _send_body(t, cur, trailer)
+        if cur.stream is not None:
+            result.size = cur.size
+        if logging:
+            wirelog.log_body(t.peer, sent)
+            if trailer:
+                _log_commands(t.peer, nxt.commands,
+                              "pipelining %d commands after the message, in the same write" % len(nxt.commands))
+        _set_timeout(t, table.data_end)
+        result.reply = reply = t.read_reply(0, "DATA end")
+        failure = None
+        if reply[0] == 250:
+            results[slot] = result
+        else:
+            results[slot] = MessageRefused(reply[0], reply[1], "DATA end", result)
+            if not trailer:
+                failure = _reset(client, table)
+        if not pipelined:
+            nxt = take()
+        if failure is not None and nxt is not None:
+            raise failure  # RSET failed: the connection is gone
+        cur = nxt
+        bundled = bool(trailer)
+
+
+def _refusal(replies: list, count: int, result: SendResult) -> SendError | None:
+    """The error for a refused envelope (MAIL, every RCPT, or DATA), or None."""
+    mail_code = replies[0][0]
+    if mail_code == 250 and len(replies) == count:
+        data_reply = replies[count - 1]
+        for code, _ in replies[1:count - 1]:
+            if code // 10 == 25:
+                if data_reply[0] == 354:
+                    return None
+                return MessageRefused(data_reply[0], data_reply[1], "DATA", result)
+        return RecipientsRefused(result)
+    if mail_code != 250:
+        return MessageRefused(mail_code, replies[0][1], "MAIL", result)
+    return RecipientsRefused(result)  # lockstep stopped before DATA: nobody accepted
+
+
+def _recover(client: Client, t, table: Timeouts, replies: list, count: int) -> BaseException | None:
+    """After a refused envelope: end an accepted DATA, then RSET.
+
+    Returns the RSET's failure (the client is then closed), else None.
+    """
+    if len(replies) == count and replies[count - 1][0] == 354:
+        # DATA was pipelined and accepted although nothing else was: end
+        # the (empty) message so the server takes commands again.
+        _set_timeout(t, table.data_end)
+        t.send(b".\r\n", "DATA end")
+        t.read_reply(0, "DATA end")
+    return _reset(client, table)
+
+
+def _log_commands(peer: str, commands: list[bytes], event: str) -> None:
+    wirelog.log_event(peer, event)
+    for line in commands:
+        wirelog.log_sent(peer, line)
 
 
 def _stage(index: int, last: int, table: Timeouts) -> tuple[str, float]:
@@ -851,6 +1196,27 @@ def _stage(index: int, last: int, table: Timeouts) -> tuple[str, float]:
     if index == last:
         return "DATA", table.data
     return "RCPT", table.rcpt
+
+
+def _read_replies(t, table: Timeouts, count: int, logging: bool) -> list[tuple[int, str]]:
+    """The replies to ``count`` pipelined commands (MAIL, RCPT..., DATA), in order.
+
+    Replies usually arrive together: those already received come straight
+    from the reader's buffer, without a socket call or a timeout change.
+    """
+    reader = t.reader
+    last = count - 1
+    replies = []
+    for index in range(count):
+        reply = reader.next_reply(0)
+        if reply is None:
+            stage, seconds = _stage(index, last, table)
+            _set_timeout(t, seconds)
+            reply = t.read_reply(0, stage)
+        elif logging:
+            wirelog.log_reply(t.peer, reply[0], reply[1])
+        replies.append(reply)
+    return replies
 
 
 def _windows(commands: list[bytes]) -> list[tuple[int, int]]:
@@ -866,35 +1232,26 @@ def _windows(commands: list[bytes]) -> list[tuple[int, int]]:
 
 
 def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
-    """RFC 2920: write the commands together, then read every reply in order.
-
-    Writes are cut every ``_WINDOW`` bytes (with their replies read before
-    the next write), so a huge recipient list cannot fill both directions'
-    buffers and deadlock; fifty recipients fit in one write.  When MAIL
-    was refused, the rest is not sent.
+    """RFC 2920 for an envelope larger than ``_WINDOW``: write the commands
+    in groups of at most that size, reading each group's replies before
+    the next write, so a huge recipient list cannot fill both directions'
+    buffers and deadlock.  When MAIL was refused, the rest is not sent.
     """
     last = len(commands) - 1
-    batch = b"".join(commands)
-    windows = ((0, len(commands)),) if len(batch) <= _WINDOW else _windows(commands)
     logging = wirelog.enabled()
     read, reader = t.read_reply, t.reader
     replies: list[tuple[int, str]] = []
-    for start, end in windows:
+    for start, end in _windows(commands):
         if logging:
-            wirelog.log_event(t.peer, "pipelining %d commands in one write" % (end - start))
-            for line in commands[start:end]:
-                wirelog.log_sent(t.peer, line)
+            _log_commands(t.peer, commands[start:end], "pipelining %d commands in one write" % (end - start))
         stage, seconds = _stage(start, last, table)
         _set_timeout(t, seconds)
-        t.send(batch if end - start == len(commands) else b"".join(commands[start:end]), stage, log=False)
+        t.send(b"".join(commands[start:end]), stage, log=False)
         for index in range(start, end):
-            # Replies after the first usually came in the same read: take
-            # them from the reader's buffer without touching the socket.
             reply = reader.next_reply(0) if index > start else None
             if reply is None:
                 stage, seconds = _stage(index, last, table)
-                if t.timeout != seconds:
-                    _set_timeout(t, seconds)
+                _set_timeout(t, seconds)
                 reply = read(0, stage)
             elif logging:
                 wirelog.log_reply(t.peer, reply[0], reply[1])
@@ -921,21 +1278,40 @@ def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> list[tuple[
     return replies
 
 
-def _send_wire(t, wire: bytes) -> None:
-    if len(wire) <= _BLOCK:
-        t.send(wire, "DATA block", log=False)
-        return
+def _send_body(t, out: _Outgoing, trailer: bytes) -> int:
+    """Send the message's body and end of data, ``trailer`` in the same write
+    as the end; return the body's bytes on the wire.
+
+    ``out.ended`` is set just before the last write: from then on the
+    server may have the whole message.  A streamed file's RFC 1870 size is
+    known only now and goes to ``out.size``.
+    """
+    wire = out.wire
+    if wire is None:
+        out.size, sent = _send_stream(t, out, trailer)
+        return sent
+    size = len(wire)
+    if size <= _BLOCK:
+        out.ended = True
+        t.send(wire + trailer if trailer else wire, "DATA block", log=False)
+        return size
     view = memoryview(wire)
-    for offset in range(0, len(wire), _BLOCK):
+    last = (size - 1) // _BLOCK * _BLOCK
+    for offset in range(0, last, _BLOCK):
         t.send(view[offset:offset + _BLOCK], "DATA block", log=False)
+    out.ended = True
+    t.send(bytes(view[last:]) + trailer, "DATA block", log=False)
+    return size
 
 
-def _send_stream(t, stream, first: bytes) -> tuple[int, int]:
+def _send_stream(t, out: _Outgoing, trailer: bytes) -> tuple[int, int]:
     """Encode and send the file chunk by chunk; the last chunk travels with
-    the end of data.  Returns the RFC 1870 size and the bytes sent."""
+    the end of data (and ``trailer``).  Returns the RFC 1870 size and the
+    body's bytes sent."""
+    stream = out.stream
     encoder = DotEncoder()
     size = sent = 0
-    chunk = first
+    chunk = out.first
     while True:
         at_line_start = encoder.state in (BEGIN, BEGIN_LINE)
         pending = encoder.encode(chunk)
@@ -949,14 +1325,18 @@ def _send_stream(t, stream, first: bytes) -> tuple[int, int]:
     tail = encoder.finish()
     size += len(tail) - 3
     pending += tail
-    t.send(pending, "DATA block", log=False)
+    out.ended = True
+    t.send(pending + trailer, "DATA block", log=False)
     return size, sent + len(pending)
 
 
-def _reset(client: Client, table: Timeouts) -> None:
-    """RSET, so the next message starts clean; if even that fails, close."""
+def _reset(client: Client, table: Timeouts) -> BaseException | None:
+    """RSET, so the next message starts clean; if even that fails, close
+    and return the failure."""
     try:
         _set_timeout(client._t, table.command)
         client.reset()
-    except FAILURES:
+    except FAILURES as err:
         _abandon(client)
+        return err
+    return None
