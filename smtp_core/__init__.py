@@ -14,8 +14,9 @@ and shared by every front end:
 
 Over them: :mod:`.transport` (socket, TLS upgrade, deadlines),
 :mod:`.client` (the Go-semantics :class:`Client`, :func:`dial`,
-:func:`send_mail`), :mod:`.session` (the Pythonic :func:`send` with
-pipelining and TLS policies), :mod:`.wirelog` and :mod:`.devserver`.
+:func:`send_mail`), :mod:`.session` (the Pythonic :func:`send` and
+:func:`send_many` with pipelining and TLS policies), :mod:`.wirelog` and
+:mod:`.devserver`.
 
 Errors are exceptions here; the Hy namespace ``go-std.net.smtp`` turns
 them into Go-style returned values.
@@ -50,7 +51,9 @@ from .errors import (
 from .session import (
     RFC5321_TIMEOUTS,
     TLS_POLICIES,
+    BatchAborted,
     EnvelopeError,
+    MessageNotSent,
     MessageRefused,
     MessageTooLarge,
     RecipientsRefused,
@@ -61,6 +64,7 @@ from .session import (
     dial_tls,
     prepare,
     send,
+    send_many,
 )
 from .tls import ConnectionState, TLSConfig
 
@@ -73,6 +77,8 @@ __all__ = [
     "AuthError", "Base64Error", "HelloError", "LineError", "ProtocolError", "ReplyError", "ReplyTooLong",
     "ServerClosed", "SMTPError", "StageTimeout", "TLSRequiredError", "TLSSetupError",
     "ConnectionState", "TLSConfig",
-    "connect", "dial_tls", "prepare", "send", "SendResult", "Timeouts", "RFC5321_TIMEOUTS", "TLS_POLICIES",
+    "connect", "dial_tls", "prepare", "send", "send_many", "SendResult", "Timeouts", "RFC5321_TIMEOUTS",
+    "TLS_POLICIES",
     "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError",
+    "MessageNotSent", "BatchAborted",
 ]
