@@ -124,6 +124,16 @@ class Transport:
         self._rcvtimeo = self._sndtimeo = None
         return True
 
+    def _python_timeouts(self) -> None:
+        """Back to Python's own timeouts: for a STARTTLS, or for a caller who
+        removed the bound (``client.timeout = None``)."""
+        self.kernel_timeouts = False
+        if not self.closed:
+            no_timeout = struct.pack("ll", 0, 0)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, no_timeout)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, no_timeout)
+            self.sock.settimeout(self.timeout)
+
     def set_timeout(self, seconds: float) -> None:
         """Bound the next sends and replies by ``seconds``."""
         if self.timeout != seconds:
@@ -198,9 +208,11 @@ class Transport:
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, data, secret and self.redact)
         try:
-            if self.kernel_timeouts:
+            if self.kernel_timeouts and self.timeout is not None:
                 self._send_by_deadline(sock, data)
             else:
+                if self.kernel_timeouts:
+                    self._python_timeouts()
                 sock.sendall(data)
         except socket.timeout:
             self._abandon()
@@ -211,12 +223,14 @@ class Transport:
         ``bytes_sent`` set on the error (the DATA writer needs to know)."""
         sock = self._usable()
         if self.kernel_timeouts:
-            try:
-                self._send_by_deadline(sock, data)
-            except socket.timeout:
-                self._abandon()
-                raise
-            return len(data)
+            if self.timeout is not None:
+                try:
+                    self._send_by_deadline(sock, data)
+                except socket.timeout:
+                    self._abandon()
+                    raise
+                return len(data)
+            self._python_timeouts()
         view = memoryview(data)
         sent = 0
         try:
@@ -241,7 +255,7 @@ class Transport:
                 if reply is not None:
                     break
                 sock = self._usable()
-                if self.kernel_timeouts:
+                if self.kernel_timeouts and self.timeout is not None:
                     if deadline is None:
                         left = self.timeout
                         deadline = time.monotonic() + left
@@ -249,6 +263,8 @@ class Transport:
                         left = deadline - time.monotonic()
                     data = self._recv_by_deadline(sock, deadline, left)
                 else:
+                    if self.kernel_timeouts:
+                        self._python_timeouts()
                     if self.timeout is not None:
                         now = time.monotonic()
                         if deadline is None:
@@ -297,10 +313,9 @@ class Transport:
         dropped = self.reader.discard_buffered()
         if wirelog.enabled():
             wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
-        if self.kernel_timeouts and not self.closed:
+        if self.kernel_timeouts:
             # A blocking SSLSocket retries a read the kernel timed out, forever.
-            self.kernel_timeouts = False
-            self.sock.settimeout(self.timeout)
+            self._python_timeouts()
         self.is_tls = True
         try:
             if ctx is None or (ctx.check_hostname and not server_name):

@@ -454,6 +454,18 @@ def test_connect_uses_kernel_timeouts_and_dial_does_not(scripted):
         c.quit()
 
 
+@needs_kernel_timeouts
+def test_a_caller_who_removes_the_bound_gets_python_timeouts_back(scripted):
+    srv = scripted(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "221 bye"])
+    with connect(srv.address, tls="none", timeout=T) as c:
+        c.noop()  # under kernel timeouts
+        c.timeout = None  # the Client's own setter: no bound at all from now on
+        c.noop()
+        assert not c._t.kernel_timeouts and c._t.sock.gettimeout() is None
+        assert c._t.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == bytes(16)
+        c.quit()
+
+
 def serve_slowly(listener: socket.socket, reply_pieces: list, pause: float, stop: threading.Event) -> None:
     """Greet, answer EHLO, then answer the next command in pieces, ``pause`` apart."""
     try:
