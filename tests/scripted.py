@@ -122,6 +122,11 @@ class ScriptedServer:
     def stop(self, wait: float = 10.0) -> None:
         """Stop accepting, then wait (bounded) for the connection handlers."""
         self._stop.set()
+        try:
+            # Wakes a blocked accept() at once, instead of at its next poll.
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         if self._acceptor.is_alive():
             self._acceptor.join(wait)
         for t in list(self._threads):
