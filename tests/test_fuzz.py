@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from smtp_core.dotstuff import DotEncoder, unstuff
 from smtp_core.errors import ProtocolError, ReplyError, ReplyTooLong, ServerClosed
 from smtp_core.reply import ReplyReader
+from reference import cut, go_dot_writer
 
 FAST = settings(max_examples=300, deadline=None)
 LONG = settings(max_examples=int(os.environ.get("SMTP_FUZZ_EXAMPLES", "25000")), deadline=None,
@@ -71,16 +72,6 @@ _BODY_PIECES = st.one_of(
     st.binary(max_size=8),
 )
 bodies = st.one_of(st.lists(_BODY_PIECES, max_size=40).map(b"".join), st.binary(max_size=200))
-
-
-def cut(data: bytes, cuts: list[int]) -> list[bytes]:
-    """``data`` split at the given positions (sorted, clipped, duplicates allowed)."""
-    points = sorted(min(max(c, 0), len(data)) for c in cuts)
-    pieces, prev = [], 0
-    for p in points + [len(data)]:
-        pieces.append(data[prev:p])
-        prev = p
-    return pieces
 
 
 # -- the reply reader -----------------------------------------------------------------------
@@ -149,36 +140,6 @@ def test_reply_reader_long(data, cuts, expect, tiny):
 
 
 # -- the dot-stuffing writer ----------------------------------------------------------------------
-
-BEGIN, BEGIN_LINE, CR, DATA = range(4)
-
-
-def go_dot_writer(data: bytes, stuff: bool = True) -> bytes:
-    """Go's textproto dotWriter, byte by byte, then Close (``stuff=False``: no dots added or ended)."""
-    out = bytearray()
-    state = BEGIN
-    for c in data:
-        if state in (BEGIN, BEGIN_LINE):
-            state = DATA
-            if c == 0x2E and stuff:
-                out.append(0x2E)
-        if state == DATA:
-            if c == 0x0D:
-                state = CR
-            elif c == 0x0A:
-                out.append(0x0D)
-                state = BEGIN_LINE
-        elif state == CR:
-            state = BEGIN_LINE if c == 0x0A else DATA
-        out.append(c)
-    if state in (BEGIN, DATA):
-        out += b"\r\n"
-    elif state == CR:
-        out += b"\n"
-    if stuff:
-        out += b".\r\n"
-    return bytes(out)
-
 
 def check_encoder(body: bytes, cuts: list[int]) -> None:
     expected = go_dot_writer(body)
