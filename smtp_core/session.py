@@ -966,7 +966,7 @@ def _encode_whole(data: bytes) -> tuple[bytes, int]:
 
 def _outgoing(item, server: _Server) -> _Outgoing:
     """Check and encode one message of a batch; raise what :func:`send` would."""
-    if type(item) is tuple or isinstance(item, (tuple, list)):
+    if isinstance(item, (tuple, list)):
         if len(item) != 3:
             raise TypeError("smtp: a message must be (sender, recipients, message) or an EmailMessage, "
                             "got a sequence of %d items" % len(item))
