@@ -67,7 +67,7 @@ class PKI:
     """A CA and certificates issued by it, for TLS tests."""
 
     def __init__(self, directory: Path) -> None:
-        from smtp_core import pki
+        from smtp_core.devserver import pki
 
         self.directory = directory
         self.ca = pki.make_ca(directory)
@@ -79,7 +79,7 @@ class PKI:
 
     def issue(self, *names: str, expired: bool = False, stem: str | None = None) -> tuple[str, str]:
         """A certificate (cert, key) for ``names`` from this CA, made once per name set."""
-        from smtp_core import pki
+        from smtp_core.devserver import pki
 
         key = (names, expired)
         if key not in self._cache:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from smtp_core import pki
+from smtp_core.devserver import pki
 from smtp_core.devserver import (
     DEFAULT_SIZE_LIMIT,
     FAILURE_STAGES,

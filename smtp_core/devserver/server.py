@@ -1,40 +1,6 @@
-"""A development SMTP server for trying out and testing SMTP clients.
+"""The dev server itself: aiosmtpd handler, store, console summaries and command line.
 
-It accepts mail on the local machine and never relays it anywhere: every
-accepted message is written to a Maildir (with its envelope added as
-headers), summarised on the console, and kept in memory for tests.  Built on
-aiosmtpd, it speaks what a client needs to exercise:
-
-* a plain port offering STARTTLS, and optionally an implicit-TLS port, with a
-  certificate generated on first use (see :mod:`smtp_core.pki`) whose CA
-  file clients can trust;
-* AUTH PLAIN, LOGIN and CRAM-MD5 against configured users (or any login);
-* SMTPUTF8, 8BITMIME and SIZE, VRFY;
-* failure injection: rejected recipients, failing AUTH, 421/451 replies at
-  any stage, and a connection dropped after the final dot.
-
-From Python (the server runs on a background thread)::
-
-    >>> import smtplib
-    >>> with DevServer(users={"alice": "secret"}) as server:
-    ...     with smtplib.SMTP(server.host, server.port) as client:
-    ...         client.login("alice", "secret")
-    ...         client.sendmail("alice@example.com", ["bob@example.com"],
-    ...                         b"Subject: hi\\r\\n\\r\\nhello\\r\\n")
-    ...     [received] = server.wait_for(1)
-    ...     received.envelope_to, received.message["Subject"]
-    (235, b'2.7.0 Authentication successful')
-    {}
-    (('bob@example.com',), 'hi')
-
-From a shell (``smtp-devserver --help`` lists every option)::
-
-    smtp-devserver --user alice:secret --tls-port 2465 --fail-at rcpt:451
-
-AUTH is accepted without TLS when the server listens on a loopback address,
-because clients under test usually connect to localhost without TLS (Go's
-net/smtp allows PLAIN there too).  On any other address AUTH is only offered
-after STARTTLS, or on the implicit-TLS port.
+See the package docstring (:mod:`smtp_core.devserver`) for what it does.
 """
 
 from __future__ import annotations
@@ -86,7 +52,7 @@ from aiosmtpd.smtp import (
     auth_mechanism,
 )
 
-from smtp_core import pki
+from smtp_core.devserver import pki
 
 __all__ = [
     "DevServer",
@@ -650,7 +616,7 @@ class DevServer:
         the final dot.
     ``cert``
         ``(cert_file, key_file)`` or ``(cert_file, key_file, ca_file)``; by
-        default a certificate from :func:`smtp_core.pki.self_signed_server`
+        default a certificate from :func:`smtp_core.devserver.pki.self_signed_server`
         (kept in ``cert_dir``).
     ``quiet``
         ``False`` prints a summary line per message on stdout.
@@ -738,7 +704,7 @@ class DevServer:
         """Bind the ports and serve on a background thread.
 
         Raises ``OSError`` if a port is taken and
-        :class:`smtp_core.pki.PKIError` if no certificate can be made.
+        :class:`smtp_core.devserver.pki.PKIError` if no certificate can be made.
         """
         if self._thread is not None:
             raise RuntimeError("DevServer is already running")
@@ -1070,7 +1036,3 @@ def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
         lines.append("failure injection: " + " ".join(injected))
     lines.append("press Ctrl-C to stop")
     print("\n".join(lines), flush=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,60 @@
+"""A development SMTP server for trying out and testing SMTP clients.
+
+It accepts mail on the local machine and never relays it anywhere: every
+accepted message is written to a Maildir (with its envelope added as
+headers), summarised on the console, and kept in memory for tests.  Built on
+aiosmtpd, it speaks what a client needs to exercise:
+
+* a plain port offering STARTTLS, and optionally an implicit-TLS port, with a
+  certificate generated on first use (see :mod:`smtp_core.devserver.pki`) whose CA
+  file clients can trust;
+* AUTH PLAIN, LOGIN and CRAM-MD5 against configured users (or any login);
+* SMTPUTF8, 8BITMIME and SIZE, VRFY;
+* failure injection: rejected recipients, failing AUTH, 421/451 replies at
+  any stage, and a connection dropped after the final dot.
+
+From Python (the server runs on a background thread)::
+
+    >>> import smtplib
+    >>> with DevServer(users={"alice": "secret"}) as server:
+    ...     with smtplib.SMTP(server.host, server.port) as client:
+    ...         client.login("alice", "secret")
+    ...         client.sendmail("alice@example.com", ["bob@example.com"],
+    ...                         b"Subject: hi\\r\\n\\r\\nhello\\r\\n")
+    ...     [received] = server.wait_for(1)
+    ...     received.envelope_to, received.message["Subject"]
+    (235, b'2.7.0 Authentication successful')
+    {}
+    (('bob@example.com',), 'hi')
+
+From a shell (``smtp-devserver --help`` lists every option)::
+
+    smtp-devserver --user alice:secret --tls-port 2465 --fail-at rcpt:451
+
+AUTH is accepted without TLS when the server listens on a loopback address,
+because clients under test usually connect to localhost without TLS (Go's
+net/smtp allows PLAIN there too).  On any other address AUTH is only offered
+after STARTTLS, or on the implicit-TLS port.
+"""
+
+from .server import (
+    DEFAULT_PORT,
+    DEFAULT_SIZE_LIMIT,
+    FAILURE_STAGES,
+    INJECTABLE_CODES,
+    DevServer,
+    ReceivedMessage,
+    main,
+    parse_fail_at,
+)
+
+__all__ = [
+    "DevServer",
+    "ReceivedMessage",
+    "FAILURE_STAGES",
+    "INJECTABLE_CODES",
+    "DEFAULT_PORT",
+    "DEFAULT_SIZE_LIMIT",
+    "parse_fail_at",
+    "main",
+]
