@@ -64,3 +64,331 @@ A summary is ``{"ID", "MessageID", "Read", "From": {"Name", "Address"},
 "Created" (RFC 3339), "Username", "Tags": [], "Size", "Attachments" (a
 count), "Snippet"}``.
 """
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import logging
+import weakref
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from urllib.parse import quote
+
+from aiohttp import WSMsgType, web
+
+from smtp_core.devserver.store import MailStore, server_version
+
+__all__ = ["make_app", "STORE", "EVENTS_PATH"]
+
+log = logging.getLogger(__name__)
+
+#: Where the page (or any client) finds the store on the application.
+STORE = web.AppKey("store", MailStore)
+EVENTS_PATH = "/api/events"
+_SOCKETS = web.AppKey("sockets", weakref.WeakSet)
+_UNSUBSCRIBE = web.AppKey("unsubscribe", list)
+_DEFAULT_LIMIT = 50
+# Part types a browser would run or render as a document in our origin:
+# served as downloads instead (as Mailpit does).
+_ACTIVE_TYPES = frozenset({"text/html", "text/xml", "application/xhtml+xml", "image/svg+xml",
+                           "application/xml", "text/xsl"})
+# Whatever a message part or source holds, the browser must not run it here.
+_UNTRUSTED_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None) -> web.Application:
+    """The aiohttp application serving the API and live events for ``store``.
+
+    ``basic_auth=(user, password)`` requires HTTP basic authentication on
+    every route, the page's included.
+    """
+    middlewares = [_basic_auth_middleware(*basic_auth)] if basic_auth else []
+    app = web.Application(middlewares=middlewares)
+    app[STORE] = store
+    app[_SOCKETS] = weakref.WeakSet()
+    app[_UNSUBSCRIBE] = []
+    app.add_routes([
+        web.get("/api/v1/messages", list_messages),
+        web.put("/api/v1/messages", set_read_status),
+        web.delete("/api/v1/messages", delete_messages),
+        web.get("/api/v1/search", search_messages),
+        web.delete("/api/v1/search", delete_search),
+        web.get("/api/v1/message/{id}", get_message),
+        web.get("/api/v1/message/{id}/raw", get_raw),
+        web.get("/api/v1/message/{id}/headers", get_headers),
+        web.get("/api/v1/message/{id}/part/{part}", get_part),
+        web.get("/api/v1/info", get_info),
+        web.get(EVENTS_PATH, events),
+    ])
+    app.on_startup.append(_forward_store_events)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+# ---- helpers ----
+
+
+def _json(data: Any) -> web.Response:
+    return web.Response(text=json.dumps(data, ensure_ascii=False) + "\n", content_type="application/json")
+
+
+def _ok() -> web.Response:
+    return web.Response(text="ok", content_type="text/plain")
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.Response(status=400, text=message, content_type="text/plain")
+
+
+def _not_found(message: str = "404 page not found") -> web.Response:
+    return web.Response(status=404, text=message, content_type="text/plain")
+
+
+def _start_limit(request: web.Request) -> Tuple[int, int]:
+    """Mailpit's paging: ``start`` (default 0), ``limit`` (default 50); a
+    value that is not a positive number keeps the default."""
+    def positive(name: str, default: int) -> int:
+        try:
+            value = int(request.query.get(name, ""))
+        except ValueError:
+            return default
+        return value if value > 0 else default
+    return positive("start", 0), positive("limit", _DEFAULT_LIMIT)
+
+
+async def _json_body(request: web.Request) -> Dict[str, Any]:
+    """The request's JSON object (``{}`` for an empty body); ``ValueError``
+    names what is wrong."""
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"invalid JSON body: {error}") from None
+    if not isinstance(body, dict):
+        raise ValueError("the JSON body must be an object")
+    return body
+
+
+def _ids(body: Dict[str, Any]) -> Optional[List[str]]:
+    ids = body.get("IDs")
+    if ids is None:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ValueError("IDs must be an array of message ID strings")
+    return ids
+
+
+def _message_id(request: web.Request) -> Optional[str]:
+    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such message)."""
+    message_id = request.match_info["id"]
+    if message_id == "latest":
+        return request.app[STORE].latest_id(request.query.get("query", ""))
+    return message_id
+
+
+def _listing(store: MailStore, start: int, messages: List[Dict[str, Any]],
+             matches: int, unread_matches: int) -> Dict[str, Any]:
+    total, unread = store.counts()
+    return {
+        "total": total,
+        "unread": unread,
+        "count": len(messages),
+        "messages_count": matches,
+        "messages_unread": unread_matches,
+        "start": start,
+        "tags": [],
+        "messages": messages,
+    }
+
+
+# ---- messages ----
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    start, limit = _start_limit(request)
+    total, unread = store.counts()
+    return _json(_listing(store, start, store.summaries(start, limit), total, unread))
+
+
+async def search_messages(request: web.Request) -> web.Response:
+    query = request.query.get("query", "").strip()
+    if not query:
+        return _bad_request("Error: no search query")
+    store = request.app[STORE]
+    start, limit = _start_limit(request)
+    found, matches, unread = store.search(query, start, limit)
+    return _json(_listing(store, start, found, matches, unread))
+
+
+async def set_read_status(request: web.Request) -> web.Response:
+    try:
+        body = await _json_body(request)
+        ids = _ids(body)
+    except ValueError as error:
+        return _bad_request(str(error))
+    read = body.get("Read", False)
+    if not isinstance(read, bool):
+        return _bad_request("Read must be true or false")
+    search = body.get("Search", "")
+    if ids and search:
+        return _bad_request("You may specify either IDs or a search query, not both")
+    store = request.app[STORE]
+    if search:
+        found, _, _ = store.search(str(search), 0, -1)
+        store.set_read([summary["ID"] for summary in found], read)
+    else:
+        store.set_read(ids or None, read)
+    return _ok()
+
+
+async def delete_messages(request: web.Request) -> web.Response:
+    try:
+        ids = _ids(await _json_body(request))
+    except ValueError as error:
+        return _bad_request(str(error))
+    if ids:
+        request.app[STORE].delete(ids)
+    else:
+        request.app[STORE].delete_all()
+    return _ok()
+
+
+async def delete_search(request: web.Request) -> web.Response:
+    query = request.query.get("query", "").strip()
+    if not query:
+        return _bad_request("Error: no search query")
+    request.app[STORE].delete_matching(query)
+    return _ok()
+
+
+# ---- one message ----
+
+
+async def get_message(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    message_id = _message_id(request)
+    if message_id is None:
+        return _not_found("Message not found")
+    message = store.message(message_id)
+    if message is None:
+        return _not_found()
+    store.set_read([message_id], True)
+    return _json(message)
+
+
+async def get_raw(request: web.Request) -> web.Response:
+    message_id = _message_id(request)
+    if message_id is None:
+        return _not_found("Message not found")
+    raw = request.app[STORE].raw(message_id)
+    if raw is None:
+        return _not_found()
+    headers = dict(_UNTRUSTED_HEADERS)
+    if request.query.get("dl") == "1":
+        headers["Content-Disposition"] = f'attachment; filename="{message_id}.eml"'
+    return web.Response(body=raw, headers=headers, content_type="text/plain", charset="utf-8")
+
+
+async def get_headers(request: web.Request) -> web.Response:
+    message_id = _message_id(request)
+    if message_id is None:
+        return _not_found("Message not found")
+    headers = request.app[STORE].headers(message_id)
+    return _not_found() if headers is None else _json(headers)
+
+
+async def get_part(request: web.Request) -> web.Response:
+    message_id = _message_id(request)
+    if message_id is None:
+        return _not_found("Message not found")
+    found = request.app[STORE].part(message_id, request.match_info["part"])
+    if found is None:
+        return _not_found()
+    content_type, file_name, content = found
+    disposition = "inline"
+    if content_type in _ACTIVE_TYPES:
+        content_type, disposition = "application/octet-stream", "attachment"
+    headers = {**_UNTRUSTED_HEADERS,
+               "Content-Type": content_type,
+               "Content-Disposition": f'{disposition}; filename="{quote(file_name)}"'}
+    return web.Response(body=content, headers=headers)
+
+
+async def get_info(request: web.Request) -> web.Response:
+    total, unread = request.app[STORE].counts()
+    return _json({"Version": server_version(), "LatestVersion": "", "Messages": total, "Unread": unread,
+                  "Tags": {}})
+
+
+# ---- live events ----
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    socket = web.WebSocketResponse(heartbeat=30)
+    await socket.prepare(request)
+    request.app[_SOCKETS].add(socket)
+    try:
+        async for message in socket:  # the client has nothing to say; wait for it to leave
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        request.app[_SOCKETS].discard(socket)
+    return socket
+
+
+async def _forward_store_events(app: web.Application) -> None:
+    loop = asyncio.get_running_loop()
+
+    def broadcast(event_type: str, data: Any) -> None:
+        frame = json.dumps({"Type": event_type, "Data": data}, ensure_ascii=False)
+        for socket in list(app[_SOCKETS]):
+            if not socket.closed:
+                loop.create_task(_send(socket, frame))
+
+    def from_any_thread(event_type: str, data: Any) -> None:
+        loop.call_soon_threadsafe(broadcast, event_type, data)
+
+    app[_UNSUBSCRIBE].append(app[STORE].subscribe(from_any_thread))
+
+
+async def _send(socket: web.WebSocketResponse, frame: str) -> None:
+    try:
+        await socket.send_str(frame)
+    except (ConnectionError, RuntimeError):  # the client left meanwhile
+        pass
+
+
+async def _close_sockets(app: web.Application) -> None:
+    for unsubscribe in app[_UNSUBSCRIBE]:
+        unsubscribe()
+    for socket in list(app[_SOCKETS]):
+        await socket.close(code=1001, message=b"server shutdown")
+
+
+# ---- basic authentication ----
+
+
+def _basic_auth_middleware(user: str, password: str) -> Any:
+    expected = f"{user}:{password}".encode("utf-8")
+
+    @web.middleware
+    async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        try:
+            given = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            given = b""
+        if scheme.lower() == "basic" and hmac.compare_digest(given, expected):
+            return await handler(request)
+        return web.Response(status=401, text="401 Unauthorized", content_type="text/plain",
+                            headers={"WWW-Authenticate": 'Basic realm="smtp-devserver"'})
+
+    return require_login

@@ -1,0 +1,165 @@
+"""Mailpit's search syntax, turned into an SQL condition on the store's index.
+
+Rules (Mailpit's, see its "search filters" documentation):
+
+* The query splits on spaces; ``"quoted phrases"`` stay one term (quotes
+  may also follow a prefix: ``subject:"two words"``).
+* A term starting with ``-`` or ``!`` is negated.
+* Every term must hold (AND).  Matching is case-insensitive substring
+  matching (``LIKE``), with ``%`` and ``_`` taken literally.
+* A term without a known prefix searches the message's search text: the
+  address headers, subject, Return-Path, the body (HTML stripped, else the
+  text part) and attachment file names.
+* A term with no letter or digit is ignored, as Mailpit does.
+
+Prefixes, in :data:`FIELD_PREFIXES` (substring of one column) and
+:data:`FLAGS` (a fixed condition); ``larger:``/``smaller:`` take sizes such
+as ``10k`` or ``1.5M``, ``after:``/``before:`` dates as ``YYYY-MM-DD`` (or any
+ISO 8601 date-time, local time).
+
+>>> condition, parameters = to_sql('from:ann -is:read "big news"')
+>>> parameters
+['%ann%', '%big news%']
+>>> condition.count(" AND "), "NOT (read = 1)" in condition
+(2, True)
+>>> terms('subject:"two words" -x !y')
+['subject:two words', '-x', '!y']
+>>> to_sql("")
+('1', [])
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+__all__ = ["to_sql", "terms", "FIELD_PREFIXES", "FLAGS"]
+
+#: ``prefix:value`` matched as a substring of one indexed column.
+FIELD_PREFIXES: Dict[str, str] = {
+    "from:": "from_json",
+    "to:": "to_json",
+    "cc:": "cc_json",
+    "bcc:": "bcc_json",
+    "reply-to:": "reply_to_json",
+    "subject:": "subject",
+    "message-id:": "message_id",
+}
+#: ``addressed:`` matches any of these columns.
+ADDRESS_COLUMNS = ("from_json", "to_json", "cc_json", "bcc_json", "reply_to_json")
+#: Whole terms with a fixed condition.  The catcher has no tags, so
+#: ``is:tagged`` matches nothing.
+FLAGS: Dict[str, str] = {
+    "is:read": "read = 1",
+    "is:unread": "read = 0",
+    "has:attachment": "attachments > 0",
+    "has:attachments": "attachments > 0",
+    "has:inline": "inline > 0",
+    "has:inlines": "inline > 0",
+    "is:tagged": "0",
+}
+_LIKE = " LIKE ? ESCAPE '\\'"
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s?(k|kb|m|mb)?$")
+
+
+def terms(query: str) -> List[str]:
+    """Split ``query`` into terms: on spaces outside double quotes, with the
+    quotes removed."""
+    found: List[str] = []
+    current: List[str] = []
+    quoted = False
+    for character in query:
+        if character == '"':
+            quoted = not quoted
+        elif character.isspace() and not quoted:
+            if current:
+                found.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    if current:
+        found.append("".join(current))
+    return found
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _size(value: str) -> Optional[int]:
+    match = _SIZE.match(value.strip().lower())
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2) or ""
+    return int(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit])
+
+
+def _date_ms(value: str) -> Optional[int]:
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return int(moment.timestamp() * 1000)
+
+
+def _range(column: str, operator: str, parse: Callable[[str], Optional[int]]) -> Callable[[str], Optional[Tuple[str, List[Any]]]]:
+    def condition(value: str) -> Optional[Tuple[str, List[Any]]]:
+        parsed = parse(value)
+        return None if parsed is None else (f"{column} {operator} ?", [parsed])
+    return condition
+
+
+#: ``prefix:value`` with a comparison; an unparsable value makes the term
+#: plain search text for sizes (as Mailpit) and is ignored for dates.
+RANGES: Dict[str, Callable[[str], Optional[Tuple[str, List[Any]]]]] = {
+    "larger:": _range("size", ">", _size),
+    "smaller:": _range("size", "<", _size),
+    "after:": _range("created", ">=", _date_ms),
+    "before:": _range("created", "<=", _date_ms),
+}
+
+
+def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
+    lowered = term.lower()
+    if lowered in FLAGS:
+        return FLAGS[lowered], []
+    for prefix, column in FIELD_PREFIXES.items():
+        if lowered.startswith(prefix):
+            value = term[len(prefix):].strip()
+            return (column + _LIKE, [_like(value)]) if value else None
+    if lowered.startswith("addressed:"):
+        value = term[len("addressed:"):].strip()
+        if not value:
+            return None
+        return "(" + " OR ".join(column + _LIKE for column in ADDRESS_COLUMNS) + ")", [_like(value)] * len(ADDRESS_COLUMNS)
+    for prefix, condition in RANGES.items():
+        if lowered.startswith(prefix):
+            found = condition(term[len(prefix):])
+            if found is not None or prefix in ("after:", "before:"):
+                return found
+    cleaned = " ".join(re.sub(r"[\r\n\t<>\",;]", " ", lowered).split())
+    return ("search_text" + _LIKE, [_like(cleaned)]) if cleaned else None
+
+
+def to_sql(query: str) -> Tuple[str, List[Any]]:
+    """``(condition, parameters)`` for a ``WHERE`` clause selecting the
+    messages that match ``query`` (``"1"`` for an empty query)."""
+    conditions: List[str] = []
+    parameters: List[Any] = []
+    for term in terms(query):
+        negated = len(term) > 1 and term[0] in "-!"
+        if negated:
+            term = term[1:]
+        if not re.search(r"[A-Za-z0-9]", term):
+            continue
+        found = _condition(term)
+        if found is None:
+            continue
+        condition, values = found
+        conditions.append(f"NOT ({condition})" if negated else condition)
+        parameters += values
+    return (" AND ".join(conditions) or "1"), parameters

@@ -1,0 +1,706 @@
+"""The mail catcher's store: Maildir files, indexed in SQLite.
+
+Rules:
+
+* Every message is one Maildir file (``new/``), the SMTP envelope added as
+  ``Return-Path``, ``X-Envelope-From`` and ``X-Envelope-To`` headers and line
+  ends converted to ``\\n``, so that any mail reader can open the folder.
+* What the list, the search and the read state need lives in an SQLite
+  index beside it (``gostd-smtp-index.sqlite3`` in the Maildir folder); the
+  message bodies never stay in memory.  Opening a folder re-indexes files the
+  index does not know (a deleted index, files copied in) and forgets entries
+  whose file vanished.
+* Messages are named by random IDs (Mailpit's alphabet and length); an ID is
+  only ever looked up in the index, never used to build a path.
+* At most ``max_messages`` are kept (0: no bound); the oldest go first.
+* Each change is announced to the listeners (:meth:`MailStore.subscribe`) as
+  ``(type, data)`` with Mailpit's WebSocket event types: ``new``, ``update``,
+  ``delete``, ``truncate``, ``prune`` and ``stats``.
+
+The store is thread-safe: the SMTP side adds mail on the dev server's event
+loop while tests read from their own thread.
+
+>>> import tempfile
+>>> store = MailStore(tempfile.mkdtemp())
+>>> summary = store.add(b"From: Ann <ann@example.com>\\r\\nSubject: Hi\\r\\n\\r\\nHello\\r\\n",
+...                     envelope_from="ann@example.com", envelope_to=["bob@example.com"])
+>>> summary["From"], summary["Subject"], summary["Snippet"], summary["Read"]
+({'Name': 'Ann', 'Address': 'ann@example.com'}, 'Hi', 'Hello', False)
+>>> [found["ID"] for found in store.search("from:ann subject:hi")[0]] == [summary["ID"]]
+True
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.message
+import email.parser
+import email.policy
+import email.utils
+import functools
+import hashlib
+import html
+import json
+import logging
+import mailbox
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from smtp_core.devserver import search as search_syntax
+
+__all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version"]
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "gostd-smtp-index.sqlite3"
+DEFAULT_MAX_MESSAGES = 500
+#: Mailpit's snippet length.
+SNIPPET_LENGTH = 250
+#: Body text kept in the search index per message: enough for any realistic
+#: search, and the index stays small next to 20 MiB messages.
+SEARCH_TEXT_LIMIT = 256 * 1024
+
+Listener = Callable[[str, Any], None]
+
+# shortuuid's alphabet (no look-alikes), as in Mailpit's IDs.
+_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_ID_LENGTH = 22
+_ADDRESS_FIELDS = (("From", "from_json"), ("To", "to_json"), ("Cc", "cc_json"),
+                   ("Bcc", "bcc_json"), ("Reply-To", "reply_to_json"))
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,            -- relative to the Maildir: new/<key> or cur/<key>
+    key TEXT NOT NULL,             -- Maildir key
+    created INTEGER NOT NULL,      -- milliseconds since the epoch
+    message_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    from_json TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL,
+    bcc_json TEXT NOT NULL,
+    reply_to_json TEXT NOT NULL,
+    size INTEGER NOT NULL,         -- bytes as received
+    inline INTEGER NOT NULL,
+    attachments INTEGER NOT NULL,
+    snippet TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0,
+    envelope_from TEXT NOT NULL,
+    envelope_to TEXT NOT NULL,     -- JSON list
+    mail_options TEXT NOT NULL,    -- JSON list
+    username TEXT,
+    tls INTEGER NOT NULL,
+    header_length INTEGER NOT NULL,-- bytes of envelope headers in the file
+    raw_verbatim BLOB              -- the received bytes when \\n -> \\r\\n cannot restore them
+);
+CREATE INDEX IF NOT EXISTS messages_read ON messages(read);
+"""
+_SUMMARY_COLUMNS = ("id, message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json, "
+                    "subject, created, username, size, attachments, snippet")
+
+
+@dataclass(frozen=True)
+class StoredEnvelope:
+    """What the SMTP session knew about a stored message (the dev server's
+    ``ReceivedMessage`` is built from it)."""
+
+    id: str
+    maildir_key: str
+    envelope_from: str
+    envelope_to: Tuple[str, ...]
+    mail_options: Tuple[str, ...]
+    authenticated_as: Optional[str]
+    tls: bool
+    #: Position in arrival order (grows by one per message, never reused).
+    sequence: int
+
+
+class MailStore:
+    """Caught mail in a Maildir folder plus its SQLite index."""
+
+    def __init__(self, directory: Union[str, "os.PathLike[str]"], *, max_messages: int = DEFAULT_MAX_MESSAGES):
+        if max_messages < 0:
+            raise ValueError(f"max_messages must be >= 0, got {max_messages}")
+        self.directory = Path(directory)
+        self.max_messages = max_messages
+        # mailbox.Maildir(create=True) only makes cur/new/tmp when the folder
+        # itself is new; a pre-made (e.g. temporary) folder needs them too.
+        for subdirectory in ("cur", "new", "tmp"):
+            (self.directory / subdirectory).mkdir(parents=True, exist_ok=True)
+        self._maildir = mailbox.Maildir(str(self.directory), factory=None, create=False)
+        self._lock = threading.RLock()
+        self._arrivals = threading.Condition(self._lock)
+        self._listeners: List[Listener] = []
+        self._db = sqlite3.connect(str(self.directory / INDEX_NAME), check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._reconcile()
+
+    # ---- lifecycle and listeners ----
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(type, data)`` after each change; returns the
+        function that unsubscribes it.  Listeners run on the changing thread
+        and must not block."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _announce(self, *events: Tuple[str, Any]) -> None:
+        total, unread = self.counts()
+        stats = ("stats", {"Total": total, "Unread": unread, "Version": server_version()})
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            for event in (*events, stats):
+                try:
+                    listener(*event)
+                except Exception:  # one broken listener must not stop the others
+                    log.exception("mail store listener failed")
+
+    # ---- adding mail ----
+
+    def add(
+        self,
+        raw: bytes,
+        *,
+        envelope_from: str,
+        envelope_to: Sequence[str],
+        mail_options: Sequence[str] = (),
+        authenticated_as: Optional[str] = None,
+        tls: bool = False,
+    ) -> Dict[str, Any]:
+        """Store one message as received (dot-unstuffed ``raw`` bytes); return
+        its summary as the list shows it."""
+        envelope_headers = (
+            f"Return-Path: <{envelope_from}>\n"
+            f"X-Envelope-From: <{envelope_from}>\n"
+            f"X-Envelope-To: {', '.join(f'<{r}>' for r in envelope_to)}\n"
+        ).encode("utf-8", "surrogateescape")
+        body = raw.replace(b"\r\n", b"\n")
+        verbatim = None if body.replace(b"\n", b"\r\n") == raw else bytes(raw)
+        fields = _index_fields(raw, envelope_headers)
+        with self._lock:
+            key = self._maildir.add(envelope_headers + body)
+            message_id = _new_id()
+            created = int(time.time() * 1000)
+            cursor = self._db.execute(
+                "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
+                " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
+                " envelope_from, envelope_to, mail_options, username, tls, header_length, raw_verbatim)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (message_id, f"new/{key}", key, created, fields["message_id"], fields["subject"],
+                 fields["from_json"], fields["to_json"], fields["cc_json"], fields["bcc_json"],
+                 fields["reply_to_json"], len(raw), fields["inline"], fields["attachments"],
+                 fields["snippet"], fields["search_text"], envelope_from, json.dumps(list(envelope_to)),
+                 json.dumps(list(mail_options)), authenticated_as, int(tls), len(envelope_headers),
+                 verbatim),
+            )
+            sequence = cursor.lastrowid
+            pruned = self._prune()
+            summary = self._summaries("WHERE seq = ?", (sequence,))[0]
+            self._arrivals.notify_all()
+        self._announce(("new", summary), *([("prune", None)] if pruned else []))
+        return summary
+
+    def _prune(self) -> int:
+        if not self.max_messages:
+            return 0
+        rows = self._db.execute(
+            "SELECT seq, path FROM messages ORDER BY seq DESC LIMIT -1 OFFSET ?", (self.max_messages,)
+        ).fetchall()
+        self._remove_rows(rows)
+        return len(rows)
+
+    def _remove_rows(self, rows: Iterable[Tuple[int, str]]) -> None:
+        rows = list(rows)
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            self._db.execute(f"DELETE FROM messages WHERE seq IN ({','.join('?' * len(chunk))})",
+                             [seq for seq, _ in chunk])
+        for _, path in rows:
+            try:
+                os.unlink(self.directory / path)
+            except FileNotFoundError:
+                pass
+
+    # ---- reading ----
+
+    def counts(self) -> Tuple[int, int]:
+        """``(total, unread)``."""
+        with self._lock:
+            total, unread = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages").fetchone()
+        return total, unread
+
+    def summaries(self, start: int = 0, limit: int = 50) -> List[Dict[str, Any]]:
+        """Message summaries, newest first."""
+        with self._lock:
+            return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, start))
+
+    def search(self, query: str, start: int = 0, limit: int = 50) -> Tuple[List[Dict[str, Any]], int, int]:
+        """``(summaries, matches, unread matches)`` for Mailpit's search syntax
+        (see :mod:`smtp_core.devserver.search`), newest first."""
+        where, parameters = search_syntax.to_sql(query)
+        with self._lock:
+            matches, unread = self._db.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
+            ).fetchone()
+            found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                    (*parameters, limit, start))
+        return found, matches, unread
+
+    def latest_id(self, query: str = "") -> Optional[str]:
+        """The newest message's ID (among the matches of ``query`` if given)."""
+        if query.strip():
+            found = self.search(query, 0, 1)[0]
+            return found[0]["ID"] if found else None
+        with self._lock:
+            row = self._db.execute("SELECT id FROM messages ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def raw(self, message_id: str) -> Optional[bytes]:
+        """The stored message: envelope headers, then the bytes as received,
+        with ``\\r\\n`` line ends; ``None`` for an unknown ID."""
+        loaded = self._load(message_id)
+        return None if loaded is None else loaded[0] + loaded[1]
+
+    def received_bytes(self, message_id: str) -> Optional[bytes]:
+        """Only the bytes received between DATA and the final dot."""
+        loaded = self._load(message_id)
+        return None if loaded is None else loaded[1]
+
+    def _load(self, message_id: str) -> Optional[Tuple[bytes, bytes]]:
+        """``(envelope headers, received bytes)``, both with ``\\r\\n``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT path, key, header_length, raw_verbatim FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            stored = self._read_file(row[0], row[1])
+        header_length, verbatim = row[2], row[3]
+        received = bytes(verbatim) if verbatim is not None else stored[header_length:].replace(b"\n", b"\r\n")
+        return stored[:header_length].replace(b"\n", b"\r\n"), received
+
+    def message(self, message_id: str) -> Optional[Dict[str, Any]]:
+        """Mailpit's message object (bodies, attachments); ``None`` for an
+        unknown ID.  Does not change the read state."""
+        raw = self.raw(message_id)
+        if raw is None:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT created, size, username FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            return None
+        created, size, username = row
+        parsed = _parse(raw)
+        parts = _Parts(parsed)
+        date = _header_date(parsed) or _timestamp(created)
+        list_unsubscribe = str(parsed.get("List-Unsubscribe", "") or "")
+        return_path = str(parsed.get("Return-Path", "") or "").strip().strip("<>")
+        from_list = _addresses(parsed, "From")
+        return {
+            "ID": message_id,
+            "MessageID": _message_id(parsed),
+            "From": from_list[0] if from_list else {"Name": "", "Address": ""},
+            "To": _addresses(parsed, "To"),
+            "Cc": _addresses(parsed, "Cc"),
+            "Bcc": _addresses(parsed, "Bcc"),
+            "ReplyTo": _addresses(parsed, "Reply-To"),
+            "ReturnPath": return_path,
+            "Subject": str(parsed.get("Subject", "") or ""),
+            "ListUnsubscribe": {
+                "Header": list_unsubscribe,
+                "Links": re.findall(r"<([^>]+)>", list_unsubscribe),
+                "Errors": "",
+                "HeaderPost": str(parsed.get("List-Unsubscribe-Post", "") or ""),
+            },
+            "Date": date,
+            "Tags": [],
+            "Username": username or "",
+            "Text": parts.text,
+            "HTML": parts.html,
+            "Size": size,
+            "Inline": [_attachment_summary(part_id, part) for part_id, part in parts.inline],
+            "Attachments": [_attachment_summary(part_id, part) for part_id, part in parts.attachments],
+        }
+
+    def headers(self, message_id: str) -> Optional[Dict[str, List[str]]]:
+        """Every header of the stored message, ``{Canonical-Name: [values]}``
+        sorted by name, values unfolded but not decoded (as Go's
+        ``mail.Header``); ``None`` for an unknown ID."""
+        raw = self.raw(message_id)
+        if raw is None:
+            return None
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+        collected: Dict[str, List[str]] = {}
+        for name, value in email.parser.Parser(policy=email.policy.compat32).parsestr(
+            head + "\r\n\r\n", headersonly=True
+        ).items():
+            canonical = "-".join(word[:1].upper() + word[1:].lower() for word in name.split("-"))
+            collected.setdefault(canonical, []).append(re.sub(r"\r?\n[ \t]+", " ", str(value)).strip())
+        return dict(sorted(collected.items()))
+
+    def part(self, message_id: str, part_id: str) -> Optional[Tuple[str, str, bytes]]:
+        """``(content type, file name, decoded content)`` of one attachment
+        or inline part; ``None`` if the message or part is unknown."""
+        raw = self.raw(message_id)
+        if raw is None:
+            return None
+        parts = _Parts(_parse(raw))
+        for known_id, part in (*parts.inline, *parts.attachments):
+            if known_id == part_id:
+                return part.get_content_type(), _file_name(part), _content(part)
+        return None
+
+    def envelopes(self, after_sequence: int = 0) -> List[StoredEnvelope]:
+        """The SMTP envelopes of the stored messages, in arrival order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, key, envelope_from, envelope_to, mail_options, username, tls, seq"
+                " FROM messages WHERE seq > ? ORDER BY seq", (after_sequence,)).fetchall()
+        return [
+            StoredEnvelope(id=row[0], maildir_key=row[1], envelope_from=row[2],
+                           envelope_to=tuple(json.loads(row[3])), mail_options=tuple(json.loads(row[4])),
+                           authenticated_as=row[5], tls=bool(row[6]), sequence=row[7])
+            for row in rows
+        ]
+
+    def wait_for_count(self, count: int, timeout: float) -> bool:
+        """Block until at least ``count`` messages are stored (False on timeout)."""
+        with self._arrivals:
+            return self._arrivals.wait_for(lambda: self.counts()[0] >= count, timeout)
+
+    # ---- changing ----
+
+    def set_read(self, message_ids: Optional[Sequence[str]], read: bool) -> None:
+        """Mark the given messages (all if ``None``) read or unread."""
+        with self._lock:
+            if message_ids is None:
+                self._db.execute("UPDATE messages SET read = ?", (int(read),))
+                changed: List[str] = []
+            else:
+                changed = [row[0] for row in self._select_ids(message_ids)]
+                self._db.executemany("UPDATE messages SET read = ? WHERE id = ?",
+                                     [(int(read), message_id) for message_id in changed])
+        self._announce(*(("update", {"ID": message_id, "Read": read}) for message_id in changed))
+
+    def delete(self, message_ids: Sequence[str]) -> None:
+        """Delete the given messages (unknown IDs are ignored, as Mailpit does)."""
+        with self._lock:
+            found = self._select_ids(message_ids)
+            self._remove_rows((seq, path) for _, seq, path in found)
+        self._announce(*(("delete", {"ID": message_id}) for message_id, _, _ in found))
+
+    def delete_all(self) -> None:
+        with self._lock:
+            self._remove_rows(self._db.execute("SELECT seq, path FROM messages").fetchall())
+        self._announce(("truncate", None))
+
+    def delete_matching(self, query: str) -> None:
+        where, parameters = search_syntax.to_sql(query)
+        with self._lock:
+            ids = [row[0] for row in self._db.execute(f"SELECT id FROM messages WHERE {where}", parameters)]
+        self.delete(ids)
+
+    # ---- internals ----
+
+    def _select_ids(self, message_ids: Sequence[str]) -> List[Tuple[str, int, str]]:
+        found: List[Tuple[str, int, str]] = []
+        wanted = [str(message_id) for message_id in message_ids]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found += self._db.execute(
+                f"SELECT id, seq, path FROM messages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        return found
+
+    def _summaries(self, clause: str, parameters: Sequence[Any]) -> List[Dict[str, Any]]:
+        rows = self._db.execute(f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
+        return [_summary(row) for row in rows]
+
+    def _read_file(self, path: str, key: str) -> bytes:
+        try:
+            return (self.directory / path).read_bytes()
+        except FileNotFoundError:
+            # A mail reader may have moved it from new/ to cur/ (adding flags).
+            return self._maildir.get_bytes(key)
+
+    def _reconcile(self) -> None:
+        """Index Maildir files the index does not know; forget lost files."""
+        on_disk: Dict[str, str] = {}
+        for subdirectory in ("new", "cur"):
+            for name in os.listdir(self.directory / subdirectory):
+                if not name.startswith("."):
+                    on_disk[name.split(":", 1)[0]] = f"{subdirectory}/{name}"
+        known = dict(self._db.execute("SELECT key, path FROM messages").fetchall())
+        lost = [key for key in known if key not in on_disk]
+        for start in range(0, len(lost), 500):
+            chunk = lost[start:start + 500]
+            self._db.execute(f"DELETE FROM messages WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        for key, path in known.items():
+            if key in on_disk and on_disk[key] != path:
+                self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
+        newcomers = sorted((key for key in on_disk if key not in known),
+                           key=lambda key: os.stat(self.directory / on_disk[key]).st_mtime)
+        for key in newcomers:
+            self._index_existing_file(key, on_disk[key])
+        self._prune()
+
+    def _index_existing_file(self, key: str, path: str) -> None:
+        stored = (self.directory / path).read_bytes()
+        header_length = _envelope_length(stored)
+        envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+            stored[:header_length], headersonly=True)
+        received = stored[header_length:].replace(b"\n", b"\r\n")
+        fields = _index_fields(received, stored[:header_length])
+        created = int(os.stat(self.directory / path).st_mtime * 1000)
+        envelope_to = re.findall(r"<([^>]*)>", str(envelope.get("X-Envelope-To", "")))
+        self._db.execute(
+            "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
+            " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
+            " envelope_from, envelope_to, mail_options, username, tls, header_length, read)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (_new_id(), path, key, created, fields["message_id"], fields["subject"], fields["from_json"],
+             fields["to_json"], fields["cc_json"], fields["bcc_json"], fields["reply_to_json"],
+             len(received), fields["inline"], fields["attachments"], fields["snippet"],
+             fields["search_text"], str(envelope.get("X-Envelope-From", "")).strip().strip("<>"),
+             json.dumps(envelope_to), "[]", None, 0, header_length, int("S" in path.partition(":2,")[2])),
+        )
+
+
+# --------------------------------------------------------------------------
+# Parsing a message into what the index and the API show
+# --------------------------------------------------------------------------
+
+_ENVELOPE_NAMES = (b"return-path:", b"x-envelope-from:", b"x-envelope-to:")
+
+
+def _envelope_length(stored: bytes) -> int:
+    """Length of the leading envelope header lines the store added."""
+    position = 0
+    for name in _ENVELOPE_NAMES:
+        end = stored.find(b"\n", position)
+        if end < 0 or not stored[position:end].lower().startswith(name):
+            return position
+        position = end + 1
+    return position
+
+
+def _new_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+
+@functools.lru_cache(maxsize=None)
+def server_version() -> str:
+    """The version string the API reports."""
+    try:
+        from importlib.metadata import version
+
+        return "gostd-smtp " + version("gostd-smtp")
+    except Exception:
+        return "gostd-smtp"
+
+
+def _parse(raw: bytes) -> email.message.EmailMessage:
+    return email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)  # type: ignore[return-value]
+
+
+def _header_text(message: email.message.Message, name: str) -> str:
+    try:
+        return str(message.get(name, "") or "")
+    except Exception:  # a malformed header: keep its raw text
+        return str(message.get_all(name, [""])[0])
+
+
+def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]]:
+    values = []
+    for value in message.get_all(name, []) or []:
+        try:
+            addresses = getattr(value, "addresses", None)
+        except Exception:
+            addresses = None
+        if addresses is not None:
+            values += [{"Name": a.display_name, "Address": a.addr_spec} for a in addresses if a.addr_spec]
+        else:
+            values += [{"Name": n, "Address": a} for n, a in email.utils.getaddresses([str(value)]) if a]
+    return values
+
+
+def _message_id(message: email.message.Message) -> str:
+    return _header_text(message, "Message-ID").strip().strip("<>")
+
+
+def _file_name(part: email.message.Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    return name or str(part.get("Content-ID", "") or "").strip().strip("<>")
+
+
+def _content(part: email.message.Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _text_content(part: email.message.Message) -> str:
+    try:
+        content = part.get_content()
+    except Exception:  # unknown charset or broken encoding: decode leniently
+        content = _content(part).decode("utf-8", "replace")
+    return content if isinstance(content, str) else content.decode("utf-8", "replace")
+
+
+class _Parts:
+    """The bodies, inline parts and attachments of a message, with
+    IMAP-style part IDs (``"1"``, ``"2.1"``...)."""
+
+    def __init__(self, message: email.message.Message):
+        self.text = ""
+        self.html = ""
+        self.inline: List[Tuple[str, email.message.Message]] = []
+        self.attachments: List[Tuple[str, email.message.Message]] = []
+        for part_id, part, in_related in self._leaves(message, "", False):
+            disposition = (part.get_content_disposition() or "").lower()
+            content_type = part.get_content_type()
+            if disposition != "attachment" and content_type == "text/plain" and not self.text and not _file_name(part):
+                self.text = _text_content(part)
+            elif disposition != "attachment" and content_type == "text/html" and not self.html and not _file_name(part):
+                self.html = _text_content(part)
+            elif _file_name(part):
+                inline = disposition == "inline" or (disposition != "attachment" and in_related)
+                (self.inline if inline else self.attachments).append((part_id, part))
+
+    def _leaves(self, part: email.message.Message, prefix: str, in_related: bool) -> Iterator[Tuple[str, email.message.Message, bool]]:
+        if part.is_multipart():
+            related = in_related or part.get_content_subtype() == "related"
+            for number, child in enumerate(part.get_payload(), 1):  # type: ignore[arg-type]
+                yield from self._leaves(child, f"{prefix}{number}" if not prefix else f"{prefix}.{number}", related)
+        else:
+            yield prefix or "1", part, in_related
+
+
+def _attachment_summary(part_id: str, part: email.message.Message) -> Dict[str, Any]:
+    content = _content(part)
+    return {
+        "PartID": part_id,
+        "FileName": _file_name(part),
+        "ContentType": part.get_content_type(),
+        "ContentID": str(part.get("Content-ID", "") or "").strip().strip("<>"),
+        "Size": len(content),
+        "Checksums": {
+            "MD5": hashlib.md5(content).hexdigest(),  # noqa: S324 - a checksum, as Mailpit reports
+            "SHA1": hashlib.sha1(content).hexdigest(),  # noqa: S324
+            "SHA256": hashlib.sha256(content).hexdigest(),
+        },
+    }
+
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_SEARCH_NOISE = re.compile(r"[\r\n\t<>\",;]")
+
+
+def _strip_html(markup: str) -> str:
+    return html.unescape(_TAGS.sub(" ", markup))
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _snippet(text: str, markup: str) -> str:
+    source = _collapse(_strip_html(markup)) if markup.strip() else _collapse(text)
+    return source if len(source) <= SNIPPET_LENGTH else source[:SNIPPET_LENGTH].rstrip() + "..."
+
+
+def _index_fields(raw: bytes, envelope_headers: bytes) -> Dict[str, Any]:
+    """Everything the index stores about a message, from its bytes."""
+    message = _parse(raw)
+    parts = _Parts(message)
+    addresses = {column: _addresses(message, header) for header, column in _ADDRESS_FIELDS}
+    from_value = addresses["from_json"][0] if addresses["from_json"] else {"Name": "", "Address": ""}
+    body_text = _strip_html(parts.html) if parts.html.strip() else parts.text
+    searchable = " ".join([
+        *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
+        _header_text(message, "Subject"),
+        envelope_headers.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
+        body_text[:SEARCH_TEXT_LIMIT],
+        *(_file_name(part) for _, part in parts.attachments),
+    ])
+    return {
+        "message_id": _message_id(message),
+        "subject": _header_text(message, "Subject"),
+        "from_json": json.dumps(from_value, ensure_ascii=False),
+        **{column: json.dumps(value, ensure_ascii=False)
+           for column, value in addresses.items() if column != "from_json"},
+        "inline": len(parts.inline),
+        "attachments": len(parts.attachments),
+        "snippet": _snippet(parts.text, parts.html),
+        "search_text": _collapse(_SEARCH_NOISE.sub(" ", searchable)).lower(),
+    }
+
+
+def _timestamp(milliseconds: int) -> str:
+    """RFC 3339 with milliseconds, in local time (as Mailpit's JSON)."""
+    moment = datetime.datetime.fromtimestamp(milliseconds / 1000).astimezone()
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _header_date(message: email.message.Message) -> Optional[str]:
+    value = _header_text(message, "Date")
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.isoformat()
+
+
+def _summary(row: Sequence[Any]) -> Dict[str, Any]:
+    (message_id, mail_message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json,
+     subject, created, username, size, attachments, snippet) = row
+    return {
+        "ID": message_id,
+        "MessageID": mail_message_id,
+        "Read": bool(read),
+        "From": json.loads(from_json),
+        "To": json.loads(to_json),
+        "Cc": json.loads(cc_json),
+        "Bcc": json.loads(bcc_json),
+        "ReplyTo": json.loads(reply_to_json),
+        "Subject": subject,
+        "Created": _timestamp(created),
+        "Username": username or "",
+        "Tags": [],
+        "Size": size,
+        "Attachments": attachments,
+        "Snippet": snippet,
+    }
