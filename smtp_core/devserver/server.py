@@ -14,7 +14,6 @@ import functools
 import hmac
 import ipaddress
 import logging
-import mailbox
 import os
 import secrets
 import shutil
@@ -52,7 +51,8 @@ from aiosmtpd.smtp import (
     auth_mechanism,
 )
 
-from smtp_core.devserver import pki
+from smtp_core.devserver import catcher, pki
+from smtp_core.devserver.store import MailStore, StoredEnvelope, envelope_headers
 
 __all__ = [
     "DevServer",
@@ -96,16 +96,14 @@ _THREAD_TIMEOUT = 10.0
 class ReceivedMessage:
     """One accepted message, in the order messages arrived.
 
-    ``message`` is the stored copy parsed with ``email.policy.default`` (so
-    it carries the added ``Return-Path``, ``X-Envelope-From`` and
-    ``X-Envelope-To`` headers); ``raw`` holds the exact bytes received
-    between DATA and the final dot, dot-unstuffed.  ``envelope_from`` is
-    ``""`` for the null reverse-path ``MAIL FROM:<>``.
+    ``raw`` holds the exact bytes received between DATA and the final dot,
+    dot-unstuffed; :attr:`message` parses the stored copy.  ``envelope_from``
+    is ``""`` for the null reverse-path ``MAIL FROM:<>``.  Records are read
+    back from the store when asked for; the server keeps none in memory.
     """
 
     envelope_from: str
     envelope_to: Tuple[str, ...]
-    message: email.message.EmailMessage
     raw: bytes
     maildir_key: str
     #: MAIL parameters as sent, upper-cased, e.g. ``("SIZE=120", "SMTPUTF8")``.
@@ -114,6 +112,16 @@ class ReceivedMessage:
     authenticated_as: Optional[str]
     #: Whether the message travelled over TLS (STARTTLS or implicit TLS).
     tls: bool
+    #: The message's ID in the API (``/api/v1/message/{id}``).
+    id: str = ""
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        """The stored copy parsed with ``email.policy.default``: the message
+        with the added ``Return-Path``, ``X-Envelope-From`` and
+        ``X-Envelope-To`` headers (parsed anew on each access)."""
+        stored = envelope_headers(self.envelope_from, self.envelope_to) + self.raw
+        return email.message_from_bytes(stored, policy=email.policy.default)  # type: ignore[return-value]
 
     @property
     def size(self) -> int:
@@ -448,39 +456,37 @@ def _make_authenticator(policy: _Policy) -> Callable[..., AuthResult]:
 
 
 class _MailStore:
-    """aiosmtpd handler: applies the recipient/VRFY policy and stores mail."""
+    """aiosmtpd handler: applies the recipient/VRFY policy and stores mail
+    in the catcher's :class:`~smtp_core.devserver.store.MailStore`."""
 
     def __init__(
         self,
         policy: _Policy,
-        maildir_path: Path,
+        mail: MailStore,
         on_message: Optional[Callable[[ReceivedMessage], None]],
     ):
         self._policy = policy
-        # mailbox.Maildir(create=True) only makes cur/new/tmp when the top
-        # directory does not exist yet; a pre-made (e.g. temporary) one
-        # would stay unusable, so make them here.
-        for subdirectory in ("cur", "new", "tmp"):
-            (maildir_path / subdirectory).mkdir(parents=True, exist_ok=True)
-        self._maildir = mailbox.Maildir(str(maildir_path), factory=None, create=False)
+        self.mail = mail
         self._on_message = on_message
-        self._received: List[ReceivedMessage] = []
-        self._arrivals = threading.Condition()
 
     # ---- access from other threads ----
 
     def received(self) -> List[ReceivedMessage]:
-        with self._arrivals:
-            return list(self._received)
+        """Every stored message, read back from the store, oldest first."""
+        records = []
+        for envelope in self.mail.envelopes():
+            raw = self.mail.received_bytes(envelope.id)
+            if raw is not None:  # None: deleted meanwhile
+                records.append(_record(envelope, raw))
+        return records
 
     def wait_for(self, count: int, timeout: float) -> List[ReceivedMessage]:
-        with self._arrivals:
-            if not self._arrivals.wait_for(lambda: len(self._received) >= count, timeout):
-                raise TimeoutError(
-                    f"expected {count} message(s) within {timeout} s, "
-                    f"got {len(self._received)}"
-                )
-            return list(self._received)
+        if not self.mail.wait_for_count(count, timeout):
+            raise TimeoutError(
+                f"expected {count} message(s) within {timeout} s, "
+                f"got {self.mail.counts()[0]}"
+            )
+        return self.received()
 
     # ---- aiosmtpd hooks (run on the server thread) ----
 
@@ -509,7 +515,7 @@ class _MailStore:
         try:
             record = self._store(server, session, envelope)
         except Exception as error:  # disk full, permissions...: tell the client
-            log.exception("storing a message in %s failed", self._maildir._path)
+            log.exception("storing a message in %s failed", self.mail.directory)
             return f"451 4.3.0 Could not store the message: {_printable(str(error))}"
         if self._policy.drop_after_data:
             # Stored, but the client never hears so: the classic
@@ -531,36 +537,38 @@ class _MailStore:
         sender = envelope.mail_from or ""
         sender = "" if sender == "<>" else _text(sender)
         recipients = tuple(_text(r) for r in envelope.rcpt_tos)
-        raw = envelope.original_content or b""
-        # Maildir files conventionally use the platform's line ending; the
-        # envelope goes first, the way a delivery agent would add it.
-        envelope_headers = (
-            f"Return-Path: <{sender}>\n"
-            f"X-Envelope-From: <{sender}>\n"
-            f"X-Envelope-To: {', '.join(f'<{r}>' for r in recipients)}\n"
-        ).encode("utf-8", "surrogateescape")
-        stored = envelope_headers + raw.replace(b"\r\n", b"\n")
-        key = self._maildir.add(stored)
+        raw = bytes(envelope.original_content or b"")
         authenticated_as = session.auth_data if session.authenticated else None
-        record = ReceivedMessage(
+        summary = self.mail.add(
+            raw,
             envelope_from=sender,
             envelope_to=recipients,
-            message=email.message_from_bytes(stored, policy=email.policy.default),  # type: ignore[arg-type]
-            raw=bytes(raw),
-            maildir_key=key,
             mail_options=tuple(envelope.mail_options),
             authenticated_as=str(authenticated_as) if authenticated_as is not None else None,
             tls=server.implicit_tls or session.ssl is not None,
         )
-        with self._arrivals:
-            self._received.append(record)
-            self._arrivals.notify_all()
+        stored = self.mail.envelope(summary["ID"])
+        assert stored is not None  # just added, under our own loop
+        record = _record(stored, raw)
         if self._on_message is not None:
             try:
                 self._on_message(record)
             except Exception:  # a broken callback must not fail the delivery
                 log.exception("on_message callback failed")
         return record
+
+
+def _record(envelope: StoredEnvelope, raw: bytes) -> ReceivedMessage:
+    return ReceivedMessage(
+        envelope_from=envelope.envelope_from,
+        envelope_to=envelope.envelope_to,
+        raw=raw,
+        maildir_key=envelope.maildir_key,
+        mail_options=envelope.mail_options,
+        authenticated_as=envelope.authenticated_as,
+        tls=envelope.tls,
+        id=envelope.id,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -622,6 +630,16 @@ class DevServer:
         ``False`` prints a summary line per message on stdout.
     ``on_message``
         Called (on the server thread) with each :class:`ReceivedMessage`.
+    ``http_port``
+        Serve the web page and Mailpit's API on this port (0: a free one;
+        ``None``, the default: no HTTP); :attr:`url` tells where.
+    ``http_host``
+        Address for HTTP (loopback by default; any other address needs
+        ``http_auth`` or ``http_no_auth=True``).
+    ``http_auth``
+        ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
+    ``max_messages``
+        Keep at most this many messages, pruning the oldest (0: no limit).
     """
 
     def __init__(
@@ -643,6 +661,11 @@ class DevServer:
         *,
         cert_dir: Union[None, str, "os.PathLike[str]"] = None,
         on_message: Optional[Callable[[ReceivedMessage], None]] = None,
+        http_port: Optional[int] = None,
+        http_host: str = "127.0.0.1",
+        http_auth: Union[None, str, Tuple[str, str]] = None,
+        http_no_auth: bool = False,
+        max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -668,6 +691,16 @@ class DevServer:
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
         self._quiet = quiet
         self._on_message = on_message
+        if isinstance(http_auth, str):
+            http_auth = catcher.parse_credentials(http_auth)
+        if http_port is not None:
+            catcher.check_http_exposure(http_host, http_auth, http_no_auth)
+        if max_messages < 0:
+            raise ValueError(f"max_messages must be >= 0, got {max_messages}")
+        self._http_request = None if http_port is None else (http_host, http_port, http_auth)
+        self._max_messages = max_messages
+        self._http: Optional[catcher.HttpSide] = None
+        self._snapshot: List[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
         #: ``None`` without an implicit-TLS port.
@@ -679,6 +712,9 @@ class DevServer:
         self.cert_path: Optional[Path] = None
         #: The Maildir directory messages are stored in.
         self.maildir: Optional[Path] = None
+        #: The web page's address, ``http://host:port/`` (``None`` without HTTP).
+        self.url: Optional[str] = None
+        self.http_port: Optional[int] = None
 
         self._store: Optional[_MailStore] = None
         self._owns_maildir = False
@@ -717,6 +753,8 @@ class DevServer:
         self._thread.start()
         try:
             self._call_on_loop(self._open_listeners(tls_context))
+            if self._http_request is not None:
+                self._call_on_loop(self._start_http(*self._http_request))
         except BaseException:
             self.stop()
             raise
@@ -724,8 +762,8 @@ class DevServer:
     def stop(self) -> None:
         """Close the ports and every connection, stop the thread.
 
-        Safe to call twice.  A temporary maildir is deleted; messages stay
-        available through :meth:`messages`.
+        Safe to call twice.  A temporary maildir is deleted; its messages
+        stay available through :meth:`messages` (read into memory first).
         """
         if self._thread is None or self._loop is None:
             return
@@ -740,14 +778,28 @@ class DevServer:
                 loop.close()
             self._thread = self._loop = None
             self._listeners = []
+            if self._store is not None:
+                if self._owns_maildir:
+                    self._snapshot = self._store.received()
+                self._store.mail.close()
+                self._store = None
             if self._owns_maildir and self.maildir is not None:
                 shutil.rmtree(self.maildir, ignore_errors=True)
 
     # ---- received mail ----
 
     def messages(self) -> List[ReceivedMessage]:
-        """Every message accepted so far, in arrival order."""
-        return self._store.received() if self._store is not None else []
+        """Every message stored (and not deleted or pruned), in arrival order."""
+        if self._store is not None:
+            return self._store.received()
+        if self._owns_maildir or self.maildir is None or not self.maildir.exists():
+            return list(self._snapshot)
+        # Stopped, with the caller's folder: read it back.
+        reader = _MailStore(self._policy, MailStore(self.maildir, max_messages=0), None)
+        try:
+            return reader.received()
+        finally:
+            reader.mail.close()
 
     def wait_for(self, count: int, timeout: float = 5.0) -> List[ReceivedMessage]:
         """Block until at least ``count`` messages arrived; return them all.
@@ -755,8 +807,16 @@ class DevServer:
         Raises ``TimeoutError`` after ``timeout`` seconds.
         """
         if self._store is None:
-            raise RuntimeError("DevServer was never started")
+            stored = self.messages()
+            if len(stored) >= count:
+                return stored
+            raise RuntimeError(f"DevServer is not running (and holds {len(stored)} of {count} message(s))")
         return self._store.wait_for(count, timeout)
+
+    @property
+    def store(self) -> Optional[MailStore]:
+        """The catcher's store (``None`` while stopped)."""
+        return self._store.mail if self._store is not None else None
 
     # ---- internals ----
 
@@ -795,7 +855,8 @@ class DevServer:
                 if user_callback is not None:
                     user_callback(record)
 
-        self._store = _MailStore(self._policy, self.maildir, on_message)
+        self._snapshot = []
+        self._store = _MailStore(self._policy, MailStore(self.maildir, max_messages=self._max_messages), on_message)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -861,7 +922,16 @@ class DevServer:
             self._listeners.append(implicit)
             self.tls_port = implicit.sockets[0].getsockname()[1]
 
+    async def _start_http(self, host: str, port: int, basic_auth: Optional[Tuple[str, str]]) -> None:
+        assert self._store is not None
+        self._http = catcher.HttpSide(self._store.mail, host, port, basic_auth)
+        await self._http.start()
+        self.http_port, self.url = self._http.port, self._http.url
+
     async def _close_everything(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.stop()
         for listener in self._listeners:
             listener.close()
         for connection in list(self._live_connections):
@@ -927,7 +997,8 @@ def _build_parser() -> argparse.ArgumentParser:
     mail = parser.add_argument_group("mail")
     mail.add_argument("--size-limit", type=int, default=DEFAULT_SIZE_LIMIT, metavar="BYTES",
                       help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
-    mail.add_argument("--maildir", metavar="DIR", help="store messages here (default: a new temporary directory)")
+    mail.add_argument("--maildir", metavar="DIR",
+                      help=f"store messages here, kept across restarts (default: {catcher.default_maildir()})")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     failures = parser.add_argument_group("failure injection")
@@ -938,6 +1009,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="answer CODE (421 or 451) at STAGE (repeatable)")
     failures.add_argument("--drop-after-data", action="store_true",
                           help="store the message, then close the connection without replying to the final dot")
+    catcher.add_arguments(parser)
     return parser
 
 
@@ -957,12 +1029,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error(str(error))
     if options.size_limit < 0:
         parser.error("--size-limit must be >= 0")
+    http = catcher.http_options(parser, options)
 
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    maildir = options.maildir or tempfile.mkdtemp(prefix="gostd-smtp-maildir-")
+    maildir = options.maildir or catcher.default_maildir()
     server = DevServer(
         host=options.host,
         port=options.port,
@@ -979,10 +1052,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cert=(options.cert, options.key) if options.cert else None,
         quiet=options.quiet,
         cert_dir=options.cert_dir,
+        max_messages=options.max_messages,
+        **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
+                                        http_no_auth=options.http_no_auth)),
     )
     try:
         server.start()
-    except (OSError, pki.PKIError, ssl.SSLError) as error:
+    except (OSError, ValueError, pki.PKIError, ssl.SSLError) as error:
         print(f"smtp-devserver: cannot start: {error}", file=sys.stderr)
         return 1
 
@@ -1020,6 +1096,8 @@ def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
     else:
         lines.append(f"certificate: {server.cert_path} (clients must trust its issuer)")
     lines.append(f"maildir: {server.maildir}")
+    if server.url is not None:
+        lines.append(f"web page and API: {server.url}")
     if options.fail_auth:
         auth = "every AUTH fails (--fail-auth)"
     elif options.accept_any_login:

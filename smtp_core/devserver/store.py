@@ -56,7 +56,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from smtp_core.devserver import search as search_syntax
 
-__all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version"]
+__all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version",
+           "envelope_headers"]
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,12 @@ CREATE TABLE IF NOT EXISTS messages (
     snippet TEXT NOT NULL,
     search_text TEXT NOT NULL,
     read INTEGER NOT NULL DEFAULT 0,
-    envelope_from TEXT NOT NULL,
+    -- SMTP strings may hold surrogate escapes (bytes that were not UTF-8):
+    -- JSON's \\u escapes keep them exact.
+    envelope_from TEXT NOT NULL,   -- JSON string
     envelope_to TEXT NOT NULL,     -- JSON list
     mail_options TEXT NOT NULL,    -- JSON list
-    username TEXT,
+    username TEXT NOT NULL,        -- JSON string or null
     tls INTEGER NOT NULL,
     header_length INTEGER NOT NULL,-- bytes of envelope headers in the file
     raw_verbatim BLOB              -- the received bytes when \\n -> \\r\\n cannot restore them
@@ -194,16 +197,12 @@ class MailStore:
     ) -> Dict[str, Any]:
         """Store one message as received (dot-unstuffed ``raw`` bytes); return
         its summary as the list shows it."""
-        envelope_headers = (
-            f"Return-Path: <{envelope_from}>\n"
-            f"X-Envelope-From: <{envelope_from}>\n"
-            f"X-Envelope-To: {', '.join(f'<{r}>' for r in envelope_to)}\n"
-        ).encode("utf-8", "surrogateescape")
+        envelope = envelope_headers(envelope_from, envelope_to).replace(b"\r\n", b"\n")
         body = raw.replace(b"\r\n", b"\n")
         verbatim = None if body.replace(b"\n", b"\r\n") == raw else bytes(raw)
-        fields = _index_fields(raw, envelope_headers)
+        fields = _index_fields(raw, envelope)
         with self._lock:
-            key = self._maildir.add(envelope_headers + body)
+            key = self._maildir.add(envelope + body)
             message_id = _new_id()
             created = int(time.time() * 1000)
             cursor = self._db.execute(
@@ -214,8 +213,8 @@ class MailStore:
                 (message_id, f"new/{key}", key, created, fields["message_id"], fields["subject"],
                  fields["from_json"], fields["to_json"], fields["cc_json"], fields["bcc_json"],
                  fields["reply_to_json"], len(raw), fields["inline"], fields["attachments"],
-                 fields["snippet"], fields["search_text"], envelope_from, json.dumps(list(envelope_to)),
-                 json.dumps(list(mail_options)), authenticated_as, int(tls), len(envelope_headers),
+                 fields["snippet"], fields["search_text"], json.dumps(envelope_from), json.dumps(list(envelope_to)),
+                 json.dumps(list(mail_options)), json.dumps(authenticated_as), int(tls), len(envelope),
                  verbatim),
             )
             sequence = cursor.lastrowid
@@ -320,8 +319,8 @@ class MailStore:
         parsed = _parse(raw)
         parts = _Parts(parsed)
         date = _header_date(parsed) or _timestamp(created)
-        list_unsubscribe = str(parsed.get("List-Unsubscribe", "") or "")
-        return_path = str(parsed.get("Return-Path", "") or "").strip().strip("<>")
+        list_unsubscribe = _header_text(parsed, "List-Unsubscribe")
+        return_path = _header_text(parsed, "Return-Path").strip().strip("<>")
         from_list = _addresses(parsed, "From")
         return {
             "ID": message_id,
@@ -332,16 +331,16 @@ class MailStore:
             "Bcc": _addresses(parsed, "Bcc"),
             "ReplyTo": _addresses(parsed, "Reply-To"),
             "ReturnPath": return_path,
-            "Subject": str(parsed.get("Subject", "") or ""),
+            "Subject": _header_text(parsed, "Subject"),
             "ListUnsubscribe": {
                 "Header": list_unsubscribe,
                 "Links": re.findall(r"<([^>]+)>", list_unsubscribe),
                 "Errors": "",
-                "HeaderPost": str(parsed.get("List-Unsubscribe-Post", "") or ""),
+                "HeaderPost": _header_text(parsed, "List-Unsubscribe-Post"),
             },
             "Date": date,
             "Tags": [],
-            "Username": username or "",
+            "Username": json.loads(username) or "",
             "Text": parts.text,
             "HTML": parts.html,
             "Size": size,
@@ -377,16 +376,24 @@ class MailStore:
                 return part.get_content_type(), _file_name(part), _content(part)
         return None
 
-    def envelopes(self, after_sequence: int = 0) -> List[StoredEnvelope]:
+    def envelopes(self) -> List[StoredEnvelope]:
         """The SMTP envelopes of the stored messages, in arrival order."""
+        return self._envelopes("ORDER BY seq", ())
+
+    def envelope(self, message_id: str) -> Optional[StoredEnvelope]:
+        """One message's SMTP envelope; ``None`` for an unknown ID."""
+        found = self._envelopes("WHERE id = ?", (message_id,))
+        return found[0] if found else None
+
+    def _envelopes(self, clause: str, parameters: Sequence[Any]) -> List[StoredEnvelope]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, key, envelope_from, envelope_to, mail_options, username, tls, seq"
-                " FROM messages WHERE seq > ? ORDER BY seq", (after_sequence,)).fetchall()
+                f" FROM messages {clause}", parameters).fetchall()
         return [
-            StoredEnvelope(id=row[0], maildir_key=row[1], envelope_from=row[2],
+            StoredEnvelope(id=row[0], maildir_key=row[1], envelope_from=json.loads(row[2]),
                            envelope_to=tuple(json.loads(row[3])), mail_options=tuple(json.loads(row[4])),
-                           authenticated_as=row[5], tls=bool(row[6]), sequence=row[7])
+                           authenticated_as=json.loads(row[5]), tls=bool(row[6]), sequence=row[7])
             for row in rows
         ]
 
@@ -488,14 +495,25 @@ class MailStore:
             (_new_id(), path, key, created, fields["message_id"], fields["subject"], fields["from_json"],
              fields["to_json"], fields["cc_json"], fields["bcc_json"], fields["reply_to_json"],
              len(received), fields["inline"], fields["attachments"], fields["snippet"],
-             fields["search_text"], str(envelope.get("X-Envelope-From", "")).strip().strip("<>"),
-             json.dumps(envelope_to), "[]", None, 0, header_length, int("S" in path.partition(":2,")[2])),
+             fields["search_text"], json.dumps(str(envelope.get("X-Envelope-From", "")).strip().strip("<>")),
+             json.dumps(envelope_to), "[]", "null", 0, header_length, int("S" in path.partition(":2,")[2])),
         )
 
 
 # --------------------------------------------------------------------------
 # Parsing a message into what the index and the API show
 # --------------------------------------------------------------------------
+
+
+def envelope_headers(envelope_from: str, envelope_to: Sequence[str]) -> bytes:
+    """The header lines that record the SMTP envelope, as a delivery agent
+    adds them (``\\r\\n`` line ends; the Maildir file has ``\\n``)."""
+    recipients = ", ".join(f"<{recipient}>" for recipient in envelope_to)
+    return (
+        f"Return-Path: <{envelope_from}>\r\n"
+        f"X-Envelope-From: <{envelope_from}>\r\n"
+        f"X-Envelope-To: {recipients}\r\n"
+    ).encode("utf-8", "surrogateescape")
 
 _ENVELOPE_NAMES = (b"return-path:", b"x-envelope-from:", b"x-envelope-to:")
 
@@ -530,11 +548,21 @@ def _parse(raw: bytes) -> email.message.EmailMessage:
     return email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)  # type: ignore[return-value]
 
 
+def _readable(text: str) -> str:
+    """``text`` without surrogate escapes: the email package keeps 8-bit
+    header bytes that way; UTF-8 ones (SMTPUTF8) become their characters,
+    anything else U+FFFD."""
+    if not any("\udc80" <= character <= "\udcff" for character in text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _header_text(message: email.message.Message, name: str) -> str:
     try:
-        return str(message.get(name, "") or "")
+        value = str(message.get(name, "") or "")
     except Exception:  # a malformed header: keep its raw text
-        return str(message.get_all(name, [""])[0])
+        value = str(message.get_all(name, [""])[0])
+    return _readable(value)
 
 
 def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]]:
@@ -545,9 +573,11 @@ def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]
         except Exception:
             addresses = None
         if addresses is not None:
-            values += [{"Name": a.display_name, "Address": a.addr_spec} for a in addresses if a.addr_spec]
+            values += [{"Name": _readable(a.display_name), "Address": _readable(a.addr_spec)}
+                       for a in addresses if a.addr_spec]
         else:
-            values += [{"Name": n, "Address": a} for n, a in email.utils.getaddresses([str(value)]) if a]
+            values += [{"Name": _readable(n), "Address": _readable(a)}
+                       for n, a in email.utils.getaddresses([str(value)]) if a]
     return values
 
 
@@ -560,7 +590,7 @@ def _file_name(part: email.message.Message) -> str:
         name = part.get_filename()
     except Exception:
         name = None
-    return name or str(part.get("Content-ID", "") or "").strip().strip("<>")
+    return _readable(name or str(part.get("Content-ID", "") or "").strip().strip("<>"))
 
 
 def _content(part: email.message.Message) -> bytes:
@@ -573,7 +603,7 @@ def _text_content(part: email.message.Message) -> str:
         content = part.get_content()
     except Exception:  # unknown charset or broken encoding: decode leniently
         content = _content(part).decode("utf-8", "replace")
-    return content if isinstance(content, str) else content.decode("utf-8", "replace")
+    return _readable(content) if isinstance(content, str) else content.decode("utf-8", "replace")
 
 
 class _Parts:
@@ -638,7 +668,7 @@ def _snippet(text: str, markup: str) -> str:
     return source if len(source) <= SNIPPET_LENGTH else source[:SNIPPET_LENGTH].rstrip() + "..."
 
 
-def _index_fields(raw: bytes, envelope_headers: bytes) -> Dict[str, Any]:
+def _index_fields(raw: bytes, envelope: bytes) -> Dict[str, Any]:
     """Everything the index stores about a message, from its bytes."""
     message = _parse(raw)
     parts = _Parts(message)
@@ -648,7 +678,7 @@ def _index_fields(raw: bytes, envelope_headers: bytes) -> Dict[str, Any]:
     searchable = " ".join([
         *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
         _header_text(message, "Subject"),
-        envelope_headers.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
+        envelope.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
         body_text[:SEARCH_TEXT_LIMIT],
         *(_file_name(part) for _, part in parts.attachments),
     ])
@@ -698,7 +728,7 @@ def _summary(row: Sequence[Any]) -> Dict[str, Any]:
         "ReplyTo": json.loads(reply_to_json),
         "Subject": subject,
         "Created": _timestamp(created),
-        "Username": username or "",
+        "Username": json.loads(username) or "",
         "Tags": [],
         "Size": size,
         "Attachments": attachments,

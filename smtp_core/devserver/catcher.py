@@ -1,0 +1,149 @@
+"""The dev server's HTTP side: the API and the page, served in its event loop.
+
+Rules:
+
+* HTTP listens on loopback by default.  Any other address needs basic
+  authentication (``--http-auth user:password``) or the explicit
+  ``--http-no-auth``; :func:`check_http_exposure` says so by name.
+* The mail folder defaults to one stable per-user folder
+  (:func:`default_maildir`), so that caught mail survives a restart.
+
+>>> url_for("127.0.0.1", 8025), url_for("::1", 8025)
+('http://127.0.0.1:8025/', 'http://[::1]:8025/')
+>>> parse_credentials("ann:s3cret:x")
+('ann', 's3cret:x')
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import socket
+from pathlib import Path
+from typing import Optional, Tuple, Union
+
+from aiohttp import web
+
+from smtp_core.devserver import api, page
+from smtp_core.devserver.store import DEFAULT_MAX_MESSAGES, MailStore
+
+__all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
+           "check_http_exposure", "add_arguments"]
+
+DEFAULT_HTTP_PORT = 8025  # Mailpit's
+
+
+def default_maildir() -> Path:
+    """``$XDG_DATA_HOME/gostd-smtp/devserver/mail``, else
+    ``~/.local/share/gostd-smtp/devserver/mail``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "gostd-smtp" / "devserver" / "mail"
+
+
+def url_for(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def parse_credentials(text: str) -> Tuple[str, str]:
+    """``"user:password"`` to ``(user, password)``; ``ValueError`` otherwise."""
+    user, colon, password = text.partition(":")
+    if not colon or not user or not password:
+        raise ValueError(f"HTTP auth expects USER:PASSWORD, got {text!r}")
+    return user, password
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_http_exposure(host: str, basic_auth: Optional[Tuple[str, str]], allow_without_auth: bool) -> None:
+    """Refuse (``ValueError``) to serve caught mail off loopback without a
+    password, unless explicitly allowed."""
+    if not _is_loopback(host) and basic_auth is None and not allow_without_auth:
+        raise ValueError(
+            f"HTTP on {host} (not loopback) shows caught mail to anyone who can reach it: "
+            "give --http-auth USER:PASSWORD, or --http-no-auth to allow it anyway"
+        )
+
+
+class HttpSide:
+    """The API and the page for ``store`` on ``host:port``, run by
+    :meth:`start` and :meth:`stop` inside the caller's event loop."""
+
+    def __init__(self, store: MailStore, host: str, port: int,
+                 basic_auth: Optional[Tuple[str, str]] = None):
+        self._store = store
+        self.host = host
+        self.port = port
+        self._basic_auth = basic_auth
+        self._runner: Optional[web.AppRunner] = None
+
+    @property
+    def url(self) -> str:
+        return url_for(self.host, self.port)
+
+    async def start(self) -> None:
+        """Bind and serve; ``OSError`` if the port is taken.  Port 0 takes a
+        free one (:attr:`port` tells which)."""
+        app = api.make_app(self._store, basic_auth=self._basic_auth)
+        page.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        try:
+            # Our own socket, so that port 0 tells which port it got.
+            family = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)[0][0]
+            listener = socket.create_server((self.host, self.port), family=family)
+            try:
+                await web.SockSite(self._runner, listener).start()
+            except BaseException:
+                listener.close()
+                raise
+        except BaseException:
+            await self._runner.cleanup()
+            self._runner = None
+            raise
+        self.port = listener.getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command line's options for the page, the API and the store."""
+    http = parser.add_argument_group("web page and API (Mailpit's /api/v1)")
+    http.add_argument("--http-host", default="127.0.0.1",
+                      help="address for the page and the API (default: %(default)s)")
+    http.add_argument("--http-port", type=int, default=DEFAULT_HTTP_PORT,
+                      help="port for the page and the API, 0 for a free one (default: %(default)s)")
+    http.add_argument("--no-http", action="store_true", help="serve no page and no API")
+    http.add_argument("--http-auth", metavar="USER:PASSWORD",
+                      help="require HTTP basic authentication (needed off loopback)")
+    http.add_argument("--http-no-auth", action="store_true",
+                      help="allow the page and the API off loopback without --http-auth")
+    http.add_argument("--max-messages", type=int, default=DEFAULT_MAX_MESSAGES, metavar="N",
+                      help="keep at most N messages, pruning the oldest; 0 for no limit (default: %(default)s)")
+
+
+def http_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -> Union[None, Tuple[str, int, Optional[Tuple[str, str]]]]:
+    """``(host, port, basic_auth)`` from parsed options, ``None`` with
+    ``--no-http``; a bad combination is a parser error naming the option."""
+    if options.max_messages < 0:
+        parser.error("--max-messages must be >= 0")
+    if options.no_http:
+        return None
+    if not 0 <= options.http_port <= 65535:
+        parser.error(f"--http-port must be 0-65535, got {options.http_port}")
+    try:
+        basic_auth = parse_credentials(options.http_auth) if options.http_auth else None
+        check_http_exposure(options.http_host, basic_auth, options.http_no_auth)
+    except ValueError as error:
+        parser.error(str(error))
+    return options.http_host, options.http_port, basic_auth
