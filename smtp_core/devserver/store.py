@@ -603,7 +603,8 @@ def _text_content(part: email.message.Message) -> str:
         content = part.get_content()
     except Exception:  # unknown charset or broken encoding: decode leniently
         content = _content(part).decode("utf-8", "replace")
-    return _readable(content) if isinstance(content, str) else content.decode("utf-8", "replace")
+    text = _readable(content) if isinstance(content, str) else content.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n")
 
 
 class _Parts:
@@ -623,7 +624,9 @@ class _Parts:
             elif disposition != "attachment" and content_type == "text/html" and not self.html and not _file_name(part):
                 self.html = _text_content(part)
             elif _file_name(part):
-                inline = disposition == "inline" or (disposition != "attachment" and in_related)
+                # A part of multipart/related with a Content-ID is what the
+                # HTML embeds (cid:), whatever its disposition says.
+                inline = disposition == "inline" or (in_related and bool(part.get("Content-ID")))
                 (self.inline if inline else self.attachments).append((part_id, part))
 
     def _leaves(self, part: email.message.Message, prefix: str, in_related: bool) -> Iterator[Tuple[str, email.message.Message, bool]]:
@@ -651,12 +654,17 @@ def _attachment_summary(part_id: str, part: email.message.Message) -> Dict[str, 
     }
 
 
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<(script|style|head)\b.*?</\1\s*>|<(/?)(\w*)[^>]*>", re.IGNORECASE | re.DOTALL)
+# Tags that end a run of text: they become a space, all others nothing.
+_BREAKING_TAGS = frozenset({"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+                            "h6", "table", "ul", "ol", "blockquote", "hr", "section", "article"})
 _SEARCH_NOISE = re.compile(r"[\r\n\t<>\",;]")
 
 
 def _strip_html(markup: str) -> str:
-    return html.unescape(_TAGS.sub(" ", markup))
+    def replace(match: "re.Match[str]") -> str:
+        return " " if match.group(1) or (match.group(3) or "").lower() in _BREAKING_TAGS else ""
+    return html.unescape(_TAGS.sub(replace, markup))
 
 
 def _collapse(text: str) -> str:
