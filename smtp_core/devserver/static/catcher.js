@@ -13,8 +13,8 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   messages: [],      // summaries shown, newest first
-  total: 0,          // matching messages on the server
-  unread: 0,
+  total: 0,          // messages matching the search (all without one)
+  unread: 0,         // unread messages in the mailbox
   query: "",
   selected: null,    // ID of the open message
   tab: "html",
@@ -162,7 +162,8 @@ async function loadList({ append = false } = {}) {
   const known = new Set(append ? state.messages.map((m) => m.ID) : []);
   const fresh = page.messages.filter((m) => !known.has(m.ID));
   state.messages = append ? state.messages.concat(fresh) : page.messages;
-  state.total = page.total;
+  // Mailpit: total/unread count the mailbox, messages_count the matches.
+  state.total = page.messages_count ?? page.total;
   state.unread = page.unread;
   renderList();
 }
@@ -171,7 +172,7 @@ function updateSummary(id, change) {
   const summary = state.messages.find((m) => m.ID === id);
   if (!summary) return;
   if (change.Read !== undefined && summary.Read !== change.Read) {
-    if (!state.query) state.unread += change.Read ? -1 : 1;
+    state.unread += change.Read ? -1 : 1;
   }
   Object.assign(summary, change);
   const row = $("messages").querySelector(`[data-id="${CSS.escape(id)}"]`);
@@ -316,7 +317,7 @@ function removeFromList(ids) {
   const gone = new Set(ids);
   const before = state.messages.length;
   for (const m of state.messages) {
-    if (gone.has(m.ID) && !m.Read && !state.query) state.unread -= 1;
+    if (gone.has(m.ID) && !m.Read) state.unread -= 1;
   }
   state.messages = state.messages.filter((m) => !gone.has(m.ID));
   state.total = Math.max(0, state.total - (before - state.messages.length));
@@ -385,9 +386,9 @@ function onEvent(event) {
       renderList();
       break;
     case "stats":
-      if (!state.query && data && Number.isFinite(data.Unread)) {
+      if (data && Number.isFinite(data.Unread)) {
         state.unread = data.Unread;
-        state.total = data.Total;
+        if (!state.query && Number.isFinite(data.Total)) state.total = data.Total;
         renderList();
       }
       break;
