@@ -242,7 +242,8 @@ def test_the_list_shows_the_caught_messages(page, catcher):
     expect(middle.locator(".subject")).to_have_text("Weekly report")
     expect(oldest.locator(".subject")).to_have_text("First plain note")
     expect(newest.locator(".from")).to_contain_text("Billing")
-    expect(newest.locator(".from")).to_contain_text("Bob <bob@example.com>")
+    expect(newest.locator(".from")).to_contain_text("→ Bob")
+    expect(newest.locator(".from")).to_have_attribute("title", "Billing <billing@shop.example> → Bob <bob@example.com>")
     expect(oldest.locator(".from")).to_contain_text("carol@example.com")
     expect(newest.locator(".snippet")).to_have_text("Your invoice is attached.")
     # Size, time, attachment mark, unread state.

@@ -112,9 +112,9 @@ function renderRow(summary) {
 
   row.append(element("span", "dot"));
   const from = element("span", "from", summary.From ? (summary.From.Name || summary.From.Address) : "");
-  const to = addressList(summary.To);
+  const to = (summary.To || []).map((address) => address.Name || address.Address).join(", ");
   if (to) from.append(element("span", "to", `  → ${to}`));
-  from.title = `${formatAddress(summary.From)} → ${to}`;
+  from.title = `${formatAddress(summary.From)} → ${addressList(summary.To)}`;
   row.append(from);
 
   const time = element("time", "time", formatTime(summary.Created));
@@ -216,14 +216,15 @@ async function loadTab(id, name) {
 
 function renderAttachments(id, message) {
   const items = [];
-  for (const part of [...(message.Attachments || []), ...(message.Inline || [])]) {
-    const link = element("a", "attachment");
+  const parts = [...(message.Attachments || []), ...(message.Inline || []).map((part) => ({ ...part, inline: true }))];
+  for (const part of parts) {
+    const link = element("a", part.inline ? "attachment inline" : "attachment");
     link.href = messageURL(id, `/part/${encodeURIComponent(part.PartID)}`);
     link.setAttribute("download", part.FileName || `part-${part.PartID}`);
     link.append(element("span", "clip"));
     link.append(element("span", "name", part.FileName || `part ${part.PartID}`));
-    link.append(element("span", "bytes", formatSize(part.Size)));
-    link.title = `${part.ContentType} — download`;
+    link.append(element("span", "bytes", part.inline ? `inline · ${formatSize(part.Size)}` : formatSize(part.Size)));
+    link.title = `${part.ContentType}${part.inline ? ", shown in the message" : ""}: download`;
     const item = element("li");
     item.append(link);
     items.push(item);
