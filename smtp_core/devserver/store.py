@@ -548,11 +548,14 @@ def _parse(raw: bytes) -> email.message.EmailMessage:
     return email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)  # type: ignore[return-value]
 
 
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
+
+
 def _readable(text: str) -> str:
     """``text`` without surrogate escapes: the email package keeps 8-bit
     header bytes that way; UTF-8 ones (SMTPUTF8) become their characters,
     anything else U+FFFD."""
-    if not any("\udc80" <= character <= "\udcff" for character in text):
+    if not _SURROGATE_ESCAPE.search(text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
