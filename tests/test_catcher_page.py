@@ -25,7 +25,7 @@ import urllib.request
 
 import pytest
 
-from smtp_core import send
+from smtp_core import send_many
 from smtp_core.devserver import DevServer, page as page_module
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,8 +74,8 @@ def browser():
 
 
 @pytest.fixture
-def catcher(tmp_path, free_port):
-    with DevServer(tls_port=None, maildir=tmp_path / "mail", http_port=free_port) as server:
+def catcher(tmp_path):
+    with DevServer(tls_port=None, maildir=tmp_path / "mail", http_port=0) as server:
         yield server
 
 
@@ -121,15 +121,16 @@ def message(subject: str, text: str = "Hello.\n", *, html: str | None = None,
 
 
 def deliver(catcher, *messages: email.message.EmailMessage) -> None:
-    """Send over SMTP, one connection per message, and wait until stored."""
-    before = api_messages(catcher)["total"]
-    for msg in messages:
-        send(f"127.0.0.1:{catcher.port}", None, None, msg, tls="none", timeout=10)
+    """Send over SMTP (one connection) and wait until stored."""
+    before = len(catcher.messages())
+    results = send_many(f"127.0.0.1:{catcher.port}", messages, tls="none", timeout=10)
+    assert not [result for result in results if isinstance(result, Exception)]
     catcher.wait_for(before + len(messages), timeout=10)
 
 
-def get(catcher, path: str, headers: dict | None = None):
-    request = urllib.request.Request(catcher.url.rstrip("/") + path, headers=headers or {})
+def get(catcher, path: str, headers: dict | None = None, *, method: str = "GET", body: bytes | None = None):
+    request = urllib.request.Request(catcher.url.rstrip("/") + path, headers=headers or {},
+                                     method=method, data=body)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()
@@ -354,6 +355,12 @@ def test_delete_one_then_all(page, catcher):
     expect(page.locator("#message")).to_be_hidden()
     assert sorted(m["Subject"] for m in api_messages(catcher)["messages"]) == ["Keep 1", "Keep 2"]
 
+    expect(page.locator("#unread")).to_have_text("2 unread")
+    page.locator("#mark-all-read").click()
+    expect(page.locator("#messages .row.unread")).to_have_count(0)
+    expect(page.locator("#unread")).to_be_hidden()
+    assert api_messages(catcher)["unread"] == 0
+
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.locator("#delete-all").click()
     expect(rows).to_have_count(2)  # cancelled: nothing happens
@@ -495,3 +502,76 @@ def test_an_attachment_downloads(page, catcher):
         page.locator("#m-download").click()
     with open(info.value.path(), "rb") as saved:
         assert b"Subject: With a file" in saved.read()
+
+
+# -- more of the list -----------------------------------------------------------------
+
+def test_the_list_pages_and_follows_changes_made_elsewhere(page, catcher):
+    from playwright.sync_api import expect
+
+    deliver(catcher, *(message(f"Bulk {number:02}") for number in range(55)))
+    open_page(page, catcher)
+    rows = page.locator("#messages .row")
+    expect(rows).to_have_count(50)
+    expect(page.locator("#count")).to_have_text("55 messages")
+    page.locator("#more").click()
+    expect(rows).to_have_count(55)
+    expect(page.locator("#more")).to_be_hidden()
+    expect(rows.last.locator(".subject")).to_have_text("Bulk 00")
+
+    # Another client (a test suite using the API) changes the mailbox.
+    status, _, _ = get(catcher, "/api/v1/messages", {"Content-Type": "application/json"},
+                       method="PUT", body=json.dumps({"Read": True}).encode())
+    assert status == 200
+    expect(page.locator("#messages .row.unread")).to_have_count(0)
+    expect(page.locator("#unread")).to_be_hidden()
+
+    newest = api_messages(catcher)["messages"][0]
+    status, _, _ = get(catcher, "/api/v1/messages", {"Content-Type": "application/json"},
+                       method="DELETE", body=json.dumps({"IDs": [newest["ID"]]}).encode())
+    assert status == 200
+    expect(rows).to_have_count(54)
+    expect(page.locator("#messages .row", has_text=newest["Subject"])).to_have_count(0)
+    expect(page.locator("#count")).to_have_text("54 messages")
+
+    status, _, _ = get(catcher, "/api/v1/messages", method="DELETE")
+    assert status == 200
+    expect(rows).to_have_count(0)
+    expect(page.locator("#empty")).to_be_visible()
+
+
+def test_the_keyboard_moves_through_the_list(page, catcher):
+    from playwright.sync_api import expect
+
+    deliver(catcher, message("Oldest"), message("Middle"), message("Newest"))
+    open_page(page, catcher)
+    page.locator("#messages .row", has_text="Newest").click()
+    expect(page.locator("#m-subject")).to_have_text("Newest")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#m-subject")).to_have_text("Middle")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#m-subject")).to_have_text("Oldest")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#m-subject")).to_have_text("Middle")
+    page.keyboard.press("Escape")
+    expect(page.locator("#message")).to_be_hidden()
+    page.keyboard.press("/")
+    expect(page.locator("#search")).to_be_focused()
+
+
+def test_the_page_works_behind_basic_auth(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    with DevServer(tls_port=None, maildir=tmp_path / "mail", http_port=0, http_auth=("ann", "s3cret")) as server:
+        status, _, _ = get(server, "/")
+        assert status == 401
+        deliver(server, message("Behind a password"))
+        context = browser.new_context(http_credentials={"username": "ann", "password": "s3cret"})
+        try:
+            tab = context.new_page()
+            open_page(tab, server)  # the event socket too
+            expect(tab.locator("#messages .row .subject")).to_have_text("Behind a password")
+            deliver(server, message("Live behind a password"))
+            expect(tab.locator("#messages .row")).to_have_count(2)
+        finally:
+            context.close()

@@ -11,7 +11,6 @@ Chromium from Debian (``/usr/bin/chromium``) and saves a screenshot::
 from __future__ import annotations
 
 import email.message
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -69,15 +68,9 @@ def demo_messages(logo_png: bytes) -> list:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main(output: str) -> None:
     with tempfile.TemporaryDirectory(prefix="catcher-screenshot-") as folder, \
-            DevServer(tls_port=None, maildir=folder, http_port=free_port()) as server:
+            DevServer(tls_port=None, maildir=folder, http_port=0) as server:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             drawing = browser.new_page()

@@ -40,8 +40,8 @@ async function api(method, path, body) {
 
 const messageURL = (id, tail = "") => `/api/v1/message/${encodeURIComponent(id)}${tail}`;
 
-function listURL(start) {
-  const params = new URLSearchParams({ start: String(start), limit: String(PAGE_SIZE) });
+function listURL(start, limit) {
+  const params = new URLSearchParams({ start: String(start), limit: String(limit) });
   if (state.query) {
     params.set("query", state.query);
     return `/api/v1/search?${params}`;
@@ -154,10 +154,12 @@ function renderList() {
 }
 
 let listGeneration = 0;
-async function loadList({ append = false } = {}) {
+// append: the next page; keep: as many as shown now (after a change elsewhere).
+async function loadList({ append = false, keep = false } = {}) {
   const generation = ++listGeneration;
   const start = append ? state.messages.length : 0;
-  const page = await api("GET", listURL(start));
+  const limit = keep ? Math.max(PAGE_SIZE, state.messages.length) : PAGE_SIZE;
+  const page = await api("GET", listURL(start, limit));
   if (generation !== listGeneration) return;  // a newer search has started
   const known = new Set(append ? state.messages.map((m) => m.ID) : []);
   const fresh = page.messages.filter((m) => !known.has(m.ID));
@@ -348,7 +350,7 @@ async function deleteAll() {
 async function markAllRead() {
   const ids = state.query ? state.messages.map((m) => m.ID) : undefined;
   await api("PUT", "/api/v1/messages", ids ? { IDs: ids, Read: true } : { Read: true });
-  await loadList();
+  await loadList({ keep: true });
 }
 
 // ---- live updates -------------------------------------------------------
@@ -356,7 +358,7 @@ async function markAllRead() {
 let reloadTimer = null;
 function reloadSoon() {
   clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(() => loadList().catch(report), 150);
+  reloadTimer = setTimeout(() => loadList({ keep: true }).catch(report), 150);
 }
 
 function onEvent(event) {
@@ -387,10 +389,10 @@ function onEvent(event) {
       renderList();
       break;
     case "stats":
-      if (data && Number.isFinite(data.Unread)) {
-        state.unread = data.Unread;
-        if (!state.query && Number.isFinite(data.Total)) state.total = data.Total;
-        renderList();
+      // Sent after every change.  Figures other than ours mean a change
+      // that came without per-message events (all marked read, say).
+      if (data && (data.Unread !== state.unread || (!state.query && data.Total !== state.total))) {
+        reloadSoon();
       }
       break;
     default:  // "prune" and anything newer: ask again
@@ -413,7 +415,7 @@ function connectEvents(delay = 500) {
     opened = true;
     setLive("live");
     // Anything that arrived while we were away.
-    loadList().catch(report);
+    loadList({ keep: true }).catch(report);
   });
   socket.addEventListener("message", (message) => {
     try {
@@ -479,6 +481,7 @@ function wire() {
   $("more").addEventListener("click", () => loadList({ append: true }).catch(report));
   $("delete-all").addEventListener("click", () => deleteAll().catch(report));
   $("mark-all-read").addEventListener("click", () => markAllRead().catch(report));
+  $("m-back").addEventListener("click", () => closeMessage());
   $("m-delete").addEventListener("click", () => {
     if (state.selected) deleteMessage(state.selected).catch(report);
   });
