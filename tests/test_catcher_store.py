@@ -182,6 +182,18 @@ def test_broken_messages_are_stored_and_the_next_one_is_fine(tmp_path):
     assert mail.message(fine["ID"])["Text"] == "ok\n"
 
 
+def test_utf8_and_encoded_headers_are_decoded(tmp_path):
+    mail = MailStore(tmp_path)
+    raw = ("From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>, \"Doe, Jane\" <jane@example.com>\r\n"
+           "To: Zoë <zoe@example.com>\r\nSubject: Grüße =?utf-8?b?w6Q=?=\r\n\r\nx\r\n").encode()
+    summary = mail.add(raw, envelope_from="j@example.com", envelope_to=["zoe@example.com"])
+    assert summary["From"] == {"Name": "Jürgen", "Address": "j@example.com"}
+    assert summary["To"] == [{"Name": "Zoë", "Address": "zoe@example.com"}]
+    assert summary["Subject"] == "Grüße ä"
+    assert mail.message(summary["ID"])["Subject"] == "Grüße ä"
+    assert [found["ID"] for found in mail.search("grüße")[0]] == [summary["ID"]]
+
+
 def test_ids_never_reach_the_file_system(tmp_path):
     mail = MailStore(tmp_path)
     summary = mail.add(b"Subject: x\r\n\r\n\r\n", envelope_from="a@b", envelope_to=["c@d"])
