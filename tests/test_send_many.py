@@ -38,7 +38,7 @@ from smtp_core import (
     send_many,
 )
 from smtp_core.dotstuff import DotEncoder
-from smtp_core.session import _encode_whole
+from smtp_core.pythonic.message import encode_whole as _encode_whole
 from smtp_core.transport import Transport
 
 T = 10  # seconds: the bound of any single wait in these tests

@@ -32,7 +32,7 @@ from smtp_core import (
 )
 from smtp_core.devserver import DevServer
 from smtp_core.dotstuff import DotEncoder, unstuff
-from smtp_core.session import _stuffed_dots
+from smtp_core.pythonic.message import stuffed_dots as _stuffed_dots
 
 T = 10  # seconds: the bound of any single wait in these tests
 
@@ -505,7 +505,7 @@ def test_email_message_without_from_needs_a_sender():
     msg = email.message.EmailMessage()
     msg["To"] = "bob@example.com"
     with pytest.raises(EnvelopeError, match="sender"):
-        smtp_core.session._envelope_from_headers(msg, None, None)
+        smtp_core.pythonic.message.envelope_from_headers(msg, None, None)
 
 
 # --------------------------------------------------------------------------
