@@ -428,7 +428,7 @@ def test_files_and_bytes_in_one_batch(devserver, tmp_path):
 def test_after_starttls_python_timeouts_and_a_batch_still_works(devserver, pki):
     with connect("127.0.0.1:%d" % devserver.port, tls="required", tls_config=TLSConfig(root_cas=pki.ca_path),
                  timeout=T) as c:
-        assert c.tls and not c._t.kernel_timeouts and c._t.sock.gettimeout() == T
+        assert c.tls and not c.transport.kernel_timeouts and c.transport.sock.gettimeout() == T
         results = send_many(c, [item(n) for n in range(5)])
         c.quit()
     assert all(type(r) is SendResult for r in results)
@@ -447,10 +447,10 @@ needs_kernel_timeouts = pytest.mark.skipif(not smtp_core.transport._KERNEL_TIMEO
 def test_connect_uses_kernel_timeouts_and_dial_does_not(scripted):
     srv = scripted(["220 hi", EHLO_PIPE, "221 bye"], ["220 hi", EHLO_PIPE, "221 bye"])
     with connect(srv.address, tls="none", timeout=T) as c:
-        assert c._t.kernel_timeouts and c._t.sock.gettimeout() is None
+        assert c.transport.kernel_timeouts and c.transport.sock.gettimeout() is None
         c.quit()
     with smtp_core.dial(srv.address, timeout=T) as c:  # the Go-named path: Python's timeouts, as before
-        assert not c._t.kernel_timeouts and c._t.sock.gettimeout() == T
+        assert not c.transport.kernel_timeouts and c.transport.sock.gettimeout() == T
         c.quit()
 
 
@@ -461,8 +461,8 @@ def test_a_caller_who_removes_the_bound_gets_python_timeouts_back(scripted):
         c.noop()  # under kernel timeouts
         c.timeout = None  # the Client's own setter: no bound at all from now on
         c.noop()
-        assert not c._t.kernel_timeouts and c._t.sock.gettimeout() is None
-        assert c._t.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == bytes(16)
+        assert not c.transport.kernel_timeouts and c.transport.sock.gettimeout() is None
+        assert c.transport.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == bytes(16)
         c.quit()
 
 
@@ -505,10 +505,34 @@ def test_a_trickled_reply_cannot_outlast_its_timeout_with_kernel_timeouts():
         server.start()
         try:
             client = connect("127.0.0.1:%d" % listener.getsockname()[1], tls="none", timeout=1.0)
-            assert client._t.kernel_timeouts
+            assert client.transport.kernel_timeouts
             with pytest.raises(StageTimeout) as caught:
                 client.noop()
             assert caught.value.stage == "NOOP" and client.closed
+        finally:
+            stop.set()
+            server.join(T)
+
+
+@needs_kernel_timeouts
+def test_a_number_set_on_the_client_keeps_the_kernel_deadline():
+    # client.timeout = n on a kernel-timeout connection once also gave the
+    # socket a Python timeout, which restarts at every recv: a reply in two
+    # pieces 0.7 s apart then came back whole after 1.4 s under a 1 s bound.
+    stop = threading.Event()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        server = threading.Thread(target=serve_slowly, args=(listener, [b"250 o", b"k\r\n"], 0.7, stop))
+        server.start()
+        try:
+            client = connect("127.0.0.1:%d" % listener.getsockname()[1], tls="none", timeout=T)
+            client.timeout = 1.0
+            assert client.timeout == 1.0
+            assert client.transport.kernel_timeouts and client.transport.sock.gettimeout() is None
+            with pytest.raises(StageTimeout) as caught:
+                client.noop()
+            assert caught.value.stage == "NOOP" and caught.value.seconds == 1.0 and client.closed
         finally:
             stop.set()
             server.join(T)

@@ -139,7 +139,7 @@ def test_nothing_blocks_forever_by_default(scripted):
     client = connect(srv.address, tls="none")
     assert client.timeout == RFC5321_TIMEOUTS.command
     seen = []
-    sock = client._t.sock
+    sock = client.transport.sock
     real_settimeout, real_setsockopt = sock.settimeout, sock.setsockopt
 
     def watch(seconds):
@@ -153,7 +153,7 @@ def test_nothing_blocks_forever_by_default(scripted):
             seen.append(whole + micro / 1e6)
         real_setsockopt(level, option, value)
 
-    client._t.sock = _Watched(sock, watch, watch_option)
+    client.transport.sock = _Watched(sock, watch, watch_option)
     send(client, "a@example.com", ["b@example.com"], BODY, quit=True)
     assert seen and None not in seen
     assert set(seen) <= {300.0, 120.0, 180.0, 600.0}
