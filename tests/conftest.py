@@ -133,3 +133,53 @@ def devserver(pki, tmp_path):
     with DevServer(users={"alice": "wonderland", "bob": "builder"}, tls_port=None,
                    cert=(pki.cert[0], pki.cert[1], pki.ca_path), maildir=str(tmp_path / "maildir")) as srv:
         yield srv
+
+
+# --------------------------------------------------------------------------
+# Shared helpers of the Pythonic layer's tests
+# --------------------------------------------------------------------------
+
+
+def addr(server, port: int | None = None) -> str:
+    """``host:port`` of a loopback server (its ``port``, or the one given)."""
+    return "%s:%d" % (getattr(server, "host", None) or "127.0.0.1", port or server.port)
+
+
+class PipeliningHandler:
+    """An aiosmtpd handler that offers PIPELINING (aiosmtpd processes pipelined input).
+
+    It accepts everything but recipients starting with "no" (550) and
+    bodies containing REJECT (554); ``messages`` keeps ``(sender,
+    recipients, body)`` of each accepted message.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("no"):
+            return "550 5.1.1 unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"REJECT" in envelope.original_content:
+            return "554 5.7.1 rejected"
+        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK queued as %d" % len(self.messages)
+
+
+@pytest.fixture
+def pipelining_server(free_port):
+    """``(handler, "127.0.0.1:port")`` of an aiosmtpd server with :class:`PipeliningHandler`."""
+    from aiosmtpd.controller import Controller
+
+    handler = PipeliningHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
+    controller.start()
+    yield handler, "127.0.0.1:%d" % free_port
+    controller.stop()

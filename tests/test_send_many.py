@@ -15,7 +15,6 @@ import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scripted import Close, Silent
@@ -308,40 +307,8 @@ def test_an_iterable_that_fails_finishes_the_message_in_flight(scripted):
 # --------------------------------------------------------------------------
 
 
-class Handler:
-    """Accepts everything but recipients starting with "no" and bodies with REJECT."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        return responses[:-1] + ["250-PIPELINING", responses[-1]]
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("no"):
-            return "550 5.1.1 unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if b"REJECT" in envelope.original_content:
-            return "554 5.7.1 rejected"
-        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK queued as %d" % len(self.messages)
-
-
-@pytest.fixture
-def aiosmtpd_server(free_port):
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
-
-
-def test_a_batch_on_aiosmtpd_with_failures_mid_stream(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_a_batch_on_aiosmtpd_with_failures_mid_stream(pipelining_server):
+    handler, address = pipelining_server
 
     def messages():
         for n in range(40):
@@ -368,8 +335,8 @@ def test_a_batch_on_aiosmtpd_with_failures_mid_stream(aiosmtpd_server):
     assert (b".dot first\r\n" + body(30)) in [m[2] for m in handler.messages]
 
 
-def test_messages_are_taken_at_most_one_ahead(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_messages_are_taken_at_most_one_ahead(pipelining_server):
+    handler, address = pipelining_server
     seen_when_taken = []
 
     def messages():
@@ -384,16 +351,16 @@ def test_messages_are_taken_at_most_one_ahead(aiosmtpd_server):
     assert all(seen >= n - 1 for n, seen in enumerate(seen_when_taken))
 
 
-def test_a_huge_envelope_in_a_batch_goes_in_windows(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_a_huge_envelope_in_a_batch_goes_in_windows(pipelining_server):
+    handler, address = pipelining_server
     many = ["r%04d@example.com" % i for i in range(2000)]  # about 50 KiB of RCPT lines
     results = send_many(address, [item(0), ("a@example.com", many, body(1)), item(2)], tls="none", timeout=T)
     assert [type(r) for r in results] == [SendResult] * 3 and len(results[1].accepted) == 2000
     assert [len(m[1]) for m in handler.messages] == [1, 2000, 1]
 
 
-def test_email_messages_as_items(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_email_messages_as_items(pipelining_server):
+    handler, address = pipelining_server
     batch = []
     for n in range(3):
         msg = email.message.EmailMessage()

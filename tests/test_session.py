@@ -13,10 +13,10 @@ import io
 import os
 
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import addr
 import smtp_core
 from smtp_core import (
     EnvelopeError,
@@ -57,10 +57,6 @@ def make_devserver(pki, tmp_path):
     yield start
     for srv in servers:
         srv.stop()
-
-
-def addr(server) -> str:
-    return "127.0.0.1:%d" % server.port
 
 
 # --------------------------------------------------------------------------
@@ -241,34 +237,6 @@ def test_an_io_failure_closes_the_client(scripted):
 # --------------------------------------------------------------------------
 # A real server with PIPELINING (aiosmtpd, which processes pipelined input)
 # --------------------------------------------------------------------------
-
-
-class PipeliningHandler:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        return responses[:-1] + ["250-PIPELINING", responses[-1]]
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("no"):
-            return "550 5.1.1 unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK queued"
-
-
-@pytest.fixture
-def pipelining_server(free_port):
-    handler = PipeliningHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
 
 
 def test_pipelined_sends_on_aiosmtpd(pipelining_server):
