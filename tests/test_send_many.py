@@ -10,6 +10,7 @@ Also here: the kernel timeouts that the Pythonic layer's own sockets use.
 
 from __future__ import annotations
 
+import contextlib
 import email.message
 import socket
 import threading
@@ -460,25 +461,31 @@ def serve_slowly(listener: socket.socket, reply_pieces: list, pause: float, stop
             return
 
 
-@needs_kernel_timeouts
-def test_a_trickled_reply_cannot_outlast_its_timeout_with_kernel_timeouts():
-    # Each piece comes sooner than the timeout, the whole reply later.
+@contextlib.contextmanager
+def slow_server(reply_pieces: list, pause: float):
+    """The address of a server that answers the command after EHLO in pieces, ``pause`` apart."""
     stop = threading.Event()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        server = threading.Thread(target=serve_slowly, args=(listener, [b"2", b"5", b"0", b" ", b"o", b"k", b"\r\n"],
-                                                              0.3, stop))
+        server = threading.Thread(target=serve_slowly, args=(listener, reply_pieces, pause, stop))
         server.start()
         try:
-            client = connect("127.0.0.1:%d" % listener.getsockname()[1], tls="none", timeout=1.0)
-            assert client.transport.kernel_timeouts
-            with pytest.raises(StageTimeout) as caught:
-                client.noop()
-            assert caught.value.stage == "NOOP" and client.closed
+            yield "127.0.0.1:%d" % listener.getsockname()[1]
         finally:
             stop.set()
             server.join(T)
+
+
+@needs_kernel_timeouts
+def test_a_trickled_reply_cannot_outlast_its_timeout_with_kernel_timeouts():
+    # Each piece comes sooner than the timeout, the whole reply later.
+    with slow_server([b"2", b"5", b"0", b" ", b"o", b"k", b"\r\n"], 0.3) as address:
+        client = connect(address, tls="none", timeout=1.0)
+        assert client.transport.kernel_timeouts
+        with pytest.raises(StageTimeout) as caught:
+            client.noop()
+        assert caught.value.stage == "NOOP" and client.closed
 
 
 @needs_kernel_timeouts
@@ -486,23 +493,14 @@ def test_a_number_set_on_the_client_keeps_the_kernel_deadline():
     # client.timeout = n on a kernel-timeout connection once also gave the
     # socket a Python timeout, which restarts at every recv: a reply in two
     # pieces 0.7 s apart then came back whole after 1.4 s under a 1 s bound.
-    stop = threading.Event()
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        server = threading.Thread(target=serve_slowly, args=(listener, [b"250 o", b"k\r\n"], 0.7, stop))
-        server.start()
-        try:
-            client = connect("127.0.0.1:%d" % listener.getsockname()[1], tls="none", timeout=T)
-            client.timeout = 1.0
-            assert client.timeout == 1.0
-            assert client.transport.kernel_timeouts and client.transport.sock.gettimeout() is None
-            with pytest.raises(StageTimeout) as caught:
-                client.noop()
-            assert caught.value.stage == "NOOP" and caught.value.seconds == 1.0 and client.closed
-        finally:
-            stop.set()
-            server.join(T)
+    with slow_server([b"250 o", b"k\r\n"], 0.7) as address:
+        client = connect(address, tls="none", timeout=T)
+        client.timeout = 1.0
+        assert client.timeout == 1.0
+        assert client.transport.kernel_timeouts and client.transport.sock.gettimeout() is None
+        with pytest.raises(StageTimeout) as caught:
+            client.noop()
+        assert caught.value.stage == "NOOP" and caught.value.seconds == 1.0 and client.closed
 
 
 @needs_kernel_timeouts

@@ -65,9 +65,7 @@ def connect(
 
     On any failure the connection is closed and the error raised.
     """
-    return open_client(address, Options(tls=tls, tls_config=tls_config, verify=verify, server_name=server_name,
-                                        auth=auth, local_name=local_name, timeout=timeout,
-                                        connect_timeout=connect_timeout, redact=redact))
+    return open_client(address, Options.pick(locals()))
 
 
 def dial_tls(
@@ -87,9 +85,7 @@ def dial_tls(
     The returned client is TLS from its first byte (``client.tls`` is True),
     so mechanisms that need an encrypted channel work at once.
     """
-    return open_client(address, Options(tls="implicit", tls_config=tls_config, verify=verify,
-                                        server_name=server_name, auth=auth, local_name=local_name,
-                                        timeout=timeout, connect_timeout=connect_timeout, redact=redact))
+    return open_client(address, Options.pick(locals(), tls="implicit"))
 
 
 def prepare(
@@ -108,8 +104,7 @@ def prepare(
     authenticate.  ``timeout`` is remembered for later :func:`send` calls.
     Returns ``client``.  Errors are raised; the client is left as it is.
     """
-    options = Options(tls=tls, tls_config=tls_config, verify=verify, server_name=server_name, auth=auth,
-                      local_name=local_name, timeout=timeout)
+    options = Options.pick(locals())
     mailer = Mailer.of(client, timeout)
     if timeout is not None:
         mailer.timeouts = resolve(timeout, None)
@@ -182,9 +177,7 @@ def send(
     the server offers PIPELINING.  For many messages on one connection,
     :func:`send_many` saves a round trip per message.
     """
-    options = Options(tls=tls, tls_config=tls_config, verify=verify, server_name=server_name, auth=auth,
-                      local_name=local_name, timeout=timeout, connect_timeout=connect_timeout, quit=quit,
-                      pipelining=pipelining, redact=redact)
+    options = Options.pick(locals())
     if not isinstance(client_or_address, Client):
         # Arguments that can be refused now cost no connection.
         if recipients is not None and not isinstance(recipients, str):
@@ -261,9 +254,7 @@ def send_many(
         ], tls="none")
         failed = [r for r in results if not isinstance(r, SendResult)]
     """
-    options = Options(tls=tls, tls_config=tls_config, verify=verify, server_name=server_name, auth=auth,
-                      local_name=local_name, timeout=timeout, connect_timeout=connect_timeout, quit=quit,
-                      pipelining=pipelining, redact=redact)
+    options = Options.pick(locals())
     items = iter(messages)
     if not isinstance(client_or_address, Client):
         # Nothing to send costs no connection.

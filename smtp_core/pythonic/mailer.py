@@ -28,7 +28,7 @@ from __future__ import annotations
 import socket
 import ssl
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
 from ..auth import Auth, choose_auth
@@ -68,6 +68,14 @@ class Options:
 
     def __post_init__(self) -> None:
         check_policy(self.tls)
+
+    @classmethod
+    def pick(cls, arguments: dict, **overrides) -> "Options":
+        """The options among a call's ``arguments`` (its ``locals()``), so each
+        public function keeps its documented signature and names them once."""
+        given = {f.name: arguments[f.name] for f in fields(cls) if f.name in arguments}
+        given.update(overrides)
+        return cls(**given)
 
 
 class Mailer:
