@@ -81,11 +81,11 @@ def mail_command(sender: str, extensions: dict[str, str] | None, *, size: int | 
     * ``params`` (beyond Go), further parameters as given.
 
     >>> mail_command("a@b", {"8BITMIME": "", "SMTPUTF8": ""})
-    b'MAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8\r\n'
+    b'MAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8\\r\\n'
     >>> mail_command("a@b", {"SIZE": "100", "SMTPUTF8": ""}, size=12, smtputf8=False)
-    b'MAIL FROM:<a@b> SIZE=12\r\n'
+    b'MAIL FROM:<a@b> SIZE=12\\r\\n'
     >>> mail_command("a@b", None, params="RET=HDRS")
-    b'MAIL FROM:<a@b> RET=HDRS\r\n'
+    b'MAIL FROM:<a@b> RET=HDRS\\r\\n'
     """
     line = "MAIL FROM:<" + check_line(sender) + ">"
     if extensions is not None:

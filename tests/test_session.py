@@ -573,3 +573,19 @@ def test_local_name_and_helo_fallback(scripted):
     # After HELO there are no extensions: no BODY=, no SIZE=, one command per reply.
     assert srv.transcript(0).startswith(b"EHLO client.example.com\r\nHELO client.example.com\r\n"
                                         b"MAIL FROM:<a@example.com>\r\n")
+
+
+# --------------------------------------------------------------------------
+# The examples in the Pythonic layer's module docstrings
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["smtp_core.commands", "smtp_core.errors", "smtp_core.pythonic.timeouts",
+                                    "smtp_core.pythonic.tlspolicy", "smtp_core.pythonic.message",
+                                    "smtp_core.pythonic.result"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    results = doctest.testmod(importlib.import_module(module))
+    assert results.attempted and not results.failed
