@@ -4,8 +4,9 @@
   assertion rewriter would parse a ``.hy`` file named on the command line as
   Python; the guard below keeps it away from Hy sources.
 * Fixtures: ``pki`` (a CA and a server certificate for localhost, 127.0.0.1,
-  ::1 and ``testserver``, made once per run), ``devserver`` (the bundled
-  dev server on a free port, with STARTTLS and users), ``scripted`` (a
+  ::1 and ``testserver``, made once per run), ``make_devserver`` (a factory
+  of bundled dev servers with that certificate, stopped after the test),
+  ``devserver`` (one with STARTTLS and users alice/bob), ``scripted`` (a
   factory for :class:`scripted.ScriptedServer`), ``free_port``.
 * ``--runslow`` runs the tests marked ``slow`` (long fuzzing, load).
 """
@@ -64,36 +65,36 @@ def pytest_collection_modifyitems(config, items):
 # -- fixtures -----------------------------------------------------------------------
 
 class PKI:
-    """A CA and certificates issued by it, for TLS tests."""
+    """A CA and certificates issued by it, for TLS tests (made with smtp_core.devserver.pki)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, name: str = "gostd-smtp test CA") -> None:
         from smtp_core.devserver import pki
 
         self.directory = directory
-        self.ca = pki.make_ca(directory)
+        self.ca = pki.make_ca(directory, name=name)
         self.ca_path = str(self.ca.cert_path)
         names = ("localhost", "127.0.0.1", "::1", "testserver")
         cert, key = pki.issue_cert(self.ca, directory, names=names, stem="server")
         self.cert = (str(cert), str(key))
+        #: What DevServer(cert=...) takes: certificate, key and the CA to trust.
+        self.server_files = (str(cert), str(key), self.ca_path)
         self._cache: dict = {}
 
-    def issue(self, *names: str, expired: bool = False, stem: str | None = None) -> tuple[str, str]:
+    def issue(self, *names: str, expired: bool = False) -> tuple[str, str]:
         """A certificate (cert, key) for ``names`` from this CA, made once per name set."""
         from smtp_core.devserver import pki
 
         key = (names, expired)
         if key not in self._cache:
-            stem = stem or ("c%d" % len(self._cache))
-            cert, k = pki.issue_cert(self.ca, self.directory, names=names, stem=stem, expired=expired)
+            cert, k = pki.issue_cert(self.ca, self.directory, names=names,
+                                     stem="c%d" % len(self._cache), expired=expired)
             self._cache[key] = (str(cert), str(k))
         return self._cache[key]
 
     def other_ca(self) -> "PKI":
         """An unrelated CA (for untrusted-certificate tests)."""
         if "other" not in self._cache:
-            sub = self.directory / "other"
-            sub.mkdir(exist_ok=True)
-            self._cache["other"] = PKI(sub)
+            self._cache["other"] = PKI(self.directory / "other", name="untrusted CA")
         return self._cache["other"]
 
 
@@ -126,10 +127,27 @@ def scripted(pki):
 
 
 @pytest.fixture
-def devserver(pki, tmp_path):
-    """The bundled dev server: STARTTLS and implicit TLS, users alice/bob."""
+def make_devserver(pki, tmp_path):
+    """Factory: ``make_devserver(**options)`` starts a DevServer with the ``pki``
+    certificate and a maildir under ``tmp_path``; every one is stopped after the test."""
     from smtp_core.devserver import DevServer
 
-    with DevServer(users={"alice": "wonderland", "bob": "builder"}, tls_port=None,
-                   cert=(pki.cert[0], pki.cert[1], pki.ca_path), maildir=str(tmp_path / "maildir")) as srv:
-        yield srv
+    servers: list = []
+
+    def start(**options):
+        options.setdefault("cert", pki.server_files)
+        options.setdefault("maildir", str(tmp_path / ("maildir%d" % len(servers))))
+        srv = DevServer(**options)
+        srv.start()
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.stop()
+
+
+@pytest.fixture
+def devserver(make_devserver):
+    """The bundled dev server: STARTTLS and an implicit-TLS port, users alice/bob."""
+    return make_devserver(users={"alice": "wonderland", "bob": "builder"}, tls_port=None)
