@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 import sys
 from pathlib import Path
@@ -110,20 +111,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def scripted(pki):
-    """``scripted(script, ...)`` starts a ScriptedServer (TLS uses the ``pki`` certificate)."""
-    servers: list[ScriptedServer] = []
+def _stopped_after(make):
+    """A fixture body: yields ``start``, which makes a server with ``make(*args, **options)``;
+    every server started is stopped when the test ends."""
+    servers: list = []
 
-    def start(*scripts, **options) -> ScriptedServer:
-        options.setdefault("cert", pki.cert)
-        srv = ScriptedServer(*scripts, **options).__enter__()
-        servers.append(srv)
-        return srv
+    def start(*args, **options):
+        servers.append(make(*args, **options))
+        return servers[-1]
 
     yield start
     for srv in servers:
         srv.stop()
+
+
+@pytest.fixture
+def scripted(pki):
+    """``scripted(script, ...)`` starts a ScriptedServer (TLS uses the ``pki`` certificate)."""
+    yield from _stopped_after(lambda *scripts, **options: ScriptedServer(
+        *scripts, **{"cert": pki.cert, **options}).__enter__())
 
 
 @pytest.fixture
@@ -132,19 +138,14 @@ def make_devserver(pki, tmp_path):
     certificate and a maildir under ``tmp_path``; every one is stopped after the test."""
     from smtp_core.devserver import DevServer
 
-    servers: list = []
+    maildirs = (str(tmp_path / ("maildir%d" % n)) for n in itertools.count())
 
-    def start(**options):
-        options.setdefault("cert", pki.server_files)
-        options.setdefault("maildir", str(tmp_path / ("maildir%d" % len(servers))))
-        srv = DevServer(**options)
+    def make(**options):
+        srv = DevServer(**{"cert": pki.server_files, "maildir": next(maildirs), **options})
         srv.start()
-        servers.append(srv)
         return srv
 
-    yield start
-    for srv in servers:
-        srv.stop()
+    yield from _stopped_after(make)
 
 
 @pytest.fixture
