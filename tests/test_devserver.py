@@ -549,3 +549,17 @@ def test_cli_serves_until_sigint(tmp_path):
     assert returncode == 0, stderr
     assert "Traceback" not in stderr
     assert len(os.listdir(tmp_path / "mail" / "new")) == 1
+
+
+# --------------------------------------------------------------------------
+# The modules' own examples
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["policy", "received", "pki"])
+def test_module_examples(name):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
+    assert tried > 0 and failures == 0
