@@ -563,3 +563,23 @@ def test_module_examples(name):
 
     failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
     assert tried > 0 and failures == 0
+
+
+def test_without_the_devserver_extra_the_engine_works_and_the_error_names_the_extra():
+    # aiosmtpd and trustme come with gostd-smtp[devserver]; block them as if absent.
+    code = (
+        "import sys\n"
+        "sys.modules['aiosmtpd'] = sys.modules['trustme'] = None\n"
+        "import smtp_core, go_std.net.smtp\n"
+        "try:\n"
+        "    import smtp_core.devserver\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "the dev server needs aiosmtpd, which comes with the devserver extra: "
+        "pip install 'gostd-smtp[devserver]'"
+    )
