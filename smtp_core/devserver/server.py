@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Callable, Coroutine, Iterable, List, Mapping,
 from . import pki
 from .policy import Policy
 from .received import ReceivedMessage
-from .smtp import DevSMTP, MailStore, make_authenticator, quiet_aiosmtpd_logs
+from .smtp import DevSMTP, MailStore, make_authenticator, install_log_filter
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -205,7 +205,7 @@ class DevServer:
         if self._thread is not None:
             raise RuntimeError("DevServer is already running")
         tls_context = self._make_tls_context()
-        quiet_aiosmtpd_logs()
+        install_log_filter()
         self._open_maildir()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

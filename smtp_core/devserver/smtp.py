@@ -46,7 +46,7 @@ from aiosmtpd.smtp import (
 from .policy import Policy, ReplyOverride
 from .received import ReceivedMessage, escape_controls
 
-__all__ = ["DevSMTP", "MailStore", "make_authenticator", "quiet_aiosmtpd_logs"]
+__all__ = ["DevSMTP", "MailStore", "make_authenticator", "install_log_filter"]
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class _AiosmtpdLogFilter(logging.Filter):
 _LOG_FILTER = _AiosmtpdLogFilter()
 
 
-def quiet_aiosmtpd_logs() -> None:
+def install_log_filter() -> None:
     """Install the log filter (idempotent: ``addFilter`` keeps one copy)."""
     for name in ("mail.log", __name__):
         logging.getLogger(name).addFilter(_LOG_FILTER)
