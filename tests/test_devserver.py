@@ -583,3 +583,44 @@ def test_without_the_devserver_extra_the_engine_works_and_the_error_names_the_ex
         "the dev server needs aiosmtpd, which comes with the devserver extra: "
         "pip install 'gostd-smtp[devserver]'"
     )
+
+
+def test_add_service_runs_another_server_in_the_same_loop(make_devserver, pki):
+    import asyncio
+
+    events = []
+
+    async def echo_service(server):
+        loop = asyncio.get_running_loop()
+
+        async def echo(reader, writer):
+            writer.write(b"%d %d\n" % (server.port, len(server.messages())))
+            await writer.drain()
+            writer.close()
+
+        listener = await asyncio.start_server(echo, "127.0.0.1", 0)
+        events.append(("started", listener.sockets[0].getsockname()[1], loop))
+
+        async def stop():
+            listener.close()
+            await listener.wait_closed()
+            events.append(("stopped",))
+
+        return stop
+
+    server = DevServer(cert=pki.server_files, tls_port=False)
+    server.add_service(echo_service)
+    with server:
+        _, echo_port, loop = events[0]
+
+        async def running_loop():
+            return asyncio.get_running_loop()
+
+        assert server.run_in_loop(running_loop()) is loop  # one loop for SMTP and the service
+        with socket.create_connection(("127.0.0.1", echo_port), timeout=TIMEOUT) as sock:
+            assert sock.makefile().readline() == "%d 0\n" % server.port
+        with pytest.raises(RuntimeError):
+            server.add_service(echo_service)
+    assert events[-1] == ("stopped",)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", echo_port), timeout=TIMEOUT).close()
