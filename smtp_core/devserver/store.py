@@ -58,9 +58,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from smtp_core.devserver import search as search_syntax
+from smtp_core.devserver.received import envelope_headers
 
-__all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version",
-           "envelope_headers"]
+__all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version"]
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,13 @@ class MailStore:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self.directory = Path(directory)
         self.max_messages = max_messages
-        # mailbox.Maildir(create=True) only makes cur/new/tmp when the folder
-        # itself is new; a pre-made (e.g. temporary) folder needs them too.
+        # Private folders (0700): caught mail is nobody else's business, and
+        # a file is never readable by others, not even before its chmod.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for subdirectory in ("cur", "new", "tmp"):
-            (self.directory / subdirectory).mkdir(parents=True, exist_ok=True)
+            folder = self.directory / subdirectory
+            folder.mkdir(mode=0o700, exist_ok=True)
+            folder.chmod(0o700)
         self._maildir = mailbox.Maildir(str(self.directory), factory=None, create=False)
         self._deliveries = 0
         # As mailbox.Maildir names files: no "/" or ":" in the host name.
@@ -467,7 +470,7 @@ class MailStore:
         now = time.time()
         key = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{self._deliveries}.{self._hostname}"
         temporary = self.directory / "tmp" / key
-        with open(temporary, "xb") as file:
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
             file.write(content)
         os.rename(temporary, self.directory / "new" / key)
         return key
@@ -526,16 +529,6 @@ class MailStore:
 # Parsing a message into what the index and the API show
 # --------------------------------------------------------------------------
 
-
-def envelope_headers(envelope_from: str, envelope_to: Sequence[str]) -> bytes:
-    """The header lines that record the SMTP envelope, as a delivery agent
-    adds them (``\\r\\n`` line ends; the Maildir file has ``\\n``)."""
-    recipients = ", ".join(f"<{recipient}>" for recipient in envelope_to)
-    return (
-        f"Return-Path: <{envelope_from}>\r\n"
-        f"X-Envelope-From: <{envelope_from}>\r\n"
-        f"X-Envelope-To: {recipients}\r\n"
-    ).encode("utf-8", "surrogateescape")
 
 _ENVELOPE_NAMES = (b"return-path:", b"x-envelope-from:", b"x-envelope-to:")
 
