@@ -7,7 +7,8 @@
   ::1 and ``testserver``, made once per run), ``make_devserver`` (a factory
   of bundled dev servers with that certificate, stopped after the test),
   ``devserver`` (one with STARTTLS and users alice/bob), ``scripted`` (a
-  factory for :class:`scripted.ScriptedServer`), ``free_port``.
+  factory for :class:`scripted.ScriptedServer`), ``free_port``, ``browser``
+  (headless Chromium from Debian under Playwright, for the catcher's page).
 * ``--runslow`` runs the tests marked ``slow`` (long fuzzing, load).
 """
 
@@ -202,3 +203,41 @@ def pipelining_server(free_port):
     controller.start()
     yield handler, "127.0.0.1:%d" % free_port
     controller.stop()
+
+
+# -- a real browser (the mail catcher's page) ------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package; browsers are never downloaded
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright's sync API.  Skips without the
+    browser or Playwright, except under CI (``CI=true``), where it fails."""
+    import os
+
+    missing = None
+    if not os.access(CHROMIUM, os.X_OK):
+        missing = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "Playwright is missing (pip install -e '.[test]')"
+    if missing is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI needs the browser tests: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -1,10 +1,9 @@
 """The mail catcher's web page, in a real browser.
 
-Headless Chromium from Debian's ``chromium`` package (``/usr/bin/chromium``,
-never downloaded), driven by Playwright's sync API against a dev server with
-its HTTP side on a free loopback port; mail arrives over SMTP.  Without the
-browser or Playwright these tests skip, except under CI (``CI=true``), where
-they fail: ``.ci/run`` installs both.
+Headless Chromium from Debian's ``chromium`` package (the ``browser``
+fixture in conftest: never downloaded, skipped without it except under CI)
+against a dev server with its HTTP side on a free loopback port; mail
+arrives over SMTP.
 
 The page's safety is checked by side effects a running script would leave
 (an attribute on the frame's document, the page's title, a request to a
@@ -16,7 +15,6 @@ from __future__ import annotations
 import doctest
 import email.message
 import http.server
-import json
 import os
 import re
 import threading
@@ -25,14 +23,10 @@ import urllib.request
 
 import pytest
 
-from smtp_core import send_many
-from smtp_core.devserver import DevServer, page as page_module
+from smtp_core.devserver import page as page_module
+# The API tests own the dev server fixtures and the HTTP and SMTP helpers.
+from test_catcher_api import call, catcher, get_json, make_catcher, smtp  # noqa: F401 (fixtures)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TIMEOUT_MS = 10_000
 
 # A 1x1 PNG, for inline (cid:) images.
@@ -41,42 +35,6 @@ PIXEL_PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f2b4"
     "6a0000000049454e44ae426082"
 )
-
-
-# -- the browser ----------------------------------------------------------------
-
-def _why_no_browser() -> str | None:
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is missing (pip install -e '.[test]')"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = _why_no_browser()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI needs the browser tests: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def catcher(tmp_path):
-    with DevServer(tls_port=None, maildir=tmp_path / "mail", http_port=0) as server:
-        yield server
 
 
 @pytest.fixture
@@ -118,31 +76,6 @@ def message(subject: str, text: str = "Hello.\n", *, html: str | None = None,
     if html is not None:
         msg.add_alternative(html, subtype="html")
     return msg
-
-
-def deliver(catcher, *messages: email.message.EmailMessage) -> None:
-    """Send over SMTP (one connection) and wait until stored."""
-    before = len(catcher.messages())
-    results = send_many(f"127.0.0.1:{catcher.port}", messages, tls="none", timeout=10)
-    assert not [result for result in results if isinstance(result, Exception)]
-    catcher.wait_for(before + len(messages), timeout=10)
-
-
-def get(catcher, path: str, headers: dict | None = None, *, method: str = "GET", body: bytes | None = None):
-    request = urllib.request.Request(catcher.url.rstrip("/") + path, headers=headers or {},
-                                     method=method, data=body)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.headers, error.read()
-
-
-def api_messages(catcher) -> dict:
-    status, _, body = get(catcher, "/api/v1/messages")
-    assert status == 200
-    return json.loads(body)
 
 
 class Recorder:
@@ -187,7 +120,7 @@ def recorder():
 # -- the page's files and headers (plain HTTP) ------------------------------------
 
 def test_page_and_files_are_served_under_the_strict_policy(catcher):
-    status, headers, body = get(catcher, "/")
+    status, headers, body = call(catcher, "GET", "/")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert headers["Content-Security-Policy"] == page_module.PAGE_CSP
@@ -198,11 +131,11 @@ def test_page_and_files_are_served_under_the_strict_policy(catcher):
     # No inline script or event handler: the policy would block them anyway.
     assert b"<script>" not in body and not re.search(rb"\son[a-z]+\s*=", body)
 
-    status, headers, script = get(catcher, "/static/catcher.js")
+    status, headers, script = call(catcher, "GET", "/static/catcher.js")
     assert status == 200 and headers["Content-Type"].startswith("text/javascript")
     # Message data reaches the document as text only.
     assert not re.search(rb"\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(", script)
-    status, cached, _ = get(catcher, "/static/catcher.js", {"If-None-Match": headers["ETag"]})
+    status, cached, _ = call(catcher, "GET", "/static/catcher.js", headers={"If-None-Match": headers["ETag"]})
     assert status == 304
 
 
@@ -212,7 +145,7 @@ def test_page_and_files_are_served_under_the_strict_policy(catcher):
     "/view/nosuchid.html",
 ])
 def test_no_request_names_a_file(catcher, path):
-    status, _, body = get(catcher, path)
+    status, _, body = call(catcher, "GET", path)
     assert status == 404, (path, body[:200])
 
 
@@ -230,7 +163,7 @@ def test_the_list_shows_the_caught_messages(page, catcher):
                               sender="Billing <billing@shop.example>")
     with_attachment.add_attachment(b"%PDF-1.4\n" + bytes(2000), maintype="application", subtype="pdf",
                                    filename="invoice-1042.pdf")
-    deliver(catcher,
+    smtp(catcher,
             message("First plain note", "One line.\n", to="carol@example.com"),
             message("Weekly report", html="<h1>Report</h1>", cc="Dave <dave@example.com>"),
             with_attachment)
@@ -248,7 +181,7 @@ def test_the_list_shows_the_caught_messages(page, catcher):
     expect(oldest.locator(".from")).to_contain_text("carol@example.com")
     expect(newest.locator(".snippet")).to_have_text("Your invoice is attached.")
     # Size, time, attachment mark, unread state.
-    size = api_messages(catcher)["messages"][0]["Size"]
+    size = get_json(catcher, "/api/v1/messages")["messages"][0]["Size"]
     assert 2048 < size < 10240
     expect(newest.locator(".size")).to_have_text(f"{size / 1024:.1f} kB")
     expect(oldest.locator(".size")).to_have_text(re.compile(r"^\d+ B$"))
@@ -270,7 +203,7 @@ def test_a_message_sent_while_the_page_is_open_appears_without_a_reload(page, ca
     expect(page.locator("#empty")).to_be_visible()
     page.evaluate("window.stillTheSamePage = true")
 
-    deliver(catcher, message("Arrived live"))
+    smtp(catcher, message("Arrived live"))
     row = page.locator("#messages .row")
     expect(row).to_have_count(1)
     expect(row.locator(".subject")).to_have_text("Arrived live")
@@ -278,7 +211,7 @@ def test_a_message_sent_while_the_page_is_open_appears_without_a_reload(page, ca
     expect(page.locator("#count")).to_have_text("1 message")
     expect(page.locator("#empty")).to_be_hidden()
 
-    deliver(catcher, message("And another"))
+    smtp(catcher, message("And another"))
     expect(page.locator("#messages .row").first.locator(".subject")).to_have_text("And another")
     expect(page.locator("#count")).to_have_text("2 messages")
     assert page.evaluate("window.stillTheSamePage") is True
@@ -287,7 +220,7 @@ def test_a_message_sent_while_the_page_is_open_appears_without_a_reload(page, ca
 def test_clicking_a_message_opens_it(page, catcher):
     from playwright.sync_api import expect
 
-    deliver(catcher, message("Open me", "The text part.\nSecond line.\n",
+    smtp(catcher, message("Open me", "The text part.\nSecond line.\n",
                              html="<p>The <b>HTML</b> part.</p>", cc="Carol <carol@example.com>"))
     open_page(page, catcher)
     page.locator("#messages .row", has_text="Open me").click()
@@ -311,7 +244,7 @@ def test_clicking_a_message_opens_it(page, catcher):
     # Reading it marked it read, in the list and on the server.
     expect(page.locator("#messages .row")).to_have_class("row")
     expect(page.locator("#unread")).to_be_hidden()
-    assert api_messages(catcher)["unread"] == 0
+    assert get_json(catcher, "/api/v1/messages")["unread"] == 0
     # The address bar names the message: a reload opens it again.
     page.reload()
     expect(page.locator("#m-subject")).to_have_text("Open me")
@@ -320,7 +253,7 @@ def test_clicking_a_message_opens_it(page, catcher):
 def test_search_narrows_the_list(page, catcher):
     from playwright.sync_api import expect
 
-    deliver(catcher, message("Invoice 7"), message("Lunch?", sender="carol@example.com"),
+    smtp(catcher, message("Invoice 7"), message("Lunch?", sender="carol@example.com"),
             message("Invoice 8", to="dave@example.com"))
     open_page(page, catcher)
     rows = page.locator("#messages .row")
@@ -345,7 +278,7 @@ def test_search_narrows_the_list(page, catcher):
 def test_delete_one_then_all(page, catcher):
     from playwright.sync_api import expect
 
-    deliver(catcher, message("Keep 1"), message("Delete me"), message("Keep 2"))
+    smtp(catcher, message("Keep 1"), message("Delete me"), message("Keep 2"))
     open_page(page, catcher)
     rows = page.locator("#messages .row")
     page.locator("#messages .row", has_text="Delete me").click()
@@ -353,13 +286,13 @@ def test_delete_one_then_all(page, catcher):
     page.locator("#m-delete").click()
     expect(rows).to_have_count(2)
     expect(page.locator("#message")).to_be_hidden()
-    assert sorted(m["Subject"] for m in api_messages(catcher)["messages"]) == ["Keep 1", "Keep 2"]
+    assert sorted(m["Subject"] for m in get_json(catcher, "/api/v1/messages")["messages"]) == ["Keep 1", "Keep 2"]
 
     expect(page.locator("#unread")).to_have_text("2 unread")
     page.locator("#mark-all-read").click()
     expect(page.locator("#messages .row.unread")).to_have_count(0)
     expect(page.locator("#unread")).to_be_hidden()
-    assert api_messages(catcher)["unread"] == 0
+    assert get_json(catcher, "/api/v1/messages")["unread"] == 0
 
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.locator("#delete-all").click()
@@ -368,7 +301,7 @@ def test_delete_one_then_all(page, catcher):
     page.locator("#delete-all").click()
     expect(rows).to_have_count(0)
     expect(page.locator("#count")).to_have_text("0 messages")
-    assert api_messages(catcher)["total"] == 0
+    assert get_json(catcher, "/api/v1/messages")["total"] == 0
 
 
 # -- the message view ---------------------------------------------------------------
@@ -388,7 +321,7 @@ def test_html_renders_in_the_sandboxed_frame(page, catcher):
                                      '<a id="link" href="https://example.com/">read more</a>')
     msg.get_payload()[1].add_related(PIXEL_PNG, maintype="image", subtype="png", cid="<logo@example.com>",
                                      filename="logo.png")
-    deliver(catcher, msg)
+    smtp(catcher, msg)
     open_page(page, catcher)
     page.locator("#messages .row").click()
 
@@ -406,7 +339,7 @@ def test_html_renders_in_the_sandboxed_frame(page, catcher):
     # The frame's document has an opaque origin: nothing of the page is reachable.
     assert frame.evaluate("window.origin") == "null"
 
-    status, headers, body = get(catcher, iframe.get_attribute("src"))
+    status, headers, body = call(catcher, "GET", iframe.get_attribute("src"))
     assert status == 200
     policy = headers["Content-Security-Policy"]
     assert policy == page_module.VIEW_CSP
@@ -426,7 +359,7 @@ def test_scripts_in_a_message_do_not_run(page, catcher):
               f"<iframe srcdoc=\"<script>parent.{mark.format('nested')}</script>\"></iframe>"),
         sender='"<b onclick=alert(1)>Mallory</b>" <mallory@example.com>',
     )
-    deliver(catcher, hostile)
+    smtp(catcher, hostile)
     open_page(page, catcher)
     row = page.locator("#messages .row")
     # Header values are text, never markup.
@@ -460,7 +393,7 @@ def test_scripts_in_a_message_do_not_run(page, catcher):
 def test_remote_content_is_blocked_until_asked_for(page, catcher, recorder):
     from playwright.sync_api import expect
 
-    deliver(catcher, message("Tracked", html=(
+    smtp(catcher, message("Tracked", html=(
         f'<link rel="stylesheet" href="{recorder.url}/style.css">'
         f'<p id="text">hello</p><img id="pixel" src="{recorder.url}/pixel.png">'
         f'<div style="background: url({recorder.url}/background.png)">x</div>')))
@@ -485,7 +418,7 @@ def test_an_attachment_downloads(page, catcher):
     content = os.urandom(5000) + b"\r\n.\r\nend\n"
     msg = message("With a file", "See the attachment.\n")
     msg.add_attachment(content, maintype="application", subtype="octet-stream", filename="data.bin")
-    deliver(catcher, msg)
+    smtp(catcher, msg)
     open_page(page, catcher)
     page.locator("#messages .row").click()
     link = page.locator("#m-attachments a", has_text="data.bin")
@@ -509,7 +442,7 @@ def test_an_attachment_downloads(page, catcher):
 def test_the_list_pages_and_follows_changes_made_elsewhere(page, catcher):
     from playwright.sync_api import expect
 
-    deliver(catcher, *(message(f"Bulk {number:02}") for number in range(55)))
+    smtp(catcher, *(message(f"Bulk {number:02}") for number in range(55)))
     open_page(page, catcher)
     rows = page.locator("#messages .row")
     expect(rows).to_have_count(50)
@@ -520,21 +453,19 @@ def test_the_list_pages_and_follows_changes_made_elsewhere(page, catcher):
     expect(rows.last.locator(".subject")).to_have_text("Bulk 00")
 
     # Another client (a test suite using the API) changes the mailbox.
-    status, _, _ = get(catcher, "/api/v1/messages", {"Content-Type": "application/json"},
-                       method="PUT", body=json.dumps({"Read": True}).encode())
+    status, _, _ = call(catcher, "PUT", "/api/v1/messages", {"Read": True})
     assert status == 200
     expect(page.locator("#messages .row.unread")).to_have_count(0)
     expect(page.locator("#unread")).to_be_hidden()
 
-    newest = api_messages(catcher)["messages"][0]
-    status, _, _ = get(catcher, "/api/v1/messages", {"Content-Type": "application/json"},
-                       method="DELETE", body=json.dumps({"IDs": [newest["ID"]]}).encode())
+    newest = get_json(catcher, "/api/v1/messages")["messages"][0]
+    status, _, _ = call(catcher, "DELETE", "/api/v1/messages", {"IDs": [newest["ID"]]})
     assert status == 200
     expect(rows).to_have_count(54)
     expect(page.locator("#messages .row", has_text=newest["Subject"])).to_have_count(0)
     expect(page.locator("#count")).to_have_text("54 messages")
 
-    status, _, _ = get(catcher, "/api/v1/messages", method="DELETE")
+    status, _, _ = call(catcher, "DELETE", "/api/v1/messages")
     assert status == 200
     expect(rows).to_have_count(0)
     expect(page.locator("#empty")).to_be_visible()
@@ -543,7 +474,7 @@ def test_the_list_pages_and_follows_changes_made_elsewhere(page, catcher):
 def test_the_keyboard_moves_through_the_list(page, catcher):
     from playwright.sync_api import expect
 
-    deliver(catcher, message("Oldest"), message("Middle"), message("Newest"))
+    smtp(catcher, message("Oldest"), message("Middle"), message("Newest"))
     open_page(page, catcher)
     page.locator("#messages .row", has_text="Newest").click()
     expect(page.locator("#m-subject")).to_have_text("Newest")
@@ -559,19 +490,19 @@ def test_the_keyboard_moves_through_the_list(page, catcher):
     expect(page.locator("#search")).to_be_focused()
 
 
-def test_the_page_works_behind_basic_auth(browser, tmp_path):
+def test_the_page_works_behind_basic_auth(browser, make_catcher):
     from playwright.sync_api import expect
 
-    with DevServer(tls_port=None, maildir=tmp_path / "mail", http_port=0, http_auth=("ann", "s3cret")) as server:
-        status, _, _ = get(server, "/")
-        assert status == 401
-        deliver(server, message("Behind a password"))
-        context = browser.new_context(http_credentials={"username": "ann", "password": "s3cret"})
-        try:
-            tab = context.new_page()
-            open_page(tab, server)  # the event socket too
-            expect(tab.locator("#messages .row .subject")).to_have_text("Behind a password")
-            deliver(server, message("Live behind a password"))
-            expect(tab.locator("#messages .row")).to_have_count(2)
-        finally:
-            context.close()
+    server = make_catcher(http_auth=("ann", "s3cret"))
+    status, _, _ = call(server, "GET", "/")
+    assert status == 401
+    smtp(server, message("Behind a password"))
+    context = browser.new_context(http_credentials={"username": "ann", "password": "s3cret"})
+    try:
+        tab = context.new_page()
+        open_page(tab, server)  # the event socket too
+        expect(tab.locator("#messages .row .subject")).to_have_text("Behind a password")
+        smtp(server, message("Live behind a password"))
+        expect(tab.locator("#messages .row")).to_have_count(2)
+    finally:
+        context.close()

@@ -220,7 +220,7 @@ function renderAttachments(id, message) {
   const items = [];
   const parts = [...(message.Attachments || []), ...(message.Inline || []).map((part) => ({ ...part, inline: true }))];
   for (const part of parts) {
-    const link = element("a", part.inline ? "attachment inline" : "attachment");
+    const link = element("a", part.inline ? "button attachment inline" : "button attachment");
     link.href = messageURL(id, `/part/${encodeURIComponent(part.PartID)}`);
     link.setAttribute("download", part.FileName || `part-${part.PartID}`);
     link.append(element("span", "clip"));
