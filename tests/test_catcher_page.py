@@ -394,15 +394,20 @@ def test_remote_content_is_blocked_until_asked_for(page, catcher, recorder):
     from playwright.sync_api import expect
 
     smtp(catcher, message("Tracked", html=(
+        f'<meta http-equiv="refresh" content="0; url={recorder.url}/refresh">'
         f'<link rel="stylesheet" href="{recorder.url}/style.css">'
+        f'<style>@import url({recorder.url}/import.css);</style>'
         f'<p id="text">hello</p><img id="pixel" src="{recorder.url}/pixel.png">'
+        f'<img srcset="{recorder.url}/srcset.png 2x"><video poster="{recorder.url}/poster.png"></video>'
+        f'<iframe src="{recorder.url}/frame"></iframe><object data="{recorder.url}/object"></object>'
         f'<div style="background: url({recorder.url}/background.png)">x</div>')))
     open_page(page, catcher)
     page.locator("#messages .row").click()
     expect(page.frame_locator("#m-html").locator("#text")).to_have_text("hello")
     frame_of(page).wait_for_function("document.readyState === 'complete'")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(500)
     assert recorder.hits == []
+    assert frame_of(page).url.startswith(catcher.url)  # the refresh did not navigate it
 
     # Positive control: asked for, the same message loads them.
     page.locator("#remote").click()
