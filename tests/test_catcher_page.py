@@ -248,6 +248,11 @@ def test_clicking_a_message_opens_it(page, catcher):
     # The address bar names the message: a reload opens it again.
     page.reload()
     expect(page.locator("#m-subject")).to_have_text("Open me")
+    page.locator("#m-unread").click()
+    expect(page.locator("#message")).to_be_hidden()
+    expect(page.locator("#messages .row")).to_have_class("row unread")
+    expect(page.locator("#unread")).to_have_text("1 unread")
+    assert get_json(catcher, "/api/v1/messages")["unread"] == 1
 
 
 def test_search_narrows_the_list(page, catcher):
@@ -273,6 +278,17 @@ def test_search_narrows_the_list(page, catcher):
     expect(page.locator("#empty")).to_contain_text("Nothing matches")
     page.fill("#search", "")
     expect(rows).to_have_count(3)
+
+    # "Delete all" during a search deletes the matches only.
+    page.fill("#search", "subject:invoice")
+    expect(rows).to_have_count(2)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("#delete-all").click()
+    expect(rows).to_have_count(0)
+    assert asked == ["Delete all 2 matching messages?"]
+    page.fill("#search", "")
+    expect(rows.locator(".subject")).to_have_text(["Lunch?"])
 
 
 def test_delete_one_then_all(page, catcher):
@@ -511,3 +527,18 @@ def test_the_page_works_behind_basic_auth(browser, make_catcher):
         expect(tab.locator("#messages .row")).to_have_count(2)
     finally:
         context.close()
+
+
+def test_the_page_reconnects_to_a_restarted_server(page, catcher, make_catcher):
+    from playwright.sync_api import expect
+
+    smtp(catcher, message("Before the restart"))
+    open_page(page, catcher)
+    port = catcher.http_port
+    catcher.stop()
+    expect(page.locator("#live")).to_have_attribute("data-state", "offline")
+
+    restarted = make_catcher(http_port=port)  # the same mail folder
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    smtp(restarted, message("After the restart"))
+    expect(page.locator("#messages .row .subject")).to_have_text(["After the restart", "Before the restart"])

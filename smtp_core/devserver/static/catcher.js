@@ -335,6 +335,13 @@ async function deleteMessage(id) {
   removeFromList([id]);
 }
 
+async function markUnread(id) {
+  await api("PUT", "/api/v1/messages", { IDs: [id], Read: false });
+  updateSummary(id, { Read: false });
+  closeMessage();
+  renderList();
+}
+
 async function deleteAll() {
   const what = state.query ? `all ${state.total} matching messages` : `all ${state.total} messages`;
   if (!window.confirm(`Delete ${what}?`)) return;
@@ -482,6 +489,9 @@ function wire() {
   $("delete-all").addEventListener("click", () => deleteAll().catch(report));
   $("mark-all-read").addEventListener("click", () => markAllRead().catch(report));
   $("m-back").addEventListener("click", () => closeMessage());
+  $("m-unread").addEventListener("click", () => {
+    if (state.selected) markUnread(state.selected).catch(report);
+  });
   $("m-delete").addEventListener("click", () => {
     if (state.selected) deleteMessage(state.selected).catch(report);
   });
