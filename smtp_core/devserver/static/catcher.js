@@ -197,6 +197,15 @@ function selectTab(name) {
 async function loadTab(id, name) {
   if (state.loaded[name]) return;
   state.loaded[name] = true;
+  try {
+    await fillTab(id, name);
+  } catch (error) {
+    if (state.selected === id) state.loaded[name] = false;  // try again on the next click
+    throw error;
+  }
+}
+
+async function fillTab(id, name) {
   if (name === "headers") {
     const headers = await api("GET", messageURL(id, "/headers"));
     if (state.selected !== id) return;
