@@ -19,7 +19,7 @@ from datetime import datetime
 import aiohttp
 import pytest
 
-from smtp_core import send, send_many
+from smtp_core import send_many
 from smtp_core.devserver import DevServer
 
 T = 10.0

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from smtp_core import send_many
-from smtp_core.devserver import DevServer, catcher, search, store
+from smtp_core.devserver import DevServer, catcher, mailview, search, store
 from smtp_core.devserver.store import INDEX_NAME, MailStore
 
 T = 10.0
 
 
-@pytest.mark.parametrize("module", [store, search, catcher])
+@pytest.mark.parametrize("module", [store, mailview, search, catcher])
 def test_doctests(module):
     failures, tried = doctest.testmod(module)
     assert tried and not failures
