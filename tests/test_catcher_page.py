@@ -12,7 +12,6 @@ loopback recorder), each with a positive control where one is possible.
 
 from __future__ import annotations
 
-import doctest
 import email.message
 import http.server
 import os
@@ -147,11 +146,6 @@ def test_page_and_files_are_served_under_the_strict_policy(catcher):
 def test_no_request_names_a_file(catcher, path):
     status, _, body = call(catcher, "GET", path)
     assert status == 404, (path, body[:200])
-
-
-def test_message_html_view_helpers():
-    failures, _ = doctest.testmod(page_module, verbose=False)
-    assert failures == 0
 
 
 # -- the list -------------------------------------------------------------------------

@@ -556,7 +556,7 @@ def test_cli_serves_until_sigint(tmp_path):
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["policy", "received", "pki", "store", "mailview", "search", "catcher"])
+@pytest.mark.parametrize("name", ["policy", "received", "pki", "store", "mailview", "search", "catcher", "page"])
 def test_module_examples(name):
     import doctest
     import importlib
