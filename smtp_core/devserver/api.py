@@ -34,7 +34,8 @@ with Mailpit's event types:
 ``delete``     ``{"ID": id}`` for each message deleted by ID
 ``truncate``   ``null``: every message was deleted
 ``prune``      ``null``: old messages were pruned (``--max-messages``)
-``stats``      ``{"Total": n, "Unread": n, "Version": str}`` after any change
+``stats``      ``{"Total": n, "Unread": n, "Version": str}`` at most every
+               0.25 s while things change (Mailpit's debounce)
 =============  ==============================================================
 
 Routes (all JSON unless noted; an unknown message ID answers 404 with a
@@ -91,6 +92,7 @@ EVENTS_PATH = "/api/events"
 _SOCKETS = web.AppKey("sockets", weakref.WeakSet)
 _UNSUBSCRIBE = web.AppKey("unsubscribe", list)
 _DEFAULT_LIMIT = 50
+_STATS_DELAY = 0.25
 # Part types a browser would run or render as a document in our origin:
 # served as downloads instead (as Mailpit does).
 _ACTIVE_TYPES = frozenset({"text/html", "text/xml", "application/xhtml+xml", "image/svg+xml",
@@ -346,15 +348,30 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 async def _forward_store_events(app: web.Application) -> None:
     loop = asyncio.get_running_loop()
+    stats_due: List[asyncio.TimerHandle] = []
 
     def broadcast(event_type: str, data: Any) -> None:
-        frame = json.dumps({"Type": event_type, "Data": data}, ensure_ascii=False)
-        for socket in list(app[_SOCKETS]):
-            if not socket.closed:
+        sockets = [socket for socket in app[_SOCKETS] if not socket.closed]
+        if sockets:  # nobody listening: no JSON to make
+            frame = json.dumps({"Type": event_type, "Data": data}, ensure_ascii=False)
+            for socket in sockets:
                 loop.create_task(_send(socket, frame))
 
+    def send_stats() -> None:
+        stats_due.clear()
+        total, unread = app[STORE].counts()
+        broadcast("stats", {"Total": total, "Unread": unread, "Version": server_version()})
+
+    def forward(event_type: str, data: Any) -> None:
+        if event_type != "stats":
+            broadcast(event_type, data)
+        # The store's "stats" says the counts may have changed.  Counting is
+        # not free at 10,000 messages: once per burst is enough.
+        elif not stats_due and app[_SOCKETS]:
+            stats_due.append(loop.call_later(_STATS_DELAY, send_stats))
+
     def from_any_thread(event_type: str, data: Any) -> None:
-        loop.call_soon_threadsafe(broadcast, event_type, data)
+        loop.call_soon_threadsafe(forward, event_type, data)
 
     app[_UNSUBSCRIBE].append(app[STORE].subscribe(from_any_thread))
 

@@ -15,7 +15,9 @@ Rules:
 * At most ``max_messages`` are kept (0: no bound); the oldest go first.
 * Each change is announced to the listeners (:meth:`MailStore.subscribe`) as
   ``(type, data)`` with Mailpit's WebSocket event types: ``new``, ``update``,
-  ``delete``, ``truncate``, ``prune`` and ``stats``.
+  ``delete``, ``truncate`` and ``prune``, then ``("stats", None)``: the
+  counts may have changed (counting costs a scan, so :meth:`counts` is left
+  to the listener that wants them).
 
 The store is thread-safe: the SMTP side adds mail on the dev server's event
 loop while tests read from their own thread.
@@ -170,12 +172,8 @@ class MailStore:
     def _announce(self, *events: Tuple[str, Any]) -> None:
         with self._lock:
             listeners = list(self._listeners)
-        if not listeners:
-            return
-        total, unread = self.counts()
-        stats = ("stats", {"Total": total, "Unread": unread, "Version": server_version()})
         for listener in listeners:
-            for event in (*events, stats):
+            for event in (*events, ("stats", None)):
                 try:
                     listener(*event)
                 except Exception:  # one broken listener must not stop the others
