@@ -10,7 +10,7 @@ resident set).  The parent adds whole-process CPU from ``os.wait4``.
 The spec is a JSON object::
 
     {"client": "core", "case": "one-conn", "addr": "127.0.0.1:2525",
-     "n": 2000, "msg": "/tmp/msg-1k.eml", "profile": null}
+     "n": 2000, "msg": "msg-1k.eml", "profile": null}
 
 ``msg`` is the message file (the big file for the ``stream`` case);
 ``profile``, when set, is where to write cProfile stats of the loop.
