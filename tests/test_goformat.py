@@ -106,6 +106,26 @@ def test_trim_space_vectors(value, expected):
     assert go_bytes(go_trim_space(value)) == expected
 
 
+def test_embedded_tables_are_gos_whole_answer():
+    # goformat embeds Go's character properties (see its "Tables extracted
+    # from Go"); tests/govectors/unicode.json is Go's answer for every code
+    # point, written by tests/govectors/gen.
+    from smtp_core import goformat
+
+    go = govectors.load_unicode()
+    assert go["unicode"] == "17.0.0"
+    merged = []
+    for lo, hi in goformat._parse_ranges(goformat._PRINT_RANGES):
+        if merged and merged[-1][1] + 1 == lo:
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    assert merged == go["print"]
+    ours = {c: u for c, u in goformat._upper_map().items() if not 0xDC80 <= c <= 0xDCFF}
+    assert ours == go["upper"]
+    assert set(map(ord, goformat._GO_SPACE)) == go["space"]
+
+
 def test_vector_tables_are_substantial():
     assert len(QUOTE_VECTORS) > 300
     assert len(UPPER_VECTORS) > 200

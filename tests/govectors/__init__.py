@@ -10,6 +10,9 @@ README.md for the command). :func:`load` gives a table as the
 * expected: ``str`` (``want``), ``bytes`` (``want_bytes``) or ``int``
   (``want_offset``, the offset in base64's error).
 
+``unicode.json`` holds Go's verdict on every code point (the tables
+``smtp_core.goformat`` embeds); :func:`load_unicode` reads it.
+
 >>> load("base64_encode")[1]
 (b'f', b'Zg==')
 """
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 HERE = Path(__file__).resolve().parent
 TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode")
+UNICODE = HERE / "unicode.json"
+GENERATED = tuple(HERE / (name + ".json") for name in TABLES) + (UNICODE,)
 
 Value = Union[str, bytes, int]
 
@@ -66,3 +71,26 @@ def load(name: str) -> List[Tuple[Union[str, bytes], Value]]:
         where = "%s: vector %d" % (path.name, index)
         pairs.append((_input(vector, where), _expected(vector, where)))
     return pairs
+
+
+def _span(token: str) -> Tuple[int, int]:
+    lo, _, hi = token.partition("-")
+    return int(lo, 16), int(hi or lo, 16)
+
+
+def load_unicode() -> Dict[str, object]:
+    """Go's character properties: ``print`` (strconv.IsPrint) as maximal
+    ``(lo, hi)`` ranges, ``upper`` (unicode.ToUpper) as ``{rune: upper}``
+    for every rune it changes, ``space`` (unicode.IsSpace) as a set."""
+    data = json.loads(UNICODE.read_text(encoding="ascii"))
+    upper = {}
+    for token in data["unicode.ToUpper"]:
+        span, _, delta = token.partition(":")
+        lo, hi = _span(span)
+        upper.update((c, c + int(delta, 16)) for c in range(lo, hi + 1))
+    return {
+        "unicode": data["unicode"],
+        "print": [_span(token) for token in data["strconv.IsPrint"]],
+        "upper": upper,
+        "space": {int(token, 16) for token in data["unicode.IsSpace"]},
+    }

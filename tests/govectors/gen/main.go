@@ -7,6 +7,10 @@
 // files, so they need no Go toolchain; tests/test_govectors.py runs gen into
 // a temporary folder and checks that the committed files are what Go says.
 //
+// gen also writes unicode.json: Go's verdict on every code point, which
+// smtp_core/goformat.py embeds (strconv.IsPrint as ranges, unicode.ToUpper
+// as runs with one delta, unicode.IsSpace as a list), in hex.
+//
 // Usage, from tests/govectors:
 //
 //	GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod go run ./gen [-dir DIR] [-out DIR]
@@ -37,6 +41,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -240,6 +245,67 @@ func generate(t table, dir, out string) error {
 	return os.WriteFile(filepath.Join(out, t.name+".json"), buf.Bytes(), 0o644)
 }
 
+// writeUnicode writes unicode.json: the whole answer of strconv.IsPrint,
+// unicode.ToUpper and unicode.IsSpace, as maximal runs.
+func writeUnicode(out string) error {
+	var printable, upper, space []string
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if strconv.IsPrint(r) {
+			lo := r
+			for r+1 <= unicode.MaxRune && strconv.IsPrint(r+1) {
+				r++
+			}
+			printable = append(printable, hexRange(lo, r, ""))
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if delta := unicode.ToUpper(r) - r; delta != 0 {
+			lo := r
+			for r+1 <= unicode.MaxRune && unicode.ToUpper(r+1)-(r+1) == delta {
+				r++
+			}
+			upper = append(upper, hexRange(lo, r, fmt.Sprintf(":%+x", delta)))
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if unicode.IsSpace(r) {
+			space = append(space, hexRange(r, r, ""))
+		}
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "{\"go\": %q, \"unicode\": %q, \"written_by\": \"tests/govectors/gen\",\n", runtime.Version(), unicode.Version)
+	writeTokens(&buf, "strconv.IsPrint", printable, ",")
+	writeTokens(&buf, "unicode.ToUpper", upper, ",")
+	writeTokens(&buf, "unicode.IsSpace", space, "}")
+	return os.WriteFile(filepath.Join(out, "unicode.json"), buf.Bytes(), 0o644)
+}
+
+// hexRange is "lo-hi" or "lo" in lower-case hex, then suffix.
+func hexRange(lo, hi rune, suffix string) string {
+	if lo == hi {
+		return fmt.Sprintf("%x%s", lo, suffix)
+	}
+	return fmt.Sprintf("%x-%x%s", lo, hi, suffix)
+}
+
+// writeTokens writes one key's tokens, ten to a line.
+func writeTokens(buf *bytes.Buffer, key string, tokens []string, end string) {
+	fmt.Fprintf(buf, " %q: [", key)
+	for i, token := range tokens {
+		switch {
+		case i%10 == 0:
+			buf.WriteString("\n  ")
+		default:
+			buf.WriteString(" ")
+		}
+		fmt.Fprintf(buf, "%q", token)
+		if i < len(tokens)-1 {
+			buf.WriteString(",")
+		}
+	}
+	buf.WriteString("\n ]" + end + "\n")
+}
+
 func main() {
 	dir := flag.String("dir", ".", "folder of the table files to read")
 	out := flag.String("out", "", "folder to write the tables to (default: -dir)")
@@ -252,5 +318,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
 		}
+	}
+	if err := writeUnicode(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
 	}
 }
