@@ -28,7 +28,7 @@ import resource
 import sys
 import time
 
-__all__ = ["CLIENTS", "SENDER", "RECIPIENT", "STREAM_CHUNK", "describe", "main"]
+__all__ = ["CLIENTS", "SENDER", "RECIPIENT", "STREAM_CHUNK", "describe", "host_port", "main"]
 
 SENDER = "bench@example.com"
 RECIPIENT = "sink@example.com"
@@ -61,6 +61,12 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
                         {"one-conn": "pipelined_one_conn"},
                         "not a client: the same with MAIL+RCPT+DATA in one write, 2 round trips per message"),
 }
+
+
+def host_port(addr: str) -> tuple[str, int]:
+    """``"127.0.0.1:2525"`` as ``("127.0.0.1", 2525)``."""
+    host, _, port = addr.rpartition(":")
+    return host, int(port)
 
 
 def describe(client: str) -> str:
