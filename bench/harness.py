@@ -350,14 +350,6 @@ def profile_clients(runner: Runner, clients: list[str]) -> list[Profile]:
     return profiles
 
 
-def load_average() -> str:
-    """The 1-minute load average (other work on the machine skews every figure)."""
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except (OSError, IndexError):
-        return "?"
-
-
 # ---------------------------------------------------------------------------- one run
 
 @dataclass
@@ -376,6 +368,14 @@ class Outcome:
     @property
     def wire_ok(self) -> bool:
         return all(ok for _, _, ok in self.wire_rows)
+
+
+def load_average() -> str:
+    """The 1-minute load average (other work on the machine skews every figure)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except (OSError, IndexError):
+        return "?"
 
 
 def run_rounds(args, runner: Runner, jobs: list[Job]) -> tuple[str, str]:

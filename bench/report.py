@@ -149,8 +149,6 @@ def short_path(filename: str) -> str:
 
 # ---------------------------------------------------------------------------- machine
 
-# ---------------------------------------------------------------------------- machine
-
 def code_revision() -> str:
     """The commit measured, and whether the engine or namespace had local changes."""
     try:
