@@ -192,18 +192,6 @@ class Job:
 
 
 def client_available(client: str) -> tuple[bool, str]:
-    if client in ("core-send", "core-send-1"):
-        try:
-            spec = importlib.util.find_spec("smtp_core.session")
-        except ImportError:
-            spec = None
-        if spec is None:
-            return False, "smtp_core.session does not exist yet: core-send row skipped"
-        from bench.clients import session_adapter
-
-        problem = session_adapter.problem()
-        if problem:
-            return False, "core-send row skipped: " + problem
     if client == "aiosmtplib" and importlib.util.find_spec("aiosmtplib") is None:
         return False, "aiosmtplib is not installed: its row skipped"
     return True, ""
