@@ -34,20 +34,11 @@ LIST_FIELDS = {"total", "unread", "count", "messages_count", "messages_unread", 
 
 
 @pytest.fixture
-def make_catcher(pki, tmp_path):
-    servers = []
-
-    def start(**options) -> DevServer:
-        options.setdefault("maildir", str(tmp_path / "mail"))
-        options.setdefault("http_port", 0)
-        server = DevServer(cert=(pki.cert[0], pki.cert[1], pki.ca_path), **options)
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def make_catcher(make_devserver, tmp_path):
+    """Factory: ``make_catcher(**options)`` starts a dev server with the page
+    and the API on a free port; all of a test's catchers share one maildir,
+    so that a second one sees the first one's mail (a restart)."""
+    return lambda **options: make_devserver(**{"http_port": 0, "maildir": str(tmp_path / "mail"), **options})
 
 
 @pytest.fixture

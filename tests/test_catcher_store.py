@@ -18,6 +18,7 @@ import pytest
 from smtp_core import send_many
 from smtp_core.devserver import DevServer, catcher
 from smtp_core.devserver.store import INDEX_NAME, MailStore
+from test_catcher_api import make_catcher  # noqa: F401  (the fixture)
 
 T = 10.0
 
@@ -38,20 +39,8 @@ def listing(server: DevServer) -> list:
 
 
 @pytest.fixture
-def run(pki, tmp_path):
-    """``run(**options)`` starts a dev server with HTTP on the test's maildir."""
-    servers = []
-
-    def start(**options) -> DevServer:
-        options.setdefault("maildir", str(tmp_path / "mail"))
-        server = DevServer(cert=(pki.cert[0], pki.cert[1], pki.ca_path), http_port=0, **options)
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def run(make_catcher):
+    return make_catcher
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import socket
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Optional, Tuple, Union
 from aiohttp import web
 
 from smtp_core.devserver import api, page
+from smtp_core.devserver.policy import is_loopback
 from smtp_core.devserver.store import DEFAULT_MAX_MESSAGES, MailStore
 
 __all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
@@ -53,19 +53,10 @@ def parse_credentials(text: str) -> Tuple[str, str]:
     return user, password
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_http_exposure(host: str, basic_auth: Optional[Tuple[str, str]], allow_without_auth: bool) -> None:
     """Refuse (``ValueError``) to serve caught mail off loopback without a
     password, unless explicitly allowed."""
-    if not _is_loopback(host) and basic_auth is None and not allow_without_auth:
+    if not is_loopback(host) and basic_auth is None and not allow_without_auth:
         raise ValueError(
             f"HTTP on {host} (not loopback) shows caught mail to anyone who can reach it: "
             "give --http-auth USER:PASSWORD, or --http-no-auth to allow it anyway"

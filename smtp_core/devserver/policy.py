@@ -14,10 +14,12 @@ True
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-__all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "Policy", "ReplyOverride"]
+__all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "Policy", "ReplyOverride",
+           "is_loopback"]
 
 #: Where ``--fail-at`` can strike: the greeting, EHLO/HELO, MAIL, RCPT, the
 #: DATA command itself, and the reply to the final dot.
@@ -86,6 +88,21 @@ def parse_users(users: Union[None, Mapping[str, str], Iterable[str]]) -> Dict[st
             raise ValueError(f"users must be given as NAME:PASSWORD, got {entry!r}")
         parsed[name] = password
     return parsed
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8,
+    ``::1``): where AUTH needs no TLS and HTTP needs no password.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import os
 import shutil
 import socket
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import catcher, pki
-from .policy import Policy
+from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
 from .store import MailStore
@@ -40,15 +39,6 @@ _THREAD_TIMEOUT = 10.0
 #: An extra server started in the dev server's loop: ``await service(server)``
 #: starts it and returns an async callable that stops it.
 Service = Callable[["DevServer"], Awaitable[Callable[[], Awaitable[None]]]]
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _print_summary(record: ReceivedMessage) -> None:
@@ -365,7 +355,7 @@ class DevServer:
 
     async def _open_listeners(self, tls_context: ssl.SSLContext) -> None:
         loop = asyncio.get_running_loop()
-        hostname = "localhost" if _is_loopback(self.host) else socket.gethostname()
+        hostname = "localhost" if is_loopback(self.host) else socket.gethostname()
         common = dict(
             policy=self._policy,
             live_connections=self._live_connections,
@@ -384,7 +374,7 @@ class DevServer:
                 store,
                 implicit_tls=False,
                 tls_context=tls_context,
-                auth_require_tls=not _is_loopback(self.host),
+                auth_require_tls=not is_loopback(self.host),
                 **common,
             )
 
