@@ -147,6 +147,8 @@ class MailStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        #: Messages in the index, kept by every change (counting is a scan).
+        self._total = 0
         self._reconcile()
 
     # ---- lifecycle and listeners ----
@@ -201,7 +203,7 @@ class MailStore:
             key = self._deliver(envelope + body)
             message_id = _new_id()
             created = int(time.time() * 1000)
-            cursor = self._db.execute(
+            self._db.execute(
                 "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
                 " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
                 " envelope_from, envelope_to, mail_options, username, tls, header_length, raw_verbatim)"
@@ -213,15 +215,19 @@ class MailStore:
                  json.dumps(list(mail_options)), json.dumps(authenticated_as), int(tls), len(envelope),
                  verbatim),
             )
-            sequence = cursor.lastrowid
+            self._total += 1
             pruned = self._prune()
-            summary = self._summaries("WHERE seq = ?", (sequence,))[0]
+            # The summary from what was just written (as _summaries reads it).
+            summary = _summary((message_id, fields["message_id"], 0, fields["from_json"], fields["to_json"],
+                                fields["cc_json"], fields["bcc_json"], fields["reply_to_json"], fields["subject"],
+                                created, json.dumps(authenticated_as), len(raw), fields["attachments"],
+                                fields["snippet"]))
             self._arrivals.notify_all()
         self._announce(("new", summary), *([("prune", None)] if pruned else []))
         return summary
 
     def _prune(self) -> int:
-        if not self.max_messages:
+        if not self.max_messages or self._total <= self.max_messages:
             return 0
         rows = self._db.execute(
             "SELECT seq, path FROM messages ORDER BY seq DESC LIMIT -1 OFFSET ?", (self.max_messages,)
@@ -235,6 +241,7 @@ class MailStore:
             chunk = rows[start:start + 500]
             self._db.execute(f"DELETE FROM messages WHERE seq IN ({','.join('?' * len(chunk))})",
                              [seq for seq, _ in chunk])
+        self._total -= len(rows)
         for _, path in rows:
             try:
                 os.unlink(self.directory / path)
@@ -363,7 +370,7 @@ class MailStore:
     def wait_for_count(self, count: int, timeout: float) -> bool:
         """Block until at least ``count`` messages are stored (False on timeout)."""
         with self._arrivals:
-            return self._arrivals.wait_for(lambda: self.counts()[0] >= count, timeout)
+            return self._arrivals.wait_for(lambda: self._total >= count, timeout)
 
     # ---- changing ----
 
@@ -453,6 +460,7 @@ class MailStore:
                            key=lambda key: os.stat(self.directory / on_disk[key]).st_mtime)
         for key in newcomers:
             self._index_existing_file(key, on_disk[key])
+        self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         self._prune()
 
     def _index_existing_file(self, key: str, path: str) -> None:
