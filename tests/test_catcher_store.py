@@ -147,6 +147,7 @@ def test_received_bytes_come_back_exactly_even_with_bare_line_feeds(tmp_path):
     assert mail.received_bytes(summary["ID"]) == plain
     # The Maildir file is what a mail reader expects: \n line ends.
     assert (tmp_path / "new").joinpath(mail.envelope(summary["ID"]).maildir_key).read_bytes().endswith(b"\n\nx\n")
+    mail.close()
 
 
 def test_broken_messages_are_stored_and_the_next_one_is_fine(tmp_path):
@@ -162,6 +163,7 @@ def test_broken_messages_are_stored_and_the_next_one_is_fine(tmp_path):
     assert mail.envelope(summary["ID"]).envelope_from == "\udcff@example.com"  # exact, for tests
     fine = mail.add(b"Subject: fine\r\n\r\nok\r\n", envelope_from="a@b", envelope_to=["c@d"])
     assert mail.message(fine["ID"])["Text"] == "ok\n"
+    mail.close()
 
 
 def test_utf8_and_encoded_headers_are_decoded(tmp_path):
@@ -174,6 +176,7 @@ def test_utf8_and_encoded_headers_are_decoded(tmp_path):
     assert summary["Subject"] == "Grüße ä"
     assert mail.message(summary["ID"])["Subject"] == "Grüße ä"
     assert [found["ID"] for found in mail.search("grüße")[0]] == [summary["ID"]]
+    mail.close()
 
 
 def test_ids_never_reach_the_file_system(tmp_path):
@@ -182,6 +185,7 @@ def test_ids_never_reach_the_file_system(tmp_path):
     key = mail.envelope(summary["ID"]).maildir_key
     for probe in (key, f"new/{key}", "../" + INDEX_NAME, "/etc/passwd", "", "latest"):
         assert mail.raw(probe) is None and mail.message(probe) is None
+    mail.close()
 
 
 # --------------------------------------------------------------------------
