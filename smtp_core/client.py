@@ -36,7 +36,7 @@ import socket
 import ssl
 from typing import Iterable, Sequence
 
-from . import wirelog
+from . import netaddr, wirelog
 from .auth import Auth, AuthExchange, ServerInfo
 from .commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
 from .dotstuff import DotEncoder, input_before_wire_offset
@@ -44,6 +44,7 @@ from .errors import AuthError, HelloError, SMTPError
 from .goformat import go_upper
 from .reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
+from .netaddr import split_host_port
 from .transport import Transport
 
 __all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "FAILURES"]
@@ -412,43 +413,13 @@ class DataWriter:
             self.close()
 
 
-def split_host_port(address: str) -> tuple[str, str]:
-    """Split ``host:port`` or ``[v6host]:port`` like Go's ``net.SplitHostPort``."""
-    if address.startswith("["):
-        end = address.find("]")
-        if end < 0:
-            raise OSError(errno.EINVAL, "address %s: missing ']' in address" % address)
-        host, rest = address[1:end], address[end + 1:]
-        if not rest.startswith(":"):
-            raise OSError(errno.EINVAL, "address %s: missing port in address" % address)
-        return host, rest[1:]
-    host, sep, port = address.rpartition(":")
-    if not sep:
-        raise OSError(errno.EINVAL, "address %s: missing port in address" % address)
-    if ":" in host:
-        raise OSError(errno.EINVAL, "address %s: too many colons in address" % address)
-    return host, port
-
-
-def _port_number(port: str) -> int:
-    if port.isdigit():
-        return int(port)
-    try:
-        return socket.getservbyname(port, "tcp")
-    except OSError:
-        if port == "smtp":  # not every system has /etc/services
-            return 25
-        if port in ("submission", "submissions", "smtps"):
-            return 587 if port == "submission" else 465
-        raise OSError(errno.EINVAL, "dial tcp: lookup port %s: unknown port" % port) from None
-
-
 def connect(address: str, timeout: float | None = None) -> tuple[socket.socket, str]:
-    """Open a TCP connection to ``host:port``; return it and the host part."""
-    host, port = split_host_port(address)
-    sock = socket.create_connection((host or None, _port_number(port)),
-                                    timeout if timeout is not None else socket.getdefaulttimeout())
-    return sock, host
+    """Open a TCP connection to ``host:port`` as Go's ``net.Dial`` does; return it and the host.
+
+    Go's address rules and error texts (see :mod:`~smtp_core.netaddr`).
+    """
+    sock = netaddr.dial(address, timeout if timeout is not None else socket.getdefaulttimeout())
+    return sock, split_host_port(address)[0]
 
 
 def dial(address: str, *, timeout: float | None = None, client_class: type = None, **options) -> Client:

@@ -1,0 +1,3 @@
+module gostd-smtp/dialtable
+
+go 1.27

@@ -1,0 +1,143 @@
+"""Go's address rules (smtp_core.netaddr) against a table Go itself made.
+
+``tests/go/dial_table.json`` records, for every address of
+``tests/go/dial_inputs.json``, what Go 1.27.3's ``net.Dial("tcp", addr)``
+does without connecting: its error text, or the first address it would
+connect to.  ``tests/go/dialtable`` is the generator;
+``test_table_is_what_go_says`` runs it again when Go is at hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from smtp_core import netaddr
+from smtp_core.client import dial, split_host_port
+
+HERE = Path(__file__).resolve().parent / "go"
+TABLE = json.loads((HERE / "dial_table.json").read_text(encoding="utf-8"))
+GO = Path(os.environ.get("ORACLE_HOME", "/tmp/oracle")) / "govenv" / "bin" / "go"
+
+# Where this engine refuses what Go accepts (docs/deviations.md): Go's port
+# parser wraps a number past 2**32 round to a small port.
+DEVIATIONS = {"127.0.0.1:4294967321": "dial tcp: address 4294967321: invalid port"}
+
+
+def _go_text(text: str) -> str:
+    # A name Go sent to DNS names the server it asked; ours does not.
+    return re.sub(r" on [0-9a-f.:\[\]]+:53:", ":", text)
+
+
+def _ours(addr: str) -> dict:
+    try:
+        targets = netaddr.resolve(addr)
+    except OSError:
+        with pytest.raises(OSError) as caught:
+            netaddr.dial(addr, timeout=1.0)
+        return {"err": str(caught.value)}
+    return {"connect": targets[0].text}
+
+
+@pytest.mark.parametrize("row", TABLE["rows"], ids=[repr(r["addr"])[:40] for r in TABLE["rows"]])
+def test_address_as_go_dials_it(row):
+    addr = row["addr"]
+    if addr in DEVIATIONS:
+        assert _ours(addr) == {"err": DEVIATIONS[addr]}
+        return
+    want = {"connect": row["connect"]} if "connect" in row else {"err": _go_text(row["err"])}
+    assert _ours(addr) == want
+
+
+def test_table_covers_the_issue():
+    addrs = {r["addr"] for r in TABLE["rows"]}
+    assert {"127.0.0.1:99999", "127.0.0.1\x00.corp.example:25", "127.0.0.1:-25", "127.0.0.1:+25",
+            "127.0.0.1:0025", "[::1]:25", "127.0.0.1", ":25", "127.0.0.1 :25"} <= addrs
+    assert TABLE["go"] == "go1.27.3"
+
+
+def test_table_is_what_go_says():
+    if not GO.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Go (from the oracle's setup.sh) is missing at %s" % GO)
+        pytest.skip("Go is not installed at %s" % GO)
+    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", GOPROXY="off", CGO_ENABLED="0",
+               GODEBUG="netdns=go")
+    env.setdefault("GOCACHE", str(GO.parents[2] / "gocache"))
+    done = subprocess.run([str(GO), "run", "."], cwd=HERE / "dialtable", env=env, timeout=600,
+                          input=(HERE / "dial_inputs.json").read_bytes(), capture_output=True)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    fresh = json.loads(done.stdout)
+    assert [dict(r, err=_go_text(r.get("err", ""))) for r in fresh["rows"]] == \
+        [dict(r, err=_go_text(r.get("err", ""))) for r in TABLE["rows"]]
+
+
+def test_nul_in_host_never_connects():
+    # The issue's case: a NUL once cut the name short and reached 127.0.0.1.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.3)
+    port = listener.getsockname()[1]
+    try:
+        for host in ("127.0.0.1\x00.corp.example", "127.0.0.1 .corp.example", "127.1", "0x7f.0.0.1",
+                     "2130706433", "127.0.0.1\n"):
+            with pytest.raises(socket.gaierror) as caught:
+                dial("%s:%d" % (host, port), timeout=1.0)
+            assert str(caught.value) == "dial tcp: lookup %s: no such host" % host
+            with pytest.raises(socket.timeout):
+                listener.accept()
+    finally:
+        listener.close()
+
+
+def test_out_of_range_port_is_refused_not_wrapped():
+    with pytest.raises(OSError) as caught:
+        dial("127.0.0.1:99999", timeout=1.0)
+    assert str(caught.value) == "dial tcp: address 99999: invalid port"
+    assert caught.value.errno == 22
+
+
+def test_split_host_port_text_has_no_dial_prefix():
+    with pytest.raises(OSError) as caught:
+        split_host_port("[::1]:25:")
+    assert str(caught.value) == "address [::1]:25:: too many colons in address"
+
+
+def test_refused_reads_as_go():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    try:  # bound, not listening: refused
+        with pytest.raises(ConnectionRefusedError) as caught:
+            dial("127.0.0.1:%d" % port, timeout=2.0)
+    finally:
+        probe.close()
+    assert str(caught.value) == "dial tcp 127.0.0.1:%d: connect: connection refused" % port
+    assert caught.value.errno == 111
+
+
+def test_dial_reaches_a_listener_by_name_and_service_number():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2)
+    port = listener.getsockname()[1]
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]))
+    thread.start()
+    try:
+        sock = netaddr.dial("localhost:+%05d" % port, timeout=2.0)
+        thread.join(5)
+        assert sock.getpeername() == ("127.0.0.1", port)
+        sock.close()
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()
