@@ -351,9 +351,9 @@ class DataWriter:
         """
         if self._closed:
             raise OSError(errno.EPIPE, "smtp: write to a closed DATA writer")
-        if self._error is not None:
+        if self._error is not None:  # sticky, as Go's bufio.Writer
             self._error.bytes_accepted = 0  # type: ignore[attr-defined]
-            raise self._error
+            raise self._error.with_traceback(None)
         state = self._encoder.state
         out = self._encoder.encode(bytes(data))
         self._pending += out
@@ -363,15 +363,21 @@ class DataWriter:
         flush_to = ((self._wire - 1) // _GO_FLUSH) * _GO_FLUSH
         if flush_to > self._flushed:
             count = flush_to - self._flushed
-            try:
-                self._t.send_partial(memoryview(self._pending)[:count])
-            except OSError as err:
-                sent = getattr(err, "bytes_sent", 0)
+            failure: OSError | None = None
+            # Views released on every path: a view kept alive (by a
+            # traceback) would forbid resizing _pending ever after.
+            with memoryview(self._pending) as whole, whole[:count] as chunk:
+                try:
+                    self._t.send_partial(chunk)
+                except OSError as err:
+                    failure = err
+            if failure is not None:
+                sent = getattr(failure, "bytes_sent", 0)
                 failed_at = self._flushed + (sent // _GO_FLUSH + 1) * _GO_FLUSH
-                err.bytes_accepted = input_before_wire_offset(  # type: ignore[attr-defined]
+                failure.bytes_accepted = input_before_wire_offset(  # type: ignore[attr-defined]
                     bytes(data), state, failed_at - start)
-                self._error = err
-                raise
+                self._error = failure.with_traceback(None)
+                raise failure
             del self._pending[:count]
             self._flushed = flush_to
         return len(data)

@@ -125,10 +125,19 @@ class ServerClosed(ConnectionError, EOFError):
 
 
 class StageTimeout(TimeoutError):
-    """No answer within the deadline; ``stage`` names the step that waited."""
+    """No answer within the deadline; ``stage`` names the step that waited.
 
-    def __init__(self, stage: str, seconds: float | None) -> None:
-        super().__init__("timed out after %ss waiting for %s" % (seconds, stage))
+    Its text names the stage and the deadline, since those deadlines are
+    the engine's own (Go has none).  When the deadline was the caller's
+    (a socket timeout handed to the Go-named API), ``text`` is Go's
+    (``read tcp 127.0.0.1:41234->127.0.0.1:25: i/o timeout``)::
+
+        >>> str(StageTimeout("EHLO", 30.0))
+        'timed out after 30.0s waiting for EHLO'
+    """
+
+    def __init__(self, stage: str, seconds: float | None, text: str | None = None) -> None:
+        super().__init__(text or "timed out after %ss waiting for %s" % (seconds, stage))
         self.stage = stage
         self.seconds = seconds
 

@@ -26,6 +26,13 @@ itself: the socket becomes blocking, the kernel's ``SO_RCVTIMEO`` /
 the deadline, so a send or a recv is one system call and changing the
 timeout costs none.  TLS keeps Python's timeouts (a blocking
 ``SSLSocket`` retries a timed-out read forever).
+
+I/O errors read as Go's (``write tcp 127.0.0.1:41234->127.0.0.1:25: write:
+broken pipe``, see :mod:`~smtp_core.neterror`): the transport knows both
+ends of its connection and rewrites every socket error it raises, keeping
+its class and errno.  Errors it keeps (a failed handshake) are raised
+again without their old traceback, so nothing they once pointed at
+(message buffers included) stays alive.
 """
 
 from __future__ import annotations
@@ -38,11 +45,13 @@ import sys
 import time
 
 from . import wirelog
-from .errors import ReplyError, ReplyTooLong, StageTimeout, TLSSetupError
+from .errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
+from .netaddr import join_host_port
+from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, go_error, op_error, op_text
 from .reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
 
-__all__ = ["Transport", "closed_error"]
+__all__ = ["Transport", "endpoint"]
 
 _RECV_SIZE = 65536
 
@@ -60,9 +69,25 @@ def _timeval(seconds: float) -> bytes:
     return struct.pack("ll", whole, micro)
 
 
-def closed_error() -> OSError:
-    """Go's ``net.ErrClosed``, as an OSError."""
-    return OSError(errno.EBADF, "use of closed network connection")
+def endpoint(address) -> str:
+    """Go's spelling of a socket address (``127.0.0.1:25``, ``[::1]:25``, a path)."""
+    if isinstance(address, tuple) and len(address) >= 2:
+        return join_host_port(str(address[0]), address[1])
+    if isinstance(address, bytes):
+        return address.decode("utf-8", "replace")
+    return str(address or "")
+
+
+def _ends(sock: socket.socket) -> tuple[str, str, str]:
+    # Read once, at the start: a closed socket no longer knows its ends.
+    net = {socket.AF_INET: "tcp", socket.AF_INET6: "tcp"}.get(sock.family, "unix")
+    ends = []
+    for call in (sock.getsockname, sock.getpeername):
+        try:
+            ends.append(endpoint(call()))
+        except OSError:
+            ends.append("")
+    return net, ends[0], ends[1]
 
 
 class Transport:
@@ -71,7 +96,8 @@ class Transport:
     __slots__ = (
         "sock", "reader", "peer", "timeout", "redact", "closed",
         "is_tls", "tls_error", "tls_server_name", "tls_version_seen",
-        "kernel_timeouts", "_rcvtimeo", "_sndtimeo",
+        "kernel_timeouts", "_rcvtimeo", "_sndtimeo", "net", "local_addr", "remote_addr",
+        "closed_by_caller",
     )
 
     def __init__(
@@ -90,6 +116,7 @@ class Transport:
         self.timeout = timeout
         self.redact = redact
         self.closed = False
+        self.closed_by_caller = False  # closed by close(), not given up by the engine
         self.is_tls = isinstance(sock, ssl.SSLSocket)
         self.tls_error: OSError | None = None
         self.tls_server_name = sni_name(getattr(sock, "server_hostname", None) or "") if self.is_tls else ""
@@ -98,6 +125,8 @@ class Transport:
         self.kernel_timeouts = False
         self._rcvtimeo: float | None = None  # the kernel's current values
         self._sndtimeo: float | None = None
+        #: Go's names for the network and the two ends (``tcp``, ``127.0.0.1:41234``, ...).
+        self.net, self.local_addr, self.remote_addr = _ends(sock)
         if timeout is not None:
             sock.settimeout(timeout)
 
@@ -171,8 +200,8 @@ class Transport:
                     pass
                 if sent >= total:
                     return
-                if view is None:
-                    view = memoryview(data)
+                if view is None:  # no new export of a caller's view (see send_partial)
+                    view = data if isinstance(data, memoryview) else memoryview(data)
                 left = deadline - time.monotonic()
         except OSError as exc:
             exc.bytes_sent = sent  # type: ignore[attr-defined]
@@ -189,12 +218,38 @@ class Transport:
             except BlockingIOError:  # the tick ran out; the deadline may not have
                 left = deadline - time.monotonic()
 
+    # -- errors --------------------------------------------------------
+    def io_error(self, op: str, err: OSError) -> OSError:
+        """``err`` as Go reports it for operation ``op`` (``read``, ``write``) on this connection."""
+        return op_error(op, err, net=self.net, source=self.local_addr, addr=self.remote_addr)
+
+    def closed_error(self, op: str) -> OSError:
+        """Go's error for ``op`` on a connection this side closed.
+
+        Go's ``tls.Conn`` answers a closed connection itself (bare
+        ``use of closed network connection``); a TCP connection names the
+        operation and both ends.
+        """
+        err = OSError(errno.EBADF, CLOSED_TEXT)
+        if self.is_tls:
+            return go_error(err, CLOSED_TEXT)
+        return go_error(err, op_text(op, self.net, self.local_addr, self.remote_addr, CLOSED_TEXT))
+
+    def _timeout(self, op: str, stage: str) -> StageTimeout:
+        # The engine's own deadline names its stage; a caller's socket
+        # timeout (Go's SetDeadline) reads as Go's.
+        text = None
+        if self.timeout is None:
+            text = op_text(op, self.net, self.local_addr, self.remote_addr, TIMEOUT_TEXT)
+        return StageTimeout(stage, self._waited(), text)
+
     # -- sending -------------------------------------------------------
-    def _usable(self) -> socket.socket:
-        if self.tls_error is not None:
-            raise self.tls_error
+    def _usable(self, op: str) -> socket.socket:
+        # As Go's tls.Conn: the handshake's error until the caller closes.
+        if self.tls_error is not None and not self.closed_by_caller:
+            raise self.tls_error.with_traceback(None)
         if self.closed:
-            raise closed_error()
+            raise self.closed_error(op)
         return self.sock
 
     def send(self, data: bytes, stage: str = "", secret: bool = False, log: bool = True) -> None:
@@ -204,7 +259,7 @@ class Transport:
         (the caller logs their size instead) and batches of pipelined
         commands (the caller logs them one line at a time).
         """
-        sock = self._usable()
+        sock = self._usable("write")
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, data, secret and self.redact)
         try:
@@ -215,33 +270,44 @@ class Transport:
                     self._python_timeouts()
                 sock.sendall(data)
         except socket.timeout:
+            failure: OSError = self._timeout("write", "sending " + (stage or "data"))
             self._abandon()
-            raise StageTimeout("sending " + (stage or "data"), self._waited()) from None
-
-    def send_partial(self, data: bytes) -> int:
-        """Send as much of ``data`` as possible; return the count, or raise with
-        ``bytes_sent`` set on the error (the DATA writer needs to know)."""
-        sock = self._usable()
-        if self.kernel_timeouts:
-            if self.timeout is not None:
-                try:
-                    self._send_by_deadline(sock, data)
-                except socket.timeout:
-                    self._abandon()
-                    raise
-                return len(data)
-            self._python_timeouts()
-        view = memoryview(data)
-        sent = 0
-        try:
-            while sent < len(view):
-                sent += sock.send(view[sent:])
         except OSError as exc:
-            exc.bytes_sent = sent  # type: ignore[attr-defined]
-            if isinstance(exc, socket.timeout):
+            failure = self.io_error("write", exc)
+        else:
+            return
+        raise failure  # outside the handler: no chain to Python's error
+
+    def send_partial(self, data) -> int:
+        """Send all of ``data`` (bytes or a memoryview); return the count, or raise
+        with ``bytes_sent`` set on the error (the DATA writer needs to know).
+
+        No view of ``data`` outlives the call, even on failure: the caller
+        may resize the buffer behind it.
+        """
+        sock = self._usable("write")
+        sent = 0
+        with memoryview(data) as view:
+            try:
+                if self.kernel_timeouts and self.timeout is not None:
+                    self._send_by_deadline(sock, view)
+                    sent = len(view)
+                else:
+                    if self.kernel_timeouts:
+                        self._python_timeouts()
+                    while sent < len(view):
+                        sent += sock.send(view[sent:])
+            except socket.timeout as exc:
+                sent = getattr(exc, "bytes_sent", sent)
+                failure: OSError = self._timeout("write", "sending data")
                 self._abandon()
-            raise
-        return sent
+            except OSError as exc:
+                sent = getattr(exc, "bytes_sent", sent)
+                failure = self.io_error("write", exc)
+            else:
+                return sent
+        failure.bytes_sent = sent  # type: ignore[attr-defined]
+        raise failure
 
     # -- receiving -----------------------------------------------------
     def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
@@ -254,7 +320,7 @@ class Transport:
                 reply = reader.next_reply(expect)
                 if reply is not None:
                     break
-                sock = self._usable()
+                sock = self._usable("read")
                 if self.kernel_timeouts and self.timeout is not None:
                     if deadline is None:
                         left = self.timeout
@@ -286,14 +352,22 @@ class Transport:
         except ReplyTooLong:
             self._abandon()
             raise
+        except (GoNetError, ServerClosed, StageTimeout, TLSSetupError):
+            raise  # already Go's (EOF, a closed connection, a failed handshake)
         except socket.timeout:
+            failure: OSError | None = self._timeout("read", stage or "reply")
             self._abandon()
-            raise StageTimeout(stage or "reply", self._waited()) from None
+        except OSError as exc:
+            failure = self.io_error("read", exc)
+        else:
+            failure = None
         finally:
             # Only when it was cut: each settimeout is a system call, and a
             # reply usually arrives in one piece.
             if narrowed and not self.closed:
                 self.sock.settimeout(self.timeout)
+        if failure is not None:
+            raise failure  # outside the handler: no chain to Python's error
         if wirelog.enabled():
             wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
         return reply
@@ -330,15 +404,18 @@ class Transport:
                 if observed:
                     ctx._msg_callback = None  # type: ignore[attr-defined]
         except socket.timeout:
+            self.tls_error = self._timeout("read", "TLS handshake")
             self._abandon()
-            self.tls_error = StageTimeout("TLS handshake", self._waited())
-            raise self.tls_error from None
-        except OSError as err:
+        except TLSSetupError as err:
             self.tls_error = err
-            raise
+        except OSError as err:
+            # The handshake both writes and reads; Go's names the call that failed.
+            self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
         except ValueError as err:  # e.g. a server name the ssl module rejects
             self.tls_error = TLSSetupError("tls: " + str(err))
-            raise self.tls_error from None
+        else:
+            return
+        raise self.tls_error
 
     def _observe_version(self, ctx: ssl.SSLContext) -> bool:
         # Go reports the negotiated version even when the handshake fails
@@ -372,8 +449,8 @@ class Transport:
     def close(self) -> None:
         """Close the socket; a second call fails like Go's (use of closed connection)."""
         if self.closed:
-            raise closed_error()
-        self.closed = True
+            raise self.closed_error("close")
+        self.closed = self.closed_by_caller = True
         if wirelog.enabled():
             wirelog.log_event(self.peer, "connection closed by client")
         self.sock.close()
