@@ -45,6 +45,7 @@ from .goformat import go_upper
 from .reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
 from .netaddr import split_host_port
+from .neterror import go_error
 from .transport import Transport
 
 __all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "FAILURES"]
@@ -350,7 +351,7 @@ class DataWriter:
         would report as written.
         """
         if self._closed:
-            raise OSError(errno.EPIPE, "smtp: write to a closed DATA writer")
+            raise _writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
         if self._error is not None:  # sticky, as Go's bufio.Writer
             self._error.bytes_accepted = 0  # type: ignore[attr-defined]
             raise self._error.with_traceback(None)
@@ -389,7 +390,7 @@ class DataWriter:
     def close(self) -> None:
         """End the message (``.`` line) and read the server's reply (250)."""
         if self._closed:
-            raise OSError(errno.EBADF, "smtp: DATA writer already closed")
+            raise _writer_error(errno.EBADF, "smtp: DATA writer already closed")
         self._closed = True
         client = self._client
         client._writer = None
@@ -417,6 +418,11 @@ class DataWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if not self._closed and exc_type is None:
             self.close()
+
+
+def _writer_error(code: int, text: str) -> OSError:
+    # Beyond Go (whose writer would send stray bytes): an I/O error of our own text.
+    return go_error(OSError(code, text), text)
 
 
 def connect(address: str, timeout: float | None = None) -> tuple[socket.socket, str]:
