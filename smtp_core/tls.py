@@ -9,6 +9,12 @@ server name nor ``insecure_skip_verify`` cannot start a handshake.
 :class:`ConnectionState` reports a TLS connection with Go's field names and
 numbering (``Version`` 0x0304 is TLS 1.3; 0 means no TLS).
 
+A file the settings name that cannot be used fails with the path in the
+text, as Go's ``os.ReadFile`` and ``tls.LoadX509KeyPair`` put it
+(``open /etc/ca.pem: no such file or directory``; an ``OSError`` with the
+errno and ``filename``); contents that hold no certificate or key read as
+Go's ``crypto/tls`` texts, naming the file (a :class:`TLSSetupError`).
+
 Example::
 
     >>> cfg = TLSConfig(server_name="mx.example.com")
@@ -27,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Sequence, Union
 
 from .errors import TLSSetupError
+from .neterror import errno_text, go_error
 
 __all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "sni_name"]
 
@@ -95,12 +102,8 @@ class TLSConfig:
             ctx.verify_mode = ssl.CERT_NONE
         if self.root_cas is None:
             ctx.load_default_certs()
-        elif isinstance(self.root_cas, (bytes, bytearray)):
-            ctx.load_verify_locations(cadata=bytes(self.root_cas).decode("ascii"))
-        elif os.path.isdir(self.root_cas):
-            ctx.load_verify_locations(capath=os.fspath(self.root_cas))
         else:
-            ctx.load_verify_locations(cafile=os.fspath(self.root_cas))
+            _load_roots(ctx, self.root_cas)
         if self.min_version:
             ctx.minimum_version = _SSL_VERSIONS[self.min_version]
         if self.max_version:
@@ -108,8 +111,78 @@ class TLSConfig:
         if self.alpn:
             ctx.set_alpn_protocols(list(self.alpn))
         if self.client_cert:
-            ctx.load_cert_chain(self.client_cert, self.client_key)
+            _load_key_pair(ctx, self.client_cert, self.client_key)
         return ctx
+
+
+def _open_error(path: str, err: OSError) -> OSError:
+    # Go's *fs.PathError text: "open <path>: <errno text>".
+    cause = errno_text(err.errno) if isinstance(err.errno, int) else str(err)
+    return go_error(type(err)(err.errno, err.strerror, path), "open %s: %s" % (path, cause))
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as err:
+        failure = _open_error(path, err)
+    raise failure
+
+
+def _load_roots(ctx: ssl.SSLContext, roots: PathOrPem) -> None:
+    if isinstance(roots, (bytes, bytearray)):
+        pem, where = bytes(roots), "RootCAs data"
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            raise TLSSetupError("tls: no certificate found in %s" % where)
+        try:
+            ctx.load_verify_locations(cadata=pem.decode("ascii"))
+        except (ssl.SSLError, UnicodeDecodeError) as err:
+            failure = TLSSetupError("tls: cannot use %s: %s" % (where, _reason(err)))
+        else:
+            return
+        raise failure
+    path = os.fspath(roots)
+    if os.path.isdir(path):
+        ctx.load_verify_locations(capath=path)  # read lazily, certificate by certificate
+        return
+    pem = _read(path)  # the path in the error, not only the errno
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise TLSSetupError("tls: no certificate found in %s" % path)
+    try:
+        ctx.load_verify_locations(cafile=path)
+    except ssl.SSLError as err:
+        failure = TLSSetupError("tls: cannot use %s: %s" % (path, _reason(err)))
+    else:
+        return
+    raise failure
+
+
+def _load_key_pair(ctx: ssl.SSLContext, cert: str, key: str | None) -> None:
+    # Go's tls.LoadX509KeyPair texts, each naming the file it is about.
+    cert_pem = _read(cert)
+    key_pem = _read(key) if key else cert_pem
+    if b"-----BEGIN" not in cert_pem:
+        raise TLSSetupError("tls: failed to find any PEM data in certificate input (%s)" % cert)
+    if b"PRIVATE KEY-----" not in key_pem:
+        raise TLSSetupError("tls: failed to find any PEM data in key input (%s)" % (key or cert))
+    try:
+        ctx.load_cert_chain(cert, key)
+    except ssl.SSLError as err:
+        if getattr(err, "reason", "") == "KEY_VALUES_MISMATCH":
+            failure = TLSSetupError("tls: private key does not match public key (%s, %s)" % (cert, key or cert))
+        else:
+            failure = TLSSetupError("tls: cannot use %s: %s" % (", ".join(filter(None, (cert, key))), _reason(err)))
+    except OSError as err:  # e.g. a key file with a passphrase and no way to ask for it
+        failure = TLSSetupError("tls: cannot use %s: %s" % (key or cert, err.strerror or err))
+    else:
+        return
+    raise failure
+
+
+def _reason(err: BaseException) -> str:
+    reason = getattr(err, "reason", None)
+    return reason.lower().replace("_", " ") if reason else str(err)
 
 
 @dataclass
