@@ -71,7 +71,7 @@ class GoNetError(OSError):
         return self.go_text
 
     def __repr__(self) -> str:
-        return "<%s: %s>" % (type(self).__name__, self.go_text)
+        return "<%s: %s>" % (_standard_base(type(self)).__name__, self.go_text)
 
     def __reduce__(self):
         return (_rebuild, (_standard_base(type(self)), self.args, self.go_text))
