@@ -80,12 +80,14 @@ def endpoint(address) -> str:
 
 def _ends(sock: socket.socket) -> tuple[str, str, str]:
     # Read once, at the start: a closed socket no longer knows its ends.
-    net = {socket.AF_INET: "tcp", socket.AF_INET6: "tcp"}.get(sock.family, "unix")
+    # (A socket-like object without them gives empty names.)
+    family = getattr(sock, "family", socket.AF_INET)
+    net = "unix" if family == getattr(socket, "AF_UNIX", None) else "tcp"
     ends = []
-    for call in (sock.getsockname, sock.getpeername):
+    for name in ("getsockname", "getpeername"):
         try:
-            ends.append(endpoint(call()))
-        except OSError:
+            ends.append(endpoint(getattr(sock, name)()))
+        except (OSError, AttributeError, TypeError):
             ends.append("")
     return net, ends[0], ends[1]
 
