@@ -120,7 +120,9 @@ def go_error(err: OSError, text: str) -> OSError:
 def errno_text(code: int) -> str:
     """Go's text for a system error number (``broken pipe``, ...)."""
     text = os.strerror(code)
-    return text[:1].lower() + text[1:]
+    # Go's table is the C library's, first letter lowered unless it starts
+    # an acronym ("RFS specific error").
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def op_text(op: str, net: str, source: str, addr: str, cause: str) -> str:

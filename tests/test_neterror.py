@@ -153,3 +153,25 @@ def test_values_keep_class_errno_and_pickle():
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is type(err) and str(again) == str(err) and again.errno == errno.EPIPE
     assert repr(err) == "<BrokenPipeError: write tcp 127.0.0.1:1->127.0.0.1:2: write: broken pipe>"
+
+
+def test_errno_texts_are_gos_table():
+    # Go's syscall table for this platform, from the Go source the oracle installs.
+    import os
+    import platform
+    from pathlib import Path
+
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("Go's table is checked on linux/amd64")
+    root = Path(os.environ.get("ORACLE_HOME", "/tmp/oracle")) / "govenv"
+    found = sorted(root.glob("lib/python*/site-packages/go/src/syscall/zerrors_linux_amd64.go"))
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Go's source (from the oracle's setup.sh) is missing under %s" % root)
+        pytest.skip("Go's source is not installed")
+    source = found[0].read_text()
+    table = source[source.index("var errors = [...]string{"):]
+    table = table[:table.index("\n}")]
+    entries = re.findall(r'\s(\d+):\s+"([^"]*)"', table)
+    assert len(entries) > 100
+    assert [(int(n), neterror.errno_text(int(n))) for n, _ in entries] == [(int(n), t) for n, t in entries]
