@@ -51,6 +51,8 @@ __all__ = [
     "go_error",
     "op_text",
     "op_error",
+    "socket_error",
+    "ends_of",
     "errno_text",
     "cause_text",
     "tls_text",
@@ -160,6 +162,45 @@ def op_error(op: str, err: OSError, *, net: str = "tcp", source: str = "", addr:
     if isinstance(err, ssl.SSLError):
         return go_error(err, tls_text(err))
     return go_error(err, op_text(op, net, source, addr, cause_text(err, syscall or op)))
+
+
+def _spelling(address) -> str:
+    # Go's spelling of a socket address: 127.0.0.1:25, [::1]:25, a path.
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = str(address[0])
+        return ("[%s]:%s" if ":" in host else "%s:%s") % (host, address[1])
+    if isinstance(address, bytes):
+        return address.decode("utf-8", "replace")
+    return str(address or "")
+
+
+def ends_of(sock) -> tuple[str, str, str]:
+    """Go's names for a connected socket's network and its two ends.
+
+    Read them while the socket is open (a closed one no longer knows);
+    a socket-like object without them gives empty names.
+    """
+    family = getattr(sock, "family", socket.AF_INET)
+    net = "unix" if family == getattr(socket, "AF_UNIX", None) else "tcp"
+    ends = []
+    for name in ("getsockname", "getpeername"):
+        try:
+            ends.append(_spelling(getattr(sock, name)()))
+        except (OSError, AttributeError, TypeError):
+            ends.append("")
+    return net, ends[0], ends[1]
+
+
+def socket_error(op: str, err: OSError, sock) -> OSError:
+    """``err`` as Go reports ``op`` on ``sock`` (before ``sock`` is closed)::
+
+        >>> a, b = socket.socketpair()
+        >>> str(socket_error("read", ConnectionResetError(errno.ECONNRESET, "x"), a))[:9]
+        'read unix'
+        >>> a.close(); b.close()
+    """
+    net, local, remote = ends_of(sock)
+    return op_error(op, err, net=net, source=local, addr=remote)
 
 
 # -- TLS ----------------------------------------------------------------

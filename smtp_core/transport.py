@@ -46,12 +46,11 @@ import time
 
 from . import wirelog
 from .errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
-from .netaddr import join_host_port
-from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, go_error, op_error, op_text
+from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from .reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
 
-__all__ = ["Transport", "endpoint"]
+__all__ = ["Transport"]
 
 _RECV_SIZE = 65536
 
@@ -67,29 +66,6 @@ def _timeval(seconds: float) -> bytes:
     whole = int(seconds)
     micro = max(int((seconds - whole) * 1e6), 0 if whole else 1)
     return struct.pack("ll", whole, micro)
-
-
-def endpoint(address) -> str:
-    """Go's spelling of a socket address (``127.0.0.1:25``, ``[::1]:25``, a path)."""
-    if isinstance(address, tuple) and len(address) >= 2:
-        return join_host_port(str(address[0]), address[1])
-    if isinstance(address, bytes):
-        return address.decode("utf-8", "replace")
-    return str(address or "")
-
-
-def _ends(sock: socket.socket) -> tuple[str, str, str]:
-    # Read once, at the start: a closed socket no longer knows its ends.
-    # (A socket-like object without them gives empty names.)
-    family = getattr(sock, "family", socket.AF_INET)
-    net = "unix" if family == getattr(socket, "AF_UNIX", None) else "tcp"
-    ends = []
-    for name in ("getsockname", "getpeername"):
-        try:
-            ends.append(endpoint(getattr(sock, name)()))
-        except (OSError, AttributeError, TypeError):
-            ends.append("")
-    return net, ends[0], ends[1]
 
 
 class Transport:
@@ -128,7 +104,7 @@ class Transport:
         self._rcvtimeo: float | None = None  # the kernel's current values
         self._sndtimeo: float | None = None
         #: Go's names for the network and the two ends (``tcp``, ``127.0.0.1:41234``, ...).
-        self.net, self.local_addr, self.remote_addr = _ends(sock)
+        self.net, self.local_addr, self.remote_addr = ends_of(sock)
         if timeout is not None:
             sock.settimeout(timeout)
 

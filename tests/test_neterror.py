@@ -175,3 +175,14 @@ def test_errno_texts_are_gos_table():
     entries = re.findall(r'\s(\d+):\s+"([^"]*)"', table)
     assert len(entries) > 100
     assert [(int(n), neterror.errno_text(int(n))) for n, _ in entries] == [(int(n), t) for n, t in entries]
+
+
+def test_implicit_tls_failures_read_as_starttls_ones(scripted, pki):
+    # The Pythonic layer's implicit TLS (dial_tls) gives the texts STARTTLS gives.
+    import ssl
+
+    srv = scripted(["220 x"], cert=pki.other_ca().cert, implicit_tls=True)
+    with pytest.raises(ssl.SSLCertVerificationError) as caught:
+        smtp_core.dial_tls(srv.address, tls_config=smtp_core.TLSConfig(root_cas=pki.ca_path),
+                           server_name="localhost")
+    assert str(caught.value) == "tls: failed to verify certificate: x509: certificate signed by unknown authority"

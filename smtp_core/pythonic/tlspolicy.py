@@ -21,11 +21,13 @@ True
 
 from __future__ import annotations
 
+import errno
 import socket
 import ssl
 from dataclasses import replace
 
-from ..errors import StageTimeout
+from ..errors import StageTimeout, TLSSetupError
+from ..neterror import socket_error
 from ..tls import TLSConfig
 
 __all__ = ["TLS_POLICIES", "check_policy", "tls_settings", "server_name_of", "wrap_implicit"]
@@ -83,6 +85,13 @@ def wrap_implicit(sock: socket.socket, settings, name: str, seconds: float) -> s
     except socket.timeout:
         sock.close()
         raise StageTimeout("TLS handshake", seconds) from None
+    except TLSSetupError:
+        sock.close()
+        raise
+    except OSError as err:  # Go's texts, as after STARTTLS
+        failure = socket_error("write" if err.errno == errno.EPIPE else "read", err, sock)
+        sock.close()
     except BaseException:
         sock.close()
         raise
+    raise failure
