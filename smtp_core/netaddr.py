@@ -23,8 +23,9 @@ which applies these rules (``net/ipsock.go``, ``net/port.go``,
 
 Every error reads as Go's: ``address 99999: invalid port`` from
 :func:`resolve`, ``dial tcp: address 99999: invalid port`` from
-:func:`dial` (``OSError`` with ``EINVAL``, ``socket.gaierror`` or the
-connection's own error, so ``errno`` stays Python's).
+:func:`dial` (:class:`AddrError`, an ``OSError`` with ``EINVAL``;
+:class:`DNSError`, a ``socket.gaierror``; or the connection's own error,
+so ``errno`` stays Python's).
 
 Examples::
 
@@ -54,7 +55,7 @@ import socket
 import time
 from typing import NamedTuple
 
-from .neterror import go_error, op_error, op_text
+from .neterror import op_error
 
 __all__ = [
     "AddrError",
@@ -79,27 +80,45 @@ _SANE_MINIMUM = 2.0  # seconds: Go's floor for one address's share of a dial tim
 
 
 class AddrError(OSError):
-    """Go's ``net.AddrError``: ``address <addr>: <why>`` (errno ``EINVAL``)."""
+    """Go's ``net.AddrError``: ``address <addr>: <why>`` (errno ``EINVAL``).
 
-    def __init__(self, why: str, addr: str = "") -> None:
+    ``op`` is what Go puts in front when a dial failed (``dial tcp``).
+    """
+
+    def __init__(self, why: str, addr: str = "", op: str = "") -> None:
         super().__init__(errno.EINVAL, why)
-        self.why = why
-        self.addr = addr
+        self.why, self.addr, self.op = why, addr, op
 
     def __str__(self) -> str:
-        return "address %s: %s" % (self.addr, self.why) if self.addr else self.why
+        text = "address %s: %s" % (self.addr, self.why) if self.addr else self.why
+        return "%s: %s" % (self.op, text) if self.op else text
+
+    def __reduce__(self):
+        return (type(self), (self.why, self.addr, self.op))
+
+    def in_dial(self) -> "AddrError":
+        return type(self)(self.why, self.addr, "dial tcp")
 
 
 class DNSError(socket.gaierror):
-    """Go's ``net.DNSError``: ``lookup <name>: <why>`` (a ``socket.gaierror``)."""
+    """Go's ``net.DNSError``: ``lookup <name>: <why>`` (a ``socket.gaierror``).
 
-    def __init__(self, name: str, why: str, code: int = socket.EAI_NONAME) -> None:
+    ``op`` is what Go puts in front when a dial failed (``dial tcp``).
+    """
+
+    def __init__(self, name: str, why: str, code: int = socket.EAI_NONAME, op: str = "") -> None:
         super().__init__(code, why)
-        self.name = name
-        self.why = why
+        self.name, self.why, self.op = name, why, op
 
     def __str__(self) -> str:
-        return "lookup %s: %s" % (self.name, self.why)
+        text = "lookup %s: %s" % (self.name, self.why)
+        return "%s: %s" % (self.op, text) if self.op else text
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.why, self.errno, self.op))
+
+    def in_dial(self) -> "DNSError":
+        return type(self)(self.name, self.why, self.errno, "dial tcp")
 
 
 class Target(NamedTuple):
@@ -292,7 +311,7 @@ def dial(address: str, timeout: float | None = None) -> socket.socket:
     try:
         targets = resolve(address)
     except (AddrError, DNSError) as err:
-        failure: OSError = go_error(err, op_text("dial", "tcp", "", "", str(err)))
+        failure: OSError | None = err.in_dial()
     else:
         failure = None
     if failure is not None:

@@ -141,3 +141,13 @@ def test_dial_reaches_a_listener_by_name_and_service_number():
         for conn in accepted:
             conn.close()
         listener.close()
+
+
+def test_errors_keep_their_class_and_pickle():
+    import pickle
+
+    for addr, cls in (("127.0.0.1:99999", netaddr.AddrError), ("exa mple.com:25", netaddr.DNSError)):
+        with pytest.raises(cls) as caught:
+            dial(addr, timeout=1.0)
+        again = pickle.loads(pickle.dumps(caught.value))
+        assert type(again) is cls and str(again) == str(caught.value) and again.errno == caught.value.errno
