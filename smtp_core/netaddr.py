@@ -228,11 +228,8 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         ip = ipaddress.ip_address(host)
     except ValueError:
         return None
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.scope_id == "":  # "fe80::1%": Go wants a zone after the %
-            return None
-        if ip.ipv4_mapped is not None and ip.scope_id is None:
-            return ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id == "":
+        return None  # "fe80::1%": Go wants a zone after the %
     return ip
 
 
@@ -272,10 +269,14 @@ def resolve(address: str) -> list[Target]:
         return [Target(family, sockaddr, ":%d" % port) for family, _, _, _, sockaddr in infos]
     ip = _ip_literal(host)
     if ip is not None:
-        if ip.version == 4:
-            return [Target(socket.AF_INET, (str(ip), port), "%s:%d" % (ip, port))]
+        zone = getattr(ip, "scope_id", None)
+        mapped = getattr(ip, "ipv4_mapped", None)
+        if ip.version == 4 or mapped is not None:
+            # An IPv4-mapped address is dialled as IPv4 (Go keeps its zone in the text).
+            v4 = str(mapped or ip)
+            return [Target(socket.AF_INET, (v4, port), join_host_port(v4 + ("%" + zone if zone else ""), port))]
         bare = str(ip).split("%", 1)[0]
-        return [Target(socket.AF_INET6, (bare, port, 0, _zone_index(ip.scope_id)), "[%s]:%d" % (ip, port))]
+        return [Target(socket.AF_INET6, (bare, port, 0, _zone_index(zone)), "[%s]:%d" % (ip, port))]
     if not is_domain_name(host) or _numeric_to_libc(host):
         raise DNSError(host, "no such host")
     try:
