@@ -151,3 +151,16 @@ def test_errors_keep_their_class_and_pickle():
             dial(addr, timeout=1.0)
         again = pickle.loads(pickle.dumps(caught.value))
         assert type(again) is cls and str(again) == str(caught.value) and again.errno == caught.value.errno
+
+
+@pytest.mark.parametrize("addr, text", [
+    ("127.0.0.1:99999", "dial tcp: address 99999: invalid port"),
+    ("127.0.0.1\x00.corp.example:25", "dial tcp: lookup 127.0.0.1\x00.corp.example: no such host"),
+    ("mx.example.com", "dial tcp: address mx.example.com: missing port in address"),
+])
+def test_namespace_returns_gos_dial_errors(addr, text):
+    import go_std.net.smtp as ns
+
+    c, err = ns.Dial(addr)
+    assert c is None and isinstance(err, OSError) and str(err) == text
+    assert isinstance(ns.SendMail(addr, None, "a@x.test", ["b@x.test"], b"hi"), OSError)
