@@ -159,6 +159,10 @@ def op_error(op: str, err: OSError, *, net: str = "tcp", source: str = "", addr:
     TLS failures keep Go's ``crypto/tls`` text without the wrapping, as
     Go's ``tls.Conn`` reports them.
     """
+    if isinstance(err, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) and op == "write":
+        # OpenSSL's "EOF" for a write to a peer that has gone; Go's tls.Conn
+        # passes on the socket's broken pipe.
+        return go_error(err, op_text(op, net, source, addr, "write: " + errno_text(errno.EPIPE)))
     if isinstance(err, ssl.SSLError):
         return go_error(err, tls_text(err))
     return go_error(err, op_text(op, net, source, addr, cause_text(err, syscall or op)))

@@ -186,3 +186,25 @@ def test_implicit_tls_failures_read_as_starttls_ones(scripted, pki):
         smtp_core.dial_tls(srv.address, tls_config=smtp_core.TLSConfig(root_cas=pki.ca_path),
                            server_name="localhost")
     assert str(caught.value) == "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+
+
+def test_writes_to_a_gone_tls_peer_read_as_go(scripted, pki):
+    # After STARTTLS the server closes: the next reply is EOF (or a reset, by
+    # timing), and every later write fails as Go's tls.Conn reports it: the
+    # socket's broken pipe, not OpenSSL's "EOF".
+    from smtp_core import TLSConfig
+    from scripted import Starttls
+
+    srv = scripted(["220 x", "250-x\n250 STARTTLS", Starttls("220 go"), "250 x", "250 ok", Drop(0)])
+    c = smtp_core.dial(srv.address)
+    c.starttls(TLSConfig(server_name="localhost", root_cas=pki.ca_path))
+    c.noop()
+    texts = []
+    for call in (c.noop, c.noop, c.reset, c.noop):
+        with pytest.raises(OSError) as caught:
+            call()
+        texts.append(str(caught.value))
+    c.close()
+    assert texts[0] == "EOF" or re.fullmatch(r"read tcp %s: read: connection reset by peer" % PAIR, texts[0])
+    for text in texts[1:]:
+        assert re.fullmatch(r"write tcp %s: write: broken pipe" % PAIR, text), texts
