@@ -1,3 +1,0 @@
-module gostd-smtp/dialtable
-
-go 1.27
