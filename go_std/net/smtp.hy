@@ -120,15 +120,25 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (defn conv-*ServerInfo [x i name q]
   (if (isinstance x core.ServerInfo) x (raise (arg-error q i name "*ServerInfo" x))))
 
-(setv TLS-FIELDS {"ServerName" #("server_name" str)
-                  "InsecureSkipVerify" #("insecure_skip_verify" bool)
-                  "RootCAs" #("root_cas" #(str bytes os.PathLike (type None)))
-                  "MinVersion" #("min_version" int)
-                  "MaxVersion" #("max_version" int)
-                  "NextProtos" #("alpn" #(list tuple))})
+(defn uint16? [v] (and (isinstance v int) (not (isinstance v bool)) (<= 0 v 0xFFFF)))
+
+;; Go's tls.Config fields: #(TLSConfig attribute, expected type as the error says it, check).
+(setv TLS-FIELDS
+  {"ServerName" #("server_name" "String" (fn [v] (isinstance v str)))
+   "InsecureSkipVerify" #("insecure_skip_verify" "Boolean" (fn [v] (isinstance v bool)))
+   "RootCAs" #("root_cas" "String (a path), arrayOfByte (PEM) or nil"
+               (fn [v] (or (is v None) (isinstance v #(str bytes bytearray os.PathLike)))))
+   "MinVersion" #("min_version" "Int in 0..0xFFFF (uint16)" uint16?)
+   "MaxVersion" #("max_version" "Int in 0..0xFFFF (uint16)" uint16?)
+   "NextProtos" #("alpn" "arrayOfString"
+                  (fn [v] (and (isinstance v #(list tuple)) (all (gfor p v (isinstance p str))))))})
 
 (defn conv-*tls_Config [x i name q]
-  "A map with tls.Config field names (string or keyword keys), an ssl.SSLContext, or nil."
+  #[[A map of tls.Config fields (string or keyword keys), an ssl.SSLContext, or nil.
+
+  A field of the wrong type, a version outside Go's uint16 or an unknown
+  field is misuse and raises; settings Go accepts but cannot use (e.g. a
+  MinVersion above TLS 1.3) come back from StartTLS as Go's error.]]
   (cond
     (or (is x None) (isinstance x #(ssl.SSLContext TLSConfig))) x
     (isinstance x dict)
@@ -139,10 +149,11 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
           (when (not (in key TLS-FIELDS))
             (raise (arg-error q i name "*tls.Config" x
                               (+ " (unknown field " (repr key) "; known: " (.join ", " TLS-FIELDS) ")"))))
-          (setv [attr kind] (get TLS-FIELDS key))
-          (when (not (isinstance v kind))
+          (setv [attr expected ok?] (get TLS-FIELDS key))
+          (when (not (ok? v))
             (raise (arg-error q i name "*tls.Config" x
-                              (+ " (field " key " is " (joker-type-name v) ")"))))
+                              (+ " (field " key " must be " expected ", got " (joker-type-name v)
+                                 (if (isinstance v int) (+ " " (str v)) "") ")"))))
           (setv (get fields attr) v))
         (TLSConfig #** fields))
     True (raise (arg-error q i name "*tls.Config" x))))

@@ -1,0 +1,269 @@
+"""Every var and receiver of go.std.net.smtp over odd values: no stray Python exception.
+
+The rule (Joker's): a call either raises a Joker argument error at once
+(``ArgumentError``/``ArityError``, naming the argument and the type), or
+returns; whatever error it returns is an exception instance. Nothing else
+may escape, whatever the values: ints out of range, negative, bools, None,
+lone surrogates, NUL, huge strings, wrong types inside maps and lists,
+unknown map keys, and the wrong number of arguments.
+
+Receivers that talk run against the dev server on loopback (a fresh
+client per example); Dial and SendMail only ever see loopback hosts.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import hy
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import go_std.net.smtp as smtp
+from go_std.joker import ArgumentError, ArityError
+
+SWEEP = settings(max_examples=150, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+# -- odd values ------------------------------------------------------------------
+
+surrogate = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+odd_text = st.one_of(
+    st.text(max_size=12),
+    st.text(st.one_of(surrogate, st.characters(), st.sampled_from("\x00\r\n \t<>:@")), max_size=12),
+    st.sampled_from(["", "\x00", "\ud800", "a@b\udcff", "a\udc80@b", "\r\n", "x" * 100_000,
+                     "\u2028", "caf\u00e9@\u00e9xample.com", "<>", " "]),
+)
+odd_int = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([-1, 0, 1, 0x0300, 0x0301, 0x0303, 0x0304, 0x0305, 0xFFFF, 0x10000, 2**63, -(2**63)]),
+)
+keyword = st.sampled_from(["Name", "TLS", "Auth", "ServerName", "MinVersion", "x"]).map(hy.models.Keyword)
+scalar = st.one_of(
+    st.none(), st.booleans(), odd_int, st.floats(allow_nan=True), odd_text,
+    st.binary(max_size=12), st.just(b"x" * 70_000), st.just(bytearray(b"ab")), keyword,
+    st.just(object()), st.just(frozenset({1})),
+)
+odd = st.recursive(
+    scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.tuples(inner),
+        st.dictionaries(st.one_of(odd_text, keyword, st.integers()), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+
+TLS_FIELDS = ["ServerName", "InsecureSkipVerify", "RootCAs", "MinVersion", "MaxVersion", "NextProtos"]
+
+
+def tls_config(ca_path: str):
+    """Maps of tls.Config fields, mostly sensible, each field sometimes odd."""
+    good = {
+        "ServerName": st.sampled_from(["localhost", "127.0.0.1", "testserver", ""]),
+        "InsecureSkipVerify": st.booleans(),
+        "RootCAs": st.sampled_from([ca_path, ca_path.encode(), None]),
+        "MinVersion": st.sampled_from([0, 0x0301, 0x0303, 0x0304]),
+        "MaxVersion": st.sampled_from([0, 0x0303, 0x0304]),
+        "NextProtos": st.sampled_from([[], ["smtp"], ("h2", "smtp")]),
+    }
+    oddities = {
+        "ServerName": odd_text,
+        "RootCAs": st.one_of(odd_text, st.binary(max_size=40), st.just(b"\xff\xfe"), st.just("/nonexistent\x00")),
+        "MinVersion": odd_int,
+        "MaxVersion": odd_int,
+        "NextProtos": st.one_of(st.lists(odd, max_size=3), st.lists(odd_text, max_size=3),
+                                st.just(["x" * 300]), st.just([""])),
+    }
+    field = st.one_of(*(st.tuples(st.just(k), st.one_of(good[k], oddities.get(k, odd), odd)) for k in TLS_FIELDS))
+    keys = st.one_of(st.just(str), st.just(hy.models.Keyword))
+    return st.builds(
+        lambda pairs, key, extra: {key(k): v for k, v in pairs} | extra,
+        st.lists(field, max_size=6), keys,
+        st.one_of(st.just({}), st.dictionaries(odd_text, odd, max_size=1)),
+    )
+
+
+def loopback_addr(port: int):
+    """Addresses that stay on loopback, with odd ports and odd bytes in the host."""
+    host = st.sampled_from(["127.0.0.1", "[::1]", "[127.0.0.1]", "127.0.0.1\x00.corp.example",
+                            "127.0.0.1 ", "[::1", "\ud800", "localhost"])
+    port_text = st.one_of(
+        st.just(str(port)),
+        st.sampled_from(["99999", "-1", "+25", "0025", "", "65536", "2" * 40, "25\x00", "smtp\ud800", " 25"]),
+        st.integers(-(2**40), 2**40).map(str),
+    )
+    return st.one_of(st.builds(lambda h, p: f"{h}:{p}", host, port_text),
+                     st.sampled_from(["127.0.0.1", ":", "", "[::1]:", f"127.0.0.1:{port}:{port}"]))
+
+
+# -- the rule --------------------------------------------------------------------
+
+def returned_errors(result):
+    """The error values inside a var's result (None, an error, or a Joker vector)."""
+    if isinstance(result, BaseException):
+        return [result]
+    if isinstance(result, list):
+        return [x for x in result if isinstance(x, BaseException)]
+    return []
+
+
+#: What :func:`call` returns when the var refused its arguments.
+REFUSED = object()
+
+
+def call(f, *args, **kwargs):
+    """Call var ``f``; fail on any exception but a Joker argument/arity error."""
+    try:
+        result = f(*args, **kwargs)
+    except (ArgumentError, ArityError) as err:
+        assert str(err), "an argument error must say what is wrong"
+        return REFUSED
+    for err in returned_errors(result):
+        assert str(err) is not None
+    return result
+
+
+def dial(server):
+    c, err = smtp.Dial(f"{server.host}:{server.port}")
+    assert err is None, err
+    return c
+
+
+def maybe_odd(good):
+    return st.one_of(good, odd)
+
+
+def with_arity(args_strategy):
+    """Mostly the right number of arguments; sometimes one more or one fewer."""
+    return st.one_of(
+        args_strategy, args_strategy, args_strategy,
+        st.builds(lambda a, x: a + [x], args_strategy, odd),
+        args_strategy.map(lambda a: a[:-1]),
+    )
+
+
+# -- functions -------------------------------------------------------------------
+
+@SWEEP
+@given(data=st.data())
+def test_dial_and_new_client(devserver, data):
+    addr = data.draw(st.one_of(loopback_addr(devserver.port), odd))
+    result = call(smtp.Dial, addr)
+    if result is not REFUSED and result[0] is not None:
+        result[0].Close()
+    host = data.draw(maybe_odd(odd_text))
+    with socket.create_connection((devserver.host, devserver.port), timeout=5) as sock:
+        conn = data.draw(st.one_of(st.just(sock), odd))
+        result = call(smtp.NewClient, *data.draw(with_arity(st.just([conn, host]))))
+        if result is not REFUSED and result[0] is not None:
+            result[0].Close()
+
+
+@SWEEP
+@given(data=st.data())
+def test_auth_constructors_and_their_use(devserver, data):
+    args = data.draw(with_arity(st.lists(maybe_odd(odd_text), min_size=4, max_size=4)))
+    plain = call(smtp.PlainAuth, *args)
+    args = data.draw(with_arity(st.lists(maybe_odd(odd_text), min_size=2, max_size=2)))
+    cram = call(smtp.CRAMMD5Auth, *args)
+    for a in (plain, cram):
+        if a is REFUSED:
+            continue
+        info = data.draw(st.one_of(
+            st.builds(smtp.ServerInfo, Name=odd_text, TLS=st.booleans(),
+                      Auth=st.one_of(st.none(), st.lists(odd_text, max_size=2))),
+            odd))
+        call(a.Start, info)
+        call(a.Next, data.draw(maybe_odd(st.binary(max_size=20))), data.draw(maybe_odd(st.booleans())))
+        c = dial(devserver)
+        call(c.Auth, a)
+        c.Close()
+
+
+@SWEEP
+@given(data=st.data())
+def test_send_mail(devserver, data):
+    addr = data.draw(st.one_of(st.just(f"{devserver.host}:{devserver.port}"), loopback_addr(devserver.port)))
+    auth = data.draw(st.one_of(st.none(), st.just(smtp.PlainAuth("", "alice", "wonderland", devserver.host)), odd))
+    sender = data.draw(maybe_odd(odd_text))
+    to = data.draw(st.one_of(st.lists(odd_text, max_size=3), odd))
+    msg = data.draw(st.one_of(st.binary(max_size=40), odd_text, odd))
+    call(smtp.SendMail, *data.draw(with_arity(st.just([addr, auth, sender, to, msg]))))
+
+
+# -- receivers -------------------------------------------------------------------
+
+def receiver_calls(ca_path: str):
+    """One receiver call: (name, arguments), arguments mostly of the right type."""
+    text = maybe_odd(odd_text)
+    plain = st.just(smtp.PlainAuth("", "alice", "wonderland", "127.0.0.1"))
+    shapes = {
+        "Auth": st.lists(st.one_of(plain, odd), min_size=1, max_size=1),
+        "Close": st.just([]),
+        "Data": st.just([]),
+        "Extension": st.lists(text, min_size=1, max_size=1),
+        "Hello": st.lists(text, min_size=1, max_size=1),
+        "Mail": st.lists(text, min_size=1, max_size=1),
+        "Noop": st.just([]),
+        "Quit": st.just([]),
+        "Rcpt": st.lists(text, min_size=1, max_size=1),
+        "Reset": st.just([]),
+        "StartTLS": st.lists(st.one_of(tls_config(ca_path), tls_config(ca_path), odd), min_size=1, max_size=1),
+        "TLSConnectionState": st.just([]),
+        "Verify": st.lists(text, min_size=1, max_size=1),
+    }
+    assert sorted(shapes) == smtp.__joker_ns__.members_of("*Client")
+    return st.one_of(*(st.tuples(st.just(name), with_arity(args)) for name, args in shapes.items()))
+
+
+@SWEEP
+@given(data=st.data())
+def test_client_receivers(devserver, pki, data):
+    c = dial(devserver)
+    try:
+        for name, args in data.draw(st.lists(receiver_calls(pki.ca_path), min_size=1, max_size=4)):
+            result = call(getattr(c, name), *args)
+            if name == "Data" and result is not REFUSED and result[0] is not None:
+                w = result[0]
+                for chunk in data.draw(st.lists(st.one_of(st.binary(max_size=30), odd_text, odd), max_size=3)):
+                    call(w.Write, chunk)
+                call(w.Close, *data.draw(st.one_of(st.just([]), st.lists(odd, min_size=1, max_size=1))))
+    finally:
+        c.Close()
+
+
+@SWEEP
+@given(data=st.data())
+def test_starttls_configs(devserver, pki, data):
+    # StartTLS alone, so every example reaches the handshake.
+    c = dial(devserver)
+    try:
+        config = data.draw(tls_config(pki.ca_path))
+        err = call(c.StartTLS, config)
+        if err is None:  # not REFUSED, not an error value: TLS is on
+            assert c.TLSConnectionState()[1] is True
+            call(c.Noop)
+    finally:
+        c.Close()
+
+
+# -- types -----------------------------------------------------------------------
+
+@SWEEP
+@given(args=st.lists(odd, max_size=3), kwargs=st.dictionaries(st.sampled_from(["Name", "TLS", "Auth", "x"]), odd, max_size=3))
+def test_type_constructors(args, kwargs):
+    for var in (smtp.ServerInfo, smtp.PtrServerInfo, smtp.arrayOfAuth, smtp.arrayOfClient, smtp.arrayOfServerInfo):
+        call(var, *args, **({} if var.__name__.startswith("array") else kwargs))
+    for var in (smtp.PtrClient, smtp.Client, smtp.Auth):
+        with pytest.raises(TypeError, match="has no constructor"):
+            var(*args)
+
+
+@SWEEP
+@given(items=st.lists(odd, max_size=3), extra=odd)
+def test_arrays_check_what_is_added(items, extra):
+    arr = smtp.arrayOfAuth()
+    for op in (lambda: arr.append(extra), lambda: arr.extend(items), lambda: arr.insert(0, extra),
+               lambda: arr.__setitem__(slice(0, 0), items), lambda: arr.__iadd__(items)):
+        call(op)
