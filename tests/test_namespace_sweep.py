@@ -267,3 +267,117 @@ def test_arrays_check_what_is_added(items, extra):
     for op in (lambda: arr.append(extra), lambda: arr.extend(items), lambda: arr.insert(0, extra),
                lambda: arr.__setitem__(slice(0, 0), items), lambda: arr.__iadd__(items)):
         call(op)
+
+
+# -- the protections, one example each ----------------------------------------------
+
+from scripted import Starttls  # noqa: E402
+
+STARTTLS_SCRIPT = ["220 tls.test", "250-tls.test\n250 STARTTLS", Starttls("220 go")]
+
+
+def test_an_old_min_version_is_go_s_tls_1_0_floor(scripted, pki):
+    # The example: Go offers TLS 1.0 to 1.3 for MinVersion 0x0300 (SSL 3.0).
+    srv = scripted(["220 tls.test", "250-tls.test\n250 STARTTLS", Starttls("220 go"), "250 tls.test", "221 bye"])
+    c, err = smtp.Dial(srv.address)
+    assert c.StartTLS({"ServerName": "localhost", "RootCAs": pki.ca_path, "MinVersion": 0x0300}) is None
+    state, ok = c.TLSConnectionState()
+    assert ok and state.Version == 0x0304
+    assert c.Quit() is None
+
+
+@pytest.mark.parametrize("fields, text", [
+    ({"MinVersion": 0x0305}, "tls: no supported versions satisfy MinVersion and MaxVersion"),
+    ({"MaxVersion": 0x0300}, "tls: no supported versions satisfy MinVersion and MaxVersion"),
+    ({"MinVersion": 0x0304, "MaxVersion": 0x0303}, "tls: no supported versions satisfy MinVersion and MaxVersion"),
+    ({"NextProtos": [""]}, "tls: invalid NextProtos value"),
+    ({"NextProtos": ["x" * 256]}, "tls: invalid NextProtos value"),
+    ({"NextProtos": ["x" * 255] * 257}, "tls: NextProtos values too large"),
+])
+def test_settings_go_refuses_fail_the_handshake_after_starttls(scripted, pki, fields, text):
+    # As in Go (makeClientHello): STARTTLS goes out, then no ClientHello can be made.
+    srv = scripted(STARTTLS_SCRIPT)
+    c, _ = smtp.Dial(srv.address)
+    err = c.StartTLS({"ServerName": "localhost", "RootCAs": pki.ca_path, **fields})
+    assert isinstance(err, OSError) and str(err) == text
+    assert str(c.Noop()) == text  # the failure is the connection's from now on
+    c.Close()
+    srv.wait_done()
+    assert srv.transcript(0) == b"EHLO localhost\r\nSTARTTLS\r\n"
+
+
+@pytest.mark.parametrize("fields, detail", [
+    ({"MinVersion": 0x10000}, "field MinVersion must be Int in 0..0xFFFF (uint16), got Int 65536"),
+    ({"MaxVersion": -1}, "field MaxVersion must be Int in 0..0xFFFF (uint16), got Int -1"),
+    ({"MinVersion": True}, "field MinVersion must be Int in 0..0xFFFF (uint16), got Boolean"),
+    ({"NextProtos": ["smtp", 25]}, "field NextProtos must be arrayOfString, got Vector"),
+    ({"RootCAs": 7}, "field RootCAs must be String (a path), arrayOfByte (PEM) or nil, got Int 7"),
+    ({hy.models.Keyword("ServerName"): None}, "field ServerName must be String, got Nil"),
+])
+def test_tls_fields_of_the_wrong_type_are_argument_errors(fields, detail):
+    c = smtp.GoClient.__new__(smtp.GoClient)  # never used: the check comes first
+    with pytest.raises(ArgumentError) as e:
+        c.StartTLS(fields)
+    assert str(e.value) == ("Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type "
+                            f"*tls.Config, got Map ({detail})")
+
+
+@pytest.mark.parametrize("root_cas, text", [
+    ("/no/such\x00file", "tls: cannot load RootCAs '/no/such\\x00file': embedded null byte"),
+    ("ca\ud800.pem", "tls: cannot load RootCAs 'ca\\ud800.pem': "),
+    (b"\xff-----BEGIN", "tls: cannot load RootCAs PEM data: 'ascii' codec can't decode"),
+])
+def test_root_cas_that_cannot_load_come_back_as_errors(scripted, root_cas, text):
+    srv = scripted(["220 hi", "250-hi\n250 STARTTLS", "221 bye"])
+    c, _ = smtp.Dial(srv.address)
+    err = c.StartTLS({"ServerName": "localhost", "RootCAs": root_cas})
+    assert isinstance(err, OSError) and str(err).startswith(text)
+    assert c.Quit() is None  # refused before STARTTLS: the connection still works
+
+
+@pytest.mark.parametrize("server_name, text", [
+    ("\x00", "tls: server name must not contain NUL"),
+    ("a..b", "tls: encoding with 'idna' codec failed (UnicodeError: label empty or too long)"),
+    ("\ud800", "tls: encoding with 'idna' codec failed (UnicodeError: Invalid character '\\ud800')"),
+])
+def test_server_names_ssl_refuses_come_back_without_leaking_the_socket(scripted, server_name, text):
+    import gc
+    import warnings
+
+    srv = scripted(STARTTLS_SCRIPT)
+    c, _ = smtp.Dial(srv.address)
+    err = c.StartTLS({"ServerName": server_name})
+    assert isinstance(err, OSError) and str(err) == text
+    c.Close()
+    del c
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert not [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)]
+
+
+def test_lone_surrogates_go_out_as_go_bytes(scripted):
+    # A Python str stands for a Go string's bytes (goformat.go_bytes): U+D800,
+    # which no byte escapes, is its three surrogatepass bytes, as Go would send them.
+    srv = scripted(["220 hi", "250 hi", "250 ok", "250 ok", "250 ok", "221 bye"])
+    c, _ = smtp.Dial(srv.address)
+    assert c.Mail("a\ud800@example.com") is None
+    assert c.Rcpt("b\udcff@example.com") is None
+    assert c.Verify("\udfff") is None
+    assert c.Quit() is None
+    srv.wait_done()
+    assert srv.transcript(0) == (b"EHLO localhost\r\nMAIL FROM:<a\xed\xa0\x80@example.com>\r\n"
+                                 b"RCPT TO:<b\xff@example.com>\r\nVRFY \xed\xbf\xbf\r\nQUIT\r\n")
+
+
+def test_credentials_with_lone_surrogates_authenticate_as_their_bytes(scripted):
+    srv = scripted(["220 hi", "250-hi\n250 AUTH PLAIN CRAM-MD5", "235 ok", "334 PDEyMz4=", "235 ok", "221 bye"])
+    c, _ = smtp.Dial(srv.address)
+    assert c.Auth(smtp.PlainAuth("", "u\ud800", "p", "127.0.0.1")) is None
+    assert c.Auth(smtp.CRAMMD5Auth("u\ud800", "s\ud800")) is None
+    assert c.Quit() is None
+    srv.wait_done()
+    lines = srv.transcript(0).split(b"\r\n")
+    import base64
+    assert base64.b64decode(lines[1].split()[2]) == b"\x00u\xed\xa0\x80\x00p"
+    assert base64.b64decode(lines[3]).startswith(b"u\xed\xa0\x80 ")

@@ -153,7 +153,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
           (when (not (ok? v))
             (raise (arg-error q i name "*tls.Config" x
                               (+ " (field " key " must be " expected ", got " (joker-type-name v)
-                                 (if (isinstance v int) (+ " " (str v)) "") ")"))))
+                                 (if (and (isinstance v int) (not (isinstance v bool))) (+ " " (str v)) "") ")"))))
           (setv (get fields attr) v))
         (TLSConfig #** fields))
     True (raise (arg-error q i name "*tls.Config" x))))
