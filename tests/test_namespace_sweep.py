@@ -248,6 +248,61 @@ def test_starttls_configs(devserver, pki, data):
         c.Close()
 
 
+@SWEEP
+@given(text=odd_text)
+def test_text_arguments_of_every_receiver(devserver, text):
+    # Every String argument of *Client, on a live connection, one at a time.
+    c = dial(devserver)
+    try:
+        for name in ("Extension", "Verify", "Mail", "Rcpt", "Reset"):
+            call(getattr(c, name), *([] if name == "Reset" else [text]))
+    finally:
+        c.Close()
+    c = dial(devserver)
+    try:
+        call(c.Hello, text)
+        call(c.Noop)
+    finally:
+        c.Close()
+
+
+version = st.one_of(odd_int, st.integers(0, 0x0310))
+
+
+@SWEEP
+@given(min_version=version, max_version=version, protos=st.lists(odd_text, max_size=3))
+def test_tls_versions_and_protocols(devserver, pki, min_version, max_version, protos):
+    c = dial(devserver)
+    try:
+        call(c.StartTLS, {"ServerName": "localhost", "RootCAs": pki.ca_path, "MinVersion": min_version,
+                          "MaxVersion": max_version, "NextProtos": protos})
+    finally:
+        c.Close()
+
+
+@SWEEP
+@given(root_cas=st.one_of(odd_text, st.binary(max_size=60), st.just(b"-----BEGIN CERTIFICATE-----\n\xff"),
+                          st.sampled_from(["/", "/dev/null", "/nonexistent", "\x00", "\ud800"])))
+def test_root_cas(devserver, root_cas):
+    c = dial(devserver)
+    try:
+        call(c.StartTLS, {"ServerName": "localhost", "RootCAs": root_cas})
+    finally:
+        c.Close()
+
+
+@SWEEP
+@given(identity=odd_text, username=odd_text, password=odd_text)
+def test_auth_credentials(devserver, identity, username, password):
+    # The host matches, so each mechanism gets as far as encoding what it sends.
+    for auth in (smtp.PlainAuth(identity, username, password, devserver.host), smtp.CRAMMD5Auth(username, password)):
+        c = dial(devserver)
+        try:
+            call(c.Auth, auth)
+        finally:
+            c.Close()
+
+
 # -- types -----------------------------------------------------------------------
 
 @SWEEP
