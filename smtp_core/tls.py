@@ -27,8 +27,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
-from .errors import TLSSetupError
 from .goformat import go_bytes
+from .errors import TLSSetupError
 
 __all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "NO_VERSIONS_TEXT",
            "sni_name", "version_bounds"]
@@ -132,23 +132,26 @@ class TLSConfig:
 
     def context(self) -> ssl.SSLContext:
         """A fresh client ``SSLContext`` for these settings."""
+        try:
+            return self._new_context()
+        except ValueError as err:  # NUL or a lone surrogate in a RootCAs path, non-ASCII PEM
+            what = "PEM data" if isinstance(self.root_cas, (bytes, bytearray)) else repr(self.root_cas)
+            raise TLSSetupError("tls: cannot load RootCAs %s: %s" % (what, err)) from None
+
+    def _new_context(self) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx._gostd_owned = True  # type: ignore[attr-defined]  # see Transport.start_tls
         if self.insecure_skip_verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
-        try:
-            if self.root_cas is None:
-                ctx.load_default_certs()
-            elif isinstance(self.root_cas, (bytes, bytearray)):
-                ctx.load_verify_locations(cadata=bytes(self.root_cas).decode("ascii"))
-            elif os.path.isdir(self.root_cas):
-                ctx.load_verify_locations(capath=os.fspath(self.root_cas))
-            else:
-                ctx.load_verify_locations(cafile=os.fspath(self.root_cas))
-        except ValueError as err:  # NUL or a lone surrogate in a path, non-ASCII PEM
-            what = "PEM data" if isinstance(self.root_cas, (bytes, bytearray)) else repr(self.root_cas)
-            raise TLSSetupError("tls: cannot load RootCAs %s: %s" % (what, err)) from None
+        if self.root_cas is None:
+            ctx.load_default_certs()
+        elif isinstance(self.root_cas, (bytes, bytearray)):
+            ctx.load_verify_locations(cadata=bytes(self.root_cas).decode("ascii"))
+        elif os.path.isdir(self.root_cas):
+            ctx.load_verify_locations(capath=os.fspath(self.root_cas))
+        else:
+            ctx.load_verify_locations(cafile=os.fspath(self.root_cas))
         bounds = version_bounds(self.min_version, self.max_version)
         if bounds is not None:  # else handshake_refusal says why
             with warnings.catch_warnings():
