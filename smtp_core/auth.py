@@ -32,6 +32,7 @@ from typing import Callable, Sequence, Union
 from .commands import auth_command, encode_line
 from .errors import AuthError, ReplyError
 from .gobase64 import decode_std, encode_std
+from .goformat import go_bytes
 
 __all__ = [
     "ServerInfo",
@@ -120,9 +121,7 @@ class PlainAuth(Auth):
         _require_safe_channel(server)
         _check_host(server, self.host)
         _refuse_nul(self.identity, self.username, self.password)
-        return "PLAIN", ("%s\x00%s\x00%s" % (self.identity, self.username, self.password)).encode(
-            "utf-8", "surrogateescape"
-        )
+        return "PLAIN", go_bytes("%s\x00%s\x00%s" % (self.identity, self.username, self.password))
 
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if more:
@@ -145,8 +144,8 @@ class CramMD5Auth(Auth):
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if not more:
             return None
-        digest = hmac.new(self.secret.encode("utf-8", "surrogateescape"), challenge, hashlib.md5).hexdigest()
-        return self.username.encode("utf-8", "surrogateescape") + b" " + digest.encode("ascii")
+        digest = hmac.new(go_bytes(self.secret), challenge, hashlib.md5).hexdigest()
+        return go_bytes(self.username) + b" " + digest.encode("ascii")
 
     def __repr__(self) -> str:
         return "CramMD5Auth(username=%r)" % (self.username,)
@@ -176,9 +175,9 @@ class LoginAuth(Auth):
             return None
         self._step += 1
         if self._step == 1:
-            return self.username.encode("utf-8", "surrogateescape")
+            return go_bytes(self.username)
         if self._step == 2:
-            return self.password.encode("utf-8", "surrogateescape")
+            return go_bytes(self.password)
         raise AuthError("unexpected server challenge")
 
     def __repr__(self) -> str:
@@ -221,7 +220,7 @@ class XOAuth2Auth(Auth):
         self.error_details: bytes | None = None
 
     def _initial(self, token: str) -> bytes:
-        return ("user=%s\x01auth=Bearer %s\x01\x01" % (self.username, token)).encode("utf-8", "surrogateescape")
+        return go_bytes("user=%s\x01auth=Bearer %s\x01\x01" % (self.username, token))
 
     def start(self, server: ServerInfo) -> tuple[str, bytes | None]:
         _require_safe_channel(server)
@@ -254,7 +253,7 @@ class OAuthBearerAuth(XOAuth2Auth):
         # or "n,," when there is no user name (an empty "a=" is invalid).
         user = self.username.replace("=", "=3D").replace(",", "=2C")
         header = "n,a=%s," % user if user else "n,,"
-        return ("%s\x01auth=Bearer %s\x01\x01" % (header, token)).encode("utf-8", "surrogateescape")
+        return go_bytes("%s\x01auth=Bearer %s\x01\x01" % (header, token))
 
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if not more:

@@ -235,15 +235,19 @@ class Client:
         ``ssl.SSLContext`` (then ``server_name`` is the name to verify).
         Extensions learnt before TLS are replaced by the new EHLO's.
         """
+        refusal = None
         if isinstance(config, TLSConfig):
             server_name = config.server_name
-            # Built before anything is sent, so a bad CA file costs no round trip.
-            ctx = config.context() if (server_name or config.insecure_skip_verify) else None
+            # Settings Go refuses at the handshake fail after STARTTLS, as in Go;
+            # the context is built before anything is sent, so a bad CA file
+            # costs no round trip.
+            refusal = config.handshake_refusal()
+            ctx = None if refusal else config.context()
         else:
             ctx = config
         self.greet()
         self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
-        self._t.start_tls(ctx, server_name)
+        self._t.start_tls(ctx, server_name, refusal)
         self._ehlo()
 
     def tls_connection_state(self) -> tuple[ConnectionState, bool]:

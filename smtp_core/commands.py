@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .errors import LineError
-from .goformat import go_trim_space, go_upper
+from .goformat import go_bytes, go_trim_space, go_upper
 
 __all__ = [
     "LINE_ERROR_TEXT",
@@ -53,10 +53,17 @@ def check_line(value: str) -> str:
 def encode_line(text: str) -> bytes:
     """The bytes of one command line, CRLF included.
 
-    Text is sent as UTF-8, except lone surrogates from ``surrogateescape``,
-    which go back out as the raw bytes they stand for.
+    The text's bytes are the Go string's (:func:`~smtp_core.goformat.go_bytes`):
+    UTF-8, lone surrogates from ``surrogateescape`` as the raw bytes they
+    stand for, any other lone surrogate as its three ``surrogatepass`` bytes.
+
+    >>> encode_line("RCPT TO:<a\\ud800@b>")
+    b'RCPT TO:<a\\xed\\xa0\\x80@b>\\r\\n'
     """
-    return text.encode("utf-8", "surrogateescape") + b"\r\n"
+    try:
+        return text.encode("utf-8", "surrogateescape") + b"\r\n"
+    except UnicodeEncodeError:  # the common case stays one encode
+        return go_bytes(text) + b"\r\n"
 
 
 def command(verb: str, arg: str | None = None) -> bytes:

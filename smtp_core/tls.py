@@ -29,13 +29,16 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
+from .goformat import go_bytes
 from .errors import TLSSetupError
 from .neterror import errno_text, go_error
 
-__all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "sni_name"]
+__all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "NO_VERSIONS_TEXT",
+           "sni_name", "version_bounds"]
 
 #: Go's protocol numbers for the names the ssl module uses.
 VERSIONS = {"SSLv3": 0x0300, "TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
@@ -47,6 +50,28 @@ _SSL_VERSIONS = {
 }
 
 NO_SERVER_NAME_TEXT = "tls: either ServerName or InsecureSkipVerify must be specified in the tls.Config"
+NO_VERSIONS_TEXT = "tls: no supported versions satisfy MinVersion and MaxVersion"
+BAD_NEXT_PROTOS_TEXT = "tls: invalid NextProtos value"
+NEXT_PROTOS_TOO_LARGE_TEXT = "tls: NextProtos values too large"
+#: Beyond Go: the ssl module offers ASCII protocol names only.
+NON_ASCII_NEXT_PROTOS_TEXT = "tls: NextProtos value is not ASCII (the ssl module cannot offer it)"
+
+
+def version_bounds(min_version: int | None, max_version: int | None) -> tuple[int, int] | None:
+    """The lowest and highest versions Go's client would offer, or None for none.
+
+    Go (``crypto/tls``, ``Config.supportedVersions``) offers each of TLS 1.0
+    to 1.3 that is at least ``MinVersion`` (TLS 1.2 when it is 0) and at
+    most ``MaxVersion`` (no bound when 0); any number is accepted.
+
+    >>> [hex(v) for v in version_bounds(0x0300, None)]
+    ['0x301', '0x304']
+    >>> version_bounds(0x0305, None) is None
+    True
+    """
+    offered = [v for v in sorted(_SSL_VERSIONS)
+               if v >= (min_version or 0x0303) and (not max_version or v <= max_version)]
+    return (offered[0], offered[-1]) if offered else None
 
 PathOrPem = Union[str, bytes, "os.PathLike[str]"]
 
@@ -88,13 +113,39 @@ class TLSConfig:
     def sni_name(self) -> str:
         return sni_name(self.server_name)
 
+    def handshake_refusal(self) -> str | None:
+        """Go's text when no handshake can start with these settings, else None.
+
+        The checks and their order are Go's (``makeClientHello``).
+        """
+        if not self.server_name and not self.insecure_skip_verify:
+            return NO_SERVER_NAME_TEXT
+        protos = [go_bytes(p) for p in self.alpn]
+        if any(not 0 < len(p) <= 255 for p in protos):
+            return BAD_NEXT_PROTOS_TEXT
+        if sum(1 + len(p) for p in protos) > 0xFFFF:
+            return NEXT_PROTOS_TOO_LARGE_TEXT
+        if version_bounds(self.min_version, self.max_version) is None:
+            return NO_VERSIONS_TEXT
+        if not all(p.isascii() for p in protos):
+            return NON_ASCII_NEXT_PROTOS_TEXT
+        return None
+
     def check(self) -> None:
         """Raise Go's error when no handshake can start with these settings."""
-        if not self.server_name and not self.insecure_skip_verify:
-            raise TLSSetupError(NO_SERVER_NAME_TEXT)
+        refusal = self.handshake_refusal()
+        if refusal:
+            raise TLSSetupError(refusal)
 
     def context(self) -> ssl.SSLContext:
         """A fresh client ``SSLContext`` for these settings."""
+        try:
+            return self._new_context()
+        except ValueError as err:  # NUL or a lone surrogate in a RootCAs path, non-ASCII PEM
+            what = "PEM data" if isinstance(self.root_cas, (bytes, bytearray)) else repr(self.root_cas)
+            raise TLSSetupError("tls: cannot load RootCAs %s: %s" % (what, err)) from None
+
+    def _new_context(self) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx._gostd_owned = True  # type: ignore[attr-defined]  # see Transport.start_tls
         if self.insecure_skip_verify:
@@ -104,10 +155,16 @@ class TLSConfig:
             ctx.load_default_certs()
         else:
             _load_roots(ctx, self.root_cas)
-        if self.min_version:
-            ctx.minimum_version = _SSL_VERSIONS[self.min_version]
-        if self.max_version:
-            ctx.maximum_version = _SSL_VERSIONS[self.max_version]
+        bounds = version_bounds(self.min_version, self.max_version)
+        if bounds is not None:  # else handshake_refusal says why
+            with warnings.catch_warnings():
+                # TLS 1.0 and 1.1 are deprecated in the ssl module; Go still
+                # offers them when MinVersion asks, and so does this.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                if self.min_version:
+                    ctx.minimum_version = _SSL_VERSIONS[bounds[0]]
+                if self.max_version:
+                    ctx.maximum_version = _SSL_VERSIONS[bounds[1]]
         if self.alpn:
             ctx.set_alpn_protocols(list(self.alpn))
         if self.client_cert:

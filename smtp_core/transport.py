@@ -369,8 +369,8 @@ class Transport:
         return self.read_reply(expect, stage, secret)
 
     # -- TLS -----------------------------------------------------------
-    def start_tls(self, ctx: ssl.SSLContext | None, server_name: str) -> None:
-        """Switch to TLS after the server's 220; ``ctx=None`` means "cannot start".
+    def start_tls(self, ctx: ssl.SSLContext | None, server_name: str, refusal: str | None = None) -> None:
+        """Switch to TLS after the server's 220; ``ctx=None`` means "cannot start" (``refusal`` says why).
 
         Plaintext already buffered is dropped first.  A failure is cached:
         every later operation re-raises it.
@@ -384,7 +384,12 @@ class Transport:
         self.is_tls = True
         try:
             if ctx is None or (ctx.check_hostname and not server_name):
-                raise TLSSetupError(NO_SERVER_NAME_TEXT)
+                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            # The ssl module takes the socket over before it checks the name,
+            # and leaks it when the name fails: check it first, as ssl will.
+            if "\x00" in server_name:
+                raise TLSSetupError("tls: server name must not contain NUL")
+            server_name.encode("idna")  # a UnicodeError is a ValueError, below
             self.tls_server_name = sni_name(server_name)
             observed = self._observe_version(ctx)
             tls_sock = ctx.wrap_socket(self.sock, server_hostname=server_name or None, do_handshake_on_connect=False)
