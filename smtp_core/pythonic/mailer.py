@@ -37,7 +37,7 @@ from ..client import connect as open_socket
 from ..commands import check_line
 from ..errors import AuthError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
-from .message import ServerProfile
+from .capabilities import ServerProfile
 from .pipeline import abandon, deliver
 from .timeouts import TimeoutSpec, Timeouts, resolve
 from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit

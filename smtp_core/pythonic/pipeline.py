@@ -33,7 +33,8 @@ from .. import wirelog
 from ..client import FAILURES, Client
 from ..dotstuff import BEGIN, BEGIN_LINE, DotEncoder
 from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
-from .message import Outgoing, ServerProfile, outgoing, read_chunk, stuffed_dots
+from .capabilities import ServerProfile
+from .message import Outgoing, outgoing, read_chunk, stuffed_dots
 from .result import SendResult
 from .timeouts import Timeouts, stage_of
 
