@@ -277,10 +277,11 @@ def choose_auth(offered: Sequence[str] | None, allowed: Sequence[Auth]) -> Auth 
     """
     if not offered:
         return None
-    offered_upper = {m.upper() for m in offered}
     by_name = {}
     for mech in allowed:
         by_name.setdefault(_mechanism_name(mech), mech)
+    # Only the names asked for: a hostile AUTH line may list 300,000 others.
+    offered_upper = {name for name in map(str.upper, offered) if name in by_name}
     ranked = sorted(by_name, key=lambda n: STRENGTH.index(n) if n in STRENGTH else len(STRENGTH))
     for name in ranked:
         if name in offered_upper:

@@ -1,0 +1,145 @@
+"""Hostile EHLO replies: bad extension parameters and replies of huge cost.
+
+* A SIZE value that is not 1 to 20 ASCII digits (``SIZE ²``, Arabic-Indic
+  digits, 5,000 digits, a sign) means "no limit advertised": ``send`` and
+  ``send_many`` send the message, never raise a bare ``ValueError``.
+* An EHLO reply of 355,000 distinct keywords (just under the 4 MiB reply
+  cap) costs about its own text, not a dict of 355,000 entries, and
+  ``Extension`` still answers as Go does for every keyword (the oracle
+  scenario ``ehlo_many_keywords_past_the_cap`` checks the Go-named side).
+* A 1 MiB AUTH line of 100,000 mechanisms does not cost the mechanism
+  choice of ``send(auth=[...])`` a set of every name.
+
+Memory is the peak growth measured by ``memory_watch`` (the resident
+set's high-water mark), bounded like every hostile reply's.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from test_hostile_replies import MEMORY_BOUND, memory_watch
+
+import smtp_core
+from smtp_core import SendResult, connect, send, send_many
+from smtp_core.commands import MAX_KEYWORDS
+from smtp_core.reply import MAX_REPLY
+
+T = 10  # seconds: the bound of any single wait in these tests
+BODY = b"Subject: x\r\n\r\nhi\r\n"
+SENT = ["250 ok", "250 ok", "354 go", "250 queued"]
+
+HOSTILE_SIZES = {
+    "superscript two": "\u00b2",
+    "arabic-indic digits": "\u0661\u0662",
+    "5,000 digits": "9" * 5000,
+    "21 digits": "1" * 21,
+    "a sign": "-5",
+    "a space inside": "1 2",
+}
+
+
+@pytest.mark.parametrize("value", list(HOSTILE_SIZES.values()), ids=list(HOSTILE_SIZES))
+def test_a_hostile_size_means_no_limit_for_send(scripted, value):
+    srv = scripted(["220 hi", "250-mx\n250 SIZE " + value] + SENT + ["221 bye"])
+    result = send(srv.address, "a@example.com", ["b@example.com"], BODY, tls="none", timeout=T)
+    assert type(result) is SendResult and result.reply == (250, "queued")
+    # SIZE was advertised, so the message declares its size (RFC 1870).
+    assert b"MAIL FROM:<a@example.com> SIZE=%d\r\n" % len(BODY) in srv.transcript(0)
+
+
+@pytest.mark.parametrize("value", list(HOSTILE_SIZES.values()), ids=list(HOSTILE_SIZES))
+def test_a_hostile_size_means_no_limit_for_send_many(scripted, value):
+    srv = scripted(["220 hi", "250-mx\n250-PIPELINING\n250 SIZE " + value] + SENT + SENT[:3]
+                   + ["250 queued 2", "221 bye"])
+    results = send_many(srv.address, [("a@example.com", ["b@example.com"], BODY)] * 2, tls="none", timeout=T)
+    assert [r.reply for r in results] == [(250, "queued"), (250, "queued 2")]
+
+
+def test_a_twenty_digit_size_is_a_limit(scripted):
+    srv = scripted(["220 hi", "250-mx\n250 SIZE 00000000000000000010", "221 bye"])
+    with pytest.raises(smtp_core.MessageTooLarge) as info:
+        send(srv.address, "a@example.com", ["b@example.com"], BODY, tls="none", timeout=T)
+    assert info.value.limit == 10
+    assert b"MAIL" not in srv.transcript(0)
+
+
+# --------------------------------------------------------------------------
+# The cost of a huge EHLO reply
+# --------------------------------------------------------------------------
+
+
+def _keywords_reply(count: int, last: bytes = b"250 END") -> bytes:
+    lines = [b"250-hostile.test"] + [b"250-K%x" % i for i in range(count)] + [last]
+    reply = b"\r\n".join(lines) + b"\r\n"
+    assert len(reply) < MAX_REPLY
+    return reply
+
+
+class EhloServer:
+    """Greets, answers EHLO with ``reply``, then 221 to anything; one connection."""
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(T)
+        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "EhloServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._thread.join(T)
+        self._listener.close()
+
+    def _run(self) -> None:
+        try:
+            sock, _ = self._listener.accept()
+        except OSError:
+            return
+        with sock:
+            sock.settimeout(T)
+            reader = sock.makefile("rb")
+            try:
+                sock.sendall(b"220 hostile.test\r\n")
+                reader.readline(1024)
+                sock.sendall(self.reply)
+                for _ in range(8):  # QUIT, and perhaps an AUTH or two before it
+                    line = reader.readline(1024)
+                    if not line:
+                        return
+                    sock.sendall(b"221 bye\r\n" if line.startswith(b"QUIT") else b"535 no\r\n")
+            except OSError:
+                return
+
+
+def test_355000_distinct_keywords_cost_their_text_not_a_dict():
+    count = 355_000
+    with EhloServer(_keywords_reply(count)) as srv:
+        client = smtp_core.dial(srv.address, timeout=T)
+        with memory_watch() as watch:
+            client.greet()
+        assert len(client.extensions) == MAX_KEYWORDS
+        # Go's answer for any keyword, kept or not.
+        assert client.extension("k0") == (True, "")
+        assert client.extension("K%x" % (count - 1)) == (True, "")
+        assert client.extension("END") == (True, "")
+        assert client.extension("K%x" % count) == (False, "")
+        client.quit()
+    assert watch.growth < MEMORY_BOUND, "%.1f MiB (%s)" % (watch.growth / 2**20, watch.method)
+
+
+def test_a_huge_auth_line_costs_the_mechanism_choice_nothing():
+    mechanisms = b" ".join(b"M%x" % i for i in range(100_000))
+    with EhloServer(_keywords_reply(3, b"250 AUTH " + mechanisms + b" PLAIN")) as srv:
+        with memory_watch() as watch:
+            with pytest.raises(smtp_core.ReplyError) as info:
+                # The default policy allows AUTH to 127.0.0.1 in plaintext.
+                connect(srv.address, tls="none", timeout=T,
+                        auth=[smtp_core.PlainAuth("", "u", "p", "127.0.0.1"), smtp_core.LoginAuth("u", "p")])
+    assert info.value.code == 535
+    assert watch.growth < MEMORY_BOUND, "%.1f MiB (%s)" % (watch.growth / 2**20, watch.method)
