@@ -254,36 +254,45 @@ class Client:
         self.greet()
         self._cmd(250, command("VRFY", address), "VRFY")
 
-    def auth(self, mechanism: Auth) -> None:
+    def auth(self, mechanism: Auth, *, go_abort: bool = True) -> None:
         """Authenticate with ``mechanism``; on failure the client QUITs.
 
         An error the mechanism raises is re-raised unchanged, after the
-        client has aborted the exchange.
+        client has aborted the exchange.  ``go_abort=False`` (beyond Go)
+        sends ``*`` only in answer to a challenge (334), never after the
+        server refused or accepted, and leaves the QUIT to the caller.
         """
         self.greet()
         exchange = AuthExchange(mechanism, self.server_info())
         try:
             line: bytes | None = exchange.begin()
         except Exception:
-            self.quit_quietly()
+            if go_abort:
+                self.quit_quietly()
             raise
         code, text = self._cmd(0, line, "AUTH", secret=True)
         while True:
             try:
                 line = exchange.on_reply(code, text)
             except Exception:
-                self._abort_auth()
+                if go_abort:
+                    self._abort_auth()
+                elif code == 334:
+                    self._cancel_auth()
                 raise
             if line is None:
                 return
             code, text = self._cmd(0, line, "AUTH", secret=True)
 
     def _abort_auth(self) -> None:
+        self._cancel_auth()
+        self.quit_quietly()
+
+    def _cancel_auth(self) -> None:
         try:
             self._cmd(501, AuthExchange.ABORT, "AUTH abort")
         except FAILURES:
             pass
-        self.quit_quietly()
 
     def quit_quietly(self, *, then_close: bool = False) -> None:
         """QUIT, ignoring a failure (Go does so after a failed AUTH).
