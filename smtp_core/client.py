@@ -135,9 +135,9 @@ class Client:
         """Whether a DATA writer is open (no command may be sent until it is closed)."""
         return self._writer is not None
 
-    def server_info(self) -> ServerInfo:
+    def server_info(self, plaintext_allowed: bool = False) -> ServerInfo:
         """What an authentication mechanism is told about this server."""
-        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms)
+        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms, plaintext_allowed)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
@@ -254,16 +254,18 @@ class Client:
         self.greet()
         self._cmd(250, command("VRFY", address), "VRFY")
 
-    def auth(self, mechanism: Auth, *, go_abort: bool = True) -> None:
+    def auth(self, mechanism: Auth, *, go_abort: bool = True, plaintext_allowed: bool = False) -> None:
         """Authenticate with ``mechanism``; on failure the client QUITs.
 
         An error the mechanism raises is re-raised unchanged, after the
         client has aborted the exchange.  ``go_abort=False`` (beyond Go)
         sends ``*`` only in answer to a challenge (334), never after the
-        server refused or accepted, and leaves the QUIT to the caller.
+        server refused or accepted, and leaves the QUIT to the caller;
+        ``plaintext_allowed=True`` (beyond Go) lets the mechanisms that
+        refuse an unencrypted non-local server send their secret anyway.
         """
         self.greet()
-        exchange = AuthExchange(mechanism, self.server_info())
+        exchange = AuthExchange(mechanism, self.server_info(plaintext_allowed))
         try:
             line: bytes | None = exchange.begin()
         except Exception:

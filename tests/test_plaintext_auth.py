@@ -6,7 +6,8 @@ scripted server that offers AUTH but no STARTTLS; the client connects to
 or the TLS configuration's), the name it would have dialled.  With the
 default policy no mechanism may authenticate there (CRAM-MD5's response
 can be cracked offline, LOGIN and PLAIN carry the password, the OAuth ones
-a bearer token); ``allow_plaintext_auth=True`` allows it.  ``localhost``,
+a bearer token); ``allow_plaintext_auth=True`` allows it, PLAIN's own
+check included.  ``localhost``,
 ``127.0.0.1`` and ``::1`` are allowed, as Go allows PLAIN there.
 
 After a refused AUTH the Pythonic layer sends QUIT without Go's ``*``
@@ -110,6 +111,15 @@ def test_a_client_of_ones_own_is_refused_too(scripted):
         prepare(client, auth=LoginAuth("u", "secret"))
     assert client.closed
     assert srv.transcript(0) == b"EHLO localhost\r\nQUIT\r\n"
+
+
+def test_allow_plaintext_auth_lets_plain_through_too(scripted):
+    srv = scripted(["220 mx", STRIPPED, "235 ok", "221 bye"])
+    client = connect(srv.address, server_name=NAME, auth=PlainAuth("", "u", "secret", NAME), timeout=T,
+                     allow_plaintext_auth=True)
+    client.quit()
+    assert srv.transcript(0) == (b"EHLO localhost\r\nAUTH PLAIN " + base64.b64encode(b"\x00u\x00secret")
+                                 + b"\r\nQUIT\r\n")
 
 
 def test_allow_plaintext_auth_lets_cram_md5_through(scripted):

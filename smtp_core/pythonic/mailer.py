@@ -210,7 +210,7 @@ class Mailer:
                 raise AuthError("smtp: the server offers none of the allowed mechanisms (it offers: %s)"
                                 % " ".join(client.auth_mechanisms or []))
         try:
-            client.auth(mechanism, go_abort=False)
+            client.auth(mechanism, go_abort=False, plaintext_allowed=allow_plaintext)
         except BaseException as err:
             if not (isinstance(err, ReplyError) and err.code == 421):  # a 421 closes: see prepare
                 self.leave()
