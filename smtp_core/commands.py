@@ -170,6 +170,9 @@ class Extensions(dict):
                 break
             after = found + len(needle)
             if after == len(upper) or upper[after] in " \n":
+                if text.isascii():  # upper-casing kept every position
+                    line_end = text.find("\n", after)
+                    return text[found + 1:line_end if line_end >= 0 else len(text)].partition(" ")[2]
                 return _line(text, upper.count("\n", 0, found) + 1).partition(" ")[2]
             end = found  # an earlier match cannot overlap this one: only its first character is LF
         if upper.startswith(key) and (len(key) == len(upper) or upper[len(key)] in " \n"):
@@ -201,24 +204,23 @@ def parse_ehlo(text: str, max_keywords: int = MAX_KEYWORDS) -> tuple[Extensions,
     >>> dict(ext), ext.overflow, ext["K3"], "K4" in ext
     ({'K1': '', 'K2': 'c'}, 'K3 b\\nk2 c\\nK3 d', 'd', False)
     """
-    extensions = Extensions()
+    kept: dict[str, str] = {}
     overflow_at = -1
     first = text.find("\n")
     start = first + 1
+    find = text.find
     while first >= 0:  # one line per step: no list of every line
-        end = text.find("\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        keyword, _, params = line.partition(" ")
-        key = go_upper(keyword)
-        if len(extensions) < max_keywords or dict.__contains__(extensions, key):
-            dict.__setitem__(extensions, key, params)
+        end = find("\n", start)
+        keyword, _, params = (text[start:] if end < 0 else text[start:end]).partition(" ")
+        key = keyword.upper() if keyword.isascii() else go_upper(keyword)
+        if key in kept or len(kept) < max_keywords:
+            kept[key] = params
         elif overflow_at < 0:
             overflow_at = start
         if end < 0:
             break
         start = end + 1
-    if overflow_at >= 0:
-        extensions.overflow = text[overflow_at:]
+    extensions = Extensions(kept, text[overflow_at:] if overflow_at >= 0 else None)
     auth = extensions.get("AUTH")
     mechanisms = auth.split(" ") if auth is not None else None
     return extensions, mechanisms
