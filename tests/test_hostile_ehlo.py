@@ -16,11 +16,8 @@ set's high-water mark), bounded like every hostile reply's.
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
-from test_hostile_replies import MEMORY_BOUND, memory_watch
+from test_hostile_replies import MEMORY_BOUND, RawServer, memory_watch
 
 import smtp_core
 from smtp_core import SendResult, connect, send, send_many
@@ -78,48 +75,26 @@ def _keywords_reply(count: int, last: bytes = b"250 END") -> bytes:
     return reply
 
 
-class EhloServer:
-    """Greets, answers EHLO with ``reply``, then 221 to anything; one connection."""
-
-    def __init__(self, reply: bytes) -> None:
-        self.reply = reply
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(T)
-        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "EhloServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._thread.join(T)
-        self._listener.close()
-
-    def _run(self) -> None:
-        try:
-            sock, _ = self._listener.accept()
-        except OSError:
-            return
-        with sock:
-            sock.settimeout(T)
-            reader = sock.makefile("rb")
-            try:
-                sock.sendall(b"220 hostile.test\r\n")
-                reader.readline(1024)
-                sock.sendall(self.reply)
-                for _ in range(8):  # QUIT, and perhaps an AUTH or two before it
-                    line = reader.readline(1024)
-                    if not line:
-                        return
-                    sock.sendall(b"221 bye\r\n" if line.startswith(b"QUIT") else b"535 no\r\n")
-            except OSError:
+def ehlo_then_refuse(reply: bytes):
+    """A :class:`RawServer` behaviour: greet, answer EHLO with ``reply``,
+    then 535 to anything but QUIT (an AUTH or two), 221 to QUIT."""
+    def behaviour(sock):
+        reader = sock.makefile("rb")
+        sock.sendall(b"220 hostile.test\r\n")
+        reader.readline(1024)
+        sock.sendall(reply)
+        for _ in range(8):
+            line = reader.readline(1024)
+            if not line or line.startswith(b"QUIT"):
+                sock.sendall(b"221 bye\r\n" if line else b"")
                 return
+            sock.sendall(b"535 no\r\n")
+    return behaviour
 
 
 def test_355000_distinct_keywords_cost_their_text_not_a_dict():
     count = 355_000
-    with EhloServer(_keywords_reply(count)) as srv:
+    with RawServer(ehlo_then_refuse(_keywords_reply(count))) as srv:
         client = smtp_core.dial(srv.address, timeout=T)
         with memory_watch() as watch:
             client.greet()
@@ -135,7 +110,7 @@ def test_355000_distinct_keywords_cost_their_text_not_a_dict():
 
 def test_a_huge_auth_line_costs_the_mechanism_choice_nothing():
     mechanisms = b" ".join(b"M%x" % i for i in range(100_000))
-    with EhloServer(_keywords_reply(3, b"250 AUTH " + mechanisms + b" PLAIN")) as srv:
+    with RawServer(ehlo_then_refuse(_keywords_reply(3, b"250 AUTH " + mechanisms + b" PLAIN"))) as srv:
         with memory_watch() as watch:
             with pytest.raises(smtp_core.ReplyError) as info:
                 # The default policy allows AUTH to 127.0.0.1 in plaintext.
