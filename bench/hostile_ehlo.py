@@ -33,30 +33,38 @@ KEYWORDS = 355_000
 MECHANISMS = 100_000
 
 
-def keywords_reply() -> bytes:
-    lines = [b"250-hostile.test"] + [b"250-K%x" % i for i in range(KEYWORDS)] + [b"250 END"]
+def keywords_reply(count: int = KEYWORDS, last: bytes = b"250 END") -> bytes:
+    """An EHLO reply of ``count`` distinct keywords, then ``last``."""
+    lines = [b"250-hostile.test"] + [b"250-K%x" % i for i in range(count)] + [last]
     return b"\r\n".join(lines) + b"\r\n"
 
 
-def auth_line_reply() -> bytes:
-    mechanisms = b" ".join(b"M%x" % i for i in range(MECHANISMS))
-    return b"250-hostile.test\r\n250 AUTH " + mechanisms + b" PLAIN\r\n"
+def auth_line_reply(count: int = MECHANISMS) -> bytes:
+    """An EHLO reply whose AUTH line lists ``count`` mechanisms, then PLAIN."""
+    mechanisms = b" ".join(b"M%x" % i for i in range(count))
+    return keywords_reply(0, b"250 AUTH " + mechanisms + b" PLAIN")
+
+
+def answer(sock: socket.socket, reply: bytes) -> None:
+    """Greet, answer EHLO with ``reply``, 535 to anything but QUIT (an AUTH or two), 221 to QUIT."""
+    reader = sock.makefile("rb")
+    sock.sendall(b"220 hostile.test\r\n")
+    reader.readline(1024)
+    sock.sendall(reply)
+    for _ in range(8):
+        line = reader.readline(1024)
+        if not line or line.startswith(b"QUIT"):
+            sock.sendall(b"221 bye\r\n" if line else b"")
+            return
+        sock.sendall(b"535 no\r\n")
 
 
 def serve(listener: socket.socket, reply: bytes) -> None:
-    """Greet, answer EHLO with ``reply``, refuse AUTH, answer QUIT; one connection."""
+    """:func:`answer` on one connection."""
     sock, _ = listener.accept()
     with sock:
         sock.settimeout(30)
-        reader = sock.makefile("rb")
-        sock.sendall(b"220 hostile.test\r\n")
-        reader.readline(1024)
-        sock.sendall(reply)
-        for _ in range(8):
-            line = reader.readline(1024)
-            if not line:
-                return
-            sock.sendall(b"221 bye\r\n" if line.startswith(b"QUIT") else b"535 no\r\n")
+        answer(sock, reply)
 
 
 def measure(reply: bytes, action) -> tuple[float, float, float]:

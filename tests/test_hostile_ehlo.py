@@ -16,13 +16,22 @@ set's high-water mark), bounded like every hostile reply's.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from test_hostile_replies import MEMORY_BOUND, RawServer, memory_watch
 
-import smtp_core
-from smtp_core import SendResult, connect, send, send_many
-from smtp_core.commands import MAX_KEYWORDS
-from smtp_core.reply import MAX_REPLY
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.hostile_ehlo import answer, auth_line_reply, keywords_reply  # noqa: E402
+
+import smtp_core  # noqa: E402
+from smtp_core import SendResult, connect, send, send_many  # noqa: E402
+from smtp_core.commands import MAX_KEYWORDS  # noqa: E402
+from smtp_core.reply import MAX_REPLY  # noqa: E402
 
 T = 10  # seconds: the bound of any single wait in these tests
 BODY = b"Subject: x\r\n\r\nhi\r\n"
@@ -68,33 +77,11 @@ def test_a_twenty_digit_size_is_a_limit(scripted):
 # --------------------------------------------------------------------------
 
 
-def _keywords_reply(count: int, last: bytes = b"250 END") -> bytes:
-    lines = [b"250-hostile.test"] + [b"250-K%x" % i for i in range(count)] + [last]
-    reply = b"\r\n".join(lines) + b"\r\n"
-    assert len(reply) < MAX_REPLY
-    return reply
-
-
-def ehlo_then_refuse(reply: bytes):
-    """A :class:`RawServer` behaviour: greet, answer EHLO with ``reply``,
-    then 535 to anything but QUIT (an AUTH or two), 221 to QUIT."""
-    def behaviour(sock):
-        reader = sock.makefile("rb")
-        sock.sendall(b"220 hostile.test\r\n")
-        reader.readline(1024)
-        sock.sendall(reply)
-        for _ in range(8):
-            line = reader.readline(1024)
-            if not line or line.startswith(b"QUIT"):
-                sock.sendall(b"221 bye\r\n" if line else b"")
-                return
-            sock.sendall(b"535 no\r\n")
-    return behaviour
-
-
 def test_355000_distinct_keywords_cost_their_text_not_a_dict():
     count = 355_000
-    with RawServer(ehlo_then_refuse(_keywords_reply(count))) as srv:
+    reply = keywords_reply(count)
+    assert len(reply) < MAX_REPLY
+    with RawServer(lambda sock: answer(sock, reply)) as srv:
         client = smtp_core.dial(srv.address, timeout=T)
         with memory_watch() as watch:
             client.greet()
@@ -109,8 +96,8 @@ def test_355000_distinct_keywords_cost_their_text_not_a_dict():
 
 
 def test_a_huge_auth_line_costs_the_mechanism_choice_nothing():
-    mechanisms = b" ".join(b"M%x" % i for i in range(100_000))
-    with RawServer(ehlo_then_refuse(_keywords_reply(3, b"250 AUTH " + mechanisms + b" PLAIN"))) as srv:
+    reply = auth_line_reply(100_000)
+    with RawServer(lambda sock: answer(sock, reply)) as srv:
         with memory_watch() as watch:
             with pytest.raises(smtp_core.ReplyError) as info:
                 # The default policy allows AUTH to 127.0.0.1 in plaintext.
