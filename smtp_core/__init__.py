@@ -28,6 +28,7 @@ Over them, one module or package per topic:
 ``  .mailer``             the shared options; one connection's state
 ``  .tlspolicy``          ``tls=`` values and their TLS settings
 ``  .timeouts``           :class:`Timeouts`, RFC 5321's table
+``  .capabilities``       what the server offers (SIZE, the EHLO profile)
 ``  .message``            envelope, IDNA/SMTPUTF8, message input, SIZE
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`

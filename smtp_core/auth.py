@@ -54,15 +54,19 @@ class ServerInfo:
     ``Name`` is the server name the client was given, ``TLS`` whether the
     connection is encrypted, ``Auth`` the advertised mechanisms (``None``
     until the server advertised AUTH).  Pythonic aliases: ``name``, ``tls``,
-    ``mechanisms``.
+    ``mechanisms``.  Beyond Go, ``plaintext_allowed`` says the caller
+    accepts credentials over plaintext to any server (the Pythonic layer's
+    ``allow_plaintext_auth=True``); the Go-named API never sets it.
     """
 
-    __slots__ = ("Name", "TLS", "Auth")
+    __slots__ = ("Name", "TLS", "Auth", "plaintext_allowed")
 
-    def __init__(self, name: str = "", tls: bool = False, auth: Sequence[str] | None = None) -> None:
+    def __init__(self, name: str = "", tls: bool = False, auth: Sequence[str] | None = None,
+                 plaintext_allowed: bool = False) -> None:
         self.Name = name
         self.TLS = tls
         self.Auth = None if auth is None else list(auth)
+        self.plaintext_allowed = plaintext_allowed
 
     name = property(lambda self: self.Name)
     tls = property(lambda self: self.TLS)
@@ -95,7 +99,7 @@ class Auth:
 
 
 def _require_safe_channel(server: ServerInfo) -> None:
-    if not server.TLS and not is_localhost(server.Name):
+    if not server.TLS and not is_localhost(server.Name) and not server.plaintext_allowed:
         raise AuthError("unencrypted connection")
 
 
@@ -276,10 +280,11 @@ def choose_auth(offered: Sequence[str] | None, allowed: Sequence[Auth]) -> Auth 
     """
     if not offered:
         return None
-    offered_upper = {m.upper() for m in offered}
     by_name = {}
     for mech in allowed:
         by_name.setdefault(_mechanism_name(mech), mech)
+    # Only the names asked for: a hostile AUTH line may list 300,000 others.
+    offered_upper = {name for name in map(str.upper, offered) if name in by_name}
     ranked = sorted(by_name, key=lambda n: STRENGTH.index(n) if n in STRENGTH else len(STRENGTH))
     for name in ranked:
         if name in offered_upper:

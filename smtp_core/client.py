@@ -137,9 +137,9 @@ class Client:
         """Whether a DATA writer is open (no command may be sent until it is closed)."""
         return self._writer is not None
 
-    def server_info(self) -> ServerInfo:
+    def server_info(self, plaintext_allowed: bool = False) -> ServerInfo:
         """What an authentication mechanism is told about this server."""
-        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms)
+        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms, plaintext_allowed)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
@@ -260,36 +260,47 @@ class Client:
         self.greet()
         self._cmd(250, command("VRFY", address), "VRFY")
 
-    def auth(self, mechanism: Auth) -> None:
+    def auth(self, mechanism: Auth, *, go_abort: bool = True, plaintext_allowed: bool = False) -> None:
         """Authenticate with ``mechanism``; on failure the client QUITs.
 
         An error the mechanism raises is re-raised unchanged, after the
-        client has aborted the exchange.
+        client has aborted the exchange.  ``go_abort=False`` (beyond Go)
+        sends ``*`` only in answer to a challenge (334), never after the
+        server refused or accepted, and leaves the QUIT to the caller;
+        ``plaintext_allowed=True`` (beyond Go) lets the mechanisms that
+        refuse an unencrypted non-local server send their secret anyway.
         """
         self.greet()
-        exchange = AuthExchange(mechanism, self.server_info())
+        exchange = AuthExchange(mechanism, self.server_info(plaintext_allowed))
         try:
             line: bytes | None = exchange.begin()
         except Exception:
-            self.quit_quietly()
+            if go_abort:
+                self.quit_quietly()
             raise
         code, text = self._cmd(0, line, "AUTH", secret=True)
         while True:
             try:
                 line = exchange.on_reply(code, text)
             except Exception:
-                self._abort_auth()
+                if go_abort:
+                    self._abort_auth()
+                elif code == 334:
+                    self._cancel_auth()
                 raise
             if line is None:
                 return
             code, text = self._cmd(0, line, "AUTH", secret=True)
 
     def _abort_auth(self) -> None:
+        self._cancel_auth()
+        self.quit_quietly()
+
+    def _cancel_auth(self) -> None:
         try:
             self._cmd(501, AuthExchange.ABORT, "AUTH abort")
         except FAILURES:
             pass
-        self.quit_quietly()
 
     def quit_quietly(self, *, then_close: bool = False) -> None:
         """QUIT, ignoring a failure (Go does so after a failed AUTH).

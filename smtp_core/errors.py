@@ -196,7 +196,8 @@ class RecipientsRefused(SendError):
 
 class MessageRefused(ReplyError, SendError):
     """The server refused the message at ``stage`` ("MAIL", "DATA" or
-    "DATA end"); ``Code``/``Msg`` are its reply, ``result`` the recipients'."""
+    "DATA end"; "RCPT" too for a 421, which ends the session);
+    ``Code``/``Msg`` are its reply, ``result`` the recipients'."""
 
     def __init__(self, code: int, msg: str, stage: str, result=None) -> None:
         super().__init__(code, msg)

@@ -63,6 +63,8 @@ One topic per module:
                           TLS policy applied, AUTH, timeouts, the server)
 :mod:`.tlspolicy`         ``tls=`` values and the TLS settings they use
 :mod:`.timeouts`          :class:`Timeouts`, RFC 5321's table, stage bounds
+:mod:`.capabilities`      :class:`ServerProfile`: what the server offers,
+                          worked out once per EHLO
 :mod:`.message`           envelope (IDNA, SMTPUTF8, headers), message input
                           (bytes, files, EmailMessage), encoding, SIZE
 :mod:`.pipeline`          the conversation: pipelined or lockstep, windows,

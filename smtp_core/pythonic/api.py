@@ -46,6 +46,7 @@ def connect(
     timeout: TimeoutSpec = None,
     connect_timeout: float | None = None,
     redact: bool = True,
+    allow_plaintext_auth: bool = False,
 ) -> Client:
     """Connect to ``host:port``, greet, apply the TLS policy, authenticate.
 
@@ -62,6 +63,12 @@ def connect(
     ``timeout``: ``None`` for :data:`RFC5321_TIMEOUTS`, a number for every
     step, or a :class:`Timeouts`; ``connect_timeout`` bounds the TCP
     connection.  ``redact=False`` shows credentials in the wire log.
+
+    ``auth`` is refused (:class:`~smtp_core.errors.TLSRequiredError`, before
+    any AUTH line) when the connection is not encrypted and the server's
+    name is not ``localhost``, ``127.0.0.1`` or ``::1``: a man in the
+    middle may have stripped STARTTLS.  ``allow_plaintext_auth=True``
+    allows it, for a network you trust.
 
     On any failure the connection is closed and the error raised.
     """
@@ -98,6 +105,7 @@ def prepare(
     auth: Auth | Sequence[Auth] | None = None,
     local_name: str | None = None,
     timeout: TimeoutSpec = None,
+    allow_plaintext_auth: bool = False,
 ) -> Client:
     """Make a client you built yourself (``Client(sock, host)``, ``dial``)
     ready the way :func:`connect` does: greet, apply the TLS policy,
@@ -142,6 +150,7 @@ def send(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    allow_plaintext_auth: bool = False,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -170,7 +179,8 @@ def send(
     :class:`MessageTooLarge`, :class:`EnvelopeError`, and I/O errors
     (``OSError``, :class:`~smtp_core.errors.StageTimeout`).  After a
     refusal the client has sent RSET and is ready for another message;
-    after an I/O error it is closed.
+    after an I/O error, or a 421 (:class:`MessageRefused` with code 421:
+    the server is closing the session), it is closed.
 
     ``quit``: send QUIT at the end; by default only when this call opened
     the connection.  ``pipelining=False`` waits for each reply even when
@@ -215,6 +225,7 @@ def send_many(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    allow_plaintext_auth: bool = False,
 ) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
@@ -238,8 +249,9 @@ def send_many(
     RFC 5321 (section 4.1.1.4) ends the transaction with that reply
     whatever it says, so the next message starts clean without RSET.
 
-    An I/O error or a timeout stops the batch: the connection is closed
-    and :class:`BatchAborted` is raised, whose ``results`` hold an entry
+    An I/O error, a timeout or a 421 reply (the server is closing the
+    session; that message's entry is its :class:`MessageRefused`) stops
+    the batch: the connection is closed and :class:`BatchAborted` is raised, whose ``results`` hold an entry
     for every message taken from ``messages``; those in flight are
     :class:`MessageNotSent` (``uncertain`` when the server had the whole
     message and may have accepted it).  An exception from ``messages``

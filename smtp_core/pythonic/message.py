@@ -23,8 +23,6 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 (b'hi\\r\\n.\\r\\n', 4)
 >>> encode_whole(b".x\\n")
 (b'..x\\r\\n.\\r\\n', 4)
->>> ServerProfile({"SIZE": "10"}).size_limit
-10
 """
 
 from __future__ import annotations
@@ -35,15 +33,18 @@ import email.policy
 import os
 import stat
 from email.utils import getaddresses
-from typing import BinaryIO, Union
+from typing import TYPE_CHECKING, BinaryIO, Union
 
-from ..commands import check_line, mail_command, rcpt_command
+from ..commands import check_line, mail_command
 from ..dotstuff import DotEncoder
 from ..errors import EnvelopeError, MessageTooLarge
 from ..goformat import go_quote
 
-__all__ = ["Message", "ServerProfile", "Outgoing", "outgoing", "check_arguments", "encode_whole",
-           "stuffed_dots", "read_chunk", "envelope_from_headers"]
+if TYPE_CHECKING:
+    from .capabilities import ServerProfile
+
+__all__ = ["Message", "Outgoing", "outgoing", "check_arguments", "encode_whole",
+           "stuffed_dots", "read_chunk", "envelope_from_headers", "wire_envelope"]
 
 CHUNK = 64 * 1024  # bytes read from a message file at a time
 
@@ -73,7 +74,7 @@ def _idna_address(address: str) -> str:
     return local + "@" + ascii_domain
 
 
-def _wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
+def wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
     """``(smtputf8, sender, recipients)`` as they go on the wire."""
     if sender.isascii() and all(r.isascii() for r in recipients):
         return False, sender, recipients
@@ -103,36 +104,6 @@ def envelope_from_headers(msg: email.message.Message, sender, recipients):
         values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(field) or [])]
         recipients = [addr for _, addr in getaddresses(values) if addr]
     return sender, recipients
-
-
-class ServerProfile:
-    """What sending needs to know of the server, worked out once per EHLO,
-    and the envelopes already built (the same sender and recipients tend to
-    come back message after message)."""
-
-    __slots__ = ("extensions", "size_limit", "envelopes")
-
-    def __init__(self, extensions: dict) -> None:
-        self.extensions = extensions
-        limit = extensions.get("SIZE", "")
-        self.size_limit = int(limit) if limit.isdigit() and int(limit) > 0 else None
-        # (sender, recipients) -> (unique recipients, smtputf8, wire sender, RCPT lines)
-        self.envelopes: dict = {}
-
-    def envelope(self, sender: str, recipients) -> tuple:
-        """``(recipients, smtputf8, wire sender, RCPT lines)``, checked."""
-        key = (sender, recipients if isinstance(recipients, str) else tuple(recipients))
-        known = self.envelopes.get(key)
-        if known is None:
-            rcpts = [recipients] if isinstance(recipients, str) else list(dict.fromkeys(key[1]))
-            if not rcpts:
-                raise EnvelopeError("smtp: no recipients")
-            smtputf8, wire_sender, wire_rcpts = _wire_envelope(sender, rcpts, self.extensions)
-            known = (rcpts, smtputf8, check_line(wire_sender), [rcpt_command(r) for r in wire_rcpts])
-            if len(self.envelopes) >= 256:
-                self.envelopes.clear()
-            self.envelopes[key] = known
-        return known
 
 
 def check_arguments(sender, recipients, message) -> None:
