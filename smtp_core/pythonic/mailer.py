@@ -37,6 +37,7 @@ from ..client import connect as open_socket
 from ..commands import check_line
 from ..errors import AuthError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
+from .addresses import dial_address, tls_host_name, wire_host_name
 from .message import ServerProfile
 from .pipeline import abandon, deliver
 from .timeouts import TimeoutSpec, Timeouts, resolve
@@ -150,7 +151,7 @@ class Mailer:
                 # survive either when the new EHLO lacks AUTH (Go keeps it).
                 client.auth_mechanisms = None
                 if isinstance(settings, ssl.SSLContext):
-                    client.starttls(settings, options.server_name or client.server_name)
+                    client.starttls(settings, tls_host_name(options.server_name or client.server_name))
                 else:
                     client.starttls(settings)
                 self.authenticated = False  # the server forgets it too
@@ -163,7 +164,7 @@ class Mailer:
         """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
         client = self.client
         if local_name is not None and not client.did_hello:
-            client.local_name = check_line(local_name)
+            client.local_name = wire_host_name(check_line(local_name))
         client.greet()
 
     def authenticate(self, auth: Auth | Sequence[Auth]) -> None:
@@ -227,7 +228,7 @@ def open_client(address: str, options: Options) -> Client:
         # Settings first: a bad CA file should cost no connection.
         settings = tls_settings(name, options.tls_config, options.verify, options.server_name)
     try:
-        sock, _ = open_socket(address, table.connect)
+        sock, _ = open_socket(dial_address(address), table.connect)
     except socket.timeout:
         raise StageTimeout("connect", table.connect) from None
     if settings is not None:

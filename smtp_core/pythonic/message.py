@@ -41,9 +41,10 @@ from ..commands import check_line, mail_command, rcpt_command
 from ..dotstuff import DotEncoder
 from ..errors import EnvelopeError, MessageTooLarge
 from ..goformat import go_quote
+from .addresses import wire_address
 
 __all__ = ["Message", "ServerProfile", "Outgoing", "outgoing", "check_arguments", "encode_whole",
-           "stuffed_dots", "read_chunk", "envelope_from_headers"]
+           "stuffed_dots", "read_chunk", "envelope_from_headers", "wire_envelope"]
 
 CHUNK = 64 * 1024  # bytes read from a message file at a time
 
@@ -58,32 +59,21 @@ _NOT_TEXT = "smtp: message must be bytes, a binary file or an EmailMessage"
 # --------------------------------------------------------------------------
 
 
-def _local_part_is_ascii(address: str) -> bool:
-    return address.rpartition("@")[0].isascii() if "@" in address else address.isascii()
-
-
-def _idna_address(address: str) -> str:
-    local, at, domain = address.rpartition("@")
-    if not at or domain.isascii():
-        return address
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError as err:
-        raise EnvelopeError("smtp: the domain of %s cannot be converted to IDNA: %s" % (go_quote(address), err)) from None
-    return local + "@" + ascii_domain
-
-
-def _wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
-    """``(smtputf8, sender, recipients)`` as they go on the wire."""
-    if sender.isascii() and all(r.isascii() for r in recipients):
-        return False, sender, recipients
-    needs_utf8 = [a for a in [sender] + recipients if not _local_part_is_ascii(a)]
-    if needs_utf8:
-        if "SMTPUTF8" not in extensions:
-            raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
-                                "and the server does not offer it" % go_quote(needs_utf8[0]))
-        return True, sender, recipients
-    return False, _idna_address(sender), [_idna_address(r) for r in recipients]
+def wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
+    """``(smtputf8, sender, recipients)`` as they go on the wire (see
+    :mod:`.addresses`); CR, LF and NUL are a :class:`LineError` first, as
+    everywhere."""
+    wire: list[str] = []
+    needs_utf8 = None
+    for address in [sender] + recipients:
+        converted, utf8 = wire_address(check_line(address))
+        wire.append(converted)
+        if utf8 and needs_utf8 is None:
+            needs_utf8 = address
+    if needs_utf8 is not None and "SMTPUTF8" not in extensions:
+        raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
+                            "and the server does not offer it" % go_quote(needs_utf8))
+    return needs_utf8 is not None, wire[0], wire[1:]
 
 
 def _first_address(values: list) -> str | None:
@@ -127,7 +117,7 @@ class ServerProfile:
             rcpts = [recipients] if isinstance(recipients, str) else list(dict.fromkeys(key[1]))
             if not rcpts:
                 raise EnvelopeError("smtp: no recipients")
-            smtputf8, wire_sender, wire_rcpts = _wire_envelope(sender, rcpts, self.extensions)
+            smtputf8, wire_sender, wire_rcpts = wire_envelope(sender, rcpts, self.extensions)
             known = (rcpts, smtputf8, check_line(wire_sender), [rcpt_command(r) for r in wire_rcpts])
             if len(self.envelopes) >= 256:
                 self.envelopes.clear()
@@ -140,10 +130,10 @@ def check_arguments(sender, recipients, message) -> None:
     if isinstance(message, str):
         raise TypeError(_NOT_TEXT + "; encode the text first")
     if sender is not None:
-        check_line(sender)
+        wire_address(check_line(sender))
     if recipients is not None:
         for recipient in [recipients] if isinstance(recipients, str) else recipients:
-            check_line(recipient)
+            wire_address(check_line(recipient))
 
 
 # --------------------------------------------------------------------------
