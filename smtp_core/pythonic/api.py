@@ -142,6 +142,7 @@ def send(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    normalize_line_ends: bool = True,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -150,11 +151,16 @@ def send(
     :class:`~smtp_core.client.Client` to reuse, which is greeted, put under
     the TLS policy and authenticated if that has not happened yet.
 
-    ``message``: bytes (line ends become CRLF, dots are stuffed), a file
-    opened in binary mode (read in 64 KiB chunks, never whole), or an
+    ``message``: bytes (dots are stuffed), a file opened in binary mode
+    (read in 64 KiB chunks, never whole), or an
     ``email.message.EmailMessage``, which also gives the envelope when
     ``sender``/``recipients`` are ``None`` (Sender or From; To, Cc and Bcc)
-    and is sent without its Bcc header.
+    and is sent without its Bcc and Resent-Bcc headers; a header that would
+    turn into more than one header line is refused (:class:`HeaderError`).
+    Every bare CR and bare LF becomes CRLF, so a message cannot smuggle an
+    end of data past a lenient server (SMTP smuggling);
+    ``normalize_line_ends=False`` sends the bytes as Go's DotWriter does (a
+    bare LF becomes CRLF, a bare CR goes as it is).
 
     On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
     the server offers them (a message larger than the server's limit is
@@ -186,7 +192,7 @@ def send(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        mailer.deliver(table, ((sender, recipients, message),), pipelining, results)
+        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, normalize_line_ends)
     except BaseException:
         if owned:
             mailer.leave()
@@ -215,6 +221,7 @@ def send_many(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    normalize_line_ends: bool = True,
 ) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
@@ -265,7 +272,7 @@ def send_many(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = mailer.deliver(table, items, pipelining, results)
+        source_error = mailer.deliver(table, items, pipelining, results, normalize_line_ends)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:

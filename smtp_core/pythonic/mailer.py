@@ -50,8 +50,8 @@ __all__ = ["Options", "Mailer", "open_client"]
 class Options:
     """How to connect and send: the keyword arguments of :func:`~smtp_core.send`.
 
-    ``quit`` (``None``: only when the call opened the connection) and
-    ``pipelining`` matter to sending only; the rest to connecting and
+    ``quit`` (``None``: only when the call opened the connection),
+    ``pipelining`` and ``normalize_line_ends`` matter to sending only; the rest to connecting and
     preparing.
     """
 
@@ -66,6 +66,7 @@ class Options:
     quit: bool | None = None
     pipelining: bool = True
     redact: bool = True
+    normalize_line_ends: bool = True
 
     def __post_init__(self) -> None:
         check_policy(self.tls)
@@ -195,9 +196,10 @@ class Mailer:
             server = self.server = ServerProfile(extensions)
         return server
 
-    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list):
+    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list,
+                normalize_line_ends: bool = True):
         """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
-        return deliver(self.client, self.profile(), table, items, pipelining, results)
+        return deliver(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends)
 
     def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
         """QUIT after a send when asked (by default when the call opened the connection)."""

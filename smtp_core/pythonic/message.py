@@ -39,6 +39,7 @@ from typing import BinaryIO, Union
 
 from ..commands import check_line, mail_command, rcpt_command
 from ..dotstuff import DotEncoder
+from ..lineends import LineEnds, crlf, is_crlf
 from ..errors import EnvelopeError, MessageTooLarge
 from ..goformat import go_quote
 from .addresses import wire_address
@@ -157,23 +158,54 @@ def stuffed_dots(encoded: bytes, at_line_start: bool) -> int:
     return encoded.count(b"\n..") + (1 if at_line_start and encoded.startswith(b"..") else 0)
 
 
-def encode_whole(data: bytes) -> tuple[bytes, int]:
+def encode_whole(data: bytes, normalize_line_ends: bool = True) -> tuple[bytes, int]:
     """A whole message's wire bytes (end mark included) and its RFC 1870 size.
 
-    Most messages already have CRLF line ends and no line that starts with a
-    dot: then only the end mark changes, which costs a few scans instead of
-    the encoder's rewriting passes.  Anything else goes through
-    :class:`~smtp_core.dotstuff.DotEncoder`.
+    With ``normalize_line_ends`` every bare CR and bare LF becomes CRLF
+    (:func:`~smtp_core.lineends.crlf`); without, the bytes are Go's
+    DotWriter's (:class:`~smtp_core.dotstuff.DotEncoder`), where a bare CR
+    stays.  Either way, text already in CRLF costs a few scans: only its
+    dots and its end change.
     """
-    lf = data.count(b"\n")
-    if (data and data.count(b"\r") == lf and data.count(b"\r\n") == lf
-            and data[0] != 0x2E and b"\n." not in data):
-        if data[-1] == 0x0A:
-            return data + b".\r\n", len(data)
-        return data + b"\r\n.\r\n", len(data) + 2
-    encoder = DotEncoder()
-    wire = encoder.encode(data) + encoder.finish()
-    return wire, len(wire) - 3 - stuffed_dots(wire, True)
+    if normalize_line_ends:
+        data = crlf(data)
+    elif not is_crlf(data):
+        encoder = DotEncoder()
+        wire = encoder.encode(data) + encoder.finish()
+        return wire, len(wire) - 3 - stuffed_dots(wire, True)
+    # Every line end is CRLF now: stuff the dots, end the last line, add the mark.
+    size = len(data) if data.endswith(b"\r\n") else len(data) + 2
+    if b"\n." in data:
+        data = data.replace(b"\n.", b"\n..")
+    if data.startswith(b"."):
+        data = b"." + data
+    if data.endswith(b"\r\n"):
+        return data + b".\r\n", size
+    return data + b"\r\n.\r\n", size
+
+
+class _CRLFReader:
+    """A message file read through :class:`~smtp_core.lineends.LineEnds`:
+    each ``read`` gives CRLF text (a CR split from its LF by the chunking is
+    held back), and ``b""`` from the file's first ``b""`` on."""
+
+    __slots__ = ("stream", "ends", "ended")
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.ends = LineEnds()
+        self.ended = False
+
+    def read(self, size: int) -> bytes:
+        while not self.ended:
+            chunk = read_chunk(self.stream)
+            if not chunk:
+                self.ended = True
+                return self.ends.finish()
+            text = self.ends.feed(chunk)
+            if text:  # empty only when the chunk was a lone CR, held back
+                return text
+        return b""
 
 
 def _file_size(stream) -> int | None:
@@ -224,8 +256,13 @@ class Outgoing:
     __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "size", "ended")
 
 
-def outgoing(item, server: ServerProfile) -> Outgoing:
-    """Check and encode one message of a batch; raise what :func:`~smtp_core.send` would."""
+def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True) -> Outgoing:
+    """Check and encode one message of a batch; raise what :func:`~smtp_core.send` would.
+
+    ``normalize_line_ends``: every bare CR and bare LF of the message
+    becomes CRLF (see :mod:`smtp_core.lineends`); ``False`` sends the bytes
+    as Go's DotWriter would.
+    """
     if isinstance(item, (tuple, list)):
         if len(item) != 3:
             raise TypeError("smtp: a message must be (sender, recipients, message) or an EmailMessage, "
@@ -260,7 +297,7 @@ def outgoing(item, server: ServerProfile) -> Outgoing:
 
     out = Outgoing()
     if data is not None:
-        out.wire, out.size = encode_whole(data)
+        out.wire, out.size = encode_whole(data, normalize_line_ends)
         declared = out.size
     else:
         out.wire = out.size = None
@@ -271,6 +308,8 @@ def outgoing(item, server: ServerProfile) -> Outgoing:
     mail_line = mail_command(wire_sender, server.extensions, size=declared, smtputf8=smtputf8)
     # Read last, once nothing else can refuse the message: a text-mode file
     # fails here, before MAIL, and a refused message leaves the file unread.
+    if stream is not None and normalize_line_ends:
+        stream = _CRLFReader(stream)
     out.first = read_chunk(stream) if stream is not None else b""
     out.rcpts = rcpts
     out.commands = [mail_line, *rcpt_lines, b"DATA\r\n"]

@@ -46,7 +46,7 @@ _END = object()
 
 
 def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
-            results: list):
+            results: list, normalize_line_ends: bool = True):
     """Send every message of ``items``, appending one entry per message to ``results``.
 
     Returns the exception ``items`` raised, if it did (the message in
@@ -70,7 +70,7 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
             if item is _END:
                 return None
             try:
-                out = outgoing(item, server)
+                out = outgoing(item, server, normalize_line_ends)
             except Exception as err:  # this message cannot be sent as given
                 results.append(err)
                 continue
