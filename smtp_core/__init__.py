@@ -67,6 +67,7 @@ from .errors import (
     TLSSetupError,
     BatchAborted,
     EnvelopeError,
+    HeaderError,
     MessageNotSent,
     MessageRefused,
     MessageTooLarge,
@@ -97,6 +98,6 @@ __all__ = [
     "ConnectionState", "TLSConfig",
     "connect", "dial_tls", "prepare", "send", "send_many", "SendResult", "Timeouts", "RFC5321_TIMEOUTS",
     "TLS_POLICIES",
-    "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError",
+    "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError", "HeaderError",
     "MessageNotSent", "BatchAborted",
 ]

@@ -81,6 +81,7 @@ from __future__ import annotations
 from ..errors import (
     BatchAborted,
     EnvelopeError,
+    HeaderError,
     MessageNotSent,
     MessageRefused,
     MessageTooLarge,
@@ -110,6 +111,7 @@ __all__ = [
     "MessageRefused",
     "MessageTooLarge",
     "EnvelopeError",
+    "HeaderError",
     "MessageNotSent",
     "BatchAborted",
 ]

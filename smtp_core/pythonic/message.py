@@ -30,9 +30,11 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 from __future__ import annotations
 
 import copy
+import email.header
 import email.message
 import email.policy
 import os
+import re
 import stat
 from email.utils import getaddresses
 from typing import BinaryIO, Union
@@ -40,7 +42,7 @@ from typing import BinaryIO, Union
 from ..commands import check_line, mail_command, rcpt_command
 from ..dotstuff import DotEncoder
 from ..lineends import LineEnds, crlf, is_crlf
-from ..errors import EnvelopeError, MessageTooLarge
+from ..errors import EnvelopeError, HeaderError, MessageTooLarge
 from ..goformat import go_quote
 from .addresses import wire_address
 
@@ -85,13 +87,23 @@ def _first_address(values: list) -> str | None:
 
 
 def envelope_from_headers(msg: email.message.Message, sender, recipients):
-    """``(sender, recipients)``: those given, else the message's headers'."""
+    """``(sender, recipients)``: those given, else the message's headers':
+    Sender, else From; To, Cc and Bcc; the ``Resent-`` ones instead when
+    the message has one block of them (RFC 5322, section 3.6.6)."""
+    prefix = ""
+    if sender is None or recipients is None:
+        blocks = len(msg.get_all("Resent-Date") or [])
+        if blocks > 1:
+            raise EnvelopeError("smtp: the message has %d blocks of Resent- headers; "
+                                "pass sender= and recipients=" % blocks)
+        prefix = "Resent-" if blocks else ""
     if sender is None:
-        sender = _first_address(msg.get_all("Sender") or []) or _first_address(msg.get_all("From") or [])
+        sender = (_first_address(msg.get_all(prefix + "Sender") or [])
+                  or _first_address(msg.get_all(prefix + "From") or []))
         if sender is None:
-            raise EnvelopeError("smtp: the message has neither Sender nor From; pass sender=")
+            raise EnvelopeError("smtp: the message has neither %sSender nor %sFrom; pass sender=" % (prefix, prefix))
     if recipients is None:
-        values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(field) or [])]
+        values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(prefix + field) or [])]
         recipients = [addr for _, addr in getaddresses(values) if addr]
     return sender, recipients
 
@@ -142,13 +154,65 @@ def check_arguments(sender, recipients, message) -> None:
 # --------------------------------------------------------------------------
 
 
+# What ``str.splitlines`` ends a line at (and so what Python's header
+# folding does): only CR, LF or CRLF before a space or a tab continue a
+# header (a fold); anything else would start a new header line.
+_LINE_BREAK = re.compile("\r\n(?![ \t])|\r(?![\n \t])|[\n\v\f\x1c-\x1e\x85\u2028\u2029](?![ \t])")
+_FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322's ftext
+_HIDDEN = ("Bcc", "Resent-Bcc")  # headers the recipients must not see
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an 8-bit header byte, as the parser keeps it
+
+
+class _HeaderSafePolicy(email.policy.EmailPolicy):
+    """The ``SMTP`` policy, refusing a header that would become more than one.
+
+    Python's folding splits a header at every line break ``str.splitlines``
+    knows, U+2028 included, so a compat32 ``Message`` (or a message parsed
+    from text) can carry a Subject that goes out as a Subject and a Bcc
+    (CVE-2024-6923).  Header text is checked before folding and again
+    after.  A compat32 ``Header`` object, and non-ASCII text where the
+    message is not SMTPUTF8, go out RFC 2047-encoded, as an EmailMessage's
+    would (the ``SMTP`` policy alone raises on both).
+    """
+
+    def fold_binary(self, name, value):
+        if not _FIELD_NAME.fullmatch(name):
+            raise HeaderError("smtp: the header name %s is not printable ASCII without a colon" % go_quote(name))
+        if isinstance(value, email.header.Header):
+            value = self.header_factory(name, str(value))
+        elif not hasattr(value, "name"):  # text as set on a compat32 Message, or as parsed
+            _check_header_text(name, value)
+            if not (self.utf8 or value.isascii() or _ESCAPED_BYTE.search(value)):
+                value = self.header_factory(name, "".join(value.splitlines()))
+        folded = super().fold_binary(name, value)
+        _check_header_text(name, folded[:-len(self.linesep)].decode("utf-8", "surrogateescape"))
+        return folded
+
+
+def _check_header_text(name: str, text: str) -> None:
+    bad = _LINE_BREAK.search(text)
+    if bad is not None:
+        raise HeaderError("smtp: the %s header holds a line break (U+%04X) that would start another header; "
+                          "remove it (an EmailMessage refuses it when the header is set)"
+                          % (name, ord(bad.group()[0])))
+
+
+_SMTP_POLICY = _HeaderSafePolicy(linesep="\r\n")
+_SMTPUTF8_POLICY = _HeaderSafePolicy(linesep="\r\n", utf8=True)
+
+
 def _serialize(msg: email.message.Message, smtputf8: bool) -> bytes:
-    if "Bcc" in msg:
+    """``msg`` as sent: its Bcc and Resent-Bcc removed, every header checked
+    (:class:`_HeaderSafePolicy`), CRLF line ends; the caller's message is
+    left as it was."""
+    hidden = [name for name in _HIDDEN if name in msg]
+    if hidden:
         # A shallow copy: deleting a header rebuilds the copy's header list
         # and leaves the caller's message as it was.
         msg = copy.copy(msg)
-        del msg["Bcc"]
-    return msg.as_bytes(policy=email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP)
+        for name in hidden:
+            del msg[name]
+    return msg.as_bytes(policy=_SMTPUTF8_POLICY if smtputf8 else _SMTP_POLICY)
 
 
 def stuffed_dots(encoded: bytes, at_line_start: bool) -> int:
