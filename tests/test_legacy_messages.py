@@ -84,6 +84,22 @@ def test_legacy_non_ascii_text_and_header_objects_arrive_encoded(pipelining_serv
     assert handler.messages[0][2].isascii()
 
 
+def test_decoded_line_breaks_are_refused_where_they_would_go_out_raw(pipelining_server):
+    # As UTF-8 (SMTPUTF8), a header object is written decoded: the U+2028
+    # that an encoded word or a Header object hid would go out raw.
+    handler, address = pipelining_server
+    parsed = email.message_from_bytes(b"From: a@example.com\r\nSubject: =?utf-8?q?hi=E2=80=A8Bcc:_evil@x.example?=\r\n"
+                                      b"\r\nbody\r\n", policy=email.policy.default)
+    subject = parsed["Subject"]  # a header object: it is folded from its decoded text
+    parsed.replace_header("Subject", subject)
+    with_header = legacy(Comments=email.header.Header("hi\u2028Bcc: evil@x.example", "utf-8"))
+    for msg in (parsed, with_header):
+        with pytest.raises(HeaderError, match="U\\+2028"):
+            send(address, "jörg@example.com", ["bob@example.com"], msg, tls="none", timeout=T)
+        send(address, "joe@example.com", ["bob@example.com"], msg, tls="none", timeout=T)  # encoded: fine
+    assert len(handler.messages) == 2 and all(b"\xe2\x80\xa8" not in raw for _, _, raw in handler.messages)
+
+
 def test_bcc_and_resent_bcc_are_removed_and_resent_headers_give_the_envelope(pipelining_server):
     handler, address = pipelining_server
     msg = legacy(Bcc="hidden@example.com")
