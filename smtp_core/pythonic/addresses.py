@@ -26,10 +26,10 @@ here, and nowhere else.  Rules:
 ('bob@xn--bcher-kva.example', False)
 >>> wire_address("jürgen@faß.de")
 ('jürgen@xn--fa-hia.de', True)
->>> wire_address("alice@example.org＞")
+>>> wire_address("alice@example.org＞")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
  ...
-smtp_core.errors.EnvelopeError: smtp: the address "alice@example.org＞" has a domain that is not a valid IDNA 2008 domain (Codepoint U+003E at position 4 of 'org>' not allowed)
+smtp_core.errors.EnvelopeError: smtp: the address "alice@example.org＞" has a domain that is not a valid IDNA ...
 >>> wire_host_name("mx.bücher.example"), wire_host_name("[192.0.2.1]")
 ('mx.xn--bcher-kva.example', '[192.0.2.1]')
 """

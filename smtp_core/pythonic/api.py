@@ -165,7 +165,9 @@ def send(
     On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
     the server offers them (a message larger than the server's limit is
     refused before anything is sent), ``SMTPUTF8`` only when a local part
-    needs it, IDNA for non-ASCII domains otherwise; with PIPELINING,
+    needs it, IDNA 2008 A-labels for non-ASCII domains (an address that
+    holds ``<``, ``>``, a space or a control character, or whose domain
+    cannot be converted, is an :class:`EnvelopeError`); with PIPELINING,
     MAIL, every RCPT and DATA go in one write and the body with its end in
     one more.
 
@@ -173,7 +175,7 @@ def send(
     recipient; recipients it refused are in ``result.refused``.  Raises
     :class:`RecipientsRefused` when it accepted none,
     :class:`MessageRefused` when it refused MAIL, DATA or the message,
-    :class:`MessageTooLarge`, :class:`EnvelopeError`, and I/O errors
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, :class:`HeaderError`, and I/O errors
     (``OSError``, :class:`~smtp_core.errors.StageTimeout`).  After a
     refusal the client has sent RSET and is ready for another message;
     after an I/O error it is closed.
@@ -234,7 +236,7 @@ def send_many(
     Each entry is the message's :class:`SendResult`, or the exception
     :func:`send` would have raised for it: a :class:`SendError`
     (:class:`RecipientsRefused`, :class:`MessageRefused`,
-    :class:`MessageTooLarge`, :class:`EnvelopeError`), or, for a message
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, :class:`HeaderError`), or, for a message
     that cannot be sent as given, the ``LineError``/``TypeError`` that says
     why (nothing of it was sent).  A refused message never stops the next.
 

@@ -3,16 +3,23 @@
 Everything here is checked and built before a byte of the message is
 sent, so a message that cannot go costs nothing on the wire.  Rules:
 
-* **Input.**  A message is bytes (line ends become CRLF, dots are
-  stuffed), a file opened in binary mode (read in 64 KiB chunks, never
-  whole), or an ``email.message.Message``, serialised with the ``SMTP``
-  policy (``SMTPUTF8`` when the envelope needs it) and without its Bcc
-  header.  A text string is refused: encode it first.
-* **Envelope.**  ``sender``/``recipients`` given, or taken from an
-  EmailMessage's headers (Sender, else From; To, Cc and Bcc).  Recipients
-  are sent once each, in order.  SMTPUTF8 is asked for only when a local
-  part is not ASCII (and the server must offer it); otherwise non-ASCII
-  domains become IDNA A-labels.
+* **Input.**  A message is bytes, a file opened in binary mode (read in
+  64 KiB chunks, never whole), or an ``email.message.Message`` (an
+  EmailMessage or a compat32 one), serialised like the ``SMTP`` policy
+  (``SMTPUTF8`` when the envelope needs it) without its Bcc and Resent-Bcc
+  headers; a header that would go out as more than one is a
+  :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A text string
+  is refused: encode it first.
+* **Line ends.**  Every bare CR and bare LF becomes CRLF
+  (:mod:`smtp_core.lineends`; SMTP smuggling), in files across chunk
+  boundaries too, then dots are stuffed; ``normalize_line_ends=False``
+  gives Go's DotWriter bytes instead (a bare CR stays).
+* **Envelope.**  ``sender``/``recipients`` given, or taken from a
+  message's headers (Sender, else From; To, Cc and Bcc; the Resent- ones
+  when there is one block of them).  Recipients are sent once each, in
+  order.  Addresses are checked and their domains converted by
+  :mod:`.addresses` (IDNA 2008); SMTPUTF8 is asked for only when a local
+  part is not ASCII (and the server must offer it).
 * **MAIL parameters** come from :func:`smtp_core.commands.mail_command`,
   the one MAIL builder: ``BODY=8BITMIME`` and ``SIZE=n`` when offered (a
   file's size is an estimate, as RFC 1870 allows), ``SMTPUTF8`` when
@@ -23,6 +30,10 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 (b'hi\\r\\n.\\r\\n', 4)
 >>> encode_whole(b".x\\n")
 (b'..x\\r\\n.\\r\\n', 4)
+>>> encode_whole(b"a\\r.\\rb")
+(b'a\\r\\n..\\r\\nb\\r\\n.\\r\\n', 9)
+>>> encode_whole(b"a\\r.\\rb", normalize_line_ends=False)
+(b'a\\r.\\rb\\r\\n.\\r\\n', 7)
 >>> ServerProfile({"SIZE": "10"}).size_limit
 10
 """
