@@ -37,8 +37,9 @@ def crlf(data: bytes) -> bytes:
     cr = data.count(b"\r")
     if not cr:
         return data.replace(b"\n", b"\r\n")
-    if is_crlf(data):
-        return data
+    lf = data.count(b"\n")
+    if cr == lf and data.count(b"\r\n") == lf:
+        return data  # already CRLF: three scans, no copy
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
 
 
