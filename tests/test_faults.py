@@ -133,19 +133,6 @@ def test_send_mail_closes_on_every_fault():
 
 # -- the dev server's failure injection ------------------------------------------------------
 
-@pytest.fixture
-def make_devserver(pki):
-    servers = []
-
-    def make(**options) -> DevServer:
-        srv = DevServer(cert=(pki.cert[0], pki.cert[1], pki.ca_path), **options)
-        srv.start()
-        servers.append(srv)
-        return srv
-
-    yield make
-    for srv in servers:
-        srv.stop()
 
 
 @pytest.mark.parametrize("stage", ["connect", "ehlo", "mail", "rcpt", "data", "dot"])

@@ -30,7 +30,6 @@ from smtp_core import (
     connect,
     send,
 )
-from smtp_core.devserver import DevServer
 from smtp_core.dotstuff import DotEncoder, unstuff
 from smtp_core.pythonic.message import stuffed_dots as _stuffed_dots
 
@@ -41,22 +40,6 @@ EHLO_PLAIN = "250-test.example\n250 8BITMIME"
 BODY = b"Subject: x\r\n\r\nhi\r\n"
 
 
-@pytest.fixture
-def make_devserver(pki, tmp_path):
-    """Factory for dev servers with the session certificate; all stopped after."""
-    servers = []
-
-    def start(**options) -> DevServer:
-        options.setdefault("cert", (pki.cert[0], pki.cert[1], pki.ca_path))
-        options.setdefault("maildir", str(tmp_path / ("maildir%d" % len(servers))))
-        srv = DevServer(**options)
-        srv.start()
-        servers.append(srv)
-        return srv
-
-    yield start
-    for srv in servers:
-        srv.stop()
 
 
 # --------------------------------------------------------------------------
