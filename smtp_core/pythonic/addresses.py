@@ -72,7 +72,7 @@ def _a_labels(domain: str) -> str:
     """The A-labels of a non-ASCII ``domain``; ``ValueError`` says why not."""
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
-    except idna.IDNAError as err:
+    except UnicodeError as err:  # idna.IDNAError and its kin
         raise ValueError("is not a valid IDNA 2008 domain (%s)" % err) from None
     labels = ascii_domain.split(".")
     if labels[-1] == "":

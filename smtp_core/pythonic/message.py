@@ -52,9 +52,9 @@ from typing import BinaryIO, Union
 
 from ..commands import check_line, mail_command, rcpt_command
 from ..dotstuff import DotEncoder
-from ..lineends import LineEnds, crlf, is_crlf
 from ..errors import EnvelopeError, HeaderError, MessageTooLarge
 from ..goformat import go_quote
+from ..lineends import LineEnds, crlf, is_crlf
 from .addresses import wire_address
 
 __all__ = ["Message", "ServerProfile", "Outgoing", "outgoing", "check_arguments", "encode_whole",
