@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import smtp_core
 from smtp_core import send, send_many
-from smtp_core.dotstuff import DotEncoder, unstuff
+from smtp_core.dotstuff import CRLFDotEncoder, unstuff
 from smtp_core.lineends import LineEnds, crlf
 from smtp_core.pythonic.message import CHUNK, encode_whole
 
@@ -125,16 +125,8 @@ def test_lone_cr_chunks_are_held_back(scripted):
 
 def stream_wire(pieces: list) -> bytes:
     """What the send layer's stream path sends for a file read in ``pieces``."""
-    from smtp_core.pythonic.message import _CRLFReader, read_chunk
-
-    reader = _CRLFReader(Chunked(pieces))
-    encoder = DotEncoder()
-    wire = b""
-    while True:
-        chunk = read_chunk(reader)
-        if not chunk:
-            return wire + encoder.finish()
-        wire += encoder.encode(chunk)
+    encoder = CRLFDotEncoder()
+    return b"".join(encoder.encode(p) for p in pieces) + encoder.finish()
 
 
 @settings(max_examples=400, deadline=None)

@@ -51,10 +51,10 @@ from email.utils import getaddresses
 from typing import BinaryIO, Union
 
 from ..commands import check_line, mail_command, rcpt_command
-from ..dotstuff import DotEncoder
+from ..dotstuff import CRLFDotEncoder, DotEncoder
 from ..errors import EnvelopeError, HeaderError, MessageTooLarge
 from ..goformat import go_quote
-from ..lineends import LineEnds, crlf, is_crlf
+from ..lineends import crlf, is_crlf
 from .addresses import wire_address
 
 __all__ = ["Message", "ServerProfile", "Outgoing", "outgoing", "check_arguments", "encode_whole",
@@ -259,30 +259,6 @@ def encode_whole(data: bytes, normalize_line_ends: bool = True) -> tuple[bytes, 
     return data + b"\r\n.\r\n", size
 
 
-class _CRLFReader:
-    """A message file read through :class:`~smtp_core.lineends.LineEnds`:
-    each ``read`` gives CRLF text (a CR split from its LF by the chunking is
-    held back), and ``b""`` from the file's first ``b""`` on."""
-
-    __slots__ = ("stream", "ends", "ended")
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.ends = LineEnds()
-        self.ended = False
-
-    def read(self, size: int) -> bytes:
-        while not self.ended:
-            chunk = read_chunk(self.stream)
-            if not chunk:
-                self.ended = True
-                return self.ends.finish()
-            text = self.ends.feed(chunk)
-            if text:  # empty only when the chunk was a lone CR, held back
-                return text
-        return b""
-
-
 def _file_size(stream) -> int | None:
     """Bytes left in ``stream``, when that is knowable without reading it."""
     try:
@@ -323,12 +299,12 @@ class Outgoing:
     """One message checked and encoded, nothing of it sent yet.
 
     ``commands`` are MAIL, the RCPTs and DATA, ``envelope`` the same joined;
-    ``wire`` the encoded body with its end mark, or ``stream`` and its
-    ``first`` chunk for a file.  While the message is in flight its entry
+    ``wire`` the encoded body with its end mark, or ``stream``, its
+    ``first`` chunk and the ``encoder`` its chunks go through for a file.  While the message is in flight its entry
     in the results is this object (``ended``: its end of data went out).
     """
 
-    __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "size", "ended")
+    __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "encoder", "size", "ended")
 
 
 def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True) -> Outgoing:
@@ -383,12 +359,11 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True) -> O
     mail_line = mail_command(wire_sender, server.extensions, size=declared, smtputf8=smtputf8)
     # Read last, once nothing else can refuse the message: a text-mode file
     # fails here, before MAIL, and a refused message leaves the file unread.
-    if stream is not None and normalize_line_ends:
-        stream = _CRLFReader(stream)
     out.first = read_chunk(stream) if stream is not None else b""
     out.rcpts = rcpts
     out.commands = [mail_line, *rcpt_lines, b"DATA\r\n"]
     out.envelope = b"".join(out.commands)
     out.stream = stream
+    out.encoder = None if stream is None else CRLFDotEncoder() if normalize_line_ends else DotEncoder()
     out.ended = False
     return out

@@ -31,7 +31,7 @@ from typing import Iterable
 
 from .. import wirelog
 from ..client import FAILURES, Client
-from ..dotstuff import BEGIN, BEGIN_LINE, DotEncoder
+from ..dotstuff import BEGIN, BEGIN_LINE
 from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
 from .message import Outgoing, ServerProfile, outgoing, read_chunk, stuffed_dots
 from .result import SendResult
@@ -298,7 +298,7 @@ def _send_stream(t, out: Outgoing, trailer: bytes) -> tuple[int, int]:
     the end of data (and ``trailer``).  Returns the RFC 1870 size and the
     body's bytes sent."""
     stream = out.stream
-    encoder = DotEncoder()
+    encoder = out.encoder
     size = sent = 0
     chunk = out.first
     while True:
