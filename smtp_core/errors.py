@@ -221,6 +221,11 @@ class EnvelopeError(SendError, ValueError):
     """The envelope cannot be sent as given (nothing was sent)."""
 
 
+class HeaderError(SendError, ValueError):
+    """A header of the message would not reach the server as the one
+    header it is: a line break in it would start another (nothing was sent)."""
+
+
 class MessageNotSent(SendError):
     """The batch of :func:`~smtp_core.send_many` stopped before this message was done.
 

@@ -38,6 +38,7 @@ from smtp_core import (
     send_many,
 )
 from smtp_core.dotstuff import DotEncoder
+from smtp_core.lineends import crlf
 from smtp_core.pythonic.message import encode_whole as _encode_whole
 from smtp_core.transport import Transport
 
@@ -542,9 +543,15 @@ def test_kernel_timeouts_bound_a_silent_server(scripted):
 @given(st.lists(st.sampled_from([b".", b"\r", b"\n", b"\r\n", b"x", b"..", b"\r\n.", b"ab\r\n"]),
                 max_size=30).map(b"".join))
 def test_whole_message_encoding_matches_the_dot_encoder(data):
+    # Kept as they are, the bytes are Go's DotWriter's ...
     encoder = DotEncoder()
     wire = encoder.encode(data) + encoder.finish()
+    assert _encode_whole(data, normalize_line_ends=False) == (wire, len(smtp_core.dotstuff.unstuff(wire)))
+    # ... normalised (the default), the DotWriter's of the CRLF text, which has no bare CR.
+    encoder = DotEncoder()
+    wire = encoder.encode(crlf(data)) + encoder.finish()
     assert _encode_whole(data) == (wire, len(smtp_core.dotstuff.unstuff(wire)))
+    assert wire.count(b"\r") == wire.count(b"\n") == wire.count(b"\r\n")
 
 
 def test_whole_message_fast_path_cases():

@@ -151,6 +151,7 @@ def send(
     pipelining: bool = True,
     redact: bool = True,
     allow_plaintext_auth: bool = False,
+    normalize_line_ends: bool = True,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -159,16 +160,23 @@ def send(
     :class:`~smtp_core.client.Client` to reuse, which is greeted, put under
     the TLS policy and authenticated if that has not happened yet.
 
-    ``message``: bytes (line ends become CRLF, dots are stuffed), a file
-    opened in binary mode (read in 64 KiB chunks, never whole), or an
+    ``message``: bytes (dots are stuffed), a file opened in binary mode
+    (read in 64 KiB chunks, never whole), or an
     ``email.message.EmailMessage``, which also gives the envelope when
     ``sender``/``recipients`` are ``None`` (Sender or From; To, Cc and Bcc)
-    and is sent without its Bcc header.
+    and is sent without its Bcc and Resent-Bcc headers; a header that would
+    turn into more than one header line is refused (:class:`HeaderError`).
+    Every bare CR and bare LF becomes CRLF, so a message cannot smuggle an
+    end of data past a lenient server (SMTP smuggling);
+    ``normalize_line_ends=False`` sends the bytes as Go's DotWriter does (a
+    bare LF becomes CRLF, a bare CR goes as it is).
 
     On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
     the server offers them (a message larger than the server's limit is
     refused before anything is sent), ``SMTPUTF8`` only when a local part
-    needs it, IDNA for non-ASCII domains otherwise; with PIPELINING,
+    needs it, IDNA 2008 A-labels for non-ASCII domains (an address that
+    holds ``<``, ``>``, a space or a control character, or whose domain
+    cannot be converted, is an :class:`EnvelopeError`); with PIPELINING,
     MAIL, every RCPT and DATA go in one write and the body with its end in
     one more.
 
@@ -176,7 +184,7 @@ def send(
     recipient; recipients it refused are in ``result.refused``.  Raises
     :class:`RecipientsRefused` when it accepted none,
     :class:`MessageRefused` when it refused MAIL, DATA or the message,
-    :class:`MessageTooLarge`, :class:`EnvelopeError`, and I/O errors
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, :class:`HeaderError`, and I/O errors
     (``OSError``, :class:`~smtp_core.errors.StageTimeout`).  After a
     refusal the client has sent RSET and is ready for another message;
     after an I/O error, or a 421 (:class:`MessageRefused` with code 421:
@@ -196,7 +204,7 @@ def send(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        mailer.deliver(table, ((sender, recipients, message),), pipelining, results)
+        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, normalize_line_ends)
     except BaseException:
         if owned:
             mailer.leave()
@@ -226,6 +234,7 @@ def send_many(
     pipelining: bool = True,
     redact: bool = True,
     allow_plaintext_auth: bool = False,
+    normalize_line_ends: bool = True,
 ) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
@@ -238,7 +247,7 @@ def send_many(
     Each entry is the message's :class:`SendResult`, or the exception
     :func:`send` would have raised for it: a :class:`SendError`
     (:class:`RecipientsRefused`, :class:`MessageRefused`,
-    :class:`MessageTooLarge`, :class:`EnvelopeError`), or, for a message
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, :class:`HeaderError`), or, for a message
     that cannot be sent as given, the ``LineError``/``TypeError`` that says
     why (nothing of it was sent).  A refused message never stops the next.
 
@@ -277,7 +286,7 @@ def send_many(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = mailer.deliver(table, items, pipelining, results)
+        source_error = mailer.deliver(table, items, pipelining, results, normalize_line_ends)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:

@@ -47,6 +47,7 @@ from ..auth import is_localhost
 from ..errors import AuthError, ReplyError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
 from .capabilities import ServerProfile
+from .addresses import dial_address, tls_host_name, wire_host_name
 from .pipeline import abandon, deliver
 from .timeouts import TimeoutSpec, Timeouts, resolve
 from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit
@@ -58,8 +59,8 @@ __all__ = ["Options", "Mailer", "open_client"]
 class Options:
     """How to connect and send: the keyword arguments of :func:`~smtp_core.send`.
 
-    ``quit`` (``None``: only when the call opened the connection) and
-    ``pipelining`` matter to sending only; the rest to connecting and
+    ``quit`` (``None``: only when the call opened the connection),
+    ``pipelining`` and ``normalize_line_ends`` matter to sending only; the rest to connecting and
     preparing.
     """
 
@@ -75,6 +76,7 @@ class Options:
     pipelining: bool = True
     redact: bool = True
     allow_plaintext_auth: bool = False
+    normalize_line_ends: bool = True
 
     def __post_init__(self) -> None:
         check_policy(self.tls)
@@ -168,7 +170,7 @@ class Mailer:
                 # survive either when the new EHLO lacks AUTH (Go keeps it).
                 client.auth_mechanisms = None
                 if isinstance(settings, ssl.SSLContext):
-                    client.starttls(settings, options.server_name or client.server_name)
+                    client.starttls(settings, tls_host_name(options.server_name or client.server_name))
                 else:
                     client.starttls(settings)
                 self.authenticated = False  # the server forgets it too
@@ -181,7 +183,7 @@ class Mailer:
         """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
         client = self.client
         if local_name is not None and not client.did_hello:
-            client.local_name = check_line(local_name)
+            client.local_name = wire_host_name(check_line(local_name))
         client.greet()
 
     def authenticate(self, auth: Auth | Sequence[Auth], allow_plaintext: bool = False) -> None:
@@ -225,9 +227,10 @@ class Mailer:
             server = self.server = ServerProfile(extensions)
         return server
 
-    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list):
+    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list,
+                normalize_line_ends: bool = True):
         """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
-        return deliver(self.client, self.profile(), table, items, pipelining, results)
+        return deliver(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends)
 
     def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
         """QUIT after a send when asked (by default when the call opened the connection)."""
@@ -258,7 +261,7 @@ def open_client(address: str, options: Options) -> Client:
         # Settings first: a bad CA file should cost no connection.
         settings = tls_settings(name, options.tls_config, options.verify, options.server_name)
     try:
-        sock, _ = open_socket(address, table.connect)
+        sock, _ = open_socket(dial_address(address), table.connect)
     except socket.timeout:
         raise StageTimeout("connect", table.connect) from None
     if settings is not None:

@@ -37,7 +37,7 @@ from typing import Iterable
 
 from .. import wirelog
 from ..client import FAILURES, Client
-from ..dotstuff import BEGIN, BEGIN_LINE, DotEncoder
+from ..dotstuff import BEGIN, BEGIN_LINE
 from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
 from .capabilities import ServerProfile
 from .message import Outgoing, outgoing, read_chunk, stuffed_dots
@@ -53,7 +53,7 @@ _END = object()
 
 
 def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
-            results: list):
+            results: list, normalize_line_ends: bool = True):
     """Send every message of ``items``, appending one entry per message to ``results``.
 
     Returns the exception ``items`` raised, if it did (the message in
@@ -78,7 +78,7 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
             if item is _END:
                 return None
             try:
-                out = outgoing(item, server)
+                out = outgoing(item, server, normalize_line_ends)
             except Exception as err:  # this message cannot be sent as given
                 results.append(err)
                 continue
@@ -342,7 +342,7 @@ def _send_stream(t, out: Outgoing, trailer: bytes) -> tuple[int, int]:
     the end of data (and ``trailer``).  Returns the RFC 1870 size and the
     body's bytes sent."""
     stream = out.stream
-    encoder = DotEncoder()
+    encoder = out.encoder
     size = sent = 0
     chunk = out.first
     while True:
