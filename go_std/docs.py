@@ -40,12 +40,7 @@ NAMESPACES = ("go_std.net.smtp",)
 #: Where the committed pages live in a source checkout.
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs"
 
-SIGNATURE_LINES = (
-    ("Go input arguments", "go_args"),
-    ("Go returns", "go_returns"),
-    ("Joker input arguments", "joker_args"),
-    ("Joker returns", "joker_returns"),
-)
+from go_std.joker.registry import SIGNATURE_LINES, kind_line  # noqa: E402  (go_std loads Hy first)
 
 SECTIONS = (
     ("summary", "Summary"),
@@ -88,12 +83,8 @@ class Entry:
         self.meta = meta
         self.level = level
         self.id = anchor(key)
-        if meta["kind"] in ("receiver", "method"):
-            self.title = meta["name"]
-            self.kind = f"{meta['kind_title']} for {meta['type']}"
-        else:
-            self.title = key
-            self.kind = meta["kind_title"]
+        self.title = meta["name"] if meta["kind"] in ("receiver", "method") else key
+        self.kind = kind_line(meta)
         self.version = "v" + meta["added"]
         self.usage = meta.get("usage") or ""
         self.doc = meta["doc"]

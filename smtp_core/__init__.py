@@ -7,6 +7,8 @@ and shared by every front end:
 :mod:`.reply`             reading replies (textproto's rules, size caps)
 :mod:`.commands`          command lines (CR/LF check), EHLO parsing
 :mod:`.dotstuff`          DATA encoding (Go's DotWriter)
+:mod:`.lineends`          bare CR and LF made CRLF (the Pythonic layer's
+                          defence against SMTP smuggling)
 :mod:`.auth`              mechanisms and the AUTH exchange
 :mod:`.goformat`          Go's string quoting and case mapping
 :mod:`.gobase64`          Go's base64, with Go's error positions
@@ -28,7 +30,9 @@ Over them, one module or package per topic:
 ``  .mailer``             the shared options; one connection's state
 ``  .tlspolicy``          ``tls=`` values and their TLS settings
 ``  .timeouts``           :class:`Timeouts`, RFC 5321's table
-``  .message``            envelope, IDNA/SMTPUTF8, message input, SIZE
+``  .addresses``          addresses and host names on the wire (IDNA 2008)
+``  .capabilities``       what the server offers (SIZE, the EHLO profile)
+``  .message``            envelope, SMTPUTF8, message input, SIZE
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`
 :mod:`.session`           old import path of :mod:`.pythonic`
@@ -67,6 +71,7 @@ from .errors import (
     TLSSetupError,
     BatchAborted,
     EnvelopeError,
+    HeaderError,
     MessageNotSent,
     MessageRefused,
     MessageTooLarge,
@@ -97,6 +102,6 @@ __all__ = [
     "ConnectionState", "TLSConfig",
     "connect", "dial_tls", "prepare", "send", "send_many", "SendResult", "Timeouts", "RFC5321_TIMEOUTS",
     "TLS_POLICIES",
-    "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError",
+    "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError", "HeaderError",
     "MessageNotSent", "BatchAborted",
 ]

@@ -32,6 +32,7 @@ from typing import Callable, Sequence, Union
 from .commands import auth_command, encode_line
 from .errors import AuthError, ReplyError
 from .gobase64 import decode_std, encode_std
+from .goformat import go_bytes
 
 __all__ = [
     "ServerInfo",
@@ -53,15 +54,19 @@ class ServerInfo:
     ``Name`` is the server name the client was given, ``TLS`` whether the
     connection is encrypted, ``Auth`` the advertised mechanisms (``None``
     until the server advertised AUTH).  Pythonic aliases: ``name``, ``tls``,
-    ``mechanisms``.
+    ``mechanisms``.  Beyond Go, ``plaintext_allowed`` says the caller
+    accepts credentials over plaintext to any server (the Pythonic layer's
+    ``allow_plaintext_auth=True``); the Go-named API never sets it.
     """
 
-    __slots__ = ("Name", "TLS", "Auth")
+    __slots__ = ("Name", "TLS", "Auth", "plaintext_allowed")
 
-    def __init__(self, name: str = "", tls: bool = False, auth: Sequence[str] | None = None) -> None:
+    def __init__(self, name: str = "", tls: bool = False, auth: Sequence[str] | None = None,
+                 plaintext_allowed: bool = False) -> None:
         self.Name = name
         self.TLS = tls
         self.Auth = None if auth is None else list(auth)
+        self.plaintext_allowed = plaintext_allowed
 
     name = property(lambda self: self.Name)
     tls = property(lambda self: self.TLS)
@@ -94,7 +99,7 @@ class Auth:
 
 
 def _require_safe_channel(server: ServerInfo) -> None:
-    if not server.TLS and not is_localhost(server.Name):
+    if not server.TLS and not is_localhost(server.Name) and not server.plaintext_allowed:
         raise AuthError("unencrypted connection")
 
 
@@ -120,9 +125,7 @@ class PlainAuth(Auth):
         _require_safe_channel(server)
         _check_host(server, self.host)
         _refuse_nul(self.identity, self.username, self.password)
-        return "PLAIN", ("%s\x00%s\x00%s" % (self.identity, self.username, self.password)).encode(
-            "utf-8", "surrogateescape"
-        )
+        return "PLAIN", go_bytes("%s\x00%s\x00%s" % (self.identity, self.username, self.password))
 
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if more:
@@ -145,8 +148,8 @@ class CramMD5Auth(Auth):
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if not more:
             return None
-        digest = hmac.new(self.secret.encode("utf-8", "surrogateescape"), challenge, hashlib.md5).hexdigest()
-        return self.username.encode("utf-8", "surrogateescape") + b" " + digest.encode("ascii")
+        digest = hmac.new(go_bytes(self.secret), challenge, hashlib.md5).hexdigest()
+        return go_bytes(self.username) + b" " + digest.encode("ascii")
 
     def __repr__(self) -> str:
         return "CramMD5Auth(username=%r)" % (self.username,)
@@ -176,9 +179,9 @@ class LoginAuth(Auth):
             return None
         self._step += 1
         if self._step == 1:
-            return self.username.encode("utf-8", "surrogateescape")
+            return go_bytes(self.username)
         if self._step == 2:
-            return self.password.encode("utf-8", "surrogateescape")
+            return go_bytes(self.password)
         raise AuthError("unexpected server challenge")
 
     def __repr__(self) -> str:
@@ -221,7 +224,7 @@ class XOAuth2Auth(Auth):
         self.error_details: bytes | None = None
 
     def _initial(self, token: str) -> bytes:
-        return ("user=%s\x01auth=Bearer %s\x01\x01" % (self.username, token)).encode("utf-8", "surrogateescape")
+        return go_bytes("user=%s\x01auth=Bearer %s\x01\x01" % (self.username, token))
 
     def start(self, server: ServerInfo) -> tuple[str, bytes | None]:
         _require_safe_channel(server)
@@ -254,7 +257,7 @@ class OAuthBearerAuth(XOAuth2Auth):
         # or "n,," when there is no user name (an empty "a=" is invalid).
         user = self.username.replace("=", "=3D").replace(",", "=2C")
         header = "n,a=%s," % user if user else "n,,"
-        return ("%s\x01auth=Bearer %s\x01\x01" % (header, token)).encode("utf-8", "surrogateescape")
+        return go_bytes("%s\x01auth=Bearer %s\x01\x01" % (header, token))
 
     def next(self, challenge: bytes, more: bool) -> bytes | None:
         if not more:
@@ -277,10 +280,11 @@ def choose_auth(offered: Sequence[str] | None, allowed: Sequence[Auth]) -> Auth 
     """
     if not offered:
         return None
-    offered_upper = {m.upper() for m in offered}
     by_name = {}
     for mech in allowed:
         by_name.setdefault(_mechanism_name(mech), mech)
+    # Only the names asked for: a hostile AUTH line may list 300,000 others.
+    offered_upper = {name for name in map(str.upper, offered) if name in by_name}
     ranked = sorted(by_name, key=lambda n: STRENGTH.index(n) if n in STRENGTH else len(STRENGTH))
     for name in ranked:
         if name in offered_upper:

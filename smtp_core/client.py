@@ -36,7 +36,7 @@ import socket
 import ssl
 from typing import Iterable, Sequence
 
-from . import wirelog
+from . import netaddr, wirelog
 from .auth import Auth, AuthExchange, ServerInfo
 from .commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
 from .dotstuff import DotEncoder, input_before_wire_offset
@@ -44,6 +44,8 @@ from .errors import AuthError, HelloError, SMTPError
 from .goformat import go_upper
 from .reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
+from .netaddr import split_host_port
+from .neterror import go_error
 from .transport import Transport
 
 __all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "FAILURES"]
@@ -135,9 +137,9 @@ class Client:
         """Whether a DATA writer is open (no command may be sent until it is closed)."""
         return self._writer is not None
 
-    def server_info(self) -> ServerInfo:
+    def server_info(self, plaintext_allowed: bool = False) -> ServerInfo:
         """What an authentication mechanism is told about this server."""
-        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms)
+        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms, plaintext_allowed)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
@@ -233,15 +235,19 @@ class Client:
         ``ssl.SSLContext`` (then ``server_name`` is the name to verify).
         Extensions learnt before TLS are replaced by the new EHLO's.
         """
+        refusal = None
         if isinstance(config, TLSConfig):
             server_name = config.server_name
-            # Built before anything is sent, so a bad CA file costs no round trip.
-            ctx = config.context() if (server_name or config.insecure_skip_verify) else None
+            # Settings Go refuses at the handshake fail after STARTTLS, as in Go;
+            # the context is built before anything is sent, so a bad CA file
+            # costs no round trip.
+            refusal = config.handshake_refusal()
+            ctx = None if refusal else config.context()
         else:
             ctx = config
         self.greet()
         self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
-        self._t.start_tls(ctx, server_name)
+        self._t.start_tls(ctx, server_name, refusal)
         self._ehlo()
 
     def tls_connection_state(self) -> tuple[ConnectionState, bool]:
@@ -254,36 +260,47 @@ class Client:
         self.greet()
         self._cmd(250, command("VRFY", address), "VRFY")
 
-    def auth(self, mechanism: Auth) -> None:
+    def auth(self, mechanism: Auth, *, go_abort: bool = True, plaintext_allowed: bool = False) -> None:
         """Authenticate with ``mechanism``; on failure the client QUITs.
 
         An error the mechanism raises is re-raised unchanged, after the
-        client has aborted the exchange.
+        client has aborted the exchange.  ``go_abort=False`` (beyond Go)
+        sends ``*`` only in answer to a challenge (334), never after the
+        server refused or accepted, and leaves the QUIT to the caller;
+        ``plaintext_allowed=True`` (beyond Go) lets the mechanisms that
+        refuse an unencrypted non-local server send their secret anyway.
         """
         self.greet()
-        exchange = AuthExchange(mechanism, self.server_info())
+        exchange = AuthExchange(mechanism, self.server_info(plaintext_allowed))
         try:
             line: bytes | None = exchange.begin()
         except Exception:
-            self.quit_quietly()
+            if go_abort:
+                self.quit_quietly()
             raise
         code, text = self._cmd(0, line, "AUTH", secret=True)
         while True:
             try:
                 line = exchange.on_reply(code, text)
             except Exception:
-                self._abort_auth()
+                if go_abort:
+                    self._abort_auth()
+                elif code == 334:
+                    self._cancel_auth()
                 raise
             if line is None:
                 return
             code, text = self._cmd(0, line, "AUTH", secret=True)
 
     def _abort_auth(self) -> None:
+        self._cancel_auth()
+        self.quit_quietly()
+
+    def _cancel_auth(self) -> None:
         try:
             self._cmd(501, AuthExchange.ABORT, "AUTH abort")
         except FAILURES:
             pass
-        self.quit_quietly()
 
     def quit_quietly(self, *, then_close: bool = False) -> None:
         """QUIT, ignoring a failure (Go does so after a failed AUTH).
@@ -381,10 +398,10 @@ class DataWriter:
         would report as written.
         """
         if self._closed:
-            raise OSError(errno.EPIPE, "smtp: write to a closed DATA writer")
-        if self._error is not None:
+            raise _writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
+        if self._error is not None:  # sticky, as Go's bufio.Writer
             self._error.bytes_accepted = 0  # type: ignore[attr-defined]
-            raise self._error
+            raise self._error.with_traceback(None)
         state = self._encoder.state
         out = self._encoder.encode(bytes(data))
         self._pending += out
@@ -394,15 +411,21 @@ class DataWriter:
         flush_to = ((self._wire - 1) // _GO_FLUSH) * _GO_FLUSH
         if flush_to > self._flushed:
             count = flush_to - self._flushed
-            try:
-                self._t.send_partial(memoryview(self._pending)[:count])
-            except OSError as err:
-                sent = getattr(err, "bytes_sent", 0)
+            failure: OSError | None = None
+            # Views released on every path: a view kept alive (by a
+            # traceback) would forbid resizing _pending ever after.
+            with memoryview(self._pending) as whole, whole[:count] as chunk:
+                try:
+                    self._t.send_partial(chunk)
+                except OSError as err:
+                    failure = err
+            if failure is not None:
+                sent = getattr(failure, "bytes_sent", 0)
                 failed_at = self._flushed + (sent // _GO_FLUSH + 1) * _GO_FLUSH
-                err.bytes_accepted = input_before_wire_offset(  # type: ignore[attr-defined]
+                failure.bytes_accepted = input_before_wire_offset(  # type: ignore[attr-defined]
                     bytes(data), state, failed_at - start)
-                self._error = err
-                raise
+                self._error = failure.with_traceback(None)
+                raise failure
             del self._pending[:count]
             self._flushed = flush_to
         return len(data)
@@ -414,7 +437,7 @@ class DataWriter:
     def close(self) -> None:
         """End the message (``.`` line) and read the server's reply (250)."""
         if self._closed:
-            raise OSError(errno.EBADF, "smtp: DATA writer already closed")
+            raise _writer_error(errno.EBADF, "smtp: DATA writer already closed")
         self._closed = True
         client = self._client
         client._writer = None
@@ -444,43 +467,18 @@ class DataWriter:
             self.close()
 
 
-def split_host_port(address: str) -> tuple[str, str]:
-    """Split ``host:port`` or ``[v6host]:port`` like Go's ``net.SplitHostPort``."""
-    if address.startswith("["):
-        end = address.find("]")
-        if end < 0:
-            raise OSError(errno.EINVAL, "address %s: missing ']' in address" % address)
-        host, rest = address[1:end], address[end + 1:]
-        if not rest.startswith(":"):
-            raise OSError(errno.EINVAL, "address %s: missing port in address" % address)
-        return host, rest[1:]
-    host, sep, port = address.rpartition(":")
-    if not sep:
-        raise OSError(errno.EINVAL, "address %s: missing port in address" % address)
-    if ":" in host:
-        raise OSError(errno.EINVAL, "address %s: too many colons in address" % address)
-    return host, port
-
-
-def _port_number(port: str) -> int:
-    if port.isdigit():
-        return int(port)
-    try:
-        return socket.getservbyname(port, "tcp")
-    except OSError:
-        if port == "smtp":  # not every system has /etc/services
-            return 25
-        if port in ("submission", "submissions", "smtps"):
-            return 587 if port == "submission" else 465
-        raise OSError(errno.EINVAL, "dial tcp: lookup port %s: unknown port" % port) from None
+def _writer_error(code: int, text: str) -> OSError:
+    # Beyond Go (whose writer would send stray bytes): an I/O error of our own text.
+    return go_error(OSError(code, text), text)
 
 
 def connect(address: str, timeout: float | None = None) -> tuple[socket.socket, str]:
-    """Open a TCP connection to ``host:port``; return it and the host part."""
-    host, port = split_host_port(address)
-    sock = socket.create_connection((host or None, _port_number(port)),
-                                    timeout if timeout is not None else socket.getdefaulttimeout())
-    return sock, host
+    """Open a TCP connection to ``host:port`` as Go's ``net.Dial`` does; return it and the host.
+
+    Go's address rules and error texts (see :mod:`~smtp_core.netaddr`).
+    """
+    sock = netaddr.dial(address, timeout if timeout is not None else socket.getdefaulttimeout())
+    return sock, split_host_port(address)[0]
 
 
 def dial(address: str, *, timeout: float | None = None, client_class: type = None, **options) -> Client:

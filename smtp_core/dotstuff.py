@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DotEncoder", "BEGIN", "BEGIN_LINE", "AFTER_CR", "MID_LINE", "input_before_wire_offset", "unstuff"]
+from .lineends import LineEnds
+
+__all__ = ["DotEncoder", "CRLFDotEncoder", "BEGIN", "BEGIN_LINE", "AFTER_CR", "MID_LINE",
+           "input_before_wire_offset", "unstuff"]
 
 # The four states of Go's writer.  BEGIN differs from BEGIN_LINE only in how
 # an empty message ends: Go still writes a CRLF before the dot.
@@ -116,6 +119,43 @@ class DotEncoder:
         if state == AFTER_CR:
             return b"\n.\r\n"
         return b"\r\n.\r\n"
+
+
+class CRLFDotEncoder:
+    """The Pythonic layer's DATA encoder: every bare CR and bare LF made
+    CRLF first (:class:`~smtp_core.lineends.LineEnds`, so a CR and its LF
+    in different chunks are one CRLF), then dots stuffed.  Its text has
+    no bare CR, so the stuffing is one ``replace``; ``encode``, ``finish``
+    and ``state`` are :class:`DotEncoder`'s.
+
+    >>> enc = CRLFDotEncoder()
+    >>> enc.encode(b".a\\r.\\r") + enc.encode(b"\\nb") + enc.finish()
+    b'..a\\r\\n..\\r\\nb\\r\\n.\\r\\n'
+    """
+
+    __slots__ = ("state", "ends")
+
+    def __init__(self) -> None:
+        self.state = BEGIN
+        self.ends = LineEnds()
+
+    def encode(self, data: bytes) -> bytes:
+        """The wire bytes for ``data`` (less a final CR, held for the next call)."""
+        text = self.ends.feed(data)
+        if not text:
+            return b""
+        out = text.replace(b"\n.", b"\n..") if b"\n." in text else text
+        if self.state <= BEGIN_LINE and text[0] == 0x2E:
+            out = b"." + out
+        self.state = BEGIN_LINE if text[-1] == 0x0A else MID_LINE
+        return out
+
+    def finish(self) -> bytes:
+        """A held CR as CRLF, a line end if needed, then ``.\\r\\n``."""
+        held = self.ends.finish()
+        state = BEGIN_LINE if held else self.state
+        self.state = BEGIN_LINE
+        return held + (b".\r\n" if state == BEGIN_LINE else b"\r\n.\r\n")
 
 
 def input_before_wire_offset(data: bytes, state: int, wire_limit: int) -> int:

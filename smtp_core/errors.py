@@ -136,10 +136,19 @@ class ServerClosed(ConnectionError, EOFError):
 
 
 class StageTimeout(TimeoutError):
-    """No answer within the deadline; ``stage`` names the step that waited."""
+    """No answer within the deadline; ``stage`` names the step that waited.
 
-    def __init__(self, stage: str, seconds: float | None) -> None:
-        super().__init__("timed out after %ss waiting for %s" % (seconds, stage))
+    Its text names the stage and the deadline, since those deadlines are
+    the engine's own (Go has none).  When the deadline was the caller's
+    (a socket timeout handed to the Go-named API), ``text`` is Go's
+    (``read tcp 127.0.0.1:41234->127.0.0.1:25: i/o timeout``)::
+
+        >>> str(StageTimeout("EHLO", 30.0))
+        'timed out after 30.0s waiting for EHLO'
+    """
+
+    def __init__(self, stage: str, seconds: float | None, text: str | None = None) -> None:
+        super().__init__(text or "timed out after %ss waiting for %s" % (seconds, stage))
         self.stage = stage
         self.seconds = seconds
 
@@ -187,7 +196,8 @@ class RecipientsRefused(SendError):
 
 class MessageRefused(ReplyError, SendError):
     """The server refused the message at ``stage`` ("MAIL", "DATA" or
-    "DATA end"); ``Code``/``Msg`` are its reply, ``result`` the recipients'."""
+    "DATA end"; "RCPT" too for a 421, which ends the session);
+    ``Code``/``Msg`` are its reply, ``result`` the recipients'."""
 
     def __init__(self, code: int, msg: str, stage: str, result=None) -> None:
         super().__init__(code, msg)
@@ -209,6 +219,11 @@ class MessageTooLarge(SendError):
 
 class EnvelopeError(SendError, ValueError):
     """The envelope cannot be sent as given (nothing was sent)."""
+
+
+class HeaderError(SendError, ValueError):
+    """A header of the message would not reach the server as the one
+    header it is: a line break in it would start another (nothing was sent)."""
 
 
 class MessageNotSent(SendError):

@@ -9,6 +9,12 @@ server name nor ``insecure_skip_verify`` cannot start a handshake.
 :class:`ConnectionState` reports a TLS connection with Go's field names and
 numbering (``Version`` 0x0304 is TLS 1.3; 0 means no TLS).
 
+A file the settings name that cannot be used fails with the path in the
+text, as Go's ``os.ReadFile`` and ``tls.LoadX509KeyPair`` put it
+(``open /etc/ca.pem: no such file or directory``; an ``OSError`` with the
+errno and ``filename``); contents that hold no certificate or key read as
+Go's ``crypto/tls`` texts, naming the file (a :class:`TLSSetupError`).
+
 Example::
 
     >>> cfg = TLSConfig(server_name="mx.example.com")
@@ -23,12 +29,16 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
+from .goformat import go_bytes
 from .errors import TLSSetupError
+from .neterror import errno_text, go_error
 
-__all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "sni_name"]
+__all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "NO_VERSIONS_TEXT",
+           "sni_name", "version_bounds"]
 
 #: Go's protocol numbers for the names the ssl module uses.
 VERSIONS = {"SSLv3": 0x0300, "TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
@@ -40,6 +50,28 @@ _SSL_VERSIONS = {
 }
 
 NO_SERVER_NAME_TEXT = "tls: either ServerName or InsecureSkipVerify must be specified in the tls.Config"
+NO_VERSIONS_TEXT = "tls: no supported versions satisfy MinVersion and MaxVersion"
+BAD_NEXT_PROTOS_TEXT = "tls: invalid NextProtos value"
+NEXT_PROTOS_TOO_LARGE_TEXT = "tls: NextProtos values too large"
+#: Beyond Go: the ssl module offers ASCII protocol names only.
+NON_ASCII_NEXT_PROTOS_TEXT = "tls: NextProtos value is not ASCII (the ssl module cannot offer it)"
+
+
+def version_bounds(min_version: int | None, max_version: int | None) -> tuple[int, int] | None:
+    """The lowest and highest versions Go's client would offer, or None for none.
+
+    Go (``crypto/tls``, ``Config.supportedVersions``) offers each of TLS 1.0
+    to 1.3 that is at least ``MinVersion`` (TLS 1.2 when it is 0) and at
+    most ``MaxVersion`` (no bound when 0); any number is accepted.
+
+    >>> [hex(v) for v in version_bounds(0x0300, None)]
+    ['0x301', '0x304']
+    >>> version_bounds(0x0305, None) is None
+    True
+    """
+    offered = [v for v in sorted(_SSL_VERSIONS)
+               if v >= (min_version or 0x0303) and (not max_version or v <= max_version)]
+    return (offered[0], offered[-1]) if offered else None
 
 PathOrPem = Union[str, bytes, "os.PathLike[str]"]
 
@@ -81,13 +113,39 @@ class TLSConfig:
     def sni_name(self) -> str:
         return sni_name(self.server_name)
 
+    def handshake_refusal(self) -> str | None:
+        """Go's text when no handshake can start with these settings, else None.
+
+        The checks and their order are Go's (``makeClientHello``).
+        """
+        if not self.server_name and not self.insecure_skip_verify:
+            return NO_SERVER_NAME_TEXT
+        protos = [go_bytes(p) for p in self.alpn]
+        if any(not 0 < len(p) <= 255 for p in protos):
+            return BAD_NEXT_PROTOS_TEXT
+        if sum(1 + len(p) for p in protos) > 0xFFFF:
+            return NEXT_PROTOS_TOO_LARGE_TEXT
+        if version_bounds(self.min_version, self.max_version) is None:
+            return NO_VERSIONS_TEXT
+        if not all(p.isascii() for p in protos):
+            return NON_ASCII_NEXT_PROTOS_TEXT
+        return None
+
     def check(self) -> None:
         """Raise Go's error when no handshake can start with these settings."""
-        if not self.server_name and not self.insecure_skip_verify:
-            raise TLSSetupError(NO_SERVER_NAME_TEXT)
+        refusal = self.handshake_refusal()
+        if refusal:
+            raise TLSSetupError(refusal)
 
     def context(self) -> ssl.SSLContext:
         """A fresh client ``SSLContext`` for these settings."""
+        try:
+            return self._new_context()
+        except ValueError as err:  # NUL or a lone surrogate in a RootCAs path, non-ASCII PEM
+            what = "PEM data" if isinstance(self.root_cas, (bytes, bytearray)) else repr(self.root_cas)
+            raise TLSSetupError("tls: cannot load RootCAs %s: %s" % (what, err)) from None
+
+    def _new_context(self) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx._gostd_owned = True  # type: ignore[attr-defined]  # see Transport.start_tls
         if self.insecure_skip_verify:
@@ -95,21 +153,93 @@ class TLSConfig:
             ctx.verify_mode = ssl.CERT_NONE
         if self.root_cas is None:
             ctx.load_default_certs()
-        elif isinstance(self.root_cas, (bytes, bytearray)):
-            ctx.load_verify_locations(cadata=bytes(self.root_cas).decode("ascii"))
-        elif os.path.isdir(self.root_cas):
-            ctx.load_verify_locations(capath=os.fspath(self.root_cas))
         else:
-            ctx.load_verify_locations(cafile=os.fspath(self.root_cas))
-        if self.min_version:
-            ctx.minimum_version = _SSL_VERSIONS[self.min_version]
-        if self.max_version:
-            ctx.maximum_version = _SSL_VERSIONS[self.max_version]
+            _load_roots(ctx, self.root_cas)
+        bounds = version_bounds(self.min_version, self.max_version)
+        if bounds is not None:  # else handshake_refusal says why
+            with warnings.catch_warnings():
+                # TLS 1.0 and 1.1 are deprecated in the ssl module; Go still
+                # offers them when MinVersion asks, and so does this.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                if self.min_version:
+                    ctx.minimum_version = _SSL_VERSIONS[bounds[0]]
+                if self.max_version:
+                    ctx.maximum_version = _SSL_VERSIONS[bounds[1]]
         if self.alpn:
             ctx.set_alpn_protocols(list(self.alpn))
         if self.client_cert:
-            ctx.load_cert_chain(self.client_cert, self.client_key)
+            _load_key_pair(ctx, self.client_cert, self.client_key)
         return ctx
+
+
+def _open_error(path: str, err: OSError) -> OSError:
+    # Go's *fs.PathError text: "open <path>: <errno text>".
+    cause = errno_text(err.errno) if isinstance(err.errno, int) else str(err)
+    return go_error(type(err)(err.errno, err.strerror, path), "open %s: %s" % (path, cause))
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as err:
+        failure = _open_error(path, err)
+    raise failure
+
+
+def _load_roots(ctx: ssl.SSLContext, roots: PathOrPem) -> None:
+    if isinstance(roots, (bytes, bytearray)):
+        pem, where = bytes(roots), "RootCAs data"
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            raise TLSSetupError("tls: no certificate found in %s" % where)
+        try:
+            ctx.load_verify_locations(cadata=pem.decode("ascii"))
+        except (ssl.SSLError, UnicodeDecodeError) as err:
+            failure = TLSSetupError("tls: cannot use %s: %s" % (where, _reason(err)))
+        else:
+            return
+        raise failure
+    path = os.fspath(roots)
+    if os.path.isdir(path):
+        ctx.load_verify_locations(capath=path)  # read lazily, certificate by certificate
+        return
+    pem = _read(path)  # the path in the error, not only the errno
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise TLSSetupError("tls: no certificate found in %s" % path)
+    try:
+        ctx.load_verify_locations(cafile=path)
+    except ssl.SSLError as err:
+        failure = TLSSetupError("tls: cannot use %s: %s" % (path, _reason(err)))
+    else:
+        return
+    raise failure
+
+
+def _load_key_pair(ctx: ssl.SSLContext, cert: str, key: str | None) -> None:
+    # Go's tls.LoadX509KeyPair texts, each naming the file it is about.
+    cert_pem = _read(cert)
+    key_pem = _read(key) if key else cert_pem
+    if b"-----BEGIN" not in cert_pem:
+        raise TLSSetupError("tls: failed to find any PEM data in certificate input (%s)" % cert)
+    if b"PRIVATE KEY-----" not in key_pem:
+        raise TLSSetupError("tls: failed to find any PEM data in key input (%s)" % (key or cert))
+    try:
+        ctx.load_cert_chain(cert, key)
+    except ssl.SSLError as err:
+        if getattr(err, "reason", "") == "KEY_VALUES_MISMATCH":
+            failure = TLSSetupError("tls: private key does not match public key (%s, %s)" % (cert, key or cert))
+        else:
+            failure = TLSSetupError("tls: cannot use %s: %s" % (", ".join(filter(None, (cert, key))), _reason(err)))
+    except OSError as err:  # e.g. a key file with a passphrase and no way to ask for it
+        failure = TLSSetupError("tls: cannot use %s: %s" % (key or cert, err.strerror or err))
+    else:
+        return
+    raise failure
+
+
+def _reason(err: BaseException) -> str:
+    reason = getattr(err, "reason", None)
+    return reason.lower().replace("_", " ") if reason else str(err)
 
 
 @dataclass

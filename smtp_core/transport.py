@@ -26,6 +26,13 @@ itself: the socket becomes blocking, the kernel's ``SO_RCVTIMEO`` /
 the deadline, so a send or a recv is one system call and changing the
 timeout costs none.  TLS keeps Python's timeouts (a blocking
 ``SSLSocket`` retries a timed-out read forever).
+
+I/O errors read as Go's (``write tcp 127.0.0.1:41234->127.0.0.1:25: write:
+broken pipe``, see :mod:`~smtp_core.neterror`): the transport knows both
+ends of its connection and rewrites every socket error it raises, keeping
+its class and errno.  Errors it keeps (a failed handshake) are raised
+again without their old traceback, so nothing they once pointed at
+(message buffers included) stays alive.
 """
 
 from __future__ import annotations
@@ -38,11 +45,12 @@ import sys
 import time
 
 from . import wirelog
-from .errors import ReplyError, ReplyTooLong, StageTimeout, TLSSetupError
+from .errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
+from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from .reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
 
-__all__ = ["Transport", "closed_error"]
+__all__ = ["Transport"]
 
 _RECV_SIZE = 65536
 
@@ -60,18 +68,14 @@ def _timeval(seconds: float) -> bytes:
     return struct.pack("ll", whole, micro)
 
 
-def closed_error() -> OSError:
-    """Go's ``net.ErrClosed``, as an OSError."""
-    return OSError(errno.EBADF, "use of closed network connection")
-
-
 class Transport:
     """One SMTP connection's bytes: lines out, replies in, TLS on demand."""
 
     __slots__ = (
         "sock", "reader", "peer", "timeout", "redact", "closed",
         "is_tls", "tls_error", "tls_server_name", "tls_version_seen",
-        "kernel_timeouts", "_rcvtimeo", "_sndtimeo",
+        "kernel_timeouts", "_rcvtimeo", "_sndtimeo", "net", "local_addr", "remote_addr",
+        "closed_by_caller",
     )
 
     def __init__(
@@ -90,6 +94,7 @@ class Transport:
         self.timeout = timeout
         self.redact = redact
         self.closed = False
+        self.closed_by_caller = False  # closed by close(), not given up by the engine
         self.is_tls = isinstance(sock, ssl.SSLSocket)
         self.tls_error: OSError | None = None
         self.tls_server_name = sni_name(getattr(sock, "server_hostname", None) or "") if self.is_tls else ""
@@ -98,6 +103,8 @@ class Transport:
         self.kernel_timeouts = False
         self._rcvtimeo: float | None = None  # the kernel's current values
         self._sndtimeo: float | None = None
+        #: Go's names for the network and the two ends (``tcp``, ``127.0.0.1:41234``, ...).
+        self.net, self.local_addr, self.remote_addr = ends_of(sock)
         if timeout is not None:
             sock.settimeout(timeout)
 
@@ -184,8 +191,8 @@ class Transport:
                     pass
                 if sent >= total:
                     return
-                if view is None:
-                    view = memoryview(data)
+                if view is None:  # no new export of a caller's view (see send_partial)
+                    view = data if isinstance(data, memoryview) else memoryview(data)
                 left = deadline - time.monotonic()
         except OSError as exc:
             exc.bytes_sent = sent  # type: ignore[attr-defined]
@@ -202,12 +209,38 @@ class Transport:
             except BlockingIOError:  # the tick ran out; the deadline may not have
                 left = deadline - time.monotonic()
 
+    # -- errors --------------------------------------------------------
+    def io_error(self, op: str, err: OSError) -> OSError:
+        """``err`` as Go reports it for operation ``op`` (``read``, ``write``) on this connection."""
+        return op_error(op, err, net=self.net, source=self.local_addr, addr=self.remote_addr)
+
+    def closed_error(self, op: str) -> OSError:
+        """Go's error for ``op`` on a connection this side closed.
+
+        Go's ``tls.Conn`` answers a closed connection itself (bare
+        ``use of closed network connection``); a TCP connection names the
+        operation and both ends.
+        """
+        err = OSError(errno.EBADF, CLOSED_TEXT)
+        if self.is_tls:
+            return go_error(err, CLOSED_TEXT)
+        return go_error(err, op_text(op, self.net, self.local_addr, self.remote_addr, CLOSED_TEXT))
+
+    def _timeout(self, op: str, stage: str) -> StageTimeout:
+        # The engine's own deadline names its stage; a caller's socket
+        # timeout (Go's SetDeadline) reads as Go's.
+        text = None
+        if self.timeout is None:
+            text = op_text(op, self.net, self.local_addr, self.remote_addr, TIMEOUT_TEXT)
+        return StageTimeout(stage, self._waited(), text)
+
     # -- sending -------------------------------------------------------
-    def _usable(self) -> socket.socket:
-        if self.tls_error is not None:
-            raise self.tls_error
+    def _usable(self, op: str) -> socket.socket:
+        # As Go's tls.Conn: the handshake's error until the caller closes.
+        if self.tls_error is not None and not self.closed_by_caller:
+            raise self.tls_error.with_traceback(None)
         if self.closed:
-            raise closed_error()
+            raise self.closed_error(op)
         return self.sock
 
     def send(self, data: bytes, stage: str = "", secret: bool = False, log: bool = True) -> None:
@@ -217,7 +250,7 @@ class Transport:
         (the caller logs their size instead) and batches of pipelined
         commands (the caller logs them one line at a time).
         """
-        sock = self._usable()
+        sock = self._usable("write")
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, data, secret and self.redact)
         try:
@@ -228,33 +261,44 @@ class Transport:
                     self._python_timeouts()
                 sock.sendall(data)
         except socket.timeout:
+            failure: OSError = self._timeout("write", "sending " + (stage or "data"))
             self._abandon()
-            raise StageTimeout("sending " + (stage or "data"), self._waited()) from None
-
-    def send_partial(self, data: bytes) -> int:
-        """Send as much of ``data`` as possible; return the count, or raise with
-        ``bytes_sent`` set on the error (the DATA writer needs to know)."""
-        sock = self._usable()
-        if self.kernel_timeouts:
-            if self.timeout is not None:
-                try:
-                    self._send_by_deadline(sock, data)
-                except socket.timeout:
-                    self._abandon()
-                    raise
-                return len(data)
-            self._python_timeouts()
-        view = memoryview(data)
-        sent = 0
-        try:
-            while sent < len(view):
-                sent += sock.send(view[sent:])
         except OSError as exc:
-            exc.bytes_sent = sent  # type: ignore[attr-defined]
-            if isinstance(exc, socket.timeout):
+            failure = self.io_error("write", exc)
+        else:
+            return
+        raise failure  # outside the handler: no chain to Python's error
+
+    def send_partial(self, data) -> int:
+        """Send all of ``data`` (bytes or a memoryview); return the count, or raise
+        with ``bytes_sent`` set on the error (the DATA writer needs to know).
+
+        No view of ``data`` outlives the call, even on failure: the caller
+        may resize the buffer behind it.
+        """
+        sock = self._usable("write")
+        sent = 0
+        with memoryview(data) as view:
+            try:
+                if self.kernel_timeouts and self.timeout is not None:
+                    self._send_by_deadline(sock, view)
+                    sent = len(view)
+                else:
+                    if self.kernel_timeouts:
+                        self._python_timeouts()
+                    while sent < len(view):
+                        sent += sock.send(view[sent:])
+            except socket.timeout as exc:
+                sent = getattr(exc, "bytes_sent", sent)
+                failure: OSError = self._timeout("write", "sending data")
                 self._abandon()
-            raise
-        return sent
+            except OSError as exc:
+                sent = getattr(exc, "bytes_sent", sent)
+                failure = self.io_error("write", exc)
+            else:
+                return sent
+        failure.bytes_sent = sent  # type: ignore[attr-defined]
+        raise failure
 
     # -- receiving -----------------------------------------------------
     def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
@@ -267,7 +311,7 @@ class Transport:
                 reply = reader.next_reply(expect)
                 if reply is not None:
                     break
-                sock = self._usable()
+                sock = self._usable("read")
                 if self.kernel_timeouts and self.timeout is not None:
                     if deadline is None:
                         left = self.timeout
@@ -299,14 +343,22 @@ class Transport:
         except ReplyTooLong:
             self._abandon()
             raise
+        except (GoNetError, ServerClosed, StageTimeout, TLSSetupError):
+            raise  # already Go's (EOF, a closed connection, a failed handshake)
         except socket.timeout:
+            failure: OSError | None = self._timeout("read", stage or "reply")
             self._abandon()
-            raise StageTimeout(stage or "reply", self._waited()) from None
+        except OSError as exc:
+            failure = self.io_error("read", exc)
+        else:
+            failure = None
         finally:
             # Only when it was cut: each settimeout is a system call, and a
             # reply usually arrives in one piece.
             if narrowed and not self.closed:
                 self.sock.settimeout(self.timeout)
+        if failure is not None:
+            raise failure  # outside the handler: no chain to Python's error
         if wirelog.enabled():
             wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
         return reply
@@ -317,8 +369,8 @@ class Transport:
         return self.read_reply(expect, stage, secret)
 
     # -- TLS -----------------------------------------------------------
-    def start_tls(self, ctx: ssl.SSLContext | None, server_name: str) -> None:
-        """Switch to TLS after the server's 220; ``ctx=None`` means "cannot start".
+    def start_tls(self, ctx: ssl.SSLContext | None, server_name: str, refusal: str | None = None) -> None:
+        """Switch to TLS after the server's 220; ``ctx=None`` means "cannot start" (``refusal`` says why).
 
         Plaintext already buffered is dropped first.  A failure is cached:
         every later operation re-raises it.
@@ -332,7 +384,12 @@ class Transport:
         self.is_tls = True
         try:
             if ctx is None or (ctx.check_hostname and not server_name):
-                raise TLSSetupError(NO_SERVER_NAME_TEXT)
+                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            # The ssl module takes the socket over before it checks the name,
+            # and leaks it when the name fails: check it first, as ssl will.
+            if "\x00" in server_name:
+                raise TLSSetupError("tls: server name must not contain NUL")
+            server_name.encode("idna")  # a UnicodeError is a ValueError, below
             self.tls_server_name = sni_name(server_name)
             observed = self._observe_version(ctx)
             tls_sock = ctx.wrap_socket(self.sock, server_hostname=server_name or None, do_handshake_on_connect=False)
@@ -343,15 +400,18 @@ class Transport:
                 if observed:
                     ctx._msg_callback = None  # type: ignore[attr-defined]
         except socket.timeout:
+            self.tls_error = self._timeout("read", "TLS handshake")
             self._abandon()
-            self.tls_error = StageTimeout("TLS handshake", self._waited())
-            raise self.tls_error from None
-        except OSError as err:
+        except TLSSetupError as err:
             self.tls_error = err
-            raise
+        except OSError as err:
+            # The handshake both writes and reads; Go's names the call that failed.
+            self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
         except ValueError as err:  # e.g. a server name the ssl module rejects
             self.tls_error = TLSSetupError("tls: " + str(err))
-            raise self.tls_error from None
+        else:
+            return
+        raise self.tls_error
 
     def _observe_version(self, ctx: ssl.SSLContext) -> bool:
         # Go reports the negotiated version even when the handshake fails
@@ -385,8 +445,8 @@ class Transport:
     def close(self) -> None:
         """Close the socket; a second call fails like Go's (use of closed connection)."""
         if self.closed:
-            raise closed_error()
-        self.closed = True
+            raise self.closed_error("close")
+        self.closed = self.closed_by_caller = True
         if wirelog.enabled():
             wirelog.log_event(self.peer, "connection closed by client")
         self.sock.close()

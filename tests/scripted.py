@@ -17,6 +17,9 @@ Items:
 ``Close()``            closes without replying; ``Close(b"421 bye\\r\\n")`` replies first
 ``Silent()``           consumes the unit and answers nothing
 ``Trickle(b"..", s)``  sends the bytes one at a time, ``s`` seconds apart
+``Drop(after, reset)`` right after the previous reply, without waiting for a
+                       unit: reads ``after`` more bytes (e.g. part of a message),
+                       then closes, with a TCP reset (RST) when ``reset``
 
 When the items run out the server keeps reading until the client closes
 (or ``idle`` seconds of silence).  Every read has a timeout and the whole
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -59,6 +63,12 @@ class Silent:
 class Trickle:
     data: bytes
     interval: float = 1.0
+
+
+@dataclass
+class Drop:
+    after: int = 0
+    reset: bool = False
 
 
 @dataclass
@@ -212,6 +222,9 @@ class ScriptedServer:
                 if not items:
                     self._drain(sock, conn)
                     return
+                if isinstance(items[0], Drop):
+                    self._drop(sock, items.pop(0), conn)
+                    return
                 unit, waits = self._read_unit(sock, buf, in_data, conn)
                 if unit is None:
                     conn.end = "client_closed"
@@ -275,6 +288,23 @@ class ScriptedServer:
             conn.recvs += 1
             waits += 1
             buf += chunk
+
+    def _drop(self, sock, item: Drop, conn: Connection) -> None:
+        # (Closing with unread bytes makes the kernel send a reset anyway.)
+        until = len(conn.data) + item.after
+        while len(conn.data) < until:
+            try:
+                chunk = sock.recv(min(65536, until - len(conn.data)))
+            except (socket.timeout, OSError):
+                break
+            if not chunk:
+                break
+            conn.data += chunk
+            conn.recvs += 1
+        if item.reset:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        conn.end = "server_reset" if item.reset else "server_closed"
 
     def _drain(self, sock, conn: Connection) -> None:
         sock.settimeout(self.idle)

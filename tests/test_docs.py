@@ -51,10 +51,8 @@ def test_index_section_lists_exactly_the_index(ns):
     page = docs.render_markdown(ns)
     index = page.split("## Index")[1].split("<a id=")[0]
     names = [line[4:].split("`")[0] for line in index.splitlines() if line.startswith("- [`")]
-    assert names == [
-        "*Client", "*ServerInfo", "Auth", "CRAMMD5Auth", "Client", "Dial", "NewClient",
-        "PlainAuth", "SendMail", "ServerInfo", "arrayOfAuth", "arrayOfClient", "arrayOfServerInfo",
-    ]
+    # Joker's index itself is pinned once, in test_namespace.hy.
+    assert names == ns.index()
 
 
 def test_every_function_and_member_has_kind_version_usage_and_signatures(ns):

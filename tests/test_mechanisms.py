@@ -27,6 +27,7 @@ from smtp_core import (
     PlainAuth,
     ReplyError,
     ServerInfo,
+    TLSRequiredError,
     XOAuth2Auth,
     choose_auth,
     connect,
@@ -202,15 +203,23 @@ def test_oauth_through_choose_auth_prefers_oauthbearer(oauth_server):
 
 
 def test_xoauth2_exact_bytes(scripted):
-    srv = scripted(["220 hi", "250-mx\n250 AUTH XOAUTH2", "334 " + base64.b64encode(b'{"status":"401"}').decode(),
-                    "535 5.7.8 no", "501 what", "221 bye"])
+    script = ["220 hi", "250-mx\n250 AUTH XOAUTH2", "334 " + base64.b64encode(b'{"status":"401"}').decode(),
+              "535 5.7.8 no", "501 what", "221 bye"]
+    srv = scripted(script, script)
     mechanism = XOAuth2Auth("me@example.com", "tok")
     with pytest.raises(ReplyError):
         connect(srv.address, tls="none", auth=mechanism, timeout=T)
-    initial = base64.b64encode(b"user=me@example.com\x01auth=Bearer tok\x01\x01")
-    # Go's AUTH loop: the empty response to the error, then "*" and QUIT after the failure.
-    assert srv.transcript(0) == b"EHLO localhost\r\nAUTH XOAUTH2 " + initial + b"\r\n\r\n*\r\nQUIT\r\n"
     assert mechanism.error_details == b'{"status":"401"}'
+    c = smtp_core.dial(srv.address, timeout=T)
+    with pytest.raises(ReplyError):
+        c.auth(mechanism)
+    initial = base64.b64encode(b"user=me@example.com\x01auth=Bearer tok\x01\x01")
+    exchange = b"EHLO localhost\r\nAUTH XOAUTH2 " + initial + b"\r\n\r\n"
+    # The Pythonic layer: the empty response to the error, then QUIT (no "*"
+    # after the refusal: Postfix logs it as a non-SMTP command).
+    assert srv.transcript(0) == exchange + b"QUIT\r\n"
+    # Go's AUTH loop, kept by the Go-named client: "*" and QUIT after the failure.
+    assert srv.transcript(1) == exchange + b"*\r\nQUIT\r\n"
 
 
 def test_oauthbearer_exact_bytes(scripted):
@@ -259,7 +268,7 @@ def _never_called() -> str:
 def test_secrets_stay_home_on_plaintext_to_another_host(scripted, mechanism):
     # Both APIs: the session layer (server_name= gives a non-local name) ...
     srv = scripted(["220 hi", ALL_MECHS, "221 bye"], ["220 hi", ALL_MECHS, "221 bye"])
-    with pytest.raises(AuthError, match="unencrypted connection"):
+    with pytest.raises(TLSRequiredError, match="unencrypted connection"):
         connect(srv.address, tls="none", server_name="mail.example.test", auth=mechanism, timeout=T)
     # ... and the Go-named client over a socket of one's own.
     sock = socket.create_connection(("127.0.0.1", srv.port), timeout=T)

@@ -452,3 +452,60 @@ Argument errors and their exact messages are in test_namespace_errors.hy."
   (assert (isinstance err ValueError))
   (assert (= (str err) "no thanks"))
   (assert (isinstance (.Close c) OSError)))
+
+;; ------------------------------------------------------------ the table's syntax
+
+(defn table-module [source]
+  "A fresh module whose body is `source`, a small namespace table."
+  (import types)
+  (setv module (types.ModuleType "tabletest"))
+  (hy.eval (hy.read-many (+ "(require go-std.joker.macros [defgo defmembers defgotype])
+                             (import go-std.joker [Namespace])
+                             (setv __joker_ns__ (Namespace \"t.ns\" \"tabletest\" \"A test namespace.\"))"
+                            source))
+           :module module)
+  module)
+
+(defn test-return-lines-follow-the-result-convention []
+  (import go-std.joker [return-lines])
+  (assert (= (return-lines "pair" "*Client") #("(*Client, error)" "[^*Client, ^Error]")))
+  (assert (= (return-lines "error" None) #("error" "^Error")))
+  (assert (= (return-lines "value" "Auth") #("Auth" "^Auth")))
+  (assert (= (return-lines "as-is" None "(bool, string)" "[^Boolean, ^String]")
+             #("(bool, string)" "[^Boolean, ^String]")))
+  (with [(pytest.raises ValueError :match "as-is result needs")]
+    (return-lines "as-is" None))
+  (with [(pytest.raises ValueError :match "unknown result convention")]
+    (return-lines "pairs" "X")))
+
+(defn test-a-table-gets-wrappers-members-and-exports []
+  (setv m (table-module "
+    (defclass Impl [] (defn greet [self who] (+ \"hi \" who)))
+    (defn twice [s] (* 2 s))
+    (defgo function Twice [s String \"string\"] :doc \"Twice s.\" :result value :returns \"String\" :call twice)
+    (defmembers receiver \"*Thing\" Impl
+      (Greet [who String \"string\"] :doc \"Greets.\" :result value :returns \"String\" :call Impl.greet))
+    (defgotype *Thing :impl Impl :doc \"A thing.\" :no-make \"none\")
+    (setv __all__ (.exports __joker_ns__))"))
+  (assert (= (m.Twice "ab") "abab"))
+  (assert (= (.Greet (m.Impl) "you") "hi you"))
+  (assert (= m.Twice.go-returns "String"))
+  (assert (= m.Twice.joker-returns "^String"))
+  (assert (= (. (get m.__joker_ns__.vars "(*Thing)Greet") [1] ["usage"]) "(.Greet thing who)"))
+  (assert (= (.members-of m.__joker_ns__ "*Thing") ["Greet"]))
+  (assert (= m.__all__ ["Twice" (hy.mangle "*Thing")]))
+  ;; The expansion binds nothing but the declared names (and gensyms).
+  (assert (= (sfor k (vars m) :if (not (or (.startswith k "_") (.startswith k "hyx_") (in k #("Impl" "twice" "Namespace" "Twice"))))
+                   k)
+             #{"hy"})))
+
+(defn test-a-table-refuses-unknown-or-missing-options []
+  (with [e (pytest.raises Exception)]
+    (table-module "(defgo function F [] :doc \"d\" :call int :reslut value)"))
+  (assert (in "unexpected keyword argument 'reslut'" (str e.value)))
+  (with [e (pytest.raises Exception)]
+    (table-module "(defgo function F [] :call int)"))
+  (assert (in "missing a required positional argument: 'doc'" (str e.value)))
+  (with [e (pytest.raises Exception)]
+    (table-module "(defgo receiver F [] :doc \"d\" :call int)"))
+  (assert (in "give :type and :impl" (str e.value))))

@@ -123,7 +123,7 @@ message is checked exactly."
     (assert (= (arg-error c.StartTLS {:ServerNmae "x"})
                "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got Map (unknown field 'ServerNmae'; known: ServerName, InsecureSkipVerify, RootCAs, MinVersion, MaxVersion, NextProtos)"))
     (assert (= (arg-error c.StartTLS {:InsecureSkipVerify "yes"})
-               "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got Map (field InsecureSkipVerify is String)"))
+               "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got Map (field InsecureSkipVerify must be Boolean, got String)"))
     ;; Nothing reached the server: the client still works.
     (assert (is (.Noop c) None))
     (assert (is (.Mail c "a@example.com") None))

@@ -1,12 +1,12 @@
-"go.std.net.smtp: Go's net/smtp, as Joker exposes it, for Hy.
+#[[go.std.net.smtp: Go's net/smtp, as Joker exposes it, for Hy.
 
     (import go-std.net.smtp :as smtp)
-    (setv [c err] (smtp.Dial \"127.0.0.1:2525\"))
+    (setv [c err] (smtp.Dial "127.0.0.1:2525"))
     (when err (raise err))
-    (.Mail c \"me@example.com\")
-    (.Rcpt c \"you@example.com\")
+    (.Mail c "me@example.com")
+    (.Rcpt c "you@example.com")
     (setv [w err] (.Data c))
-    (.Write w \"Subject: hi\\r\\n\\r\\nhello\\r\\n\")
+    (.Write w "Subject: hi\r\n\r\nhello\r\n")
     (.Close w)
     (.Quit c)
 
@@ -20,17 +20,15 @@ error value.  Errors are returned, never raised, and they are exception
 instances: `(str err)` is Go's text and `(raise err)` works.  A wrong
 argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 `None` for no authentication, and a successful error-only call returns
-`None` itself."
+`None` itself.]]
 
-(require go-std.joker [defgo defgotype])
+(require go-std.joker.macros [defgo defmembers defgotype])
 (import inspect os ssl)
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
-(import go-std.joker [Namespace attach attach-type array-type array-maker returned arity-error
-                      ArgumentError arg-error joker-type-name
-                      conv-String conv-Boolean conv-Int conv-arrayOfByte conv-arrayOfString
-                      conv-go_std_net_Conn])
+(import go-std.joker [Namespace array-type array-maker returned arity-error
+                      ArgumentError arg-error joker-type-name])
 
 (setv __joker_ns__
   (Namespace "go.std.net.smtp" __name__
@@ -66,13 +64,13 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     f"<*smtp.Client {(or self.server-name "?")} {state}, {greeted}>"))
 
 (defclass GoAuth [core.Auth]
-  "Go's Auth interface for Hy: subclass it and define
+  #[[Go's Auth interface for Hy: subclass it and define
 
       (Start server)           => [proto to-server err]
       (Next from-server more)  => [to-server err]
 
   `to-server` is bytes (a str is sent as UTF-8), `None` for nothing (Go's
-  nil) or `b\"\"` for an empty response; `err` is `None` or an exception."
+  nil) or `b""` for an empty response; `err` is `None` or an exception.]]
 
   (defn start [self server]
     (setv [proto to-server err] (auth-result self.Start 3 "(Start server)" [server]))
@@ -122,15 +120,25 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (defn conv-*ServerInfo [x i name q]
   (if (isinstance x core.ServerInfo) x (raise (arg-error q i name "*ServerInfo" x))))
 
-(setv TLS-FIELDS {"ServerName" #("server_name" str)
-                  "InsecureSkipVerify" #("insecure_skip_verify" bool)
-                  "RootCAs" #("root_cas" #(str bytes os.PathLike (type None)))
-                  "MinVersion" #("min_version" int)
-                  "MaxVersion" #("max_version" int)
-                  "NextProtos" #("alpn" #(list tuple))})
+(defn uint16? [v] (and (isinstance v int) (not (isinstance v bool)) (<= 0 v 0xFFFF)))
+
+;; Go's tls.Config fields: #(TLSConfig attribute, expected type as the error says it, check).
+(setv TLS-FIELDS
+  {"ServerName" #("server_name" "String" (fn [v] (isinstance v str)))
+   "InsecureSkipVerify" #("insecure_skip_verify" "Boolean" (fn [v] (isinstance v bool)))
+   "RootCAs" #("root_cas" "String (a path), arrayOfByte (PEM) or nil"
+               (fn [v] (or (is v None) (isinstance v #(str bytes bytearray os.PathLike)))))
+   "MinVersion" #("min_version" "Int in 0..0xFFFF (uint16)" uint16?)
+   "MaxVersion" #("max_version" "Int in 0..0xFFFF (uint16)" uint16?)
+   "NextProtos" #("alpn" "arrayOfString"
+                  (fn [v] (and (isinstance v #(list tuple)) (all (gfor p v (isinstance p str))))))})
 
 (defn conv-*tls_Config [x i name q]
-  "A map with tls.Config field names (string or keyword keys), an ssl.SSLContext, or nil."
+  #[[A map of tls.Config fields (string or keyword keys), an ssl.SSLContext, or nil.
+
+  A field of the wrong type, a version outside Go's uint16 or an unknown
+  field is misuse and raises; settings Go accepts but cannot use (e.g. a
+  MinVersion above TLS 1.3) come back from StartTLS as Go's error.]]
   (cond
     (or (is x None) (isinstance x #(ssl.SSLContext TLSConfig))) x
     (isinstance x dict)
@@ -141,10 +149,11 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
           (when (not (in key TLS-FIELDS))
             (raise (arg-error q i name "*tls.Config" x
                               (+ " (unknown field " (repr key) "; known: " (.join ", " TLS-FIELDS) ")"))))
-          (setv [attr kind] (get TLS-FIELDS key))
-          (when (not (isinstance v kind))
+          (setv [attr expected ok?] (get TLS-FIELDS key))
+          (when (not (ok? v))
             (raise (arg-error q i name "*tls.Config" x
-                              (+ " (field " key " is " (joker-type-name v) ")"))))
+                              (+ " (field " key " must be " expected ", got " (joker-type-name v)
+                                 (if (and (isinstance v int) (not (isinstance v bool))) (+ " " (str v)) "") ")"))))
           (setv (get fields attr) v))
         (TLSConfig #** fields))
     True (raise (arg-error q i name "*tls.Config" x))))
@@ -183,158 +192,128 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 ;; ------------------------------------------------------------ the table: functions
 
 (defgo function Dial [addr String "string"]
-  :doc "Connects to the SMTP server at addr, which must include a port (\"mail.example.com:587\", \"[::1]:25\"; a service name such as \"smtp\" works as the port), and reads its greeting. The host part of addr is the server name that authentication checks."
-  :go-returns "(*Client, error)"
+  :doc #[[Connects to the SMTP server at addr, which must include a port ("mail.example.com:587", "[::1]:25"; a service name such as "smtp" works as the port), and reads its greeting. The host part of addr is the server name that authentication checks.]]
   :result pair :returns "*Client"
   :call connect-client)
 
 (defgo function NewClient [conn "go.std.net/Conn" "net.Conn" host String "string"]
   :doc "Makes a Client over a connection you opened yourself (a socket, or an ssl socket for implicit TLS, which makes the client TLS from the start) and reads the server's greeting. host is the server name that authentication checks. Give the socket a timeout (settimeout) to bound every read and write."
-  :go-returns "(*Client, error)"
   :result pair :returns "*Client"
   :call GoClient)
 
 (defgo function PlainAuth [identity String "string" username String "string" password String "string" host String "string"]
-  :doc "Returns an Auth for the PLAIN mechanism (RFC 4616): it logs in as username with password, acting as identity (usually \"\"). It sends the credentials only over TLS or to localhost, 127.0.0.1 or ::1, and only when host equals the client's server name; otherwise authentication fails before anything is sent."
-  :go-returns "Auth"
+  :doc #[[Returns an Auth for the PLAIN mechanism (RFC 4616): it logs in as username with password, acting as identity (usually ""). It sends the credentials only over TLS or to localhost, 127.0.0.1 or ::1, and only when host equals the client's server name; otherwise authentication fails before anything is sent.]]
   :result value :returns "Auth"
   :call GoPlainAuth)
 
 (defgo function CRAMMD5Auth [username String "string" secret String "string"]
   :doc "Returns an Auth for the CRAM-MD5 mechanism (RFC 2195): it answers the server's challenge with an HMAC-MD5 keyed by secret, so the secret itself never crosses the wire."
-  :go-returns "Auth"
   :result value :returns "Auth"
   :call GoCramMD5Auth)
 
 (defgo function SendMail [addr String "string" a AuthOrNil "Auth" from String "string" to arrayOfString "[]string" msg arrayOfByte "[]byte"]
   :doc "Sends one message over a new connection to addr: it greets, switches to TLS when the server offers STARTTLS (verifying the server's certificate), authenticates with a when a is not nil and the server speaks ESMTP, then sends msg from from to every address in to. msg is the whole message, headers first; lines should end in CRLF. Recipients missing from the headers receive a blind copy. Returns nil or the first error, and closes the connection either way."
-  :go-returns "error"
-  :result error
   :call core.send-mail)
 
 ;; ------------------------------------------------------------ the table: receivers of *Client
 
-(defgo receiver Auth [a Auth "Auth"]
-  :type "*Client" :impl GoClient
-  :doc "Authenticates with mechanism a (greeting the server first if needed). On failure the client aborts the exchange and sends QUIT, so the connection is over."
-  :go-returns "error" :result error
-  :call CoreClient.auth)
+(defmembers receiver "*Client" GoClient
+  (Auth [a Auth "Auth"]
+    :doc "Authenticates with mechanism a (greeting the server first if needed). On failure the client aborts the exchange and sends QUIT, so the connection is over."
+    :call CoreClient.auth)
 
-(defgo receiver Close []
-  :type "*Client" :impl GoClient
-  :doc "Closes the connection without QUIT. Closing twice returns an error."
-  :go-returns "error" :result error
-  :call CoreClient.close)
+  (Close []
+    :doc "Closes the connection without QUIT. Closing twice returns an error."
+    :call CoreClient.close)
 
-(defgo receiver Data []
-  :type "*Client" :impl GoClient
-  :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF. Close the writer before any other call on the client. Call Data after Rcpt."
-  :go-returns "(io.WriteCloser, error)"
-  :result pair :returns "io.WriteCloser"
-  :call CoreClient.data)
+  (Data []
+    :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF. Close the writer before any other call on the client. Call Data after Rcpt."
+    :result pair :returns "io.WriteCloser"
+    :call CoreClient.data)
 
-(defgo receiver Extension [ext String "string"]
-  :type "*Client" :impl GoClient
-  :doc "Reports whether the server advertised extension ext (any letter case) and the parameters it gave with it, greeting the server first if needed."
-  :go-returns "(bool, string)"
-  :result as-is :joker-returns "[^Boolean, ^String]"
-  :call extension-pair)
+  (Extension [ext String "string"]
+    :doc "Reports whether the server advertised extension ext (any letter case) and the parameters it gave with it, greeting the server first if needed."
+    :go-returns "(bool, string)"
+    :result as-is :joker-returns "[^Boolean, ^String]"
+    :call extension-pair)
 
-(defgo receiver Hello [localName String "string"]
-  :type "*Client" :impl GoClient
-  :doc "Greets the server as localName (EHLO, or HELO if EHLO is refused). Only needed to choose the name, which is \"localhost\" otherwise, and only before any other call."
-  :go-returns "error" :result error
-  :call CoreClient.hello)
+  (Hello [localName String "string"]
+    :doc #[[Greets the server as localName (EHLO, or HELO if EHLO is refused). Only needed to choose the name, which is "localhost" otherwise, and only before any other call.]]
+    :call CoreClient.hello)
 
-(defgo receiver Mail [from String "string"]
-  :type "*Client" :impl GoClient
-  :doc "Starts a mail transaction from address from (MAIL FROM), adding BODY=8BITMIME and SMTPUTF8 when the server advertised them. Follow it with Rcpt."
-  :go-returns "error" :result error
-  :call CoreClient.mail)
+  (Mail [from String "string"]
+    :doc "Starts a mail transaction from address from (MAIL FROM), adding BODY=8BITMIME and SMTPUTF8 when the server advertised them. Follow it with Rcpt."
+    :call CoreClient.mail)
 
-(defgo receiver Noop []
-  :type "*Client" :impl GoClient
-  :doc "Sends NOOP: checks that the server still answers."
-  :go-returns "error" :result error
-  :call CoreClient.noop)
+  (Noop []
+    :doc "Sends NOOP: checks that the server still answers."
+    :call CoreClient.noop)
 
-(defgo receiver Quit []
-  :type "*Client" :impl GoClient
-  :doc "Sends QUIT and closes the connection."
-  :go-returns "error" :result error
-  :call CoreClient.quit)
+  (Quit []
+    :doc "Sends QUIT and closes the connection."
+    :call CoreClient.quit)
 
-(defgo receiver Rcpt [to String "string"]
-  :type "*Client" :impl GoClient
-  :doc "Adds recipient to (RCPT TO); any 25x reply is success. Call it after Mail, once per recipient, then Data."
-  :go-returns "error" :result error
-  :call CoreClient.rcpt)
+  (Rcpt [to String "string"]
+    :doc "Adds recipient to (RCPT TO); any 25x reply is success. Call it after Mail, once per recipient, then Data."
+    :call CoreClient.rcpt)
 
-(defgo receiver Reset []
-  :type "*Client" :impl GoClient
-  :doc "Sends RSET: abandons the current mail transaction so a new one can start."
-  :go-returns "error" :result error
-  :call CoreClient.reset)
+  (Reset []
+    :doc "Sends RSET: abandons the current mail transaction so a new one can start."
+    :call CoreClient.reset)
 
-(defgo receiver StartTLS [config "*tls.Config" "*tls.Config"]
-  :type "*Client" :impl GoClient
-  :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a map of tls.Config fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos; or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
-  :go-returns "error" :result error
-  :call CoreClient.starttls)
+  (StartTLS [config "*tls.Config" "*tls.Config"]
+    :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a map of tls.Config fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos; or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
+    :call CoreClient.starttls)
 
-(defgo receiver TLSConnectionState []
-  :type "*Client" :impl GoClient
-  :doc "Returns [state true] on a TLS connection, else a zero state and false. state has Go's fields: Version (0x0304 is TLS 1.3; 0 for none), HandshakeComplete, ServerName (as sent in SNI), CipherSuite, NegotiatedProtocol, PeerCertificates (DER bytes, leaf first)."
-  :go-returns "(tls.ConnectionState, bool)"
-  :result as-is :joker-returns "[^tls.ConnectionState, ^Boolean]"
-  :call tls-state-pair)
+  (TLSConnectionState []
+    :doc "Returns [state true] on a TLS connection, else a zero state and false. state has Go's fields: Version (0x0304 is TLS 1.3; 0 for none), HandshakeComplete, ServerName (as sent in SNI), CipherSuite, NegotiatedProtocol, PeerCertificates (DER bytes, leaf first)."
+    :go-returns "(tls.ConnectionState, bool)"
+    :result as-is :joker-returns "[^tls.ConnectionState, ^Boolean]"
+    :call tls-state-pair)
 
-(defgo receiver Verify [addr String "string"]
-  :type "*Client" :impl GoClient
-  :doc "Asks the server to verify address addr (VRFY). nil means valid; an error does not mean invalid, since many servers refuse to tell."
-  :go-returns "error" :result error
-  :call CoreClient.verify)
+  (Verify [addr String "string"]
+    :doc "Asks the server to verify address addr (VRFY). nil means valid; an error does not mean invalid, since many servers refuse to tell."
+    :call CoreClient.verify))
 
 ;; ------------------------------------------------------------ the table: methods of Auth
 
-(defgo method Start [server *ServerInfo "*ServerInfo"]
-  :type "Auth" :impl GoAuth
-  :doc "Begins authentication with server: returns the mechanism name, the initial response (or nil) and an error, which aborts the attempt."
-  :go-returns "(proto string, toServer []byte, err error)"
-  :result as-is :joker-returns "[^String, ^arrayOfByte, ^Error]"
-  :call auth-start-default)
+(defmembers method "Auth" GoAuth
+  (Start [server *ServerInfo "*ServerInfo"]
+    :doc "Begins authentication with server: returns the mechanism name, the initial response (or nil) and an error, which aborts the attempt."
+    :go-returns "(proto string, toServer []byte, err error)"
+    :result as-is :joker-returns "[^String, ^arrayOfByte, ^Error]"
+    :call auth-start-default)
 
-(defgo method Next [fromServer arrayOfByte "[]byte" more Boolean "bool"]
-  :type "Auth" :impl GoAuth
-  :doc "Continues authentication: fromServer is the server's challenge; when more is true the server wants a response. Returns the response (nil for none) and an error, which aborts the attempt."
-  :go-returns "(toServer []byte, err error)"
-  :result as-is :joker-returns "[^arrayOfByte, ^Error]"
-  :call auth-next-default)
+  (Next [fromServer arrayOfByte "[]byte" more Boolean "bool"]
+    :doc "Continues authentication: fromServer is the server's challenge; when more is true the server wants a response. Returns the response (nil for none) and an error, which aborts the attempt."
+    :go-returns "(toServer []byte, err error)"
+    :result as-is :joker-returns "[^arrayOfByte, ^Error]"
+    :call auth-next-default))
 
 ;; ------------------------------------------------------------ the writer (not a var: Go's io.WriteCloser)
 
-(defgo method Write [p arrayOfByte "[]byte"]
-  :type "io.WriteCloser" :impl GoWriter :self w
-  :doc "Adds p to the message and returns [n err], n counting the bytes of p taken."
-  :go-returns "(n int, err error)"
-  :result as-is :joker-returns "[^Int, ^Error]"
-  :call write-pair)
+(defmembers method "io.WriteCloser" GoWriter
+  (Write [p arrayOfByte "[]byte"]
+    :self w
+    :doc "Adds p to the message and returns [n err], n counting the bytes of p taken."
+    :go-returns "(n int, err error)"
+    :result as-is :joker-returns "[^Int, ^Error]"
+    :call write-pair)
 
-(defgo method Close []
-  :type "io.WriteCloser" :impl GoWriter :self w
-  :doc "Ends the message and returns nil when the server accepted it, else the error."
-  :go-returns "error" :result error
-  :call DataWriter.close)
+  (Close []
+    :self w
+    :doc "Ends the message and returns nil when the server accepted it, else the error."
+    :call DataWriter.close))
 
 ;; ------------------------------------------------------------ the table: types
 
 (defn server-info-maker [var-name]
-  "The constructor of `ServerInfo` or `*ServerInfo`: from one map, from keyword arguments, or both.
+  #[[The constructor of `ServerInfo` or `*ServerInfo`: from one map, from keyword arguments, or both.
 
-      (ServerInfo {:Name \"mx\" :TLS True :Auth [\"PLAIN\"]})
-      (ServerInfo {\"Name\" \"mx\"})
-      (ServerInfo :Name \"mx\" :TLS True)
-      (ServerInfo)                      ; Name \"\", TLS false, Auth nil"
+      (ServerInfo {:Name "mx" :TLS True :Auth ["PLAIN"]})
+      (ServerInfo {"Name" "mx"})
+      (ServerInfo :Name "mx" :TLS True)
+      (ServerInfo)                      ; Name "", TLS false, Auth nil]]
   (setv q (+ "go.std.net.smtp/" var-name))
   (defn make [#* args #** fields]
     (setv given {})
@@ -364,7 +343,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
                             (inspect.Parameter "Auth" inspect.Parameter.KEYWORD_ONLY :default None)]))
   make)
 
-(setv SERVER-INFO-DOC "What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name \"mx\" :TLS True :Auth [\"PLAIN\"]}) or (ServerInfo :Name \"mx\").")
+(setv SERVER-INFO-DOC #[[What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name "mx" :TLS True :Auth ["PLAIN"]}) or (ServerInfo :Name "mx").]])
 
 (defgotype *Client :kind type :impl GoClient
   :doc "A connection to an SMTP server, made by Dial or NewClient; its receivers send the SMTP commands."
@@ -398,6 +377,4 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (setv PtrClient (.alias __joker_ns__ "PtrClient" "*Client")
       PtrServerInfo (.alias __joker_ns__ "PtrServerInfo" "*ServerInfo"))
 
-(setv __all__ ["Auth" "CRAMMD5Auth" "Client" "Dial" "NewClient" "PlainAuth" "SendMail" "ServerInfo"
-               "arrayOfAuth" "arrayOfClient" "arrayOfServerInfo" "PtrClient" "PtrServerInfo"
-               (hy.mangle "*Client") (hy.mangle "*ServerInfo")])
+(setv __all__ (.exports __joker_ns__))

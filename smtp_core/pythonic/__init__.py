@@ -63,7 +63,11 @@ One topic per module:
                           TLS policy applied, AUTH, timeouts, the server)
 :mod:`.tlspolicy`         ``tls=`` values and the TLS settings they use
 :mod:`.timeouts`          :class:`Timeouts`, RFC 5321's table, stage bounds
-:mod:`.message`           envelope (IDNA, SMTPUTF8, headers), message input
+:mod:`.addresses`         addresses and host names on the wire: IDNA 2008,
+                          characters that cannot go on a command line
+:mod:`.capabilities`      :class:`ServerProfile`: what the server offers,
+                          worked out once per EHLO
+:mod:`.message`           envelope (SMTPUTF8, headers), message input
                           (bytes, files, EmailMessage), encoding, SIZE
 :mod:`.pipeline`          the conversation: pipelined or lockstep, windows,
                           refusals, RSET, body blocks
@@ -81,6 +85,7 @@ from __future__ import annotations
 from ..errors import (
     BatchAborted,
     EnvelopeError,
+    HeaderError,
     MessageNotSent,
     MessageRefused,
     MessageTooLarge,
@@ -110,6 +115,7 @@ __all__ = [
     "MessageRefused",
     "MessageTooLarge",
     "EnvelopeError",
+    "HeaderError",
     "MessageNotSent",
     "BatchAborted",
 ]

@@ -46,6 +46,7 @@ def connect(
     timeout: TimeoutSpec = None,
     connect_timeout: float | None = None,
     redact: bool = True,
+    allow_plaintext_auth: bool = False,
 ) -> Client:
     """Connect to ``host:port``, greet, apply the TLS policy, authenticate.
 
@@ -62,6 +63,12 @@ def connect(
     ``timeout``: ``None`` for :data:`RFC5321_TIMEOUTS`, a number for every
     step, or a :class:`Timeouts`; ``connect_timeout`` bounds the TCP
     connection.  ``redact=False`` shows credentials in the wire log.
+
+    ``auth`` is refused (:class:`~smtp_core.errors.TLSRequiredError`, before
+    any AUTH line) when the connection is not encrypted and the server's
+    name is not ``localhost``, ``127.0.0.1`` or ``::1``: a man in the
+    middle may have stripped STARTTLS.  ``allow_plaintext_auth=True``
+    allows it, for a network you trust.
 
     On any failure the connection is closed and the error raised.
     """
@@ -98,6 +105,7 @@ def prepare(
     auth: Auth | Sequence[Auth] | None = None,
     local_name: str | None = None,
     timeout: TimeoutSpec = None,
+    allow_plaintext_auth: bool = False,
 ) -> Client:
     """Make a client you built yourself (``Client(sock, host)``, ``dial``)
     ready the way :func:`connect` does: greet, apply the TLS policy,
@@ -142,6 +150,8 @@ def send(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    allow_plaintext_auth: bool = False,
+    normalize_line_ends: bool = True,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -150,16 +160,23 @@ def send(
     :class:`~smtp_core.client.Client` to reuse, which is greeted, put under
     the TLS policy and authenticated if that has not happened yet.
 
-    ``message``: bytes (line ends become CRLF, dots are stuffed), a file
-    opened in binary mode (read in 64 KiB chunks, never whole), or an
+    ``message``: bytes (dots are stuffed), a file opened in binary mode
+    (read in 64 KiB chunks, never whole), or an
     ``email.message.EmailMessage``, which also gives the envelope when
     ``sender``/``recipients`` are ``None`` (Sender or From; To, Cc and Bcc)
-    and is sent without its Bcc header.
+    and is sent without its Bcc and Resent-Bcc headers; a header that would
+    turn into more than one header line is refused (:class:`HeaderError`).
+    Every bare CR and bare LF becomes CRLF, so a message cannot smuggle an
+    end of data past a lenient server (SMTP smuggling);
+    ``normalize_line_ends=False`` sends the bytes as Go's DotWriter does (a
+    bare LF becomes CRLF, a bare CR goes as it is).
 
     On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
     the server offers them (a message larger than the server's limit is
     refused before anything is sent), ``SMTPUTF8`` only when a local part
-    needs it, IDNA for non-ASCII domains otherwise; with PIPELINING,
+    needs it, IDNA 2008 A-labels for non-ASCII domains (an address that
+    holds ``<``, ``>``, a space or a control character, or whose domain
+    cannot be converted, is an :class:`EnvelopeError`); with PIPELINING,
     MAIL, every RCPT and DATA go in one write and the body with its end in
     one more.
 
@@ -167,10 +184,11 @@ def send(
     recipient; recipients it refused are in ``result.refused``.  Raises
     :class:`RecipientsRefused` when it accepted none,
     :class:`MessageRefused` when it refused MAIL, DATA or the message,
-    :class:`MessageTooLarge`, :class:`EnvelopeError`, and I/O errors
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, :class:`HeaderError`, and I/O errors
     (``OSError``, :class:`~smtp_core.errors.StageTimeout`).  After a
     refusal the client has sent RSET and is ready for another message;
-    after an I/O error it is closed.
+    after an I/O error, or a 421 (:class:`MessageRefused` with code 421:
+    the server is closing the session), it is closed.
 
     ``quit``: send QUIT at the end; by default only when this call opened
     the connection.  ``pipelining=False`` waits for each reply even when
@@ -186,7 +204,7 @@ def send(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        mailer.deliver(table, ((sender, recipients, message),), pipelining, results)
+        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, normalize_line_ends)
     except BaseException:
         if owned:
             mailer.leave()
@@ -215,6 +233,8 @@ def send_many(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    allow_plaintext_auth: bool = False,
+    normalize_line_ends: bool = True,
 ) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
@@ -227,7 +247,7 @@ def send_many(
     Each entry is the message's :class:`SendResult`, or the exception
     :func:`send` would have raised for it: a :class:`SendError`
     (:class:`RecipientsRefused`, :class:`MessageRefused`,
-    :class:`MessageTooLarge`, :class:`EnvelopeError`), or, for a message
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, :class:`HeaderError`), or, for a message
     that cannot be sent as given, the ``LineError``/``TypeError`` that says
     why (nothing of it was sent).  A refused message never stops the next.
 
@@ -238,8 +258,9 @@ def send_many(
     RFC 5321 (section 4.1.1.4) ends the transaction with that reply
     whatever it says, so the next message starts clean without RSET.
 
-    An I/O error or a timeout stops the batch: the connection is closed
-    and :class:`BatchAborted` is raised, whose ``results`` hold an entry
+    An I/O error, a timeout or a 421 reply (the server is closing the
+    session; that message's entry is its :class:`MessageRefused`) stops
+    the batch: the connection is closed and :class:`BatchAborted` is raised, whose ``results`` hold an entry
     for every message taken from ``messages``; those in flight are
     :class:`MessageNotSent` (``uncertain`` when the server had the whole
     message and may have accepted it).  An exception from ``messages``
@@ -265,7 +286,7 @@ def send_many(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = mailer.deliver(table, items, pipelining, results)
+        source_error = mailer.deliver(table, items, pipelining, results, normalize_line_ends)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:

@@ -13,13 +13,20 @@ Rules of this module:
   Go namespace) can be handed to ``send``, and nothing outlives it.  No
   module-level state.
 * **Preparing** greets once (EHLO, HELO when refused), applies the TLS
-  policy, and authenticates once per TLS state.  ``"required"`` and
+  policy, and authenticates once per TLS state.  Credentials never cross
+  an unencrypted connection to a server whose name is not ``localhost``,
+  ``127.0.0.1`` or ``::1``, whatever the mechanism, unless the caller says
+  ``allow_plaintext_auth=True``: a man in the middle who strips STARTTLS
+  gets :class:`~smtp_core.errors.TLSRequiredError`, not an AUTH line.  A
+  refused AUTH is not followed by Go's ``*`` line (only an answer to a
+  challenge may cancel); the client QUITs.  ``"required"`` and
   ``"implicit"`` fail closed: a connection that cannot be TLS says QUIT
   (it carries nothing secret) before any credential or envelope.  After
   STARTTLS what the server said before is forgotten, its AUTH list
   included (RFC 3207; Go keeps it).
 * **Leaving** is :meth:`~smtp_core.client.Client.quit_quietly` with
-  ``then_close``: QUIT, and close whatever happens.
+  ``then_close``: QUIT, and close whatever happens.  A 421 reply, the
+  server's notice that it is closing, closes the connection at once.
 * Only public methods of :class:`~smtp_core.client.Client` are used.
 """
 
@@ -35,9 +42,12 @@ from ..auth import Auth, choose_auth
 from ..client import Client, split_host_port
 from ..client import connect as open_socket
 from ..commands import check_line
-from ..errors import AuthError, StageTimeout, TLSRequiredError
+from ..goformat import go_quote
+from ..auth import is_localhost
+from ..errors import AuthError, ReplyError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
-from .message import ServerProfile
+from .capabilities import ServerProfile
+from .addresses import dial_address, tls_host_name, wire_host_name
 from .pipeline import abandon, deliver
 from .timeouts import TimeoutSpec, Timeouts, resolve
 from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit
@@ -49,8 +59,8 @@ __all__ = ["Options", "Mailer", "open_client"]
 class Options:
     """How to connect and send: the keyword arguments of :func:`~smtp_core.send`.
 
-    ``quit`` (``None``: only when the call opened the connection) and
-    ``pipelining`` matter to sending only; the rest to connecting and
+    ``quit`` (``None``: only when the call opened the connection),
+    ``pipelining`` and ``normalize_line_ends`` matter to sending only; the rest to connecting and
     preparing.
     """
 
@@ -65,6 +75,8 @@ class Options:
     quit: bool | None = None
     pipelining: bool = True
     redact: bool = True
+    allow_plaintext_auth: bool = False
+    normalize_line_ends: bool = True
 
     def __post_init__(self) -> None:
         check_policy(self.tls)
@@ -132,6 +144,14 @@ class Mailer:
 
     def prepare(self, options: Options) -> None:
         """Greet, apply the TLS policy, authenticate (see the module's rules)."""
+        try:
+            self._prepare(options)
+        except ReplyError as err:
+            if err.code == 421:  # the server is closing the connection
+                abandon(self.client)
+            raise
+
+    def _prepare(self, options: Options) -> None:
         client = self.client
         tls = options.tls
         client.timeout = self.timeouts.command
@@ -150,25 +170,33 @@ class Mailer:
                 # survive either when the new EHLO lacks AUTH (Go keeps it).
                 client.auth_mechanisms = None
                 if isinstance(settings, ssl.SSLContext):
-                    client.starttls(settings, options.server_name or client.server_name)
+                    client.starttls(settings, tls_host_name(options.server_name or client.server_name))
                 else:
                     client.starttls(settings)
                 self.authenticated = False  # the server forgets it too
         self.prepared = True
         if options.auth is not None and not self.authenticated:
-            self.authenticate(options.auth)
+            self.authenticate(options.auth, options.allow_plaintext_auth)
             self.authenticated = True
 
     def greet(self, local_name: str | None) -> None:
         """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
         client = self.client
         if local_name is not None and not client.did_hello:
-            client.local_name = check_line(local_name)
+            client.local_name = wire_host_name(check_line(local_name))
         client.greet()
 
-    def authenticate(self, auth: Auth | Sequence[Auth]) -> None:
-        """AUTH with ``auth``, or with the strongest of a list the server offers."""
+    def authenticate(self, auth: Auth | Sequence[Auth], allow_plaintext: bool = False) -> None:
+        """AUTH with ``auth``, or with the strongest of a list the server offers;
+        over plaintext only to a local name or with ``allow_plaintext``."""
         client = self.client
+        if not client.tls and not allow_plaintext and not is_localhost(client.server_name):
+            self.leave()  # nothing secret was sent: QUIT, as the "required" policy does
+            raise TLSRequiredError(
+                "smtp: refusing to authenticate to %s over an unencrypted connection (STARTTLS was not "
+                "offered, or tls=\"none\"): anyone on the path could read or replay the credentials; "
+                "use tls=\"required\" or \"implicit\", or pass allow_plaintext_auth=True if the network "
+                "is trusted" % go_quote(client.server_name))
         if client.extensions is None or "AUTH" not in client.extensions:
             raise AuthError("smtp: server doesn't support AUTH")
         if isinstance(auth, Auth):
@@ -183,7 +211,12 @@ class Mailer:
             if mechanism is None:
                 raise AuthError("smtp: the server offers none of the allowed mechanisms (it offers: %s)"
                                 % " ".join(client.auth_mechanisms or []))
-        client.auth(mechanism)
+        try:
+            client.auth(mechanism, go_abort=False, plaintext_allowed=allow_plaintext)
+        except BaseException as err:
+            if not (isinstance(err, ReplyError) and err.code == 421):  # a 421 closes: see prepare
+                self.leave()
+            raise
 
     # -- sending and leaving -----------------------------------------------
     def profile(self) -> ServerProfile:
@@ -194,9 +227,10 @@ class Mailer:
             server = self.server = ServerProfile(extensions)
         return server
 
-    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list):
+    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list,
+                normalize_line_ends: bool = True):
         """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
-        return deliver(self.client, self.profile(), table, items, pipelining, results)
+        return deliver(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends)
 
     def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
         """QUIT after a send when asked (by default when the call opened the connection)."""
@@ -227,7 +261,7 @@ def open_client(address: str, options: Options) -> Client:
         # Settings first: a bad CA file should cost no connection.
         settings = tls_settings(name, options.tls_config, options.verify, options.server_name)
     try:
-        sock, _ = open_socket(address, table.connect)
+        sock, _ = open_socket(dial_address(address), table.connect)
     except socket.timeout:
         raise StageTimeout("connect", table.connect) from None
     if settings is not None:

@@ -3,16 +3,23 @@
 Everything here is checked and built before a byte of the message is
 sent, so a message that cannot go costs nothing on the wire.  Rules:
 
-* **Input.**  A message is bytes (line ends become CRLF, dots are
-  stuffed), a file opened in binary mode (read in 64 KiB chunks, never
-  whole), or an ``email.message.Message``, serialised with the ``SMTP``
-  policy (``SMTPUTF8`` when the envelope needs it) and without its Bcc
-  header.  A text string is refused: encode it first.
-* **Envelope.**  ``sender``/``recipients`` given, or taken from an
-  EmailMessage's headers (Sender, else From; To, Cc and Bcc).  Recipients
-  are sent once each, in order.  SMTPUTF8 is asked for only when a local
-  part is not ASCII (and the server must offer it); otherwise non-ASCII
-  domains become IDNA A-labels.
+* **Input.**  A message is bytes, a file opened in binary mode (read in
+  64 KiB chunks, never whole), or an ``email.message.Message`` (an
+  EmailMessage or a compat32 one), serialised like the ``SMTP`` policy
+  (``SMTPUTF8`` when the envelope needs it) without its Bcc and Resent-Bcc
+  headers; a header that would go out as more than one is a
+  :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A text string
+  is refused: encode it first.
+* **Line ends.**  Every bare CR and bare LF becomes CRLF
+  (:mod:`smtp_core.lineends`; SMTP smuggling), in files across chunk
+  boundaries too, then dots are stuffed; ``normalize_line_ends=False``
+  gives Go's DotWriter bytes instead (a bare CR stays).
+* **Envelope.**  ``sender``/``recipients`` given, or taken from a
+  message's headers (Sender, else From; To, Cc and Bcc; the Resent- ones
+  when there is one block of them).  Recipients are sent once each, in
+  order.  Addresses are checked and their domains converted by
+  :mod:`.addresses` (IDNA 2008); SMTPUTF8 is asked for only when a local
+  part is not ASCII (and the server must offer it).
 * **MAIL parameters** come from :func:`smtp_core.commands.mail_command`,
   the one MAIL builder: ``BODY=8BITMIME`` and ``SIZE=n`` when offered (a
   file's size is an estimate, as RFC 1870 allows), ``SMTPUTF8`` when
@@ -23,27 +30,36 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 (b'hi\\r\\n.\\r\\n', 4)
 >>> encode_whole(b".x\\n")
 (b'..x\\r\\n.\\r\\n', 4)
->>> ServerProfile({"SIZE": "10"}).size_limit
-10
+>>> encode_whole(b"a\\r.\\rb")
+(b'a\\r\\n..\\r\\nb\\r\\n.\\r\\n', 9)
+>>> encode_whole(b"a\\r.\\rb", normalize_line_ends=False)
+(b'a\\r.\\rb\\r\\n.\\r\\n', 7)
 """
 
 from __future__ import annotations
 
 import copy
+import email.header
 import email.message
 import email.policy
 import os
+import re
 import stat
 from email.utils import getaddresses
-from typing import BinaryIO, Union
+from typing import TYPE_CHECKING, BinaryIO, Union
 
-from ..commands import check_line, mail_command, rcpt_command
-from ..dotstuff import DotEncoder
-from ..errors import EnvelopeError, MessageTooLarge
+from ..commands import check_line, mail_command
+from ..dotstuff import CRLFDotEncoder, DotEncoder
+from ..errors import EnvelopeError, HeaderError, MessageTooLarge
 from ..goformat import go_quote
+from ..lineends import crlf, is_crlf
+from .addresses import wire_address
 
-__all__ = ["Message", "ServerProfile", "Outgoing", "outgoing", "check_arguments", "encode_whole",
-           "stuffed_dots", "read_chunk", "envelope_from_headers"]
+if TYPE_CHECKING:
+    from .capabilities import ServerProfile
+
+__all__ = ["Message", "Outgoing", "outgoing", "check_arguments", "encode_whole",
+           "stuffed_dots", "read_chunk", "envelope_from_headers", "wire_envelope"]
 
 CHUNK = 64 * 1024  # bytes read from a message file at a time
 
@@ -58,32 +74,21 @@ _NOT_TEXT = "smtp: message must be bytes, a binary file or an EmailMessage"
 # --------------------------------------------------------------------------
 
 
-def _local_part_is_ascii(address: str) -> bool:
-    return address.rpartition("@")[0].isascii() if "@" in address else address.isascii()
-
-
-def _idna_address(address: str) -> str:
-    local, at, domain = address.rpartition("@")
-    if not at or domain.isascii():
-        return address
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError as err:
-        raise EnvelopeError("smtp: the domain of %s cannot be converted to IDNA: %s" % (go_quote(address), err)) from None
-    return local + "@" + ascii_domain
-
-
-def _wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
-    """``(smtputf8, sender, recipients)`` as they go on the wire."""
-    if sender.isascii() and all(r.isascii() for r in recipients):
-        return False, sender, recipients
-    needs_utf8 = [a for a in [sender] + recipients if not _local_part_is_ascii(a)]
-    if needs_utf8:
-        if "SMTPUTF8" not in extensions:
-            raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
-                                "and the server does not offer it" % go_quote(needs_utf8[0]))
-        return True, sender, recipients
-    return False, _idna_address(sender), [_idna_address(r) for r in recipients]
+def wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
+    """``(smtputf8, sender, recipients)`` as they go on the wire (see
+    :mod:`.addresses`); CR, LF and NUL are a :class:`LineError` first, as
+    everywhere."""
+    wire: list[str] = []
+    needs_utf8 = None
+    for address in [sender] + recipients:
+        converted, utf8 = wire_address(check_line(address))
+        wire.append(converted)
+        if utf8 and needs_utf8 is None:
+            needs_utf8 = address
+    if needs_utf8 is not None and "SMTPUTF8" not in extensions:
+        raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
+                            "and the server does not offer it" % go_quote(needs_utf8))
+    return needs_utf8 is not None, wire[0], wire[1:]
 
 
 def _first_address(values: list) -> str | None:
@@ -94,45 +99,25 @@ def _first_address(values: list) -> str | None:
 
 
 def envelope_from_headers(msg: email.message.Message, sender, recipients):
-    """``(sender, recipients)``: those given, else the message's headers'."""
+    """``(sender, recipients)``: those given, else the message's headers':
+    Sender, else From; To, Cc and Bcc; the ``Resent-`` ones instead when
+    the message has one block of them (RFC 5322, section 3.6.6)."""
+    prefix = ""
+    if sender is None or recipients is None:
+        blocks = len(msg.get_all("Resent-Date") or [])
+        if blocks > 1:
+            raise EnvelopeError("smtp: the message has %d blocks of Resent- headers; "
+                                "pass sender= and recipients=" % blocks)
+        prefix = "Resent-" if blocks else ""
     if sender is None:
-        sender = _first_address(msg.get_all("Sender") or []) or _first_address(msg.get_all("From") or [])
+        sender = (_first_address(msg.get_all(prefix + "Sender") or [])
+                  or _first_address(msg.get_all(prefix + "From") or []))
         if sender is None:
-            raise EnvelopeError("smtp: the message has neither Sender nor From; pass sender=")
+            raise EnvelopeError("smtp: the message has neither %sSender nor %sFrom; pass sender=" % (prefix, prefix))
     if recipients is None:
-        values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(field) or [])]
+        values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(prefix + field) or [])]
         recipients = [addr for _, addr in getaddresses(values) if addr]
     return sender, recipients
-
-
-class ServerProfile:
-    """What sending needs to know of the server, worked out once per EHLO,
-    and the envelopes already built (the same sender and recipients tend to
-    come back message after message)."""
-
-    __slots__ = ("extensions", "size_limit", "envelopes")
-
-    def __init__(self, extensions: dict) -> None:
-        self.extensions = extensions
-        limit = extensions.get("SIZE", "")
-        self.size_limit = int(limit) if limit.isdigit() and int(limit) > 0 else None
-        # (sender, recipients) -> (unique recipients, smtputf8, wire sender, RCPT lines)
-        self.envelopes: dict = {}
-
-    def envelope(self, sender: str, recipients) -> tuple:
-        """``(recipients, smtputf8, wire sender, RCPT lines)``, checked."""
-        key = (sender, recipients if isinstance(recipients, str) else tuple(recipients))
-        known = self.envelopes.get(key)
-        if known is None:
-            rcpts = [recipients] if isinstance(recipients, str) else list(dict.fromkeys(key[1]))
-            if not rcpts:
-                raise EnvelopeError("smtp: no recipients")
-            smtputf8, wire_sender, wire_rcpts = _wire_envelope(sender, rcpts, self.extensions)
-            known = (rcpts, smtputf8, check_line(wire_sender), [rcpt_command(r) for r in wire_rcpts])
-            if len(self.envelopes) >= 256:
-                self.envelopes.clear()
-            self.envelopes[key] = known
-        return known
 
 
 def check_arguments(sender, recipients, message) -> None:
@@ -140,10 +125,10 @@ def check_arguments(sender, recipients, message) -> None:
     if isinstance(message, str):
         raise TypeError(_NOT_TEXT + "; encode the text first")
     if sender is not None:
-        check_line(sender)
+        wire_address(check_line(sender))
     if recipients is not None:
         for recipient in [recipients] if isinstance(recipients, str) else recipients:
-            check_line(recipient)
+            wire_address(check_line(recipient))
 
 
 # --------------------------------------------------------------------------
@@ -151,13 +136,65 @@ def check_arguments(sender, recipients, message) -> None:
 # --------------------------------------------------------------------------
 
 
+# What ``str.splitlines`` ends a line at (and so what Python's header
+# folding does): only CR, LF or CRLF before a space or a tab continue a
+# header (a fold); anything else would start a new header line.
+_LINE_BREAK = re.compile("\r\n(?![ \t])|\r(?![\n \t])|[\n\v\f\x1c-\x1e\x85\u2028\u2029](?![ \t])")
+_FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322's ftext
+_HIDDEN = ("Bcc", "Resent-Bcc")  # headers the recipients must not see
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an 8-bit header byte, as the parser keeps it
+
+
+class _HeaderSafePolicy(email.policy.EmailPolicy):
+    """The ``SMTP`` policy, refusing a header that would become more than one.
+
+    Python's folding splits a header at every line break ``str.splitlines``
+    knows, U+2028 included, so a compat32 ``Message`` (or a message parsed
+    from text) can carry a Subject that goes out as a Subject and a Bcc
+    (CVE-2024-6923).  Header text is checked before folding and again
+    after.  A compat32 ``Header`` object, and non-ASCII text where the
+    message is not SMTPUTF8, go out RFC 2047-encoded, as an EmailMessage's
+    would (the ``SMTP`` policy alone raises on both).
+    """
+
+    def fold_binary(self, name, value):
+        if not _FIELD_NAME.fullmatch(name):
+            raise HeaderError("smtp: the header name %s is not printable ASCII without a colon" % go_quote(name))
+        if isinstance(value, email.header.Header):
+            value = self.header_factory(name, str(value))
+        elif not hasattr(value, "name"):  # text as set on a compat32 Message, or as parsed
+            _check_header_text(name, value)
+            if not (self.utf8 or value.isascii() or _ESCAPED_BYTE.search(value)):
+                value = self.header_factory(name, "".join(value.splitlines()))
+        folded = super().fold_binary(name, value)
+        _check_header_text(name, folded[:-len(self.linesep)].decode("utf-8", "surrogateescape"))
+        return folded
+
+
+def _check_header_text(name: str, text: str) -> None:
+    bad = _LINE_BREAK.search(text)
+    if bad is not None:
+        raise HeaderError("smtp: the %s header holds a line break (U+%04X) that would start another header; "
+                          "remove it (an EmailMessage refuses it when the header is set)"
+                          % (name, ord(bad.group()[0])))
+
+
+_SMTP_POLICY = _HeaderSafePolicy(linesep="\r\n")
+_SMTPUTF8_POLICY = _HeaderSafePolicy(linesep="\r\n", utf8=True)
+
+
 def _serialize(msg: email.message.Message, smtputf8: bool) -> bytes:
-    if "Bcc" in msg:
+    """``msg`` as sent: its Bcc and Resent-Bcc removed, every header checked
+    (:class:`_HeaderSafePolicy`), CRLF line ends; the caller's message is
+    left as it was."""
+    hidden = [name for name in _HIDDEN if name in msg]
+    if hidden:
         # A shallow copy: deleting a header rebuilds the copy's header list
         # and leaves the caller's message as it was.
         msg = copy.copy(msg)
-        del msg["Bcc"]
-    return msg.as_bytes(policy=email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP)
+        for name in hidden:
+            del msg[name]
+    return msg.as_bytes(policy=_SMTPUTF8_POLICY if smtputf8 else _SMTP_POLICY)
 
 
 def stuffed_dots(encoded: bytes, at_line_start: bool) -> int:
@@ -167,23 +204,30 @@ def stuffed_dots(encoded: bytes, at_line_start: bool) -> int:
     return encoded.count(b"\n..") + (1 if at_line_start and encoded.startswith(b"..") else 0)
 
 
-def encode_whole(data: bytes) -> tuple[bytes, int]:
+def encode_whole(data: bytes, normalize_line_ends: bool = True) -> tuple[bytes, int]:
     """A whole message's wire bytes (end mark included) and its RFC 1870 size.
 
-    Most messages already have CRLF line ends and no line that starts with a
-    dot: then only the end mark changes, which costs a few scans instead of
-    the encoder's rewriting passes.  Anything else goes through
-    :class:`~smtp_core.dotstuff.DotEncoder`.
+    With ``normalize_line_ends`` every bare CR and bare LF becomes CRLF
+    (:func:`~smtp_core.lineends.crlf`); without, the bytes are Go's
+    DotWriter's (:class:`~smtp_core.dotstuff.DotEncoder`), where a bare CR
+    stays.  Either way, text already in CRLF costs a few scans: only its
+    dots and its end change.
     """
-    lf = data.count(b"\n")
-    if (data and data.count(b"\r") == lf and data.count(b"\r\n") == lf
-            and data[0] != 0x2E and b"\n." not in data):
-        if data[-1] == 0x0A:
-            return data + b".\r\n", len(data)
-        return data + b"\r\n.\r\n", len(data) + 2
-    encoder = DotEncoder()
-    wire = encoder.encode(data) + encoder.finish()
-    return wire, len(wire) - 3 - stuffed_dots(wire, True)
+    if normalize_line_ends:
+        data = crlf(data)
+    elif not is_crlf(data):
+        encoder = DotEncoder()
+        wire = encoder.encode(data) + encoder.finish()
+        return wire, len(wire) - 3 - stuffed_dots(wire, True)
+    # Every line end is CRLF now: stuff the dots, end the last line, add the mark.
+    size = len(data) if data.endswith(b"\r\n") else len(data) + 2
+    if b"\n." in data:
+        data = data.replace(b"\n.", b"\n..")
+    if data.startswith(b"."):
+        data = b"." + data
+    if data.endswith(b"\r\n"):
+        return data + b".\r\n", size
+    return data + b"\r\n.\r\n", size
 
 
 def _file_size(stream) -> int | None:
@@ -226,16 +270,21 @@ class Outgoing:
     """One message checked and encoded, nothing of it sent yet.
 
     ``commands`` are MAIL, the RCPTs and DATA, ``envelope`` the same joined;
-    ``wire`` the encoded body with its end mark, or ``stream`` and its
-    ``first`` chunk for a file.  While the message is in flight its entry
+    ``wire`` the encoded body with its end mark, or ``stream``, its
+    ``first`` chunk and the ``encoder`` its chunks go through for a file.  While the message is in flight its entry
     in the results is this object (``ended``: its end of data went out).
     """
 
-    __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "size", "ended")
+    __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "encoder", "size", "ended")
 
 
-def outgoing(item, server: ServerProfile) -> Outgoing:
-    """Check and encode one message of a batch; raise what :func:`~smtp_core.send` would."""
+def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True) -> Outgoing:
+    """Check and encode one message of a batch; raise what :func:`~smtp_core.send` would.
+
+    ``normalize_line_ends``: every bare CR and bare LF of the message
+    becomes CRLF (see :mod:`smtp_core.lineends`); ``False`` sends the bytes
+    as Go's DotWriter would.
+    """
     if isinstance(item, (tuple, list)):
         if len(item) != 3:
             raise TypeError("smtp: a message must be (sender, recipients, message) or an EmailMessage, "
@@ -270,7 +319,7 @@ def outgoing(item, server: ServerProfile) -> Outgoing:
 
     out = Outgoing()
     if data is not None:
-        out.wire, out.size = encode_whole(data)
+        out.wire, out.size = encode_whole(data, normalize_line_ends)
         declared = out.size
     else:
         out.wire = out.size = None
@@ -286,5 +335,6 @@ def outgoing(item, server: ServerProfile) -> Outgoing:
     out.commands = [mail_line, *rcpt_lines, b"DATA\r\n"]
     out.envelope = b"".join(out.commands)
     out.stream = stream
+    out.encoder = None if stream is None else CRLFDotEncoder() if normalize_line_ends else DotEncoder()
     out.ended = False
     return out

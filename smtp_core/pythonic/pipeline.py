@@ -20,9 +20,15 @@ Rules of this module:
 * **Bounds.**  Every reply is bounded by its stage's timeout
   (:mod:`.timeouts`), set through the transport, their one owner; body
   blocks of at most ``BLOCK`` bytes each get the block timeout.
-* **Failures.**  An I/O error or a timeout closes the connection, and the
-  messages in flight become :class:`~smtp_core.errors.MessageNotSent`
-  (``uncertain`` once their end of data went out).
+* **421 ends the session** (RFC 5321, section 3.8): a 421 to any command
+  (MAIL, RCPT, DATA, the end of data, RSET) is the message's refusal,
+  :class:`~smtp_core.errors.MessageRefused` with code 421; nothing more is
+  read or sent, the connection is closed and the refusal raised as an I/O
+  error would be.
+* **Failures.**  An I/O error, a timeout or a 421 closes the connection,
+  and the messages in flight become
+  :class:`~smtp_core.errors.MessageNotSent` (``uncertain`` once their end
+  of data went out and no reply came).
 """
 
 from __future__ import annotations
@@ -31,9 +37,10 @@ from typing import Iterable
 
 from .. import wirelog
 from ..client import FAILURES, Client
-from ..dotstuff import BEGIN, BEGIN_LINE, DotEncoder
+from ..dotstuff import BEGIN, BEGIN_LINE
 from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
-from .message import Outgoing, ServerProfile, outgoing, read_chunk, stuffed_dots
+from .capabilities import ServerProfile
+from .message import Outgoing, outgoing, read_chunk, stuffed_dots
 from .result import SendResult
 from .timeouts import Timeouts, stage_of
 
@@ -46,13 +53,14 @@ _END = object()
 
 
 def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
-            results: list):
+            results: list, normalize_line_ends: bool = True):
     """Send every message of ``items``, appending one entry per message to ``results``.
 
     Returns the exception ``items`` raised, if it did (the message in
-    flight was finished first), else ``None``.  An I/O error closes the
-    client, turns the entries of the messages in flight into
-    :class:`~smtp_core.errors.MessageNotSent`, and is raised.
+    flight was finished first), else ``None``.  An I/O error or a 421
+    closes the client, turns the entries of the messages in flight into
+    :class:`~smtp_core.errors.MessageNotSent` (the message a 421 answered
+    keeps that refusal), and is raised.
     """
     if client.writing:
         raise SMTPError("smtp: close the DATA writer before sending another command")
@@ -70,7 +78,7 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
             if item is _END:
                 return None
             try:
-                out = outgoing(item, server)
+                out = outgoing(item, server, normalize_line_ends)
             except Exception as err:  # this message cannot be sent as given
                 results.append(err)
                 continue
@@ -91,9 +99,22 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
 
 
 def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: list) -> None:
+    """The messages' conversation; a 421 becomes the entry of the message it answered, and is raised."""
+    current: list = [None]  # the message whose replies are being read
+    try:
+        _messages(client, table, take, pipelined, results, current)
+    except ServiceClosing as closing:
+        refusal, cur = closing.refusal, current[0]
+        if cur is not None and type(results[cur.slot]) is Outgoing:
+            refusal.result = SendResult(dict(zip(cur.rcpts, closing.replies[1:])), None, cur.size)
+            results[cur.slot] = refusal
+        raise refusal from None
+
+
+def _messages(client: Client, table: Timeouts, take, pipelined: bool, results: list, current: list) -> None:
     """The messages' conversation: one round trip per message with ``pipelined``."""
     t = client.transport
-    cur = take()
+    cur = current[0] = take()
     bundled = False  # whether cur's envelope went out with the previous body
     while cur is not None:
         commands = cur.commands
@@ -118,7 +139,7 @@ def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: l
         if refusal is not None:
             results[slot] = refusal
             failure = _recover(client, table, replies, count)
-            cur = take()
+            cur = current[0] = take()
             if failure is not None and cur is not None:
                 raise failure  # RSET failed: the connection is gone
             bundled = False
@@ -137,7 +158,7 @@ def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: l
                 _log_commands(t.peer, nxt.commands,
                               "pipelining %d commands after the message, in the same write" % len(nxt.commands))
         t.set_timeout(table.data_end)
-        result.reply = reply = t.read_reply(0, "DATA end")
+        result.reply = reply = _closing(t.read_reply(0, "DATA end"), "DATA end", replies[:count - 1])
         failure = None
         if reply[0] == 250:
             results[slot] = result
@@ -149,7 +170,7 @@ def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: l
             nxt = take()
         if failure is not None and nxt is not None:
             raise failure  # RSET failed: the connection is gone
-        cur = nxt
+        cur = current[0] = nxt
         bundled = bool(trailer)
 
 
@@ -180,8 +201,26 @@ def _recover(client: Client, table: Timeouts, replies: list, count: int) -> Base
         t = client.transport
         t.set_timeout(table.data_end)
         t.send(b".\r\n", "DATA end")
-        t.read_reply(0, "DATA end")
+        _closing(t.read_reply(0, "DATA end"), "DATA end", replies)
     return reset(client, table)
+
+
+class ServiceClosing(Exception):
+    """A 421 reply (inside this module only): ``refusal`` is its
+    :class:`~smtp_core.errors.MessageRefused`, ``replies`` the message's
+    replies read so far (MAIL's first)."""
+
+    def __init__(self, refusal: MessageRefused, replies: list) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+        self.replies = replies
+
+
+def _closing(reply: tuple[int, str], stage: str, replies: list) -> tuple[int, str]:
+    """``reply``, unless it is a 421: the server is closing the connection."""
+    if reply[0] == 421:
+        raise ServiceClosing(MessageRefused(reply[0], reply[1], stage), replies)
+    return reply
 
 
 def _log_commands(peer: str, commands: list[bytes], event: str) -> None:
@@ -208,6 +247,8 @@ def _read_replies(t, table: Timeouts, count: int, logging: bool) -> list[tuple[i
         elif logging:
             wirelog.log_reply(t.peer, reply[0], reply[1])
         replies.append(reply)
+        if reply[0] == 421:
+            _closing(reply, stage_of(index, last, table)[0], replies)
     return replies
 
 
@@ -245,6 +286,8 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple
             elif logging:
                 wirelog.log_reply(t.peer, reply[0], reply[1])
             replies.append(reply)
+            if reply[0] == 421:
+                _closing(reply, stage_of(index, last, table)[0], replies)
         if replies[0][0] != 250:
             break
     return replies
@@ -262,6 +305,7 @@ def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> list[tuple[
         t.set_timeout(seconds)
         t.send(line, stage)
         replies.append(t.read_reply(0, stage))
+        _closing(replies[-1], stage, replies)
         if index == 0 and replies[0][0] != 250:
             break
     return replies
@@ -298,7 +342,7 @@ def _send_stream(t, out: Outgoing, trailer: bytes) -> tuple[int, int]:
     the end of data (and ``trailer``).  Returns the RFC 1870 size and the
     body's bytes sent."""
     stream = out.stream
-    encoder = DotEncoder()
+    encoder = out.encoder
     size = sent = 0
     chunk = out.first
     while True:

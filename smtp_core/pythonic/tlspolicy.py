@@ -9,7 +9,8 @@ Rules of this module:
   ready ``ssl.SSLContext`` is used as given (``verify=False`` cannot
   change it and is refused);
 * the server's name (certificate, SNI, authentication) is ``server_name=``,
-  else the TLS configuration's, else the address's host.
+  else the TLS configuration's, else the address's host; a non-ASCII name
+  goes to TLS as IDNA 2008 A-labels (:func:`.addresses.tls_host_name`).
 
 Applying a policy to a connection (when to STARTTLS, failing closed) is
 :meth:`smtp_core.pythonic.mailer.Mailer.prepare`'s job.
@@ -21,12 +22,15 @@ True
 
 from __future__ import annotations
 
+import errno
 import socket
 import ssl
 from dataclasses import replace
 
-from ..errors import StageTimeout
+from ..errors import StageTimeout, TLSSetupError
+from ..neterror import socket_error
 from ..tls import TLSConfig
+from .addresses import tls_host_name
 
 __all__ = ["TLS_POLICIES", "check_policy", "tls_settings", "server_name_of", "wrap_implicit"]
 
@@ -52,10 +56,9 @@ def tls_settings(name: str, tls_config: TLSConfig | ssl.SSLContext | None, verif
     elif not isinstance(tls_config, TLSConfig):
         raise TypeError("tls_config must be a TLSConfig or an ssl.SSLContext, got %s" % type(tls_config).__name__)
     changes: dict = {}
-    if server_name:
-        changes["server_name"] = server_name
-    elif not tls_config.server_name:
-        changes["server_name"] = name
+    wanted = tls_host_name(server_name or tls_config.server_name or name)
+    if wanted != tls_config.server_name:
+        changes["server_name"] = wanted
     if not verify:
         changes["insecure_skip_verify"] = True
     return replace(tls_config, **changes) if changes else tls_config
@@ -77,12 +80,19 @@ def wrap_implicit(sock: socket.socket, settings, name: str, seconds: float) -> s
             settings.check()
             ctx, sni = settings.context(), settings.server_name
         else:
-            ctx, sni = settings, name
+            ctx, sni = settings, tls_host_name(name)
         sock.settimeout(seconds)
         return ctx.wrap_socket(sock, server_hostname=sni or None)
     except socket.timeout:
         sock.close()
         raise StageTimeout("TLS handshake", seconds) from None
+    except TLSSetupError:
+        sock.close()
+        raise
+    except OSError as err:  # Go's texts, as after STARTTLS
+        failure = socket_error("write" if err.errno == errno.EPIPE else "read", err, sock)
+        sock.close()
     except BaseException:
         sock.close()
         raise
+    raise failure

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple, Union
 
 HERE = Path(__file__).resolve().parent
-TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode")
+TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode", "dial")
 UNICODE = HERE / "unicode.json"
 GENERATED = tuple(HERE / (name + ".json") for name in TABLES) + (UNICODE,)
 

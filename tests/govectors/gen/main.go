@@ -7,6 +7,12 @@
 // files, so they need no Go toolchain; tests/test_govectors.py runs gen into
 // a temporary folder and checks that the committed files are what Go says.
 //
+// dial.json records net.Dial("tcp", addr) without connecting anywhere: a
+// Dialer.Control hook stops every attempt before connect(2), so the answer
+// is "connect <address>" (the first address Go would connect to) or
+// "error <text>" (the address refused before any connection). Names are
+// resolved by Go's own resolver, and no input needs DNS.
+//
 // gen also writes unicode.json: Go's verdict on every code point, which
 // smtp_core/goformat.py embeds (strconv.IsPrint as ranges, unicode.ToUpper
 // as runs with one delta, unicode.IsSpace as a list), in hex.
@@ -36,11 +42,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 )
@@ -76,6 +84,30 @@ var tables = []table{
 	{"base64_encode", "base64.StdEncoding.EncodeToString", func(in []byte) (string, any, error) {
 		return "want_bytes", binary(base64.StdEncoding.EncodeToString(in)), nil
 	}},
+	{"dial", "net.Dial(\"tcp\", ...)", func(in []byte) (string, any, error) {
+		return text(dialOutcome(string(in)))
+	}},
+}
+
+var errStopped = errors.New("stopped before connect")
+
+// dialOutcome is where net.Dial would connect first, or why it would not.
+func dialOutcome(addr string) string {
+	first := ""
+	d := net.Dialer{
+		Resolver: &net.Resolver{PreferGo: true},
+		Control: func(network, address string, c syscall.RawConn) error {
+			if first == "" {
+				first = address
+			}
+			return errStopped
+		},
+	}
+	_, err := d.Dial("tcp", addr)
+	if first != "" {
+		return "connect " + first
+	}
+	return "error " + err.Error()
 }
 
 // binary marks bytes to be written one character per byte.
