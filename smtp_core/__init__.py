@@ -15,7 +15,9 @@ and shared by every front end:
 Over them: :mod:`.transport` (socket, TLS upgrade, deadlines),
 :mod:`.client` (the Go-semantics :class:`Client`, :func:`dial`,
 :func:`send_mail`), :mod:`.session` (the Pythonic :func:`send` and
-:func:`send_many` with pipelining and TLS policies), :mod:`.wirelog` and
+:func:`send_many` with pipelining and TLS policies), :mod:`.compose`
+(:func:`message` and :func:`envelope`: real mail from a map),
+:mod:`.signing` (:func:`dkim_sign`, through dkimpy), :mod:`.wirelog` and
 :mod:`.devserver`.
 
 Errors are exceptions here; the Hy namespace ``go-std.net.smtp`` turns
@@ -34,6 +36,7 @@ from .auth import (
     choose_auth,
 )
 from .client import Client, DataWriter, dial, send_mail
+from .compose import ComposeError, Envelope, envelope, message
 from .errors import (
     AuthError,
     Base64Error,
@@ -66,6 +69,7 @@ from .session import (
     send,
     send_many,
 )
+from .signing import DKIMError, DKIMSigner, dkim_sign
 from .tls import ConnectionState, TLSConfig
 
 __version__ = "0.1.0"
@@ -81,4 +85,5 @@ __all__ = [
     "TLS_POLICIES",
     "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError",
     "MessageNotSent", "BatchAborted",
+    "message", "envelope", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
 ]
