@@ -30,7 +30,7 @@ The rules:
   where it was listed.
 * Text parts keep their text exactly (line ends become CRLF): 7bit only
   for short ASCII lines ending in a line break, otherwise quoted-printable
-  (mostly ASCII) or base64, never 8bit, so a relay never has to re-encode
+  (mostly ASCII) or base64 (a third or more of the bytes non-ASCII), never 8bit, so a relay never has to re-encode
   a signed message.  Attachments are base64.
 
 Example::
@@ -122,20 +122,26 @@ def _shown(key: Any) -> str:
     return ":" + name if name is not None else repr(key)
 
 
-def read_options(spec: Any, valid: tuple, where: str) -> dict:
+def read_options(spec: Any, valid: tuple, where: str, error: type = ComposeError) -> dict:
     """``spec``'s entries under their canonical names (``"reply-to"``).
 
     Keys may be keywords or strings, ``-`` or ``_``, any case; an unknown
-    key raises :class:`ComposeError` naming it and the closest valid key.
+    key raises ``error`` naming it and the closest valid key.
+
+    >>> read_options({"Reply_To": 1}, KEYS, "message")
+    {'reply-to': 1}
+    >>> read_options({"subjcet": 1}, KEYS, "message")
+    Traceback (most recent call last):
+    smtp_core.compose.ComposeError: message: unknown key 'subjcet'; did you mean 'subject'?
     """
     if not isinstance(spec, Mapping):
-        raise ComposeError("%s must be a map, got %s" % (where, type(spec).__name__))
+        raise error("%s must be a map, got %s" % (where, type(spec).__name__))
     options: dict = {}
     for key, value in spec.items():
         name = keyword_name(key)
         if name is None:
             if not isinstance(key, str):
-                raise ComposeError("%s: a key must be a keyword or a string, got %r" % (where, key))
+                raise error("%s: a key must be a keyword or a string, got %r" % (where, key))
             name = key
         name = name.lower().replace("_", "-")
         if name not in valid:
@@ -143,9 +149,9 @@ def read_options(spec: Any, valid: tuple, where: str) -> dict:
             spell = (lambda k: ":" + k) if keyword_name(key) is not None else repr
             hint = ("; did you mean %s?" % spell(close[0]) if close
                     else "; valid keys: " + ", ".join(map(spell, valid)))
-            raise ComposeError("%s: unknown key %s%s" % (where, _shown(key), hint))
+            raise error("%s: unknown key %s%s" % (where, _shown(key), hint))
         if name in options:
-            raise ComposeError("%s: the key %s is given twice" % (where, _shown(key)))
+            raise error("%s: the key %s is given twice" % (where, _shown(key)))
         options[name] = value
     return options
 
@@ -164,8 +170,10 @@ def _word(value: Any) -> str | None:
 
 
 def _check_line(where: str, value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise ComposeError("%s: the value %r contains a CR or LF" % (where, value))
+    # str.splitlines also breaks at FF, VT, NEL, U+2028...: the header
+    # registry refuses those too, so name them here first.
+    if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
+        raise ComposeError("%s: the value %r contains a CR, LF or other line break" % (where, value))
     return value
 
 
@@ -297,7 +305,7 @@ def _read_part(spec: Mapping, where: str) -> Any:
         raise ComposeError("%s: a part needs :content" % where)
     content = options["content"]
     kind = options.get("type", "text/plain")
-    word = _word(kind)
+    word = _word(kind) or (kind if kind in ("attachment", "inline") else None)
     if word in ("attachment", "inline"):
         return _read_file(word, content, options, where)
     if word is not None or not isinstance(kind, str) or not re.fullmatch(r"[\w.+-]+/[\w.+-]+", kind):
@@ -410,8 +418,10 @@ def _text_encoding(data: bytes) -> str:
             and max(map(len, data.split(b"\n"))) <= _SEVENBIT_LINE):
         return "7bit"
     non_ascii = len(data) - len(data.decode("ascii", "ignore").encode()) if not data.isascii() else 0
-    # Quoted-printable spends 3 bytes on each non-ASCII byte, base64 4 on every 3.
-    return "base64" if non_ascii * 6 > len(data) else "quoted-printable"
+    # Quoted-printable keeps mostly-ASCII text (accented Latin) readable in
+    # the source; text where a third of the bytes are not ASCII (Cyrillic,
+    # Greek, CJK) is shorter in base64.
+    return "base64" if non_ascii * 3 > len(data) else "quoted-printable"
 
 
 def _set_text(target: email.message.MIMEPart, node: _Text, where: str) -> None:

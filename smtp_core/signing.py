@@ -125,7 +125,7 @@ class DKIMSigner:
         """A signer from a map (keywords or strings, ``-`` or ``_``), or ``spec`` itself if it is one."""
         if isinstance(spec, cls):
             return spec
-        options = read_options(spec, OPTIONS, "dkim")
+        options = read_options(spec, OPTIONS, "dkim", DKIMError)
         missing = [name for name in ("domain", "selector", "private-key") if name not in options]
         if missing:
             raise DKIMError("dkim: :%s is required" % missing[0])
