@@ -66,6 +66,7 @@ import email.utils
 import mimetypes
 import os
 import re
+import secrets
 from dataclasses import dataclass, field
 from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
@@ -456,6 +457,10 @@ def _fill(target: email.message.MIMEPart, node: Any, where: str = "body") -> Non
             target["Content-Description"] = node.description
     else:
         target["Content-Type"] = "multipart/" + node.subtype
+        # Chosen now, not by the generator at each serialisation, so that
+        # every serialisation (and so every signature) has the same bytes.
+        # "=_" never occurs in quoted-printable or base64 text.
+        target.set_param("boundary", "=_" + secrets.token_hex(16))
         for child in node.children:
             part = email.message.MIMEPart(policy=target.policy)
             _fill(part, child, where)

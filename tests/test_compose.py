@@ -137,6 +137,7 @@ def test_issue_example_through_send_on_aiosmtpd(recorder, files):
     assert raw == data  # exactly the envelope's bytes arrive
     check_issue_message(raw, mail_from, rcpt_tos, files)
     assert m["Bcc"] == "eve@example.net"  # the caller's message keeps its Bcc
+    assert envelope(m).data == data  # boundaries are fixed when composing: every serialisation is the same
 
 
 def test_issue_example_through_go_named_sendmail_on_the_dev_server(devserver, pki, files, monkeypatch):
