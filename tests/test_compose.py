@@ -324,6 +324,7 @@ def test_any_text_and_attachment_survive_compose_send_receive(shared_recorder, t
     ({"from": "a@example.com", "headers": {"X-A": "1\r\nX-B: 2"}}, r":headers X-A: .* contains a CR, LF or other line break"),
     ({"from": "bob"}, r":from: 'bob' is not an address"),
     ({"from": "bob@"}, r":from: 'bob@' is not an address"),
+    ({"from": "a@example.com", "cc": "c@example.com trailing words"}, r":cc: .* is not an address"),
     ({"from": ["a@example.com", "b@example.com"]}, r"need a :sender"),
     ({"from": "a@example.com", "body": [{"type": "attachment", "content": "/nonexistent/report.csv"}]},
      r"body\[0\]: cannot read the file '/nonexistent/report.csv'"),
