@@ -86,8 +86,8 @@ _ADDRESS_KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _RESERVED = {name.lower(): key for key, name in _HEADER_OF.items()} | {"mime-version": None}
 _HEADER_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext: printable ASCII but ':'
 _LINE_ENDS = re.compile(r"\r\n?")
-_MAX_LINE = 998  # RFC 5322 section 2.1.1, without the CRLF
-_SEVENBIT_LINE = 78  # RFC 5322's SHOULD; longer text lines are encoded
+_LONG_LINE = re.compile(rb"[^\r\n]{999}")  # RFC 5322, 2.1.1: at most 998 bytes before the CRLF
+_LONG_TEXT_LINE = re.compile(rb"[^\n]{79}")  # RFC 5322's SHOULD of 78: longer text lines are encoded
 
 
 class ComposeError(ValueError):
@@ -416,7 +416,7 @@ def _relate_inline(node: Any, html: list[_Text]) -> Any:
 def _text_encoding(data: bytes) -> str:
     """The transfer encoding that carries ``data`` (LF line ends) intact and 7-bit clean."""
     if (data.isascii() and data.endswith(b"\n") and not re.search(rb"[\x00-\x08\x0b-\x1f\x7f]|[ \t]\n", data)
-            and max(map(len, data.split(b"\n"))) <= _SEVENBIT_LINE):
+            and not _LONG_TEXT_LINE.search(data)):
         return "7bit"
     non_ascii = len(data) - len(data.decode("ascii", "ignore").encode()) if not data.isascii() else 0
     # Quoted-printable keeps mostly-ASCII text (accented Latin) readable in
@@ -558,8 +558,8 @@ def wire_bytes(msg: email.message.Message) -> bytes:
     lines = data.count(b"\n")
     if data.count(b"\r") != lines or data.count(b"\r\n") != lines:
         raise ComposeError("envelope: the serialised message has a bare CR or LF")
-    longest = max(map(len, data.split(b"\r\n")))
-    if longest > _MAX_LINE:
-        line = next(line for line in data.split(b"\r\n") if len(line) == longest)
-        raise ComposeError("envelope: a line of %d bytes (more than 998) starts %r" % (longest, line[:40]))
+    long_line = _LONG_LINE.search(data)  # a search, not a split: a 10 MiB message makes no line list
+    if long_line is not None:
+        start = data.rfind(b"\n", 0, long_line.start()) + 1
+        raise ComposeError("envelope: a line of more than 998 bytes starts %r" % data[start:start + 40])
     return data
