@@ -358,3 +358,16 @@ def test_a_bad_message_never_reaches_the_server(recorder):
     send(address, *envelope(message({"from": "a@example.com", "to": "b@example.com", "body": "ok\n"})),
          tls="none", timeout=T)
     assert len(handler.messages) == 1
+
+
+def test_the_demo_sends_a_composed_signed_message():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import hy, go_std.quickstart as q; raise SystemExit(q.main())"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "the server caught 3 messages" in out.stdout
+    assert "'Grüße from Hy ✓'" in out.stdout
+    assert "multipart/mixed > multipart/alternative > text/plain > text/html > text/csv" in out.stdout
+    assert "its DKIM signature verifies against the published key: True" in out.stdout
