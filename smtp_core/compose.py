@@ -279,9 +279,18 @@ class _Group:
     children: list
 
 
+def _text_node(subtype: str, text: str, where: str) -> _Text:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise ComposeError("%s: the text cannot be encoded as UTF-8: %s" % (where, err)) from None
+    return _Text(subtype, text)
+
+
 def _read_body(body: Any, where: str) -> Any:
     if isinstance(body, str):
-        return _Text("plain", body)
+        return _text_node("plain", body, where)
     if isinstance(body, Mapping):
         return _read_part(body, where)
     if isinstance(body, (list, tuple)):
@@ -320,7 +329,7 @@ def _read_part(spec: Mapping, where: str) -> Any:
         if not isinstance(content, str):
             raise ComposeError("%s: the content of a %s part must be a string, got %s"
                                % (where, kind, type(content).__name__))
-        return _Text(subtype, content)
+        return _text_node(subtype, content, where)
     if maintype in ("multipart", "message"):
         raise ComposeError("%s: a %s part cannot be given as content; use lists for multipart" % (where, kind))
     options.setdefault("content-type", kind)
@@ -425,12 +434,9 @@ def _text_encoding(data: bytes) -> str:
     return "base64" if non_ascii * 3 > len(data) else "quoted-printable"
 
 
-def _set_text(target: email.message.MIMEPart, node: _Text, where: str) -> None:
+def _set_text(target: email.message.MIMEPart, node: _Text) -> None:
     text = _LINE_ENDS.sub("\n", node.text)
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise ComposeError("%s: the text cannot be encoded as UTF-8: %s" % (where, err)) from None
+    data = text.encode("utf-8")
     cte = _text_encoding(data)
     if text.endswith("\n"):
         target.set_content(text, subtype=node.subtype, charset="utf-8", cte=cte)
@@ -444,11 +450,11 @@ def _set_text(target: email.message.MIMEPart, node: _Text, where: str) -> None:
         target.set_payload(target.get_payload()[:-1] + "=\n")
 
 
-def _fill(target: email.message.MIMEPart, node: Any, where: str = "body") -> None:
+def _fill(target: email.message.MIMEPart, node: Any) -> None:
     if isinstance(node, _Text) and node.related:
         node = _Group("related", [_Text(node.subtype, node.text), *node.related])
     if isinstance(node, _Text):
-        _set_text(target, node, where)
+        _set_text(target, node)
     elif isinstance(node, _File):
         maintype, subtype = node.content_type.split("/")
         target.set_content(node.data, maintype, subtype, disposition=node.disposition,
@@ -463,7 +469,7 @@ def _fill(target: email.message.MIMEPart, node: Any, where: str = "body") -> Non
         target.set_param("boundary", "=_" + secrets.token_hex(16))
         for child in node.children:
             part = email.message.MIMEPart(policy=target.policy)
-            _fill(part, child, where)
+            _fill(part, child)
             target.attach(part)
 
 

@@ -342,7 +342,8 @@ def test_any_text_and_attachment_survive_compose_send_receive(shared_recorder, t
     ({"from": "a@example.com", "date": "yesterday"}, r":date: 'yesterday' is not an RFC 5322 date"),
     ({"from": "a@example.com", "message-id": "no at sign"}, r":message-id: .* is not a message id"),
     ({"from": "a@example.com", "reply_to": "x@example.com", "reply-to": "y@example.com"}, r"given twice"),
-    ({"from": "a@example.com", "body": "\ud800"}, r"cannot be encoded as UTF-8"),
+    ({"from": "a@example.com", "body": "\ud800"}, r"body: the text cannot be encoded as UTF-8"),
+    ({"from": "a@example.com", "body": ["x", {"content": "\ud800"}]}, r"body\[1\]: the text cannot be encoded"),
     ("not a map", r"message must be a map"),
 ])
 def test_bad_input_is_named(spec, error):
