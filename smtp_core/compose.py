@@ -72,7 +72,7 @@ from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from typing import Any, Mapping, NamedTuple
 
-__all__ = ["ComposeError", "Envelope", "message", "envelope", "wire_bytes", "read_options"]
+__all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
 
 KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body")
 PART_KEYS = ("type", "content", "content-type", "file-name", "content-id", "description")
@@ -525,19 +525,26 @@ def _first_address(msg: email.message.Message, name: str) -> str | None:
     return None
 
 
+def header_envelope(msg: email.message.Message) -> tuple[str | None, list]:
+    """The envelope ``msg``'s headers give: the first address of Sender,
+    else of From (``None`` if neither has one), and every address of To,
+    Cc and Bcc, once each, in order."""
+    sender = _first_address(msg, "Sender") or _first_address(msg, "From")
+    values = [str(v) for name in ("To", "Cc", "Bcc") for v in msg.get_all(name) or []]
+    return sender, list(dict.fromkeys(a for _, a in email.utils.getaddresses(values) if a))
+
+
 def envelope(msg: email.message.Message) -> Envelope:
     """``(sender, recipients, data)`` for sending ``msg``, e.g. with ``SendMail``.
 
-    ``sender`` comes from Sender, else From; ``recipients`` from To, Cc and
-    Bcc, each address once, in order; ``data`` is :func:`wire_bytes`.
+    ``sender`` and ``recipients`` are :func:`header_envelope`'s; ``data``
+    is :func:`wire_bytes`.
     """
     if not isinstance(msg, email.message.Message):
         raise TypeError("envelope: expected an email.message.Message, got %s" % type(msg).__name__)
-    sender = _first_address(msg, "Sender") or _first_address(msg, "From")
+    sender, recipients = header_envelope(msg)
     if sender is None:
         raise ComposeError("envelope: the message has neither Sender nor From")
-    values = [str(v) for name in ("To", "Cc", "Bcc") for v in msg.get_all(name) or []]
-    recipients = list(dict.fromkeys(a for _, a in email.utils.getaddresses(values) if a))
     return Envelope(sender, recipients, wire_bytes(msg))
 
 
@@ -547,20 +554,23 @@ def _needs_smtputf8(msg: email.message.Message) -> bool:
     return any(not a.rpartition("@")[0].isascii() for _, a in email.utils.getaddresses(values))
 
 
-def wire_bytes(msg: email.message.Message) -> bytes:
+def wire_bytes(msg: email.message.Message, smtputf8: bool | None = None) -> bytes:
     """``msg`` as it goes on the wire: without Bcc and Resent-Bcc, CRLF only.
 
-    Serialised with ``email.policy.SMTP``, or ``SMTPUTF8`` when an address
-    has a non-ASCII local part (which only SMTPUTF8 can carry); the
-    caller's message is not changed.  Raises :class:`ComposeError` if the
-    result has a bare CR or LF or a line longer than 998 bytes.
+    Serialised with ``email.policy.SMTPUTF8`` when ``smtputf8`` is true
+    (by default: when an address has a non-ASCII local part, which only
+    SMTPUTF8 can carry), else ``email.policy.SMTP``; the caller's message
+    is not changed.  Raises :class:`ComposeError` if the result has a bare
+    CR or LF or a line longer than 998 bytes.
     """
     if "Bcc" in msg or "Resent-Bcc" in msg:
         # A shallow copy: deleting a header rebuilds only the copy's header list.
         msg = copy.copy(msg)
         del msg["Bcc"]
         del msg["Resent-Bcc"]
-    data = msg.as_bytes(policy=email.policy.SMTPUTF8 if _needs_smtputf8(msg) else email.policy.SMTP)
+    if smtputf8 is None:
+        smtputf8 = _needs_smtputf8(msg)
+    data = msg.as_bytes(policy=email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP)
     lines = data.count(b"\n")
     if data.count(b"\r") != lines or data.count(b"\r\n") != lines:
         raise ComposeError("envelope: the serialised message has a bare CR or LF")

@@ -38,7 +38,7 @@ import dkim
 
 from .compose import read_options, wire_bytes
 
-__all__ = ["ALGORITHMS", "DKIMError", "DKIMSigner", "dkim_sign"]
+__all__ = ["ALGORITHMS", "DKIMError", "DKIMSigner", "dkim_sign", "signers", "sign_all"]
 
 ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
 OPTIONS = ("domain", "selector", "private-key", "headers", "algorithm")
@@ -181,3 +181,20 @@ def dkim_sign(message: Any, domain: str, selector: str, private_key: Any, header
     does not work.
     """
     return DKIMSigner(domain, selector, private_key, headers=headers, algorithm=algorithm).sign(message)
+
+
+def signers(dkim: Any) -> tuple:
+    """The signers ``dkim=`` asks for: none for ``None``; one for a map or a
+    :class:`DKIMSigner`; one each for a list of them (checked now, in order)."""
+    if dkim is None:
+        return ()
+    if isinstance(dkim, (list, tuple)):
+        return tuple(DKIMSigner.from_spec(spec) for spec in dkim)
+    return (DKIMSigner.from_spec(dkim),)
+
+
+def sign_all(data: bytes, chosen: tuple) -> bytes:
+    """``data`` signed by each of ``chosen``, the first one's header on top."""
+    for signer in reversed(chosen):
+        data = signer.sign(data)
+    return data

@@ -157,3 +157,16 @@ def test_bad_maps_and_messages(keys):
         signer.sign(b"To: b@example.com\r\n\r\nx\r\n")
     with pytest.raises(TypeError, match="EmailMessage, bytes or a binary file"):
         signer.sign("text")
+
+
+def test_two_signers_side_by_side_both_verify(keys):
+    from smtp_core.signing import sign_all, signers
+
+    chosen = signers([{"domain": "example.com", "selector": "ed", "private-key": keys.ed25519,
+                       "algorithm": "ed25519-sha256"},
+                      DKIMSigner("example.com", "rsa", keys.rsa)])
+    signed = sign_all(envelope(composed()).data, chosen)
+    assert signed.startswith(b"DKIM-Signature: v=1; a=ed25519-sha256")
+    checker = dkim.DKIM(signed)
+    assert checker.verify(idx=0, dnsfunc=keys.dns) and checker.verify(idx=1, dnsfunc=keys.dns)
+    assert signers(None) == () and len(signers(chosen[1])) == 1
