@@ -12,13 +12,32 @@ and shared by every front end:
 :mod:`.gobase64`          Go's base64, with Go's error positions
 ========================  ===============================================
 
-Over them: :mod:`.transport` (socket, TLS upgrade, deadlines),
-:mod:`.client` (the Go-semantics :class:`Client`, :func:`dial`,
-:func:`send_mail`), :mod:`.session` (the Pythonic :func:`send` and
-:func:`send_many` with pipelining and TLS policies), :mod:`.compose`
-(:func:`message` and :func:`envelope`: real mail from a map),
-:mod:`.signing` (:func:`dkim_sign`, through dkimpy), :mod:`.wirelog` and
-:mod:`.devserver`.
+Over them, one module or package per topic:
+
+========================  ===============================================
+:mod:`.transport`         the socket: sends, whole replies, TLS upgrade,
+                          deadlines (the one owner of a timeout)
+:mod:`.client`            the Go-semantics :class:`Client` (one method per
+                          command), :func:`dial`, :func:`send_mail`
+:mod:`.tls`               :class:`TLSConfig`, Go's ConnectionState
+:mod:`.errors`            every error, the send layer's included
+:mod:`.wirelog`           the wire log (``logging``)
+:mod:`.pythonic`          the Pythonic layer (package), by topic:
+``  .api``                :func:`send`, :func:`send_many`, :func:`connect`,
+                          :func:`dial_tls`, :func:`prepare`
+``  .mailer``             the shared options; one connection's state
+``  .tlspolicy``          ``tls=`` values and their TLS settings
+``  .timeouts``           :class:`Timeouts`, RFC 5321's table
+``  .message``            envelope, IDNA/SMTPUTF8, message input, SIZE
+``  .pipeline``           the pipelined or lockstep conversation
+``  .result``             :class:`SendResult`
+:mod:`.compose`           :func:`message` (real mail from a map, on the
+                          ``email`` package) and :func:`envelope`
+:mod:`.signing`           :func:`dkim_sign`, :class:`DKIMSigner` (dkimpy)
+:mod:`.session`           old import path of :mod:`.pythonic`
+:mod:`.devserver`         the dev server (package; never imported by the
+                          engine)
+========================  ===============================================
 
 Errors are exceptions here; the Hy namespace ``go-std.net.smtp`` turns
 them into Go-style returned values.
@@ -50,10 +69,6 @@ from .errors import (
     StageTimeout,
     TLSRequiredError,
     TLSSetupError,
-)
-from .session import (
-    RFC5321_TIMEOUTS,
-    TLS_POLICIES,
     BatchAborted,
     EnvelopeError,
     MessageNotSent,
@@ -61,6 +76,10 @@ from .session import (
     MessageTooLarge,
     RecipientsRefused,
     SendError,
+)
+from .pythonic import (
+    RFC5321_TIMEOUTS,
+    TLS_POLICIES,
     SendResult,
     Timeouts,
     connect,

@@ -91,6 +91,10 @@ class Client:
         self.did_hello = False
         self.hello_error: BaseException | None = None
         self._writer: DataWriter | None = None
+        #: Room for the layer above to keep what it knows of this connection
+        #: (the Pythonic layer's :class:`~smtp_core.pythonic.mailer.Mailer`);
+        #: it lives and dies with the client.  The engine never reads it.
+        self.mailer: object | None = None
         self.greeting = ""
         try:
             _, self.greeting = self._t.read_reply(220, "greeting")
@@ -117,9 +121,19 @@ class Client:
 
     @timeout.setter
     def timeout(self, seconds: float | None) -> None:
-        self._t.timeout = seconds
-        if not self._t.closed:
-            self._t.sock.settimeout(seconds)
+        # The transport owns the bound and how it is enforced.
+        self._t.set_timeout(seconds)
+
+    @property
+    def transport(self) -> Transport:
+        """The :class:`~smtp_core.transport.Transport` under this client (for
+        layers that write several commands at once, as pipelining does)."""
+        return self._t
+
+    @property
+    def writing(self) -> bool:
+        """Whether a DATA writer is open (no command may be sent until it is closed)."""
+        return self._writer is not None
 
     def server_info(self) -> ServerInfo:
         """What an authentication mechanism is told about this server."""
@@ -153,7 +167,12 @@ class Client:
         """
         return self._cmd(expect, encode_line(check_line(line)), line.split(" ", 1)[0].upper())
 
-    def _hello(self) -> None:
+    def greet(self) -> None:
+        """EHLO (HELO when EHLO fails) as :attr:`local_name`, once.
+
+        Every command that needs a greeting calls this; the outcome is
+        remembered and a failed greeting is raised again each time.
+        """
         if not self.did_hello:
             self.did_hello = True
             try:
@@ -190,7 +209,7 @@ class Client:
         if self.did_hello:
             raise HelloError(_EHLO_FAILED_NOTE)
         self.local_name = local_name
-        self._hello()
+        self.greet()
 
     def extension(self, name: str) -> tuple[bool, str]:
         """Whether the server advertised ``name`` (any case) and its parameters.
@@ -198,7 +217,7 @@ class Client:
         Greets first if needed; a failed greeting reads as "not supported".
         """
         try:
-            self._hello()
+            self.greet()
         except FAILURES:
             return False, ""
         if self.extensions is None:
@@ -220,7 +239,7 @@ class Client:
             ctx = config.context() if (server_name or config.insecure_skip_verify) else None
         else:
             ctx = config
-        self._hello()
+        self.greet()
         self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
         self._t.start_tls(ctx, server_name)
         self._ehlo()
@@ -232,7 +251,7 @@ class Client:
     def verify(self, address: str) -> None:
         """VRFY ``address``; only a 250 reply counts as success."""
         check_line(address)
-        self._hello()
+        self.greet()
         self._cmd(250, command("VRFY", address), "VRFY")
 
     def auth(self, mechanism: Auth) -> None:
@@ -241,12 +260,12 @@ class Client:
         An error the mechanism raises is re-raised unchanged, after the
         client has aborted the exchange.
         """
-        self._hello()
+        self.greet()
         exchange = AuthExchange(mechanism, self.server_info())
         try:
             line: bytes | None = exchange.begin()
         except Exception:
-            self._quit_quietly()
+            self.quit_quietly()
             raise
         code, text = self._cmd(0, line, "AUTH", secret=True)
         while True:
@@ -264,13 +283,26 @@ class Client:
             self._cmd(501, AuthExchange.ABORT, "AUTH abort")
         except FAILURES:
             pass
-        self._quit_quietly()
+        self.quit_quietly()
 
-    def _quit_quietly(self) -> None:
+    def quit_quietly(self, *, then_close: bool = False) -> None:
+        """QUIT, ignoring a failure (Go does so after a failed AUTH).
+
+        A failed QUIT leaves the connection as it was, as in Go;
+        ``then_close=True`` closes it then, so it ends whatever happens
+        (the Pythonic layer's way of leaving).  Nothing is sent when the
+        connection is already closed.
+        """
+        if self._t.closed:
+            return
         try:
             self.quit()
         except FAILURES:
-            pass
+            if then_close and not self._t.closed:
+                try:
+                    self.close()
+                except OSError:
+                    pass
 
     def mail(self, sender: str, params: str = "") -> None:
         """MAIL FROM:<sender>, with BODY=8BITMIME/SMTPUTF8 when advertised.
@@ -278,7 +310,7 @@ class Client:
         ``params`` (beyond Go) adds ESMTP parameters such as ``SIZE=1000``.
         """
         check_line(sender)
-        self._hello()
+        self.greet()
         self._cmd(250, mail_command(sender, self.extensions, params=params), "MAIL")
 
     def rcpt(self, recipient: str) -> None:
@@ -293,18 +325,18 @@ class Client:
 
     def reset(self) -> None:
         """RSET: abort the current mail transaction."""
-        self._hello()
+        self.greet()
         self._cmd(250, b"RSET\r\n", "RSET")
 
     def noop(self) -> None:
         """NOOP: check that the server still answers."""
-        self._hello()
+        self.greet()
         self._cmd(250, b"NOOP\r\n", "NOOP")
 
     def quit(self) -> None:
         """QUIT and close; a failed greeting does not stop the QUIT."""
         try:
-            self._hello()
+            self.greet()
         except FAILURES:
             pass
         self._cmd(221, b"QUIT\r\n", "QUIT")
@@ -474,7 +506,7 @@ def send_mail(address: str, auth: Auth | None, sender: str, to: Sequence[str], m
         check_line(recipient)
     client = dial(address)
     try:
-        client._hello()
+        client.greet()
         if client.extension("STARTTLS")[0]:
             client.starttls(TLSConfig(server_name=client.server_name))
         if auth is not None and client.extensions is not None:

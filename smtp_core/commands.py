@@ -66,18 +66,34 @@ def command(verb: str, arg: str | None = None) -> bytes:
     return encode_line(verb + " " + check_line(arg))
 
 
-def mail_command(sender: str, extensions: dict[str, str] | None, *, params: str = "") -> bytes:
-    """``MAIL FROM:<sender>`` plus Go's automatic parameters.
+def mail_command(sender: str, extensions: dict[str, str] | None, *, size: int | None = None,
+                 smtputf8: bool | None = None, params: str = "") -> bytes:
+    """``MAIL FROM:<sender>`` and its ESMTP parameters: the one MAIL builder.
 
-    Like Go, ``BODY=8BITMIME`` is added when the server advertised 8BITMIME
-    and ``SMTPUTF8`` when it advertised SMTPUTF8.  ``params`` (beyond Go)
-    appends further ESMTP parameters, e.g. ``SIZE=1234``.
+    The parameters, always in this order:
+
+    * ``BODY=8BITMIME`` when the server advertised 8BITMIME (as Go does);
+    * ``SIZE=n`` when ``size`` is given and the server advertised SIZE
+      (RFC 1870; beyond Go);
+    * ``SMTPUTF8``: with ``smtputf8=None`` when the server advertised it
+      (Go's rule), else exactly when ``smtputf8`` is true (the Pythonic
+      layer asks only for an address that needs it);
+    * ``params`` (beyond Go), further parameters as given.
+
+    >>> mail_command("a@b", {"8BITMIME": "", "SMTPUTF8": ""})
+    b'MAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8\\r\\n'
+    >>> mail_command("a@b", {"SIZE": "100", "SMTPUTF8": ""}, size=12, smtputf8=False)
+    b'MAIL FROM:<a@b> SIZE=12\\r\\n'
+    >>> mail_command("a@b", None, params="RET=HDRS")
+    b'MAIL FROM:<a@b> RET=HDRS\\r\\n'
     """
     line = "MAIL FROM:<" + check_line(sender) + ">"
     if extensions is not None:
         if "8BITMIME" in extensions:
             line += " BODY=8BITMIME"
-        if "SMTPUTF8" in extensions:
+        if size is not None and "SIZE" in extensions:
+            line += " SIZE=%d" % size
+        if smtputf8 if smtputf8 is not None else "SMTPUTF8" in extensions:
             line += " SMTPUTF8"
     if params:
         line += " " + check_line(params)

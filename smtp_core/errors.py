@@ -13,6 +13,10 @@ Two families, kept apart on purpose:
   server that hangs up is :class:`ServerClosed`, which is both a
   ``ConnectionError`` and an ``EOFError``.
 
+The Pythonic layer's :func:`~smtp_core.send` adds :class:`SendError` and
+its subclasses (a message was not sent, and why), at the end of this file;
+they carry what the server answered before the failure.
+
 Examples::
 
     >>> str(ReplyError(550, "5.1.1 no such user"))
@@ -38,6 +42,13 @@ __all__ = [
     "ServerClosed",
     "StageTimeout",
     "TLSSetupError",
+    "SendError",
+    "RecipientsRefused",
+    "MessageRefused",
+    "MessageTooLarge",
+    "EnvelopeError",
+    "MessageNotSent",
+    "BatchAborted",
 ]
 
 
@@ -141,3 +152,102 @@ class TLSSetupError(OSError):
 
     def __str__(self) -> str:
         return self.args[0] if self.args else "tls: configuration error"
+
+
+# --------------------------------------------------------------------------
+# The Pythonic layer's send errors (smtp_core.send, smtp_core.send_many)
+# --------------------------------------------------------------------------
+
+
+class SendError(SMTPError):
+    """A message was not sent.  ``result`` (a :class:`~smtp_core.SendResult`
+    or ``None``) holds what the server answered before the failure."""
+
+    result = None
+
+
+class RecipientsRefused(SendError):
+    """Every recipient was refused; ``refused`` maps each one to its reply."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+        detail = "; ".join("%s: %s" % (go_quote(addr), err) for addr, err in self.refused.items())
+        super().__init__("smtp: every recipient was refused: " + detail)
+
+    @property
+    def refused(self) -> dict[str, ReplyError]:
+        return self.result.refused if self.result is not None else {}
+
+    @property
+    def temporary(self) -> bool:
+        """True when every refusal was temporary (4yz): trying later may work."""
+        refused = self.refused
+        return bool(refused) and all(err.temporary for err in refused.values())
+
+
+class MessageRefused(ReplyError, SendError):
+    """The server refused the message at ``stage`` ("MAIL", "DATA" or
+    "DATA end"); ``Code``/``Msg`` are its reply, ``result`` the recipients'."""
+
+    def __init__(self, code: int, msg: str, stage: str, result=None) -> None:
+        super().__init__(code, msg)
+        self.stage = stage
+        self.result = result
+
+    def __str__(self) -> str:
+        return "smtp: %s refused: %s" % (self.stage, ReplyError.__str__(self))
+
+
+class MessageTooLarge(SendError):
+    """The message is larger than the server's advertised SIZE limit (nothing was sent)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__("smtp: message of %d bytes exceeds the server's SIZE limit of %d bytes" % (size, limit))
+        self.size = size
+        self.limit = limit
+
+
+class EnvelopeError(SendError, ValueError):
+    """The envelope cannot be sent as given (nothing was sent)."""
+
+
+class MessageNotSent(SendError):
+    """The batch of :func:`~smtp_core.send_many` stopped before this message was done.
+
+    ``error`` (also ``__cause__``) is the I/O error or timeout that stopped
+    it.  ``uncertain`` is True when the whole message, end of data included,
+    had gone out: the server may have accepted it before the connection
+    failed, so check before sending it again.  Otherwise it was not
+    delivered.
+    """
+
+    def __init__(self, error: BaseException, uncertain: bool) -> None:
+        self.error = error
+        self.uncertain = uncertain
+        self.__cause__ = error
+        what = "may have been delivered (its reply never came)" if uncertain else "not sent"
+        super().__init__("smtp: message %s: %s" % (what, error))
+
+
+class BatchAborted(SendError):
+    """:func:`~smtp_core.send_many` stopped early; ``error`` (also ``__cause__``) says why.
+
+    ``results`` has one entry per message taken from the iterable, in order:
+    a :class:`~smtp_core.SendResult`, the message's error, or
+    :class:`MessageNotSent` for the messages in flight.  Messages the
+    iterable still holds were not taken.  After an I/O error or a timeout
+    the connection is closed; after an error raised by the iterable itself
+    it is still usable.
+    """
+
+    def __init__(self, results: list, error: BaseException) -> None:
+        self.results = results
+        self.error = error
+        sent = sum(1 for entry in results if not isinstance(entry, BaseException))
+        super().__init__("smtp: batch stopped after %d of %d messages were accepted: %s"
+                         % (sent, len(results), error))
+
+    @property
+    def not_sent(self) -> list[int]:
+        """Indexes (in ``results``) of the messages the batch did not finish."""
+        return [i for i, entry in enumerate(self.results) if isinstance(entry, MessageNotSent)]

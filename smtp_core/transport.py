@@ -134,12 +134,25 @@ class Transport:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, no_timeout)
             self.sock.settimeout(self.timeout)
 
-    def set_timeout(self, seconds: float) -> None:
-        """Bound the next sends and replies by ``seconds``."""
-        if self.timeout != seconds:
-            self.timeout = seconds
-            if not self.kernel_timeouts and not self.closed:
-                self.sock.settimeout(seconds)
+    def set_timeout(self, seconds: float | None) -> None:
+        """Bound the next sends and replies by ``seconds`` (``None``: no bound).
+
+        The one place a connection's timeout changes.  Under kernel
+        timeouts the socket stays blocking (a Python timeout on it would
+        restart at every recv, letting a trickling server stretch a wait
+        to nearly twice the bound); ``None`` there goes back to Python's
+        timeouts.  Unchanged values cost nothing.
+        """
+        if self.timeout == seconds:
+            return
+        self.timeout = seconds
+        if self.closed:
+            return
+        if self.kernel_timeouts:
+            if seconds is None:
+                self._python_timeouts()
+        else:
+            self.sock.settimeout(seconds)
 
     def _tick(self, option: int, current: float | None, left: float) -> None:
         # Keep the kernel's value while it wakes us no later than the time

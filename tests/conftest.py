@@ -4,14 +4,16 @@
   assertion rewriter would parse a ``.hy`` file named on the command line as
   Python; the guard below keeps it away from Hy sources.
 * Fixtures: ``pki`` (a CA and a server certificate for localhost, 127.0.0.1,
-  ::1 and ``testserver``, made once per run), ``devserver`` (the bundled
-  dev server on a free port, with STARTTLS and users), ``scripted`` (a
+  ::1 and ``testserver``, made once per run), ``make_devserver`` (a factory
+  of bundled dev servers with that certificate, stopped after the test),
+  ``devserver`` (one with STARTTLS and users alice/bob), ``scripted`` (a
   factory for :class:`scripted.ScriptedServer`), ``free_port``.
 * ``--runslow`` runs the tests marked ``slow`` (long fuzzing, load).
 """
 
 from __future__ import annotations
 
+import itertools
 import socket
 import sys
 from pathlib import Path
@@ -64,36 +66,36 @@ def pytest_collection_modifyitems(config, items):
 # -- fixtures -----------------------------------------------------------------------
 
 class PKI:
-    """A CA and certificates issued by it, for TLS tests."""
+    """A CA and certificates issued by it, for TLS tests (made with smtp_core.devserver.pki)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, name: str = "gostd-smtp test CA") -> None:
         from smtp_core.devserver import pki
 
         self.directory = directory
-        self.ca = pki.make_ca(directory)
+        self.ca = pki.make_ca(directory, name=name)
         self.ca_path = str(self.ca.cert_path)
         names = ("localhost", "127.0.0.1", "::1", "testserver")
         cert, key = pki.issue_cert(self.ca, directory, names=names, stem="server")
         self.cert = (str(cert), str(key))
+        #: What DevServer(cert=...) takes: certificate, key and the CA to trust.
+        self.server_files = (str(cert), str(key), self.ca_path)
         self._cache: dict = {}
 
-    def issue(self, *names: str, expired: bool = False, stem: str | None = None) -> tuple[str, str]:
+    def issue(self, *names: str, expired: bool = False) -> tuple[str, str]:
         """A certificate (cert, key) for ``names`` from this CA, made once per name set."""
         from smtp_core.devserver import pki
 
         key = (names, expired)
         if key not in self._cache:
-            stem = stem or ("c%d" % len(self._cache))
-            cert, k = pki.issue_cert(self.ca, self.directory, names=names, stem=stem, expired=expired)
+            cert, k = pki.issue_cert(self.ca, self.directory, names=names,
+                                     stem="c%d" % len(self._cache), expired=expired)
             self._cache[key] = (str(cert), str(k))
         return self._cache[key]
 
     def other_ca(self) -> "PKI":
         """An unrelated CA (for untrusted-certificate tests)."""
         if "other" not in self._cache:
-            sub = self.directory / "other"
-            sub.mkdir(exist_ok=True)
-            self._cache["other"] = PKI(sub)
+            self._cache["other"] = PKI(self.directory / "other", name="untrusted CA")
         return self._cache["other"]
 
 
@@ -109,16 +111,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def scripted(pki):
-    """``scripted(script, ...)`` starts a ScriptedServer (TLS uses the ``pki`` certificate)."""
-    servers: list[ScriptedServer] = []
+def _stopped_after(make):
+    """A fixture body: yields ``start``, which makes a server with ``make(*args, **options)``;
+    every server started is stopped when the test ends."""
+    servers: list = []
 
-    def start(*scripts, **options) -> ScriptedServer:
-        options.setdefault("cert", pki.cert)
-        srv = ScriptedServer(*scripts, **options).__enter__()
-        servers.append(srv)
-        return srv
+    def start(*args, **options):
+        servers.append(make(*args, **options))
+        return servers[-1]
 
     yield start
     for srv in servers:
@@ -126,10 +126,79 @@ def scripted(pki):
 
 
 @pytest.fixture
-def devserver(pki, tmp_path):
-    """The bundled dev server: STARTTLS and implicit TLS, users alice/bob."""
+def scripted(pki):
+    """``scripted(script, ...)`` starts a ScriptedServer (TLS uses the ``pki`` certificate)."""
+    yield from _stopped_after(lambda *scripts, **options: ScriptedServer(
+        *scripts, **{"cert": pki.cert, **options}).__enter__())
+
+
+@pytest.fixture
+def make_devserver(pki, tmp_path):
+    """Factory: ``make_devserver(**options)`` starts a DevServer with the ``pki``
+    certificate and a maildir under ``tmp_path``; every one is stopped after the test."""
     from smtp_core.devserver import DevServer
 
-    with DevServer(users={"alice": "wonderland", "bob": "builder"}, tls_port=None,
-                   cert=(pki.cert[0], pki.cert[1], pki.ca_path), maildir=str(tmp_path / "maildir")) as srv:
-        yield srv
+    maildirs = (str(tmp_path / ("maildir%d" % n)) for n in itertools.count())
+
+    def make(**options):
+        srv = DevServer(**{"cert": pki.server_files, "maildir": next(maildirs), **options})
+        srv.start()
+        return srv
+
+    yield from _stopped_after(make)
+
+
+@pytest.fixture
+def devserver(make_devserver):
+    """The bundled dev server: STARTTLS and an implicit-TLS port, users alice/bob."""
+    return make_devserver(users={"alice": "wonderland", "bob": "builder"}, tls_port=None)
+
+
+# --------------------------------------------------------------------------
+# Shared helpers of the Pythonic layer's tests
+# --------------------------------------------------------------------------
+
+
+def addr(server, port: int | None = None) -> str:
+    """``host:port`` of a loopback server (its ``port``, or the one given)."""
+    return "%s:%d" % (getattr(server, "host", None) or "127.0.0.1", port or server.port)
+
+
+class PipeliningHandler:
+    """An aiosmtpd handler that offers PIPELINING (aiosmtpd processes pipelined input).
+
+    It accepts everything but recipients starting with "no" (550) and
+    bodies containing REJECT (554); ``messages`` keeps ``(sender,
+    recipients, body)`` of each accepted message.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("no"):
+            return "550 5.1.1 unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"REJECT" in envelope.original_content:
+            return "554 5.7.1 rejected"
+        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK queued as %d" % len(self.messages)
+
+
+@pytest.fixture
+def pipelining_server(free_port):
+    """``(handler, "127.0.0.1:port")`` of an aiosmtpd server with :class:`PipeliningHandler`."""
+    from aiosmtpd.controller import Controller
+
+    handler = PipeliningHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
+    controller.start()
+    yield handler, "127.0.0.1:%d" % free_port
+    controller.stop()

@@ -126,3 +126,101 @@ def test_no_server_name_no_handshake(scripted, pki):
             c.starttls(TLSConfig(root_cas=pki.ca_path))
         assert str(info.value) == ("tls: either ServerName or InsecureSkipVerify must be "
                                    "specified in the tls.Config")
+
+
+# -- the dev server's CA on disk (smtp_core.devserver.pki) -----------------------------
+
+def test_self_signed_server_is_reused_until_unsuitable(tmp_path):
+    from smtp_core.devserver import pki as devpki
+
+    first = devpki.self_signed_server(tmp_path)
+    contents = [p.read_bytes() for p in first]
+    again = devpki.self_signed_server(tmp_path)
+    assert again == first
+    assert [p.read_bytes() for p in again] == contents
+
+    # A name the cached certificate lacks forces a new one...
+    extended = devpki.self_signed_server(tmp_path, names=("localhost", "mail.example.test"))
+    assert extended[1].read_bytes() != contents[1]
+    # ...which still covers the defaults, so it is reused for them.
+    extended_bytes = extended[1].read_bytes()
+    assert devpki.self_signed_server(tmp_path)[1].read_bytes() == extended_bytes
+
+    # A broken key, or a certificate from another CA, is replaced rather than served.
+    extended[2].write_text("not a key")
+    repaired = devpki.self_signed_server(tmp_path)
+    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(repaired[1], repaired[2])
+    foreign = devpki.make_ca(tmp_path / "foreign")
+    devpki.issue_cert(foreign, tmp_path, devpki.DEFAULT_SERVER_NAMES)
+    reissued = devpki.self_signed_server(tmp_path)
+    ssl.create_default_context(cafile=str(reissued[0])).load_cert_chain(reissued[1], reissued[2])
+    _handshake(reissued)
+
+
+def _handshake(files) -> None:
+    """A real TLS handshake on loopback: the CA verifies the certificate for 127.0.0.1."""
+    import socket
+    import threading
+
+    ca, cert, key = files
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.create_default_context(cafile=str(ca))
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(10)
+
+        def serve():
+            conn, _ = listener.accept()
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        with socket.create_connection(listener.getsockname(), timeout=10) as raw:
+            with client_ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                tls.sendall(b"x")
+        thread.join(10)
+
+
+def test_a_certificate_near_its_end_is_reissued(tmp_path):
+    from smtp_core.devserver import pki as devpki
+
+    ca, cert, key = devpki.self_signed_server(tmp_path)
+    devpki.issue_cert(devpki.CA(ca, tmp_path / "ca.key"), tmp_path, devpki.DEFAULT_SERVER_NAMES,
+                      days=0)  # valid for less than a day from now
+    stale = cert.read_bytes()
+    assert devpki.self_signed_server(tmp_path)[1].read_bytes() != stale
+    devpki.issue_cert(devpki.CA(ca, tmp_path / "ca.key"), tmp_path,
+                      devpki.DEFAULT_SERVER_NAMES, expired=True)
+    stale = cert.read_bytes()
+    assert devpki.self_signed_server(tmp_path)[1].read_bytes() != stale
+    _handshake(devpki.self_signed_server(tmp_path))
+
+
+def test_private_keys_are_readable_by_their_owner_only(tmp_path):
+    from smtp_core.devserver import pki as devpki
+
+    ca, cert, key = devpki.self_signed_server(tmp_path / "dev")
+    other = devpki.make_ca(tmp_path / "ca")
+    leaf_cert, leaf_key = devpki.issue_cert(other, tmp_path / "ca")
+    for path in (tmp_path / "dev" / "ca.key", key, other.key_path, leaf_key):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    # Reissuing over an existing, more open key file does not keep its mode.
+    leaf_key.chmod(0o644)
+    devpki.issue_cert(other, tmp_path / "ca")
+    assert leaf_key.stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_first_uses_share_one_certificate(tmp_path):
+    # Two processes start a dev server at once on a fresh cache: the lock makes
+    # the second reuse what the first made, so both serve the same certificate.
+    import subprocess
+    import sys
+
+    code = ("import sys; from smtp_core.devserver import pki; "
+            "print(pki.self_signed_server(sys.argv[1])[1].read_text())")
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
+                             text=True) for _ in range(3)]
+    outputs = {run.communicate(timeout=60)[0] for run in runs}
+    assert all(run.returncode == 0 for run in runs)
+    assert len(outputs) == 1

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from smtp_core.devserver import pki
 from smtp_core.devserver import (
     DEFAULT_SIZE_LIMIT,
     FAILURE_STAGES,
@@ -40,37 +39,9 @@ TIMEOUT = 10  # seconds; an upper bound for any single network wait
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def test_pki(tmp_path_factory):
-    """One CA plus a localhost certificate, shared by the whole session."""
-    directory = tmp_path_factory.mktemp("devserver-pki")
-    ca = pki.make_ca(directory)
-    cert, key = pki.issue_cert(ca, directory, ("localhost", "127.0.0.1", "::1"))
-    return ca, cert, key
-
-
 @pytest.fixture
-def trusting_context(test_pki):
-    ca, _cert, _key = test_pki
-    return ssl.create_default_context(cafile=str(ca.cert_path))
-
-
-@pytest.fixture
-def start_server(test_pki):
-    """Factory: start a DevServer with the session certificate; stop it after."""
-    ca, cert, key = test_pki
-    servers = []
-
-    def start(**options):
-        options.setdefault("cert", (cert, key, ca.cert_path))
-        server = DevServer(**options)
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def trusting_context(pki):
+    return ssl.create_default_context(cafile=pki.ca_path)
 
 
 def connect(server, **kwargs):
@@ -85,8 +56,8 @@ MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: Hello\r\n\r\nBo
 # --------------------------------------------------------------------------
 
 
-def test_plain_message_is_stored_in_maildir_with_envelope(start_server):
-    server = start_server()
+def test_plain_message_is_stored_in_maildir_with_envelope(make_devserver):
+    server = make_devserver()
     with connect(server) as client:
         refused = client.sendmail(
             "sender@example.com", ["b@example.com", "c@example.com"], MESSAGE
@@ -114,8 +85,8 @@ def test_plain_message_is_stored_in_maildir_with_envelope(start_server):
     assert on_disk.get_payload() == "Body line\n"
 
 
-def test_null_reverse_path_is_recorded_as_empty_sender(start_server):
-    server = start_server()
+def test_null_reverse_path_is_recorded_as_empty_sender(make_devserver):
+    server = make_devserver()
     with connect(server) as client:
         client.sendmail("<>", ["postmaster@example.com"], MESSAGE)
     [bounce] = server.wait_for(1)
@@ -123,9 +94,9 @@ def test_null_reverse_path_is_recorded_as_empty_sender(start_server):
     assert bounce.message["Return-Path"] == "<>"
 
 
-def test_on_message_callback_and_console_summary(start_server, capsys):
+def test_on_message_callback_and_console_summary(make_devserver, capsys):
     seen = []
-    server = start_server(quiet=False, on_message=seen.append)
+    server = make_devserver(quiet=False, on_message=seen.append)
     with connect(server) as client:
         client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
     [record] = server.wait_for(1)
@@ -135,8 +106,8 @@ def test_on_message_callback_and_console_summary(start_server, capsys):
     assert f"({len(MESSAGE)} bytes)" in out
 
 
-def test_smtputf8_and_8bitmime_are_advertised_and_kept_intact(start_server):
-    server = start_server()
+def test_smtputf8_and_8bitmime_are_advertised_and_kept_intact(make_devserver):
+    server = make_devserver()
     body = "Subject: Grüße\r\n\r\nÄpfel und Bären\r\n".encode("utf-8")
     with connect(server) as client:
         client.ehlo()
@@ -154,8 +125,8 @@ def test_smtputf8_and_8bitmime_are_advertised_and_kept_intact(start_server):
     assert record.subject == "Grüße"
 
 
-def test_help_still_describes_overridden_commands(start_server):
-    server = start_server()
+def test_help_still_describes_overridden_commands(make_devserver):
+    server = make_devserver()
     with connect(server) as client:
         code, text = client.docmd("HELP", "MAIL")
     assert code == 250
@@ -184,8 +155,8 @@ def test_starttls_with_generated_certificate_verifies_against_ca_path(tmp_path, 
     assert record.tls is True
 
 
-def test_implicit_tls_port(start_server, trusting_context):
-    server = start_server(tls_port=None)
+def test_implicit_tls_port(make_devserver, trusting_context):
+    server = make_devserver(tls_port=None)
     assert server.tls_port not in (None, server.port)
     with smtplib.SMTP_SSL(
         server.host, server.tls_port, context=trusting_context, timeout=TIMEOUT
@@ -198,12 +169,12 @@ def test_implicit_tls_port(start_server, trusting_context):
     assert record.tls is True
 
 
-def test_no_implicit_tls_port_unless_asked(start_server):
-    assert start_server().tls_port is None
+def test_no_implicit_tls_port_unless_asked(make_devserver):
+    assert make_devserver().tls_port is None
 
 
-def test_client_rejecting_the_certificate_does_not_break_the_server(start_server):
-    server = start_server()
+def test_client_rejecting_the_certificate_does_not_break_the_server(make_devserver):
+    server = make_devserver()
     untrusting = ssl.create_default_context()  # system CAs only
     with connect(server) as client:
         with pytest.raises(ssl.SSLCertVerificationError):
@@ -212,60 +183,27 @@ def test_client_rejecting_the_certificate_does_not_break_the_server(start_server
         assert client.noop()[0] == 250
 
 
-def test_pki_wrong_host_and_expired_and_untrusted_certificates(tmp_path, test_pki):
-    ca, _cert, _key = test_pki
-    wrong_cert, wrong_key = pki.issue_cert(ca, tmp_path, ["mail.example.test"], stem="wrong")
-    old_cert, old_key = pki.issue_cert(ca, tmp_path, stem="old", expired=True)
-    other_ca = pki.make_ca(tmp_path / "other", name="untrusted CA")
-    foreign_cert, foreign_key = pki.issue_cert(other_ca, tmp_path / "other")
-    context = ssl.create_default_context(cafile=str(ca.cert_path))
-
-    def starttls_error(cert, key):
-        with DevServer(cert=(cert, key)) as server, connect(server) as client:
+def test_wrong_host_expired_and_untrusted_certificates_fail_verification(pki, trusting_context):
+    def starttls_error(cert):
+        with DevServer(cert=cert) as server, connect(server) as client:
             with pytest.raises(ssl.SSLCertVerificationError) as failure:
-                client.starttls(context=context)
+                client.starttls(context=trusting_context)
         return failure.value
 
-    assert "mismatch" in str(starttls_error(wrong_cert, wrong_key))
-    assert "expired" in str(starttls_error(old_cert, old_key))
-    assert "unable to get local issuer" in str(starttls_error(foreign_cert, foreign_key))
+    assert "mismatch" in str(starttls_error(pki.issue("mail.example.test")))
+    assert "expired" in str(starttls_error(pki.issue("localhost", "127.0.0.1", expired=True)))
+    assert "unable to get local issuer" in str(starttls_error(pki.other_ca().cert))
 
 
 @pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 support")
-def test_pki_ipv6_subject_alt_name(start_server, trusting_context):
+def test_pki_ipv6_subject_alt_name(make_devserver, trusting_context):
     try:
-        server = start_server(host="::1")
+        server = make_devserver(host="::1")
     except OSError:
         pytest.skip("cannot bind ::1")
     with smtplib.SMTP("::1", server.port, timeout=TIMEOUT) as client:
         client.starttls(context=trusting_context)  # verifies IP:::1
         assert client.noop()[0] == 250
-
-
-def test_self_signed_server_is_reused_until_unsuitable(tmp_path):
-    first = pki.self_signed_server(tmp_path)
-    contents = [p.read_bytes() for p in first]
-    again = pki.self_signed_server(tmp_path)
-    assert again == first
-    assert [p.read_bytes() for p in again] == contents
-
-    # A name the cached certificate lacks forces a new one...
-    extended = pki.self_signed_server(tmp_path, names=("localhost", "mail.example.test"))
-    assert extended[1].read_bytes() != contents[1]
-    # ...which still covers the defaults, so it is reused for them.
-    extended_bytes = extended[1].read_bytes()
-    assert pki.self_signed_server(tmp_path)[1].read_bytes() == extended_bytes
-
-    # A broken file is replaced rather than served.
-    extended[2].write_text("not a key")
-    repaired = pki.self_signed_server(tmp_path)
-    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(repaired[1], repaired[2])
-
-
-def test_pki_reports_missing_openssl(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory
-    with pytest.raises(pki.PKIError, match="openssl"):
-        pki.make_ca(tmp_path)
 
 
 # --------------------------------------------------------------------------
@@ -289,8 +227,8 @@ def authenticate(client, mechanism, user, password, initial_response_ok=True):
 
 @pytest.mark.parametrize("initial_response_ok", [True, False])
 @pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
-def test_auth_success(start_server, mechanism, initial_response_ok):
-    server = start_server(users=["alice:s3cret", "bob:other"])
+def test_auth_success(make_devserver, mechanism, initial_response_ok):
+    server = make_devserver(users=["alice:s3cret", "bob:other"])
     with connect(server) as client:
         code, _ = authenticate(client, mechanism, "alice", "s3cret", initial_response_ok)
         assert code == 235
@@ -301,8 +239,8 @@ def test_auth_success(start_server, mechanism, initial_response_ok):
 
 @pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
 @pytest.mark.parametrize("user,password", [("alice", "wrong"), ("mallory", "s3cret")])
-def test_auth_failure_is_535_and_session_continues(start_server, mechanism, user, password):
-    server = start_server(users={"alice": "s3cret"})
+def test_auth_failure_is_535_and_session_continues(make_devserver, mechanism, user, password):
+    server = make_devserver(users={"alice": "s3cret"})
     with connect(server) as client:
         with pytest.raises(smtplib.SMTPAuthenticationError) as failure:
             authenticate(client, mechanism, user, password)
@@ -311,31 +249,31 @@ def test_auth_failure_is_535_and_session_continues(start_server, mechanism, user
         assert authenticate(client, mechanism, "alice", "s3cret")[0] == 235
 
 
-def test_auth_mechanisms_advertised_without_tls_on_loopback(start_server):
-    server = start_server()
+def test_auth_mechanisms_advertised_without_tls_on_loopback(make_devserver):
+    server = make_devserver()
     with connect(server) as client:
         client.ehlo()
         assert set(client.esmtp_features["auth"].split()) == {"CRAM-MD5", "LOGIN", "PLAIN"}
 
 
 @pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
-def test_accept_any_login(start_server, mechanism):
-    server = start_server(accept_any_login=True)
+def test_accept_any_login(make_devserver, mechanism):
+    server = make_devserver(accept_any_login=True)
     with connect(server) as client:
         assert authenticate(client, mechanism, "anyone", "anything")[0] == 235
 
 
 @pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
-def test_fail_auth_refuses_even_correct_credentials(start_server, mechanism):
-    server = start_server(users={"alice": "s3cret"}, fail_auth=True)
+def test_fail_auth_refuses_even_correct_credentials(make_devserver, mechanism):
+    server = make_devserver(users={"alice": "s3cret"}, fail_auth=True)
     with connect(server) as client:
         with pytest.raises(smtplib.SMTPAuthenticationError) as failure:
             authenticate(client, mechanism, "alice", "s3cret")
     assert failure.value.smtp_code == 535
 
 
-def test_cram_md5_aborted_with_star(start_server):
-    server = start_server(users={"alice": "s3cret"})
+def test_cram_md5_aborted_with_star(make_devserver):
+    server = make_devserver(users={"alice": "s3cret"})
     with connect(server) as client:
         client.ehlo()
         assert client.docmd("AUTH", "CRAM-MD5")[0] == 334
@@ -343,8 +281,8 @@ def test_cram_md5_aborted_with_star(start_server):
         assert client.noop()[0] == 250
 
 
-def test_require_auth_refuses_mail_until_authenticated(start_server):
-    server = start_server(users={"alice": "s3cret"}, require_auth=True)
+def test_require_auth_refuses_mail_until_authenticated(make_devserver):
+    server = make_devserver(users={"alice": "s3cret"}, require_auth=True)
     with connect(server) as client:
         with pytest.raises(smtplib.SMTPSenderRefused) as refusal:
             client.sendmail("alice@example.com", ["b@example.com"], MESSAGE)
@@ -359,9 +297,9 @@ def test_require_auth_refuses_mail_until_authenticated(start_server):
 # --------------------------------------------------------------------------
 
 
-def test_size_limit_advertised_and_enforced(start_server):
+def test_size_limit_advertised_and_enforced(make_devserver):
     limit = 200
-    server = start_server(size_limit=limit)
+    server = make_devserver(size_limit=limit)
     fits = b"Subject: fits\r\n\r\n" + b"x" * (limit - 19) + b"\r\n"
     assert len(fits) == limit
     too_big = fits + b"y\r\n"
@@ -381,17 +319,17 @@ def test_size_limit_advertised_and_enforced(start_server):
     assert [m.subject for m in server.wait_for(1)] == ["fits"]
 
 
-def test_default_size_limit_and_unlimited(start_server):
-    with connect(start_server()) as client:
+def test_default_size_limit_and_unlimited(make_devserver):
+    with connect(make_devserver()) as client:
         client.ehlo()
         assert client.esmtp_features["size"] == str(DEFAULT_SIZE_LIMIT)
-    with connect(start_server(size_limit=0)) as client:
+    with connect(make_devserver(size_limit=0)) as client:
         client.ehlo()
         assert not client.has_extn("size")
 
 
-def test_vrfy_250_for_users_252_otherwise(start_server):
-    server = start_server(users={"alice": "pw", "bob@example.com": "pw"})
+def test_vrfy_250_for_users_252_otherwise(make_devserver):
+    server = make_devserver(users={"alice": "pw", "bob@example.com": "pw"})
     with connect(server) as client:
         client.ehlo()
         assert client.verify("alice")[0] == 250
@@ -405,8 +343,8 @@ def test_vrfy_250_for_users_252_otherwise(start_server):
 # --------------------------------------------------------------------------
 
 
-def test_reject_rcpt(start_server):
-    server = start_server(reject_rcpt=["nobody@example.com"])
+def test_reject_rcpt(make_devserver):
+    server = make_devserver(reject_rcpt=["nobody@example.com"])
     with connect(server) as client:
         refused = client.sendmail(
             "a@example.com", ["b@example.com", "NoBody@example.com"], MESSAGE
@@ -438,8 +376,8 @@ def reply_at_stage(client, stage):
 
 @pytest.mark.parametrize("code", [421, 451])
 @pytest.mark.parametrize("stage", [s for s in FAILURE_STAGES if s != "connect"])
-def test_fail_at_stage(start_server, stage, code):
-    server = start_server(fail_at=f"{stage}:{code}")
+def test_fail_at_stage(make_devserver, stage, code):
+    server = make_devserver(fail_at=f"{stage}:{code}")
     with connect(server) as client:
         reply_code, text = reply_at_stage(client, stage)
         assert reply_code == code
@@ -453,8 +391,8 @@ def test_fail_at_stage(start_server, stage, code):
 
 
 @pytest.mark.parametrize("code", [421, 451])
-def test_fail_at_connect(start_server, code):
-    server = start_server(fail_at={"connect": code})
+def test_fail_at_connect(make_devserver, code):
+    server = make_devserver(fail_at={"connect": code})
     with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
         stream = sock.makefile("rb")
         try:
@@ -471,8 +409,8 @@ def test_fail_at_connect(start_server, code):
         connect(server)
 
 
-def test_drop_after_data_stores_the_message_but_never_replies(start_server):
-    server = start_server(drop_after_data=True)
+def test_drop_after_data_stores_the_message_but_never_replies(make_devserver):
+    server = make_devserver(drop_after_data=True)
     with connect(server) as client:
         with pytest.raises(smtplib.SMTPServerDisconnected):
             client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
@@ -494,8 +432,8 @@ def test_fail_at_parsing():
 # --------------------------------------------------------------------------
 
 
-def test_stop_closes_connections_thread_and_temporary_maildir(start_server):
-    server = start_server()
+def test_stop_closes_connections_thread_and_temporary_maildir(make_devserver):
+    server = make_devserver(maildir=None)
     client = connect(server)
     try:
         client.ehlo()
@@ -515,9 +453,9 @@ def test_stop_closes_connections_thread_and_temporary_maildir(start_server):
     server.stop()  # idempotent
 
 
-def test_given_maildir_is_kept(start_server, tmp_path):
+def test_given_maildir_is_kept(make_devserver, tmp_path):
     maildir = tmp_path / "mail"
-    server = start_server(maildir=maildir)
+    server = make_devserver(maildir=maildir)
     with connect(server) as client:
         client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
     server.wait_for(1)
@@ -525,16 +463,16 @@ def test_given_maildir_is_kept(start_server, tmp_path):
     assert len(mailbox.Maildir(str(maildir), factory=None, create=False)) == 1
 
 
-def test_busy_port_raises_and_leaves_nothing_running(start_server):
-    server = start_server()
+def test_busy_port_raises_and_leaves_nothing_running(make_devserver):
+    server = make_devserver()
     with pytest.raises(OSError):
-        start_server(port=server.port)
+        make_devserver(port=server.port)
     assert sum(t.name == "smtp-devserver" for t in threading.enumerate()) == 1
 
 
-def test_wait_for_times_out(start_server):
+def test_wait_for_times_out(make_devserver):
     with pytest.raises(TimeoutError):
-        start_server().wait_for(1, timeout=0.05)
+        make_devserver().wait_for(1, timeout=0.05)
 
 
 # --------------------------------------------------------------------------
@@ -611,3 +549,78 @@ def test_cli_serves_until_sigint(tmp_path):
     assert returncode == 0, stderr
     assert "Traceback" not in stderr
     assert len(os.listdir(tmp_path / "mail" / "new")) == 1
+
+
+# --------------------------------------------------------------------------
+# The modules' own examples
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["policy", "received", "pki"])
+def test_module_examples(name):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
+    assert tried > 0 and failures == 0
+
+
+def test_without_the_devserver_extra_the_engine_works_and_the_error_names_the_extra():
+    # aiosmtpd and trustme come with gostd-smtp[devserver]; block them as if absent.
+    code = (
+        "import sys\n"
+        "sys.modules['aiosmtpd'] = sys.modules['trustme'] = None\n"
+        "import smtp_core, go_std.net.smtp\n"
+        "try:\n"
+        "    import smtp_core.devserver\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "the dev server needs aiosmtpd, which comes with the devserver extra: "
+        "pip install 'gostd-smtp[devserver]'"
+    )
+
+
+def test_add_service_runs_another_server_in_the_same_loop(make_devserver, pki):
+    import asyncio
+
+    events = []
+
+    async def echo_service(server):
+        loop = asyncio.get_running_loop()
+
+        async def echo(reader, writer):
+            writer.write(b"%d %d\n" % (server.port, len(server.messages())))
+            await writer.drain()
+            writer.close()
+
+        listener = await asyncio.start_server(echo, "127.0.0.1", 0)
+        events.append(("started", listener.sockets[0].getsockname()[1], loop))
+
+        async def stop():
+            listener.close()
+            await listener.wait_closed()
+            events.append(("stopped",))
+
+        return stop
+
+    server = DevServer(cert=pki.server_files, tls_port=False)
+    server.add_service(echo_service)
+    with server:
+        _, echo_port, loop = events[0]
+
+        async def running_loop():
+            return asyncio.get_running_loop()
+
+        assert server.run_in_loop(running_loop()) is loop  # one loop for SMTP and the service
+        with socket.create_connection(("127.0.0.1", echo_port), timeout=TIMEOUT) as sock:
+            assert sock.makefile().readline() == "%d 0\n" % server.port
+        with pytest.raises(RuntimeError):
+            server.add_service(echo_service)
+    assert events[-1] == ("stopped",)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", echo_port), timeout=TIMEOUT).close()

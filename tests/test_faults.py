@@ -30,6 +30,7 @@ import time
 
 import pytest
 
+from conftest import addr
 import smtp_core
 from smtp_core import ReplyError, ServerClosed
 from smtp_core.devserver import DevServer
@@ -132,23 +133,6 @@ def test_send_mail_closes_on_every_fault():
 
 # -- the dev server's failure injection ------------------------------------------------------
 
-@pytest.fixture
-def make_devserver(pki):
-    servers = []
-
-    def make(**options) -> DevServer:
-        srv = DevServer(cert=(pki.cert[0], pki.cert[1], pki.ca_path), **options)
-        srv.start()
-        servers.append(srv)
-        return srv
-
-    yield make
-    for srv in servers:
-        srv.stop()
-
-
-def address(srv: DevServer) -> str:
-    return "%s:%d" % (srv.host, srv.port)
 
 
 @pytest.mark.parametrize("stage", ["connect", "ehlo", "mail", "rcpt", "data", "dot"])
@@ -156,12 +140,12 @@ def test_devserver_421_at_each_stage(make_devserver, stage):
     srv = make_devserver(fail_at="%s:421" % stage)
     expected = ConnectionError if stage == "ehlo" else ReplyError
     with pytest.raises(expected) as info:
-        run_session(address(srv))
+        run_session(addr(srv))
     if expected is ReplyError:
         assert info.value.Code == 421
     assert srv.messages() == []
     good = make_devserver()
-    run_session(address(good))
+    run_session(addr(good))
     assert len(good.wait_for(1)) == 1
 
 
@@ -170,7 +154,7 @@ def test_devserver_451_keeps_the_session(make_devserver, stage):
     # 451 keeps the connection: the same client resets and tries again (and
     # fails the same way), then NOOP and QUIT still work.
     srv = make_devserver(fail_at="%s:451" % stage)
-    with smtp_core.dial(address(srv)) as c:
+    with smtp_core.dial(addr(srv)) as c:
         for _ in range(2):
             with pytest.raises(ReplyError) as info:
                 c.mail("a@example.com")
@@ -186,7 +170,7 @@ def test_devserver_451_keeps_the_session(make_devserver, stage):
 
 def test_devserver_rejected_recipient_then_the_rest_goes(make_devserver):
     srv = make_devserver(reject_rcpt=["nobody@example.com"])
-    with smtp_core.dial(address(srv)) as c:
+    with smtp_core.dial(addr(srv)) as c:
         c.mail("a@example.com")
         with pytest.raises(ReplyError) as info:
             c.rcpt("nobody@example.com")
@@ -203,10 +187,10 @@ def test_devserver_drop_after_data_then_a_fresh_client(make_devserver):
     # The classic "did my message go?": stored, but the client hears EOF.
     srv = make_devserver(drop_after_data=True)
     with pytest.raises(ServerClosed):
-        run_session(address(srv))
+        run_session(addr(srv))
     assert len(srv.wait_for(1)) == 1
     with pytest.raises(ServerClosed):
-        run_session(address(srv))
+        run_session(addr(srv))
     assert len(srv.wait_for(2)) == 2
 
 

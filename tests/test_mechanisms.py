@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from conftest import addr
 import smtp_core
 from smtp_core import (
     AuthError,
@@ -36,10 +37,6 @@ T = 10
 BODY = b"Subject: auth\r\n\r\nhi\r\n"
 GOOD_TOKEN = "ya29.good-token"
 ERROR_JSON = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
-
-
-def addr(server) -> str:
-    return "127.0.0.1:%d" % server.port
 
 
 # --------------------------------------------------------------------------

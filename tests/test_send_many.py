@@ -10,12 +10,12 @@ Also here: the kernel timeouts that the Pythonic layer's own sockets use.
 
 from __future__ import annotations
 
+import contextlib
 import email.message
 import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scripted import Close, Silent
@@ -38,7 +38,7 @@ from smtp_core import (
     send_many,
 )
 from smtp_core.dotstuff import DotEncoder
-from smtp_core.session import _encode_whole
+from smtp_core.pythonic.message import encode_whole as _encode_whole
 from smtp_core.transport import Transport
 
 T = 10  # seconds: the bound of any single wait in these tests
@@ -308,40 +308,8 @@ def test_an_iterable_that_fails_finishes_the_message_in_flight(scripted):
 # --------------------------------------------------------------------------
 
 
-class Handler:
-    """Accepts everything but recipients starting with "no" and bodies with REJECT."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        return responses[:-1] + ["250-PIPELINING", responses[-1]]
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("no"):
-            return "550 5.1.1 unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if b"REJECT" in envelope.original_content:
-            return "554 5.7.1 rejected"
-        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK queued as %d" % len(self.messages)
-
-
-@pytest.fixture
-def aiosmtpd_server(free_port):
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
-
-
-def test_a_batch_on_aiosmtpd_with_failures_mid_stream(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_a_batch_on_aiosmtpd_with_failures_mid_stream(pipelining_server):
+    handler, address = pipelining_server
 
     def messages():
         for n in range(40):
@@ -368,8 +336,8 @@ def test_a_batch_on_aiosmtpd_with_failures_mid_stream(aiosmtpd_server):
     assert (b".dot first\r\n" + body(30)) in [m[2] for m in handler.messages]
 
 
-def test_messages_are_taken_at_most_one_ahead(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_messages_are_taken_at_most_one_ahead(pipelining_server):
+    handler, address = pipelining_server
     seen_when_taken = []
 
     def messages():
@@ -384,16 +352,16 @@ def test_messages_are_taken_at_most_one_ahead(aiosmtpd_server):
     assert all(seen >= n - 1 for n, seen in enumerate(seen_when_taken))
 
 
-def test_a_huge_envelope_in_a_batch_goes_in_windows(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_a_huge_envelope_in_a_batch_goes_in_windows(pipelining_server):
+    handler, address = pipelining_server
     many = ["r%04d@example.com" % i for i in range(2000)]  # about 50 KiB of RCPT lines
     results = send_many(address, [item(0), ("a@example.com", many, body(1)), item(2)], tls="none", timeout=T)
     assert [type(r) for r in results] == [SendResult] * 3 and len(results[1].accepted) == 2000
     assert [len(m[1]) for m in handler.messages] == [1, 2000, 1]
 
 
-def test_email_messages_as_items(aiosmtpd_server):
-    handler, address = aiosmtpd_server
+def test_email_messages_as_items(pipelining_server):
+    handler, address = pipelining_server
     batch = []
     for n in range(3):
         msg = email.message.EmailMessage()
@@ -428,7 +396,7 @@ def test_files_and_bytes_in_one_batch(devserver, tmp_path):
 def test_after_starttls_python_timeouts_and_a_batch_still_works(devserver, pki):
     with connect("127.0.0.1:%d" % devserver.port, tls="required", tls_config=TLSConfig(root_cas=pki.ca_path),
                  timeout=T) as c:
-        assert c.tls and not c._t.kernel_timeouts and c._t.sock.gettimeout() == T
+        assert c.tls and not c.transport.kernel_timeouts and c.transport.sock.gettimeout() == T
         results = send_many(c, [item(n) for n in range(5)])
         c.quit()
     assert all(type(r) is SendResult for r in results)
@@ -447,10 +415,10 @@ needs_kernel_timeouts = pytest.mark.skipif(not smtp_core.transport._KERNEL_TIMEO
 def test_connect_uses_kernel_timeouts_and_dial_does_not(scripted):
     srv = scripted(["220 hi", EHLO_PIPE, "221 bye"], ["220 hi", EHLO_PIPE, "221 bye"])
     with connect(srv.address, tls="none", timeout=T) as c:
-        assert c._t.kernel_timeouts and c._t.sock.gettimeout() is None
+        assert c.transport.kernel_timeouts and c.transport.sock.gettimeout() is None
         c.quit()
     with smtp_core.dial(srv.address, timeout=T) as c:  # the Go-named path: Python's timeouts, as before
-        assert not c._t.kernel_timeouts and c._t.sock.gettimeout() == T
+        assert not c.transport.kernel_timeouts and c.transport.sock.gettimeout() == T
         c.quit()
 
 
@@ -461,8 +429,8 @@ def test_a_caller_who_removes_the_bound_gets_python_timeouts_back(scripted):
         c.noop()  # under kernel timeouts
         c.timeout = None  # the Client's own setter: no bound at all from now on
         c.noop()
-        assert not c._t.kernel_timeouts and c._t.sock.gettimeout() is None
-        assert c._t.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == bytes(16)
+        assert not c.transport.kernel_timeouts and c.transport.sock.gettimeout() is None
+        assert c.transport.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == bytes(16)
         c.quit()
 
 
@@ -493,25 +461,46 @@ def serve_slowly(listener: socket.socket, reply_pieces: list, pause: float, stop
             return
 
 
-@needs_kernel_timeouts
-def test_a_trickled_reply_cannot_outlast_its_timeout_with_kernel_timeouts():
-    # Each piece comes sooner than the timeout, the whole reply later.
+@contextlib.contextmanager
+def slow_server(reply_pieces: list, pause: float):
+    """The address of a server that answers the command after EHLO in pieces, ``pause`` apart."""
     stop = threading.Event()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        server = threading.Thread(target=serve_slowly, args=(listener, [b"2", b"5", b"0", b" ", b"o", b"k", b"\r\n"],
-                                                              0.3, stop))
+        server = threading.Thread(target=serve_slowly, args=(listener, reply_pieces, pause, stop))
         server.start()
         try:
-            client = connect("127.0.0.1:%d" % listener.getsockname()[1], tls="none", timeout=1.0)
-            assert client._t.kernel_timeouts
-            with pytest.raises(StageTimeout) as caught:
-                client.noop()
-            assert caught.value.stage == "NOOP" and client.closed
+            yield "127.0.0.1:%d" % listener.getsockname()[1]
         finally:
             stop.set()
             server.join(T)
+
+
+@needs_kernel_timeouts
+def test_a_trickled_reply_cannot_outlast_its_timeout_with_kernel_timeouts():
+    # Each piece comes sooner than the timeout, the whole reply later.
+    with slow_server([b"2", b"5", b"0", b" ", b"o", b"k", b"\r\n"], 0.3) as address:
+        client = connect(address, tls="none", timeout=1.0)
+        assert client.transport.kernel_timeouts
+        with pytest.raises(StageTimeout) as caught:
+            client.noop()
+        assert caught.value.stage == "NOOP" and client.closed
+
+
+@needs_kernel_timeouts
+def test_a_number_set_on_the_client_keeps_the_kernel_deadline():
+    # client.timeout = n on a kernel-timeout connection once also gave the
+    # socket a Python timeout, which restarts at every recv: a reply in two
+    # pieces 0.7 s apart then came back whole after 1.4 s under a 1 s bound.
+    with slow_server([b"250 o", b"k\r\n"], 0.7) as address:
+        client = connect(address, tls="none", timeout=T)
+        client.timeout = 1.0
+        assert client.timeout == 1.0
+        assert client.transport.kernel_timeouts and client.transport.sock.gettimeout() is None
+        with pytest.raises(StageTimeout) as caught:
+            client.noop()
+        assert caught.value.stage == "NOOP" and caught.value.seconds == 1.0 and client.closed
 
 
 @needs_kernel_timeouts

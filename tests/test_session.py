@@ -13,10 +13,10 @@ import io
 import os
 
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import addr
 import smtp_core
 from smtp_core import (
     EnvelopeError,
@@ -30,9 +30,8 @@ from smtp_core import (
     connect,
     send,
 )
-from smtp_core.devserver import DevServer
 from smtp_core.dotstuff import DotEncoder, unstuff
-from smtp_core.session import _stuffed_dots
+from smtp_core.pythonic.message import stuffed_dots as _stuffed_dots
 
 T = 10  # seconds: the bound of any single wait in these tests
 
@@ -41,26 +40,6 @@ EHLO_PLAIN = "250-test.example\n250 8BITMIME"
 BODY = b"Subject: x\r\n\r\nhi\r\n"
 
 
-@pytest.fixture
-def make_devserver(pki, tmp_path):
-    """Factory for dev servers with the session certificate; all stopped after."""
-    servers = []
-
-    def start(**options) -> DevServer:
-        options.setdefault("cert", (pki.cert[0], pki.cert[1], pki.ca_path))
-        options.setdefault("maildir", str(tmp_path / ("maildir%d" % len(servers))))
-        srv = DevServer(**options)
-        srv.start()
-        servers.append(srv)
-        return srv
-
-    yield start
-    for srv in servers:
-        srv.stop()
-
-
-def addr(server) -> str:
-    return "127.0.0.1:%d" % server.port
 
 
 # --------------------------------------------------------------------------
@@ -241,34 +220,6 @@ def test_an_io_failure_closes_the_client(scripted):
 # --------------------------------------------------------------------------
 # A real server with PIPELINING (aiosmtpd, which processes pipelined input)
 # --------------------------------------------------------------------------
-
-
-class PipeliningHandler:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        return responses[:-1] + ["250-PIPELINING", responses[-1]]
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("no"):
-            return "550 5.1.1 unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK queued"
-
-
-@pytest.fixture
-def pipelining_server(free_port):
-    handler = PipeliningHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
 
 
 def test_pipelined_sends_on_aiosmtpd(pipelining_server):
@@ -505,7 +456,7 @@ def test_email_message_without_from_needs_a_sender():
     msg = email.message.EmailMessage()
     msg["To"] = "bob@example.com"
     with pytest.raises(EnvelopeError, match="sender"):
-        smtp_core.session._envelope_from_headers(msg, None, None)
+        smtp_core.pythonic.message.envelope_from_headers(msg, None, None)
 
 
 # --------------------------------------------------------------------------
@@ -605,3 +556,19 @@ def test_local_name_and_helo_fallback(scripted):
     # After HELO there are no extensions: no BODY=, no SIZE=, one command per reply.
     assert srv.transcript(0).startswith(b"EHLO client.example.com\r\nHELO client.example.com\r\n"
                                         b"MAIL FROM:<a@example.com>\r\n")
+
+
+# --------------------------------------------------------------------------
+# The examples in the Pythonic layer's module docstrings
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["smtp_core.commands", "smtp_core.errors", "smtp_core.pythonic.timeouts",
+                                    "smtp_core.pythonic.tlspolicy", "smtp_core.pythonic.message",
+                                    "smtp_core.pythonic.result"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    results = doctest.testmod(importlib.import_module(module))
+    assert results.attempted and not results.failed

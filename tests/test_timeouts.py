@@ -139,7 +139,7 @@ def test_nothing_blocks_forever_by_default(scripted):
     client = connect(srv.address, tls="none")
     assert client.timeout == RFC5321_TIMEOUTS.command
     seen = []
-    sock = client._t.sock
+    sock = client.transport.sock
     real_settimeout, real_setsockopt = sock.settimeout, sock.setsockopt
 
     def watch(seconds):
@@ -153,7 +153,7 @@ def test_nothing_blocks_forever_by_default(scripted):
             seen.append(whole + micro / 1e6)
         real_setsockopt(level, option, value)
 
-    client._t.sock = _Watched(sock, watch, watch_option)
+    client.transport.sock = _Watched(sock, watch, watch_option)
     send(client, "a@example.com", ["b@example.com"], BODY, quit=True)
     assert seen and None not in seen
     assert set(seen) <= {300.0, 120.0, 180.0, 600.0}
@@ -172,14 +172,14 @@ class _Watched:
 
 
 def test_one_number_bounds_every_step_and_connect_separately():
-    t = smtp_core.session._resolve_timeouts(5, None)
+    t = smtp_core.pythonic.timeouts.resolve(5, None)
     assert t == Timeouts.uniform(5) and t.connect == 5
-    t = smtp_core.session._resolve_timeouts(5, 2)
+    t = smtp_core.pythonic.timeouts.resolve(5, 2)
     assert t.connect == 2 and t.data_end == 5
-    t = smtp_core.session._resolve_timeouts(None, 2)
+    t = smtp_core.pythonic.timeouts.resolve(None, 2)
     assert t.connect == 2 and t.data_end == 600
     custom = Timeouts(data_end=30)
-    assert smtp_core.session._resolve_timeouts(custom, None) is custom
+    assert smtp_core.pythonic.timeouts.resolve(custom, None) is custom
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan")])

@@ -13,6 +13,7 @@ import ssl
 import pytest
 from scripted import ScriptedServer, Starttls
 
+from conftest import addr
 import smtp_core
 from smtp_core import (
     AuthError,
@@ -29,10 +30,6 @@ from smtp_core import (
 T = 10
 BODY = b"Subject: tls\r\n\r\nhi\r\n"
 OK_MESSAGE = ["250 ok", "250 ok", "354 go", "250 queued", "221 bye"]
-
-
-def addr(server, port=None) -> str:
-    return "127.0.0.1:%d" % (port or server.port)
 
 
 @pytest.fixture

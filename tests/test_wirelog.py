@@ -9,6 +9,7 @@ import logging
 
 import pytest
 
+from conftest import addr
 import smtp_core
 from smtp_core import LoginAuth, PlainAuth, TLSConfig, connect, send
 from smtp_core.wirelog import enabled
@@ -28,10 +29,6 @@ def wire(caplog):
 
     lines.records = lambda: [r for r in caplog.records if r.name == "smtp_core.wire"]
     return lines
-
-
-def addr(server) -> str:
-    return "127.0.0.1:%d" % server.port
 
 
 def test_a_whole_conversation(devserver, wire, pki):

@@ -9,9 +9,16 @@ aiosmtpd, it speaks what a client needs to exercise:
   certificate generated on first use (see :mod:`smtp_core.devserver.pki`) whose CA
   file clients can trust;
 * AUTH PLAIN, LOGIN and CRAM-MD5 against configured users (or any login);
-* SMTPUTF8, 8BITMIME and SIZE, VRFY;
+* SMTPUTF8, 8BITMIME, SIZE and PIPELINING, VRFY;
 * failure injection: rejected recipients, failing AUTH, 421/451 replies at
   any stage, and a connection dropped after the final dot.
+
+Modules, one topic each: :mod:`.server` (:class:`DevServer`: the loop, the
+listeners, start and stop), :mod:`.smtp` (the aiosmtpd protocol and
+handler), :mod:`.policy` (users, rejections, failure injection),
+:mod:`.received` (:class:`ReceivedMessage`, escaping client values for the
+console and stored headers), :mod:`.pki` (certificates via trustme),
+:mod:`.cli` (``smtp-devserver``).
 
 From Python (the server runs on a background thread)::
 
@@ -37,16 +44,19 @@ net/smtp allows PLAIN there too).  On any other address AUTH is only offered
 after STARTTLS, or on the implicit-TLS port.
 """
 
-from .server import (
-    DEFAULT_PORT,
-    DEFAULT_SIZE_LIMIT,
-    FAILURE_STAGES,
-    INJECTABLE_CODES,
-    DevServer,
-    ReceivedMessage,
-    main,
-    parse_fail_at,
-)
+try:
+    import aiosmtpd  # noqa: F401
+    import trustme  # noqa: F401
+except ImportError as missing:  # pragma: no cover - depends on the install
+    raise ImportError(
+        f"the dev server needs {missing.name}, which comes with the devserver extra: "
+        "pip install 'gostd-smtp[devserver]'"
+    ) from missing
+
+from .cli import main
+from .policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
+from .received import ReceivedMessage
+from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 
 __all__ = [
     "DevServer",

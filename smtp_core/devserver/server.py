@@ -1,276 +1,43 @@
-"""The dev server itself: aiosmtpd handler, store, console summaries and command line.
+"""The dev server object: one asyncio loop on one background thread.
 
-See the package docstring (:mod:`smtp_core.devserver`) for what it does.
+:class:`DevServer` binds the SMTP listeners (plain with STARTTLS, and
+optionally implicit TLS), makes or loads the certificate, and stops
+everything, connections included, within bounded waits.  Other servers
+(the mail catcher's HTTP side) run in the same loop: :meth:`DevServer.add_service`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import email
-import email.message
-import email.policy
-import functools
-import hmac
 import ipaddress
-import logging
-import mailbox
 import os
-import secrets
 import shutil
-import signal
 import socket
 import ssl
-import sys
 import tempfile
 import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-    Union,
-)
+from typing import Any, Awaitable, Callable, Coroutine, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
-from aiosmtpd.smtp import (
-    MISSING,
-    SMTP,
-    AuthResult,
-    Envelope,
-    LoginPassword,
-    Session,
-    TLSSetupException,
-    auth_mechanism,
-)
+from . import pki
+from .policy import Policy
+from .received import ReceivedMessage
+from .smtp import DevSMTP, MailStore, make_authenticator, install_log_filter
 
-from smtp_core.devserver import pki
+__all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
-__all__ = [
-    "DevServer",
-    "ReceivedMessage",
-    "FAILURE_STAGES",
-    "INJECTABLE_CODES",
-    "DEFAULT_PORT",
-    "DEFAULT_SIZE_LIMIT",
-    "parse_fail_at",
-    "main",
-]
-
-log = logging.getLogger(__name__)
-
-#: Where ``--fail-at`` can strike: the greeting, EHLO/HELO, MAIL, RCPT, the
-#: DATA command itself, and the reply to the final dot.
-FAILURE_STAGES: Tuple[str, ...] = ("connect", "ehlo", "mail", "rcpt", "data", "dot")
-#: 421 (service closing: the connection is closed after the reply) and 451
-#: (local error: the session goes on).
-INJECTABLE_CODES: Tuple[int, ...] = (421, 451)
 DEFAULT_PORT = 2525
 #: aiosmtpd's own default, advertised as ``SIZE 33554432``.
 DEFAULT_SIZE_LIMIT = 32 * 1024 * 1024
 
 _GREETING_IDENT = "ESMTP gostd-smtp devserver"
-_FAILURE_TEXTS = {
-    421: "421 4.3.2 {host} Service not available, closing transmission channel",
-    451: "451 4.3.0 Requested action aborted: local error in processing",
-}
 # Bound every wait on the server thread, so a wedged loop cannot hang a test
 # run or the CLI forever.
 _THREAD_TIMEOUT = 10.0
 
-
-# --------------------------------------------------------------------------
-# What the server received
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReceivedMessage:
-    """One accepted message, in the order messages arrived.
-
-    ``message`` is the stored copy parsed with ``email.policy.default`` (so
-    it carries the added ``Return-Path``, ``X-Envelope-From`` and
-    ``X-Envelope-To`` headers); ``raw`` holds the exact bytes received
-    between DATA and the final dot, dot-unstuffed.  ``envelope_from`` is
-    ``""`` for the null reverse-path ``MAIL FROM:<>``.
-    """
-
-    envelope_from: str
-    envelope_to: Tuple[str, ...]
-    message: email.message.EmailMessage
-    raw: bytes
-    maildir_key: str
-    #: MAIL parameters as sent, upper-cased, e.g. ``("SIZE=120", "SMTPUTF8")``.
-    mail_options: Tuple[str, ...]
-    #: User name that authenticated the session, ``None`` without AUTH.
-    authenticated_as: Optional[str]
-    #: Whether the message travelled over TLS (STARTTLS or implicit TLS).
-    tls: bool
-
-    @property
-    def size(self) -> int:
-        """Size of the message as received, in bytes."""
-        return len(self.raw)
-
-    @property
-    def subject(self) -> str:
-        """The decoded Subject header, ``""`` if there is none."""
-        return str(self.message.get("Subject", ""))
-
-    def summary(self) -> str:
-        """One console line: ``from <a> to <b>, <c>: "Subject" (123 bytes)``."""
-        recipients = ", ".join(f"<{address}>" for address in self.envelope_to)
-        secured = ", TLS" if self.tls else ""
-        login = f", AUTH {self.authenticated_as}" if self.authenticated_as else ""
-        return (
-            f"from <{self.envelope_from}> to {recipients}: {self.subject!r} "
-            f"({self.size} bytes{secured}{login}) -> {self.maildir_key}"
-        )
-
-
-# --------------------------------------------------------------------------
-# Configuration shared by every connection
-# --------------------------------------------------------------------------
-
-
-def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> Dict[str, int]:
-    """Normalise failure-injection settings to ``{stage: code}``.
-
-    Accepts ``None``, ``"rcpt:451"``, a ``{stage: code}`` mapping, or an
-    iterable of ``"stage:code"`` strings (the CLI's repeated ``--fail-at``).
-
-    >>> parse_fail_at("dot:421")
-    {'dot': 421}
-    >>> parse_fail_at(["mail:451", "connect:421"])
-    {'mail': 451, 'connect': 421}
-    """
-    if spec is None:
-        return {}
-    if isinstance(spec, str):
-        stage, colon, code = spec.partition(":")
-        if not colon:
-            raise ValueError(f"failure injection expects STAGE:CODE, got {spec!r}")
-        items: List[Tuple[str, Any]] = [(stage, code)]
-    elif isinstance(spec, Mapping):
-        items = list(spec.items())
-    else:
-        parsed: Dict[str, int] = {}
-        for entry in spec:
-            parsed.update(parse_fail_at(entry))
-        return parsed
-    result: Dict[str, int] = {}
-    for stage, code in items:
-        stage = str(stage).strip().lower()
-        if stage not in FAILURE_STAGES:
-            raise ValueError(
-                f"unknown failure stage {stage!r}; expected one of {', '.join(FAILURE_STAGES)}"
-            )
-        try:
-            code = int(code)
-        except (TypeError, ValueError):
-            raise ValueError(f"failure code must be a number, got {code!r}") from None
-        if code not in INJECTABLE_CODES:
-            raise ValueError(f"failure code must be 421 or 451, got {code}")
-        result[stage] = code
-    return result
-
-
-def _parse_users(users: Union[None, Mapping[str, str], Iterable[str]]) -> Dict[str, str]:
-    """``{"alice": "pw"}`` or ``["alice:pw"]`` (the CLI form) to a dict."""
-    if users is None:
-        return {}
-    if isinstance(users, Mapping):
-        return {str(name): str(password) for name, password in users.items()}
-    parsed = {}
-    for entry in users:
-        name, colon, password = str(entry).partition(":")
-        if not colon or not name:
-            raise ValueError(f"users must be given as NAME:PASSWORD, got {entry!r}")
-        parsed[name] = password
-    return parsed
-
-
-@dataclass(frozen=True)
-class _ReplyOverride:
-    """What to do instead of the next reply: send ``text`` (or nothing if
-    ``None``), then close the connection if ``close``."""
-
-    text: Optional[str]
-    close: bool
-
-
-@dataclass(frozen=True)
-class _Policy:
-    """Everything that decides how a session is answered."""
-
-    users: Mapping[str, str]
-    accept_any_login: bool
-    require_auth: bool
-    rejected_recipients: frozenset  # casefolded addresses
-    fail_auth: bool
-    fail_at: Mapping[str, int]
-    drop_after_data: bool
-
-    def injected_failure(self, stage: str, hostname: str) -> Optional[_ReplyOverride]:
-        code = self.fail_at.get(stage)
-        if code is None:
-            return None
-        text = _FAILURE_TEXTS[code].format(host=hostname) + f" (injected at {stage})"
-        return _ReplyOverride(text=text, close=code == 421)
-
-    def rejects_recipient(self, address: str) -> bool:
-        return address.casefold() in self.rejected_recipients
-
-    def known_user(self, address: str) -> Optional[str]:
-        """The configured user an address names (whole address or local part)."""
-        wanted = address.casefold()
-        local_part = wanted.rpartition("@")[0] or wanted
-        for name in self.users:
-            if name.casefold() in (wanted, local_part):
-                return name
-        return None
-
-    def password_matches(self, user: str, password: str) -> bool:
-        if self.fail_auth:
-            return False
-        if self.accept_any_login:
-            return True
-        expected = self.users.get(user)
-        return expected is not None and hmac.compare_digest(
-            expected.encode("utf-8"), password.encode("utf-8", "surrogateescape")
-        )
-
-    def cram_md5_matches(self, user: str, challenge: bytes, digest: str) -> bool:
-        if self.fail_auth:
-            return False
-        if self.accept_any_login:
-            return True
-        password = self.users.get(user)
-        if password is None:
-            return False
-        expected = hmac.new(password.encode("utf-8"), challenge, "md5").hexdigest()
-        return hmac.compare_digest(expected, digest.lower())
-
-
-def _text(raw: Union[str, bytes]) -> str:
-    # aiosmtpd hands over non-UTF-8 bytes as surrogate escapes; keep them
-    # round-trippable rather than failing on a client's odd bytes.
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", "surrogateescape")
-    return raw
-
-
-def _printable(text: str) -> str:
-    """``text`` safe to put in a reply (lone surrogates replaced)."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+#: An extra server started in the dev server's loop: ``await service(server)``
+#: starts it and returns an async callable that stops it.
+Service = Callable[["DevServer"], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 def _is_loopback(host: str) -> bool:
@@ -280,292 +47,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _format_address(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-# --------------------------------------------------------------------------
-# The SMTP protocol: aiosmtpd plus CRAM-MD5, require-auth and injections
-# --------------------------------------------------------------------------
-
-
-class _QuietSession(Session):
-    """aiosmtpd's Session without the deprecation *log warning* that its own
-    smtp_AUTH triggers on every successful login (via ``login_data``)."""
-
-    @property  # type: ignore[override]
-    def login_data(self) -> Any:
-        return self._login_data
-
-    @login_data.setter
-    def login_data(self, value: Any) -> None:
-        self._login_data = value
-
-
-class _DevSMTP(SMTP):
-    """One SMTP connection.  aiosmtpd creates a protocol object per
-    connection, so per-connection state lives in plain attributes."""
-
-    def __init__(
-        self,
-        handler: "_MailStore",
-        *,
-        policy: _Policy,
-        implicit_tls: bool,
-        live_connections: Set["_DevSMTP"],
-        **smtp_options: Any,
-    ):
-        # Set before SMTP.__init__, which introspects the instance.
-        self._policy = policy
-        self.implicit_tls = implicit_tls
-        self._live_connections = live_connections
-        self._next_reply_override: Optional[_ReplyOverride] = None
-        super().__init__(handler, **smtp_options)
-        # The first reply on a connection is the greeting.
-        self._next_reply_override = policy.injected_failure("connect", self.hostname)
-
-    def _create_session(self) -> Session:
-        return _QuietSession(self.loop)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        self._live_connections.add(self)
-
-    def connection_lost(self, error: Optional[Exception]) -> None:
-        self._live_connections.discard(self)
-        super().connection_lost(error)
-
-    def abort_connection(self) -> None:
-        """Drop the connection at once (server shutdown)."""
-        # After STARTTLS self.transport is the TLS transport; aborting it
-        # also aborts the TCP transport underneath and marks both closed.
-        if self.transport is not None:
-            self.transport.abort()
-
-    def replace_next_reply(self, override: _ReplyOverride) -> None:
-        """Send ``override.text`` instead of the next reply (used by the
-        handler, whose DATA reply aiosmtpd sends after the hook returns)."""
-        self._next_reply_override = override
-
-    async def push(self, status: Union[str, bytes]) -> None:
-        override, self._next_reply_override = self._next_reply_override, None
-        if override is None:
-            await super().push(status)
-            return
-        if override.text is not None:
-            await super().push(override.text)
-        if override.close and self.transport is not None:
-            # Closing cancels the command loop through connection_lost().
-            self.transport.close()
-
-    async def _answer_with_injected_failure(self, stage: str) -> bool:
-        failure = self._policy.injected_failure(stage, self.hostname)
-        if failure is None:
-            return False
-        # Through push(), so that 421 also closes the connection.
-        self.replace_next_reply(failure)
-        await self.push(failure.text or "")
-        return True
-
-    async def check_auth_needed(self, caller_method: str) -> bool:
-        # aiosmtpd's own auth_required=True warns (UserWarning) when TLS is
-        # not required for AUTH, which it deliberately is not on loopback.
-        assert self.session is not None
-        if self._policy.require_auth and not self.session.authenticated:
-            await self.push("530 5.7.0 Authentication required")
-            return True
-        return False
-
-    # The overrides keep aiosmtpd's HELP texts via functools.wraps.
-    @functools.wraps(SMTP.smtp_HELO)
-    async def smtp_HELO(self, hostname: str) -> None:
-        if not await self._answer_with_injected_failure("ehlo"):
-            await super().smtp_HELO(hostname)
-
-    @functools.wraps(SMTP.smtp_EHLO)
-    async def smtp_EHLO(self, hostname: str) -> None:
-        if not await self._answer_with_injected_failure("ehlo"):
-            await super().smtp_EHLO(hostname)
-
-    @functools.wraps(SMTP.smtp_MAIL)
-    async def smtp_MAIL(self, arg: Optional[str]) -> None:
-        if not await self._answer_with_injected_failure("mail"):
-            await super().smtp_MAIL(arg)
-
-    @functools.wraps(SMTP.smtp_RCPT)
-    async def smtp_RCPT(self, arg: Optional[str]) -> None:
-        if not await self._answer_with_injected_failure("rcpt"):
-            await super().smtp_RCPT(arg)
-
-    @functools.wraps(SMTP.smtp_DATA)
-    async def smtp_DATA(self, arg: str) -> None:
-        if not await self._answer_with_injected_failure("data"):
-            await super().smtp_DATA(arg)
-
-    # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
-    # name by turning "__" into "-"; the decorator names it explicitly.
-    @auth_mechanism("CRAM-MD5")
-    async def auth_CRAM_MD5(self, _: Any, args: List[str]) -> AuthResult:
-        """RFC 2195: challenge ``<random.time@host>``, answer ``user hmac``."""
-        if len(args) > 1:
-            # CRAM-MD5 has no initial response (the client cannot know the
-            # challenge yet).
-            await self.push("501 5.5.2 CRAM-MD5 takes no initial response")
-            return AuthResult(success=False, handled=True)
-        challenge = f"<{secrets.randbits(64)}.{int(time.time())}@{self.hostname}>".encode()
-        response = await self.challenge_auth(challenge)
-        if response is MISSING:  # "*" or bad base64: already answered 501
-            return AuthResult(success=False, handled=True)
-        user, _space, digest = _text(response).rpartition(" ")
-        if self._policy.cram_md5_matches(user, challenge, digest):
-            return AuthResult(success=True, auth_data=user)
-        # handled=False makes smtp_AUTH send 535; handled=True would send
-        # nothing and leave the client waiting forever.
-        return AuthResult(success=False, handled=False)
-
-
-def _make_authenticator(policy: _Policy) -> Callable[..., AuthResult]:
-    """aiosmtpd ``authenticator`` callback for PLAIN and LOGIN."""
-
-    def authenticate(
-        server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword)
-        user, password = _text(auth_data.login), _text(auth_data.password)
-        if policy.password_matches(user, password):
-            return AuthResult(success=True, auth_data=user)
-        # See auth_CRAM_MD5: a failure must be handled=False to get a 535.
-        return AuthResult(success=False, handled=False)
-
-    return authenticate
-
-
-# --------------------------------------------------------------------------
-# The handler: recipients, VRFY, storage
-# --------------------------------------------------------------------------
-
-
-class _MailStore:
-    """aiosmtpd handler: applies the recipient/VRFY policy and stores mail."""
-
-    def __init__(
-        self,
-        policy: _Policy,
-        maildir_path: Path,
-        on_message: Optional[Callable[[ReceivedMessage], None]],
-    ):
-        self._policy = policy
-        # mailbox.Maildir(create=True) only makes cur/new/tmp when the top
-        # directory does not exist yet; a pre-made (e.g. temporary) one
-        # would stay unusable, so make them here.
-        for subdirectory in ("cur", "new", "tmp"):
-            (maildir_path / subdirectory).mkdir(parents=True, exist_ok=True)
-        self._maildir = mailbox.Maildir(str(maildir_path), factory=None, create=False)
-        self._on_message = on_message
-        self._received: List[ReceivedMessage] = []
-        self._arrivals = threading.Condition()
-
-    # ---- access from other threads ----
-
-    def received(self) -> List[ReceivedMessage]:
-        with self._arrivals:
-            return list(self._received)
-
-    def wait_for(self, count: int, timeout: float) -> List[ReceivedMessage]:
-        with self._arrivals:
-            if not self._arrivals.wait_for(lambda: len(self._received) >= count, timeout):
-                raise TimeoutError(
-                    f"expected {count} message(s) within {timeout} s, "
-                    f"got {len(self._received)}"
-                )
-            return list(self._received)
-
-    # ---- aiosmtpd hooks (run on the server thread) ----
-
-    async def handle_RCPT(
-        self, server: _DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
-    ) -> str:
-        if self._policy.rejects_recipient(address):
-            return f"550 5.1.1 <{_printable(address)}>: Recipient address rejected"
-        envelope.rcpt_tos.append(address)
-        envelope.rcpt_options.extend(rcpt_options)
-        return "250 OK"
-
-    async def handle_VRFY(
-        self, server: _DevSMTP, session: Session, envelope: Envelope, address: str
-    ) -> str:
-        user = self._policy.known_user(address)
-        if user is not None:
-            return f"250 2.1.5 <{_printable(address)}>"
-        return "252 2.1.5 Cannot VRFY user, but will accept message and attempt delivery"
-
-    async def handle_DATA(self, server: _DevSMTP, session: Session, envelope: Envelope) -> str:
-        failure = self._policy.injected_failure("dot", server.hostname)
-        if failure is not None:
-            server.replace_next_reply(failure)
-            return failure.text or ""
-        try:
-            record = self._store(server, session, envelope)
-        except Exception as error:  # disk full, permissions...: tell the client
-            log.exception("storing a message in %s failed", self._maildir._path)
-            return f"451 4.3.0 Could not store the message: {_printable(str(error))}"
-        if self._policy.drop_after_data:
-            # Stored, but the client never hears so: the classic
-            # "did my message go through?" situation it must handle.
-            server.replace_next_reply(_ReplyOverride(text=None, close=True))
-        return f"250 2.0.0 OK: queued as {record.maildir_key}"
-
-    async def handle_exception(self, error: Exception) -> str:
-        if isinstance(error, TLSSetupException):
-            # Expected whenever a client rejects our certificate, which is
-            # exactly what certificate tests do; not worth a traceback.
-            log.info("TLS handshake failed: %r", error.__cause__)
-            return "421 4.7.0 TLS handshake failed"
-        log.exception("SMTP session error")
-        return f"500 5.3.0 Internal server error: {type(error).__name__}"
-
-    def _store(self, server: _DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
-        # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
-        sender = envelope.mail_from or ""
-        sender = "" if sender == "<>" else _text(sender)
-        recipients = tuple(_text(r) for r in envelope.rcpt_tos)
-        raw = envelope.original_content or b""
-        # Maildir files conventionally use the platform's line ending; the
-        # envelope goes first, the way a delivery agent would add it.
-        envelope_headers = (
-            f"Return-Path: <{sender}>\n"
-            f"X-Envelope-From: <{sender}>\n"
-            f"X-Envelope-To: {', '.join(f'<{r}>' for r in recipients)}\n"
-        ).encode("utf-8", "surrogateescape")
-        stored = envelope_headers + raw.replace(b"\r\n", b"\n")
-        key = self._maildir.add(stored)
-        authenticated_as = session.auth_data if session.authenticated else None
-        record = ReceivedMessage(
-            envelope_from=sender,
-            envelope_to=recipients,
-            message=email.message_from_bytes(stored, policy=email.policy.default),  # type: ignore[arg-type]
-            raw=bytes(raw),
-            maildir_key=key,
-            mail_options=tuple(envelope.mail_options),
-            authenticated_as=str(authenticated_as) if authenticated_as is not None else None,
-            tls=server.implicit_tls or session.ssl is not None,
-        )
-        with self._arrivals:
-            self._received.append(record)
-            self._arrivals.notify_all()
-        if self._on_message is not None:
-            try:
-                self._on_message(record)
-            except Exception:  # a broken callback must not fail the delivery
-                log.exception("on_message callback failed")
-        return record
-
-
-# --------------------------------------------------------------------------
-# The server object
-# --------------------------------------------------------------------------
 
 
 def _print_summary(record: ReceivedMessage) -> None:
@@ -653,14 +134,8 @@ class DevServer:
         self.host = host
         self._requested_port = port or 0
         self._requested_tls_port: Optional[int] = None if tls_port is False else (tls_port or 0)
-        self._policy = _Policy(
-            users=_parse_users(users),
-            accept_any_login=accept_any_login,
-            require_auth=require_auth,
-            rejected_recipients=frozenset(address.casefold() for address in reject_rcpt),
-            fail_auth=fail_auth,
-            fail_at=parse_fail_at(fail_at),
-            drop_after_data=drop_after_data,
+        self._policy = Policy.from_settings(
+            users, accept_any_login, require_auth, reject_rcpt, fail_auth, fail_at, drop_after_data
         )
         self._size_limit = DEFAULT_SIZE_LIMIT if size_limit is None else (size_limit or None)
         self._requested_maildir = Path(maildir) if maildir is not None else None
@@ -680,12 +155,14 @@ class DevServer:
         #: The Maildir directory messages are stored in.
         self.maildir: Optional[Path] = None
 
-        self._store: Optional[_MailStore] = None
+        self._store: Optional[MailStore] = None
         self._owns_maildir = False
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._thread: Optional[threading.Thread] = None
         self._listeners: List[asyncio.AbstractServer] = []
-        self._live_connections: Set[_DevSMTP] = set()
+        self._live_connections: Set[DevSMTP] = set()
+        self._services: List[Service] = []
+        self._service_stops: List[Callable[[], Awaitable[None]]] = []
 
     # ---- lifecycle ----
 
@@ -700,6 +177,25 @@ class DevServer:
     def running(self) -> bool:
         return self._thread is not None
 
+    def add_service(self, service: Service) -> None:
+        """Run another server in this dev server's event loop.
+
+        At :meth:`start`, once the SMTP ports are bound, ``await service(self)``
+        runs in the loop and returns an async ``stop`` callable; :meth:`stop`
+        awaits it before closing the SMTP side.  Add services before starting.
+        """
+        if self._thread is not None:
+            raise RuntimeError("add services before start()")
+        self._services.append(service)
+
+    def run_in_loop(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coroutine`` in the server's loop from another thread; return
+        its result (``TimeoutError`` after 10 s)."""
+        if self._loop is None:
+            raise RuntimeError("DevServer is not running")
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result(_THREAD_TIMEOUT)
+
     def start(self) -> None:
         """Bind the ports and serve on a background thread.
 
@@ -709,6 +205,7 @@ class DevServer:
         if self._thread is not None:
             raise RuntimeError("DevServer is already running")
         tls_context = self._make_tls_context()
+        install_log_filter()
         self._open_maildir()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -716,7 +213,7 @@ class DevServer:
         )
         self._thread.start()
         try:
-            self._call_on_loop(self._open_listeners(tls_context))
+            self.run_in_loop(self._open_listeners(tls_context))
         except BaseException:
             self.stop()
             raise
@@ -732,7 +229,7 @@ class DevServer:
         loop, thread = self._loop, self._thread
         try:
             if thread.is_alive():
-                self._call_on_loop(self._close_everything())
+                self.run_in_loop(self._close_everything())
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(_THREAD_TIMEOUT)
@@ -795,17 +292,12 @@ class DevServer:
                 if user_callback is not None:
                     user_callback(record)
 
-        self._store = _MailStore(self._policy, self.maildir, on_message)
+        self._store = MailStore(self._policy, self.maildir, on_message)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
         asyncio.set_event_loop(self._loop)
         self._loop.run_forever()
-
-    def _call_on_loop(self, coroutine: Any) -> Any:
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return future.result(_THREAD_TIMEOUT)
 
     def _bind_address(self, port: int) -> str:
         # A name such as "localhost" may resolve to both 127.0.0.1 and ::1;
@@ -828,12 +320,12 @@ class DevServer:
             data_size_limit=self._size_limit,
             enable_SMTPUTF8=True,
             decode_data=False,  # keeps bytes intact and advertises 8BITMIME
-            authenticator=_make_authenticator(self._policy),
+            authenticator=make_authenticator(self._policy),
         )
         store = self._store
 
-        def plain_session() -> _DevSMTP:
-            return _DevSMTP(
+        def plain_session() -> DevSMTP:
+            return DevSMTP(
                 store,
                 implicit_tls=False,
                 tls_context=tls_context,
@@ -841,10 +333,10 @@ class DevServer:
                 **common,
             )
 
-        def implicit_tls_session() -> _DevSMTP:
+        def implicit_tls_session() -> DevSMTP:
             # aiosmtpd cannot tell that this socket is already encrypted,
             # so AUTH must not wait for a STARTTLS that will never come.
-            return _DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common)
+            return DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common)
 
         plain = await loop.create_server(
             plain_session, self._bind_address(self._requested_port), self._requested_port
@@ -860,8 +352,12 @@ class DevServer:
             )
             self._listeners.append(implicit)
             self.tls_port = implicit.sockets[0].getsockname()[1]
+        for service in self._services:
+            self._service_stops.append(await service(self))
 
     async def _close_everything(self) -> None:
+        while self._service_stops:
+            await asyncio.wait_for(self._service_stops.pop()(), _THREAD_TIMEOUT)
         for listener in self._listeners:
             listener.close()
         for connection in list(self._live_connections):
@@ -878,161 +374,3 @@ class DevServer:
         if leftovers:
             await asyncio.wait(leftovers, timeout=_THREAD_TIMEOUT)
         await asyncio.get_running_loop().shutdown_asyncgens()
-
-
-# --------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------
-
-_EPILOG = """\
-examples:
-  smtp-devserver                                 plain port 2525 with STARTTLS
-  smtp-devserver --tls-port 2465 --user alice:secret --require-auth
-  smtp-devserver --reject-rcpt nobody@example.com --fail-at dot:451
-
-failure stages: connect, ehlo, mail, rcpt, data (the DATA command), dot (the
-reply to the final dot).  421 closes the connection after the reply; 451 does
-not.  AUTH works without TLS on loopback addresses.
-"""
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="smtp-devserver",
-        description=(
-            "Development SMTP server: accepts mail on this machine, stores it "
-            "in a Maildir and prints a summary. Nothing is relayed."
-        ),
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    listen = parser.add_argument_group("listening")
-    listen.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    listen.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help="plain port offering STARTTLS, 0 for a free one (default: %(default)s)")
-    listen.add_argument("--tls-port", type=int, default=None, metavar="PORT",
-                        help="also listen with implicit TLS (SMTPS) on PORT, 0 for a free one")
-    tls = parser.add_argument_group("certificate")
-    tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to use instead of the generated one")
-    tls.add_argument("--key", metavar="FILE", help="PEM private key for --cert")
-    tls.add_argument("--cert-dir", metavar="DIR",
-                     help="where the generated CA and certificate are kept "
-                          f"(default: {pki.default_devserver_directory()})")
-    auth = parser.add_argument_group("authentication")
-    auth.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
-                      help="accept this login for AUTH PLAIN/LOGIN/CRAM-MD5 (repeatable)")
-    auth.add_argument("--accept-any-login", action="store_true", help="every user name and password succeeds")
-    auth.add_argument("--require-auth", action="store_true",
-                      help="refuse MAIL/RCPT/DATA/VRFY with 530 until AUTH succeeded")
-    mail = parser.add_argument_group("mail")
-    mail.add_argument("--size-limit", type=int, default=DEFAULT_SIZE_LIMIT, metavar="BYTES",
-                      help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
-    mail.add_argument("--maildir", metavar="DIR", help="store messages here (default: a new temporary directory)")
-    mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
-    mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
-    failures = parser.add_argument_group("failure injection")
-    failures.add_argument("--reject-rcpt", action="append", default=[], metavar="ADDR",
-                          help="answer RCPT TO:<ADDR> with 550 (repeatable)")
-    failures.add_argument("--fail-auth", action="store_true", help="answer every AUTH with 535")
-    failures.add_argument("--fail-at", action="append", default=[], metavar="STAGE:CODE",
-                          help="answer CODE (421 or 451) at STAGE (repeatable)")
-    failures.add_argument("--drop-after-data", action="store_true",
-                          help="store the message, then close the connection without replying to the final dot")
-    return parser
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``smtp-devserver`` and ``python -m smtp_core.devserver``.
-
-    Serves until Ctrl-C (SIGINT) or SIGTERM, then exits with status 0.
-    """
-    parser = _build_parser()
-    options = parser.parse_args(argv)
-    if (options.cert is None) != (options.key is None):
-        parser.error("--cert and --key go together")
-    try:
-        fail_at = parse_fail_at(options.fail_at)
-        users = _parse_users(options.user)
-    except ValueError as error:
-        parser.error(str(error))
-    if options.size_limit < 0:
-        parser.error("--size-limit must be >= 0")
-
-    logging.basicConfig(
-        level=logging.DEBUG if options.verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    maildir = options.maildir or tempfile.mkdtemp(prefix="gostd-smtp-maildir-")
-    server = DevServer(
-        host=options.host,
-        port=options.port,
-        tls_port=False if options.tls_port is None else options.tls_port,
-        users=users,
-        accept_any_login=options.accept_any_login,
-        require_auth=options.require_auth,
-        size_limit=options.size_limit,
-        maildir=maildir,  # kept after exit, so it can be inspected
-        reject_rcpt=options.reject_rcpt,
-        fail_auth=options.fail_auth,
-        fail_at=fail_at,
-        drop_after_data=options.drop_after_data,
-        cert=(options.cert, options.key) if options.cert else None,
-        quiet=options.quiet,
-        cert_dir=options.cert_dir,
-    )
-    try:
-        server.start()
-    except (OSError, pki.PKIError, ssl.SSLError) as error:
-        print(f"smtp-devserver: cannot start: {error}", file=sys.stderr)
-        return 1
-
-    stop_requested = threading.Event()
-    # Signal handlers can only be installed from the main thread (main() may
-    # also be called from elsewhere, e.g. an embedding program's thread).
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread:
-        previous_sigterm = signal.signal(
-            signal.SIGTERM, lambda signum, frame: stop_requested.set()
-        )
-    try:
-        _print_banner(server, options)
-        try:
-            # Event.wait() is interrupted by Ctrl-C (KeyboardInterrupt) and
-            # returns once the SIGTERM handler sets the event.
-            stop_requested.wait()
-        except KeyboardInterrupt:
-            pass
-        print("smtp-devserver: stopping", flush=True)
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous_sigterm)
-        server.stop()
-    return 0
-
-
-def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
-    assert server.port is not None
-    lines = [f"smtp-devserver listening on {_format_address(server.host, server.port)} (plain, STARTTLS)"]
-    if server.tls_port is not None:
-        lines.append(f"smtp-devserver listening on {_format_address(server.host, server.tls_port)} (implicit TLS)")
-    if server.ca_path is not None:
-        lines.append(f"trust this CA: {server.ca_path}")
-    else:
-        lines.append(f"certificate: {server.cert_path} (clients must trust its issuer)")
-    lines.append(f"maildir: {server.maildir}")
-    if options.fail_auth:
-        auth = "every AUTH fails (--fail-auth)"
-    elif options.accept_any_login:
-        auth = "any login accepted"
-    elif options.user:
-        auth = "users " + ", ".join(_parse_users(options.user))
-    else:
-        auth = "no users configured (AUTH always fails)"
-    lines.append(f"AUTH PLAIN LOGIN CRAM-MD5: {auth}" + (", required" if options.require_auth else ""))
-    injected = [f"--fail-at {stage}:{code}" for stage, code in parse_fail_at(options.fail_at).items()]
-    injected += [f"--reject-rcpt {address}" for address in options.reject_rcpt]
-    injected += ["--drop-after-data"] if options.drop_after_data else []
-    if injected:
-        lines.append("failure injection: " + " ".join(injected))
-    lines.append("press Ctrl-C to stop")
-    print("\n".join(lines), flush=True)

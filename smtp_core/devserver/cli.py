@@ -1,0 +1,180 @@
+"""``smtp-devserver``: the command line (options, start-up banner, Ctrl-C).
+
+``python -m smtp_core.devserver`` runs the same :func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import ssl
+import sys
+import tempfile
+import threading
+from typing import Optional, Sequence
+
+from . import pki
+from .policy import parse_fail_at, parse_users
+from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
+
+__all__ = ["main"]
+
+
+def _format_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_EPILOG = """\
+examples:
+  smtp-devserver                                 plain port 2525 with STARTTLS
+  smtp-devserver --tls-port 2465 --user alice:secret --require-auth
+  smtp-devserver --reject-rcpt nobody@example.com --fail-at dot:451
+
+failure stages: connect, ehlo, mail, rcpt, data (the DATA command), dot (the
+reply to the final dot).  421 closes the connection after the reply; 451 does
+not.  AUTH works without TLS on loopback addresses.
+"""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smtp-devserver",
+        description=(
+            "Development SMTP server: accepts mail on this machine, stores it "
+            "in a Maildir and prints a summary. Nothing is relayed."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listen = parser.add_argument_group("listening")
+    listen.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    listen.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="plain port offering STARTTLS, 0 for a free one (default: %(default)s)")
+    listen.add_argument("--tls-port", type=int, default=None, metavar="PORT",
+                        help="also listen with implicit TLS (SMTPS) on PORT, 0 for a free one")
+    tls = parser.add_argument_group("certificate")
+    tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to use instead of the generated one")
+    tls.add_argument("--key", metavar="FILE", help="PEM private key for --cert")
+    tls.add_argument("--cert-dir", metavar="DIR",
+                     help="where the generated CA and certificate are kept "
+                          f"(default: {pki.default_devserver_directory()})")
+    auth = parser.add_argument_group("authentication")
+    auth.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
+                      help="accept this login for AUTH PLAIN/LOGIN/CRAM-MD5 (repeatable)")
+    auth.add_argument("--accept-any-login", action="store_true", help="every user name and password succeeds")
+    auth.add_argument("--require-auth", action="store_true",
+                      help="refuse MAIL/RCPT/DATA/VRFY with 530 until AUTH succeeded")
+    mail = parser.add_argument_group("mail")
+    mail.add_argument("--size-limit", type=int, default=DEFAULT_SIZE_LIMIT, metavar="BYTES",
+                      help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
+    mail.add_argument("--maildir", metavar="DIR", help="store messages here (default: a new temporary directory)")
+    mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
+    mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
+    failures = parser.add_argument_group("failure injection")
+    failures.add_argument("--reject-rcpt", action="append", default=[], metavar="ADDR",
+                          help="answer RCPT TO:<ADDR> with 550 (repeatable)")
+    failures.add_argument("--fail-auth", action="store_true", help="answer every AUTH with 535")
+    failures.add_argument("--fail-at", action="append", default=[], metavar="STAGE:CODE",
+                          help="answer CODE (421 or 451) at STAGE (repeatable)")
+    failures.add_argument("--drop-after-data", action="store_true",
+                          help="store the message, then close the connection without replying to the final dot")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``smtp-devserver`` and ``python -m smtp_core.devserver``.
+
+    Serves until Ctrl-C (SIGINT) or SIGTERM, then exits with status 0.
+    """
+    parser = _build_parser()
+    options = parser.parse_args(argv)
+    if (options.cert is None) != (options.key is None):
+        parser.error("--cert and --key go together")
+    try:
+        fail_at = parse_fail_at(options.fail_at)
+        users = parse_users(options.user)
+    except ValueError as error:
+        parser.error(str(error))
+    if options.size_limit < 0:
+        parser.error("--size-limit must be >= 0")
+
+    logging.basicConfig(
+        level=logging.DEBUG if options.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    maildir = options.maildir or tempfile.mkdtemp(prefix="gostd-smtp-maildir-")
+    server = DevServer(
+        host=options.host,
+        port=options.port,
+        tls_port=False if options.tls_port is None else options.tls_port,
+        users=users,
+        accept_any_login=options.accept_any_login,
+        require_auth=options.require_auth,
+        size_limit=options.size_limit,
+        maildir=maildir,  # kept after exit, so it can be inspected
+        reject_rcpt=options.reject_rcpt,
+        fail_auth=options.fail_auth,
+        fail_at=fail_at,
+        drop_after_data=options.drop_after_data,
+        cert=(options.cert, options.key) if options.cert else None,
+        quiet=options.quiet,
+        cert_dir=options.cert_dir,
+    )
+    try:
+        server.start()
+    except (OSError, pki.PKIError, ssl.SSLError) as error:
+        print(f"smtp-devserver: cannot start: {error}", file=sys.stderr)
+        return 1
+
+    stop_requested = threading.Event()
+    # Signal handlers can only be installed from the main thread (main() may
+    # also be called from elsewhere, e.g. an embedding program's thread).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        previous_sigterm = signal.signal(
+            signal.SIGTERM, lambda signum, frame: stop_requested.set()
+        )
+    try:
+        _print_banner(server, options)
+        try:
+            # Event.wait() is interrupted by Ctrl-C (KeyboardInterrupt) and
+            # returns once the SIGTERM handler sets the event.
+            stop_requested.wait()
+        except KeyboardInterrupt:
+            pass
+        print("smtp-devserver: stopping", flush=True)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+        server.stop()
+    return 0
+
+
+def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
+    assert server.port is not None
+    lines = [f"smtp-devserver listening on {_format_address(server.host, server.port)} (plain, STARTTLS)"]
+    if server.tls_port is not None:
+        lines.append(f"smtp-devserver listening on {_format_address(server.host, server.tls_port)} (implicit TLS)")
+    if server.ca_path is not None:
+        lines.append(f"trust this CA: {server.ca_path}")
+    else:
+        lines.append(f"certificate: {server.cert_path} (clients must trust its issuer)")
+    lines.append(f"maildir: {server.maildir}")
+    if options.fail_auth:
+        auth = "every AUTH fails (--fail-auth)"
+    elif options.accept_any_login:
+        auth = "any login accepted"
+    elif options.user:
+        auth = "users " + ", ".join(parse_users(options.user))
+    else:
+        auth = "no users configured (AUTH always fails)"
+    lines.append(f"AUTH PLAIN LOGIN CRAM-MD5: {auth}" + (", required" if options.require_auth else ""))
+    injected = [f"--fail-at {stage}:{code}" for stage, code in parse_fail_at(options.fail_at).items()]
+    injected += [f"--reject-rcpt {address}" for address in options.reject_rcpt]
+    injected += ["--drop-after-data"] if options.drop_after_data else []
+    if injected:
+        lines.append("failure injection: " + " ".join(injected))
+    lines.append("press Ctrl-C to stop")
+    print("\n".join(lines), flush=True)
+

@@ -1,0 +1,175 @@
+"""How the dev server answers: users, rejected recipients, injected failures.
+
+A :class:`Policy` is built once from the server's settings and shared by
+every connection; it decides, and the SMTP protocol (:mod:`.smtp`) acts.
+Failure injection replaces the reply at one stage of a session:
+
+>>> policy = Policy.from_settings(fail_at="rcpt:421")
+>>> policy.injected_failure("rcpt", "localhost").text
+'421 4.3.2 localhost Service not available, closing transmission channel (injected at rcpt)'
+>>> policy.injected_failure("mail", "localhost") is None
+True
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+__all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "Policy", "ReplyOverride"]
+
+#: Where ``--fail-at`` can strike: the greeting, EHLO/HELO, MAIL, RCPT, the
+#: DATA command itself, and the reply to the final dot.
+FAILURE_STAGES: Tuple[str, ...] = ("connect", "ehlo", "mail", "rcpt", "data", "dot")
+#: 421 (service closing: the connection is closed after the reply) and 451
+#: (local error: the session goes on).
+INJECTABLE_CODES: Tuple[int, ...] = (421, 451)
+
+_FAILURE_TEXTS = {
+    421: "421 4.3.2 {host} Service not available, closing transmission channel",
+    451: "451 4.3.0 Requested action aborted: local error in processing",
+}
+
+def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> Dict[str, int]:
+    """Normalise failure-injection settings to ``{stage: code}``.
+
+    Accepts ``None``, ``"rcpt:451"``, a ``{stage: code}`` mapping, or an
+    iterable of ``"stage:code"`` strings (the CLI's repeated ``--fail-at``).
+
+    >>> parse_fail_at("dot:421")
+    {'dot': 421}
+    >>> parse_fail_at(["mail:451", "connect:421"])
+    {'mail': 451, 'connect': 421}
+    """
+    if spec is None:
+        return {}
+    if isinstance(spec, str):
+        stage, colon, code = spec.partition(":")
+        if not colon:
+            raise ValueError(f"failure injection expects STAGE:CODE, got {spec!r}")
+        items: List[Tuple[str, Any]] = [(stage, code)]
+    elif isinstance(spec, Mapping):
+        items = list(spec.items())
+    else:
+        parsed: Dict[str, int] = {}
+        for entry in spec:
+            parsed.update(parse_fail_at(entry))
+        return parsed
+    result: Dict[str, int] = {}
+    for stage, code in items:
+        stage = str(stage).strip().lower()
+        if stage not in FAILURE_STAGES:
+            raise ValueError(
+                f"unknown failure stage {stage!r}; expected one of {', '.join(FAILURE_STAGES)}"
+            )
+        try:
+            code = int(code)
+        except (TypeError, ValueError):
+            raise ValueError(f"failure code must be a number, got {code!r}") from None
+        if code not in INJECTABLE_CODES:
+            raise ValueError(f"failure code must be 421 or 451, got {code}")
+        result[stage] = code
+    return result
+
+
+def parse_users(users: Union[None, Mapping[str, str], Iterable[str]]) -> Dict[str, str]:
+    """``{"alice": "pw"}`` or ``["alice:pw"]`` (the CLI form) to a dict."""
+    if users is None:
+        return {}
+    if isinstance(users, Mapping):
+        return {str(name): str(password) for name, password in users.items()}
+    parsed = {}
+    for entry in users:
+        name, colon, password = str(entry).partition(":")
+        if not colon or not name:
+            raise ValueError(f"users must be given as NAME:PASSWORD, got {entry!r}")
+        parsed[name] = password
+    return parsed
+
+
+@dataclass(frozen=True)
+class ReplyOverride:
+    """What to do instead of the next reply: send ``text`` (or nothing if
+    ``None``), then close the connection if ``close``."""
+
+    text: Optional[str]
+    close: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything that decides how a session is answered."""
+
+    users: Mapping[str, str]
+    accept_any_login: bool
+    require_auth: bool
+    rejected_recipients: frozenset  # casefolded addresses
+    fail_auth: bool
+    fail_at: Mapping[str, int]
+    drop_after_data: bool
+
+    @classmethod
+    def from_settings(
+        cls,
+        users: Union[None, Mapping[str, str], Iterable[str]] = None,
+        accept_any_login: bool = False,
+        require_auth: bool = False,
+        reject_rcpt: Iterable[str] = (),
+        fail_auth: bool = False,
+        fail_at: Union[None, str, Mapping[str, int], Iterable[str]] = None,
+        drop_after_data: bool = False,
+    ) -> "Policy":
+        """A policy from :class:`~smtp_core.devserver.DevServer`'s keyword settings."""
+        return cls(
+            users=parse_users(users),
+            accept_any_login=accept_any_login,
+            require_auth=require_auth,
+            rejected_recipients=frozenset(address.casefold() for address in reject_rcpt),
+            fail_auth=fail_auth,
+            fail_at=parse_fail_at(fail_at),
+            drop_after_data=drop_after_data,
+        )
+
+    def injected_failure(self, stage: str, hostname: str) -> Optional[ReplyOverride]:
+        code = self.fail_at.get(stage)
+        if code is None:
+            return None
+        text = _FAILURE_TEXTS[code].format(host=hostname) + f" (injected at {stage})"
+        return ReplyOverride(text=text, close=code == 421)
+
+    def rejects_recipient(self, address: str) -> bool:
+        return address.casefold() in self.rejected_recipients
+
+    def known_user(self, address: str) -> Optional[str]:
+        """The configured user an address names (whole address or local part)."""
+        wanted = address.casefold()
+        local_part = wanted.rpartition("@")[0] or wanted
+        for name in self.users:
+            if name.casefold() in (wanted, local_part):
+                return name
+        return None
+
+    def password_matches(self, user: str, password: str) -> bool:
+        if self.fail_auth:
+            return False
+        if self.accept_any_login:
+            return True
+        expected = self.users.get(user)
+        return expected is not None and hmac.compare_digest(
+            expected.encode("utf-8"), password.encode("utf-8", "surrogateescape")
+        )
+
+    def cram_md5_matches(self, user: str, challenge: bytes, digest: str) -> bool:
+        if self.fail_auth:
+            return False
+        if self.accept_any_login:
+            return True
+        password = self.users.get(user)
+        if password is None:
+            return False
+        expected = hmac.new(password.encode("utf-8"), challenge, "md5").hexdigest()
+        # Bytes, so that a non-ASCII digest is a mismatch rather than a TypeError.
+        return hmac.compare_digest(
+            expected.encode("ascii"), digest.lower().encode("utf-8", "surrogateescape")
+        )

@@ -1,0 +1,95 @@
+"""What the dev server received, and how a client's values are shown safely.
+
+Everything in an envelope or a message is chosen by the client, and the
+client may be hostile: a user name with a newline would print a forged
+console line, an ESC sequence would drive the operator's terminal, a CR
+inside a quoted local part would add a header line to the stored copy.
+:func:`escape_controls` is the one rule for every place such a value is
+printed, logged, put in a reply or written into a header: control
+characters (C0, DEL, C1), format characters such as bidirectional overrides,
+line and paragraph separators, and lone surrogates (undecodable bytes) become
+visible backslash escapes; everything else, UTF-8 included, stays as it is.
+
+>>> escape_controls("bob\\n[smtp-devserver] from <ceo@corp.example>")
+'bob\\\\n[smtp-devserver] from <ceo@corp.example>'
+>>> escape_controls("\\x1b[2Jjosé\\u202e\\udcff")
+'\\\\x1b[2Jjosé\\\\u202e\\\\udcff'
+"""
+
+from __future__ import annotations
+
+import email.message
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+__all__ = ["ReceivedMessage", "escape_controls"]
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(character: str) -> str:
+    if character in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[character]
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every character that could act on a terminal or split a
+    line replaced by a backslash escape (a backslash itself stays as it is)."""
+    if text.isprintable():  # the common case: nothing to do
+        return text
+    return "".join(
+        _escape(c) if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
+    )
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """One accepted message, in the order messages arrived.
+
+    ``message`` is the stored copy parsed with ``email.policy.default`` (so
+    it carries the added ``Return-Path``, ``X-Envelope-From`` and
+    ``X-Envelope-To`` headers); ``raw`` holds the exact bytes received
+    between DATA and the final dot, dot-unstuffed.  ``envelope_from`` is
+    ``""`` for the null reverse-path ``MAIL FROM:<>``.
+    """
+
+    envelope_from: str
+    envelope_to: Tuple[str, ...]
+    message: email.message.EmailMessage
+    raw: bytes
+    maildir_key: str
+    #: MAIL parameters as sent, upper-cased, e.g. ``("SIZE=120", "SMTPUTF8")``.
+    mail_options: Tuple[str, ...]
+    #: User name that authenticated the session, ``None`` without AUTH.
+    authenticated_as: Optional[str]
+    #: Whether the message travelled over TLS (STARTTLS or implicit TLS).
+    tls: bool
+
+    @property
+    def size(self) -> int:
+        """Size of the message as received, in bytes."""
+        return len(self.raw)
+
+    @property
+    def subject(self) -> str:
+        """The decoded Subject header, ``""`` if there is none."""
+        return str(self.message.get("Subject", ""))
+
+    def summary(self) -> str:
+        """One console line: ``from <a> to <b>, <c>: 'Subject' (123 bytes)``.
+
+        Every client-chosen value in it goes through :func:`escape_controls`,
+        so the line is always exactly one line, free of terminal escapes.
+        """
+        recipients = ", ".join(f"<{escape_controls(address)}>" for address in self.envelope_to)
+        secured = ", TLS" if self.tls else ""
+        login = f", AUTH {escape_controls(self.authenticated_as)}" if self.authenticated_as else ""
+        return (
+            f"from <{escape_controls(self.envelope_from)}> to {recipients}: "
+            f"'{escape_controls(self.subject)}' "
+            f"({self.size} bytes{secured}{login}) -> {self.maildir_key}"
+        )

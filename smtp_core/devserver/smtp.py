@@ -1,0 +1,395 @@
+"""The dev server's SMTP side: aiosmtpd's protocol, extended, and its handler.
+
+One :class:`DevSMTP` per connection (aiosmtpd makes one protocol object per
+connection) adds to aiosmtpd:
+
+* CRAM-MD5 (RFC 2195) beside aiosmtpd's PLAIN and LOGIN;
+* PIPELINING advertised (aiosmtpd reads pipelined commands in order anyway);
+* STARTTLS refused with 554 once the connection is encrypted (RFC 3207
+  section 4.2 says the extension is not offered after TLS; Postfix answers
+  such a second STARTTLS with 554 as well);
+* ``--require-auth`` (530) and failure injection from the :class:`Policy`.
+
+:class:`MailStore` is the aiosmtpd handler: recipient and VRFY policy, and
+the Maildir plus in-memory record of what was received.  Every
+client-chosen value that goes into a reply, a stored header or a log line
+passes through :func:`~smtp_core.devserver.received.escape_controls`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import functools
+import logging
+import mailbox
+import os
+import re
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Set, Union
+
+from aiosmtpd.smtp import (
+    MISSING,
+    SMTP,
+    AuthResult,
+    Envelope,
+    LoginPassword,
+    Session,
+    TLSSetupException,
+    auth_mechanism,
+)
+
+from .policy import Policy, ReplyOverride
+from .received import ReceivedMessage, escape_controls
+
+__all__ = ["DevSMTP", "MailStore", "make_authenticator", "install_log_filter"]
+
+log = logging.getLogger(__name__)
+
+# RFC 2195: the response is the user name, one space, and the HMAC-MD5 digest
+# as 32 lower-case hex digits (upper case accepted, as servers commonly do).
+_CRAM_MD5_RESPONSE = re.compile(r"(?P<user>.+) (?P<digest>[0-9a-fA-F]{32})", re.DOTALL)
+
+
+def _text(raw: Union[str, bytes]) -> str:
+    # aiosmtpd hands over non-UTF-8 bytes as surrogate escapes; keep them
+    # round-trippable rather than failing on a client's odd bytes.
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "surrogateescape")
+    return raw
+
+
+class _AiosmtpdLogFilter(logging.Filter):
+    """Applied to aiosmtpd's logger ("mail.log") and ours.
+
+    aiosmtpd logs client values with ``%s`` (an unrecognised command, the
+    sender, the recipients): the message is escaped once formatted.  Its
+    warning for a client's ``*`` (cancelling an AUTH exchange, RFC 4954) is
+    the client's right, not a server problem: it becomes a debug record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "%r aborted AUTH with '*'":
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        message = record.getMessage()
+        safe = escape_controls(message)
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
+_LOG_FILTER = _AiosmtpdLogFilter()
+
+
+def install_log_filter() -> None:
+    """Install the log filter (idempotent: ``addFilter`` keeps one copy)."""
+    for name in ("mail.log", __name__):
+        logging.getLogger(name).addFilter(_LOG_FILTER)
+
+
+class _QuietSession(Session):
+    """aiosmtpd's Session without the deprecation *log warning* that its own
+    smtp_AUTH triggers on every successful login (via ``login_data``)."""
+
+    @property  # type: ignore[override]
+    def login_data(self) -> Any:
+        return self._login_data
+
+    @login_data.setter
+    def login_data(self, value: Any) -> None:
+        self._login_data = value
+
+
+class DevSMTP(SMTP):
+    """One SMTP connection.  aiosmtpd creates a protocol object per
+    connection, so per-connection state lives in plain attributes."""
+
+    def __init__(
+        self,
+        handler: "MailStore",
+        *,
+        policy: Policy,
+        implicit_tls: bool,
+        live_connections: Set["DevSMTP"],
+        **smtp_options: Any,
+    ):
+        # Set before SMTP.__init__, which introspects the instance.
+        self._policy = policy
+        self.implicit_tls = implicit_tls
+        self._live_connections = live_connections
+        self._next_reply_override: Optional[ReplyOverride] = None
+        self._advertise_pipelining = False
+        super().__init__(handler, **smtp_options)
+        # The first reply on a connection is the greeting.
+        self._next_reply_override = policy.injected_failure("connect", self.hostname)
+
+    def _create_session(self) -> Session:
+        return _QuietSession(self.loop)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._live_connections.add(self)
+
+    def connection_lost(self, error: Optional[Exception]) -> None:
+        self._live_connections.discard(self)
+        super().connection_lost(error)
+
+    def abort_connection(self) -> None:
+        """Drop the connection at once (server shutdown)."""
+        # After STARTTLS self.transport is the TLS transport; aborting it
+        # also aborts the TCP transport underneath and marks both closed.
+        if self.transport is not None:
+            self.transport.abort()
+
+    def replace_next_reply(self, override: ReplyOverride) -> None:
+        """Send ``override.text`` instead of the next reply (used by the
+        handler, whose DATA reply aiosmtpd sends after the hook returns)."""
+        self._next_reply_override = override
+
+    async def push(self, status: Union[str, bytes]) -> None:
+        if self._advertise_pipelining and status == "250 HELP":
+            await super().push("250-PIPELINING")
+        override, self._next_reply_override = self._next_reply_override, None
+        if override is None:
+            await super().push(status)
+            return
+        if override.text is not None:
+            await super().push(override.text)
+        if override.close and self.transport is not None:
+            # Closing cancels the command loop through connection_lost().
+            self.transport.close()
+
+    async def _answer_with_injected_failure(self, stage: str) -> bool:
+        failure = self._policy.injected_failure(stage, self.hostname)
+        if failure is None:
+            return False
+        # Through push(), so that 421 also closes the connection.
+        self.replace_next_reply(failure)
+        await self.push(failure.text or "")
+        return True
+
+    async def check_auth_needed(self, caller_method: str) -> bool:
+        # aiosmtpd's own auth_required=True warns (UserWarning) when TLS is
+        # not required for AUTH, which it deliberately is not on loopback.
+        assert self.session is not None
+        if self._policy.require_auth and not self.session.authenticated:
+            await self.push("530 5.7.0 Authentication required")
+            return True
+        return False
+
+    # The overrides keep aiosmtpd's HELP texts via functools.wraps.
+    @functools.wraps(SMTP.smtp_HELO)
+    async def smtp_HELO(self, hostname: str) -> None:
+        if not await self._answer_with_injected_failure("ehlo"):
+            await super().smtp_HELO(hostname)
+
+    @functools.wraps(SMTP.smtp_EHLO)
+    async def smtp_EHLO(self, hostname: str) -> None:
+        if await self._answer_with_injected_failure("ehlo"):
+            return
+        # aiosmtpd builds the EHLO reply itself and ends it with "250 HELP";
+        # PIPELINING goes in just before that last line.
+        self._advertise_pipelining = True
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self._advertise_pipelining = False
+
+    @functools.wraps(SMTP.smtp_STARTTLS)
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        assert self.session is not None
+        if self.implicit_tls or self.session.ssl is not None:
+            # aiosmtpd would start a second TLS layer inside the first.
+            await self.push("554 5.5.1 Error: TLS already active")
+            return
+        await super().smtp_STARTTLS(arg)
+
+    @functools.wraps(SMTP.smtp_MAIL)
+    async def smtp_MAIL(self, arg: Optional[str]) -> None:
+        if not await self._answer_with_injected_failure("mail"):
+            await super().smtp_MAIL(arg)
+
+    @functools.wraps(SMTP.smtp_RCPT)
+    async def smtp_RCPT(self, arg: Optional[str]) -> None:
+        if not await self._answer_with_injected_failure("rcpt"):
+            await super().smtp_RCPT(arg)
+
+    @functools.wraps(SMTP.smtp_DATA)
+    async def smtp_DATA(self, arg: str) -> None:
+        if not await self._answer_with_injected_failure("data"):
+            await super().smtp_DATA(arg)
+
+    # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
+    # name by turning "__" into "-"; the decorator names it explicitly.
+    @auth_mechanism("CRAM-MD5")
+    async def auth_CRAM_MD5(self, _: Any, args: List[str]) -> AuthResult:
+        """RFC 2195: challenge ``<random.time@host>``, answer ``user hmac``."""
+        if len(args) > 1:
+            # CRAM-MD5 has no initial response (the client cannot know the
+            # challenge yet).
+            await self.push("501 5.5.2 CRAM-MD5 takes no initial response")
+            return AuthResult(success=False, handled=True)
+        challenge = f"<{secrets.randbits(64)}.{int(time.time())}@{self.hostname}>".encode()
+        response = await self.challenge_auth(challenge)
+        if response is MISSING:  # "*" or bad base64: already answered 501
+            return AuthResult(success=False, handled=True)
+        parsed = _CRAM_MD5_RESPONSE.fullmatch(_text(response))
+        if parsed is None:
+            await self.push("501 5.5.2 CRAM-MD5 response must be a user name, a space and 32 hex digits")
+            return AuthResult(success=False, handled=True)
+        user, digest = parsed["user"], parsed["digest"]
+        if self._policy.cram_md5_matches(user, challenge, digest):
+            return AuthResult(success=True, auth_data=user)
+        # handled=False makes smtp_AUTH send 535; handled=True would send
+        # nothing and leave the client waiting forever.
+        return AuthResult(success=False, handled=False)
+
+
+def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:
+    """aiosmtpd ``authenticator`` callback for PLAIN and LOGIN."""
+
+    def authenticate(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        user, password = _text(auth_data.login), _text(auth_data.password)
+        if policy.password_matches(user, password):
+            return AuthResult(success=True, auth_data=user)
+        # See auth_CRAM_MD5: a failure must be handled=False to get a 535.
+        return AuthResult(success=False, handled=False)
+
+    return authenticate
+
+
+class MailStore:
+    """aiosmtpd handler: applies the recipient/VRFY policy and stores mail."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        maildir_path: Path,
+        on_message: Optional[Callable[[ReceivedMessage], None]],
+    ):
+        self._policy = policy
+        # mailbox.Maildir(create=True) only makes cur/new/tmp when the top
+        # directory does not exist yet; a pre-made (e.g. temporary) one
+        # would stay unusable, so make them here.
+        # The folders are private (0700), so a message file is never readable
+        # by others, even in the moment between its creation and the chmod
+        # to 0600 below (mailbox creates files with the process umask).
+        maildir_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for subdirectory in ("cur", "new", "tmp"):
+            folder = maildir_path / subdirectory
+            folder.mkdir(mode=0o700, exist_ok=True)
+            folder.chmod(0o700)
+        self._maildir_path = maildir_path
+        self._maildir = mailbox.Maildir(str(maildir_path), factory=None, create=False)
+        self._on_message = on_message
+        self._received: List[ReceivedMessage] = []
+        self._arrivals = threading.Condition()
+
+    # ---- access from other threads ----
+
+    def received(self) -> List[ReceivedMessage]:
+        with self._arrivals:
+            return list(self._received)
+
+    def wait_for(self, count: int, timeout: float) -> List[ReceivedMessage]:
+        with self._arrivals:
+            if not self._arrivals.wait_for(lambda: len(self._received) >= count, timeout):
+                raise TimeoutError(
+                    f"expected {count} message(s) within {timeout} s, "
+                    f"got {len(self._received)}"
+                )
+            return list(self._received)
+
+    # ---- aiosmtpd hooks (run on the server thread) ----
+
+    async def handle_RCPT(
+        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
+    ) -> str:
+        if self._policy.rejects_recipient(address):
+            return f"550 5.1.1 <{escape_controls(address)}>: Recipient address rejected"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_VRFY(
+        self, server: DevSMTP, session: Session, envelope: Envelope, address: str
+    ) -> str:
+        user = self._policy.known_user(address)
+        if user is not None:
+            return f"250 2.1.5 <{escape_controls(address)}>"
+        return "252 2.1.5 Cannot VRFY user, but will accept message and attempt delivery"
+
+    async def handle_DATA(self, server: DevSMTP, session: Session, envelope: Envelope) -> str:
+        failure = self._policy.injected_failure("dot", server.hostname)
+        if failure is not None:
+            server.replace_next_reply(failure)
+            return failure.text or ""
+        try:
+            record = self._store(server, session, envelope)
+        except Exception as error:  # disk full, permissions...: tell the client
+            log.exception("storing a message in %s failed", self._maildir_path)
+            return f"451 4.3.0 Could not store the message: {escape_controls(str(error))}"
+        if self._policy.drop_after_data:
+            # Stored, but the client never hears so: the classic
+            # "did my message go through?" situation it must handle.
+            server.replace_next_reply(ReplyOverride(text=None, close=True))
+        return f"250 2.0.0 OK: queued as {record.maildir_key}"
+
+    async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):
+            # Expected whenever a client rejects our certificate, which is
+            # exactly what certificate tests do; not worth a traceback.
+            log.info("TLS handshake failed: %r", error.__cause__)
+            return "421 4.7.0 TLS handshake failed"
+        log.exception("SMTP session error")
+        return f"500 5.3.0 Internal server error: {type(error).__name__}"
+
+    def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
+        # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
+        sender = envelope.mail_from or ""
+        sender = "" if sender == "<>" else _text(sender)
+        recipients = tuple(_text(r) for r in envelope.rcpt_tos)
+        raw = envelope.original_content or b""
+        # Maildir files conventionally use the platform's line ending; the
+        # envelope goes first, the way a delivery agent would add it.
+        # Escaped: a CR or LF inside a quoted local part must not start a
+        # header line of its own.
+        safe_sender = escape_controls(sender)
+        envelope_headers = (
+            f"Return-Path: <{safe_sender}>\n"
+            f"X-Envelope-From: <{safe_sender}>\n"
+            f"X-Envelope-To: {', '.join(f'<{escape_controls(r)}>' for r in recipients)}\n"
+        ).encode("utf-8")
+        stored = envelope_headers + raw.replace(b"\r\n", b"\n")
+        key = self._maildir.add(stored)
+        # A message added as bytes always lands in new/ under its key.
+        os.chmod(self._maildir_path / "new" / key, 0o600)
+        authenticated_as = session.auth_data if session.authenticated else None
+        record = ReceivedMessage(
+            envelope_from=sender,
+            envelope_to=recipients,
+            message=email.message_from_bytes(stored, policy=email.policy.default),  # type: ignore[arg-type]
+            raw=bytes(raw),
+            maildir_key=key,
+            mail_options=tuple(envelope.mail_options),
+            authenticated_as=str(authenticated_as) if authenticated_as is not None else None,
+            tls=server.implicit_tls or session.ssl is not None,
+        )
+        with self._arrivals:
+            self._received.append(record)
+            self._arrivals.notify_all()
+        if self._on_message is not None:
+            try:
+                self._on_message(record)
+            except Exception:  # a broken callback must not fail the delivery
+                log.exception("on_message callback failed")
+        return record
+
+

@@ -1,0 +1,278 @@
+"""The Pythonic layer's public functions: :func:`connect`, :func:`dial_tls`,
+:func:`prepare`, :func:`send` and :func:`send_many`.
+
+Rules of this module:
+
+* each function turns its keyword arguments into one
+  :class:`~smtp_core.pythonic.mailer.Options` (checked before anything
+  else: a bad ``tls=`` costs no connection) and hands the work on;
+* arguments that can be refused without the server are refused before
+  connecting; an empty batch costs no connection;
+* a call that opened the connection ends it (QUIT, then close whatever
+  happens), also on failure; a client handed in is left open unless
+  ``quit=True``, ready for the next message after a refusal, closed after
+  an I/O error or a timeout.
+"""
+
+from __future__ import annotations
+
+import itertools
+import ssl
+from typing import Iterable, Sequence
+
+from ..auth import Auth
+from ..client import FAILURES, Client
+from ..errors import BatchAborted
+from ..tls import TLSConfig
+from .mailer import Mailer, Options, open_client
+from .message import Message, check_arguments
+from .result import SendResult
+from .timeouts import TimeoutSpec, Timeouts, resolve
+
+__all__ = ["connect", "dial_tls", "prepare", "send", "send_many"]
+
+_END = object()
+
+
+def connect(
+    address: str,
+    *,
+    tls: str = "opportunistic",
+    tls_config: TLSConfig | ssl.SSLContext | None = None,
+    verify: bool = True,
+    server_name: str | None = None,
+    auth: Auth | Sequence[Auth] | None = None,
+    local_name: str | None = None,
+    timeout: TimeoutSpec = None,
+    connect_timeout: float | None = None,
+    redact: bool = True,
+) -> Client:
+    """Connect to ``host:port``, greet, apply the TLS policy, authenticate.
+
+    Returns a ready :class:`~smtp_core.client.Client` (a context manager;
+    its Go-named methods stay available).  ``tls`` is one of
+    :data:`TLS_POLICIES`; ``tls_config`` a :class:`~smtp_core.tls.TLSConfig`
+    (e.g. ``TLSConfig(root_cas="ca.pem")``) or a ready ``ssl.SSLContext``;
+    ``verify=False`` turns certificate and host-name checks off;
+    ``server_name`` is the name the certificate must carry and the one sent
+    in SNI and given to authentication, when ``address`` is an IP address
+    or another name.  ``auth`` is an :class:`~smtp_core.auth.Auth`, or a list
+    of them from which the strongest the server offers is picked.
+    ``local_name`` is the EHLO name (``localhost`` by default, as in Go).
+    ``timeout``: ``None`` for :data:`RFC5321_TIMEOUTS`, a number for every
+    step, or a :class:`Timeouts`; ``connect_timeout`` bounds the TCP
+    connection.  ``redact=False`` shows credentials in the wire log.
+
+    On any failure the connection is closed and the error raised.
+    """
+    return open_client(address, Options.pick(locals()))
+
+
+def dial_tls(
+    address: str,
+    *,
+    tls_config: TLSConfig | ssl.SSLContext | None = None,
+    verify: bool = True,
+    server_name: str | None = None,
+    auth: Auth | Sequence[Auth] | None = None,
+    local_name: str | None = None,
+    timeout: TimeoutSpec = None,
+    connect_timeout: float | None = None,
+    redact: bool = True,
+) -> Client:
+    """Connect with implicit TLS (SMTPS, usually port 465): :func:`connect` with ``tls="implicit"``.
+
+    The returned client is TLS from its first byte (``client.tls`` is True),
+    so mechanisms that need an encrypted channel work at once.
+    """
+    return open_client(address, Options.pick(locals(), tls="implicit"))
+
+
+def prepare(
+    client: Client,
+    *,
+    tls: str = "opportunistic",
+    tls_config: TLSConfig | ssl.SSLContext | None = None,
+    verify: bool = True,
+    server_name: str | None = None,
+    auth: Auth | Sequence[Auth] | None = None,
+    local_name: str | None = None,
+    timeout: TimeoutSpec = None,
+) -> Client:
+    """Make a client you built yourself (``Client(sock, host)``, ``dial``)
+    ready the way :func:`connect` does: greet, apply the TLS policy,
+    authenticate.  ``timeout`` is remembered for later :func:`send` calls.
+    Returns ``client``.  Errors are raised; the client is left as it is.
+    """
+    options = Options.pick(locals())
+    mailer = Mailer.of(client, timeout)
+    if timeout is not None:
+        mailer.timeouts = resolve(timeout, None)
+    mailer.prepare(options)
+    return client
+
+
+def _open(client_or_address: Client | str, options: Options) -> tuple[Client, Mailer, Timeouts, bool]:
+    """The given client (prepared as needed) or a new connection, its
+    mailer, this call's timeouts, and whether the call opened it.
+
+    The caller keeps the client: its mailer holds it only weakly.
+    """
+    if isinstance(client_or_address, Client):
+        mailer = Mailer.of(client_or_address, options.timeout)
+        return client_or_address, mailer, mailer.ready(options), False
+    client = open_client(client_or_address, options)
+    return client, client.mailer, client.mailer.timeouts, True
+
+
+def send(
+    client_or_address: Client | str,
+    sender: str | None,
+    recipients: Iterable[str] | str | None,
+    message: Message,
+    *,
+    auth: Auth | Sequence[Auth] | None = None,
+    tls: str = "opportunistic",
+    tls_config: TLSConfig | ssl.SSLContext | None = None,
+    verify: bool = True,
+    server_name: str | None = None,
+    local_name: str | None = None,
+    timeout: TimeoutSpec = None,
+    connect_timeout: float | None = None,
+    quit: bool | None = None,
+    pipelining: bool = True,
+    redact: bool = True,
+) -> SendResult:
+    """Send one message to many recipients; return a :class:`SendResult`.
+
+    ``client_or_address``: a ``"host:port"`` to connect to (with the TLS
+    and auth options of :func:`connect`), or a
+    :class:`~smtp_core.client.Client` to reuse, which is greeted, put under
+    the TLS policy and authenticated if that has not happened yet.
+
+    ``message``: bytes (line ends become CRLF, dots are stuffed), a file
+    opened in binary mode (read in 64 KiB chunks, never whole), or an
+    ``email.message.EmailMessage``, which also gives the envelope when
+    ``sender``/``recipients`` are ``None`` (Sender or From; To, Cc and Bcc)
+    and is sent without its Bcc header.
+
+    On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
+    the server offers them (a message larger than the server's limit is
+    refused before anything is sent), ``SMTPUTF8`` only when a local part
+    needs it, IDNA for non-ASCII domains otherwise; with PIPELINING,
+    MAIL, every RCPT and DATA go in one write and the body with its end in
+    one more.
+
+    Returns when the server accepted the message for at least one
+    recipient; recipients it refused are in ``result.refused``.  Raises
+    :class:`RecipientsRefused` when it accepted none,
+    :class:`MessageRefused` when it refused MAIL, DATA or the message,
+    :class:`MessageTooLarge`, :class:`EnvelopeError`, and I/O errors
+    (``OSError``, :class:`~smtp_core.errors.StageTimeout`).  After a
+    refusal the client has sent RSET and is ready for another message;
+    after an I/O error it is closed.
+
+    ``quit``: send QUIT at the end; by default only when this call opened
+    the connection.  ``pipelining=False`` waits for each reply even when
+    the server offers PIPELINING.  For many messages on one connection,
+    :func:`send_many` saves a round trip per message.
+    """
+    options = Options.pick(locals())
+    if not isinstance(client_or_address, Client):
+        # Arguments that can be refused now cost no connection.
+        if recipients is not None and not isinstance(recipients, str):
+            recipients = list(recipients)  # may be an iterator: read it once
+        check_arguments(sender, recipients, message)
+    client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
+    results: list = []
+    try:
+        mailer.deliver(table, ((sender, recipients, message),), pipelining, results)
+    except BaseException:
+        if owned:
+            mailer.leave()
+        raise
+    result = results[0]
+    if type(result) is not SendResult:
+        if owned:
+            mailer.leave()
+        raise result
+    mailer.finish(table, quit, owned)
+    return result
+
+
+def send_many(
+    client_or_address: Client | str,
+    messages: Iterable,
+    *,
+    auth: Auth | Sequence[Auth] | None = None,
+    tls: str = "opportunistic",
+    tls_config: TLSConfig | ssl.SSLContext | None = None,
+    verify: bool = True,
+    server_name: str | None = None,
+    local_name: str | None = None,
+    timeout: TimeoutSpec = None,
+    connect_timeout: float | None = None,
+    quit: bool | None = None,
+    pipelining: bool = True,
+    redact: bool = True,
+) -> list:
+    """Send many messages over one connection; return one entry per message, in order.
+
+    ``messages``: any iterable (a generator is read as the messages go, at
+    most one message ahead of the one being sent) of ``(sender,
+    recipients, message)`` tuples, as :func:`send` takes them, or of
+    ``EmailMessage`` objects (envelope from their headers).  The other
+    arguments are :func:`send`'s.
+
+    Each entry is the message's :class:`SendResult`, or the exception
+    :func:`send` would have raised for it: a :class:`SendError`
+    (:class:`RecipientsRefused`, :class:`MessageRefused`,
+    :class:`MessageTooLarge`, :class:`EnvelopeError`), or, for a message
+    that cannot be sent as given, the ``LineError``/``TypeError`` that says
+    why (nothing of it was sent).  A refused message never stops the next.
+
+    With PIPELINING a message costs one round trip: the write that carries
+    a message's body and end of data also carries the next message's
+    MAIL, RCPT and DATA (RFC 2920, section 3.1).  When the reply to the
+    end of data is a refusal, the next envelope is already on its way;
+    RFC 5321 (section 4.1.1.4) ends the transaction with that reply
+    whatever it says, so the next message starts clean without RSET.
+
+    An I/O error or a timeout stops the batch: the connection is closed
+    and :class:`BatchAborted` is raised, whose ``results`` hold an entry
+    for every message taken from ``messages``; those in flight are
+    :class:`MessageNotSent` (``uncertain`` when the server had the whole
+    message and may have accepted it).  An exception from ``messages``
+    itself also raises :class:`BatchAborted`, after the message in flight
+    was finished, with the connection still usable.
+
+    Example::
+
+        results = send_many("127.0.0.1:2525", [
+            ("me@example.com", ["you@example.com"], b"Subject: 1\\r\\n\\r\\none\\r\\n"),
+            ("me@example.com", ["them@example.org"], b"Subject: 2\\r\\n\\r\\ntwo\\r\\n"),
+        ], tls="none")
+        failed = [r for r in results if not isinstance(r, SendResult)]
+    """
+    options = Options.pick(locals())
+    items = iter(messages)
+    if not isinstance(client_or_address, Client):
+        # Nothing to send costs no connection.
+        first = next(items, _END)
+        if first is _END:
+            return []
+        items = itertools.chain((first,), items)
+    client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
+    results: list = []
+    try:
+        source_error = mailer.deliver(table, items, pipelining, results)
+    except FAILURES as err:
+        raise BatchAborted(results, err) from err
+    except BaseException:
+        if owned:
+            mailer.leave()
+        raise
+    mailer.finish(table, quit, owned)
+    if source_error is not None:
+        raise BatchAborted(results, source_error) from source_error
+    return results

@@ -1,0 +1,245 @@
+"""One connection as the Pythonic layer sees it: :class:`Options` and :class:`Mailer`.
+
+Rules of this module:
+
+* **One options object.**  The keyword arguments shared by
+  :func:`~smtp_core.connect`, :func:`~smtp_core.send` and
+  :func:`~smtp_core.send_many` are one :class:`Options`, checked once.
+* **State lives with the connection.**  A :class:`Mailer` holds the
+  client's timeouts and what was learned of the server (greeted, TLS
+  policy applied, authenticated, the extensions worked out for sending);
+  it is kept on the client (``client.mailer``), so a
+  :class:`~smtp_core.client.Client` made anywhere (``smtp_core.dial``, the
+  Go namespace) can be handed to ``send``, and nothing outlives it.  No
+  module-level state.
+* **Preparing** greets once (EHLO, HELO when refused), applies the TLS
+  policy, and authenticates once per TLS state.  ``"required"`` and
+  ``"implicit"`` fail closed: a connection that cannot be TLS says QUIT
+  (it carries nothing secret) before any credential or envelope.  After
+  STARTTLS what the server said before is forgotten, its AUTH list
+  included (RFC 3207; Go keeps it).
+* **Leaving** is :meth:`~smtp_core.client.Client.quit_quietly` with
+  ``then_close``: QUIT, and close whatever happens.
+* Only public methods of :class:`~smtp_core.client.Client` are used.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import weakref
+from dataclasses import dataclass, fields
+from typing import Iterable, Sequence
+
+from ..auth import Auth, choose_auth
+from ..client import Client, split_host_port
+from ..client import connect as open_socket
+from ..commands import check_line
+from ..errors import AuthError, StageTimeout, TLSRequiredError
+from ..tls import TLSConfig
+from .message import ServerProfile
+from .pipeline import abandon, deliver
+from .timeouts import TimeoutSpec, Timeouts, resolve
+from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit
+
+__all__ = ["Options", "Mailer", "open_client"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to connect and send: the keyword arguments of :func:`~smtp_core.send`.
+
+    ``quit`` (``None``: only when the call opened the connection) and
+    ``pipelining`` matter to sending only; the rest to connecting and
+    preparing.
+    """
+
+    tls: str = "opportunistic"
+    tls_config: TLSConfig | ssl.SSLContext | None = None
+    verify: bool = True
+    server_name: str | None = None
+    auth: Auth | Sequence[Auth] | None = None
+    local_name: str | None = None
+    timeout: TimeoutSpec = None
+    connect_timeout: float | None = None
+    quit: bool | None = None
+    pipelining: bool = True
+    redact: bool = True
+
+    def __post_init__(self) -> None:
+        check_policy(self.tls)
+
+    @classmethod
+    def pick(cls, arguments: dict, **overrides) -> "Options":
+        """The options among a call's ``arguments`` (its ``locals()``), so each
+        public function keeps its documented signature and names them once."""
+        given = {f.name: arguments[f.name] for f in fields(cls) if f.name in arguments}
+        given.update(overrides)
+        return cls(**given)
+
+
+class Mailer:
+    """What the Pythonic layer knows of one connection, and what it does with it.
+
+    ``timeouts`` is the table remembered for later sends; ``prepared`` and
+    ``authenticated`` say what :meth:`prepare` did already; ``server`` is
+    what sending learnt of the server's extensions (worked out once per
+    EHLO).  The client is held weakly: it holds its mailer.
+    """
+
+    __slots__ = ("_client", "timeouts", "prepared", "authenticated", "server", "_spec", "_table")
+
+    def __init__(self, client: Client, timeouts: Timeouts) -> None:
+        self._client = weakref.ref(client)
+        self.timeouts = timeouts
+        self.prepared = False
+        self.authenticated = False
+        self.server: ServerProfile | None = None
+        self._spec: TimeoutSpec = None  # the last timeout= of a send, and its table
+        self._table: Timeouts = timeouts
+
+    @classmethod
+    def of(cls, client: Client, timeout: TimeoutSpec) -> "Mailer":
+        """The client's mailer, made now (remembering ``timeout``) if it has none."""
+        mailer = client.mailer
+        if not isinstance(mailer, Mailer):
+            mailer = client.mailer = cls(client, resolve(timeout, None))
+        return mailer
+
+    @property
+    def client(self) -> Client:
+        client = self._client()
+        if client is None:
+            raise ReferenceError("smtp: the client of this Mailer is gone")
+        return client
+
+    def timeouts_for(self, timeout: TimeoutSpec) -> Timeouts:
+        """The table for one send: its own ``timeout``, else the remembered one."""
+        if timeout is None:
+            return self.timeouts
+        if timeout != self._spec:
+            self._spec, self._table = timeout, resolve(timeout, None)
+        return self._table
+
+    # -- preparing -------------------------------------------------------
+    def ready(self, options: Options) -> Timeouts:
+        """Prepare the client if that has not happened yet (or must again);
+        return the timeouts of this call."""
+        if (not self.prepared or (options.auth is not None and not self.authenticated)
+                or (options.tls == "required" and not self.client.tls)):
+            self.prepare(options)
+        return self.timeouts_for(options.timeout)
+
+    def prepare(self, options: Options) -> None:
+        """Greet, apply the TLS policy, authenticate (see the module's rules)."""
+        client = self.client
+        tls = options.tls
+        client.timeout = self.timeouts.command
+        self.greet(options.local_name)
+        if not client.tls and tls != "none" and (tls == "required" or tls == "implicit" or not self.prepared):
+            offered = client.extensions is not None and "STARTTLS" in client.extensions
+            if tls == "implicit" or (tls == "required" and not offered):
+                self.leave()
+                if tls == "implicit":
+                    raise TLSRequiredError("smtp: TLS policy is \"implicit\" but the connection is not TLS")
+                raise TLSRequiredError("smtp: the server does not offer STARTTLS and the TLS policy is \"required\"")
+            if offered:
+                settings = tls_settings(client.server_name, options.tls_config, options.verify, options.server_name)
+                # RFC 3207: what the server said before TLS may have been forged.
+                # The re-EHLO replaces the extensions; the AUTH list must not
+                # survive either when the new EHLO lacks AUTH (Go keeps it).
+                client.auth_mechanisms = None
+                if isinstance(settings, ssl.SSLContext):
+                    client.starttls(settings, options.server_name or client.server_name)
+                else:
+                    client.starttls(settings)
+                self.authenticated = False  # the server forgets it too
+        self.prepared = True
+        if options.auth is not None and not self.authenticated:
+            self.authenticate(options.auth)
+            self.authenticated = True
+
+    def greet(self, local_name: str | None) -> None:
+        """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
+        client = self.client
+        if local_name is not None and not client.did_hello:
+            client.local_name = check_line(local_name)
+        client.greet()
+
+    def authenticate(self, auth: Auth | Sequence[Auth]) -> None:
+        """AUTH with ``auth``, or with the strongest of a list the server offers."""
+        client = self.client
+        if client.extensions is None or "AUTH" not in client.extensions:
+            raise AuthError("smtp: server doesn't support AUTH")
+        if isinstance(auth, Auth):
+            mechanism = auth
+        else:
+            allowed = list(auth)
+            for item in allowed:
+                if not isinstance(item, Auth):
+                    raise TypeError("auth must be an Auth or a list of Auth, got an item of type %s"
+                                    % type(item).__name__)
+            mechanism = choose_auth(client.auth_mechanisms, allowed)
+            if mechanism is None:
+                raise AuthError("smtp: the server offers none of the allowed mechanisms (it offers: %s)"
+                                % " ".join(client.auth_mechanisms or []))
+        client.auth(mechanism)
+
+    # -- sending and leaving -----------------------------------------------
+    def profile(self) -> ServerProfile:
+        """What sending needs of the server, worked out once per EHLO (a STARTTLS replaces it)."""
+        extensions = self.client.extensions or {}
+        server = self.server
+        if server is None or server.extensions is not extensions:
+            server = self.server = ServerProfile(extensions)
+        return server
+
+    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list):
+        """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
+        return deliver(self.client, self.profile(), table, items, pipelining, results)
+
+    def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
+        """QUIT after a send when asked (by default when the call opened the connection)."""
+        if quit if quit is not None else owned:
+            # The message is accepted: a failing QUIT must not make the caller
+            # think otherwise (and send it twice).
+            self.client.timeout = table.command
+            self.leave()
+
+    def leave(self) -> None:
+        """QUIT, and close whatever happens."""
+        client = self._client()
+        if client is not None:
+            client.quit_quietly(then_close=True)
+
+
+def open_client(address: str, options: Options) -> Client:
+    """Connect to ``address``, greet, apply the TLS policy, authenticate;
+    return the client, its :class:`Mailer` in ``client.mailer``.
+
+    On any failure the connection is closed and the error raised.
+    """
+    table = resolve(options.timeout, options.connect_timeout)
+    host, _ = split_host_port(address)
+    name = server_name_of(host, options.tls_config, options.server_name)
+    settings = None
+    if options.tls == "implicit":
+        # Settings first: a bad CA file should cost no connection.
+        settings = tls_settings(name, options.tls_config, options.verify, options.server_name)
+    try:
+        sock, _ = open_socket(address, table.connect)
+    except socket.timeout:
+        raise StageTimeout("connect", table.connect) from None
+    if settings is not None:
+        sock = wrap_implicit(sock, settings, name, table.command)
+    client = Client(sock, name, timeout=table.greeting, redact=options.redact)
+    # Our own socket: the kernel can enforce the timeouts (one system call
+    # per send or recv instead of a poll more, and none to change them).
+    client.transport.use_kernel_timeouts()
+    mailer = client.mailer = Mailer(client, table)
+    try:
+        mailer.prepare(options)
+    except BaseException:
+        abandon(client)
+        raise
+    return client

@@ -1,0 +1,340 @@
+"""The conversation that carries messages: pipelined or lockstep.
+
+Rules of this module:
+
+* **One round trip per message with PIPELINING** (RFC 2920).  MAIL, every
+  RCPT and DATA go in one write; an accepted envelope gets its body, and
+  the write that carries the body's end also carries the next message's
+  envelope (RFC 2920, section 3.1), so the reply to the end of data and
+  the next envelope's replies come back together.
+* **Windows.**  Pipelined commands are written at most ``WINDOW`` bytes at
+  a time, each group's replies read before the next write, so a huge
+  recipient list cannot fill both directions' buffers and deadlock.
+* **Lockstep** (``pipelining=False`` or no PIPELINING): one command, one
+  reply; nothing after a refused MAIL, no DATA when nobody was accepted.
+* **Refusals.**  A refused envelope (MAIL, every RCPT, or DATA) becomes
+  the message's error; an accepted DATA is ended with an empty message,
+  then RSET.  A refused end of data needs no RSET (RFC 5321, section
+  4.1.1.4, ends the transaction whatever the reply).  A refused message
+  never stops the next.
+* **Bounds.**  Every reply is bounded by its stage's timeout
+  (:mod:`.timeouts`), set through the transport, their one owner; body
+  blocks of at most ``BLOCK`` bytes each get the block timeout.
+* **Failures.**  An I/O error or a timeout closes the connection, and the
+  messages in flight become :class:`~smtp_core.errors.MessageNotSent`
+  (``uncertain`` once their end of data went out).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .. import wirelog
+from ..client import FAILURES, Client
+from ..dotstuff import BEGIN, BEGIN_LINE, DotEncoder
+from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
+from .message import Outgoing, ServerProfile, outgoing, read_chunk, stuffed_dots
+from .result import SendResult
+from .timeouts import Timeouts, stage_of
+
+__all__ = ["deliver", "reset", "abandon", "WINDOW", "BLOCK"]
+
+BLOCK = 1 << 20  # bytes of encoded message per write (each gets the block timeout)
+WINDOW = 32 * 1024  # bytes of pipelined commands written before reading replies
+
+_END = object()
+
+
+def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
+            results: list):
+    """Send every message of ``items``, appending one entry per message to ``results``.
+
+    Returns the exception ``items`` raised, if it did (the message in
+    flight was finished first), else ``None``.  An I/O error closes the
+    client, turns the entries of the messages in flight into
+    :class:`~smtp_core.errors.MessageNotSent`, and is raised.
+    """
+    if client.writing:
+        raise SMTPError("smtp: close the DATA writer before sending another command")
+    source = iter(items)
+    source_errors: list = []
+
+    def take() -> Outgoing | None:
+        """The next message that can be sent (its entry reserved), or None at the end."""
+        while not source_errors:
+            try:
+                item = next(source, _END)
+            except Exception as err:  # the caller's iterable failed
+                source_errors.append(err)
+                return None
+            if item is _END:
+                return None
+            try:
+                out = outgoing(item, server)
+            except Exception as err:  # this message cannot be sent as given
+                results.append(err)
+                continue
+            out.slot = len(results)
+            results.append(out)
+            return out
+        return None
+
+    try:
+        _converse(client, table, take, pipelining and "PIPELINING" in server.extensions, results)
+    except BaseException as err:
+        abandon(client)
+        for index, entry in enumerate(results):
+            if type(entry) is Outgoing:
+                results[index] = MessageNotSent(err, entry.ended)
+        raise
+    return source_errors[0] if source_errors else None
+
+
+def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: list) -> None:
+    """The messages' conversation: one round trip per message with ``pipelined``."""
+    t = client.transport
+    cur = take()
+    bundled = False  # whether cur's envelope went out with the previous body
+    while cur is not None:
+        commands = cur.commands
+        count = len(commands)
+        logging = wirelog.enabled()
+        if bundled:
+            replies = _read_replies(t, table, count, logging)
+        elif not pipelined:
+            replies = _exchange_lockstep(t, table, commands)
+        elif len(cur.envelope) <= WINDOW:
+            if logging:
+                _log_commands(t.peer, commands, "pipelining %d commands in one write" % count)
+            t.set_timeout(table.mail)
+            t.send(cur.envelope, "MAIL", log=False)
+            replies = _read_replies(t, table, count, logging)
+        else:
+            replies = _exchange_pipelined(t, table, commands)
+        slot = cur.slot
+        result = SendResult(dict(zip(cur.rcpts, replies[1:count - 1])), None, cur.size)
+
+        refusal = _refusal(replies, count, result)
+        if refusal is not None:
+            results[slot] = refusal
+            failure = _recover(client, table, replies, count)
+            cur = take()
+            if failure is not None and cur is not None:
+                raise failure  # RSET failed: the connection is gone
+            bundled = False
+            continue
+
+        # The body; with PIPELINING the next envelope rides along.
+        nxt = take() if pipelined else None
+        trailer = nxt.envelope if nxt is not None and len(nxt.envelope) <= WINDOW else b""
+        t.set_timeout(table.block)
+        sent = _send_body(t, cur, trailer)
+        if cur.stream is not None:
+            result.size = cur.size
+        if logging:
+            wirelog.log_body(t.peer, sent)
+            if trailer:
+                _log_commands(t.peer, nxt.commands,
+                              "pipelining %d commands after the message, in the same write" % len(nxt.commands))
+        t.set_timeout(table.data_end)
+        result.reply = reply = t.read_reply(0, "DATA end")
+        failure = None
+        if reply[0] == 250:
+            results[slot] = result
+        else:
+            results[slot] = MessageRefused(reply[0], reply[1], "DATA end", result)
+            if not trailer:
+                failure = reset(client, table)
+        if not pipelined:
+            nxt = take()
+        if failure is not None and nxt is not None:
+            raise failure  # RSET failed: the connection is gone
+        cur = nxt
+        bundled = bool(trailer)
+
+
+def _refusal(replies: list, count: int, result: SendResult) -> SendError | None:
+    """The error for a refused envelope (MAIL, every RCPT, or DATA), or None."""
+    mail_code = replies[0][0]
+    if mail_code == 250 and len(replies) == count:
+        data_reply = replies[count - 1]
+        for code, _ in replies[1:count - 1]:
+            if code // 10 == 25:
+                if data_reply[0] == 354:
+                    return None
+                return MessageRefused(data_reply[0], data_reply[1], "DATA", result)
+        return RecipientsRefused(result)
+    if mail_code != 250:
+        return MessageRefused(mail_code, replies[0][1], "MAIL", result)
+    return RecipientsRefused(result)  # lockstep stopped before DATA: nobody accepted
+
+
+def _recover(client: Client, table: Timeouts, replies: list, count: int) -> BaseException | None:
+    """After a refused envelope: end an accepted DATA, then RSET.
+
+    Returns the RSET's failure (the client is then closed), else None.
+    """
+    if len(replies) == count and replies[count - 1][0] == 354:
+        # DATA was pipelined and accepted although nothing else was: end
+        # the (empty) message so the server takes commands again.
+        t = client.transport
+        t.set_timeout(table.data_end)
+        t.send(b".\r\n", "DATA end")
+        t.read_reply(0, "DATA end")
+    return reset(client, table)
+
+
+def _log_commands(peer: str, commands: list[bytes], event: str) -> None:
+    wirelog.log_event(peer, event)
+    for line in commands:
+        wirelog.log_sent(peer, line)
+
+
+def _read_replies(t, table: Timeouts, count: int, logging: bool) -> list[tuple[int, str]]:
+    """The replies to ``count`` pipelined commands (MAIL, RCPT..., DATA), in order.
+
+    Replies usually arrive together: those already received come straight
+    from the reader's buffer, without a socket call or a timeout change.
+    """
+    reader = t.reader
+    last = count - 1
+    replies = []
+    for index in range(count):
+        reply = reader.next_reply(0)
+        if reply is None:
+            stage, seconds = stage_of(index, last, table)
+            t.set_timeout(seconds)
+            reply = t.read_reply(0, stage)
+        elif logging:
+            wirelog.log_reply(t.peer, reply[0], reply[1])
+        replies.append(reply)
+    return replies
+
+
+def _windows(commands: list[bytes]) -> list[tuple[int, int]]:
+    """Cut the commands into groups of at most ``WINDOW`` bytes (one command at least)."""
+    windows, start, size = [], 0, 0
+    for index, line in enumerate(commands):
+        if index > start and size + len(line) > WINDOW:
+            windows.append((start, index))
+            start, size = index, 0
+        size += len(line)
+    windows.append((start, len(commands)))
+    return windows
+
+
+def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
+    """RFC 2920 for an envelope larger than ``WINDOW``, one window at a time.
+    When MAIL was refused, the rest is not sent."""
+    last = len(commands) - 1
+    logging = wirelog.enabled()
+    read, reader = t.read_reply, t.reader
+    replies: list[tuple[int, str]] = []
+    for start, end in _windows(commands):
+        if logging:
+            _log_commands(t.peer, commands[start:end], "pipelining %d commands in one write" % (end - start))
+        stage, seconds = stage_of(start, last, table)
+        t.set_timeout(seconds)
+        t.send(b"".join(commands[start:end]), stage, log=False)
+        for index in range(start, end):
+            reply = reader.next_reply(0) if index > start else None
+            if reply is None:
+                stage, seconds = stage_of(index, last, table)
+                t.set_timeout(seconds)
+                reply = read(0, stage)
+            elif logging:
+                wirelog.log_reply(t.peer, reply[0], reply[1])
+            replies.append(reply)
+        if replies[0][0] != 250:
+            break
+    return replies
+
+
+def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
+    """One command, one reply; stops after a refused MAIL, and before DATA
+    when no recipient was accepted."""
+    last = len(commands) - 1
+    replies: list[tuple[int, str]] = []
+    for index, line in enumerate(commands):
+        if index == last and not any(code // 10 == 25 for code, _ in replies[1:]):
+            break
+        stage, seconds = stage_of(index, last, table)
+        t.set_timeout(seconds)
+        t.send(line, stage)
+        replies.append(t.read_reply(0, stage))
+        if index == 0 and replies[0][0] != 250:
+            break
+    return replies
+
+
+def _send_body(t, out: Outgoing, trailer: bytes) -> int:
+    """Send the message's body and end of data, ``trailer`` in the same write
+    as the end; return the body's bytes on the wire.
+
+    ``out.ended`` is set just before the last write: from then on the
+    server may have the whole message.  A streamed file's RFC 1870 size is
+    known only now and goes to ``out.size``.
+    """
+    wire = out.wire
+    if wire is None:
+        out.size, sent = _send_stream(t, out, trailer)
+        return sent
+    size = len(wire)
+    if size <= BLOCK:
+        out.ended = True
+        t.send(wire + trailer if trailer else wire, "DATA block", log=False)
+        return size
+    view = memoryview(wire)
+    last = (size - 1) // BLOCK * BLOCK
+    for offset in range(0, last, BLOCK):
+        t.send(view[offset:offset + BLOCK], "DATA block", log=False)
+    out.ended = True
+    t.send(bytes(view[last:]) + trailer, "DATA block", log=False)
+    return size
+
+
+def _send_stream(t, out: Outgoing, trailer: bytes) -> tuple[int, int]:
+    """Encode and send the file chunk by chunk; the last chunk travels with
+    the end of data (and ``trailer``).  Returns the RFC 1870 size and the
+    body's bytes sent."""
+    stream = out.stream
+    encoder = DotEncoder()
+    size = sent = 0
+    chunk = out.first
+    while True:
+        at_line_start = encoder.state in (BEGIN, BEGIN_LINE)
+        pending = encoder.encode(chunk)
+        size += len(pending) - stuffed_dots(pending, at_line_start)
+        chunk = read_chunk(stream) if chunk else b""
+        if not chunk:
+            break
+        if pending:
+            t.send(pending, "DATA block", log=False)
+            sent += len(pending)
+    tail = encoder.finish()
+    size += len(tail) - 3
+    pending += tail
+    out.ended = True
+    t.send(pending + trailer, "DATA block", log=False)
+    return size, sent + len(pending)
+
+
+def reset(client: Client, table: Timeouts) -> BaseException | None:
+    """RSET, so the next message starts clean; if even that fails, close
+    and return the failure."""
+    try:
+        client.transport.set_timeout(table.command)
+        client.reset()
+    except FAILURES as err:
+        abandon(client)
+        return err
+    return None
+
+
+def abandon(client: Client) -> None:
+    """Close the connection if it is open, without QUIT (after a failure)."""
+    if not client.closed:
+        try:
+            client.close()
+        except OSError:
+            pass
