@@ -72,6 +72,8 @@ from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from typing import Any, Mapping, NamedTuple
 
+from .errors import EnvelopeError
+
 __all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
 
 KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body")
@@ -544,7 +546,7 @@ def envelope(msg: email.message.Message) -> Envelope:
         raise TypeError("envelope: expected an email.message.Message, got %s" % type(msg).__name__)
     sender, recipients = header_envelope(msg)
     if sender is None:
-        raise ComposeError("envelope: the message has neither Sender nor From")
+        raise EnvelopeError("envelope: the message has neither Sender nor From")
     return Envelope(sender, recipients, wire_bytes(msg))
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import go_std.net.smtp as smtp
-from smtp_core import ComposeError, envelope, message, send
+from smtp_core import ComposeError, EnvelopeError, envelope, message, send, send_many
 from smtp_core import compose
 
 T = 10  # seconds: a bound on every exchange, never reached on loopback
@@ -164,6 +164,24 @@ def test_issue_example_through_the_data_writer(recorder, files):
     check_issue_message(raw, mail_from, rcpt_tos, files)
 
 
+def test_a_composed_message_alone_to_send_and_send_many(recorder, files):
+    address, handler = recorder
+    m = message(issue_spec(files))
+    result = send(address, m, tls="none", timeout=T)
+    assert result.accepted == ["bob@example.com", "cecile@example.org", "dan@example.com", "eve@example.net"]
+    other = message({"from": "x@example.com", "to": "y@example.com", "bcc": "z@example.com", "body": "two"})
+    results = send_many(address, [m, other, ("a@example.com", ["b@example.com"], b"Subject: 3\r\n\r\nthree\r\n")],
+                        tls="none", timeout=T)
+    assert [len(r.accepted) for r in results] == [4, 2, 1]
+    first, again, second, third = handler.messages
+    check_issue_message(first[2], first[0], first[1], files)
+    assert again[2] == first[2] == envelope(m).data  # the same bytes as envelope's, every time
+    assert second[1] == ["y@example.com", "z@example.com"] and b"z@example.com" not in second[2]
+    check_wire(second[2])
+    with pytest.raises(TypeError, match="no message"):
+        send(address, "a@example.com", ["b@example.com"])
+
+
 def test_envelope_of_a_plain_email_message_strips_both_bcc_headers():
     m = email.message.EmailMessage()
     m["From"] = "a@example.com"
@@ -184,7 +202,7 @@ def test_envelope_refuses_what_cannot_be_sent():
         envelope(b"From: a@example.com\r\n\r\nx")
     m = email.message.EmailMessage()
     m["To"] = "b@example.com"
-    with pytest.raises(ComposeError, match="neither Sender nor From"):
+    with pytest.raises(EnvelopeError, match="neither Sender nor From"):
         envelope(m)
     m["From"] = "a@example.com"
     m.set_payload("x" * 1200 + "\n")  # a raw payload: nothing re-encodes it

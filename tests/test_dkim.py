@@ -19,7 +19,7 @@ import dkim
 import pytest
 from dkim import dknewkey
 
-from smtp_core import DKIMError, DKIMSigner, dkim_sign, envelope, message, send
+from smtp_core import DKIMError, DKIMSigner, dkim_sign, envelope, message, send, send_many
 
 T = 10
 
@@ -170,3 +170,52 @@ def test_two_signers_side_by_side_both_verify(keys):
     checker = dkim.DKIM(signed)
     assert checker.verify(idx=0, dnsfunc=keys.dns) and checker.verify(idx=1, dnsfunc=keys.dns)
     assert signers(None) == () and len(signers(chosen[1])) == 1
+
+
+# --------------------------------------------------------------------------
+# send and send_many with dkim=: exactly the signed bytes on the wire
+# --------------------------------------------------------------------------
+
+
+def split_signature(raw: bytes) -> tuple[bytes, bytes]:
+    """The leading DKIM-Signature field (with its folded lines) and the rest."""
+    match = re.match(rb"DKIM-Signature:[^\r]*\r\n(?:[ \t][^\r]*\r\n)*", raw)
+    assert match, raw[:80]
+    return match.group(), raw[match.end():]
+
+
+def test_send_signs_exactly_what_goes_on_the_wire(devserver, keys):
+    m = composed()
+    spec = {"domain": "example.com", "selector": "rsa", "private_key": keys.rsa}
+    send("127.0.0.1:%d" % devserver.port, m, tls="none", timeout=T, dkim=spec)
+    [got] = devserver.wait_for(1)
+    header, rest = split_signature(got.raw)
+    assert rest == envelope(m).data  # Bcc and Resent-Bcc removed before signing, nothing after
+    assert b"bcc" not in header.lower()
+    assert verifies(got.raw, keys) and got.envelope_to == ("bob@example.com", "eve@example.net")
+
+
+def test_send_many_signs_every_message_and_files_are_read_whole(devserver, keys, tmp_path):
+    path = tmp_path / "m.eml"
+    path.write_bytes(b"From: a@example.com\nTo: b@example.com\nSubject: file\n\n" + b"line\n" * 20000)
+    both = [{"domain": "example.com", "selector": "ed", "private-key": keys.ed25519, "algorithm": "ed25519-sha256"},
+            {"domain": "example.com", "selector": "rsa", "private-key": keys.rsa}]
+    with open(path, "rb") as f:
+        results = send_many("127.0.0.1:%d" % devserver.port,
+                            [composed(), ("a@example.com", ["b@example.com"], f),
+                             ("a@example.com", ["b@example.com"], b"To: b@example.com\r\n\r\nno From\r\n")],
+                            tls="none", timeout=T, dkim=both)
+    assert [type(r).__name__ for r in results] == ["SendResult", "SendResult", "DKIMError"]
+    for got in devserver.wait_for(2):
+        checker = dkim.DKIM(got.raw)
+        assert checker.verify(idx=0, dnsfunc=keys.dns) and checker.verify(idx=1, dnsfunc=keys.dns)
+
+
+def test_a_key_that_does_not_load_costs_no_connection(free_port, keys):
+    # Nothing listens on free_port: a connection attempt would be refused.
+    with pytest.raises(DKIMError, match="does not load"):
+        send("127.0.0.1:%d" % free_port, composed(), tls="none", timeout=T,
+             dkim={"domain": "example.com", "selector": "rsa", "private_key": keys.ed25519})
+    with pytest.raises(DKIMError, match="unknown key 'selectr'"):
+        send_many("127.0.0.1:%d" % free_port, [composed()], tls="none", timeout=T,
+                  dkim={"domain": "example.com", "selectr": "rsa", "private_key": keys.rsa})

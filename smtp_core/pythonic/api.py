@@ -16,6 +16,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import email.message
 import itertools
 import ssl
 from typing import Iterable, Sequence
@@ -23,6 +24,7 @@ from typing import Iterable, Sequence
 from ..auth import Auth
 from ..client import FAILURES, Client
 from ..errors import BatchAborted
+from ..signing import signers
 from ..tls import TLSConfig
 from .mailer import Mailer, Options, open_client
 from .message import Message, check_arguments
@@ -127,9 +129,9 @@ def _open(client_or_address: Client | str, options: Options) -> tuple[Client, Ma
 
 def send(
     client_or_address: Client | str,
-    sender: str | None,
-    recipients: Iterable[str] | str | None,
-    message: Message,
+    sender: str | email.message.Message | None,
+    recipients: Iterable[str] | str | None = None,
+    message: Message | None = None,
     *,
     auth: Auth | Sequence[Auth] | None = None,
     tls: str = "opportunistic",
@@ -142,6 +144,7 @@ def send(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    dkim=None,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -154,7 +157,14 @@ def send(
     opened in binary mode (read in 64 KiB chunks, never whole), or an
     ``email.message.EmailMessage``, which also gives the envelope when
     ``sender``/``recipients`` are ``None`` (Sender or From; To, Cc and Bcc)
-    and is sent without its Bcc header.
+    and is sent without its Bcc and Resent-Bcc headers.  A message alone
+    is the same: ``send(address, smtp_core.message({...}))``.
+
+    ``dkim``: sign the message as it goes (what is sent is exactly the
+    signed bytes): a map of :func:`~smtp_core.dkim_sign`'s arguments
+    (``{"domain": .., "selector": .., "private_key": ..}``, keywords or
+    strings), a :class:`~smtp_core.DKIMSigner`, or a list of them for
+    several signatures.  The key is loaded and tried before connecting.
 
     On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
     the server offers them (a message larger than the server's limit is
@@ -178,6 +188,11 @@ def send(
     :func:`send_many` saves a round trip per message.
     """
     options = Options.pick(locals())
+    if message is None and recipients is None and isinstance(sender, email.message.Message):
+        sender, message = None, sender  # send(address, m): the envelope from m's headers
+    if message is None:
+        raise TypeError("send: no message; pass (sender, recipients, message) or a composed message alone")
+    chosen = signers(dkim)
     if not isinstance(client_or_address, Client):
         # Arguments that can be refused now cost no connection.
         if recipients is not None and not isinstance(recipients, str):
@@ -186,7 +201,7 @@ def send(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        mailer.deliver(table, ((sender, recipients, message),), pipelining, results)
+        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, chosen)
     except BaseException:
         if owned:
             mailer.leave()
@@ -215,14 +230,16 @@ def send_many(
     quit: bool | None = None,
     pipelining: bool = True,
     redact: bool = True,
+    dkim=None,
 ) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
     ``messages``: any iterable (a generator is read as the messages go, at
     most one message ahead of the one being sent) of ``(sender,
     recipients, message)`` tuples, as :func:`send` takes them, or of
-    ``EmailMessage`` objects (envelope from their headers).  The other
-    arguments are :func:`send`'s.
+    ``EmailMessage`` objects (envelope from their headers), such as
+    :func:`~smtp_core.message` makes.  The other arguments are
+    :func:`send`'s; ``dkim`` signs every message.
 
     Each entry is the message's :class:`SendResult`, or the exception
     :func:`send` would have raised for it: a :class:`SendError`
@@ -255,6 +272,7 @@ def send_many(
         failed = [r for r in results if not isinstance(r, SendResult)]
     """
     options = Options.pick(locals())
+    chosen = signers(dkim)
     items = iter(messages)
     if not isinstance(client_or_address, Client):
         # Nothing to send costs no connection.
@@ -265,7 +283,7 @@ def send_many(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = mailer.deliver(table, items, pipelining, results)
+        source_error = mailer.deliver(table, items, pipelining, results, chosen)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:

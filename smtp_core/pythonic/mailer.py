@@ -194,9 +194,9 @@ class Mailer:
             server = self.server = ServerProfile(extensions)
         return server
 
-    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list):
+    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list, signers: tuple = ()):
         """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
-        return deliver(self.client, self.profile(), table, items, pipelining, results)
+        return deliver(self.client, self.profile(), table, items, pipelining, results, signers)
 
     def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
         """QUIT after a send when asked (by default when the call opened the connection)."""

@@ -5,12 +5,20 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 
 * **Input.**  A message is bytes (line ends become CRLF, dots are
   stuffed), a file opened in binary mode (read in 64 KiB chunks, never
-  whole), or an ``email.message.Message``, serialised with the ``SMTP``
-  policy (``SMTPUTF8`` when the envelope needs it) and without its Bcc
-  header.  A text string is refused: encode it first.
+  whole), or an ``email.message.Message`` (one from
+  :func:`smtp_core.message` included), serialised by
+  :func:`smtp_core.compose.wire_bytes`: the ``SMTP`` policy (``SMTPUTF8``
+  when the envelope needs it), without its Bcc and Resent-Bcc headers.  A
+  text string is refused: encode it first.
+* **DKIM.**  With signers (``dkim=``), what goes on the wire is exactly
+  the signed bytes: the message as above (a file read whole, since a
+  signature covers all of it), then signed by
+  :func:`smtp_core.signing.sign_all`.  This is the only place a message
+  is signed.
 * **Envelope.**  ``sender``/``recipients`` given, or taken from an
-  EmailMessage's headers (Sender, else From; To, Cc and Bcc).  Recipients
-  are sent once each, in order.  SMTPUTF8 is asked for only when a local
+  EmailMessage's headers (:func:`smtp_core.compose.header_envelope`:
+  Sender, else From; To, Cc and Bcc).  Recipients are sent once each, in
+  order.  SMTPUTF8 is asked for only when a local
   part is not ASCII (and the server must offer it); otherwise non-ASCII
   domains become IDNA A-labels.
 * **MAIL parameters** come from :func:`smtp_core.commands.mail_command`,
@@ -29,18 +37,17 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 
 from __future__ import annotations
 
-import copy
 import email.message
-import email.policy
 import os
 import stat
-from email.utils import getaddresses
 from typing import BinaryIO, Union
 
 from ..commands import check_line, mail_command, rcpt_command
+from ..compose import header_envelope, wire_bytes
 from ..dotstuff import DotEncoder
 from ..errors import EnvelopeError, MessageTooLarge
 from ..goformat import go_quote
+from ..signing import sign_all
 
 __all__ = ["Message", "ServerProfile", "Outgoing", "outgoing", "check_arguments", "encode_whole",
            "stuffed_dots", "read_chunk", "envelope_from_headers"]
@@ -86,22 +93,15 @@ def _wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tupl
     return False, _idna_address(sender), [_idna_address(r) for r in recipients]
 
 
-def _first_address(values: list) -> str | None:
-    for _, addr in getaddresses([str(v) for v in values]):
-        if addr:
-            return addr
-    return None
-
-
 def envelope_from_headers(msg: email.message.Message, sender, recipients):
     """``(sender, recipients)``: those given, else the message's headers'."""
+    from_sender, from_recipients = header_envelope(msg)
     if sender is None:
-        sender = _first_address(msg.get_all("Sender") or []) or _first_address(msg.get_all("From") or [])
+        sender = from_sender
         if sender is None:
             raise EnvelopeError("smtp: the message has neither Sender nor From; pass sender=")
     if recipients is None:
-        values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(field) or [])]
-        recipients = [addr for _, addr in getaddresses(values) if addr]
+        recipients = from_recipients
     return sender, recipients
 
 
@@ -149,15 +149,6 @@ def check_arguments(sender, recipients, message) -> None:
 # --------------------------------------------------------------------------
 # The body
 # --------------------------------------------------------------------------
-
-
-def _serialize(msg: email.message.Message, smtputf8: bool) -> bytes:
-    if "Bcc" in msg:
-        # A shallow copy: deleting a header rebuilds the copy's header list
-        # and leaves the caller's message as it was.
-        msg = copy.copy(msg)
-        del msg["Bcc"]
-    return msg.as_bytes(policy=email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP)
 
 
 def stuffed_dots(encoded: bytes, at_line_start: bool) -> int:
@@ -234,8 +225,9 @@ class Outgoing:
     __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "size", "ended")
 
 
-def outgoing(item, server: ServerProfile) -> Outgoing:
-    """Check and encode one message of a batch; raise what :func:`~smtp_core.send` would."""
+def outgoing(item, server: ServerProfile, signers: tuple = ()) -> Outgoing:
+    """Check, sign (with ``signers``) and encode one message of a batch;
+    raise what :func:`~smtp_core.send` would."""
     if isinstance(item, (tuple, list)):
         if len(item) != 3:
             raise TypeError("smtp: a message must be (sender, recipients, message) or an EmailMessage, "
@@ -266,7 +258,12 @@ def outgoing(item, server: ServerProfile) -> Outgoing:
         raise TypeError("smtp: sender and recipients are required unless the message is an EmailMessage")
     rcpts, smtputf8, wire_sender, rcpt_lines = server.envelope(sender, recipients)
     if mime is not None:
-        data = _serialize(mime, smtputf8)
+        data = wire_bytes(mime, smtputf8)
+    if signers:
+        if stream is not None:
+            data = b"".join(iter(lambda: read_chunk(stream), b""))
+            stream = None
+        data = sign_all(data, signers)
 
     out = Outgoing()
     if data is not None:

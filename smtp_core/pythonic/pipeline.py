@@ -46,8 +46,10 @@ _END = object()
 
 
 def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
-            results: list):
+            results: list, signers: tuple = ()):
     """Send every message of ``items``, appending one entry per message to ``results``.
+
+    ``signers`` sign each message (:func:`~smtp_core.pythonic.message.outgoing`).
 
     Returns the exception ``items`` raised, if it did (the message in
     flight was finished first), else ``None``.  An I/O error closes the
@@ -70,7 +72,7 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
             if item is _END:
                 return None
             try:
-                out = outgoing(item, server)
+                out = outgoing(item, server, signers)
             except Exception as err:  # this message cannot be sent as given
                 results.append(err)
                 continue
