@@ -77,3 +77,20 @@
                                     :algorithm "ed25519-sha256"))
   (assert (.startswith signed b"DKIM-Signature:"))
   (assert (dkim.verify signed :dnsfunc (fn [name [timeout 5]] record))))
+
+(defn test-send-a-composed-message-with-dkim-as-the-issue-writes-it [devserver tmp-path]
+  (setv key (str (/ tmp-path "s1.key")))
+  (dknewkey.GenRSAKeys key :verbose False)
+  (dknewkey.ExtractRSADnsPublicKey key (str (/ tmp-path "s1.dns")) :verbose False)
+  (setv record (.read-bytes (/ tmp-path "s1.dns")))
+  (setv m (issue-message (str tmp-path)))
+  (setv r (smtp-core.send (addr-of devserver) m :tls "none" :timeout 10
+                          :dkim {:domain "example.com" :selector "s1" :private-key key}))
+  (assert (= (len r.accepted) 4))
+  (setv [got] (.wait-for devserver 1))
+  (assert (.startswith got.raw b"DKIM-Signature: v=1; a=rsa-sha256"))
+  (assert (dkim.verify got.raw :dnsfunc (fn [name [timeout 5]] record)))
+  (check-arrived got.raw)
+  (with [caught (pytest.raises smtp-core.DKIMError)]
+    (smtp-core.send (addr-of devserver) m :tls "none" :dkim {:domain "example.com" :selector "s1" :private-kye key}))
+  (assert (in "did you mean :private-key?" (str caught.value))))
