@@ -13,7 +13,9 @@ Each measurement runs in a fresh child process, so its peak resident size
 (``ru_maxrss``) is its own: reported above the child's size after its
 imports.  A second child per row and round runs the same work under
 ``tracemalloc`` for the peak of Python's allocations (timings are taken
-without it).  Medians over the rounds, with min and max.
+without it).  Medians over the rounds, with min and max; ``x bytes`` is
+the median over the rounds of a row's total time divided by the bytes
+row's total in the same round (paired, since the machine is shared).
 
 Options: ``--mib 10`` (attachment size), ``--reps 5``.
 """
@@ -104,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                     timed["traced_peak"] = _run_child(row, sink.port, path, key, traced=True)["traced_peak"]
                     results[row].append(timed)
     print("compose + send of a %g MiB attachment (%d rounds; median [min-max])" % (args.mib, args.reps))
-    print("%-13s %10s %-22s %-22s %-14s %-14s" % ("row", "wire", "compose s", "total s", "tracemalloc", "RSS growth"))
+    print("%-13s %10s %-22s %-22s %-9s %-14s %-14s" % ("row", "wire", "compose s", "total s", "x bytes",
+                                                    "tracemalloc", "RSS growth"))
     for row in ROWS:
         runs = results[row]
 
@@ -112,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             values = [r[key] for r in runs]
             return "%.3f [%.3f-%.3f]" % (statistics.median(values), min(values), max(values))
 
-        print("%-13s %10s %-22s %-22s %-14s %-14s" % (
-            row, _mib(runs[0]["wire"]), spread("compose_s"), spread("total_s"),
+        # Paired: each round's total over the same round's bytes row.
+        ratio = statistics.median(r["total_s"] / b["total_s"] for r, b in zip(runs, results["bytes"]))
+        print("%-13s %10s %-22s %-22s %-9s %-14s %-14s" % (
+            row, _mib(runs[0]["wire"]), spread("compose_s"), spread("total_s"), "%.1f" % ratio,
             _mib(statistics.median(r["traced_peak"] for r in runs)),
             _mib(statistics.median(r["rss_over_base"] for r in runs))))
     return 0
