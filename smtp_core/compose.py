@@ -162,8 +162,8 @@ def read_options(spec: Any, valid: tuple, where: str, error: type = ComposeError
 def _word(value: Any) -> str | None:
     """A keyword's name, or a Python string spelled like one (``":inline"``)."""
     name = keyword_name(value)
-    if name is None and isinstance(value, str) and value.startswith(":"):
-        name = value[1:]
+    if name is None and isinstance(value, str) and re.fullmatch(r":[a-z][a-z-]*", value):
+        name = value[1:]  # not ":-) hello", which is text
     return name
 
 

@@ -237,6 +237,8 @@ def test_body_shapes():
     alt = message({**base, "body": [":alternative", "plain\n", {"type": "text/html", "content": "<p>x</p>\n"}]})
     assert tree(alt) == ["multipart/alternative", "text/plain", "text/html"]
     assert alt["MIME-Version"] == "1.0"
+    smiley = message({**base, "body": [":-) hello\n", "x\n"]})
+    assert tree(smiley) == ["multipart/mixed", "text/plain", "text/plain"]
 
 
 def test_an_inline_part_nobody_references_stays_in_the_mixed_list(files):
