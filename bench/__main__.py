@@ -1,7 +1,7 @@
-"""``python -m bench``: run the whole benchmark (see :mod:`bench.run`)."""
+"""``python -m bench``: run the whole benchmark (see :mod:`bench.cli`)."""
 
 import sys
 
-from bench.run import main
+from bench.cli import main
 
 sys.exit(main())

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.run import make_big_message, make_message  # noqa: E402
+from bench.messages import make_big_message, make_message  # noqa: E402
 from bench.sink import start_sink_process  # noqa: E402
 
 

@@ -10,7 +10,7 @@ resident set).  The parent adds whole-process CPU from ``os.wait4``.
 The spec is a JSON object::
 
     {"client": "core", "case": "one-conn", "addr": "127.0.0.1:2525",
-     "n": 2000, "msg": "/tmp/msg-1k.eml", "profile": null}
+     "n": 2000, "msg": "msg-1k.eml", "profile": null}
 
 ``msg`` is the message file (the big file for the ``stream`` case);
 ``profile``, when set, is where to write cProfile stats of the loop.
@@ -28,7 +28,7 @@ import resource
 import sys
 import time
 
-__all__ = ["CLIENTS", "SENDER", "RECIPIENT", "STREAM_CHUNK", "describe", "main"]
+__all__ = ["CLIENTS", "SENDER", "RECIPIENT", "STREAM_CHUNK", "describe", "host_port", "main"]
 
 SENDER = "bench@example.com"
 RECIPIENT = "sink@example.com"
@@ -42,10 +42,10 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
     "core": ("bench.clients.core_clients",
              {"one-conn": "one_conn", "per-conn": "per_conn", "stream": "stream"},
              "smtp_core.Client from Python (the same Go-semantics loop); per-conn: smtp_core.send_mail"),
-    "core-send": ("bench.clients.session_adapter",
+    "core-send": ("bench.clients.pythonic_clients",
                   {"one-conn": "one_conn"},
                   "smtp_core.send_many, one connection: pipelined across messages, one round trip each"),
-    "core-send-1": ("bench.clients.session_adapter",
+    "core-send-1": ("bench.clients.pythonic_clients",
                     {"one-conn": "one_conn_send"},
                     "smtp_core.send, one call per message on one connection: pipelined, two round trips each"),
     "smtplib": ("bench.clients.smtplib_clients",
@@ -61,6 +61,12 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
                         {"one-conn": "pipelined_one_conn"},
                         "not a client: the same with MAIL+RCPT+DATA in one write, 2 round trips per message"),
 }
+
+
+def host_port(addr: str) -> tuple[str, int]:
+    """``"127.0.0.1:2525"`` as ``("127.0.0.1", 2525)``."""
+    host, _, port = addr.rpartition(":")
+    return host, int(port)
 
 
 def describe(client: str) -> str:

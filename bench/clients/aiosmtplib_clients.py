@@ -9,16 +9,11 @@ import asyncio
 
 import aiosmtplib
 
-from bench.clients import RECIPIENT, SENDER
-
-
-def _host_port(addr: str) -> tuple[str, int]:
-    host, _, port = addr.rpartition(":")
-    return host, int(port)
+from bench.clients import RECIPIENT, SENDER, host_port
 
 
 def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
-    host, port = _host_port(addr)
+    host, port = host_port(addr)
 
     async def send_all() -> None:
         server = aiosmtplib.SMTP(hostname=host, port=port, start_tls=False, use_tls=False)

@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import socket
 
-from bench.clients import RECIPIENT, SENDER
+from bench.clients import RECIPIENT, SENDER, host_port
 
 
-def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
-    host, _, port = addr.rpartition(":")
-    mail = ("MAIL FROM:<%s> BODY=8BITMIME\r\n" % SENDER).encode()
-    rcpt = ("RCPT TO:<%s>\r\n" % RECIPIENT).encode()
-    body = msg + b".\r\n"
-    with socket.create_connection((host, int(port))) as sock:
-        reply = sock.makefile("rb")
+def _greeted(addr: str) -> socket.socket:
+    """A connection past the greeting and EHLO."""
+    sock = socket.create_connection(host_port(addr))
+    with sock.makefile("rb") as reply:
         reply.readline()  # greeting
         sock.sendall(b"EHLO localhost\r\n")
         while reply.readline()[3:4] == b"-":
             pass
+    return sock
+
+
+def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
+    mail = ("MAIL FROM:<%s> BODY=8BITMIME\r\n" % SENDER).encode()
+    rcpt = ("RCPT TO:<%s>\r\n" % RECIPIENT).encode()
+    body = msg + b".\r\n"
+    with _greeted(addr) as sock:
         for _ in range(n):
             # One reply line each; recv is enough as replies are single lines.
             sock.sendall(mail)
@@ -40,7 +45,6 @@ def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
             sock.recv(4096)
         sock.sendall(b"QUIT\r\n")
         sock.recv(4096)
-        reply.close()
     return n, n * len(msg)
 
 
@@ -55,16 +59,9 @@ def _read_lines(sock: socket.socket, count: int) -> None:
 
 
 def pipelined_one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
-    host, _, port = addr.rpartition(":")
     envelope = ("MAIL FROM:<%s> BODY=8BITMIME\r\nRCPT TO:<%s>\r\nDATA\r\n" % (SENDER, RECIPIENT)).encode()
     body = msg + b".\r\n"
-    with socket.create_connection((host, int(port))) as sock:
-        reply = sock.makefile("rb")
-        reply.readline()  # greeting
-        sock.sendall(b"EHLO localhost\r\n")
-        while reply.readline()[3:4] == b"-":
-            pass
-        reply.close()
+    with _greeted(addr) as sock:
         for _ in range(n):
             sock.sendall(envelope)
             _read_lines(sock, 3)

@@ -21,7 +21,7 @@ import time
 
 from smtp_core.client import Client
 
-from bench.run import make_message
+from bench.messages import make_message
 
 _REPLIES = {
     b"MAIL": b"250 2.1.0 Ok\r\n",

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 import smtplib
 
-from bench.clients import RECIPIENT, SENDER
-
-
-def _host_port(addr: str) -> tuple[str, int]:
-    host, _, port = addr.rpartition(":")
-    return host, int(port)
+from bench.clients import RECIPIENT, SENDER, host_port
 
 
 def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
-    host, port = _host_port(addr)
+    host, port = host_port(addr)
     server = smtplib.SMTP(host, port)
     try:
         for _ in range(n):
@@ -28,7 +23,7 @@ def one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
 
 
 def per_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
-    host, port = _host_port(addr)
+    host, port = host_port(addr)
     for _ in range(n):
         with smtplib.SMTP(host, port) as server:  # QUIT on leaving, as SendMail does
             server.sendmail(SENDER, [RECIPIENT], msg)
@@ -36,7 +31,7 @@ def per_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
 
 
 def stream(addr: str, path: str) -> tuple[int, int]:
-    host, port = _host_port(addr)
+    host, port = host_port(addr)
     with open(path, "rb") as f:
         msg = f.read()  # smtplib takes the message whole
     with smtplib.SMTP(host, port) as server:

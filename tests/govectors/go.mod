@@ -1,0 +1,3 @@
+module gostd-smtp/tests/govectors
+
+go 1.27
