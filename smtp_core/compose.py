@@ -88,8 +88,10 @@ _ADDRESS_KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _RESERVED = {name.lower(): key for key, name in _HEADER_OF.items()} | {"mime-version": None}
 _HEADER_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext: printable ASCII but ':'
 _LINE_ENDS = re.compile(r"\r\n?")
-_LONG_LINE = re.compile(rb"[^\r\n]{999}")  # RFC 5322, 2.1.1: at most 998 bytes before the CRLF
-_LONG_TEXT_LINE = re.compile(rb"[^\n]{79}")  # RFC 5322's SHOULD of 78: longer text lines are encoded
+# Anchored at line starts: unanchored, the search would retry at every
+# byte of every line (seconds for 10 MiB).
+_LONG_LINE = re.compile(rb"^[^\r\n]{999}", re.M)  # RFC 5322, 2.1.1: at most 998 bytes before the CRLF
+_LONG_TEXT_LINE = re.compile(rb"^[^\n]{79}", re.M)  # RFC 5322's SHOULD of 78: longer text lines are encoded
 
 
 class ComposeError(ValueError):
