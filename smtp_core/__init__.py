@@ -35,6 +35,11 @@ Over them, one module or package per topic:
 ``  .message``            envelope, SMTPUTF8, message input, SIZE
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`
+:mod:`.compose`           :func:`message` (real mail from a map, on the
+                          ``email`` package) and :func:`envelope`
+:mod:`.wireform`          a message object as it goes on the wire (Bcc
+                          removed, headers checked) and its header envelope
+:mod:`.signing`           :func:`dkim_sign`, :class:`DKIMSigner` (dkimpy)
 :mod:`.session`           old import path of :mod:`.pythonic`
 :mod:`.devserver`         the dev server (package; never imported by the
                           engine)
@@ -56,6 +61,7 @@ from .auth import (
     choose_auth,
 )
 from .client import Client, DataWriter, dial, send_mail
+from .compose import ComposeError, Envelope, envelope, message
 from .errors import (
     AuthError,
     Base64Error,
@@ -89,6 +95,7 @@ from .pythonic import (
     send,
     send_many,
 )
+from .signing import DKIMError, DKIMSigner, dkim_sign
 from .tls import ConnectionState, TLSConfig
 
 __version__ = "0.1.0"
@@ -104,4 +111,5 @@ __all__ = [
     "TLS_POLICIES",
     "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError", "HeaderError",
     "MessageNotSent", "BatchAborted",
+    "message", "envelope", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
 ]

@@ -47,6 +47,8 @@ __all__ = [
     "MessageRefused",
     "MessageTooLarge",
     "EnvelopeError",
+    "HeaderError",
+    "ComposeError",
     "MessageNotSent",
     "BatchAborted",
 ]
@@ -219,6 +221,11 @@ class MessageTooLarge(SendError):
 
 class EnvelopeError(SendError, ValueError):
     """The envelope cannot be sent as given (nothing was sent)."""
+
+
+class ComposeError(ValueError):
+    """A message cannot be made or serialised as asked; the text names the
+    key, value, path or line (:mod:`smtp_core.compose`, :mod:`smtp_core.wireform`)."""
 
 
 class HeaderError(SendError, ValueError):

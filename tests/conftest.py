@@ -22,10 +22,16 @@ from pathlib import Path
 import hy  # noqa: F401  (lets pytest import test_*.hy)
 import pytest
 from _pytest.assertion.rewrite import AssertionRewritingHook
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from scripted import ScriptedServer  # noqa: E402
+
+# Property tests are judged by their examples, not by the clock: on a busy
+# two-core machine one example can take longer than hypothesis's 200 ms.
+settings.register_profile("gostd", deadline=None)
+settings.load_profile("gostd")
 
 # -- Hy collection ------------------------------------------------------------
 

@@ -16,6 +16,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import email.message
 import itertools
 import ssl
 from typing import Iterable, Sequence
@@ -23,6 +24,7 @@ from typing import Iterable, Sequence
 from ..auth import Auth
 from ..client import FAILURES, Client
 from ..errors import BatchAborted
+from ..signing import signers
 from ..tls import TLSConfig
 from .mailer import Mailer, Options, open_client
 from .message import Message, check_arguments
@@ -135,9 +137,9 @@ def _open(client_or_address: Client | str, options: Options) -> tuple[Client, Ma
 
 def send(
     client_or_address: Client | str,
-    sender: str | None,
-    recipients: Iterable[str] | str | None,
-    message: Message,
+    sender: str | email.message.Message | None,
+    recipients: Iterable[str] | str | None = None,
+    message: Message | None = None,
     *,
     auth: Auth | Sequence[Auth] | None = None,
     tls: str = "opportunistic",
@@ -152,6 +154,7 @@ def send(
     redact: bool = True,
     allow_plaintext_auth: bool = False,
     normalize_line_ends: bool = True,
+    dkim=None,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -170,6 +173,14 @@ def send(
     end of data past a lenient server (SMTP smuggling);
     ``normalize_line_ends=False`` sends the bytes as Go's DotWriter does (a
     bare LF becomes CRLF, a bare CR goes as it is).
+
+    A message alone is the same: ``send(address, smtp_core.message({...}))``.
+
+    ``dkim``: sign the message as it goes (what is sent is exactly the
+    signed bytes): a map of :func:`~smtp_core.dkim_sign`'s arguments
+    (``{"domain": .., "selector": .., "private_key": ..}``, keywords or
+    strings), a :class:`~smtp_core.DKIMSigner`, or a list of them for
+    several signatures.  The key is loaded and tried before connecting.
 
     On the wire: ``MAIL FROM`` with ``BODY=8BITMIME`` and ``SIZE=n`` when
     the server offers them (a message larger than the server's limit is
@@ -196,6 +207,11 @@ def send(
     :func:`send_many` saves a round trip per message.
     """
     options = Options.pick(locals())
+    if message is None and recipients is None and isinstance(sender, email.message.Message):
+        sender, message = None, sender  # send(address, m): the envelope from m's headers
+    if message is None:
+        raise TypeError("send: no message; pass (sender, recipients, message) or a composed message alone")
+    chosen = signers(dkim)
     if not isinstance(client_or_address, Client):
         # Arguments that can be refused now cost no connection.
         if recipients is not None and not isinstance(recipients, str):
@@ -204,7 +220,7 @@ def send(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, normalize_line_ends)
+        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, normalize_line_ends, chosen)
     except BaseException:
         if owned:
             mailer.leave()
@@ -235,14 +251,16 @@ def send_many(
     redact: bool = True,
     allow_plaintext_auth: bool = False,
     normalize_line_ends: bool = True,
+    dkim=None,
 ) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
     ``messages``: any iterable (a generator is read as the messages go, at
     most one message ahead of the one being sent) of ``(sender,
     recipients, message)`` tuples, as :func:`send` takes them, or of
-    ``EmailMessage`` objects (envelope from their headers).  The other
-    arguments are :func:`send`'s.
+    ``EmailMessage`` objects (envelope from their headers), such as
+    :func:`~smtp_core.message` makes.  The other arguments are
+    :func:`send`'s; ``dkim`` signs every message.
 
     Each entry is the message's :class:`SendResult`, or the exception
     :func:`send` would have raised for it: a :class:`SendError`
@@ -276,6 +294,7 @@ def send_many(
         failed = [r for r in results if not isinstance(r, SendResult)]
     """
     options = Options.pick(locals())
+    chosen = signers(dkim)
     items = iter(messages)
     if not isinstance(client_or_address, Client):
         # Nothing to send costs no connection.
@@ -286,7 +305,7 @@ def send_many(
     client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = mailer.deliver(table, items, pipelining, results, normalize_line_ends)
+        source_error = mailer.deliver(table, items, pipelining, results, normalize_line_ends, chosen)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:

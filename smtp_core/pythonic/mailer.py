@@ -228,9 +228,9 @@ class Mailer:
         return server
 
     def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list,
-                normalize_line_ends: bool = True):
+                normalize_line_ends: bool = True, signers: tuple = ()):
         """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
-        return deliver(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends)
+        return deliver(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends, signers)
 
     def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
         """QUIT after a send when asked (by default when the call opened the connection)."""

@@ -5,18 +5,23 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 
 * **Input.**  A message is bytes, a file opened in binary mode (read in
   64 KiB chunks, never whole), or an ``email.message.Message`` (an
-  EmailMessage or a compat32 one), serialised like the ``SMTP`` policy
-  (``SMTPUTF8`` when the envelope needs it) without its Bcc and Resent-Bcc
-  headers; a header that would go out as more than one is a
+  EmailMessage or a compat32 one), serialised by
+  :func:`smtp_core.wireform.wire_bytes` (the ``SMTP`` policy, ``SMTPUTF8``
+  when the envelope needs it) without its Bcc and Resent-Bcc headers; a header that would go out as more than one is a
   :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A text string
   is refused: encode it first.
 * **Line ends.**  Every bare CR and bare LF becomes CRLF
   (:mod:`smtp_core.lineends`; SMTP smuggling), in files across chunk
   boundaries too, then dots are stuffed; ``normalize_line_ends=False``
   gives Go's DotWriter bytes instead (a bare CR stays).
+* **DKIM.**  With signers (``dkim=``), what goes on the wire is exactly
+  the signed bytes: the message as above (a file read whole, since a
+  signature covers all of it), then signed by
+  :func:`smtp_core.signing.sign_all`.  This is the only place a message
+  is signed.
 * **Envelope.**  ``sender``/``recipients`` given, or taken from a
-  message's headers (Sender, else From; To, Cc and Bcc; the Resent- ones
-  when there is one block of them).  Recipients are sent once each, in
+  message's headers (:func:`smtp_core.wireform.header_envelope`: Sender,
+  else From; To, Cc and Bcc; the Resent- ones when there is one block).  Recipients are sent once each, in
   order.  Addresses are checked and their domains converted by
   :mod:`.addresses` (IDNA 2008); SMTPUTF8 is asked for only when a local
   part is not ASCII (and the server must offer it).
@@ -38,21 +43,18 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 
 from __future__ import annotations
 
-import copy
-import email.header
 import email.message
-import email.policy
 import os
-import re
 import stat
-from email.utils import getaddresses
 from typing import TYPE_CHECKING, BinaryIO, Union
 
 from ..commands import check_line, mail_command
 from ..dotstuff import CRLFDotEncoder, DotEncoder
-from ..errors import EnvelopeError, HeaderError, MessageTooLarge
+from ..errors import EnvelopeError, MessageTooLarge
 from ..goformat import go_quote
 from ..lineends import crlf, is_crlf
+from ..signing import sign_all
+from ..wireform import header_envelope, wire_bytes
 from .addresses import wire_address
 
 if TYPE_CHECKING:
@@ -91,32 +93,17 @@ def wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple
     return needs_utf8 is not None, wire[0], wire[1:]
 
 
-def _first_address(values: list) -> str | None:
-    for _, addr in getaddresses([str(v) for v in values]):
-        if addr:
-            return addr
-    return None
-
-
 def envelope_from_headers(msg: email.message.Message, sender, recipients):
-    """``(sender, recipients)``: those given, else the message's headers':
-    Sender, else From; To, Cc and Bcc; the ``Resent-`` ones instead when
-    the message has one block of them (RFC 5322, section 3.6.6)."""
-    prefix = ""
+    """``(sender, recipients)``: those given, else the message's headers'
+    (:func:`~smtp_core.wireform.header_envelope`)."""
     if sender is None or recipients is None:
-        blocks = len(msg.get_all("Resent-Date") or [])
-        if blocks > 1:
-            raise EnvelopeError("smtp: the message has %d blocks of Resent- headers; "
-                                "pass sender= and recipients=" % blocks)
-        prefix = "Resent-" if blocks else ""
+        from_sender, from_recipients = header_envelope(msg)
     if sender is None:
-        sender = (_first_address(msg.get_all(prefix + "Sender") or [])
-                  or _first_address(msg.get_all(prefix + "From") or []))
+        sender = from_sender
         if sender is None:
-            raise EnvelopeError("smtp: the message has neither %sSender nor %sFrom; pass sender=" % (prefix, prefix))
+            raise EnvelopeError("smtp: the message has neither Sender nor From (nor their Resent- forms); pass sender=")
     if recipients is None:
-        values = [str(v) for field in ("To", "Cc", "Bcc") for v in (msg.get_all(prefix + field) or [])]
-        recipients = [addr for _, addr in getaddresses(values) if addr]
+        recipients = from_recipients
     return sender, recipients
 
 
@@ -134,67 +121,6 @@ def check_arguments(sender, recipients, message) -> None:
 # --------------------------------------------------------------------------
 # The body
 # --------------------------------------------------------------------------
-
-
-# What ``str.splitlines`` ends a line at (and so what Python's header
-# folding does): only CR, LF or CRLF before a space or a tab continue a
-# header (a fold); anything else would start a new header line.
-_LINE_BREAK = re.compile("\r\n(?![ \t])|\r(?![\n \t])|[\n\v\f\x1c-\x1e\x85\u2028\u2029](?![ \t])")
-_FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322's ftext
-_HIDDEN = ("Bcc", "Resent-Bcc")  # headers the recipients must not see
-_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an 8-bit header byte, as the parser keeps it
-
-
-class _HeaderSafePolicy(email.policy.EmailPolicy):
-    """The ``SMTP`` policy, refusing a header that would become more than one.
-
-    Python's folding splits a header at every line break ``str.splitlines``
-    knows, U+2028 included, so a compat32 ``Message`` (or a message parsed
-    from text) can carry a Subject that goes out as a Subject and a Bcc
-    (CVE-2024-6923).  Header text is checked before folding and again
-    after.  A compat32 ``Header`` object, and non-ASCII text where the
-    message is not SMTPUTF8, go out RFC 2047-encoded, as an EmailMessage's
-    would (the ``SMTP`` policy alone raises on both).
-    """
-
-    def fold_binary(self, name, value):
-        if not _FIELD_NAME.fullmatch(name):
-            raise HeaderError("smtp: the header name %s is not printable ASCII without a colon" % go_quote(name))
-        if isinstance(value, email.header.Header):
-            value = self.header_factory(name, str(value))
-        elif not hasattr(value, "name"):  # text as set on a compat32 Message, or as parsed
-            _check_header_text(name, value)
-            if not (self.utf8 or value.isascii() or _ESCAPED_BYTE.search(value)):
-                value = self.header_factory(name, "".join(value.splitlines()))
-        folded = super().fold_binary(name, value)
-        _check_header_text(name, folded[:-len(self.linesep)].decode("utf-8", "surrogateescape"))
-        return folded
-
-
-def _check_header_text(name: str, text: str) -> None:
-    bad = _LINE_BREAK.search(text)
-    if bad is not None:
-        raise HeaderError("smtp: the %s header holds a line break (U+%04X) that would start another header; "
-                          "remove it (an EmailMessage refuses it when the header is set)"
-                          % (name, ord(bad.group()[0])))
-
-
-_SMTP_POLICY = _HeaderSafePolicy(linesep="\r\n")
-_SMTPUTF8_POLICY = _HeaderSafePolicy(linesep="\r\n", utf8=True)
-
-
-def _serialize(msg: email.message.Message, smtputf8: bool) -> bytes:
-    """``msg`` as sent: its Bcc and Resent-Bcc removed, every header checked
-    (:class:`_HeaderSafePolicy`), CRLF line ends; the caller's message is
-    left as it was."""
-    hidden = [name for name in _HIDDEN if name in msg]
-    if hidden:
-        # A shallow copy: deleting a header rebuilds the copy's header list
-        # and leaves the caller's message as it was.
-        msg = copy.copy(msg)
-        for name in hidden:
-            del msg[name]
-    return msg.as_bytes(policy=_SMTPUTF8_POLICY if smtputf8 else _SMTP_POLICY)
 
 
 def stuffed_dots(encoded: bytes, at_line_start: bool) -> int:
@@ -278,8 +204,9 @@ class Outgoing:
     __slots__ = ("slot", "rcpts", "commands", "envelope", "wire", "stream", "first", "encoder", "size", "ended")
 
 
-def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True) -> Outgoing:
-    """Check and encode one message of a batch; raise what :func:`~smtp_core.send` would.
+def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, signers: tuple = ()) -> Outgoing:
+    """Check, sign (with ``signers``) and encode one message of a batch;
+    raise what :func:`~smtp_core.send` would.
 
     ``normalize_line_ends``: every bare CR and bare LF of the message
     becomes CRLF (see :mod:`smtp_core.lineends`); ``False`` sends the bytes
@@ -315,7 +242,12 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True) -> O
         raise TypeError("smtp: sender and recipients are required unless the message is an EmailMessage")
     rcpts, smtputf8, wire_sender, rcpt_lines = server.envelope(sender, recipients)
     if mime is not None:
-        data = _serialize(mime, smtputf8)
+        data = wire_bytes(mime, smtputf8)
+    if signers:
+        if stream is not None:
+            data = b"".join(iter(lambda: read_chunk(stream), b""))
+            stream = None
+        data = sign_all(data, signers)
 
     out = Outgoing()
     if data is not None:

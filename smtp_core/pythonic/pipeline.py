@@ -53,8 +53,10 @@ _END = object()
 
 
 def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
-            results: list, normalize_line_ends: bool = True):
+            results: list, normalize_line_ends: bool = True, signers: tuple = ()):
     """Send every message of ``items``, appending one entry per message to ``results``.
+
+    ``signers`` sign each message (:func:`~smtp_core.pythonic.message.outgoing`).
 
     Returns the exception ``items`` raised, if it did (the message in
     flight was finished first), else ``None``.  An I/O error or a 421
@@ -78,7 +80,7 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
             if item is _END:
                 return None
             try:
-                out = outgoing(item, server, normalize_line_ends)
+                out = outgoing(item, server, normalize_line_ends, signers)
             except Exception as err:  # this message cannot be sent as given
                 results.append(err)
                 continue

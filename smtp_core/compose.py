@@ -1,0 +1,531 @@
+"""Compose real mail from a map, and the envelope that sends it.
+
+:func:`message` builds an ``email.message.EmailMessage`` (SMTP policy)
+from one map, the way Clojure's postal does; :func:`envelope` turns any
+``email.message.Message`` into ``(sender, recipients, data)`` for the
+Go-named ``SendMail`` or a ``Data`` writer.  The standard library's
+``email`` package does all the MIME work; this module only reads the map
+and decides the shape.
+
+The rules:
+
+* Keys are Hy keywords or strings, ``-`` and ``_`` alike, any case
+  (``:reply-to``, ``"reply_to"``).  An unknown key is an error that names
+  it and suggests the closest valid one.
+* Headers: ``from`` (required), ``sender``, ``to``, ``cc``, ``bcc``,
+  ``reply-to`` (a string or a list; each string one or more addresses),
+  ``subject``, ``date`` (default: now), ``message-id`` (default: generated
+  on the From domain), ``headers`` (a map of other header names to a value
+  or a list of values).  A CR or LF in any value is refused.
+* ``body`` is a string (text/plain), a map (one part), or a list of parts,
+  where a list that starts with ``:alternative`` (``":alternative"`` from
+  Python) groups alternatives.  Several parts make multipart/mixed.
+* A part map: ``type`` (a MIME type such as ``"text/html"``, default
+  ``"text/plain"``, or ``:attachment`` / ``:inline``) and ``content``;
+  files also take ``file-name``, ``content-type``, ``content-id`` and
+  ``description``.  A file's content is a path, bytes or a binary file;
+  the name and type come from the path when not given (``mimetypes``).
+* An inline part whose Content-ID an HTML part references (``cid:logo``)
+  is put beside it in a multipart/related; any other inline part stays
+  where it was listed.
+* Text parts keep their text exactly (line ends become CRLF): 7bit only
+  for short ASCII lines ending in a line break, otherwise quoted-printable
+  (mostly ASCII) or base64 (a third or more of the bytes non-ASCII), never 8bit, so a relay never has to re-encode
+  a signed message.  Attachments are base64.
+
+Example::
+
+    >>> m = message({"from": "Åsa <asa@example.com>", "to": ["bob@example.com"],
+    ...              "subject": "Grüße", "body": "Hello\\n",
+    ...              "date": "Tue, 01 Dec 2026 03:00:00 +0000", "message-id": "1@example.com"})
+    >>> print(m.as_bytes().decode())  # doctest: +NORMALIZE_WHITESPACE
+    From: =?utf-8?q?=C3=85sa?= <asa@example.com>
+    To: bob@example.com
+    Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=
+    Date: Tue, 01 Dec 2026 03:00:00 +0000
+    Message-ID: <1@example.com>
+    Content-Type: text/plain; charset="utf-8"
+    Content-Transfer-Encoding: 7bit
+    MIME-Version: 1.0
+    <BLANKLINE>
+    Hello
+    <BLANKLINE>
+    >>> sender, recipients, data = envelope(m)
+    >>> sender, recipients, data[:6]
+    ('asa@example.com', ['bob@example.com'], b'From: ')
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import email.message
+import email.policy
+import email.utils
+import mimetypes
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from email.errors import NonASCIILocalPartDefect
+from email.headerregistry import Address
+from typing import Any, Mapping, NamedTuple
+
+from .errors import ComposeError, EnvelopeError
+from .wireform import header_envelope, wire_bytes
+
+__all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
+
+KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body")
+PART_KEYS = ("type", "content", "content-type", "file-name", "content-id", "description")
+GROUPS = ("alternative", "mixed")
+
+# Header names each key sets, in the order they are written.
+_HEADER_OF = {"from": "From", "sender": "Sender", "to": "To", "cc": "Cc", "bcc": "Bcc",
+              "reply-to": "Reply-To", "subject": "Subject", "date": "Date", "message-id": "Message-ID"}
+_ADDRESS_KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to")
+# Headers `headers` may not set: those with their own key and the MIME ones.
+_RESERVED = {name.lower(): key for key, name in _HEADER_OF.items()} | {"mime-version": None}
+_HEADER_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext: printable ASCII but ':'
+_LINE_ENDS = re.compile(r"\r\n?")
+# Anchored at line starts: unanchored, the search would retry at every
+# byte of every line (seconds for 10 MiB).
+_LONG_TEXT_LINE = re.compile(rb"^[^\n]{79}", re.M)  # RFC 5322's SHOULD of 78: longer text lines are encoded
+
+
+class Envelope(NamedTuple):
+    """What :func:`envelope` returns: a ``[sender recipients data]`` triple."""
+
+    sender: str
+    recipients: list
+    data: bytes
+
+
+# --------------------------------------------------------------------------
+# Keys
+# --------------------------------------------------------------------------
+
+
+def keyword_name(value: Any) -> str | None:
+    """The name of a Hy keyword (``:alternative`` -> ``"alternative"``), else ``None``.
+
+    Tested by type name so that plain Python users do not import Hy.
+    """
+    kind = type(value)
+    if kind.__name__ == "Keyword" and kind.__module__.startswith("hy"):
+        return value.name
+    return None
+
+
+def _shown(key: Any) -> str:
+    name = keyword_name(key)
+    return ":" + name if name is not None else repr(key)
+
+
+def read_options(spec: Any, valid: tuple, where: str, error: type = ComposeError) -> dict:
+    """``spec``'s entries under their canonical names (``"reply-to"``).
+
+    Keys may be keywords or strings, ``-`` or ``_``, any case; an unknown
+    key raises ``error`` naming it and the closest valid key.
+
+    >>> read_options({"Reply_To": 1}, KEYS, "message")
+    {'reply-to': 1}
+    >>> read_options({"subjcet": 1}, KEYS, "message")
+    Traceback (most recent call last):
+    smtp_core.errors.ComposeError: message: unknown key 'subjcet'; did you mean 'subject'?
+    """
+    if not isinstance(spec, Mapping):
+        raise error("%s must be a map, got %s" % (where, type(spec).__name__))
+    options: dict = {}
+    for key, value in spec.items():
+        name = keyword_name(key)
+        if name is None:
+            if not isinstance(key, str):
+                raise error("%s: a key must be a keyword or a string, got %r" % (where, key))
+            name = key
+        name = name.lower().replace("_", "-")
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+            spell = (lambda k: ":" + k) if keyword_name(key) is not None else repr
+            hint = ("; did you mean %s?" % spell(close[0]) if close
+                    else "; valid keys: " + ", ".join(map(spell, valid)))
+            raise error("%s: unknown key %s%s" % (where, _shown(key), hint))
+        if name in options:
+            raise error("%s: the key %s is given twice" % (where, _shown(key)))
+        options[name] = value
+    return options
+
+
+def _word(value: Any) -> str | None:
+    """A keyword's name, or a Python string spelled like one (``":inline"``)."""
+    name = keyword_name(value)
+    if name is None and isinstance(value, str) and re.fullmatch(r":[a-z][a-z-]*", value):
+        name = value[1:]  # not ":-) hello", which is text
+    return name
+
+
+# --------------------------------------------------------------------------
+# Headers
+# --------------------------------------------------------------------------
+
+
+def _check_line(where: str, value: str) -> str:
+    # str.splitlines also breaks at FF, VT, NEL, U+2028...: the header
+    # registry refuses those too, so name them here first.
+    if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
+        raise ComposeError("%s: the value %r contains a CR, LF or other line break" % (where, value))
+    return value
+
+
+def _text_value(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ComposeError("%s must be a string, got %s" % (where, type(value).__name__))
+    return _check_line(where, value)
+
+
+def _addresses(key: str, value: Any) -> list[Address]:
+    items = [value] if isinstance(value, (str, Address)) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ComposeError(":%s must be an address or a list of addresses, got %r" % (key, value))
+    found: list[Address] = []
+    for item in items:
+        if isinstance(item, Address):
+            found.append(item)
+            continue
+        if not isinstance(item, str):
+            raise ComposeError(":%s: an address must be a string, got %s" % (key, type(item).__name__))
+        _check_line(":" + key, item)
+        try:
+            parsed = email.policy.default.header_factory(_HEADER_OF[key], item)
+            defects = [d for d in parsed.defects if not isinstance(d, NonASCIILocalPartDefect)]
+            addresses = list(parsed.addresses)
+        except Exception:  # the parser fails with IndexError on some inputs ("bob@")
+            defects, addresses = ["unparsable"], []
+        if defects or not addresses or any(not (a.username and a.domain) for a in addresses):
+            raise ComposeError(":%s: %r is not an address (expected local@domain or Name <local@domain>)"
+                               % (key, item))
+        found.extend(addresses)
+    return found
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return email.utils.format_datetime(datetime.datetime.now().astimezone())
+    if isinstance(value, datetime.datetime):
+        return email.utils.format_datetime(value if value.tzinfo else value.astimezone())
+    text = _text_value(":date", value)
+    try:
+        email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise ComposeError(":date: %r is not an RFC 5322 date (e.g. 'Tue, 01 Dec 2026 03:00:00 +0000')"
+                           % text) from None
+    return text
+
+
+def _message_id(value: Any, domain: str) -> str:
+    if value is None:
+        return email.utils.make_msgid(domain=domain)
+    text = _text_value(":message-id", value).strip()
+    inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    if not inner or "@" not in inner or any(c.isspace() or c in "<>" for c in inner):
+        raise ComposeError(":message-id: %r is not a message id (expected left@right)" % value)
+    return "<" + inner + ">"
+
+
+def _extra_headers(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, Mapping):
+        raise ComposeError(":headers must be a map of header names to values, got %s" % type(value).__name__)
+    pairs = []
+    for key, values in value.items():
+        name = keyword_name(key) or key
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ComposeError(":headers: %r is not a header name" % (key,))
+        lowered = name.lower()
+        if lowered in _RESERVED or lowered.startswith("content-"):
+            own = _RESERVED.get(lowered)
+            hint = "use :%s" % own if own else "the body sets it"
+            raise ComposeError(":headers: %s cannot be set here (%s)" % (name, hint))
+        for item in values if isinstance(values, (list, tuple)) else [values]:
+            pairs.append((name, _text_value(":headers %s" % name, item)))
+    return pairs
+
+
+# --------------------------------------------------------------------------
+# Body: the map read into a tree, then built with email's content manager
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Text:
+    subtype: str
+    text: str
+    related: list = field(default_factory=list)  # inline files this HTML part references
+
+
+@dataclass
+class _File:
+    disposition: str | None  # "attachment", "inline", or None for a bare typed part
+    data: bytes
+    content_type: str
+    file_name: str | None
+    content_id: str | None
+    description: str | None
+
+
+@dataclass
+class _Group:
+    subtype: str
+    children: list
+
+
+def _text_node(subtype: str, text: str, where: str) -> _Text:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise ComposeError("%s: the text cannot be encoded as UTF-8: %s" % (where, err)) from None
+    return _Text(subtype, text)
+
+
+def _read_body(body: Any, where: str) -> Any:
+    if isinstance(body, str):
+        return _text_node("plain", body, where)
+    if isinstance(body, Mapping):
+        return _read_part(body, where)
+    if isinstance(body, (list, tuple)):
+        items = list(body)
+        subtype = "mixed"
+        if items and not isinstance(items[0], (Mapping, list, tuple)) and _word(items[0]) is not None:
+            subtype = _word(items[0])
+            if subtype not in GROUPS:
+                close = difflib.get_close_matches(subtype, GROUPS, n=1, cutoff=0.6)
+                raise ComposeError("%s: unknown group %s%s" % (where, _shown(items[0]),
+                                   "; did you mean :%s?" % close[0] if close else ""))
+            items = items[1:]
+        if not items:
+            raise ComposeError("%s: an empty list of parts" % where)
+        return _Group(subtype, [_read_body(item, "%s[%d]" % (where, i)) for i, item in enumerate(items)])
+    raise ComposeError("%s must be a string, a part map or a list of parts, got %s" % (where, type(body).__name__))
+
+
+def _read_part(spec: Mapping, where: str) -> Any:
+    options = read_options(spec, PART_KEYS, where)
+    if "content" not in options:
+        raise ComposeError("%s: a part needs :content" % where)
+    content = options["content"]
+    kind = options.get("type", "text/plain")
+    word = _word(kind) or (kind if kind in ("attachment", "inline") else None)
+    if word in ("attachment", "inline"):
+        return _read_file(word, content, options, where)
+    if word is not None or not isinstance(kind, str) or not re.fullmatch(r"[\w.+-]+/[\w.+-]+", kind):
+        raise ComposeError("%s: :type must be a MIME type such as \"text/html\", or :attachment or :inline, "
+                           "got %s" % (where, _shown(kind)))
+    maintype, subtype = kind.lower().split("/")
+    if maintype == "text":
+        extra = sorted(set(options) - {"type", "content"})
+        if extra:
+            raise ComposeError("%s: :%s is for :attachment and :inline parts" % (where, extra[0]))
+        if not isinstance(content, str):
+            raise ComposeError("%s: the content of a %s part must be a string, got %s"
+                               % (where, kind, type(content).__name__))
+        return _text_node(subtype, content, where)
+    if maintype in ("multipart", "message"):
+        raise ComposeError("%s: a %s part cannot be given as content; use lists for multipart" % (where, kind))
+    options.setdefault("content-type", kind)
+    return _read_file(None, content, options, where)
+
+
+def _read_file(disposition: str | None, content: Any, options: dict, where: str) -> _File:
+    name = options.get("file-name")
+    if isinstance(content, (str, os.PathLike)):
+        path = os.fspath(content)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as err:
+            raise ComposeError("%s: cannot read the file %r: %s" % (where, path, err.strerror or err)) from None
+        if name is None:
+            name = os.path.basename(path)
+    elif isinstance(content, (bytes, bytearray, memoryview)):
+        data = bytes(content)
+    elif hasattr(content, "read"):
+        data = content.read()
+        if isinstance(data, str):
+            raise ComposeError("%s: the file must be opened in binary mode ('rb')" % where)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ComposeError("%s: the file's read() returned %s, not bytes" % (where, type(data).__name__))
+        data = bytes(data)
+        if name is None and isinstance(getattr(content, "name", None), str):
+            name = os.path.basename(content.name)
+    else:
+        raise ComposeError("%s: :content must be a path, bytes or a binary file, got %s"
+                           % (where, type(content).__name__))
+    if name is not None:
+        name = _text_value(where + " :file-name", name)
+    content_type = options.get("content-type")
+    if content_type is None:
+        content_type = _guess_type(name)
+    elif not isinstance(content_type, str) or not re.fullmatch(r"[\w.+-]+/[\w.+-]+", content_type):
+        raise ComposeError("%s: :content-type %r is not a MIME type" % (where, content_type))
+    elif content_type.lower().split("/")[0] in ("multipart", "message"):
+        raise ComposeError("%s: :content-type %s cannot be base64-encoded; use application/octet-stream"
+                           % (where, content_type))
+    content_id = options.get("content-id")
+    if content_id is not None:
+        content_id = _text_value(where + " :content-id", content_id).strip("<>")
+        if not content_id or any(c.isspace() or c in "<>" for c in content_id):
+            raise ComposeError("%s: :content-id %r is not usable in cid: URLs" % (where, options["content-id"]))
+    description = options.get("description")
+    if description is not None:
+        description = _text_value(where + " :description", description)
+    return _File(disposition, data, content_type.lower(), name, content_id, description)
+
+
+_COMPRESSED = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz"}
+
+
+def _guess_type(name: str | None) -> str:
+    if not name:
+        return "application/octet-stream"
+    guessed, encoding = mimetypes.guess_type(name, strict=False)
+    if encoding is not None:
+        return _COMPRESSED.get(encoding, "application/octet-stream")
+    if guessed is None or guessed.split("/")[0] in ("multipart", "message"):
+        return "application/octet-stream"  # message/rfc822 may not be base64 (RFC 2046, 5.2.1)
+    return guessed
+
+
+def _html_parts(node: Any) -> list[_Text]:
+    if isinstance(node, _Text):
+        return [node] if node.subtype == "html" else []
+    if isinstance(node, _Group):
+        return [html for child in node.children for html in _html_parts(child)]
+    return []
+
+
+def _relate_inline(node: Any, html: list[_Text]) -> Any:
+    """Move each inline file an HTML part references by ``cid:`` under that part."""
+    if not isinstance(node, _Group):
+        return node
+    kept = []
+    for child in node.children:
+        if isinstance(child, _File) and child.disposition == "inline" and child.content_id:
+            reference = ("cid:" + child.content_id).lower()
+            owner = next((h for h in html if reference in h.text.lower()), None)
+            if owner is not None:
+                owner.related.append(child)
+                continue
+        kept.append(_relate_inline(child, html))
+    if not kept:
+        raise ComposeError("body: a list of parts holds nothing but inline parts")
+    return kept[0] if len(kept) == 1 else _Group(node.subtype, kept)
+
+
+def _text_encoding(data: bytes) -> str:
+    """The transfer encoding that carries ``data`` (LF line ends) intact and 7-bit clean."""
+    if (data.isascii() and data.endswith(b"\n") and not re.search(rb"[\x00-\x08\x0b-\x1f\x7f]|[ \t]\n", data)
+            and not _LONG_TEXT_LINE.search(data)):
+        return "7bit"
+    non_ascii = len(data) - len(data.decode("ascii", "ignore").encode()) if not data.isascii() else 0
+    # Quoted-printable keeps mostly-ASCII text (accented Latin) readable in
+    # the source; text where a third of the bytes are not ASCII (Cyrillic,
+    # Greek, CJK) is shorter in base64.
+    return "base64" if non_ascii * 3 > len(data) else "quoted-printable"
+
+
+def _set_text(target: email.message.MIMEPart, node: _Text) -> None:
+    text = _LINE_ENDS.sub("\n", node.text)
+    data = text.encode("utf-8")
+    cte = _text_encoding(data)
+    if text.endswith("\n"):
+        target.set_content(text, subtype=node.subtype, charset="utf-8", cte=cte)
+    elif cte == "base64":
+        target.set_content(data.replace(b"\n", b"\r\n"), "text", node.subtype, cte="base64",
+                           params={"charset": "utf-8"})
+    else:
+        # The content manager ends text with a line break; a soft line break
+        # ("=" at the end of the last line) takes it back out.
+        target.set_content(text + "\n", subtype=node.subtype, charset="utf-8", cte="quoted-printable")
+        target.set_payload(target.get_payload()[:-1] + "=\n")
+
+
+def _fill(target: email.message.MIMEPart, node: Any) -> None:
+    if isinstance(node, _Text) and node.related:
+        node = _Group("related", [_Text(node.subtype, node.text), *node.related])
+    if isinstance(node, _Text):
+        _set_text(target, node)
+    elif isinstance(node, _File):
+        maintype, subtype = node.content_type.split("/")
+        target.set_content(node.data, maintype, subtype, disposition=node.disposition,
+                           filename=node.file_name, cid=node.content_id and "<%s>" % node.content_id)
+        if node.description is not None:
+            target["Content-Description"] = node.description
+    else:
+        target["Content-Type"] = "multipart/" + node.subtype
+        # Chosen now, not by the generator at each serialisation, so that
+        # every serialisation (and so every signature) has the same bytes.
+        # "=_" never occurs in quoted-printable or base64 text.
+        target.set_param("boundary", "=_" + secrets.token_hex(16))
+        for child in node.children:
+            part = email.message.MIMEPart(policy=target.policy)
+            _fill(part, child)
+            target.attach(part)
+
+
+# --------------------------------------------------------------------------
+# message and envelope
+# --------------------------------------------------------------------------
+
+
+def message(spec: Mapping) -> email.message.EmailMessage:
+    """A new ``EmailMessage`` (``email.policy.SMTP``) built from ``spec``.
+
+    ``spec`` keys: ``from`` (required), ``sender``, ``to``, ``cc``,
+    ``bcc``, ``reply-to``, ``subject``, ``date``, ``message-id``,
+    ``headers``, ``body`` (see the module documentation for the body
+    shapes).  Raises :class:`ComposeError` naming the key, value or path
+    that is wrong; nothing is read twice and nothing is sent.
+    """
+    options = read_options(spec, KEYS, "message")
+    if options.get("from") is None:
+        raise ComposeError("message: :from is required")
+    msg = email.message.EmailMessage(policy=email.policy.SMTP)
+    senders = _addresses("from", options["from"])
+    if len(senders) > 1 and options.get("sender") is None:
+        raise ComposeError("message: several :from addresses need a :sender (RFC 5322, 3.6.2)")
+    for key in _ADDRESS_KEYS:
+        if options.get(key) is not None:
+            found = _addresses(key, options[key])
+            if key == "sender" and len(found) != 1:
+                raise ComposeError("message: :sender must be one address, got %d" % len(found))
+            msg[_HEADER_OF[key]] = found
+    if options.get("subject") is not None:
+        msg["Subject"] = _text_value(":subject", options["subject"])
+    msg["Date"] = _date(options.get("date"))
+    msg["Message-ID"] = _message_id(options.get("message-id"), senders[0].domain)
+    for name, value in _extra_headers(options.get("headers") or {}):
+        try:
+            msg[name] = value
+        except (ValueError, TypeError, IndexError) as err:
+            raise ComposeError(":headers %s: %r is not a valid value: %s" % (name, value, err)) from None
+    if options.get("body") is not None:
+        tree = _read_body(options["body"], "body")
+        tree = _relate_inline(tree, _html_parts(tree))
+        _fill(msg, tree)
+        if "MIME-Version" not in msg:  # set_content adds it to a single part, not to a multipart
+            msg["MIME-Version"] = "1.0"
+    return msg
+
+
+def envelope(msg: email.message.Message) -> Envelope:
+    """``(sender, recipients, data)`` for sending ``msg``, e.g. with ``SendMail``.
+
+    ``sender`` and ``recipients`` are :func:`header_envelope`'s; ``data``
+    is :func:`wire_bytes`.
+    """
+    if not isinstance(msg, email.message.Message):
+        raise TypeError("envelope: expected an email.message.Message, got %s" % type(msg).__name__)
+    sender, recipients = header_envelope(msg)
+    if sender is None:
+        raise EnvelopeError("envelope: the message has neither Sender nor From")
+    return Envelope(sender, recipients, wire_bytes(msg))

@@ -1,0 +1,200 @@
+"""DKIM signatures (RFC 6376; ed25519-sha256 from RFC 8463), made by dkimpy.
+
+:func:`dkim_sign` returns the message's wire bytes with a
+``DKIM-Signature`` header in front; :class:`DKIMSigner` loads and checks a
+key once and signs many messages (``send(..., dkim=...)`` builds one).
+dkimpy computes every hash and signature; this module only gathers the
+inputs and checks them before anything is sent:
+
+* ``domain`` and ``selector``: DNS labels (the public key is published as
+  a TXT record at ``<selector>._domainkey.<domain>``);
+* ``private_key``: a path to a key file, or the key itself (bytes, or a
+  string holding a PEM block); for rsa-sha256 a PEM RSA key (PKCS#1 or
+  PKCS#8, as ``openssl genrsa`` or dkimpy's ``dknewkey`` write it), for
+  ed25519-sha256 dkimpy's base64 seed (``dknewkey --ktype ed25519``) or a
+  PKCS#8 PEM key (``openssl genpkey -algorithm ed25519``);
+* ``headers``: the header names to sign, dkimpy's recommended set by
+  default; ``from`` must be among them;
+* ``algorithm``: ``"rsa-sha256"`` (default) or ``"ed25519-sha256"``.
+
+A key that does not load, a bad domain or a header list without From
+raises :class:`DKIMError` when the signer is made, naming what is wrong.
+What is signed is exactly what goes on the wire: an ``EmailMessage`` is
+serialised by :func:`~smtp_core.compose.wire_bytes` (Bcc and Resent-Bcc
+removed), and bare LFs in bytes become CRLF, as the DATA encoder would
+make them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.message
+import os
+import re
+from typing import Any, Iterable
+
+import dkim
+
+from .compose import read_options, wire_bytes
+
+__all__ = ["ALGORITHMS", "DKIMError", "DKIMSigner", "dkim_sign", "signers", "sign_all"]
+
+ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
+OPTIONS = ("domain", "selector", "private-key", "headers", "algorithm")
+
+_LABELS = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\Z")
+# PKCS#8 wrapping of an Ed25519 seed (RFC 8410, section 7): this prefix, then the 32 bytes.
+_ED25519_PKCS8 = bytes.fromhex("302e020100300506032b657004220420")
+_PEM_BODY = re.compile(rb"-----BEGIN ([A-Z ]+)-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END \1-----")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+class DKIMError(ValueError):
+    """A DKIM signature cannot be made as asked; the text names the setting."""
+
+
+def _key_material(private_key: Any) -> tuple[bytes, str]:
+    """The key's bytes and how to name it in errors (its path, or "the key")."""
+    if isinstance(private_key, (bytes, bytearray, memoryview)):
+        return bytes(private_key), "the private key"
+    if isinstance(private_key, str) and "-----BEGIN" in private_key:
+        return private_key.encode("ascii", "replace"), "the private key"
+    if isinstance(private_key, (str, os.PathLike)):
+        path = os.fspath(private_key)
+        try:
+            with open(path, "rb") as f:
+                return f.read(), "the private key file %r" % path
+        except OSError as err:
+            raise DKIMError("dkim: cannot read the private key file %r: %s" % (path, err.strerror or err)) from None
+    raise DKIMError("dkim: private_key must be a path, bytes or a PEM string, got %s" % type(private_key).__name__)
+
+
+def _ed25519_seed(material: bytes, named: str) -> bytes:
+    """dkimpy's form of an Ed25519 key (the base64 seed) from either accepted form."""
+    pem = _PEM_BODY.search(material)
+    if pem is None:
+        return b"".join(material.split())
+    try:
+        der = base64.b64decode(b"".join(pem.group(2).split()), validate=True)
+    except binascii.Error:
+        der = b""
+    if len(der) != 48 or not der.startswith(_ED25519_PKCS8):
+        raise DKIMError("dkim: %s is not an Ed25519 key (expected a PKCS#8 Ed25519 PEM or a base64 seed)" % named)
+    return base64.b64encode(der[16:])
+
+
+class DKIMSigner:
+    """Signs messages for one domain and selector with one key, checked up front."""
+
+    def __init__(self, domain: str, selector: str, private_key: Any, headers: Iterable[str] | None = None,
+                 algorithm: str = "rsa-sha256") -> None:
+        if not isinstance(domain, str) or not _LABELS.match(domain):
+            raise DKIMError("dkim: domain %r is not a DNS name" % (domain,))
+        if not isinstance(selector, str) or not _LABELS.match(selector):
+            raise DKIMError("dkim: selector %r is not a DNS label" % (selector,))
+        if algorithm not in ALGORITHMS:
+            raise DKIMError("dkim: algorithm %r is not one of %s" % (algorithm, ", ".join(ALGORITHMS)))
+        if headers is not None:
+            if isinstance(headers, str):
+                raise DKIMError("dkim: headers must be a list of header names, got a string")
+            headers = [h for h in headers]
+            bad = [h for h in headers if not isinstance(h, str) or not re.fullmatch(r"[!-9;-~]+", h)]
+            if bad:
+                raise DKIMError("dkim: %r is not a header name" % (bad[0],))
+            if "from" not in [h.lower() for h in headers]:
+                raise DKIMError("dkim: headers must include From (RFC 6376, 5.4)")
+        material, named = _key_material(private_key)
+        if algorithm == "ed25519-sha256":
+            material = _ed25519_seed(material, named)
+        else:
+            material = material.replace(b"\r\n", b"\n")  # dkimpy finds the PEM body between LF lines
+        self.domain, self.selector, self.algorithm = domain, selector, algorithm
+        self.headers = headers
+        self._key = material
+        try:
+            self._signature(b"From: check@" + domain.encode() + b"\r\n\r\n")
+        except DKIMError:
+            raise
+        except Exception as err:  # dkimpy's KeyFormatError, nacl's errors, asn1 errors
+            detail = " ".join(str(err).split())  # dkimpy's texts span lines
+            raise DKIMError("dkim: %s does not load as an %s key: %s" % (named, algorithm, detail)) from None
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> "DKIMSigner":
+        """A signer from a map (keywords or strings, ``-`` or ``_``), or ``spec`` itself if it is one."""
+        if isinstance(spec, cls):
+            return spec
+        options = read_options(spec, OPTIONS, "dkim", DKIMError)
+        missing = [name for name in ("domain", "selector", "private-key") if name not in options]
+        if missing:
+            raise DKIMError("dkim: :%s is required" % missing[0])
+        return cls(options["domain"], options["selector"], options["private-key"],
+                   headers=options.get("headers"), algorithm=options.get("algorithm", "rsa-sha256"))
+
+    def _signature(self, data: bytes) -> bytes:
+        try:
+            return dkim.sign(data, self.selector.encode(), self.domain.encode(), self._key,
+                             signature_algorithm=self.algorithm.encode(), include_headers=self.headers)
+        except dkim.ParameterError as err:
+            raise DKIMError("dkim: %s" % err) from None
+
+    def sign(self, message: Any) -> bytes:
+        """``message``'s wire bytes with a DKIM-Signature header first.
+
+        ``message``: an ``email.message.Message`` (serialised as it is
+        sent), bytes, or a binary file (read whole).
+        """
+        data = _wire_data(message)
+        head = data.split(b"\r\n\r\n", 1)[0]
+        if not re.search(rb"(?im)^from[ \t]*:", head):
+            raise DKIMError("dkim: the message has no From header, which DKIM must sign")
+        return self._signature(data) + data
+
+    def __repr__(self) -> str:
+        return "DKIMSigner(domain=%r, selector=%r, algorithm=%r)" % (self.domain, self.selector, self.algorithm)
+
+
+def _wire_data(message: Any) -> bytes:
+    if isinstance(message, email.message.Message):
+        return wire_bytes(message)
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        data = bytes(message)
+    elif hasattr(message, "read") and not isinstance(message, str):
+        data = message.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("dkim: the message file must be opened in binary mode ('rb')")
+        data = bytes(data)
+    else:
+        raise TypeError("dkim: the message must be an EmailMessage, bytes or a binary file, got %s"
+                        % type(message).__name__)
+    return _BARE_LF.sub(b"\r\n", data) if data.count(b"\n") != data.count(b"\r\n") else data
+
+
+def dkim_sign(message: Any, domain: str, selector: str, private_key: Any, headers: Iterable[str] | None = None,
+              algorithm: str = "rsa-sha256") -> bytes:
+    """``message`` signed: its wire bytes with a ``DKIM-Signature`` header first.
+
+    ``message`` is an ``EmailMessage`` (serialised without Bcc and
+    Resent-Bcc), bytes or a binary file.  See the module documentation for
+    the arguments; raises :class:`DKIMError` for a setting or key that
+    does not work.
+    """
+    return DKIMSigner(domain, selector, private_key, headers=headers, algorithm=algorithm).sign(message)
+
+
+def signers(dkim: Any) -> tuple:
+    """The signers ``dkim=`` asks for: none for ``None``; one for a map or a
+    :class:`DKIMSigner`; one each for a list of them (checked now, in order)."""
+    if dkim is None:
+        return ()
+    if isinstance(dkim, (list, tuple)):
+        return tuple(DKIMSigner.from_spec(spec) for spec in dkim)
+    return (DKIMSigner.from_spec(dkim),)
+
+
+def sign_all(data: bytes, chosen: tuple) -> bytes:
+    """``data`` signed by each of ``chosen``, the first one's header on top."""
+    for signer in reversed(chosen):
+        data = signer.sign(data)
+    return data
