@@ -46,6 +46,7 @@ import time
 
 from . import wirelog
 from .errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
+from .goformat import go_quote
 from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from .reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
@@ -389,7 +390,11 @@ class Transport:
             # and leaks it when the name fails: check it first, as ssl will.
             if "\x00" in server_name:
                 raise TLSSetupError("tls: server name must not contain NUL")
-            server_name.encode("idna")  # a UnicodeError is a ValueError, below
+            try:
+                server_name.encode("idna")  # what ssl will do; its error text varies by Python version
+            except UnicodeError:
+                raise TLSSetupError("tls: server name %s is not a host name the ssl module can encode"
+                                    % go_quote(server_name)) from None
             self.tls_server_name = sni_name(server_name)
             observed = self._observe_version(ctx)
             tls_sock = ctx.wrap_socket(self.sock, server_hostname=server_name or None, do_handshake_on_connect=False)

@@ -402,8 +402,8 @@ def test_root_cas_that_cannot_load_come_back_as_errors(scripted, root_cas):
 
 @pytest.mark.parametrize("server_name, text", [
     ("\x00", "tls: server name must not contain NUL"),
-    ("a..b", "tls: encoding with 'idna' codec failed (UnicodeError: label empty or too long)"),
-    ("\ud800", "tls: encoding with 'idna' codec failed (UnicodeError: Invalid character '\\ud800')"),
+    ("a..b", 'tls: server name "a..b" is not a host name the ssl module can encode'),
+    ("\ud800", 'tls: server name "\\xed\\xa0\\x80" is not a host name the ssl module can encode'),
 ])
 def test_server_names_ssl_refuses_come_back_without_leaking_the_socket(scripted, server_name, text):
     import gc
