@@ -247,3 +247,22 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+# --------------------------------------------------------------------------
+# The mail catcher (the dev server's HTTP side)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_catcher(make_devserver, tmp_path):
+    """Factory: ``make_catcher(**options)`` starts a dev server with the page
+    and the API on a free port; all of a test's catchers share one maildir,
+    so that a second one sees the first one's mail (a restart)."""
+    return lambda **options: make_devserver(**{"http_port": 0, "maildir": str(tmp_path / "mail"), **options})
+
+
+@pytest.fixture
+def catcher(make_catcher):
+    """A dev server with the mail catcher's page and API."""
+    return make_catcher()

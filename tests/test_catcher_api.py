@@ -33,19 +33,6 @@ ATTACHMENT_FIELDS = {"PartID", "FileName", "ContentType", "ContentID", "Size", "
 LIST_FIELDS = {"total", "unread", "count", "messages_count", "messages_unread", "start", "tags", "messages"}
 
 
-@pytest.fixture
-def make_catcher(make_devserver, tmp_path):
-    """Factory: ``make_catcher(**options)`` starts a dev server with the page
-    and the API on a free port; all of a test's catchers share one maildir,
-    so that a second one sees the first one's mail (a restart)."""
-    return lambda **options: make_devserver(**{"http_port": 0, "maildir": str(tmp_path / "mail"), **options})
-
-
-@pytest.fixture
-def catcher(make_catcher) -> DevServer:
-    return make_catcher()
-
-
 def call(server: DevServer, method: str, path: str, body=None, headers=None):
     """``(status, headers, body bytes)`` of one HTTP request to the catcher."""
     data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body

@@ -17,14 +17,12 @@ import http.server
 import os
 import re
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
 
 from smtp_core.devserver import page as page_module
 # The API tests own the dev server fixtures and the HTTP and SMTP helpers.
-from test_catcher_api import call, catcher, get_json, make_catcher, smtp  # noqa: F401 (fixtures)
+from test_catcher_api import call, get_json, smtp
 
 TIMEOUT_MS = 10_000
 

@@ -18,7 +18,6 @@ import pytest
 from smtp_core import send_many
 from smtp_core.devserver import DevServer, catcher
 from smtp_core.devserver.store import INDEX_NAME, MailStore
-from test_catcher_api import make_catcher  # noqa: F401  (the fixture)
 
 T = 10.0
 
