@@ -34,8 +34,6 @@ import os
 import re
 from typing import Any, Iterable
 
-import dkim
-
 from .compose import read_options, wire_bytes
 
 __all__ = ["ALGORITHMS", "DKIMError", "DKIMSigner", "dkim_sign", "signers", "sign_all"]
@@ -133,6 +131,10 @@ class DKIMSigner:
                    headers=options.get("headers"), algorithm=options.get("algorithm", "rsa-sha256"))
 
     def _signature(self, data: bytes) -> bytes:
+        # dkimpy pulls in dnspython (about 70 ms): imported on first use, so
+        # that importing smtp_core (and the Go-named namespace) stays quick.
+        import dkim
+
         try:
             return dkim.sign(data, self.selector.encode(), self.domain.encode(), self._key,
                              signature_algorithm=self.algorithm.encode(), include_headers=self.headers)
