@@ -10,8 +10,10 @@ generated certificate, user alice), then
      alternative, a CSV attachment), signs it with DKIM and sends it
      with SendMail;
 
-and prints what the server caught, and whether the DKIM signature of
-the third message verifies.  Run it with `gostd-smtp-demo`.  Every
+and prints what the server caught, whether the DKIM signature of the
+third message verifies, and the address of the dev server's mail-catcher
+page, which shows the three messages (run from a terminal, the demo keeps
+the page up until Enter is pressed).  Run it with `gostd-smtp-demo`.  Every
 step checks its Go-style result, so a failure stops the demo with Go's
 error text."
 
@@ -85,9 +87,10 @@ error text."
 
 (defn main []
   (with [maildir (tempfile.TemporaryDirectory :prefix "gostd-smtp-demo-")]
-    (with [server (DevServer :users {"alice" "wonderland"} :require-auth True :maildir maildir)]
+    (with [server (DevServer :users {"alice" "wonderland"} :require-auth True :maildir maildir
+                             :http-port 0)]
       (setv addr f"{server.host}:{server.port}")
-      (print f"dev server on {addr} (STARTTLS; CA {server.ca-path})")
+      (print f"dev server on {addr} (STARTTLS; CA {server.ca-path}); its page: {server.url}")
       (send-step-by-step addr server.ca-path)
       (send-with-sendmail addr server.ca-path)
       (setv dns (with [workdir (tempfile.TemporaryDirectory :prefix "gostd-smtp-demo-files-")]
@@ -98,7 +101,13 @@ error text."
         (print (+ "   - " (.summary m))))
       (setv composed (get caught -1))
       (print (+ "   the composed one: " (.join " > " (lfor p (.walk composed.message) (.get-content-type p)))))
-      (print f"   its DKIM signature verifies against the published key: {(dkim.verify composed.raw :dnsfunc dns)}")))
+      (print f"   its DKIM signature verifies against the published key: {(dkim.verify composed.raw :dnsfunc dns)}")
+      (print f"5. see them in the mail catcher: {server.url}")
+      (when (.isatty sys.stdin)
+        ;; The page lives as long as the server: keep both up until the reader is done.
+        (try
+          (input "   the page is up while the demo runs; press Enter to stop ")
+          (except [[EOFError KeyboardInterrupt]] (print))))))
   0)
 
 (when (= __name__ "__main__")
