@@ -255,11 +255,6 @@ class DevServer:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(_THREAD_TIMEOUT)
             if not thread.is_alive():
-                # A transport closed in the last batch (a TLS handshake cut
-                # short, say) closes its socket in a callback it queued;
-                # run those before closing the loop, or the socket leaks.
-                for _ in range(3):
-                    loop.run_until_complete(asyncio.sleep(0))
                 loop.close()
             self._thread = self._loop = None
             self._listeners = []
