@@ -12,6 +12,8 @@ and shared by every front end:
 :mod:`.auth`              mechanisms and the AUTH exchange
 :mod:`.goformat`          Go's string quoting and case mapping
 :mod:`.gobase64`          Go's base64, with Go's error positions
+:mod:`.netaddr`           Go's address rules (``host:port``, dial targets)
+:mod:`.neterror`          Go's ``net.OpError`` texts for I/O failures
 ========================  ===============================================
 
 Over them, one module or package per topic:
@@ -40,7 +42,6 @@ Over them, one module or package per topic:
 :mod:`.wireform`          a message object as it goes on the wire (Bcc
                           removed, headers checked) and its header envelope
 :mod:`.signing`           :func:`dkim_sign`, :class:`DKIMSigner` (dkimpy)
-:mod:`.session`           old import path of :mod:`.pythonic`
 :mod:`.devserver`         the dev server (package; never imported by the
                           engine)
 ========================  ===============================================

@@ -551,20 +551,6 @@ def test_cli_serves_until_sigint(tmp_path):
     assert len(os.listdir(tmp_path / "mail" / "new")) == 1
 
 
-# --------------------------------------------------------------------------
-# The modules' own examples
-# --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["policy", "received", "pki", "store", "mailview", "search", "catcher", "page"])
-def test_module_examples(name):
-    import doctest
-    import importlib
-
-    failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
-    assert tried > 0 and failures == 0
-
-
 def test_without_the_devserver_extra_the_engine_works_and_the_error_names_the_extra():
     # aiosmtpd and trustme come with gostd-smtp[devserver]; block them as if absent.
     code = (

@@ -285,7 +285,7 @@ def test_namespace_auth_with_hostile_mechanism_name(scripted, ns):
     tried("namespace Auth mechanism name", len(values))
 
 
-# -- the Pythonic send() (smtp_core.session) ------------------------------------------------------
+# -- the Pythonic send() (smtp_core.pythonic) ------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["sender", "recipient", "recipient-string"])
 def test_send_refuses_before_connecting(scripted, where):

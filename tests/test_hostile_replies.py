@@ -432,7 +432,7 @@ def test_every_failure_here_is_a_documented_failure_type():
         assert isinstance(err, (SMTPError, OSError))
 
 
-# -- the Pythonic layer's timeouts (smtp_core.session) ---------------------------------------------
+# -- the Pythonic layer's timeouts (smtp_core.pythonic) ---------------------------------------------
 
 MESSAGE = b"Subject: x\r\n\r\nx\r\n"
 

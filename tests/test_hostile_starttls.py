@@ -184,7 +184,7 @@ def test_plain_auth_to_localhost_needs_no_tls(scripted, host):
     assert b"AUTH PLAIN " in srv.transcript(0)
 
 
-# -- the Pythonic TLS policies (smtp_core.session) ----------------------------------------------
+# -- the Pythonic TLS policies (smtp_core.pythonic) ----------------------------------------------
 
 STRIPPED_EHLO = "250-plain.test\n250-8BITMIME\n250 AUTH PLAIN LOGIN"  # STARTTLS hidden by the attacker
 MESSAGE = b"Subject: x\r\n\r\nsecret report\r\n"

@@ -12,7 +12,6 @@ server cannot do (a reset, a timeout).
 
 from __future__ import annotations
 
-import doctest
 import errno
 import re
 import socket
@@ -22,16 +21,10 @@ import threading
 import pytest
 
 import smtp_core
-from smtp_core import StageTimeout, neterror, netaddr
+from smtp_core import StageTimeout, neterror
 from scripted import Drop, Silent
 
 PAIR = r"127\.0\.0\.1:(\d+)->127\.0\.0\.1:(\d+)"
-
-
-@pytest.mark.parametrize("module", [neterror, netaddr, smtp_core.errors, smtp_core.tls])
-def test_doctests(module):
-    result = doctest.testmod(module)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def ends(text: str, srv) -> tuple[str, str]:

@@ -563,14 +563,3 @@ def test_local_name_and_helo_fallback(scripted):
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["smtp_core.commands", "smtp_core.errors", "smtp_core.pythonic.timeouts",
-                                    "smtp_core.pythonic.tlspolicy", "smtp_core.pythonic.message",
-                                    "smtp_core.pythonic.capabilities",
-                                    "smtp_core.pythonic.addresses", "smtp_core.lineends", "smtp_core.wireform",
-                                    "smtp_core.pythonic.result"])
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    results = doctest.testmod(importlib.import_module(module))
-    assert results.attempted and not results.failed
