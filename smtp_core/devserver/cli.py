@@ -123,8 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=options.quiet,
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
-        **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
-                                        http_no_auth=options.http_no_auth)),
+        **(http or {}),
     )
     try:
         server.start()

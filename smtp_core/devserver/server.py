@@ -105,6 +105,12 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``http_allowed_hosts``
+        More names the ``Host`` header may give (``NAME`` or ``NAME:PORT``):
+        other names are refused (DNS rebinding).
+    ``http_limits``
+        A :class:`~smtp_core.devserver.httpguard.HttpLimits` (connections,
+        idle and body timeouts, event outboxes).
     """
 
     def __init__(
@@ -131,6 +137,8 @@ class DevServer:
         http_auth: Union[None, str, Tuple[str, str]] = None,
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        http_allowed_hosts: Iterable[str] = (),
+        http_limits: Optional[catcher.HttpLimits] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -182,8 +190,9 @@ class DevServer:
         self._services: List[Service] = []
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
-            self._services.append(functools.partial(_serve_http, host=http_host, port=http_port,
-                                                    basic_auth=http_auth))
+            self._services.append(functools.partial(
+                _serve_http, host=http_host, port=http_port, basic_auth=http_auth,
+                allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or catcher.HttpLimits()))
 
     # ---- lifecycle ----
 
@@ -421,12 +430,12 @@ class DevServer:
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
-async def _serve_http(server: DevServer, *, host: str, port: int,
-                      basic_auth: Optional[Tuple[str, str]]) -> Callable[[], Awaitable[None]]:
+async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: Optional[Tuple[str, str]],
+                      allowed_hosts: Tuple[str, ...], limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth)
+    http = catcher.HttpSide(store, host, port, basic_auth, allowed_hosts=allowed_hosts, limits=limits)
     await http.start()
     server.http_port, server.url = http.port, http.url
     return http.stop
