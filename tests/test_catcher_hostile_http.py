@@ -213,7 +213,7 @@ def test_served_type_keeps_harmless_types_and_only_images_inline():
 def closed_by_server(conn: socket.socket) -> bytes:
     """Read until the server closes ``conn`` (a socket timeout fails the test)."""
     chunks = []
-    for _ in range(1000):
+    for _ in range(100_000):  # bounded; small reads of at most a few MB
         try:
             chunk = conn.recv(65536)
         except ConnectionResetError:
@@ -221,6 +221,8 @@ def closed_by_server(conn: socket.socket) -> bytes:
         if not chunk:
             break
         chunks.append(chunk)
+    else:
+        raise AssertionError(f"still open after {sum(map(len, chunks))} bytes")
     return b"".join(chunks)
 
 
