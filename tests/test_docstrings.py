@@ -26,7 +26,6 @@ WITHOUT_EXAMPLES = {
     "smtp_core.pythonic.api",  # send/send_many/connect: docs/pythonic.md's transcripts
     "smtp_core.pythonic.mailer",
     "smtp_core.pythonic.pipeline",
-    "smtp_core.devserver.api",  # HTTP routes: tests/test_catcher_api.py
     "smtp_core.devserver.cli",
     "smtp_core.devserver.smtp",
     "smtp_core.transport",  # the socket driver: tests/test_faults.py, test_timeouts.py
