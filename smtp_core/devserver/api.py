@@ -126,14 +126,18 @@ _UNTRUSTED_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox",
 
 def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None,
              hosts: Optional[httpguard.HostPolicy] = None,
-             limits: httpguard.HttpLimits = httpguard.HttpLimits()) -> web.Application:
+             limits: httpguard.HttpLimits = httpguard.HttpLimits(),
+             first_request: Optional[httpguard.FirstRequestDeadline] = None) -> web.Application:
     """The aiohttp application serving the API and live events for ``store``.
 
     ``basic_auth=(user, password)`` requires HTTP basic authentication on
     every route, the page's included; ``hosts`` refuses requests whose Host
-    header does not name the catcher.
+    header does not name the catcher; ``first_request`` learns here that a
+    connection's first request arrived.
     """
-    middlewares = [httpguard.host_middleware(hosts)] if hosts else []
+    middlewares = [first_request.middleware()] if first_request else []
+    if hosts:
+        middlewares.append(httpguard.host_middleware(hosts))
     if basic_auth:
         middlewares.append(httpguard.basic_auth_middleware(*basic_auth))
     middlewares.append(httpguard.body_deadline_middleware(limits.body_timeout))

@@ -112,6 +112,7 @@ class HttpSide:
         self._basic_auth = basic_auth
         self._allowed_hosts = tuple(allowed_hosts)
         self._limits = limits
+        self._first_request = httpguard.FirstRequestDeadline(limits.idle_timeout)
         self._runner: Optional[web.AppRunner] = None
         self._listener: Optional[asyncio.AbstractServer] = None
 
@@ -128,7 +129,8 @@ class HttpSide:
         listener = socket.create_server((self.host, self.port), family=family)
         self.port = listener.getsockname()[1]
         app = api.make_app(self._store, basic_auth=self._basic_auth, limits=self._limits,
-                           hosts=httpguard.HostPolicy(self.host, self.port, self._allowed_hosts))
+                           hosts=httpguard.HostPolicy(self.host, self.port, self._allowed_hosts),
+                           first_request=self._first_request)
         page.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      keepalive_timeout=self._limits.idle_timeout,
@@ -148,7 +150,7 @@ class HttpSide:
         server = self._runner.server if self._runner is not None else None
         if server is None or len(server.connections) >= self._limits.max_connections:
             return httpguard.refuse_connection()
-        return server()
+        return self._first_request.watch(server())
 
     async def stop(self) -> None:
         if self._listener is not None:

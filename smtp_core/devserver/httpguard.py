@@ -24,9 +24,10 @@ reached by a browser that also visits other sites:
   so guessing runs at the refill rate, not at the speed of the machine.
 * **Connections** (:class:`HttpLimits`): at most ``max_connections`` at once
   (the next one gets a 503 and is closed); a connection that sends no
-  complete request head within ``idle_timeout`` is closed (aiohttp's
-  keep-alive timer, which also runs before the first request); a request
-  body not received within ``body_timeout`` answers 408 and closes.
+  complete request head within ``idle_timeout`` is closed
+  (:class:`FirstRequestDeadline` for the first request, whatever the aiohttp
+  version; aiohttp's keep-alive timer between requests); a request body not
+  received within ``body_timeout`` answers 408 and closes.
 
 >>> policy = HostPolicy("127.0.0.1", 8025, ["mail.test"])
 >>> [policy.allows(h) for h in ("127.0.0.1:8025", "localhost:8025", "[::1]:8025", "mail.test:443")]
@@ -44,6 +45,7 @@ import hmac
 import ipaddress
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Dict, Iterable, Optional, Tuple
 from urllib.parse import urlsplit
@@ -52,8 +54,8 @@ from aiohttp import web
 
 from .policy import is_loopback
 
-__all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "cross_origin", "host_middleware",
-           "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
+__all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "FirstRequestDeadline", "cross_origin",
+           "host_middleware", "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -243,6 +245,75 @@ def body_deadline_middleware(seconds: float) -> Callable[..., Awaitable[web.Stre
         return await handler(request)
 
     return read_body_in_time
+
+
+class FirstRequestDeadline:
+    """Close a connection whose first request head has not arrived within
+    ``seconds`` of connecting (an idle or trickling slowloris opening).
+
+    aiohttp's keep-alive timer covers the time between requests; before the
+    first one only recent aiohttp versions time out, so this does it for
+    any: :meth:`watch` wraps each new connection's protocol, and
+    :meth:`middleware` (first of the app's middlewares) lifts the deadline
+    when a request reaches the app.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._deadlines: "weakref.WeakKeyDictionary[asyncio.BaseTransport, asyncio.TimerHandle]" = \
+            weakref.WeakKeyDictionary()
+
+    def watch(self, protocol: asyncio.Protocol) -> asyncio.Protocol:
+        return _Watched(protocol, self)
+
+    def started(self, transport: asyncio.BaseTransport) -> None:
+        deadline = asyncio.get_running_loop().call_later(self.seconds, transport.close)
+        self._deadlines[transport] = deadline
+
+    def ended(self, transport: asyncio.BaseTransport) -> None:
+        deadline = self._deadlines.pop(transport, None)
+        if deadline is not None:
+            deadline.cancel()
+
+    def middleware(self) -> Callable[..., Awaitable[web.StreamResponse]]:
+        @web.middleware
+        async def lift_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if request.transport is not None:
+                self.ended(request.transport)
+            return await handler(request)
+
+        return lift_deadline
+
+
+class _Watched(asyncio.Protocol):
+    """aiohttp's protocol for one connection, with its first-request deadline."""
+
+    def __init__(self, inner: asyncio.Protocol, deadline: FirstRequestDeadline):
+        self._inner = inner
+        self._deadline = deadline
+        self._transport: Optional[asyncio.BaseTransport] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+        self._deadline.started(transport)
+        self._inner.connection_made(transport)
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        if self._transport is not None:
+            self._deadline.ended(self._transport)
+        self._inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> Optional[bool]:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
 
 
 class _Refused(asyncio.Protocol):
