@@ -95,7 +95,8 @@ def check_http_exposure(host: str, basic_auth: Optional[Tuple[str, str]], allow_
     if not is_loopback(host) and basic_auth is None and not allow_without_auth:
         raise ValueError(
             f"HTTP on {host} (not loopback) shows caught mail to anyone who can reach it: "
-            "give --http-auth USER:PASSWORD, or --http-no-auth to allow it anyway"
+            f"give --http-auth USER:PASSWORD (or --http-auth-file PATH, or ${HTTP_AUTH_ENV}), "
+            "or --http-no-auth to allow it anyway"
         )
 
 
