@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import json
 import socket
 import subprocess
@@ -25,6 +26,13 @@ from smtp_core.devserver import api, catcher as catcher_module, httpguard
 from test_catcher_api import call, get_json, plain, smtp
 
 T = 10.0
+
+
+def run(coroutine):
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (the
+    browser tests) leaves a loop running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def raw_request(server, request: bytes, *, timeout: float = T) -> bytes:
@@ -115,7 +123,7 @@ def connect_events(server, headers: dict) -> int | str:
                     return "open"
             except aiohttp.WSServerHandshakeError as error:
                 return error.status
-    return asyncio.run(attempt())
+    return run(attempt())
 
 
 @pytest.mark.parametrize("origin", ["http://127.0.0.1:1", "http://localhost:{port}", "null",
@@ -312,7 +320,7 @@ def test_a_client_that_never_reads_is_dropped_and_others_get_short_subjects(make
                 return subjects
 
     try:
-        subjects = asyncio.run(scenario())
+        subjects = run(scenario())
         assert len(subjects) == 30
         assert all(len(s) == api.EVENT_SUBJECT_LIMIT + 3 and s.endswith("...") for s in subjects)
         for conn in silent:
