@@ -66,13 +66,16 @@ def parse_credentials(text: str) -> Tuple[str, str]:
 def read_credentials(option: Optional[str], path: Optional[str],
                      environ: Optional[Dict[str, str]] = None) -> Optional[Tuple[str, str]]:
     """The HTTP credentials from ``--http-auth``, else the file ``path``
-    (its first line), else :data:`HTTP_AUTH_ENV`; ``None`` if none is given.
+    (its first line; group and others must have no access), else
+    :data:`HTTP_AUTH_ENV`; ``None`` if none is given.
     ``ValueError`` names the source that is wrong, never the password."""
     environ = os.environ if environ is None else environ
     if option is not None and path is not None:
         raise ValueError("give --http-auth or --http-auth-file, not both")
     if path is not None:
         try:
+            if Path(path).stat().st_mode & 0o077:  # as ssh does with keys: a shared secret is no secret
+                raise ValueError(f"--http-auth-file {path}: other users may read it; chmod 600 {path}")
             text = Path(path).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"--http-auth-file {path}: cannot read it ({error.__class__.__name__})") from None
