@@ -1,0 +1,150 @@
+"""Mailpit's API beyond the mailbox (issue 20): info, web UI settings, send,
+release, rendered views, link and spam checks, thumbnails.
+
+Over real HTTP on loopback, and through npm's ``mailpit-api`` client run
+with node (``tests/node``), as a Mailpit test suite would call it.  Field
+names, statuses and texts follow Mailpit's ``server/apiv1`` and swagger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from smtp_core import send_many
+from smtp_core.devserver.features import Features
+
+from test_catcher_api import call, get_json, smtp
+
+T = 10.0
+NODE_DIR = Path(__file__).parent / "node"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def mailpit_client():
+    """``client(server, method, *args)``: one call of npm's mailpit-api
+    against the catcher; ``{"result": ...}`` or ``{"error": text}``.
+    Without node or the installed client this skips, except under CI."""
+    node = shutil.which("node")
+    missing = None
+    if node is None:
+        missing = "node is missing (apt-get install -y nodejs npm)"
+    elif not (NODE_DIR / "node_modules" / "mailpit-api").is_dir():
+        missing = "mailpit-api is not installed (cd tests/node && npm ci)"
+    if missing:
+        if _in_ci():
+            pytest.fail(f"CI needs the mailpit-api tests: {missing}")
+        pytest.skip(missing)
+
+    def client(server, method: str, *args):
+        done = subprocess.run([node, str(NODE_DIR / "call.mjs"), server.url.rstrip("/"), method,
+                               json.dumps(list(args))], capture_output=True, text=True, timeout=60,
+                              cwd=NODE_DIR, check=True)
+        return json.loads(done.stdout)
+
+    return client
+
+
+# ---- 1. info and web UI settings ----
+
+INFO_FIELDS = {"Version", "LatestVersion", "Database", "DatabaseSize", "Messages", "Unread", "Tags",
+               "RuntimeStats"}
+RUNTIME_FIELDS = {"Uptime", "Memory", "MessagesDeleted", "SMTPAccepted", "SMTPAcceptedSize",
+                  "SMTPRejected", "SMTPIgnored"}
+
+
+def test_info_has_mailpits_fields_and_counts_what_happened(make_catcher):
+    catcher = make_catcher(reject_rcpt=["nobody@example.com"])
+    messages = [("a@example.com", ["b@example.com"], b"Subject: one\r\n\r\nfirst\r\n"),
+                ("a@example.com", ["b@example.com"], b"Subject: two\r\n\r\nsecond message\r\n")]
+    smtp(catcher, *messages)
+    refused = send_many(f"{catcher.host}:{catcher.port}",
+                        [("a@example.com", ["nobody@example.com"], b"Subject: no\r\n\r\nx\r\n")],
+                        tls="none", timeout=T)
+    assert isinstance(refused[0], BaseException)
+    first = get_json(catcher, "/api/v1/messages")["messages"][-1]["ID"]
+    call(catcher, "DELETE", "/api/v1/messages", {"IDs": [first]})
+
+    info = get_json(catcher, "/api/v1/info")
+    assert set(info) == INFO_FIELDS and set(info["RuntimeStats"]) == RUNTIME_FIELDS
+    assert (info["Messages"], info["Unread"], info["Tags"]) == (1, 1, {})
+    stats = info["RuntimeStats"]
+    assert stats["SMTPAccepted"] == 2
+    assert stats["SMTPAcceptedSize"] == sum(len(raw) for _, _, raw in messages)
+    assert (stats["SMTPRejected"], stats["MessagesDeleted"], stats["SMTPIgnored"]) == (1, 1, 0)
+    assert stats["Memory"] > 1_000_000 and stats["Uptime"] >= 0
+    assert Path(info["Database"]).is_file() and info["DatabaseSize"] > 0
+
+    call(catcher, "DELETE", "/api/v1/messages")  # truncation counts as deletion too
+    assert get_json(catcher, "/api/v1/info")["RuntimeStats"]["MessagesDeleted"] == 2
+
+
+def test_webui_settings_default_to_everything_off(catcher):
+    assert get_json(catcher, "/api/v1/webui") == {
+        "Label": "",
+        "MessageRelay": {"Enabled": False, "SMTPServer": "", "ReturnPath": "", "AllowedRecipients": "",
+                         "BlockedRecipients": "", "OverrideFrom": "", "PreserveMessageIDs": False,
+                         "RecipientAllowlist": ""},
+        "SpamAssassin": False, "ChaosEnabled": False, "DuplicatesIgnored": False, "HideDeleteAllButton": False}
+
+
+def test_webui_settings_show_the_configured_features(make_catcher):
+    from smtp_core.devserver.features import RelaySettings
+    import re
+
+    features = Features(label="staging", spamassassin="127.0.0.1:783",
+                        relay=RelaySettings("127.0.0.1", 2525, allowed=re.compile(r"@example\.com$")))
+    webui = get_json(make_catcher(features=features), "/api/v1/webui")
+    assert webui["Label"] == "staging" and webui["SpamAssassin"] is True
+    assert webui["MessageRelay"] | {} == {
+        "Enabled": True, "SMTPServer": "127.0.0.1:2525", "ReturnPath": "", "AllowedRecipients": r"@example\.com$",
+        "BlockedRecipients": "", "OverrideFrom": "", "PreserveMessageIDs": True,
+        "RecipientAllowlist": r"@example\.com$"}
+
+
+def test_mailpit_api_client_reads_info_and_configuration(catcher, mailpit_client):
+    smtp(catcher, ("a@example.com", ["b@example.com"], b"Subject: hi\r\n\r\nhello\r\n"))
+    info = mailpit_client(catcher, "getInfo")["result"]
+    assert info["Messages"] == 1 and info["RuntimeStats"]["SMTPAccepted"] == 1
+    config = mailpit_client(catcher, "getConfiguration")["result"]
+    assert config["MessageRelay"]["Enabled"] is False and config["Label"] == ""
+
+
+@pytest.mark.parametrize("argv, complaint", [
+    (["--smtp-relay", "nohost"], "--smtp-relay expects HOST:PORT"),
+    (["--smtp-relay-auth", "u:p"], "--smtp-relay-auth needs --smtp-relay"),
+    (["--smtp-relay", "127.0.0.1:25", "--smtp-relay-allowed", "("], "--smtp-relay-allowed is not a regular"),
+    (["--smtp-relay", "127.0.0.1:25", "--smtp-relay-auth", "nopassword"], "--smtp-relay-auth expects USER:PASSWORD"),
+    (["--enable-spamassassin", "783"], "--enable-spamassassin expects HOST:PORT"),
+])
+def test_feature_flags_refuse_bad_values_by_name(argv, complaint, capsys):
+    from smtp_core.devserver.cli import main
+
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert complaint in capsys.readouterr().err
+
+
+def test_feature_flags_make_features():
+    import argparse
+
+    from smtp_core.devserver import catcher
+
+    parser = argparse.ArgumentParser()
+    catcher.add_arguments(parser)
+    options = parser.parse_args(["--smtp-relay", "[::1]:2525", "--smtp-relay-auth", "ann:pw",
+                                 "--smtp-relay-starttls", "required", "--smtp-relay-allowed", "@example",
+                                 "--enable-spamassassin", "127.0.0.1:783", "--label", "x"])
+    features = catcher.feature_options(parser, options)
+    assert features.relay.address == "[::1]:2525" and features.relay.auth == ("ann", "pw")
+    assert features.relay.starttls == "required" and features.relay.allowed.pattern == "@example"
+    assert (features.spamassassin, features.label) == ("127.0.0.1:783", "x")
