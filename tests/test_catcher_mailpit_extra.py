@@ -8,6 +8,7 @@ names, statuses and texts follow Mailpit's ``server/apiv1`` and swagger.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -148,3 +149,89 @@ def test_feature_flags_make_features():
     assert features.relay.address == "[::1]:2525" and features.relay.auth == ("ann", "pw")
     assert features.relay.starttls == "required" and features.relay.allowed.pattern == "@example"
     assert (features.spamassassin, features.label) == ("127.0.0.1:783", "x")
+
+
+# ---- 2. the send API ----
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n fake").decode()
+
+
+def full_request() -> dict:
+    return {
+        "From": {"Email": "ann@example.com", "Name": "Ann Example"},
+        "To": [{"Email": "bob@example.com", "Name": "Bob"}, {"Email": "carol@example.com"}],
+        "Cc": [{"Email": "dan@example.com", "Name": "Dän"}],
+        "Bcc": ["hidden@example.com"],
+        "ReplyTo": [{"Email": "replies@example.com"}],
+        "Subject": "Grüße from the send API",
+        "Text": "Plain body\n",
+        "HTML": '<p>HTML body <img src="cid:logo"></p>',
+        "Attachments": [{"Content": base64.b64encode(b"%PDF-1.4 x").decode(), "Filename": "report.pdf",
+                         "ContentType": "application/pdf"},
+                        {"Content": "data:image/png;base64," + PNG, "Filename": "logo.png",
+                         "ContentType": "image/png", "ContentID": "logo"}],
+        "Headers": {"X-Campaign": "spring", "Message-ID": "<sent-1@example.com>"},
+        "Tags": ["news", "test"],
+    }
+
+
+def test_send_builds_the_message_and_stores_it_as_smtp_mail(catcher):
+    status, headers, body = call(catcher, "POST", "/api/v1/send", full_request())
+    assert status == 200 and headers["Content-Type"].startswith("application/json"), body
+    sent_id = json.loads(body)["ID"]
+    message = get_json(catcher, f"/api/v1/message/{sent_id}")
+    assert message["From"] == {"Name": "Ann Example", "Address": "ann@example.com"}
+    assert [a["Address"] for a in message["To"]] == ["bob@example.com", "carol@example.com"]
+    assert message["Cc"] == [{"Name": "Dän", "Address": "dan@example.com"}]
+    assert message["Bcc"] == []  # the wire form, as smtp_core.send would deliver it
+    assert message["ReplyTo"] == [{"Name": "", "Address": "replies@example.com"}]
+    assert message["Subject"] == "Grüße from the send API" and message["MessageID"] == "sent-1@example.com"
+    assert message["Text"].strip() == "Plain body" and "HTML body" in message["HTML"]
+    assert [(a["FileName"], a["ContentType"]) for a in message["Attachments"]] == [("report.pdf", "application/pdf")]
+    assert [(a["FileName"], a["ContentID"]) for a in message["Inline"]] == [("logo.png", "logo")]
+    headers = get_json(catcher, f"/api/v1/message/{sent_id}/headers")
+    assert headers["X-Campaign"] == ["spring"] and headers["X-Tags"] == ["news, test"]
+    assert "Bcc" not in headers
+    [stored] = catcher.messages()
+    assert stored.envelope_from == "ann@example.com"
+    assert stored.envelope_to == ("bob@example.com", "carol@example.com", "dan@example.com", "hidden@example.com")
+    part = call(catcher, "GET", f"/api/v1/message/{sent_id}/part/{message['Inline'][0]['PartID']}")
+    assert part[2] == base64.b64decode(PNG)
+
+
+@pytest.mark.parametrize("change, complaint", [
+    ({"Headers": {"Subject": "x"}}, 'cannot overwrite header: "Subject"'),
+    ({"Headers": {"x-tags": "a"}}, 'cannot overwrite header: "x-tags"'),
+    ({"Headers": {"X-Evil": "a\r\nBcc: victim@example.com"}}, "CR, LF"),
+    ({"Subject": "hi\r\nBcc: victim@example.com"}, "CR, LF"),
+    ({"From": {"Email": "ann@example.com", "Name": "Ann\r\nBcc: victim@example.com"}}, "CR, LF"),
+    ({"To": [{"Email": "bob@"}]}, "is not an address"),
+    ({"From": {"Name": "nobody"}}, "From: an address is an object with an Email"),
+    ({"To": [], "Cc": None, "Bcc": []}, "no recipients"),
+    ({"Attachments": [{"Content": "%%%", "Filename": "x.bin"}]}, 'error decoding base64 attachment "x.bin"'),
+    ({"Subject": 7}, "Subject must be a string, got 7"),
+    ({"Sender": "x"}, "unknown field 'Sender'"),
+])
+def test_send_refuses_bad_requests_with_a_json_error_and_stores_nothing(catcher, change, complaint):
+    status, headers, body = call(catcher, "POST", "/api/v1/send", {**full_request(), **change})
+    assert status == 400 and headers["Content-Type"].startswith("application/json")
+    assert complaint in json.loads(body)["Error"]
+    assert get_json(catcher, "/api/v1/messages")["total"] == 0
+    status, _, body = call(catcher, "POST", "/api/v1/send", full_request())  # the next one still works
+    assert status == 200
+
+
+def test_send_refuses_bad_json(catcher):
+    status, _, body = call(catcher, "POST", "/api/v1/send", b"{not json")
+    assert status == 400 and json.loads(body)["Error"].startswith("invalid JSON body")
+
+
+def test_mailpit_api_client_sends_and_waits_for_the_message(catcher, mailpit_client):
+    sent = mailpit_client(catcher, "sendMessage", {
+        "From": {"Email": "user@example.test", "Name": "First Last"},
+        "To": [{"Email": "rec@example.test", "Name": "Recipient"}], "Subject": "Welcome", "Text": "hello"})
+    found = mailpit_client(catcher, "waitForMessage", {"query": "subject:Welcome"})["result"]
+    assert found["ID"] == sent["result"]["ID"] and found["From"]["Address"] == "user@example.test"
+    refused = mailpit_client(catcher, "sendMessage", {"From": {"Email": "a@example.test"}, "To": [],
+                                                      "Headers": {"To": "x"}})
+    assert refused["error"].startswith("Mailpit API Error: 400")
