@@ -235,3 +235,92 @@ def test_mailpit_api_client_sends_and_waits_for_the_message(catcher, mailpit_cli
     refused = mailpit_client(catcher, "sendMessage", {"From": {"Email": "a@example.test"}, "To": [],
                                                       "Headers": {"To": "x"}})
     assert refused["error"].startswith("Mailpit API Error: 400")
+
+
+# ---- 3. release through a relay ----
+
+RELEASED = (b"From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nBcc: secret@example.com,\r\n"
+            b" other@example.com\r\nSubject: release me\r\nMessage-ID: <keep-1@example.com>\r\n"
+            b"Date: Tue, 01 Dec 2026 02:00:00 +0100\r\n\r\n.leading dot\r\nBcc: in the body stays\r\n")
+
+
+def relay_features(relay, **options):
+    from smtp_core.devserver.features import RelaySettings
+
+    return Features(relay=RelaySettings("127.0.0.1", relay.port, **{"starttls": "none", **options}))
+
+
+def stored_id(catcher) -> str:
+    return get_json(catcher, "/api/v1/messages")["messages"][0]["ID"]
+
+
+def test_release_relays_the_stored_bytes_less_bcc_with_the_engine(make_catcher, make_devserver):
+    relay = make_devserver(users={"relayer": "s3cret"}, require_auth=True)
+    catcher = make_catcher(features=relay_features(relay, auth=("relayer", "s3cret")))
+    smtp(catcher, ("bounce@example.com", ["bob@example.com"], RELEASED))
+    status, _, body = call(catcher, "POST", f"/api/v1/message/{stored_id(catcher)}/release",
+                           {"To": ["Carol <carol@example.com>", "dan@example.com"]})
+    assert (status, body) == (200, b"ok")
+    [relayed] = relay.wait_for(1)
+    assert relayed.raw == RELEASED.replace(b"Bcc: secret@example.com,\r\n other@example.com\r\n", b"")
+    assert relayed.envelope_from == "ann@example.com"
+    assert relayed.envelope_to == ("carol@example.com", "dan@example.com")
+    assert relayed.authenticated_as == "relayer"
+
+
+def test_release_of_latest_through_mailpit_api(make_catcher, make_devserver, mailpit_client):
+    relay = make_devserver()
+    catcher = make_catcher(features=relay_features(relay))
+    smtp(catcher, ("a@example.com", ["b@example.com"], b"From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n"))
+    result = mailpit_client(catcher, "releaseMessage", "latest", {"To": ["rcpt@example.com"]})
+    assert result == {"result": "ok"}
+    assert relay.wait_for(1)[0].envelope_to == ("rcpt@example.com",)
+
+
+@pytest.mark.parametrize("to, complaint", [
+    (["x@example.net"], "Failed: Address do not match the allowlist: x@example.net"),
+    (["ok@example.com", "x@example.net", "y@example.org"],
+     "Failed: Addresses do not match the allowlist: x@example.net, y@example.org"),
+    (["not an address"], "Invalid email address: not an address"),
+    ([], "No valid addresses found"),
+])
+def test_release_refuses_recipients_the_allow_list_refuses(make_catcher, make_devserver, to, complaint):
+    import re
+
+    relay = make_devserver()
+    catcher = make_catcher(features=relay_features(relay, allowed=re.compile(r"@example\.com$")))
+    smtp(catcher, ("a@example.com", ["b@example.com"], b"From: a@example.com\r\n\r\nbody\r\n"))
+    status, headers, body = call(catcher, "POST", f"/api/v1/message/{stored_id(catcher)}/release", {"To": to})
+    assert (status, body.decode()) == (400, complaint) and headers["Content-Type"].startswith("text/plain")
+    assert relay.messages() == []
+
+
+def test_release_without_a_relay_unknown_ids_and_relay_failures(make_catcher, make_devserver):
+    catcher = make_catcher()
+    smtp(catcher, ("a@example.com", ["b@example.com"], b"From: a@example.com\r\n\r\nbody\r\n"))
+    path = f"/api/v1/message/{stored_id(catcher)}/release"
+    status, _, body = call(catcher, "POST", path, {"To": ["b@example.com"]})
+    assert status == 400 and b"--smtp-relay HOST:PORT" in body
+    assert call(catcher, "POST", "/api/v1/message/nosuchid/release", {"To": ["b@example.com"]})[0] == 404
+    assert call(catcher, "POST", path, b"{")[0] == 400
+
+    # The relay's certificate is not trusted: STARTTLS required fails, nothing is sent.
+    relay = make_devserver(reject_rcpt=["refused@example.com"])
+    strict = make_catcher(features=relay_features(relay, starttls="required"))
+    smtp(strict, ("a@example.com", ["b@example.com"], b"From: a@example.com\r\n\r\nbody\r\n"))
+    status, _, body = call(strict, "POST", f"/api/v1/message/{stored_id(strict)}/release", {"To": ["b@example.com"]})
+    assert status == 400 and body.startswith(b"SMTP error: ") and b"certificate" in body.lower()
+    plain = make_catcher(features=relay_features(relay))
+    status, _, body = call(plain, "POST", f"/api/v1/message/{stored_id(plain)}/release",
+                           {"To": ["refused@example.com"]})
+    assert status == 400 and body.startswith(b"SMTP error: ") and b"550" in body
+    assert relay.messages() == []
+
+
+@pytest.mark.parametrize("name", ["features", "release"])
+def test_module_examples(name):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
+    assert tried > 0 and failures == 0
