@@ -324,3 +324,32 @@ def test_module_examples(name):
 
     failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
     assert tried > 0 and failures == 0
+
+
+# ---- 4. rendered views ----
+
+
+def test_views_render_text_and_html_for_an_id_and_latest(catcher, mailpit_client):
+    from smtp_core.devserver.page import VIEW_CSP
+
+    call(catcher, "POST", "/api/v1/send", {"From": {"Email": "old@example.com"}, "To": [{"Email": "b@example.com"}],
+                                           "Subject": "older", "Text": "older text"})
+    status, _, body = call(catcher, "POST", "/api/v1/send", full_request())
+    new_id = json.loads(body)["ID"]
+    inline_part = get_json(catcher, f"/api/v1/message/{new_id}")["Inline"][0]["PartID"]
+    for name in (new_id, "latest"):
+        status, headers, html = call(catcher, "GET", f"/view/{name}.html")
+        assert status == 200 and headers["Content-Security-Policy"] == VIEW_CSP
+        assert f'src="/api/v1/message/{new_id}/part/{inline_part}"'.encode() in html and b"cid:" not in html
+        status, headers, text = call(catcher, "GET", f"/view/{name}.txt")
+        assert (status, text.strip()) == (200, b"Plain body")
+        assert headers["Content-Type"].startswith("text/plain")
+        assert headers["Content-Security-Policy"] == "sandbox" and headers["X-Content-Type-Options"] == "nosniff"
+    assert call(catcher, "GET", "/view/nosuchid.txt")[0] == 404
+    assert mailpit_client(catcher, "renderMessageText")["result"].strip() == "Plain body"
+    assert "HTML body" in mailpit_client(catcher, "renderMessageHTML", "latest")["result"]
+
+
+def test_views_of_latest_with_no_mail_are_404(catcher):
+    assert call(catcher, "GET", "/view/latest.txt")[0] == 404
+    assert call(catcher, "GET", "/view/latest.html")[0] == 404
