@@ -317,7 +317,7 @@ def test_release_without_a_relay_unknown_ids_and_relay_failures(make_catcher, ma
     assert relay.messages() == []
 
 
-@pytest.mark.parametrize("name", ["features", "release"])
+@pytest.mark.parametrize("name", ["features", "release", "linkcheck"])
 def test_module_examples(name):
     import doctest
     import importlib
@@ -353,3 +353,113 @@ def test_views_render_text_and_html_for_an_id_and_latest(catcher, mailpit_client
 def test_views_of_latest_with_no_mail_are_404(catcher):
     assert call(catcher, "GET", "/view/latest.txt")[0] == 404
     assert call(catcher, "GET", "/view/latest.html")[0] == 404
+
+
+# ---- 5. link check ----
+
+
+@pytest.fixture
+def link_server():
+    """A loopback aiohttp server for the links: ``(base_url, seen)``, where
+    ``seen`` lists ``(method, path, headers)`` of every request."""
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    seen: list = []
+    finish = asyncio.Event()  # lets the slow link answer at teardown
+
+    async def handle(request):
+        seen.append((request.method, request.path, dict(request.headers)))
+        path = request.path
+        if path == "/ok":
+            return web.Response(text="fine", headers={"Set-Cookie": "tracker=1"})
+        if path == "/no-head":
+            return web.Response(status=405 if request.method == "HEAD" else 200)
+        if path == "/moved":
+            raise web.HTTPFound("/ok")
+        if path.startswith("/loop"):
+            raise web.HTTPFound(f"/loop{len(path)}")
+        if path == "/to-ftp":
+            raise web.HTTPFound("ftp://127.0.0.1/file")
+        if path == "/slow":
+            await finish.wait()
+            return web.Response(text="late")
+        return web.Response(status=404)
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", seen
+    loop.call_soon_threadsafe(finish.set)
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(T)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(T)
+    loop.close()
+
+
+def send_links(catcher, base: str, *, auth=None) -> str:
+    html = (f'<a href="{base}/ok">ok</a> <a href="{base}/missing">gone</a> <img src="{base}/no-head">'
+            f'<a href="{base}/moved">moved</a> <a href="mailto:x@example.com">mail</a> <img src="cid:x">'
+            f'<link rel="stylesheet" href="{base}/loop">')
+    text = f"Also {base}/ok and <{base}/to-\nftp>\n"
+    request = {"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}], "HTML": html, "Text": text}
+    status, _, body = call(catcher, "POST", "/api/v1/send", request, headers=auth)
+    assert status == 200, body
+    return json.loads(body)["ID"]
+
+
+def test_link_check_heads_each_link_once_and_counts_errors_as_mailpit(catcher, link_server):
+    base, seen = link_server
+    message_id = send_links(catcher, base)
+    result = get_json(catcher, f"/api/v1/message/{message_id}/link-check")
+    assert result == {"Errors": 1, "Links": [
+        {"URL": f"{base}/ok", "StatusCode": 200, "Status": "OK"},
+        {"URL": f"{base}/missing", "StatusCode": 404, "Status": "Not Found"},
+        {"URL": f"{base}/moved", "StatusCode": 302, "Status": "Found"},
+        {"URL": f"{base}/loop", "StatusCode": 302, "Status": "Found"},  # anchors, style sheets, images
+        {"URL": f"{base}/no-head", "StatusCode": 200, "Status": "OK"},
+        {"URL": f"{base}/to-ftp", "StatusCode": 302, "Status": "Found"},
+    ]}
+    assert sorted((method, path) for method, path, _ in seen) == sorted(
+        [("HEAD", "/ok"), ("HEAD", "/missing"), ("HEAD", "/moved"), ("HEAD", "/loop"), ("HEAD", "/no-head"),
+         ("GET", "/no-head"), ("HEAD", "/to-ftp")])
+
+
+def test_link_check_follows_redirects_within_caps_and_sends_no_credentials(make_catcher, link_server,
+                                                                           mailpit_client):
+    base, seen = link_server
+    catcher = make_catcher(http_auth="admin:hunter2")
+    login = {"Authorization": "Basic " + base64.b64encode(b"admin:hunter2").decode(), "Cookie": "session=1"}
+    message_id = send_links(catcher, base, auth=login)
+    status, _, body = call(catcher, "GET", f"/api/v1/message/{message_id}/link-check?follow=true", headers=login)
+    links = {link["URL"].removeprefix(base): link for link in json.loads(body)["Links"]}
+    assert links["/moved"]["StatusCode"] == 200
+    assert links["/loop"] == {"URL": f"{base}/loop", "StatusCode": 0, "Status": "stopped after 5 redirects"}
+    assert links["/to-ftp"]["StatusCode"] == 0  # only http(s) is followed
+    assert json.loads(body)["Errors"] == 3  # /missing, /loop, /to-ftp
+    assert len([path for _, path, _ in seen if path.startswith("/loop")]) == 5  # 5 redirects, the 5th not followed
+    for _, _, headers in seen:
+        assert "Authorization" not in headers and "Cookie" not in headers and "Referer" not in headers
+
+
+def test_link_check_bounds_the_time_of_a_slow_link(catcher, link_server, monkeypatch, mailpit_client):
+    from smtp_core.devserver import linkcheck
+
+    monkeypatch.setattr(linkcheck, "LINK_TIMEOUT", 0.5)
+    base, _ = link_server
+    call(catcher, "POST", "/api/v1/send", {"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}],
+                                           "Text": f"slow: {base}/slow fast: {base}/ok"})
+    result = mailpit_client(catcher, "linkCheck", "latest", True)["result"]
+    assert result == {"Errors": 1, "Links": [
+        {"URL": f"{base}/slow", "StatusCode": 0, "Status": "no answer within 0.5 s"},
+        {"URL": f"{base}/ok", "StatusCode": 200, "Status": "OK"}]}
+    assert call(catcher, "GET", "/api/v1/message/nosuchid/link-check")[0] == 404
