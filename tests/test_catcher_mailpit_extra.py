@@ -317,7 +317,7 @@ def test_release_without_a_relay_unknown_ids_and_relay_failures(make_catcher, ma
     assert relay.messages() == []
 
 
-@pytest.mark.parametrize("name", ["features", "release", "linkcheck"])
+@pytest.mark.parametrize("name", ["features", "release", "linkcheck", "spamassassin"])
 def test_module_examples(name):
     import doctest
     import importlib
@@ -463,3 +463,92 @@ def test_link_check_bounds_the_time_of_a_slow_link(catcher, link_server, monkeyp
         {"URL": f"{base}/slow", "StatusCode": 0, "Status": "no answer within 0.5 s"},
         {"URL": f"{base}/ok", "StatusCode": 200, "Status": "OK"}]}
     assert call(catcher, "GET", "/api/v1/message/nosuchid/link-check")[0] == 404
+
+
+# ---- 6. SpamAssassin, with Debian's real spamd ----
+
+SPAMD = "/usr/sbin/spamd"
+SPAMMY = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: VIAGRA FREE MONEY!!!\r\n\r\n"
+          b"Buy VIAGRA now, 100% free, click here\r\n")
+
+
+def _spamd_answers(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(b"PING SPAMC/1.5\r\n\r\n")
+            return b"PONG" in sock.recv(100)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def spamd(tmp_path_factory):
+    """``"127.0.0.1:port"`` of Debian's spamd, started here on loopback with
+    the packaged rules only (no network tests, no user configuration).
+    Without spamd this skips, except under CI."""
+    import signal
+    import socket
+    import time
+
+    if not os.access(SPAMD, os.X_OK):
+        if _in_ci():
+            pytest.fail(f"CI needs {SPAMD} (apt-get install -y spamd)")
+        pytest.skip(f"{SPAMD} is missing (apt-get install -y spamd)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("spamd")
+    command = [SPAMD, "-i", "127.0.0.1", "-p", str(port), "-A", "127.0.0.1", "--local", "--nouser-config",
+               "--max-children", "1", "--min-children", "1", "--syslog", "stderr",
+               "--pidfile", str(folder / "spamd.pid")]
+    if os.geteuid() == 0:
+        command += ["--username", "nobody"]  # spamd will not run its children as root
+    log = open(folder / "spamd.log", "wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(240):  # loading the rules takes a few seconds
+            if _spamd_answers(port) or process.poll() is not None:
+                break
+            time.sleep(0.5)
+        if not _spamd_answers(port):
+            pytest.fail(f"spamd did not start: {(folder / 'spamd.log').read_text()[-2000:]}")
+        yield f"127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
+        log.close()
+
+
+def test_sa_check_reports_spamds_score_and_rules(make_catcher, spamd, mailpit_client):
+    catcher = make_catcher(features=Features(spamassassin=spamd))
+    smtp(catcher, ("a@example.com", ["b@example.com"], SPAMMY))
+    message_id = get_json(catcher, "/api/v1/messages")["messages"][0]["ID"]
+    result = get_json(catcher, f"/api/v1/message/{message_id}/sa-check")
+    assert set(result) == {"IsSpam", "Error", "Score", "Rules"} and result["Error"] == ""
+    rules = {rule["Name"]: rule for rule in result["Rules"]}
+    assert {"MISSING_DATE", "MISSING_MID", "SUBJ_ALL_CAPS"} <= set(rules)
+    assert rules["MISSING_DATE"]["Description"] == "Missing Date: header"
+    assert result["Score"] >= 5 and result["IsSpam"] is True
+    assert abs(result["Score"] - sum(rule["Score"] for rule in result["Rules"])) < 0.1 * len(rules) + 0.1
+    again = mailpit_client(catcher, "spamAssassinCheck", "latest")["result"]
+    assert {rule["Name"]: rule for rule in again.pop("Rules")} == rules  # spamd's order varies
+    assert again == {key: value for key, value in result.items() if key != "Rules"}
+
+    call(catcher, "POST", "/api/v1/send", {"From": {"Email": "ann@example.com", "Name": "Ann"},
+                                           "To": [{"Email": "bob@example.com"}], "Subject": "Lunch on Friday",
+                                           "Text": "Shall we meet at noon?\n"})
+    ham = get_json(catcher, "/api/v1/message/latest/sa-check")
+    assert ham["Error"] == "" and ham["IsSpam"] is False and ham["Score"] < 5
+
+
+def test_sa_check_says_when_spamd_is_unreachable_and_is_absent_when_off(make_catcher, free_port, catcher):
+    down = make_catcher(features=Features(spamassassin=f"127.0.0.1:{free_port}"))
+    smtp(down, ("a@example.com", ["b@example.com"], SPAMMY))
+    assert get_json(down, "/api/v1/message/latest/sa-check") == {
+        "IsSpam": False, "Error": f"dial tcp 127.0.0.1:{free_port}: connect: connection refused", "Score": 0,
+        "Rules": []}
+    assert call(down, "GET", "/api/v1/message/nosuchid/sa-check")[0] == 404
+    assert call(catcher, "GET", "/api/v1/message/latest/sa-check")[0] == 404  # not enabled: no route
