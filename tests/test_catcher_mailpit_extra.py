@@ -552,3 +552,82 @@ def test_sa_check_says_when_spamd_is_unreachable_and_is_absent_when_off(make_cat
         "Rules": []}
     assert call(down, "GET", "/api/v1/message/nosuchid/sa-check")[0] == 404
     assert call(catcher, "GET", "/api/v1/message/latest/sa-check")[0] == 404  # not enabled: no route
+
+
+# ---- 7. attachment thumbnails ----
+
+
+def _image(size, color, fmt="PNG", mode="RGB") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, size, color).save(out, fmt)
+    return out.getvalue()
+
+
+def _jpeg(data: bytes):
+    import io
+
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(data))
+    assert picture.format == "JPEG"
+    return picture.convert("RGB")
+
+
+def test_thumbnails_fill_pad_or_blank_as_mailpit(catcher, mailpit_client):
+    import io
+
+    from PIL import Image
+
+    wide = Image.new("RGB", (900, 300), "blue")
+    wide.paste(Image.new("RGB", (100, 300), "red"), (0, 0))  # cropped away by the centred fill
+    wide_bytes = io.BytesIO()
+    wide.save(wide_bytes, "PNG")
+    attachments = [("wide.png", "image/png", wide_bytes.getvalue()),
+                   ("small.png", "image/png", _image((40, 30), (0, 128, 0, 0), mode="RGBA")),
+                   ("dot.gif", "image/gif", _image((20, 20), "green", "GIF")),
+                   ("report.pdf", "application/pdf", b"%PDF-1.4 x"),
+                   ("broken.png", "image/png", b"\x89PNG not really")]
+    request = {"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}], "Text": "pictures",
+               "Attachments": [{"Content": base64.b64encode(data).decode(), "Filename": name, "ContentType": kind}
+                               for name, kind, data in attachments]}
+    message_id = json.loads(call(catcher, "POST", "/api/v1/send", request)[2])["ID"]
+    parts = {a["FileName"]: a["PartID"] for a in get_json(catcher, f"/api/v1/message/{message_id}")["Attachments"]}
+
+    def thumb(name):
+        status, headers, body = call(catcher, "GET", f"/api/v1/message/{message_id}/part/{parts[name]}/thumb")
+        assert status == 200 and headers["Content-Type"] == "image/jpeg"
+        assert headers["Content-Disposition"] == f'filename="{name}"'
+        picture = _jpeg(body)
+        assert picture.size == (180, 120)
+        return picture
+
+    filled = thumb("wide.png")
+    assert all(channel_close(filled.getpixel(xy), (0, 0, 255)) for xy in [(2, 2), (90, 60), (177, 117)])
+    padded = thumb("small.png")  # transparent, not enlarged: white around and under it
+    assert channel_close(padded.getpixel((2, 2)), (255, 255, 255))
+    assert channel_close(padded.getpixel((90, 60)), (255, 255, 255))
+    gif = thumb("dot.gif")
+    assert channel_close(gif.getpixel((90, 60)), (0, 128, 0)) and channel_close(gif.getpixel((70, 60)), (255, 255, 255))
+    for blank in ("report.pdf", "broken.png"):
+        picture = thumb(blank)
+        assert all(low >= 250 for low, _ in picture.getextrema())  # white, give or take JPEG
+    blob = mailpit_client(catcher, "getAttachmentThumbnail", message_id, parts["dot.gif"])["result"]
+    assert blob["type"] == "image/jpeg" and _jpeg(base64.b64decode(blob["base64"])).size == (180, 120)
+    assert call(catcher, "GET", f"/api/v1/message/{message_id}/part/99/thumb")[0] == 404
+    assert call(catcher, "GET", "/api/v1/message/nosuchid/part/1/thumb")[0] == 404
+
+
+def channel_close(pixel, expected, tolerance=40) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected))
+
+
+def test_thumbnail_refuses_a_decompression_bomb_with_the_blank_image(monkeypatch):
+    from smtp_core.devserver import thumbs
+
+    monkeypatch.setattr(thumbs, "MAX_PIXELS", 1000)
+    picture = _jpeg(thumbs.thumbnail(_image((200, 200), "black")))
+    assert picture.size == (180, 120) and all(low >= 250 for low, _ in picture.getextrema())

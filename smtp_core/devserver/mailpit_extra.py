@@ -58,7 +58,7 @@ def message_id_of(request: web.Request) -> str | None:
 def add_routes(app: web.Application, features: Features | None = None,
                stats: RuntimeStats | None = None) -> None:
     """Install the feature routes on the API application ``app``."""
-    from . import linkcheck, release, sendapi, spamassassin, views  # the feature modules import this one
+    from . import linkcheck, release, sendapi, spamassassin, thumbs, views  # the feature modules import this one
 
     app[FEATURES] = features or Features()
     if stats is None:  # an application of its own (tests): count from now
@@ -67,7 +67,7 @@ def add_routes(app: web.Application, features: Features | None = None,
     app[STATS] = stats
     app.router.add_get("/api/v1/info", get_info)
     app.router.add_get("/api/v1/webui", get_webui)
-    for module in (sendapi, release, views, linkcheck, spamassassin):
+    for module in (sendapi, release, views, linkcheck, spamassassin, thumbs):
         module.add_routes(app)
 
 
