@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import threading
 import time
 from dataclasses import dataclass
@@ -122,5 +121,7 @@ def resident_memory() -> int:
     try:
         with open("/proc/self/statm", "rb") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, AttributeError):
+        import resource  # Unix only, as the fallback is
+
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
