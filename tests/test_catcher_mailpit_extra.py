@@ -670,3 +670,27 @@ def test_cli_flags_reach_the_api(tmp_path, free_port):
     assert webui["Label"] == "ci" and webui["SpamAssassin"] is True
     assert webui["MessageRelay"]["SMTPServer"] == f"127.0.0.1:{free_port}"
     assert webui["MessageRelay"]["AllowedRecipients"] == "@example[.]com$"
+
+
+# ---- across origins ----
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example", "Content-Type": "text/plain"},
+    {"Origin": "null", "Content-Type": "text/plain"},  # a sandboxed frame, e.g. a message's HTML
+    {"Origin": "http://127.0.0.1:1", "Content-Type": "text/plain"},  # another port is another origin
+    {"Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"},
+])
+def test_a_web_page_cannot_make_the_catcher_send_or_relay(make_catcher, make_devserver, headers):
+    relay = make_devserver()
+    catcher = make_catcher(features=relay_features(relay))
+    smtp(catcher, ("a@example.com", ["b@example.com"], b"From: a@example.com\r\n\r\nsecret\r\n"))
+    body = json.dumps({"To": ["attacker@example.net"]}).encode()
+    assert call(catcher, "POST", "/api/v1/message/latest/release", body, headers=headers)[0] == 403
+    sent = json.dumps({"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}]}).encode()
+    assert call(catcher, "POST", "/api/v1/send", sent, headers=headers)[0] == 403
+    assert relay.messages() == [] and get_json(catcher, "/api/v1/messages")["total"] == 1
+    # The page's own origin, and clients that send no Origin, are served.
+    own = {"Origin": catcher.url.rstrip("/"), "Content-Type": "application/json"}
+    assert call(catcher, "POST", "/api/v1/send", sent, headers=own)[0] == 200
+    assert call(catcher, "POST", "/api/v1/message/latest/release", body)[0] == 200

@@ -11,6 +11,12 @@ Rules:
   its ``httpError``) and :func:`json_error` (``400`` and ``{"Error": ...}``,
   its ``httpJSONError``, used by the send API); an unknown message ID is
   ``404`` with Go's ``404 page not found``.
+* The routes that act (``POST``: send, release) are :func:`same_origin_only`:
+  a browser names the page that made a request in ``Origin``; one from
+  another origin (or ``null``, a sandboxed frame) is ``403``, so that a web
+  page cannot make the catcher send or relay mail (a form or ``fetch``
+  posting ``text/plain`` needs no CORS preflight).  Clients that are not
+  browsers send no ``Origin`` and are not affected.
 * ``/api/v1/info`` is Mailpit's ``AppInformation``: ``Database`` is the
   index file, ``DatabaseSize`` its bytes (the messages themselves are files
   of the Maildir beside it), ``LatestVersion`` is never looked up.
@@ -20,7 +26,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -29,7 +36,7 @@ from .features import Features, RuntimeStats
 from .store import INDEX_NAME, MailStore, server_version
 
 __all__ = ["add_routes", "FEATURES", "STATS", "json_ok", "text_error", "json_error", "not_found",
-           "message_id_of"]
+           "message_id_of", "same_origin_only"]
 
 FEATURES = web.AppKey("features", Features)
 STATS = web.AppKey("stats", RuntimeStats)
@@ -47,6 +54,28 @@ def json_error(message: str, status: int = 400) -> web.Response:
 
 def not_found() -> web.Response:
     return text_error("404 page not found", 404)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def same_origin_only(handler: Handler) -> Handler:
+    """``handler``, refusing (``403``) a browser's request from another origin."""
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        cross_site = request.headers.get("Sec-Fetch-Site", "") in ("cross-site", "same-site")
+        if cross_site or (origin is not None and not _is_origin_of(origin, request)):
+            return text_error(f"cross-origin request refused (Origin: {origin})", 403)
+        return await handler(request)
+
+    return guarded
+
+
+def _is_origin_of(origin: str, request: web.Request) -> bool:
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
 def message_id_of(request: web.Request) -> str | None:

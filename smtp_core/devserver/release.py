@@ -39,7 +39,7 @@ from smtp_core.auth import CramMD5Auth, LoginAuth, PlainAuth
 
 from .api import STORE
 from .features import RelaySettings
-from .mailpit_extra import FEATURES, message_id_of, not_found, text_error
+from .mailpit_extra import FEATURES, message_id_of, not_found, same_origin_only, text_error
 
 __all__ = ["add_routes", "without_bcc", "RELAY_TIMEOUT"]
 
@@ -48,7 +48,7 @@ _BCC_LINE = re.compile(rb"(?im)^bcc[ \t]*:.*(?:\r\n[ \t].*)*\r\n")
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/api/v1/message/{id}/release", release_message)
+    app.router.add_post("/api/v1/message/{id}/release", same_origin_only(release_message))
 
 
 def without_bcc(raw: bytes) -> bytes:

@@ -34,7 +34,7 @@ from smtp_core.compose import envelope, message
 from smtp_core.errors import ComposeError
 
 from .api import STORE
-from .mailpit_extra import json_error, json_ok
+from .mailpit_extra import json_error, json_ok, same_origin_only
 
 __all__ = ["add_routes", "compose_request", "SendError"]
 
@@ -50,7 +50,7 @@ class SendError(ValueError):
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/api/v1/send", send)
+    app.router.add_post("/api/v1/send", same_origin_only(send))
 
 
 async def send(request: web.Request) -> web.Response:
