@@ -694,3 +694,35 @@ def test_a_web_page_cannot_make_the_catcher_send_or_relay(make_catcher, make_dev
     own = {"Origin": catcher.url.rstrip("/"), "Content-Type": "application/json"}
     assert call(catcher, "POST", "/api/v1/send", sent, headers=own)[0] == 200
     assert call(catcher, "POST", "/api/v1/message/latest/release", body)[0] == 200
+
+
+def test_an_http_side_of_its_own_counts_arrivals_from_its_start(tmp_path):
+    import asyncio
+
+    import aiohttp
+
+    from smtp_core.devserver.catcher import HttpSide
+    from smtp_core.devserver.store import MailStore
+
+    store = MailStore(tmp_path / "mail")
+    store.add(b"Subject: before\r\n\r\nx\r\n", envelope_from="a@example.com", envelope_to=["b@example.com"])
+    after = b"Subject: after\r\n\r\nyy\r\n"
+
+    async def scenario():
+        http = HttpSide(store, "127.0.0.1", 0)
+        await http.start()
+        try:
+            store.add(after, envelope_from="a@example.com", envelope_to=["b@example.com"])
+            async with aiohttp.ClientSession() as session:
+                async with session.get(http.url + "api/v1/info") as response:
+                    return await response.json()
+        finally:
+            await http.stop()
+
+    try:
+        info = asyncio.run(scenario())
+    finally:
+        store.close()
+    assert info["Messages"] == 2
+    assert (info["RuntimeStats"]["SMTPAccepted"], info["RuntimeStats"]["SMTPAcceptedSize"]) == (1, len(after))
+    assert info["RuntimeStats"]["MessagesDeleted"] == 0
