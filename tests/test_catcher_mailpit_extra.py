@@ -726,3 +726,30 @@ def test_an_http_side_of_its_own_counts_arrivals_from_its_start(tmp_path):
     assert info["Messages"] == 2
     assert (info["RuntimeStats"]["SMTPAccepted"], info["RuntimeStats"]["SMTPAcceptedSize"]) == (1, len(after))
     assert info["RuntimeStats"]["MessagesDeleted"] == 0
+
+
+def test_send_takes_attachments_past_aiohttps_default_cap_and_refuses_past_its_own(catcher, monkeypatch):
+    from smtp_core.devserver import sendapi
+
+    big = bytes(range(256)) * 8192  # 2 MiB, over aiohttp's 1 MiB default
+    request = {**full_request(), "Attachments": [{"Content": base64.b64encode(big).decode(), "Filename": "big.bin"}]}
+    status, _, body = call(catcher, "POST", "/api/v1/send", request)
+    assert status == 200, body
+    message = get_json(catcher, f"/api/v1/message/{json.loads(body)['ID']}")
+    part = call(catcher, "GET", f"/api/v1/message/{message['ID']}/part/{message['Attachments'][0]['PartID']}")
+    assert part[2] == big
+    monkeypatch.setattr(sendapi, "MAX_BODY", 1 << 20)
+    import http.client
+
+    # http.client, closed at once: urllib keeps an error's socket open until
+    # collected, and the server drains an unread body until the client closes.
+    connection = http.client.HTTPConnection(catcher.host, catcher.http_port, timeout=T)
+    try:
+        connection.request("POST", "/api/v1/send", json.dumps(request).encode(),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+    finally:
+        connection.close()
+    assert status == 413 and "request body too large" in json.loads(body)["Error"]
+    assert get_json(catcher, "/api/v1/messages")["total"] == 1
