@@ -690,6 +690,8 @@ def test_a_web_page_cannot_make_the_catcher_send_or_relay(make_catcher, make_dev
     sent = json.dumps({"From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}]}).encode()
     assert call(catcher, "POST", "/api/v1/send", sent, headers=headers)[0] == 403
     assert relay.messages() == [] and get_json(catcher, "/api/v1/messages")["total"] == 1
+    # Nor make it contact the links of a message (an <img> pointed at the check).
+    assert call(catcher, "GET", "/api/v1/message/latest/link-check", headers=headers)[0] == 403
     # The page's own origin, and clients that send no Origin, are served.
     own = {"Origin": catcher.url.rstrip("/"), "Content-Type": "application/json"}
     assert call(catcher, "POST", "/api/v1/send", sent, headers=own)[0] == 200

@@ -39,7 +39,7 @@ import aiohttp
 from aiohttp import web
 
 from .api import STORE
-from .mailpit_extra import json_ok, message_id_of, not_found
+from .mailpit_extra import json_ok, message_id_of, not_found, same_origin_only
 from .store import server_version
 
 __all__ = ["add_routes", "links_of", "check_links", "MAX_LINKS", "MAX_REDIRECTS", "CONCURRENCY",
@@ -57,7 +57,7 @@ _NO_HEAD = (405, 501)
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/api/v1/message/{id}/link-check", link_check)
+    app.router.add_get("/api/v1/message/{id}/link-check", same_origin_only(link_check))
 
 
 async def link_check(request: web.Request) -> web.Response:

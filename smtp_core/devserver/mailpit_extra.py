@@ -11,7 +11,8 @@ Rules:
   its ``httpError``) and :func:`json_error` (``400`` and ``{"Error": ...}``,
   its ``httpJSONError``, used by the send API); an unknown message ID is
   ``404`` with Go's ``404 page not found``.
-* The routes that act (``POST``: send, release) are :func:`same_origin_only`:
+* The routes that act (send, release) or make the catcher contact others
+  (link check, spam check) are :func:`same_origin_only`:
   a browser names the page that made a request in ``Origin``; one from
   another origin (or ``null``, a sandboxed frame) is ``403``, so that a web
   page cannot make the catcher send or relay mail (a form or ``fetch``

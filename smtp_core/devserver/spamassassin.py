@@ -43,7 +43,7 @@ from smtp_core.neterror import op_error
 
 from .api import STORE
 from .features import parse_relay
-from .mailpit_extra import FEATURES, json_ok, message_id_of, not_found
+from .mailpit_extra import FEATURES, json_ok, message_id_of, not_found, same_origin_only
 
 __all__ = ["add_routes", "check", "parse_report", "TIMEOUT", "MAX_REPLY", "SPAM_SCORE"]
 
@@ -58,7 +58,7 @@ _CONTINUATION = re.compile(r"\n {20,}")
 
 def add_routes(app: web.Application) -> None:
     if app[FEATURES].spamassassin is not None:
-        app.router.add_get("/api/v1/message/{id}/sa-check", sa_check)
+        app.router.add_get("/api/v1/message/{id}/sa-check", same_origin_only(sa_check))
 
 
 async def sa_check(request: web.Request) -> web.Response:
