@@ -23,6 +23,7 @@ from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
+from .features import Features, RuntimeStats
 from .store import MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
@@ -105,6 +106,9 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``features``
+        Mailpit's optional features for the HTTP side
+        (:class:`~smtp_core.devserver.features.Features`: relay, spamd, label).
     """
 
     def __init__(
@@ -131,6 +135,7 @@ class DevServer:
         http_auth: Union[None, str, Tuple[str, str]] = None,
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        features: Optional[Features] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -183,7 +188,9 @@ class DevServer:
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
             self._services.append(functools.partial(_serve_http, host=http_host, port=http_port,
-                                                    basic_auth=http_auth))
+                                                    basic_auth=http_auth, features=features))
+        #: Mailpit's runtime figures (``/api/v1/info``), counted from each start.
+        self.runtime_stats = RuntimeStats()
 
     # ---- lifecycle ----
 
@@ -337,7 +344,10 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        self._store = MailHandler(self._policy, MailStore(self.maildir, max_messages=self._max_messages), on_message)
+        mail = MailStore(self.maildir, max_messages=self._max_messages)
+        self.runtime_stats = RuntimeStats()
+        self.runtime_stats.watch(mail)
+        self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -421,12 +431,12 @@ class DevServer:
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
-async def _serve_http(server: DevServer, *, host: str, port: int,
-                      basic_auth: Optional[Tuple[str, str]]) -> Callable[[], Awaitable[None]]:
+async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: Optional[Tuple[str, str]],
+                      features: Optional[Features]) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth)
+    http = catcher.HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats)
     await http.start()
     server.http_port, server.url = http.port, http.url
     return http.stop
