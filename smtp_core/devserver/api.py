@@ -72,8 +72,8 @@ plain-text body, a malformed request 400):
     ...); marks it read.
 ``GET /api/v1/message/{ID}/raw``, ``/headers``, ``/part/{PartID}``
     The source (text/plain), ``{"Header": ["value", ...]}``, one MIME part.
-``GET /api/v1/info``
-    Version and mailbox figures.
+``/api/v1/info``, ``/api/v1/webui`` and the optional features' routes
+    are :mod:`smtp_core.devserver.mailpit_extra`'s.
 
 A summary is ``{"ID", "MessageID", "Read", "From": {"Name", "Address"},
 "To": [...], "Cc": [...], "Bcc": [...], "ReplyTo": [...], "Subject",
@@ -156,7 +156,6 @@ def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None,
         web.get("/api/v1/message/{id}/raw", get_raw),
         web.get("/api/v1/message/{id}/headers", get_headers),
         web.get("/api/v1/message/{id}/part/{part}", get_part),
-        web.get("/api/v1/info", get_info),
         web.get(EVENTS_PATH, events),
     ])
     app.on_startup.append(_forward_store_events)
@@ -371,12 +370,6 @@ def served_type(declared: str) -> Tuple[str, str]:
     if not _CLEAN_TYPE.match(essence) or _ACTIVE_TYPE.search(essence):
         return _OPAQUE, "attachment"
     return essence, "attachment"
-
-
-async def get_info(request: web.Request) -> web.Response:
-    total, unread = request.app[STORE].counts()
-    return _json({"Version": server_version(), "LatestVersion": "", "Messages": total, "Unread": unread,
-                  "Tags": {}})
 
 
 # ---- live events ----

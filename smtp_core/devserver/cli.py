@@ -100,6 +100,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if options.size_limit < 0:
         parser.error("--size-limit must be >= 0")
     http = catcher.http_options(parser, options)
+    features = catcher.feature_options(parser, options)
 
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING,
@@ -123,6 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=options.quiet,
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
+        features=features,
         **(http or {}),
     )
     try:

@@ -26,8 +26,8 @@ reached by a browser that also visits other sites:
   (the next one gets a 503 and is closed); a connection that sends no
   complete request head within ``idle_timeout`` is closed
   (:class:`FirstRequestDeadline` for the first request, whatever the aiohttp
-  version; aiohttp's keep-alive timer between requests); a request body not
-  received within ``body_timeout`` answers 408 and closes.
+  version; aiohttp's keep-alive timer between requests); a connection whose
+  request body has not all arrived within ``body_timeout`` is aborted.
 
 >>> policy = HostPolicy("127.0.0.1", 8025, ["mail.test"])
 >>> [policy.allows(h) for h in ("127.0.0.1:8025", "localhost:8025", "[::1]:8025", "mail.test:443")]
@@ -43,6 +43,7 @@ import base64
 import binascii
 import hmac
 import ipaddress
+import logging
 import math
 import time
 import weakref
@@ -57,6 +58,7 @@ from .policy import is_loopback
 __all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "FirstRequestDeadline", "cross_origin",
            "host_middleware", "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
 
+log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -231,20 +233,28 @@ def basic_auth_middleware(user: str, password: str,
 
 
 def body_deadline_middleware(seconds: float) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """Read a request's body within ``seconds`` (aiohttp keeps it for the
-    handler), else answer 408 and close: a trickled body holds nothing."""
+    """A request's body must arrive within ``seconds`` of its head, else
+    the connection is aborted: a trickled body holds nothing.  The body is
+    left to the handler (some stream it), so the deadline only watches."""
     @web.middleware
-    async def read_body_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.body_exists:
-            try:
-                await asyncio.wait_for(request.read(), seconds)
-            except asyncio.TimeoutError:
-                return web.Response(status=408, text=f"408 Request Timeout: the body did not arrive "
-                                    f"within {seconds:g} s\n", content_type="text/plain",
-                                    headers={"Connection": "close"})
-        return await handler(request)
+    async def watch_body(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.body_exists:
+            return await handler(request)
+        transport, length = request.transport, request.content_length
 
-    return read_body_in_time
+        def expire() -> None:
+            arrived = request.content.total_bytes >= length if length is not None else request.content.is_eof()
+            if not arrived and transport is not None:
+                log.info("HTTP: a request body did not arrive within %g s; closing the connection", seconds)
+                transport.abort()
+
+        deadline = asyncio.get_running_loop().call_later(seconds, expire)
+        try:
+            return await handler(request)
+        finally:
+            deadline.cancel()
+
+    return watch_body
 
 
 class FirstRequestDeadline:

@@ -130,6 +130,8 @@ def add_routes(app: web.Application) -> None:
 
     async def view(request: web.Request) -> web.Response:
         message_id = request.match_info["id"]
+        if message_id == "latest":  # Mailpit's /view/latest.html
+            message_id = request.app[STORE].latest_id() or message_id
         message = request.app[STORE].message(message_id)
         if message is None:
             raise web.HTTPNotFound(text=f"message {message_id!r} not found\n", headers=_COMMON_HEADERS)

@@ -23,6 +23,7 @@ from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
+from .features import Features, RuntimeStats
 from .store import MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
@@ -111,6 +112,9 @@ class DevServer:
     ``http_limits``
         A :class:`~smtp_core.devserver.httpguard.HttpLimits` (connections,
         idle and body timeouts, event outboxes).
+    ``features``
+        Mailpit's optional features for the HTTP side
+        (:class:`~smtp_core.devserver.features.Features`: relay, spamd, label).
     """
 
     def __init__(
@@ -139,6 +143,7 @@ class DevServer:
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
         http_allowed_hosts: Iterable[str] = (),
         http_limits: Optional[catcher.HttpLimits] = None,
+        features: Optional[Features] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -191,8 +196,10 @@ class DevServer:
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
             self._services.append(functools.partial(
-                _serve_http, host=http_host, port=http_port, basic_auth=http_auth,
+                _serve_http, host=http_host, port=http_port, basic_auth=http_auth, features=features,
                 allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or catcher.HttpLimits()))
+        #: Mailpit's runtime figures (``/api/v1/info``), counted from each start.
+        self.runtime_stats = RuntimeStats()
 
     # ---- lifecycle ----
 
@@ -346,7 +353,10 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        self._store = MailHandler(self._policy, MailStore(self.maildir, max_messages=self._max_messages), on_message)
+        mail = MailStore(self.maildir, max_messages=self._max_messages)
+        self.runtime_stats = RuntimeStats()
+        self.runtime_stats.watch(mail)
+        self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -431,11 +441,13 @@ class DevServer:
 
 
 async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: Optional[Tuple[str, str]],
-                      allowed_hosts: Tuple[str, ...], limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
+                      features: Optional[Features], allowed_hosts: Tuple[str, ...],
+                      limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth, allowed_hosts=allowed_hosts, limits=limits)
+    http = catcher.HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats,
+                            allowed_hosts=allowed_hosts, limits=limits)
     await http.start()
     server.http_port, server.url = http.port, http.url
     return http.stop
