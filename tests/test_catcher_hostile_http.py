@@ -6,7 +6,7 @@ the event socket (2) or on a GET that would mark mail read (14), part types
 built to slip past the download filter (12, 13), half-sent requests and
 connection floods (7), event clients that never read (6), and password
 guessing (17).  Browsers' side of 2, 3, 13 and 14 is in
-``test_catcher_browser_origins.py``.
+``test_catcher_page_origins.py``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ marking mail read with an ``<img>`` (14).  A second Chromium resolves a
 foreign name to 127.0.0.1, as a DNS rebinding does (3).  On the catcher's
 own page, a message part typed as a script or a style must not load as one
 (13).  Each refusal has its positive control from the catcher's own origin.
+
+(The file sorts after ``test_catcher_page.py`` on purpose: once the session's
+Chromium runs, Playwright's sync API holds an event loop on the main thread,
+and test files before it that call ``asyncio.run`` would fail.)
 """
 
 from __future__ import annotations
