@@ -156,6 +156,16 @@ def test_a_cross_origin_get_leaves_the_message_unread(catcher, headers):
     assert get_json(catcher, "/api/v1/messages")["messages"][0]["Read"] is True
 
 
+def test_no_answer_can_be_loaded_by_another_origin(catcher):
+    smtp(catcher, plain("x"))
+    [received] = catcher.wait_for(1)
+    for path in ("/api/v1/messages", f"/api/v1/message/{received.id}", "/api/v1/info", "/api/v1/nothing",
+                 f"/api/v1/message/{received.id}/raw", "/", "/static/catcher.js"):
+        _, headers, _ = call(catcher, "GET", path)
+        assert headers["Cross-Origin-Resource-Policy"] == "same-origin", path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+
+
 # --------------------------------------------------------------------------
 # 12, 13: part types are parsed; only plain images render inline
 # --------------------------------------------------------------------------
@@ -203,6 +213,10 @@ def test_parts_a_page_could_run_are_opaque_downloads(catcher):
         assert served[name] == ("application/octet-stream", "attachment"), name
     assert served["h.txt"] == ("text/plain", "attachment")
     assert served["ok.png"] == ("image/png", "inline")
+    # Only an inline image may be loaded across origins: the HTML view is sandboxed (an opaque origin).
+    assert [a["FileName"] for a in attachments if call(
+        catcher, "GET", f"/api/v1/message/{received.id}/part/{a['PartID']}")[1]["Cross-Origin-Resource-Policy"]
+        == "cross-origin"] == ["ok.png"]
     assert served["ok.pdf"] == ("application/pdf", "attachment")
 
 

@@ -158,6 +158,7 @@ def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None,
         web.get("/api/v1/message/{id}/part/{part}", get_part),
         web.get(EVENTS_PATH, events),
     ])
+    app.on_response_prepare.append(httpguard.same_origin_reads)
     app.on_startup.append(_forward_store_events)
     app.on_shutdown.append(_close_sockets)
     return app
@@ -351,6 +352,8 @@ async def get_part(request: web.Request) -> web.Response:
     headers = {**_UNTRUSTED_HEADERS,
                "Content-Type": content_type,
                "Content-Disposition": f'{disposition}; filename="{quote(file_name)}"'}
+    if disposition == "inline":  # the sandboxed view's opaque origin shows inline images
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return web.Response(body=content, headers=headers)
 
 

@@ -18,6 +18,10 @@ reached by a browser that also visits other sites:
   localhost is *same-site* but not same-origin).  A request without either
   header comes from no browser (curl, node's mailpit-api, aiohttp) and is
   allowed: such a client can read the API directly anyway.
+* **Reads by other origins**: every response carries
+  ``Cross-Origin-Resource-Policy: same-origin`` and ``X-Content-Type-Options:
+  nosniff`` unless its route set them (:func:`same_origin_reads`), so that
+  no other page can load an API answer as an image, script or style.
 * **Basic authentication** with a failure budget per client address
   (:class:`FailureBudget`, a token bucket): once the budget is spent the
   catcher answers 429 with ``Retry-After`` without checking the password,
@@ -56,7 +60,7 @@ from aiohttp import web
 from .policy import is_loopback
 
 __all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "FirstRequestDeadline", "cross_origin",
-           "host_middleware", "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
+           "same_origin_reads", "host_middleware", "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -164,6 +168,16 @@ def cross_origin(request: web.Request) -> Optional[str]:
     if site is not None and site.lower() not in _SAME_ORIGIN_SITES:
         return f"the request comes from another origin (Sec-Fetch-Site: {site})"
     return None
+
+
+_READ_HEADERS = {"Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
+
+
+async def same_origin_reads(request: web.Request, response: web.StreamResponse) -> None:
+    """An ``on_response_prepare`` signal: the headers that keep other
+    origins from loading the response, where its route has not set them."""
+    for name, value in _READ_HEADERS.items():
+        response.headers.setdefault(name, value)
 
 
 class FailureBudget:
