@@ -76,7 +76,7 @@ error text."
              :subject "Grüße from Hy ✓"
              :body [[:alternative "Hello Bob,\nthe report is attached.\n"
                                   {:type "text/html" :content "<p>Hello Bob,</p><p>the report is <b>attached</b>.</p>"}]
-                    {:type :attachment :content report}]}))
+                    {:type :attachment :path report}]}))
   (setv [from to data] (smtp-core.envelope m))
   (setv signed (smtp-core.dkim-sign data :domain "example.com" :selector "demo" :private-key key
                                          :algorithm "ed25519-sha256"))

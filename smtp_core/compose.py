@@ -22,9 +22,13 @@ The rules:
   Python) groups alternatives.  Several parts make multipart/mixed.
 * A part map: ``type`` (a MIME type such as ``"text/html"``, default
   ``"text/plain"``, or ``:attachment`` / ``:inline``) and ``content``;
-  files also take ``file-name``, ``content-type``, ``content-id`` and
-  ``description``.  A file's content is a path, bytes or a binary file;
-  the name and type come from the path when not given (``mimetypes``).
+  files also take ``path``, ``file-name``, ``content-type``,
+  ``content-id`` and ``description``.  A file's ``content`` is a string
+  (its text, UTF-8), bytes, a ``pathlib.Path`` or a binary file; a file on
+  disk is named by ``path`` (a string or a ``Path``) or a ``Path`` value,
+  never by a plain string.  The name and type come from the path when not
+  given (``mimetypes``); an attachment whose content is a string needs a
+  ``file-name``.  Errors name the key, never the path.
 * An inline part whose Content-ID an HTML part references (``cid:logo``)
   is put beside it in a multipart/related; any other inline part stays
   where it was listed.
@@ -77,7 +81,7 @@ from .wireform import header_envelope, wire_bytes
 __all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
 
 KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body")
-PART_KEYS = ("type", "content", "content-type", "file-name", "content-id", "description")
+PART_KEYS = ("type", "content", "path", "content-type", "file-name", "content-id", "description")
 GROUPS = ("alternative", "mixed")
 
 # Header names each key sets, in the order they are written.
@@ -88,6 +92,7 @@ _ADDRESS_KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _RESERVED = {name.lower(): key for key, name in _HEADER_OF.items()} | {"mime-version": None}
 _HEADER_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext: printable ASCII but ':'
 _LINE_ENDS = re.compile(r"\r\n?")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but TAB, DEL, C1
 # Anchored at line starts: unanchored, the search would retry at every
 # byte of every line (seconds for 10 MiB).
 _LONG_TEXT_LINE = re.compile(rb"^[^\n]{79}", re.M)  # RFC 5322's SHOULD of 78: longer text lines are encoded
@@ -170,10 +175,17 @@ def _word(value: Any) -> str | None:
 
 
 def _check_line(where: str, value: str) -> str:
+    """``value``, if it can be one header line: no line break, and no control
+    character but TAB (NUL, ESC, DEL and C1 would be written raw)."""
     # str.splitlines also breaks at FF, VT, NEL, U+2028...: the header
     # registry refuses those too, so name them here first.
     if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
         raise ComposeError("%s: the value %r contains a CR, LF or other line break" % (where, value))
+    control = _CONTROL.search(value)
+    if control is not None:
+        raise ComposeError("%s: the value contains the control character U+%04X at position %d; "
+                           "a header may hold TAB but no other control character"
+                           % (where, ord(control.group()), control.start()))
     return value
 
 
@@ -190,6 +202,7 @@ def _addresses(key: str, value: Any) -> list[Address]:
     found: list[Address] = []
     for item in items:
         if isinstance(item, Address):
+            _check_line(":" + key, str(item))
             found.append(item)
             continue
         if not isinstance(item, str):
@@ -310,9 +323,9 @@ def _read_body(body: Any, where: str) -> Any:
 
 def _read_part(spec: Mapping, where: str) -> Any:
     options = read_options(spec, PART_KEYS, where)
-    if "content" not in options:
-        raise ComposeError("%s: a part needs :content" % where)
-    content = options["content"]
+    if ("content" in options) == ("path" in options):
+        raise ComposeError("%s: a part needs :content or :path (one of them)" % where)
+    content = options.get("content")
     kind = options.get("type", "text/plain")
     word = _word(kind) or (kind if kind in ("attachment", "inline") else None)
     if word in ("attachment", "inline"):
@@ -322,7 +335,7 @@ def _read_part(spec: Mapping, where: str) -> Any:
                            "got %s" % (where, _shown(kind)))
     maintype, subtype = kind.lower().split("/")
     if maintype == "text":
-        extra = sorted(set(options) - {"type", "content"})
+        extra = sorted(set(options) - {"type", "content"}, key=PART_KEYS.index)
         if extra:
             raise ComposeError("%s: :%s is for :attachment and :inline parts" % (where, extra[0]))
         if not isinstance(content, str):
@@ -335,17 +348,37 @@ def _read_part(spec: Mapping, where: str) -> Any:
     return _read_file(None, content, options, where)
 
 
+def _read_path(path: Any, where: str, key: str) -> bytes:
+    """The bytes of the file at ``path``.  The error names the key, never the
+    path: a path can come from a user, and whether a file exists, or what
+    it is called, is not theirs to learn."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ComposeError("%s: %s must be a path (a string or a pathlib.Path), got %s"
+                           % (where, key, type(path).__name__))
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except (OSError, ValueError) as err:  # ValueError: a NUL in the path
+        reason = getattr(err, "strerror", None) or "not a file name"
+        raise ComposeError("%s: cannot read the file given as %s (%s)" % (where, key, reason)) from None
+
+
 def _read_file(disposition: str | None, content: Any, options: dict, where: str) -> _File:
     name = options.get("file-name")
-    if isinstance(content, (str, os.PathLike)):
-        path = os.fspath(content)
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError as err:
-            raise ComposeError("%s: cannot read the file %r: %s" % (where, path, err.strerror or err)) from None
+    if "path" in options or isinstance(content, os.PathLike):
+        # Only an explicit path is a file name: a string is the content itself.
+        path = options.get("path", content)
+        data = _read_path(path, where, ":path" if "path" in options else ":content")
         if name is None:
-            name = os.path.basename(path)
+            name = os.path.basename(os.fspath(path))
+    elif isinstance(content, str):
+        if disposition is not None and name is None:
+            raise ComposeError("%s: a string :content is the file's text and needs a :file-name; "
+                               "a file to attach goes in :path" % where)
+        try:
+            data = content.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise ComposeError("%s: the string :content cannot be encoded as UTF-8: %s" % (where, err.reason)) from None
     elif isinstance(content, (bytes, bytearray, memoryview)):
         data = bytes(content)
     elif hasattr(content, "read"):
@@ -358,7 +391,7 @@ def _read_file(disposition: str | None, content: Any, options: dict, where: str)
         if name is None and isinstance(getattr(content, "name", None), str):
             name = os.path.basename(content.name)
     else:
-        raise ComposeError("%s: :content must be a path, bytes or a binary file, got %s"
+        raise ComposeError("%s: :content must be a string, bytes, a pathlib.Path or a binary file, got %s"
                            % (where, type(content).__name__))
     if name is not None:
         name = _text_value(where + " :file-name", name)

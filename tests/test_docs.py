@@ -128,3 +128,13 @@ def test_command_line_check_on_the_committed_pages():
     done = subprocess.run([sys.executable, "-m", "go_std.docs", "--check"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_page_says_the_go_named_paths_keep_a_bare_cr(ns):
+    # Issue 21, finding 21: Go puts "\r.\r" on the wire through SendMail and
+    # Data's writer; we keep that, and the namespace page says so.
+    page = docs.render_markdown(ns)
+    summary = page.split("## Summary", 1)[1].split("## Index", 1)[0]
+    assert "`\\r.\\r` on the wire" in summary and "smtp-core.lineends.crlf" in summary
+    for var in ("SendMail", "(*Client)Data"):
+        assert "a bare CR goes out as it is" in ns.vars[var][1]["doc"], var

@@ -35,7 +35,8 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
              "Implements the Simple Mail Transfer Protocol (RFC 5321) with the 8BITMIME, AUTH and STARTTLS extensions, as Go's net/smtp does."
              ["Conventions (Joker's): a Go function with two results returns a 2-element list `[result err]`; one returning only `error` returns nil or the error. Errors are returned, never raised: they are exception values whose text is Go's (`(str err)`), and `(raise err)` works. A wrong argument type or count is a programming error and raises at once, naming the var, the argument and the type expected."
               "Beyond Joker: SendMail accepts nil (`None`) for no authentication, which Joker's generated wrapper cannot express; a successful error-only call returns nil itself rather than a wrapped nil; `ServerInfo` and `*ServerInfo` build from a map or keyword arguments with Go's field names; `Auth` can be subclassed in Hy."
-              "From Python: `import go_std.net.smtp` gives the same objects; `PtrClient` and `PtrServerInfo` are the plain names of `*Client` and `*ServerInfo`."]))
+              "From Python: `import go_std.net.smtp` gives the same objects; `PtrClient` and `PtrServerInfo` are the plain names of `*Client` and `*ServerInfo`."
+              "Line ends, as Go has them: `SendMail` and the writer of `Data` make a bare LF CRLF and double a dot at the start of a line, but pass a bare CR through, so a body holding `\\r.\\r` puts `\\r.\\r` on the wire. A server that ends lines at CRLF only sees one message; one that also ended lines at a bare CR would see the data end early (SMTP smuggling, CVE-2023-51764). Kept for byte equality with Go: give these vars bodies you made, or pass an untrusted body through `smtp-core.lineends.crlf` first; `smtp-core.send` does that by default (docs/deviations.md, docs/hardening.md section 4)."]))
 
 ;; ------------------------------------------------------------ implementation classes
 
@@ -212,7 +213,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
   :call GoCramMD5Auth)
 
 (defgo function SendMail [addr String "string" a AuthOrNil "Auth" from String "string" to arrayOfString "[]string" msg arrayOfByte "[]byte"]
-  :doc "Sends one message over a new connection to addr: it greets, switches to TLS when the server offers STARTTLS (verifying the server's certificate), authenticates with a when a is not nil and the server speaks ESMTP, then sends msg from from to every address in to. msg is the whole message, headers first; lines should end in CRLF. Recipients missing from the headers receive a blind copy. Returns nil or the first error, and closes the connection either way."
+  :doc "Sends one message over a new connection to addr: it greets, switches to TLS when the server offers STARTTLS (verifying the server's certificate), authenticates with a when a is not nil and the server speaks ESMTP, then sends msg from from to every address in to. msg is the whole message, headers first; lines should end in CRLF (a bare CR goes out as it is, as in Go: see the note on line ends). Recipients missing from the headers receive a blind copy. Returns nil or the first error, and closes the connection either way."
   :call core.send-mail)
 
 ;; ------------------------------------------------------------ the table: receivers of *Client
@@ -227,7 +228,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     :call CoreClient.close)
 
   (Data []
-    :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF. Close the writer before any other call on the client. Call Data after Rcpt."
+    :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF; a bare CR goes out as it is, as in Go (see the note on line ends). Close the writer before any other call on the client. Call Data after Rcpt."
     :result pair :returns "io.WriteCloser"
     :call CoreClient.data)
 
