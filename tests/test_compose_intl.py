@@ -327,3 +327,55 @@ def test_serialising_a_non_ascii_local_part_without_utf8_names_it():
 @pytest.mark.parametrize("module", [mailaddr, wireform])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
+
+
+# -- the catcher shows U-labels; its raw view keeps the A-labels ----------------------------
+
+
+def _catch_intl(catcher) -> dict:
+    import json
+    import urllib.request
+
+    m = message({"from": "Åsa <asa@%s>" % DOMAIN, "to": "Bob Bücher <bob@%s>" % DOMAIN,
+                 "cc": "plain@example.com", "subject": "IDN", "body": "hi\n"})
+    send("%s:%d" % (catcher.host, catcher.port), m, tls="none", timeout=T)
+    [received] = catcher.wait_for(1)
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(catcher.url.rstrip("/") + path, timeout=T) as response:
+            return response.read()
+
+    return {"id": received.id, "summary": json.loads(get("/api/v1/messages"))["messages"][0],
+            "message": json.loads(get("/api/v1/message/%s" % received.id)),
+            "raw": get("/api/v1/message/%s/raw" % received.id),
+            "search": lambda q: json.loads(get("/api/v1/search?query=" + urllib.request.quote(q)))["messages"]}
+
+
+def test_the_catcher_api_shows_u_labels_and_the_raw_view_a_labels(catcher):
+    seen = _catch_intl(catcher)
+    for shown in (seen["summary"], seen["message"]):
+        assert shown["From"] == {"Name": "Åsa", "Address": "asa@" + DOMAIN}
+        assert shown["To"] == [{"Name": "Bob Bücher", "Address": "bob@" + DOMAIN}]
+        assert shown["Cc"] == [{"Name": "", "Address": "plain@example.com"}]
+    assert b"<bob@%s>" % A_LABEL.encode() in seen["raw"] and "bücher".encode() not in seen["raw"]
+    for query in ("bücher", "xn--bcher-kva", "to:bob@bücher"):
+        assert [m["Subject"] for m in seen["search"](query)] == ["IDN"], query
+
+
+def test_the_catcher_page_shows_u_labels_and_the_raw_tab_a_labels(browser, catcher):
+    from playwright.sync_api import expect
+
+    _catch_intl(catcher)
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(T * 1000)
+        tab.goto(catcher.url)
+        tab.locator("#messages .row", has_text="IDN").click()
+        expect(tab.locator("#m-from")).to_have_text("Åsa <asa@%s>" % DOMAIN)
+        expect(tab.locator("#m-to")).to_have_text("Bob Bücher <bob@%s>" % DOMAIN)
+        tab.locator('[data-tab="raw"]').click()
+        expect(tab.locator("#m-raw")).to_contain_text("<bob@%s>" % A_LABEL)
+        assert "bücher" not in tab.locator("#m-raw").inner_text()
+    finally:
+        context.close()
