@@ -1,0 +1,173 @@
+"""S/MIME signing of composed mail (RFC 8551), through ``cryptography``.
+
+:func:`smtp_core.compose.message` takes ``:smime {:cert .. :key .. :chain
+[..]}`` and hands it here.  There is no CMS code of ours: the signature is
+``cryptography``'s ``PKCS7SignatureBuilder``.  Rules:
+
+* **Shape** (RFC 8551, 3.5; RFC 1847): the body is composed as usual, then
+  becomes the first part of a ``multipart/signed`` (``protocol=
+  "application/pkcs7-signature"``, ``micalg=sha-256``) whose second part is
+  the detached signature, ``smime.p7s``, base64.  The message headers
+  (From, To, Subject...) stay outside, as RFC 8551 does it.
+* **What is signed** is the first part exactly as it goes on the wire: cut
+  from the message's own serialisation by
+  :func:`smtp_core.wireform.wire_bytes` (CRLF line ends, 7-bit transfer
+  encodings only, boundaries fixed, headers not refolded inside
+  multipart/signed, as the ``email`` generator does per RFC 1847), so the
+  bytes a receiver checks are the bytes signed.  The finished message is
+  checked to carry them verbatim.
+* **Signer**: ``cert`` and ``key`` are paths to PEM (or DER) files, or
+  their bytes; ``chain`` a list of the same for intermediate certificates
+  sent along.  SHA-256; the signing time and S/MIME capabilities are
+  signed attributes (``cryptography``'s defaults).
+* **Refused before anything is built**, a :class:`ComposeError` naming the
+  file: a file that cannot be read or is not a certificate or a private
+  key (a key with a passphrase too), a certificate that does not match its
+  key, one that has expired or is not yet valid, one whose key usage or
+  extended key usage forbids signing mail.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.message
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from .errors import ComposeError
+from .wireform import wire_bytes
+
+__all__ = ["Signer", "read_signer", "sign_body", "KEYS"]
+
+KEYS = ("cert", "key", "chain")
+_PUBLIC = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A signing certificate, its private key and the chain sent along."""
+
+    cert: x509.Certificate
+    key: Any  # an RSA or EC private key
+    chain: tuple
+    name: str  # how errors name the certificate (its file)
+
+    def sign_body(self, msg: email.message.EmailMessage, body: email.message.MIMEPart) -> None:
+        """:func:`sign_body` with this signer."""
+        sign_body(msg, body, self)
+
+
+def _read(where: str, value: Any) -> tuple[bytes, str]:
+    """The bytes of a path or of bytes given inline, and how to name them."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value), where
+    if not isinstance(value, (str, os.PathLike)):
+        raise ComposeError("%s must be a path or bytes, got %s" % (where, type(value).__name__))
+    path = os.fspath(value)
+    try:
+        with open(path, "rb") as f:
+            return f.read(), "%s %r" % (where, path)
+    except OSError as err:
+        raise ComposeError("%s: cannot read the file %r: %s" % (where, path, err.strerror or err)) from None
+
+
+def _certificate(where: str, value: Any) -> tuple[x509.Certificate, str]:
+    data, name = _read(where, value)
+    try:
+        loader = x509.load_pem_x509_certificate if b"-----BEGIN" in data else x509.load_der_x509_certificate
+        return loader(data), name
+    except ValueError as err:
+        raise ComposeError("%s is not an X.509 certificate (PEM or DER): %s" % (name, err)) from None
+
+
+def _private_key(where: str, value: Any):
+    data, name = _read(where, value)
+    try:
+        if b"-----BEGIN" in data:
+            key = serialization.load_pem_private_key(data, password=None)
+        else:
+            key = serialization.load_der_private_key(data, password=None)
+    except TypeError:
+        raise ComposeError("%s is protected by a passphrase; give the key without one" % name) from None
+    except ValueError as err:
+        raise ComposeError("%s is not a private key (PEM or DER): %s" % (name, err)) from None
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise ComposeError("%s: S/MIME signing takes an RSA or EC key, got %s" % (name, type(key).__name__))
+    return key, name
+
+
+def _check_signing_certificate(cert: x509.Certificate, name: str, now: datetime.datetime) -> None:
+    if now > cert.not_valid_after_utc:
+        raise ComposeError("%s expired on %s" % (name, cert.not_valid_after_utc.isoformat()))
+    if now < cert.not_valid_before_utc:
+        raise ComposeError("%s is not valid before %s" % (name, cert.not_valid_before_utc.isoformat()))
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not (usage.digital_signature or usage.content_commitment):
+            raise ComposeError("%s: its key usage does not allow signatures (digitalSignature)" % name)
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        purposes = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        if ExtendedKeyUsageOID.EMAIL_PROTECTION not in purposes and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE \
+                not in purposes:
+            raise ComposeError("%s: its extended key usage does not include emailProtection" % name)
+    except x509.ExtensionNotFound:
+        pass
+
+
+def read_signer(options: dict) -> Signer:
+    """The :class:`Signer` that ``options`` (``:smime``'s map, its keys
+    read: ``cert``, ``key``, ``chain``) name, checked; :class:`ComposeError`
+    naming the file otherwise."""
+    for required in ("cert", "key"):
+        if options.get(required) is None:
+            raise ComposeError(":smime: :%s is required" % required)
+    cert, cert_name = _certificate(":smime :cert", options["cert"])
+    key, key_name = _private_key(":smime :key", options["key"])
+    if cert.public_key().public_bytes(*_PUBLIC) != key.public_key().public_bytes(*_PUBLIC):
+        raise ComposeError("%s does not match the key %s" % (cert_name, key_name))
+    _check_signing_certificate(cert, cert_name, datetime.datetime.now(datetime.timezone.utc))
+    chain = options.get("chain") or []
+    if not isinstance(chain, (list, tuple)):
+        chain = [chain]
+    return Signer(cert, key, tuple(_certificate(":smime :chain[%d]" % i, c)[0] for i, c in enumerate(chain)),
+                  cert_name)
+
+
+def sign_body(msg: email.message.EmailMessage, body: email.message.MIMEPart, signer: Signer) -> None:
+    """Make ``msg`` (headers only so far) a ``multipart/signed`` of ``body``
+    and its detached signature by ``signer``."""
+    utf8 = bool(msg.policy.utf8)
+    boundary = "=_" + secrets.token_hex(16)
+    msg["Content-Type"] = "multipart/signed"
+    msg.set_param("protocol", "application/pkcs7-signature")
+    msg.set_param("micalg", "sha-256")
+    msg.set_param("boundary", boundary)
+    msg.attach(body)
+    # The part as the generator writes it inside multipart/signed (where it
+    # does not refold headers): cut from the message's own serialisation.
+    wire = wire_bytes(msg, utf8)
+    delimiter = b"--" + boundary.encode() + b"\r\n"
+    start = wire.index(delimiter) + len(delimiter)
+    signed = wire[start:wire.index(b"\r\n--" + boundary.encode(), start)]
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(signed).add_signer(signer.cert, signer.key, hashes.SHA256())
+    for extra in signer.chain:
+        builder = builder.add_certificate(extra)
+    # Binary: the bytes are already canonical (CRLF), and are signed as they are.
+    signature = builder.sign(serialization.Encoding.DER,
+                             [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    part = email.message.MIMEPart(policy=msg.policy)
+    part.set_content(signature, "application", "pkcs7-signature", disposition="attachment",
+                     filename="smime.p7s", params={"name": "smime.p7s"})
+    msg.attach(part)
+    if signed not in wire_bytes(msg, utf8):
+        raise ComposeError(":smime: the signed part does not serialise as it was signed")  # a bug, not an input
