@@ -31,8 +31,9 @@ The rules:
 * An inline part whose Content-ID an HTML part references (``cid:logo``)
   is put beside it in a multipart/related; any other inline part stays
   where it was listed.
-* ``smime`` (``{:cert .. :key .. :chain [..]}``) signs the body: the
-  message becomes multipart/signed (:mod:`smtp_core.smime`).
+* ``smime`` (``{:cert .. :key .. :chain [..] :encrypt-to [..]}``) signs
+  the body (multipart/signed), encrypts it (application/pkcs7-mime), or
+  both (:mod:`smtp_core.smime`).
 * Text parts keep their text exactly (line ends become CRLF): 7bit only
   for short ASCII lines ending in a line break, otherwise quoted-printable
   (mostly ASCII) or base64 (a third or more of the bytes non-ASCII), never 8bit, so a relay never has to re-encode
@@ -504,13 +505,13 @@ def message(spec: Mapping) -> email.message.EmailMessage:
     options = read_options(spec, KEYS, "message")
     if options.get("from") is None:
         raise ComposeError("message: :from is required")
-    signer = None
+    protection = None
     if options.get("smime") is not None:
         if options.get("body") is None:
-            raise ComposeError("message: :smime signs the :body, and there is none")
+            raise ComposeError("message: :smime signs or encrypts the :body, and there is none")
         from . import smime  # cryptography is loaded only for S/MIME
 
-        signer = smime.read_signer(read_options(options["smime"], smime.KEYS, ":smime"))
+        protection = smime.read(read_options(options["smime"], smime.KEYS, ":smime"))
     senders = _addresses("from", options["from"])
     if len(senders) > 1 and options.get("sender") is None:
         raise ComposeError("message: several :from addresses need a :sender (RFC 5322, 3.6.2)")
@@ -538,12 +539,12 @@ def message(spec: Mapping) -> email.message.EmailMessage:
     if options.get("body") is not None:
         tree = _read_body(options["body"], "body")
         tree = _relate_inline(tree, _html_parts(tree))
-        if signer is None:
+        if protection is None:
             _fill(msg, tree)
         else:
-            signed = email.message.MIMEPart(policy=msg.policy)
-            _fill(signed, tree)
-            signer.sign_body(msg, signed)
+            body = email.message.MIMEPart(policy=msg.policy)
+            _fill(body, tree)
+            protection.apply(msg, body)
         if "MIME-Version" not in msg:  # set_content adds it to a single part, not to a multipart
             msg["MIME-Version"] = "1.0"
     return msg

@@ -1,30 +1,39 @@
-"""S/MIME signing of composed mail (RFC 8551), through ``cryptography``.
+"""S/MIME for composed mail (RFC 8551): signing and encryption, through ``cryptography``.
 
 :func:`smtp_core.compose.message` takes ``:smime {:cert .. :key .. :chain
-[..]}`` and hands it here.  There is no CMS code of ours: the signature is
-``cryptography``'s ``PKCS7SignatureBuilder``.  Rules:
+[..] :encrypt-to [..]}``: :func:`read` checks it, :meth:`SMIME.apply`
+wraps the composed body.  There is no CMS code of ours: ``cryptography``'s
+``PKCS7SignatureBuilder`` and ``PKCS7EnvelopeBuilder`` make the
+structures.  Rules:
 
-* **Shape** (RFC 8551, 3.5; RFC 1847): the body is composed as usual, then
+* **Signed** (``cert`` and ``key``; RFC 8551, 3.5; RFC 1847): the body
   becomes the first part of a ``multipart/signed`` (``protocol=
   "application/pkcs7-signature"``, ``micalg=sha-256``) whose second part is
   the detached signature, ``smime.p7s``, base64.  The message headers
   (From, To, Subject...) stay outside, as RFC 8551 does it.
 * **What is signed** is the first part exactly as it goes on the wire: cut
-  from the message's own serialisation by
-  :func:`smtp_core.wireform.wire_bytes` (CRLF line ends, 7-bit transfer
-  encodings only, boundaries fixed, headers not refolded inside
-  multipart/signed, as the ``email`` generator does per RFC 1847), so the
-  bytes a receiver checks are the bytes signed.  The finished message is
-  checked to carry them verbatim.
-* **Signer**: ``cert`` and ``key`` are paths to PEM (or DER) files, or
-  their bytes; ``chain`` a list of the same for intermediate certificates
-  sent along.  SHA-256; the signing time and S/MIME capabilities are
-  signed attributes (``cryptography``'s defaults).
+  from the serialisation by :func:`smtp_core.wireform.wire_bytes` (CRLF
+  line ends, 7-bit transfer encodings only, boundaries fixed, headers not
+  refolded inside multipart/signed, as the ``email`` generator does per
+  RFC 1847), so the bytes a receiver checks are the bytes signed.  The
+  finished message is checked to carry them verbatim.
+* **Encrypted** (``encrypt-to``, RFC 8551, 3.3): the body (signed first
+  when ``cert`` and ``key`` are given too: sign, then encrypt) is
+  enveloped with AES-256-CBC for every recipient certificate, and the
+  message becomes ``application/pkcs7-mime; smime-type=enveloped-data``,
+  ``smime.p7m``, base64.  Only RSA recipients (``cryptography``'s limit).
+* **Files**: ``cert``, ``key``, each ``chain`` entry (intermediate
+  certificates sent along with the signature) and each ``encrypt-to``
+  entry are paths to PEM (or DER) files, or their bytes.  SHA-256; the
+  signing time and S/MIME capabilities are signed attributes.
 * **Refused before anything is built**, a :class:`ComposeError` naming the
-  file: a file that cannot be read or is not a certificate or a private
-  key (a key with a passphrase too), a certificate that does not match its
-  key, one that has expired or is not yet valid, one whose key usage or
-  extended key usage forbids signing mail.
+  file (and a recipient's address): a file that cannot be read or is not
+  a certificate or a private key (a key with a passphrase too), a signer
+  certificate that does not match its key, any certificate that has
+  expired or is not yet valid, a signer whose key usage or extended key
+  usage forbids signing mail, a recipient whose key usage does not allow
+  key encipherment, whose extended key usage lacks emailProtection, or
+  whose key is not RSA.
 """
 
 from __future__ import annotations
@@ -39,15 +48,16 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from .errors import ComposeError
 from .wireform import wire_bytes
 
-__all__ = ["Signer", "read_signer", "sign_body", "KEYS"]
+__all__ = ["SMIME", "Signer", "read", "read_signer", "read_recipients", "sign_body", "encrypt_body", "KEYS"]
 
-KEYS = ("cert", "key", "chain")
+KEYS = ("cert", "key", "chain", "encrypt-to")
 _PUBLIC = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -60,9 +70,24 @@ class Signer:
     chain: tuple
     name: str  # how errors name the certificate (its file)
 
-    def sign_body(self, msg: email.message.EmailMessage, body: email.message.MIMEPart) -> None:
-        """:func:`sign_body` with this signer."""
-        sign_body(msg, body, self)
+
+@dataclass(frozen=True)
+class SMIME:
+    """What ``:smime`` asks for: a :class:`Signer`, recipient certificates, or both."""
+
+    signer: Signer | None
+    recipients: tuple
+
+    def apply(self, msg: email.message.EmailMessage, body: email.message.MIMEPart) -> None:
+        """Make ``msg`` (headers only so far) carry ``body`` signed, encrypted, or both."""
+        if not self.recipients:
+            sign_body(msg, body, self.signer)
+            return
+        if self.signer is not None:
+            signed = email.message.MIMEPart(policy=msg.policy)
+            sign_body(signed, body, self.signer)
+            body = signed
+        encrypt_body(msg, body, self.recipients)
 
 
 def _read(where: str, value: Any) -> tuple[bytes, str]:
@@ -104,24 +129,65 @@ def _private_key(where: str, value: Any):
     return key, name
 
 
-def _check_signing_certificate(cert: x509.Certificate, name: str, now: datetime.datetime) -> None:
+def _extension(cert: x509.Certificate, kind):
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _check_mail_certificate(cert: x509.Certificate, name: str, signing: bool) -> None:
+    """Refuse a certificate that is not valid now or may not do ``signing``
+    (else encryption) for mail."""
+    now = datetime.datetime.now(datetime.timezone.utc)
     if now > cert.not_valid_after_utc:
         raise ComposeError("%s expired on %s" % (name, cert.not_valid_after_utc.isoformat()))
     if now < cert.not_valid_before_utc:
         raise ComposeError("%s is not valid before %s" % (name, cert.not_valid_before_utc.isoformat()))
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        if not (usage.digital_signature or usage.content_commitment):
-            raise ComposeError("%s: its key usage does not allow signatures (digitalSignature)" % name)
-    except x509.ExtensionNotFound:
-        pass
-    try:
-        purposes = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        if ExtendedKeyUsageOID.EMAIL_PROTECTION not in purposes and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE \
-                not in purposes:
-            raise ComposeError("%s: its extended key usage does not include emailProtection" % name)
-    except x509.ExtensionNotFound:
-        pass
+    usage = _extension(cert, x509.KeyUsage)
+    if usage is not None and signing and not (usage.digital_signature or usage.content_commitment):
+        raise ComposeError("%s: its key usage does not allow signatures (digitalSignature)" % name)
+    if usage is not None and not signing and not usage.key_encipherment:
+        raise ComposeError("%s: its key usage does not allow encryption (keyEncipherment)" % name)
+    purposes = _extension(cert, x509.ExtendedKeyUsage)
+    if purposes is not None and not {ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                     ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(purposes):
+        raise ComposeError("%s: its extended key usage does not include emailProtection" % name)
+
+
+def _addresses(cert: x509.Certificate) -> list[str]:
+    names = _extension(cert, x509.SubjectAlternativeName)
+    return names.get_values_for_type(x509.RFC822Name) if names is not None else []
+
+
+def read(options: dict) -> SMIME:
+    """The :class:`SMIME` that ``options`` (``:smime``'s map, its keys
+    read) ask for, every file checked."""
+    signs = options.get("cert") is not None or options.get("key") is not None
+    if not signs and options.get("encrypt-to") is None:
+        raise ComposeError(":smime: give :cert and :key to sign, :encrypt-to to encrypt, or both")
+    signer = read_signer(options) if signs else None
+    recipients = read_recipients(options["encrypt-to"]) if options.get("encrypt-to") is not None else ()
+    return SMIME(signer, recipients)
+
+
+def read_recipients(value: Any) -> tuple:
+    """The certificates of ``:encrypt-to`` (one or a list), checked."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ComposeError(":smime :encrypt-to: an empty list of certificates")
+    found = []
+    for index, item in enumerate(items):
+        cert, name = _certificate(":smime :encrypt-to[%d]" % index, item)
+        addresses = _addresses(cert)
+        if addresses:
+            name += " (%s)" % ", ".join(addresses)
+        if not isinstance(cert.public_key(), rsa.RSAPublicKey):
+            raise ComposeError("%s: S/MIME encryption takes RSA certificates, this one holds %s"
+                               % (name, type(cert.public_key()).__name__))
+        _check_mail_certificate(cert, name, signing=False)
+        found.append(cert)
+    return tuple(found)
 
 
 def read_signer(options: dict) -> Signer:
@@ -135,7 +201,7 @@ def read_signer(options: dict) -> Signer:
     key, key_name = _private_key(":smime :key", options["key"])
     if cert.public_key().public_bytes(*_PUBLIC) != key.public_key().public_bytes(*_PUBLIC):
         raise ComposeError("%s does not match the key %s" % (cert_name, key_name))
-    _check_signing_certificate(cert, cert_name, datetime.datetime.now(datetime.timezone.utc))
+    _check_mail_certificate(cert, cert_name, signing=True)
     chain = options.get("chain") or []
     if not isinstance(chain, (list, tuple)):
         chain = [chain]
@@ -143,9 +209,9 @@ def read_signer(options: dict) -> Signer:
                   cert_name)
 
 
-def sign_body(msg: email.message.EmailMessage, body: email.message.MIMEPart, signer: Signer) -> None:
-    """Make ``msg`` (headers only so far) a ``multipart/signed`` of ``body``
-    and its detached signature by ``signer``."""
+def sign_body(msg: email.message.Message, body: email.message.MIMEPart, signer: Signer) -> None:
+    """Make ``msg`` (headers only so far; the message or a part) a
+    ``multipart/signed`` of ``body`` and its detached signature by ``signer``."""
     utf8 = bool(msg.policy.utf8)
     boundary = "=_" + secrets.token_hex(16)
     msg["Content-Type"] = "multipart/signed"
@@ -171,3 +237,16 @@ def sign_body(msg: email.message.EmailMessage, body: email.message.MIMEPart, sig
     msg.attach(part)
     if signed not in wire_bytes(msg, utf8):
         raise ComposeError(":smime: the signed part does not serialise as it was signed")  # a bug, not an input
+
+
+def encrypt_body(msg: email.message.EmailMessage, body: email.message.Message, recipients: tuple) -> None:
+    """Make ``msg`` (headers only so far) ``application/pkcs7-mime`` holding
+    ``body`` (a MIME entity, headers and all) enveloped for ``recipients``."""
+    builder = pkcs7.PKCS7EnvelopeBuilder().set_data(wire_bytes(body, bool(msg.policy.utf8)))
+    for cert in recipients:
+        builder = builder.add_recipient(cert)
+    builder = builder.set_content_encryption_algorithm(algorithms.AES256)
+    # Binary: the entity is already canonical (CRLF).
+    enveloped = builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+    msg.set_content(enveloped, "application", "pkcs7-mime", disposition="attachment", filename="smime.p7m",
+                    params={"smime-type": "enveloped-data", "name": "smime.p7m"})

@@ -1,9 +1,10 @@
-"""S/MIME signing of composed mail (smtp_core.smime), judged by OpenSSL.
+"""S/MIME signing and encryption of composed mail (smtp_core.smime), judged by OpenSSL.
 
 Certificates are made at test time with ``cryptography`` (a CA, an
-intermediate, signers for good and bad cases); the real ``openssl smime
--verify`` binary checks what was composed and what arrived at aiosmtpd,
-and dkimpy checks a DKIM signature made over the S/MIME message.
+intermediate, signers and recipients for good and bad cases); the real
+``openssl smime -verify`` / ``-decrypt`` and ``openssl cms`` binaries
+check what was composed and what arrived at aiosmtpd, and dkimpy checks a
+DKIM signature made over the S/MIME message.
 """
 
 from __future__ import annotations
@@ -74,12 +75,14 @@ class Certificates:
             builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
         return builder.sign(issuer_key, hashes.SHA256())
 
-    def signer(self, stem: str, kind: str = "rsa", via_mid: bool = True, **options) -> dict:
-        """``{"cert": path, "key": path}`` of a new signer for asa@example.com."""
+    def signer(self, stem: str, kind: str = "rsa", via_mid: bool = True, email: str = "asa@example.com",
+               **options) -> dict:
+        """``{"cert": path, "key": path}`` of a new certificate for ``email``
+        (a signer's by default; ``usage="encrypt"`` for a recipient's)."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa" \
             else ec.generate_private_key(ec.SECP256R1())
         issuer = (self.mid, self.mid_key) if via_mid else (self.ca, self.ca_key)
-        cert = self._issue("Asa", key.public_key(), issuer, email="asa@example.com", **options)
+        cert = self._issue(email, key.public_key(), issuer, email=email, **options)
         key_path = self.directory / (stem + ".key")
         key_path.write_bytes(_pem(key))
         return {"cert": self._write(stem + ".pem", cert), "key": str(key_path)}
@@ -230,5 +233,85 @@ def test_a_key_with_a_passphrase_and_spec_mistakes(certs, tmp_path):
         message(dict(SPEC, body="x\n", smime={"cret": good["cert"], "key": good["key"]}))
     with pytest.raises(ComposeError, match=":smime: :key is required"):
         message(dict(SPEC, body="x\n", smime={"cert": good["cert"]}))
-    with pytest.raises(ComposeError, match=":smime signs the :body"):
+    with pytest.raises(ComposeError, match=":smime signs or encrypts the :body"):
         message(dict(SPEC, smime=good))
+
+
+# -- encryption ------------------------------------------------------------------------------
+
+
+def openssl(*args: str, data: bytes) -> subprocess.CompletedProcess:
+    return subprocess.run(["openssl", *args], input=data, capture_output=True, timeout=T)
+
+
+@pytest.fixture(scope="module")
+def recipients(certs) -> dict:
+    return {who: certs.signer("enc-" + who, email=who + "@example.com", usage="encrypt") for who in ("bob", "carol")}
+
+
+def test_each_recipient_decrypts_and_nobody_else(certs, recipients, tmp_path):
+    m = message(dict(SPEC, body=BODIES["mixed"], smime={"encrypt-to": [recipients["bob"]["cert"],
+                                                                       recipients["carol"]["cert"]]}))
+    data = envelope(m).data
+    assert m.get_content_type() == "application/pkcs7-mime" and m.get_param("smime-type") == "enveloped-data"
+    assert m.get_filename() == "smime.p7m" and m["Content-Transfer-Encoding"] == "base64"
+    assert b"plain text" not in data and m["Subject"] == "Signed"  # the headers stay readable, the body does not
+    plain = message(dict(SPEC, body=BODIES["mixed"]))
+    for who in ("bob", "carol"):
+        out = openssl("smime", "-decrypt", "-recip", recipients[who]["cert"], "-inkey", recipients[who]["key"],
+                      data=data)
+        assert out.returncode == 0, out.stderr
+        got = BytesParser(policy=email.policy.default).parsebytes(out.stdout)
+        assert got.get_content_type() == "multipart/mixed"
+        assert [p.get_content_type() for p in got.walk()] == [p.get_content_type() for p in plain.walk()]
+        assert got.get_body(("plain",)).get_content().replace("\r\n", "\n") == "plain text\n"
+    stranger = certs.signer("stranger", email="eve@example.com", usage="encrypt")
+    out = openssl("smime", "-decrypt", "-recip", stranger["cert"], "-inkey", stranger["key"], data=data)
+    assert out.returncode != 0
+    printed = openssl("cms", "-cmsout", "-print", "-inform", "SMIME", data=data)
+    assert printed.returncode == 0 and b"aes-256-cbc" in printed.stdout
+
+
+def test_signed_then_encrypted_decrypts_then_verifies(certs, recipients, tmp_path, pipelining_server):
+    handler, address = pipelining_server
+    keys = Keys()
+    protection = dict(certs.signer("sign-enc"), chain=[certs.mid_path], **{"encrypt-to": recipients["bob"]["cert"]})
+    m = message(dict(SPEC, body="Secret and signed.\n", smime=protection))
+    send(address, m, tls="none", timeout=T,
+         dkim={"domain": "example.com", "selector": "s1", "private-key": _pem(keys.private)})
+    [(_, _, arrived)] = handler.messages
+    arrived = arrived.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert dkim.verify(arrived, dnsfunc=keys.dns)
+    out = openssl("smime", "-decrypt", "-recip", recipients["bob"]["cert"], "-inkey", recipients["bob"]["key"],
+                  data=arrived)
+    assert out.returncode == 0, out.stderr
+    assert BytesParser(policy=email.policy.default).parsebytes(out.stdout).get_content_type() == "multipart/signed"
+    checked = openssl_verify(out.stdout, certs, tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.replace(b"\r\n", b"\n").endswith(b"Secret and signed.\n")
+
+
+@pytest.mark.parametrize("options, complaint", [
+    ({"usage": "sign"}, "key usage does not allow encryption"),
+    ({"usage": "encrypt", "start": NOW - 30 * DAY, "end": NOW - DAY}, "expired on"),
+    ({"usage": "encrypt", "purposes": (ExtendedKeyUsageOID.CLIENT_AUTH,)}, "does not include emailProtection"),
+    ({"usage": "encrypt", "kind": "ec"}, "S/MIME encryption takes RSA certificates"),
+], ids=["sign-only", "expired", "client-auth", "ec"])
+def test_a_recipient_certificate_that_may_not_encrypt(certs, recipients, options, complaint, request):
+    stem = "bad-rcpt-" + request.node.callspec.id
+    bad = certs.signer(stem, email="dan@example.com", **options)
+    with pytest.raises(ComposeError) as caught:
+        message(dict(SPEC, body="x\n", smime={"encrypt-to": [recipients["bob"]["cert"], bad["cert"]]}))
+    text = str(caught.value)
+    assert complaint in text and stem + ".pem" in text and "(dan@example.com)" in text
+    assert ":smime :encrypt-to[1]" in text
+
+
+def test_recipient_files_that_are_missing_or_none(tmp_path):
+    missing = str(tmp_path / "bob.pem")
+    with pytest.raises(ComposeError, match=r":smime :encrypt-to\[0\]: cannot read the file .*bob.pem"):
+        message(dict(SPEC, body="x\n", smime={"encrypt-to": missing}))
+    with pytest.raises(ComposeError, match="an empty list of certificates"):
+        message(dict(SPEC, body="x\n", smime={"encrypt-to": []}))
+    with pytest.raises(ComposeError, match="give :cert and :key to sign, :encrypt-to to encrypt"):
+        message(dict(SPEC, body="x\n", smime={}))
