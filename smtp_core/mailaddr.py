@@ -23,6 +23,12 @@ Rules:
 * **Message ids** (Message-ID, In-Reply-To, References, Resent-Message-ID):
   a non-ASCII right side that is a domain goes out as A-labels; a non-ASCII
   left side needs UTF-8 headers.
+* **Folding keeps every address.**  A folded address list must read back
+  as the same addresses: the standard library (before CPython gh-100884,
+  CVE-2025-1795; 3.11.7 among them) can fold a list separator into an
+  encoded word of its own (``=?utf-8?q?=2C?=``), which merges two
+  recipients into one.  :func:`fold_address_list` then folds the list one
+  address per line instead.
 * Errors are :class:`ComposeError` naming the header (or key) and the
   address or id, quoted as Go's ``%q`` quotes.
 
@@ -46,7 +52,8 @@ from .errors import ComposeError, EnvelopeError
 from .goformat import go_quote
 
 __all__ = ["ADDRESS_HEADERS", "MESSAGE_ID_HEADERS", "HEADER_FACTORY", "header_addresses", "a_label_address",
-           "envelope_address", "wire_header", "wire_message_id", "smtputf8_address", "a_label_domain"]
+           "envelope_address", "wire_header", "wire_message_id", "smtputf8_address", "a_label_domain",
+           "fold_address_list"]
 
 _REGISTERED = ("from", "sender", "reply-to", "to", "cc", "bcc")
 _OTHER_LISTS = ("disposition-notification-to", "mail-followup-to", "mail-reply-to", "errors-to",
@@ -175,6 +182,30 @@ def wire_header(name: str, value, utf8: bool):
         converted = wire_message_id(text, where, utf8)
         return value if converted == text else HEADER_FACTORY(name, converted)
     return value
+
+
+def _read_back(name: str, folded: bytes) -> list[str]:
+    text = folded.decode("utf-8", "surrogateescape")[len(name) + 1:]
+    return [a.addr_spec for a in HEADER_FACTORY(name, re.sub(r"\r\n(?=[ \t])", "", text).strip()).addresses]
+
+
+def fold_address_list(name: str, value, folded: bytes, fold) -> bytes:
+    """``folded`` (``fold(name, value)``'s bytes for an address header) when
+    it reads back as the same addresses, else the addresses folded one per
+    line (see the module rules); a :class:`ComposeError` if even that fails."""
+    groups = getattr(value, "groups", None)
+    if groups is None or sum(len(g.addresses) for g in groups) < 2 or str(value).isascii():
+        return folded  # no separator to lose, or no text to encode
+    expected = [a.addr_spec for g in groups for a in g.addresses]
+    if _read_back(name, folded) == expected:
+        return folded
+    # Each one folded alone, without its "Name:" and the white space (or fold) after it.
+    pieces = [fold(name, HEADER_FACTORY(name, [g]))[len(name) + 1:].strip() for g in groups]
+    folded = name.encode("ascii") + b": " + b",\r\n ".join(pieces) + b"\r\n"
+    if _read_back(name, folded) != expected:
+        raise ComposeError("the %s header does not fold into the addresses it holds: %s"
+                           % (name, go_quote(str(value))))
+    return folded
 
 
 def smtputf8_address(msg: email.message.Message, hidden: tuple = ()) -> tuple[str, str] | None:

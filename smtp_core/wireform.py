@@ -48,7 +48,7 @@ import re
 
 from .errors import ComposeError, EnvelopeError, HeaderError
 from .goformat import go_quote
-from .mailaddr import envelope_address, smtputf8_address, wire_header
+from .mailaddr import ADDRESS_HEADERS, envelope_address, fold_address_list, smtputf8_address, wire_header
 
 __all__ = ["wire_bytes", "header_envelope", "smtputf8_header", "HIDDEN_HEADERS"]
 
@@ -77,6 +77,8 @@ class _HeaderSafePolicy(email.policy.EmailPolicy):
                 value = self.header_factory(name, "".join(value.splitlines()))
         value = wire_header(name, value, self.utf8)
         folded = super().fold_binary(name, value)
+        if name.lower() in ADDRESS_HEADERS:
+            folded = fold_address_list(name, value, folded, super().fold_binary)
         _check_header_text(name, folded[:-len(self.linesep)].decode("utf-8", "surrogateescape"))
         return folded
 

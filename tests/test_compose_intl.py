@@ -379,3 +379,55 @@ def test_the_catcher_page_shows_u_labels_and_the_raw_tab_a_labels(browser, catch
         assert "bücher" not in tab.locator("#m-raw").inner_text()
     finally:
         context.close()
+
+
+# -- folding an address list keeps every address (CPython gh-100884) ------------------------
+
+LONG_NAMES = ["Jürgen Müller-Lüdenscheidt <user%d@example.test>" % i for i in range(3)]
+
+
+@pytest.mark.parametrize("built", ["composed", "hand-built"])
+def test_a_folded_address_list_keeps_every_recipient(built):
+    # Python before the fix of gh-100884 (3.11.7 among them) folds the first
+    # comma here into "=?utf-8?q?=2C?=": two recipients become one.
+    if built == "composed":
+        m = message({"from": "a@example.com", "to": LONG_NAMES, "cc": LONG_NAMES, "body": "x\n"})
+    else:
+        m = hand_built(From="a@example.com", To=", ".join(LONG_NAMES), Cc=", ".join(LONG_NAMES))
+    data = envelope(m).data
+    assert b"=?utf-8?q?=2C?=" not in data
+    found = headers_of(data)
+    for name in ("to", "cc"):
+        assert [a for _, a in perl_addresses(found[name][0])] == ["user%d@example.test" % i for i in range(3)]
+        assert len(BytesParser(policy=email.policy.default).parsebytes(data)[name].addresses) == 3
+
+
+# -- any display name, any IDNA domain: the address reads back as the A-label ---------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LABELS = ["bücher", "faß", "straße", "日本語", "пример", "ελληνικά", "café", "münchen", "example", "x-y"]
+_NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn"),
+                               blacklist_characters="\x85\u2028\u2029"), max_size=40)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(_NAMES, st.sampled_from(_LABELS), st.sampled_from(["test", "de", "рф"])),
+                min_size=1, max_size=5))
+def test_any_display_name_and_idna_domain_round_trips(entries):
+    from email.headerregistry import Address
+
+    import idna
+
+    to = [Address(name, "u%d" % i, "%s.%s" % (label, tld)) for i, (name, label, tld) in enumerate(entries)]
+    data = envelope(message({"from": "a@example.com", "to": to, "body": "x\n"})).data
+    [value] = headers_of(data)["to"]
+    assert not re.search(r"@[^\s,>]*=\?", value)  # no encoded word in a domain
+    got = BytesParser(policy=email.policy.default).parsebytes(data)["To"].addresses
+    expected = [("".join(a.display_name.split()), "%s@%s" % (a.username, idna.encode(a.domain, uts46=True).decode()))
+                for a in to]
+    # White space in a name is compared away: email's reader collapses runs
+    # of it and puts a space between a b- and a q-encoded word (RFC 2047,
+    # 6.2, says to drop it); the names are otherwise exact.
+    assert [("".join(a.display_name.split()), a.addr_spec) for a in got] == expected
