@@ -509,7 +509,11 @@ def message(spec: Mapping) -> email.message.EmailMessage:
     if options.get("smime") is not None:
         if options.get("body") is None:
             raise ComposeError("message: :smime signs or encrypts the :body, and there is none")
-        from . import smime  # cryptography is loaded only for S/MIME
+        try:
+            from . import smime  # cryptography is loaded only for S/MIME
+        except ImportError as err:
+            raise ComposeError(":smime needs the cryptography package (pip install 'gostd-smtp[smime]'): %s"
+                               % err) from None
 
         protection = smime.read(read_options(options["smime"], smime.KEYS, ":smime"))
     senders = _addresses("from", options["from"])

@@ -45,6 +45,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import cryptography
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -173,6 +174,9 @@ def read(options: dict) -> SMIME:
 
 def read_recipients(value: Any) -> tuple:
     """The certificates of ``:encrypt-to`` (one or a list), checked."""
+    if not hasattr(getattr(pkcs7, "PKCS7EnvelopeBuilder", None), "set_content_encryption_algorithm"):
+        raise ComposeError(":smime :encrypt-to needs a newer cryptography (AES-256 envelopes; installed: %s)"
+                           % cryptography.__version__)
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     if not items:
         raise ComposeError(":smime :encrypt-to: an empty list of certificates")

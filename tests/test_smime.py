@@ -315,3 +315,16 @@ def test_recipient_files_that_are_missing_or_none(tmp_path):
         message(dict(SPEC, body="x\n", smime={"encrypt-to": []}))
     with pytest.raises(ComposeError, match="give :cert and :key to sign, :encrypt-to to encrypt"):
         message(dict(SPEC, body="x\n", smime={}))
+
+
+def test_without_cryptography_smime_says_what_to_install(tmp_path):
+    import sys
+
+    code = ("import sys; sys.modules['cryptography'] = None\n"
+            "from smtp_core import ComposeError, message\n"
+            "try:\n"
+            "    message({'from': 'a@example.com', 'body': 'x', 'smime': {'encrypt-to': 'bob.pem'}})\n"
+            "except ComposeError as err:\n"
+            "    print(err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert ":smime needs the cryptography package (pip install 'gostd-smtp[smime]')" in out.stdout
