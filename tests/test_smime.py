@@ -328,3 +328,17 @@ def test_without_cryptography_smime_says_what_to_install(tmp_path):
             "    print(err)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert ":smime needs the cryptography package (pip install 'gostd-smtp[smime]')" in out.stdout
+
+
+def test_utf8_headers_sign_and_encrypt(certs, recipients, tmp_path):
+    # A non-ASCII local part: UTF-8 headers (SMTPUTF8), a file name in UTF-8.
+    body = ["Grüße\n", {"type": "attachment", "content": b"x", "file-name": "Grüße.txt"}]
+    spec = dict(SPEC, **{"from": "Jürgen <jürgen@bücher.test>"}, body=body)
+    signed = message(dict(spec, smime=certs.signer("utf8", via_mid=False)))
+    assert signed.policy.utf8
+    assert openssl_verify(envelope(signed).data, certs, tmp_path).returncode == 0
+    both = message(dict(spec, smime=dict(certs.signer("utf8-both", via_mid=False),
+                                         **{"encrypt-to": recipients["bob"]["cert"]})))
+    out = openssl("smime", "-decrypt", "-recip", recipients["bob"]["cert"], "-inkey", recipients["bob"]["key"],
+                  data=envelope(both).data)
+    assert out.returncode == 0 and openssl_verify(out.stdout, certs, tmp_path).returncode == 0
