@@ -227,6 +227,16 @@ def test_a_header_only_value_that_cannot_go_is_a_compose_error(header, value):
     assert "the %s header" % header in str(caught.value) and value.strip("<>Bob ").strip("<>") in str(caught.value)
 
 
+def test_send_of_a_header_address_that_cannot_go_sends_no_mail(scripted):
+    srv = scripted(["220 hi", "250-test.example\n250 SMTPUTF8", "221 bye"])
+    m = hand_built(From="a@example.com", To="b@example.com", Reply_To="Bob <%s>" % BAD_DOMAIN)
+    with pytest.raises(ComposeError) as caught:
+        send(srv.address, m, tls="none", timeout=T)
+    assert "the Reply-To header" in str(caught.value) and '"%s"' % BAD_DOMAIN in str(caught.value)
+    srv.wait_done()
+    assert b"MAIL" not in srv.transcript(0)
+
+
 def test_send_and_dkim_sign_of_a_hand_built_message_with_u_labels(pipelining_server, dkim_key):
     handler, address = pipelining_server
     m = hand_built(From="Åsa <asa@%s>" % DOMAIN, To="bob@%s" % DOMAIN,
