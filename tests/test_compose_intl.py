@@ -28,8 +28,9 @@ import subprocess
 from email.parser import BytesParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import smtp_core
 from smtp_core import ComposeError, EnvelopeError, dkim_sign, envelope, message, send
 from smtp_core import mailaddr, wireform
 
@@ -413,9 +414,6 @@ def test_a_folded_address_list_keeps_every_recipient(built):
 
 
 # -- any display name, any IDNA domain: the address reads back as the A-label ---------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _LABELS = ["bücher", "faß", "straße", "日本語", "пример", "ελληνικά", "café", "münchen", "example", "x-y"]
 _NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn"),
