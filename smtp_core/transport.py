@@ -270,9 +270,10 @@ class Transport:
             return
         raise failure  # outside the handler: no chain to Python's error
 
-    def send_partial(self, data) -> int:
+    def send_partial(self, data, stage: str = "data") -> int:
         """Send all of ``data`` (bytes or a memoryview); return the count, or raise
-        with ``bytes_sent`` set on the error (the DATA writer needs to know).
+        with ``bytes_sent`` set on the error (the DATA writer and the end of
+        data in :mod:`.pythonic.pipeline` need to know).  ``stage`` names a timeout.
 
         No view of ``data`` outlives the call, even on failure: the caller
         may resize the buffer behind it.
@@ -291,7 +292,7 @@ class Transport:
                         sent += sock.send(view[sent:])
             except socket.timeout as exc:
                 sent = getattr(exc, "bytes_sent", sent)
-                failure: OSError = self._timeout("write", "sending data")
+                failure: OSError = self._timeout("write", "sending " + stage)
                 self._abandon()
             except OSError as exc:
                 sent = getattr(exc, "bytes_sent", sent)
