@@ -48,7 +48,7 @@ source date, not by the macros it used.]]
 
 (defn display-hint [hint]
   ;; A converter that differs from the hint Joker prints.
-  (.get {"AuthOrNil" "Auth"} hint hint))
+  (.get {"AuthOrNil" "Auth" "mutableArrayOfByte" "arrayOfByte"} hint hint))
 
 (defn python-name [arg]
   "The parameter name Python sees: `from` is `from_`, `fromServer` stays."

@@ -27,6 +27,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
+(import smtp-core.netconn [Conn :as NetConn])
 (import go-std.joker [Namespace array-type array-maker returned arity-error
                       ArgumentError arg-error joker-type-name])
 
@@ -161,6 +162,11 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 ;; ------------------------------------------------------------ calls with a Joker shape
 
 (defn connect-client [addr] (core.dial addr :client-class GoClient))
+
+(defn new-client [conn host]
+  ;; The client takes a go.std.net or go.std.crypto.tls Conn over; a socket
+  ;; (beyond Joker) is used as it is.
+  (GoClient (if (isinstance conn NetConn) (.detach conn) conn) host))
 (defn extension-pair [self name] (list (.extension self name)))
 (defn tls-state-pair [self] (list (.tls-connection-state self)))
 
@@ -197,9 +203,9 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
   :call connect-client)
 
 (defgo function NewClient [conn "go.std.net/Conn" "net.Conn" host String "string"]
-  :doc "Makes a Client over a connection you opened yourself (a socket, or an ssl socket for implicit TLS, which makes the client TLS from the start) and reads the server's greeting. host is the server name that authentication checks. Give the socket a timeout (settimeout) to bound every read and write."
+  :doc "Makes a Client over a connection you opened yourself and reads the server's greeting: a Conn from go.std.net's Dial, or from go.std.crypto.tls's Dial or Client, which makes the client TLS from the start (Go's port-465 recipe). The client takes the Conn over (the Conn reports itself closed afterwards); a deadline set on it bounds the client's reads and writes as a timeout. host is the server name that authentication checks. Beyond Joker: a Python socket (or ssl socket) works too; give it a timeout (settimeout) to bound every read and write."
   :result pair :returns "*Client"
-  :call GoClient)
+  :call new-client)
 
 (defgo function PlainAuth [identity String "string" username String "string" password String "string" host String "string"]
   :doc #[[Returns an Auth for the PLAIN mechanism (RFC 4616): it logs in as username with password, acting as identity (usually ""). It sends the credentials only over TLS or to localhost, 127.0.0.1 or ::1, and only when host equals the client's server name; otherwise authentication fails before anything is sent.]]
