@@ -88,15 +88,20 @@ class Conn:
     :meth:`close` closes it, and :meth:`detach` hands it over.
     """
 
-    def __init__(self, sock: socket.socket, network: str = "tcp") -> None:
+    def __init__(self, sock: socket.socket, network: str = "tcp", *, over: "Conn | None" = None) -> None:
         self.sock = sock
         self.network = network
-        family_net, self.local, self.remote = ends_of(sock)
-        #: What ``Addr.Network`` says: Go's TCPAddr is ``tcp`` whatever was dialled.
-        self.addr_net = family_net
-        self.closed = False
         self.read_deadline: float | None = None
         self.write_deadline: float | None = None
+        if over is not None:
+            # A layer over another Conn (TLS): its ends, deadlines and state.
+            self.addr_net, self.local, self.remote = over.addr_net, over.local, over.remote
+            self.read_deadline, self.write_deadline = over.read_deadline, over.write_deadline
+            self.closed = over.closed
+            return
+        #: ``addr_net`` is what ``Addr.Network`` says: Go's TCPAddr is ``tcp`` whatever was dialled.
+        self.addr_net, self.local, self.remote = ends_of(sock)
+        self.closed = False
         sock.settimeout(None)
 
     # -- addresses -----------------------------------------------------
@@ -134,10 +139,14 @@ class Conn:
         return True
 
     # -- I/O -----------------------------------------------------------
+    def _ready(self) -> None:
+        """What must happen before the first read or write (a TLS handshake); raises its error."""
+
     def read(self, buf: bytearray | memoryview) -> int:
         """Read into ``buf``; return the count, or raise (``EOF`` at the end)."""
         if self.closed:
             raise self._closed("read")
+        self._ready()
         if len(buf) == 0:
             return 0
         if not self._arm(self.read_deadline):
@@ -155,21 +164,19 @@ class Conn:
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """Send all of ``data``; return its length, or raise with ``bytes_sent`` set."""
         if self.closed:
-            failure = self._closed("write")
-        elif not self._arm(self.write_deadline):
-            failure = self._timed_out("write")
-        else:
-            sent = 0
-            with memoryview(data) as view:
-                try:
-                    while sent < len(view):
-                        sent += self.sock.send(view[sent:])
-                    return sent
-                except OSError as err:
-                    failure = self._op_error("write", err)
-            failure.bytes_sent = sent  # type: ignore[attr-defined]
-            raise failure
-        failure.bytes_sent = 0  # type: ignore[attr-defined]
+            raise self._closed("write")
+        self._ready()
+        if not self._arm(self.write_deadline):
+            raise self._timed_out("write")
+        sent = 0
+        with memoryview(data) as view:
+            try:
+                while sent < len(view):
+                    sent += self.sock.send(view[sent:])
+                return sent
+            except OSError as err:
+                failure = self._op_error("write", err)
+        failure.bytes_sent = sent  # type: ignore[attr-defined]
         raise failure
 
     def close(self) -> None:
@@ -181,10 +188,11 @@ class Conn:
     def detach(self) -> socket.socket:
         """Hand the socket over (to an SMTP client): this Conn is closed from now on.
 
-        The socket keeps what is left of the read deadline as its timeout.
+        The socket keeps what is left of the earlier deadline as its timeout.
         """
         if self.closed:
             raise self._closed("read")
+        self._ready()
         self.closed = True
         deadline = min((d for d in (self.read_deadline, self.write_deadline) if d is not None), default=None)
         if deadline is not None and not self._arm(deadline):

@@ -171,6 +171,12 @@ class TLSConfig:
                     ctx.minimum_version = _SSL_VERSIONS[bounds[0]]
                 if self.max_version:
                     ctx.maximum_version = _SSL_VERSIONS[bounds[1]]
+            if bounds[0] < 0x0303:
+                # OpenSSL's default security level has no cipher for TLS 1.0
+                # and 1.1, so it would fail before sending anything ("no
+                # ciphers available"); Go offers them when asked, and the
+                # server decides.
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         if self.alpn:
             ctx.set_alpn_protocols(list(self.alpn))
         if self.client_cert:

@@ -140,3 +140,15 @@ when it is added.
 (defn attach-type [ns name impl meta make no-make]
   "Make the class standing for type `name` and register it in `ns`."
   (attach ns name (go-type ns name impl meta make no-make) meta))
+
+(defclass GoConstant [int]
+  #[[A Go integer constant: the number itself, with Joker's metadata (`const` true).
+
+      (= tls.VersionTLS12 0x0303)   ; => True
+      tls.VersionTLS12.const        ; => True]]
+  (defn __repr__ [self] (int.__repr__ self))
+  (setv __str__ __repr__))
+
+(defn attach-constant [ns name value meta]
+  "Make the constant `name` (an int with metadata) and register it in `ns`."
+  (attach ns name (GoConstant value) meta))

@@ -42,10 +42,14 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 
 (setv Q-DIAL "go.std.net/Dial" Q-DIAL-TIMEOUT "go.std.net/DialTimeout")
 
-(defn dial-conn [network address [timeout None] [q Q-DIAL]]
+(defn check-network [network q]
+  "Refuse, as misuse, a network Go would dial that this namespace does not."
   (when (in network netconn.UNSUPPORTED-NETWORKS)
     (raise (ArgumentError (+ "Arg[0] (network) of " q ": network " network
-                             " is not dialled here (tcp, tcp4 or tcp6)"))))
+                             " is not dialled here (tcp, tcp4 or tcp6)")))))
+
+(defn dial-conn [network address [timeout None] [q Q-DIAL]]
+  (check-network network q)
   (netconn.dial network address timeout :conn-class GoConn))
 
 (defn dial-timeout [network address timeout]

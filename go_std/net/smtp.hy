@@ -23,11 +23,12 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 `None` itself.]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])
-(import inspect os ssl)
+(import inspect)
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
 (import smtp-core.netconn [Conn :as NetConn])
+(import go-std.crypto.tls [config-from :as tls-config-from])
 (import go-std.joker [Namespace array-type array-maker returned arity-error
                       ArgumentError arg-error joker-type-name])
 
@@ -121,43 +122,8 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (defn conv-*ServerInfo [x i name q]
   (if (isinstance x core.ServerInfo) x (raise (arg-error q i name "*ServerInfo" x))))
 
-(defn uint16? [v] (and (isinstance v int) (not (isinstance v bool)) (<= 0 v 0xFFFF)))
-
-;; Go's tls.Config fields: #(TLSConfig attribute, expected type as the error says it, check).
-(setv TLS-FIELDS
-  {"ServerName" #("server_name" "String" (fn [v] (isinstance v str)))
-   "InsecureSkipVerify" #("insecure_skip_verify" "Boolean" (fn [v] (isinstance v bool)))
-   "RootCAs" #("root_cas" "String (a path), arrayOfByte (PEM) or nil"
-               (fn [v] (or (is v None) (isinstance v #(str bytes bytearray os.PathLike)))))
-   "MinVersion" #("min_version" "Int in 0..0xFFFF (uint16)" uint16?)
-   "MaxVersion" #("max_version" "Int in 0..0xFFFF (uint16)" uint16?)
-   "NextProtos" #("alpn" "arrayOfString"
-                  (fn [v] (and (isinstance v #(list tuple)) (all (gfor p v (isinstance p str))))))})
-
-(defn conv-*tls_Config [x i name q]
-  #[[A map of tls.Config fields (string or keyword keys), an ssl.SSLContext, or nil.
-
-  A field of the wrong type, a version outside Go's uint16 or an unknown
-  field is misuse and raises; settings Go accepts but cannot use (e.g. a
-  MinVersion above TLS 1.3) come back from StartTLS as Go's error.]]
-  (cond
-    (or (is x None) (isinstance x #(ssl.SSLContext TLSConfig))) x
-    (isinstance x dict)
-      (do
-        (setv fields {})
-        (for [[k v] (.items x)]
-          (setv key (if (isinstance k hy.models.Keyword) k.name k))
-          (when (not (in key TLS-FIELDS))
-            (raise (arg-error q i name "*tls.Config" x
-                              (+ " (unknown field " (repr key) "; known: " (.join ", " TLS-FIELDS) ")"))))
-          (setv [attr expected ok?] (get TLS-FIELDS key))
-          (when (not (ok? v))
-            (raise (arg-error q i name "*tls.Config" x
-                              (+ " (field " key " must be " expected ", got " (joker-type-name v)
-                                 (if (and (isinstance v int) (not (isinstance v bool))) (+ " " (str v)) "") ")"))))
-          (setv (get fields attr) v))
-        (TLSConfig #** fields))
-    True (raise (arg-error q i name "*tls.Config" x))))
+;; StartTLS's config: a Config of go.std.crypto.tls or its map, through the same code.
+(setv conv-*tls_Config tls-config-from)
 
 ;; ------------------------------------------------------------ calls with a Joker shape
 
@@ -166,7 +132,14 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (defn new-client [conn host]
   ;; The client takes a go.std.net or go.std.crypto.tls Conn over; a socket
   ;; (beyond Joker) is used as it is.
-  (GoClient (if (isinstance conn NetConn) (.detach conn) conn) host))
+  (when (isinstance conn NetConn)
+    (try
+      (setv conn (.detach conn))  ; a TLS Conn's handshake runs here
+      (except [OSError]
+        ;; As Go's NewClient: a connection that cannot be greeted is closed.
+        (when (not conn.closed) (.close conn))
+        (raise))))
+  (GoClient conn host))
 (defn extension-pair [self name] (list (.extension self name)))
 (defn tls-state-pair [self] (list (.tls-connection-state self)))
 
@@ -268,7 +241,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     :call CoreClient.reset)
 
   (StartTLS [config "*tls.Config" "*tls.Config"]
-    :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a map of tls.Config fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos; or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
+    :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a go.std.crypto.tls Config or a map of its fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos, Certificates (a client certificate from LoadX509KeyPair); or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
     :call CoreClient.starttls)
 
   (TLSConnectionState []
