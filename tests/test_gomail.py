@@ -1,0 +1,48 @@
+"""smtp_core.gomail (Go's net/mail rules) against Go's own answers (tests/govectors/mail_*.json).
+
+Each answer is bytes: ``ok\\0name\\0address...`` or ``error\\0<Go's text>``
+(see tests/govectors/gen). Our text model maps a str to the bytes Go would
+hold (smtp_core.goformat.go_bytes), so the comparison is byte for byte.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import govectors
+from smtp_core import gomail
+from smtp_core.goformat import go_bytes
+
+
+def outcome(call, given) -> bytes:
+    try:
+        result = call(given)
+    except gomail.MailError as err:
+        return b"error\x00" + go_bytes(str(err))
+    if isinstance(result, gomail.Address):
+        result = [result]
+    return b"ok" + b"".join(b"\x00" + go_bytes(a.name) + b"\x00" + go_bytes(a.address) for a in result)
+
+
+@pytest.mark.parametrize("given, want", govectors.load("mail_address"))
+def test_parse_address_as_go(given, want):
+    assert outcome(gomail.parse_address, given) == want
+
+
+@pytest.mark.parametrize("given, want", govectors.load("mail_address_list"))
+def test_parse_address_list_as_go(given, want):
+    assert outcome(gomail.parse_address_list, given) == want
+
+
+@pytest.mark.parametrize("given, want", govectors.load("mail_address_string"))
+def test_address_string_as_go(given, want):
+    name, _, address = go_bytes(given).partition(b"\x00")
+    text = lambda b: b.decode("utf-8", "surrogateescape")  # noqa: E731
+    assert go_bytes(gomail.address_string(gomail.Address(text(name), text(address)))) == want
+
+
+def test_doctests():
+    result = doctest.testmod(gomail)
+    assert result.failed == 0 and result.attempted > 0
