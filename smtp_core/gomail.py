@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 from .goformat import go_bytes, go_quote
 
-__all__ = ["Address", "MailError", "parse_address", "parse_address_list", "address_string",
+__all__ = ["Address", "MailError", "parse_address", "parse_address_list", "address_string", "skip_cfws",
            "decode_word", "encode_word"]
 
 _RUNE_ERROR = 0xFFFD
@@ -574,3 +574,8 @@ def address_string(a: Address) -> str:
     if any(c in b"\"#$%&'(),.:;<>@[]^`{|}~" for c in name):
         return _text(encode_word("b", name) + b" " + s)
     return _text(encode_word("q", name) + b" " + s)
+
+
+def skip_cfws(s: str | bytes) -> bool:
+    """Whether ``s`` starts with well-formed spaces and comments (Go's ``skipCFWS``; the rest is not checked)."""
+    return _Parser(go_bytes(s)).skip_cfws()

@@ -12,7 +12,7 @@ import doctest
 import pytest
 
 import govectors
-from smtp_core import gomail
+from smtp_core import godate, gomail
 from smtp_core.goformat import go_bytes
 
 
@@ -45,4 +45,25 @@ def test_address_string_as_go(given, want):
 
 def test_doctests():
     result = doctest.testmod(gomail)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def date_outcome(given) -> bytes:
+    try:
+        t = godate.parse_date(given)
+    except godate.DateError as err:
+        return b"error\x00" + go_bytes(str(err))
+    wall = "%04d-%02d-%02dT%02d:%02d:%02d" % (t.year, t.month, t.day, t.hour, t.minute, t.second)
+    if t.nanosecond:
+        wall += ("." + "%09d" % t.nanosecond).rstrip("0")
+    return ("ok\x00%s\x00%s\x00%d" % (wall, t.zone, t.offset)).encode()
+
+
+@pytest.mark.parametrize("given, want", govectors.load("mail_date"))
+def test_parse_date_as_go(given, want):
+    assert date_outcome(given) == want
+
+
+def test_godate_doctests():
+    result = doctest.testmod(godate)
     assert result.failed == 0 and result.attempted > 0
