@@ -12,7 +12,7 @@ import doctest
 import pytest
 
 import govectors
-from smtp_core import godate, gomail
+from smtp_core import godate, gomail, gomessage
 from smtp_core.goformat import go_bytes
 
 
@@ -66,4 +66,25 @@ def test_parse_date_as_go(given, want):
 
 def test_godate_doctests():
     result = doctest.testmod(godate)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def message_outcome(given) -> bytes:
+    try:
+        header, body = gomessage.read_message(given)
+    except (gomessage.MessageError, EOFError) as err:
+        return b"error\x00" + go_bytes(str(err))
+    out = b"ok"
+    for key in sorted(header, key=go_bytes):
+        out += b"\x00" + go_bytes(key) + b"\x00" + b"\x01".join(go_bytes(v) for v in header[key])
+    return out + b"\x00\x00" + body
+
+
+@pytest.mark.parametrize("given, want", govectors.load("mail_message"))
+def test_read_message_as_go(given, want):
+    assert message_outcome(given) == want
+
+
+def test_gomessage_doctests():
+    result = doctest.testmod(gomessage)
     assert result.failed == 0 and result.attempted > 0
