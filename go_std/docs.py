@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 #: The namespace modules this project ships.
-NAMESPACES = ("go_std.net.smtp", "go_std.net", "go_std.crypto.tls")
+NAMESPACES = ("go_std.net.smtp", "go_std.net", "go_std.crypto.tls", "go_std.net.mail")
 
 #: Where the committed pages live in a source checkout.
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs"
