@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import ipaddress
 import os
 import re
@@ -194,10 +195,13 @@ def _open_error(path: str, err: OSError) -> OSError:
 
 def _read(path: str) -> bytes:
     try:
-        with open(path, "rb") as f:
+        # The bytes the path stands for, as Go opens them (a lone surrogate included).
+        with open(go_bytes(path), "rb") as f:
             return f.read()
     except OSError as err:
         failure = _open_error(path, err)
+    except ValueError:  # a NUL: Go's open fails with EINVAL before any system call
+        failure = _open_error(path, OSError(errno.EINVAL, os.strerror(errno.EINVAL)))
     raise failure
 
 
