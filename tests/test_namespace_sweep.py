@@ -483,6 +483,14 @@ def test_companion_dials(devserver, pki, data):
         close_quietly(call(dialler, *data.draw(with_arity(st.just(args)))))
     close_quietly(call(gonet.DialTimeout, data.draw(odd_network), data.draw(st.one_of(loopback_addr(devserver.port), odd)),
                        data.draw(st.one_of(st.integers(-(2**64), 2**64), odd))))
+    dialer = call(gonet.Dialer, data.draw(st.one_of(st.fixed_dictionaries({"Timeout": st.integers(-(2**64), 2**64)}),
+                                                    st.dictionaries(odd_text, odd, max_size=1), odd)))
+    dialer = data.draw(st.one_of(st.just(dialer), odd))
+    close_quietly(call(gotls.DialWithDialer, dialer, data.draw(odd_network),
+                       data.draw(st.one_of(loopback_addr(devserver.tls_port), odd)),
+                       data.draw(st.one_of(tls_config(pki.ca_path), st.none(), odd))))
+    if isinstance(dialer, gonet.Dialer):
+        close_quietly(call(dialer.Dial, data.draw(odd_network), data.draw(st.one_of(loopback_addr(devserver.port), odd))))
     call(gonet.SplitHostPort, data.draw(maybe_odd(odd_text)))
     call(gonet.JoinHostPort, data.draw(maybe_odd(odd_text)), data.draw(maybe_odd(odd_text)))
 

@@ -175,7 +175,8 @@ def test_help_and_metadata():
     assert net.Dial.joker_returns == "[^Conn, ^Error]"
     assert net.SplitHostPort.go_returns == "(host, port string, err error)"
     assert "(.Read conn b)" in net.Conn.__doc__
-    assert net.__joker_ns__.index() == ["Addr", "Conn", "Dial", "DialTimeout", "JoinHostPort", "SplitHostPort"]
+    assert net.__joker_ns__.index() == ["*Dialer", "Addr", "Conn", "Dial", "DialTimeout", "Dialer", "JoinHostPort",
+                                        "SplitHostPort"]
 
 
 def test_new_client_takes_a_net_conn_over(devserver):
@@ -209,3 +210,16 @@ def test_netconn_doctests():
 
     result = doctest.testmod(smtp_core.netconn)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_dialer_with_a_timeout(free_port):
+    d = net.Dialer({"Timeout": 2_000_000_000})
+    assert isinstance(d, net.PtrDialer) and d.Timeout == 2_000_000_000
+    conn, err = d.Dial("tcp", "127.0.0.1:%d" % free_port)
+    assert conn is None and ported(str(err)) == "dial tcp 127.0.0.1:P: connect: connection refused"
+    conn, err = net.Dialer(Timeout=-1).Dial("tcp", "127.0.0.1:9")
+    assert str(err) == "dial tcp 127.0.0.1:9: i/o timeout"
+    with pytest.raises(ArgumentError, match="has no field \"LocalAddr\""):
+        net.Dialer({"LocalAddr": None})
+    with pytest.raises(ArgumentError, match="must have type go.std.time/Duration"):
+        net.Dialer(Timeout="5s")

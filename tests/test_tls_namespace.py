@@ -298,3 +298,13 @@ def test_starttls_offers_the_client_certificate(mutual, pki):
     assert c.StartTLS({"ServerName": "localhost", "RootCAs": pki.ca_path, "Certificates": [pair]}) is None
     assert c.Auth(smtp.PlainAuth("", "alice", "wonderland", "127.0.0.1")) is None
     assert c.Quit() is None
+
+
+def test_dial_with_dialer(tls_server, pki):
+    conn, err = tls.DialWithDialer(net.Dialer(Timeout=5_000_000_000), "tcp", tls_server(), config(pki, ServerName="localhost"))
+    assert err is None and conn.ConnectionState().HandshakeComplete
+    conn.Close()
+    conn, err = tls.DialWithDialer(net.Dialer(Timeout=-1), "tcp", "127.0.0.1:9", None)
+    assert conn is None and str(err) == "dial tcp 127.0.0.1:9: i/o timeout"
+    with pytest.raises(ArgumentError, match=r"Arg\[0\] \(dialer\) of go.std.crypto.tls/DialWithDialer must have type \*net.Dialer"):
+        tls.DialWithDialer(None, "tcp", "127.0.0.1:9", None)

@@ -20,7 +20,7 @@ One table; the behaviour lives in `smtp_core.tlsconn` and `smtp_core.tls`.]]
 (import smtp-core.tls :as coretls)
 (import smtp-core.tlsconn :as tlsconn)
 (import smtp-core.tls [TLSConfig])
-(import go-std.net [GoConn check-network read-pair write-pair])
+(import go-std.net [GoConn GoDialer check-network read-pair write-pair])
 (import go-std.joker [Namespace ArgumentError arity-error arg-error joker-type-name returned])
 
 (setv __joker_ns__
@@ -119,6 +119,13 @@ One table; the behaviour lives in `smtp_core.tlsconn` and `smtp_core.tls`.]]
   (check-network network "go.std.crypto.tls/Dial")
   (tlsconn.dial network addr config :conn-class GoTLSConn))
 
+(defn dial-with-dialer [dialer network addr config]
+  (check-network network "go.std.crypto.tls/DialWithDialer")
+  (tlsconn.dial network addr config :timeout (.seconds dialer) :conn-class GoTLSConn))
+
+(defn conv-*net_Dialer [x i name q]
+  (if (isinstance x GoDialer) x (raise (arg-error q i name "*net.Dialer" x))))
+
 (defn client-tls [conn config]
   (tlsconn.client conn config :conn-class GoTLSConn))
 
@@ -136,6 +143,11 @@ One table; the behaviour lives in `smtp_core.tlsconn` and `smtp_core.tls`.]]
   :doc #[[Connects to addr on network "tcp", "tcp4" or "tcp6" (as go.std.net's Dial) and completes a TLS handshake before it returns. An empty ServerName is taken from addr (the part before the last colon); nil is the zero Config. A failed handshake closes the connection and returns Go's error: "tls: failed to verify certificate: x509: certificate signed by unknown authority", "remote error: tls: protocol version not supported", "EOF" when the server hangs up.]]
   :result pair :returns "*Conn"
   :call dial-tls)
+
+(defgo function DialWithDialer [dialer "*net.Dialer" "*net.Dialer" network String "string" addr String "string" config *Config "*Config"]
+  :doc "Dial with a go.std.net Dialer: its Timeout bounds the connection and the handshake together, as in Go."
+  :result pair :returns "*Conn"
+  :call dial-with-dialer)
 
 (defgo function Client [conn "go.std.net/Conn" "net.Conn" config *Config "*Config"]
   :doc "Makes a TLS client connection over conn, a Conn from go.std.net's Dial, which it takes over. The handshake happens on the first Read or Write, or on Handshake; config must give ServerName or InsecureSkipVerify."

@@ -19,11 +19,13 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 (require go-std.joker.macros [defgo defmembers defgotype])
 (import smtp-core.netaddr :as netaddr)
 (import smtp-core.netconn :as netconn)
-(import go-std.joker [Namespace ArgumentError returned])
+(import inspect)
+(import go-std.joker [Namespace ArgumentError returned arity-error arg-error])
+(import go-std.joker.converters [conv-go_std_time_Duration])
 
 (setv __joker_ns__
   (Namespace "go.std.net" __name__
-             "Provides a portable interface for network I/O: here the TCP part a mail program uses (Dial, DialTimeout, Conn, Addr, JoinHostPort, SplitHostPort), with Go's address rules and Go's error texts."
+             "Provides a portable interface for network I/O: here the TCP part a mail program uses (Dial, DialTimeout, Dialer, Conn, Addr, JoinHostPort, SplitHostPort), with Go's address rules and Go's error texts."
              ["Conventions (Joker's): two results come back as `[result err]`, three as `[a b err]`; errors are returned exception values whose text is Go's; a wrong argument type or count raises at once."
               "Deadlines take a time as Go's time.Time: a datetime (naive means local time) or seconds since the epoch as `time.time` gives them; nil or 0 is Go's zero time, which clears the deadline. DialTimeout takes a go.std.time/Duration as Joker passes it, an Int of nanoseconds."
               "Beyond Joker's reach: only the networks tcp, tcp4 and tcp6 are dialled; udp, ip and unix raise an argument error here (Go would dial them); a network Go does not know returns Go's `unknown network` error. smtp's NewClient takes the connection over: afterwards the Conn reports itself closed."]))
@@ -54,6 +56,41 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 
 (defn dial-timeout [network address timeout]
   (dial-conn network address timeout Q-DIAL-TIMEOUT))
+
+(defclass GoDialer []
+  #[=[Go's net.Dialer, the part a mail program uses: Timeout (a Duration in nanoseconds; 0: none).
+
+      (setv d (Dialer {"Timeout" 5000000000}))
+      (.Dial d "tcp" "127.0.0.1:25")   ; => [conn err]]=]
+  (defn __init__ [self [timeout 0]] (setv self.Timeout timeout))
+  (defn seconds [self] (if self.Timeout (/ self.Timeout 1e9) None))
+  (defn __repr__ [self] f"<net.Dialer Timeout={self.Timeout}>"))
+
+(defn dialer-dial [self network address]
+  (dial-conn network address (.seconds self) "go.std.net/(*Dialer)Dial"))
+
+(defn dialer-maker [var-name]
+  "The constructor of `Dialer` and `*Dialer`: from a map or keyword arguments, field Timeout."
+  (setv q (+ "go.std.net/" var-name))
+  (defn make [#* args #** fields]
+    (when (> (len args) 1)
+      (raise (arity-error q (len args))))
+    (when (and args (not (isinstance (get args 0) dict)))
+      (raise (arg-error q 0 "fields" "Map" (get args 0))))
+    (setv given {})
+    (for [[k v] (.items (if args (get args 0) {}))]
+      (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v))
+    (.update given fields)
+    (for [k given]
+      (when (!= k "Timeout")
+        (raise (ArgumentError (+ q " has no field " (hy.repr k) " (fields here: Timeout)")))))
+    (setv timeout (.get given "Timeout" 0))
+    (conv-go_std_time_Duration timeout 0 "Timeout" q)  ; an Int of nanoseconds, or misuse
+    (GoDialer timeout))
+  (setv make.__signature__
+        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
+                            (inspect.Parameter "Timeout" inspect.Parameter.KEYWORD_ONLY :default 0)]))
+  make)
 
 (defn split-host-port [hostport]
   (try
@@ -152,6 +189,20 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 
 ;; ------------------------------------------------------------ the table: types
 
+(defmembers receiver "*Dialer" GoDialer
+  (Dial [network String "string" address String "string"]
+    :self d
+    :doc "Dial with the Dialer's Timeout bounding the connection attempt."
+    :result pair :returns "Conn"
+    :call dialer-dial))
+
+(defgotype *Dialer :kind type :impl GoDialer :make (dialer-maker "*Dialer")
+  :doc "Options for connecting: here Timeout (a Duration in nanoseconds, 0 for none), as Go's net.Dialer; go.std.crypto.tls's DialWithDialer takes one."
+  :usage "(*Dialer {\"Timeout\" nanoseconds})")
+(defgotype Dialer :kind type :impl GoDialer :make (dialer-maker "Dialer")
+  :doc "The Dialer struct; (Dialer {\"Timeout\" 5000000000}) makes one, as *Dialer does."
+  :usage "(Dialer {\"Timeout\" nanoseconds})")
+
 (defgotype Conn :kind abstract :impl netconn.Conn
   :doc "A stream connection (Go's net.Conn interface), as Dial, DialTimeout and go.std.crypto.tls's Dial return it: Read, Write, Close, the two addresses and the deadlines. smtp's NewClient takes one."
   :no-make "make one with Dial or DialTimeout")
@@ -159,5 +210,7 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 (defgotype Addr :kind abstract :impl netconn.Addr
   :doc "The address of one end of a connection: (.Network a) and (.String a)."
   :no-make "a Conn's LocalAddr and RemoteAddr give one")
+
+(setv PtrDialer (.alias __joker_ns__ "PtrDialer" "*Dialer"))
 
 (setv __all__ (.exports __joker_ns__))
