@@ -16,12 +16,12 @@ verify certificate: x509: certificate signed by unknown authority`.
 One table; the behaviour lives in `smtp_core.tlsconn` and `smtp_core.tls`.]]
 
 (require go-std.joker.macros [defgo defmembers defgotype defgoconst])
-(import inspect os ssl)
+(import os ssl)
 (import smtp-core.tls :as coretls)
 (import smtp-core.tlsconn :as tlsconn)
 (import smtp-core.tls [TLSConfig])
 (import go-std.net [GoConn GoDialer check-network read-pair write-pair])
-(import go-std.joker [Namespace ArgumentError arity-error arg-error joker-type-name returned])
+(import go-std.joker [Namespace arg-error joker-type-name struct-maker])
 
 (setv __joker_ns__
   (Namespace "go.std.crypto.tls" __name__
@@ -90,19 +90,8 @@ One table; the behaviour lives in `smtp_core.tlsconn` and `smtp_core.tls`.]]
       (Config :ServerName "mx.example.com" :MinVersion VersionTLS12)
       (Config)                          ; Go's zero Config]]
   (setv q (+ "go.std.crypto.tls/" var-name))
-  (defn make [#* args #** fields]
-    (when (> (len args) 1)
-      (raise (arity-error q (len args))))
-    (when (and args (not (isinstance (get args 0) dict)))
-      (raise (arg-error q 0 "fields" "Map" (get args 0))))
-    (setv given (if args (dict (get args 0)) {}))
-    (.update given fields)
-    (config-from given 0 "fields" q))
-  (setv make.__signature__
-        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
-                            #* (gfor f CONFIG-FIELDS (inspect.Parameter f inspect.Parameter.KEYWORD_ONLY
-                                                                        :default None))]))
-  make)
+  ;; config-from names an unknown field itself, as StartTLS's map does.
+  (struct-maker q (dfor f CONFIG-FIELDS f None) (fn [given] (config-from given 0 "fields" q)) :check-names False))
 
 ;; ------------------------------------------------------------ implementation classes
 

@@ -19,8 +19,7 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 (require go-std.joker.macros [defgo defmembers defgotype])
 (import smtp-core.netaddr :as netaddr)
 (import smtp-core.netconn :as netconn)
-(import inspect)
-(import go-std.joker [Namespace ArgumentError returned arity-error arg-error])
+(import go-std.joker [Namespace ArgumentError returned struct-maker])
 (import go-std.joker.converters [conv-go_std_time_Duration])
 
 (setv __joker_ns__
@@ -72,25 +71,11 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 (defn dialer-maker [var-name]
   "The constructor of `Dialer` and `*Dialer`: from a map or keyword arguments, field Timeout."
   (setv q (+ "go.std.net/" var-name))
-  (defn make [#* args #** fields]
-    (when (> (len args) 1)
-      (raise (arity-error q (len args))))
-    (when (and args (not (isinstance (get args 0) dict)))
-      (raise (arg-error q 0 "fields" "Map" (get args 0))))
-    (setv given {})
-    (for [[k v] (.items (if args (get args 0) {}))]
-      (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v))
-    (.update given fields)
-    (for [k given]
-      (when (!= k "Timeout")
-        (raise (ArgumentError (+ q " has no field " (hy.repr k) " (fields here: Timeout)")))))
+  (defn build [given]
     (setv timeout (.get given "Timeout" 0))
     (conv-go_std_time_Duration timeout 0 "Timeout" q)  ; an Int of nanoseconds, or misuse
     (GoDialer timeout))
-  (setv make.__signature__
-        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
-                            (inspect.Parameter "Timeout" inspect.Parameter.KEYWORD_ONLY :default 0)]))
-  make)
+  (struct-maker q {"Timeout" 0} build))
 
 (defn split-host-port [hostport]
   (try

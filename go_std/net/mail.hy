@@ -15,13 +15,12 @@ Exact to Go 1.27.3, error texts included (`mail: missing @ in addr-spec`,
 against answers Go wrote (`tests/govectors/mail_*.json`).]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])
-(import inspect)
 (import smtp-core.gomail :as gomail)
 (import smtp-core.godate :as godate)
 (import smtp-core.gomessage :as gomessage)
 (import smtp-core.errors [ServerClosed])
 (import go-std.net [read-pair])
-(import go-std.joker [Namespace ArgumentError arity-error arg-error joker-type-name])
+(import go-std.joker [Namespace ArgumentError arg-error joker-type-name struct-maker])
 
 (setv __joker_ns__
   (Namespace "go.std.net.mail" __name__
@@ -182,26 +181,12 @@ against answers Go wrote (`tests/govectors/mail_*.json`).]]
       (Address {"Name" "Åsa" "Address" "asa@example.com"})
       (Address :Address "asa@example.com")]]
   (setv q (+ "go.std.net.mail/" var-name))
-  (defn make [#* args #** fields]
-    (when (> (len args) 1)
-      (raise (arity-error q (len args))))
-    (when (and args (not (isinstance (get args 0) dict)))
-      (raise (arg-error q 0 "fields" "Map" (get args 0))))
-    (setv given {})
-    (for [[k v] (.items (if args (get args 0) {}))]
-      (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v))
-    (.update given fields)
+  (defn build [given]
     (for [[k v] (.items given)]
-      (when (not-in k #("Name" "Address"))
-        (raise (ArgumentError (+ q " has no field " (hy.repr k) " (fields: Name, Address)"))))
       (when (not (isinstance v str))
         (raise (ArgumentError (+ "Field " k " of " q " must have type String, got " (joker-type-name v))))))
     (GoAddress (.get given "Name" "") (.get given "Address" "")))
-  (setv make.__signature__
-        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
-                            (inspect.Parameter "Name" inspect.Parameter.KEYWORD_ONLY :default "")
-                            (inspect.Parameter "Address" inspect.Parameter.KEYWORD_ONLY :default "")]))
-  make)
+  (struct-maker q {"Name" "" "Address" ""} build))
 
 (setv ADDRESS-DOC #[[A mail address: Name (may be empty) and Address (user@domain). Build one from a map or keyword arguments with Go's field names, (Address {"Name" "Åsa" "Address" "asa@example.com"}); (.String a) formats it for a header as Go does.]])
 

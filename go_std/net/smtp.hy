@@ -30,7 +30,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (import smtp-core.netconn [Conn :as NetConn])
 (import go-std.crypto.tls [config-from :as tls-config-from])
 (import go-std.joker [Namespace array-type array-maker returned arity-error
-                      ArgumentError arg-error joker-type-name])
+                      ArgumentError arg-error joker-type-name struct-maker])
 
 (setv __joker_ns__
   (Namespace "go.std.net.smtp" __name__
@@ -294,19 +294,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
       (ServerInfo :Name "mx" :TLS True)
       (ServerInfo)                      ; Name "", TLS false, Auth nil]]
   (setv q (+ "go.std.net.smtp/" var-name))
-  (defn make [#* args #** fields]
-    (setv given {})
-    (when (> (len args) 1)
-      (raise (arity-error q (len args))))
-    (when args
-      (when (not (isinstance (get args 0) dict))
-        (raise (arg-error q 0 "fields" "Map" (get args 0))))
-      (for [[k v] (.items (get args 0))]
-        (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v)))
-    (.update given fields)
-    (for [k given]
-      (when (not-in k #("Name" "TLS" "Auth"))
-        (raise (ArgumentError (+ q " has no field " (hy.repr k) " (fields: Name, TLS, Auth)")))))
+  (defn build [given]
     (setv name (.get given "Name" "") tls (.get given "TLS" False) auth (.get given "Auth" None))
     (when (not (isinstance name str))
       (raise (ArgumentError (+ "Field Name of " q " must have type String, got " (joker-type-name name)))))
@@ -315,12 +303,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     (when (not (or (is auth None) (and (isinstance auth #(list tuple)) (all (gfor m auth (isinstance m str))))))
       (raise (ArgumentError (+ "Field Auth of " q " must have type arrayOfString, got " (joker-type-name auth)))))
     (core.ServerInfo name tls auth))
-  (setv make.__signature__
-        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
-                            (inspect.Parameter "Name" inspect.Parameter.KEYWORD_ONLY :default "")
-                            (inspect.Parameter "TLS" inspect.Parameter.KEYWORD_ONLY :default False)
-                            (inspect.Parameter "Auth" inspect.Parameter.KEYWORD_ONLY :default None)]))
-  make)
+  (struct-maker q {"Name" "" "TLS" False "Auth" None} build))
 
 (setv SERVER-INFO-DOC #[[What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name "mx" :TLS True :Auth ["PLAIN"]}) or (ServerInfo :Name "mx").]])
 
