@@ -17,7 +17,6 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 (protocol, reply, I/O) is handed back by `returned` as a value.]]
 
 (import datetime socket)
-(import smtp-core.client [FAILURES])
 (import smtp-core.netconn [Conn :as NetConn])
 
 (defclass ArgumentError [TypeError]
@@ -55,8 +54,12 @@ Misuse raises at once, as Joker raises; a failure of the call itself
     f"Arg[{i}] ({name}) of {qualified} must have type {expected}, got {(joker-type-name x)}{detail}"))
 
 (defn returned [e]
-  "Hand back `e` as an error value if it is a failure of the call; re-raise a bug."
-  (if (or (isinstance e FAILURES) (getattr e "_go_returned" False))
+  #[[Hand back `e` as an error value if it is a failure of the call; re-raise a bug.
+
+  A failure is an I/O error (`OSError`) or an error whose class (or the
+  value itself) says `_go_returned`: the engine's SMTP errors, Go's
+  net/mail refusals, an Auth's own error values.]]
+  (if (or (isinstance e OSError) (getattr e "_go_returned" False))
     e
     (raise e)))
 
