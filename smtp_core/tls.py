@@ -195,12 +195,22 @@ def _open_error(path: str, err: OSError) -> OSError:
 
 def _read(path: str) -> bytes:
     try:
-        # The bytes the path stands for, as Go opens them (a lone surrogate included).
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as err:
+        failure = _open_error(path, err)
+    raise failure
+
+
+def _read_as_go(path: str) -> bytes:
+    """Go's ``os.ReadFile``: the bytes the path stands for (a lone surrogate
+    included); a NUL fails with EINVAL, as Go's open does before any system call."""
+    try:
         with open(go_bytes(path), "rb") as f:
             return f.read()
     except OSError as err:
         failure = _open_error(path, err)
-    except ValueError:  # a NUL: Go's open fails with EINVAL before any system call
+    except ValueError:
         failure = _open_error(path, OSError(errno.EINVAL, os.strerror(errno.EINVAL)))
     raise failure
 
@@ -541,4 +551,4 @@ def x509_key_pair(cert_pem: bytes, key_pem: bytes) -> Certificate:
 
 def load_x509_key_pair(cert_file: str, key_file: str) -> Certificate:
     """Go's ``tls.LoadX509KeyPair``: the files read (``open x: no such file or directory``), then parsed."""
-    return x509_key_pair(_read(cert_file), _read(key_file))
+    return x509_key_pair(_read_as_go(cert_file), _read_as_go(key_file))

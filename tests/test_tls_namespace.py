@@ -308,3 +308,9 @@ def test_dial_with_dialer(tls_server, pki):
     assert conn is None and str(err) == "dial tcp 127.0.0.1:9: i/o timeout"
     with pytest.raises(ArgumentError, match=r"Arg\[0\] \(dialer\) of go.std.crypto.tls/DialWithDialer must have type \*net.Dialer"):
         tls.DialWithDialer(None, "tcp", "127.0.0.1:9", None)
+
+
+def test_load_x509_key_pair_with_a_nul_in_the_path():
+    # Go's os.ReadFile refuses a NUL before any system call: EINVAL.
+    pair, err = tls.LoadX509KeyPair("cert\x00.pem", "key.pem")
+    assert pair is None and str(err) == "open cert\x00.pem: invalid argument"
