@@ -214,6 +214,10 @@ def test_x509_key_pair_texts(pki):
         (cert_pem, b"", "tls: failed to find any PEM data in key input"),
         (cert_pem, cert_pem, "tls: found a certificate rather than a key in the PEM for the private key"),
         (cert_pem, other_key, "tls: private key does not match public key"),
+        # Checked with Go 1.27.3 too: a block that parses as no certificate, one whose base64 is bad.
+        (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key_pem, "x509: malformed certificate"),
+        (b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n", key_pem,
+         "tls: failed to find any PEM data in certificate input"),
     ]
     for cert_in, key_in, text in cases:
         pair, err = tls.X509KeyPair(cert_in, key_in)
