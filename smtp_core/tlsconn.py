@@ -70,7 +70,8 @@ class TLSConn(netconn.Conn):
         if self.handshake_error is not None:
             raise self.handshake_error.with_traceback(None)
         if self.closed:
-            raise self._closed("read")
+            # Go's handshake writes the ClientHello to the closed TCP conn first.
+            raise super()._closed("write")
         try:
             self._handshake()
         except TLSSetupError as err:

@@ -318,3 +318,14 @@ def test_load_x509_key_pair_with_a_nul_in_the_path():
     # Go's os.ReadFile refuses a NUL before any system call: EINVAL.
     pair, err = tls.LoadX509KeyPair("cert\x00.pem", "key.pem")
     assert pair is None and str(err) == "open cert\x00.pem: invalid argument"
+
+
+def test_client_over_a_closed_conn_fails_its_handshake_as_go():
+    a, b = socket.socketpair()
+    with b:
+        raw = net.GoConn(a, "tcp")
+        raw.Close()
+        conn = tls.Client(raw, tls.Config(ServerName="x"))
+        # Go: the ClientHello's write meets the closed TCP connection.
+        assert "use of closed network connection" in str(conn.Handshake())
+        assert str(conn.Handshake()).startswith("write ")
