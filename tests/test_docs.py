@@ -129,3 +129,22 @@ def test_command_line_check_on_the_committed_pages():
     done = subprocess.run([sys.executable, "-m", "go_std.docs", "--check"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("module", [m for m in docs.NAMESPACES if m != "go_std.net.smtp"])
+def test_every_var_of_the_companion_namespaces_is_documented(module):
+    ns = docs.load_namespace(module)
+    page = docs.render_markdown(ns)
+    assert page.startswith("# Namespace: %s\n" % ns.name)
+    for key, (var, meta) in ns.vars.items():
+        assert meta["doc"] and var.__doc__, key  # `help` has something to show
+        if meta.get("type") and meta["type"] not in ns.vars:
+            continue  # a member of a Go interface the namespace does not export (io.Reader), as smtp's writer
+        assert f'<a id="{docs.anchor(key)}"></a>' in page, key
+        if meta["kind"] in ("function", "receiver", "method"):
+            assert meta["usage"].startswith("(") and meta["joker_args"] and meta["joker_returns"], key
+        if meta["kind"] == "constant":
+            assert meta["const"] is True and int(var) == var, key
+    if ns.of_kind("constant"):
+        constants = page.split("## Constants")[1].split("## Variables")[0]
+        assert "(None.)" not in constants and all(f"`{k}`" in constants for k in ns.of_kind("constant"))
