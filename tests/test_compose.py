@@ -486,7 +486,8 @@ def test_the_demo_sends_a_composed_signed_message():
     out = subprocess.run([sys.executable, "-c", "import hy, go_std.quickstart as q; raise SystemExit(q.main())"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "the server caught 3 messages" in out.stdout
+    assert "the server caught 4 messages" in out.stdout
+    assert "ok    NewClient (TLS from the first byte)" in out.stdout  # Go's port-465 recipe
     assert "'Grüße from Hy ✓'" in out.stdout
     assert "multipart/mixed > multipart/alternative > text/plain > text/html > text/csv" in out.stdout
     assert "its DKIM signature verifies against the published key: True" in out.stdout

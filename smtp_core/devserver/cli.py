@@ -55,6 +55,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tls = parser.add_argument_group("certificate")
     tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to use instead of the generated one")
     tls.add_argument("--key", metavar="FILE", help="PEM private key for --cert")
+    tls.add_argument("--client-ca", metavar="FILE",
+                     help="require a client certificate signed by a CA in this PEM file (mutual TLS)")
     tls.add_argument("--cert-dir", metavar="DIR",
                      help="where the generated CA and certificate are kept "
                           f"(default: {pki.default_devserver_directory()})")
@@ -124,6 +126,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=options.quiet,
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
+        client_ca=options.client_ca,
         features=features,
         **(http or {}),
     )

@@ -115,6 +115,10 @@ class DevServer:
     ``features``
         Mailpit's optional features for the HTTP side
         (:class:`~smtp_core.devserver.features.Features`: relay, spamd, label).
+    ``client_ca``
+        PEM file of the CAs whose client certificates are accepted: with
+        it, every TLS handshake (STARTTLS and implicit TLS) requires a
+        client certificate signed by one of them (mutual TLS).
     """
 
     def __init__(
@@ -144,6 +148,7 @@ class DevServer:
         http_allowed_hosts: Iterable[str] = (),
         http_limits: Optional[catcher.HttpLimits] = None,
         features: Optional[Features] = None,
+        client_ca: Union[None, str, "os.PathLike[str]"] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -161,6 +166,7 @@ class DevServer:
         self._requested_maildir = Path(maildir) if maildir is not None else None
         self._cert = tuple(Path(p) for p in cert) if cert is not None else None
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
+        self._client_ca = Path(client_ca) if client_ca is not None else None
         self._quiet = quiet
         self._on_message = on_message
         if isinstance(http_auth, str):
@@ -328,6 +334,9 @@ class DevServer:
         self.cert_path = cert_path
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert_path), str(key_path))
+        if self._client_ca is not None:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cafile=str(self._client_ca))
         return context
 
     def _certificate_names(self) -> Tuple[str, ...]:
