@@ -33,6 +33,7 @@ WITHOUT_EXAMPLES = {
     "smtp_core.devserver.cli",
     "smtp_core.devserver.smtp",
     "smtp_core.transport",  # the socket driver: tests/test_faults.py, test_timeouts.py
+    "smtp_core.tlsconn",  # a TLS peer: tests/test_tls_namespace.py
     "smtp_core.wirelog",  # logging records: tests/test_wirelog.py
     "smtp_core.smime",  # needs certificates: tests/test_smime.py
     "go_std",  # loads Hy; the namespaces are Hy modules with their own tests
