@@ -40,7 +40,6 @@ import email.policy
 import functools
 import json
 import logging
-import mailbox
 import os
 import re
 import secrets
@@ -54,7 +53,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from smtp_core.devserver import mailview
 from smtp_core.devserver import search as search_syntax
-from smtp_core.devserver.received import envelope_headers
+from smtp_core.devserver.received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version"]
 
@@ -135,16 +134,20 @@ class MailStore:
             folder = self.directory / subdirectory
             folder.mkdir(mode=0o700, exist_ok=True)
             folder.chmod(0o700)
-        self._maildir = mailbox.Maildir(str(self.directory), factory=None, create=False)
         self._deliveries = 0
         # As mailbox.Maildir names files: no "/" or ":" in the host name.
         self._hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
         self._lock = threading.RLock()
         self._arrivals = threading.Condition(self._lock)
         self._listeners: List[Listener] = []
-        self._db = sqlite3.connect(str(self.directory / INDEX_NAME), check_same_thread=False,
-                                   isolation_level=None)
+        index = self.directory / INDEX_NAME
+        _make_private(index)
+        self._db = sqlite3.connect(str(index), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # SQLite gives -wal and -shm the database file's mode; files left by
+        # an older version (0644) are made private too.
+        for companion in ("-wal", "-shm"):
+            _make_private(index.with_name(index.name + companion), create=False)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         #: Messages in the index, kept by every change (counting is a scan).
@@ -436,18 +439,39 @@ class MailStore:
 
     def _read_file(self, path: str, key: str) -> bytes:
         try:
-            return (self.directory / path).read_bytes()
+            return _read_regular(self.directory / path)
         except FileNotFoundError:
             # A mail reader may have moved it from new/ to cur/ (adding flags).
-            return self._maildir.get_bytes(key)
+            moved = self._find_file(key)
+            if moved is None:
+                raise
+            return _read_regular(self.directory / moved)
+
+    def _find_file(self, key: str) -> Optional[str]:
+        """Where the message file named ``key`` is now (``new/...`` or ``cur/...``)."""
+        return self._message_files().get(key)
+
+    def _message_files(self) -> Dict[str, str]:
+        """``{key: "new/<name>" or "cur/<name>"}`` for the regular files of the
+        Maildir.  Anything else found there (a symbolic link, a directory, a
+        device) is skipped with a warning: it is not mail we delivered, and
+        following a link would serve whatever file it names."""
+        found: Dict[str, str] = {}
+        for subdirectory in ("new", "cur"):
+            with os.scandir(self.directory / subdirectory) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                        log.warning("skipping %s in %s: not a regular file",
+                                    escape_controls(entry.name), self.directory / subdirectory)
+                        continue
+                    found[entry.name.split(":", 1)[0]] = f"{subdirectory}/{entry.name}"
+        return found
 
     def _reconcile(self) -> None:
         """Index Maildir files the index does not know; forget lost files."""
-        on_disk: Dict[str, str] = {}
-        for subdirectory in ("new", "cur"):
-            for name in os.listdir(self.directory / subdirectory):
-                if not name.startswith("."):
-                    on_disk[name.split(":", 1)[0]] = f"{subdirectory}/{name}"
+        on_disk = self._message_files()
         known = dict(self._db.execute("SELECT key, path FROM messages").fetchall())
         lost = [key for key in known if key not in on_disk]
         for start in range(0, len(lost), 500):
@@ -457,20 +481,20 @@ class MailStore:
             if key in on_disk and on_disk[key] != path:
                 self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
         newcomers = sorted((key for key in on_disk if key not in known),
-                           key=lambda key: os.stat(self.directory / on_disk[key]).st_mtime)
+                           key=lambda key: os.lstat(self.directory / on_disk[key]).st_mtime)
         for key in newcomers:
             self._index_existing_file(key, on_disk[key])
         self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         self._prune()
 
     def _index_existing_file(self, key: str, path: str) -> None:
-        stored = (self.directory / path).read_bytes()
+        stored = _read_regular(self.directory / path)
         header_length = _envelope_length(stored)
         envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
             stored[:header_length], headersonly=True)
         received = stored[header_length:].replace(b"\n", b"\r\n")
         fields = mailview.index_fields(received, stored[:header_length])
-        created = int(os.stat(self.directory / path).st_mtime * 1000)
+        created = int(os.lstat(self.directory / path).st_mtime * 1000)
         envelope_to = re.findall(r"<([^>]*)>", str(envelope.get("X-Envelope-To", "")))
         self._db.execute(
             "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
@@ -502,6 +526,29 @@ def _envelope_length(stored: bytes) -> int:
             return position
         position = end + 1
     return position
+
+
+def _make_private(path: Path, *, create: bool = True) -> None:
+    """``path`` readable by its owner only (0600), made so if it is missing
+    and ``create``; an existing file keeps its content.  A symbolic link is
+    refused (``OSError``): the index is written, and must be ours."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_CREAT if create else 0)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, never through a symbolic link
+    (``OSError`` for a link, ``FileNotFoundError`` if it is gone)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with open(descriptor, "rb") as file:
+        return file.read()
 
 
 def _new_id() -> str:
