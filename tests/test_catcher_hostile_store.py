@@ -7,13 +7,19 @@ with its HTTP side on loopback, messages sent over SMTP.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
 
+from smtp_core import send_many
+from smtp_core.devserver.search import MAX_QUERY_LENGTH, MAX_TERMS
 from smtp_core.devserver.store import INDEX_NAME, MailStore
 
 T = 10.0
@@ -135,3 +141,78 @@ def test_a_directory_planted_in_new_or_cur_does_not_stop_the_store(tmp_path, cap
         assert sum("not a regular file" in record.getMessage() for record in caplog.records) == 2
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------
+# Findings 4 and 22: hostile searches get a clear 400 or an answer, never a 500
+# --------------------------------------------------------------------------
+
+
+def _get(url: str) -> "tuple[int, bytes]":
+    try:
+        with urllib.request.urlopen(url, timeout=T) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+def _search(server, query: str, method: str = "GET") -> "tuple[int, bytes]":
+    url = server.url + "api/v1/search?" + urllib.parse.urlencode({"query": query})
+    if method == "GET":
+        return _get(url)
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=T) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+def _send(server, *messages: bytes) -> None:
+    results = send_many(f"{server.host}:{server.port}",
+                        (("a@example.com", ["b@example.com"], message) for message in messages),
+                        tls="none", timeout=T)
+    assert all(not isinstance(result, BaseException) for result in results), results
+
+
+@pytest.fixture
+def stocked(make_catcher):
+    server = make_catcher()
+    _send(server, PLAIN, b"From: c@example.com\r\nSubject: other\r\n\r\nbye\r\n")
+    return server
+
+
+def test_too_many_terms_is_a_400_naming_the_limit(stocked):
+    # Short terms: aiohttp itself refuses a request line over 8 KiB.
+    status, body = _search(stocked, " ".join(["-a"] * 990))
+    assert (status, body.decode()) == (400, f"Error: too many search terms: 990 (at most {MAX_TERMS})")
+    status, body = _search(stocked, " ".join(["-x"] * 1500), "DELETE")
+    assert status == 400 and b"too many search terms" in body
+    assert len(json.loads(_get(stocked.url + "api/v1/messages")[1])["messages"]) == 2  # nothing deleted
+    # The limit itself is allowed.
+    status, body = _search(stocked, " ".join(f"-word{number}" for number in range(MAX_TERMS)))
+    assert status == 200 and json.loads(body)["messages_count"] == 2
+
+
+def test_an_overlong_query_is_a_400_naming_the_limit(stocked):
+    status, body = _search(stocked, "x" * (MAX_QUERY_LENGTH + 1))
+    assert status == 400
+    assert body.decode() == f"Error: search query too long: {MAX_QUERY_LENGTH + 1} characters (at most {MAX_QUERY_LENGTH})"
+
+
+@pytest.mark.parametrize("query, matches", [
+    ("larger:99999999999999999999", 0),
+    ("larger:" + "9" * 400, 0),
+    ("larger:99999999999999999999m", 0),
+    ("smaller:99999999999999999999", 2),
+    ("-larger:99999999999999999999", 2),
+    ("after:0001-01-01", 2),
+    ("before:0001-01-01", 2),  # outside what the clock can say: ignored, as a bad date
+    ("after:9999-12-31T23:59:59", 0),
+])
+def test_extreme_sizes_and_dates_answer_never_a_500(stocked, query, matches):
+    status, body = _search(stocked, query)
+    assert status == 200, body
+    assert json.loads(body)["messages_count"] == matches

@@ -71,18 +71,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hmac
 import json
 import logging
 import weakref
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
+from smtp_core.devserver.search import SearchError
 from smtp_core.devserver.store import MailStore, server_version
 
-__all__ = ["make_app", "STORE", "EVENTS_PATH"]
+__all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,15 @@ def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None) 
 
 
 # ---- helpers ----
+
+_Result = TypeVar("_Result")
+
+
+async def off_loop(function: Callable[..., _Result], *arguments: Any) -> _Result:
+    """``function(*arguments)`` on a worker thread: parsing a message or
+    scanning the index may take seconds, and the loop also serves SMTP."""
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *arguments))
+
 
 
 def _json(data: Any) -> web.Response:
@@ -187,11 +198,15 @@ def _ids(body: Dict[str, Any]) -> Optional[List[str]]:
     return ids
 
 
-def _message_id(request: web.Request) -> Optional[str]:
-    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such message)."""
+async def _message_id(request: web.Request) -> Optional[str]:
+    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such
+    message, or a ``query`` the search refuses)."""
     message_id = request.match_info["id"]
     if message_id == "latest":
-        return request.app[STORE].latest_id(request.query.get("query", ""))
+        try:
+            return await off_loop(request.app[STORE].latest_id, request.query.get("query", ""))
+        except SearchError:
+            return None
     return message_id
 
 
@@ -226,7 +241,10 @@ async def search_messages(request: web.Request) -> web.Response:
         return _bad_request("Error: no search query")
     store = request.app[STORE]
     start, limit = _start_limit(request)
-    found, matches, unread = store.search(query, start, limit)
+    try:
+        found, matches, unread = await off_loop(store.search, query, start, limit)
+    except SearchError as error:
+        return _bad_request(f"Error: {error}")
     return _json(_listing(store, start, found, matches, unread))
 
 
@@ -244,7 +262,10 @@ async def set_read_status(request: web.Request) -> web.Response:
         return _bad_request("You may specify either IDs or a search query, not both")
     store = request.app[STORE]
     if search:
-        found, _, _ = store.search(str(search), 0, -1)
+        try:
+            found, _, _ = await off_loop(store.search, str(search), 0, -1)
+        except SearchError as error:
+            return _bad_request(f"Error: {error}")
         store.set_read([summary["ID"] for summary in found], read)
     else:
         store.set_read(ids or None, read)
@@ -267,7 +288,10 @@ async def delete_search(request: web.Request) -> web.Response:
     query = request.query.get("query", "").strip()
     if not query:
         return _bad_request("Error: no search query")
-    request.app[STORE].delete_matching(query)
+    try:
+        await off_loop(request.app[STORE].delete_matching, query)
+    except SearchError as error:
+        return _bad_request(f"Error: {error}")
     return _ok()
 
 
@@ -276,10 +300,10 @@ async def delete_search(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    message = store.message(message_id)
+    message = await off_loop(store.message, message_id)
     if message is None:
         return _not_found()
     store.set_read([message_id], True)
@@ -287,10 +311,10 @@ async def get_message(request: web.Request) -> web.Response:
 
 
 async def get_raw(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    raw = request.app[STORE].raw(message_id)
+    raw = await off_loop(request.app[STORE].raw, message_id)
     if raw is None:
         return _not_found()
     headers = dict(_UNTRUSTED_HEADERS)
@@ -300,18 +324,18 @@ async def get_raw(request: web.Request) -> web.Response:
 
 
 async def get_headers(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    headers = request.app[STORE].headers(message_id)
+    headers = await off_loop(request.app[STORE].headers, message_id)
     return _not_found() if headers is None else _json(headers)
 
 
 async def get_part(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    found = request.app[STORE].part(message_id, request.match_info["part"])
+    found = await off_loop(request.app[STORE].part, message_id, request.match_info["part"])
     if found is None:
         return _not_found()
     content_type, file_name, content = found

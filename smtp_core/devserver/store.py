@@ -153,12 +153,31 @@ class MailStore:
         #: Messages in the index, kept by every change (counting is a scan).
         self._total = 0
         self._reconcile()
+        # Searches scan every message's text: each thread runs them on its
+        # own read-only connection (WAL lets readers run beside the writer),
+        # so that a long search never holds the lock the event loop needs.
+        self._index_path = index
+        self._readers = threading.local()
+        self._reader_connections: List[sqlite3.Connection] = []
 
     # ---- lifecycle and listeners ----
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            for reader in self._reader_connections:
+                reader.close()
+            self._reader_connections.clear()
+
+    def _reader(self) -> sqlite3.Connection:
+        reader = getattr(self._readers, "connection", None)
+        if reader is None:
+            reader = sqlite3.connect(str(self._index_path), check_same_thread=False, isolation_level=None)
+            reader.execute("PRAGMA query_only = ON")
+            with self._lock:
+                self._reader_connections.append(reader)
+            self._readers.connection = reader
+        return reader
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(type, data)`` after each change; returns the
@@ -269,12 +288,12 @@ class MailStore:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
         (see :mod:`smtp_core.devserver.search`), newest first."""
         where, parameters = search_syntax.to_sql(query)
-        with self._lock:
-            matches, unread = self._db.execute(
-                f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
-            ).fetchone()
-            found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                    (*parameters, limit, start))
+        reader = self._reader()
+        matches, unread = reader.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
+        ).fetchone()
+        found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                (*parameters, limit, start), reader)
         return found, matches, unread
 
     def latest_id(self, query: str = "") -> Optional[str]:
@@ -303,9 +322,12 @@ class MailStore:
             row = self._db.execute(
                 "SELECT path, key, header_length, raw_verbatim FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
-            if row is None:
-                return None
+        if row is None:
+            return None
+        try:  # outside the lock: a 32 MiB read must not hold up the others
             stored = self._read_file(row[0], row[1])
+        except FileNotFoundError:  # deleted meanwhile
+            return None
         header_length, verbatim = row[2], row[3]
         received = bytes(verbatim) if verbatim is not None else stored[header_length:].replace(b"\n", b"\r\n")
         return stored[:header_length].replace(b"\n", b"\r\n"), received
@@ -403,8 +425,7 @@ class MailStore:
 
     def delete_matching(self, query: str) -> None:
         where, parameters = search_syntax.to_sql(query)
-        with self._lock:
-            ids = [row[0] for row in self._db.execute(f"SELECT id FROM messages WHERE {where}", parameters)]
+        ids = [row[0] for row in self._reader().execute(f"SELECT id FROM messages WHERE {where}", parameters)]
         self.delete(ids)
 
     # ---- internals ----
@@ -419,8 +440,10 @@ class MailStore:
             ).fetchall()
         return found
 
-    def _summaries(self, clause: str, parameters: Sequence[Any]) -> List[Dict[str, Any]]:
-        rows = self._db.execute(f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
+    def _summaries(self, clause: str, parameters: Sequence[Any],
+                   connection: Optional[sqlite3.Connection] = None) -> List[Dict[str, Any]]:
+        rows = (connection or self._db).execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
         return [_summary(row) for row in rows]
 
     def _deliver(self, content: bytes) -> str:
