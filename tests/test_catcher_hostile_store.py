@@ -7,20 +7,30 @@ with its HTTP side on loopback, messages sent over SMTP.
 
 from __future__ import annotations
 
+import base64
+import email.parser
+import hashlib
 import json
 import logging
 import os
+import smtplib
+import sqlite3
 import stat
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smtp_core import send_many
+from smtp_core.devserver import DevServer, mimetree
 from smtp_core.devserver.search import MAX_QUERY_LENGTH, MAX_TERMS
-from smtp_core.devserver.store import INDEX_NAME, MailStore
+from smtp_core.devserver.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
 
 T = 10.0
 PLAIN = b"From: a@example.com\r\nSubject: plain\r\n\r\nhello\r\n"
@@ -216,3 +226,261 @@ def test_extreme_sizes_and_dates_answer_never_a_500(stocked, query, matches):
     status, body = _search(stocked, query)
     assert status == 200, body
     assert json.loads(body)["messages_count"] == matches
+
+
+# --------------------------------------------------------------------------
+# Finding 5 (and 22's nesting): MIME parts are capped at intake, parsed once,
+# and served by offset
+# --------------------------------------------------------------------------
+
+
+def many_parts(count: int, *, attachment: bytes = b"x") -> bytes:
+    """A multipart/mixed message with ``count`` parts: a text part, then
+    named attachments."""
+    parts = [b"--b\r\nContent-Type: text/plain\r\n\r\nthe text\r\n"]
+    for number in range(1, count):
+        parts.append(b"--b\r\nContent-Type: application/octet-stream\r\n"
+                     b"Content-Disposition: attachment; filename=\"f%d.bin\"\r\n\r\n" % number + attachment + b"\r\n")
+    return (b"From: a@example.com\r\nSubject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+            + b"".join(parts) + b"--b--\r\n")
+
+
+def nested(depth: int, *, leaf: bytes = b"deep text") -> bytes:
+    """A message whose text sits ``depth`` multiparts deep."""
+    message = b"Content-Type: text/plain\r\n\r\n" + leaf + b"\r\n"
+    for level in range(depth, 0, -1):
+        boundary = b"level%d" % level
+        message = (b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n--" + boundary + b"\r\n"
+                   + message + b"--" + boundary + b"--\r\n")
+    return b"From: a@example.com\r\nSubject: nested\r\n" + message
+
+
+def smtp_data(server, *messages: bytes) -> list:
+    """Each message's DATA reply, all on one connection."""
+    replies = []
+    with smtplib.SMTP(server.host, server.port, timeout=T) as client:
+        client.ehlo()
+        for message in messages:
+            client.mail("a@example.com")
+            client.rcpt("b@example.com")
+            code, text = client.data(message)
+            replies.append((code, text.decode()))
+    return replies
+
+
+def test_too_many_parts_is_refused_with_552_and_the_next_message_is_fine(make_catcher):
+    server = make_catcher()
+    replies = smtp_data(server, many_parts(DEFAULT_MAX_PARTS + 1), PLAIN, many_parts(DEFAULT_MAX_PARTS))
+    assert replies[0] == (552, f"5.3.4 Message refused: message has more than {DEFAULT_MAX_PARTS} MIME parts"
+                               f" (the limit is {DEFAULT_MAX_PARTS})")
+    assert replies[1][0] == 250 and replies[2][0] == 250
+    assert [found["Subject"] for found in server.store.summaries()] == ["many", "plain"]
+
+
+def test_nesting_deeper_than_the_limit_is_refused_with_552(make_catcher):
+    server = make_catcher()
+    replies = smtp_data(server, nested(DEFAULT_MAX_DEPTH + 1), nested(DEFAULT_MAX_DEPTH))
+    assert replies[0] == (552, f"5.3.4 Message refused: MIME parts nested more than {DEFAULT_MAX_DEPTH} levels deep"
+                               f" (the limit is {DEFAULT_MAX_DEPTH})")
+    assert replies[1][0] == 250
+    [summary] = server.store.summaries()
+    assert summary["Snippet"] == "deep text"
+
+
+def test_the_limits_are_set_on_the_dev_server(make_catcher):
+    server = make_catcher(max_mime_parts=5, max_mime_depth=2)
+    replies = smtp_data(server, many_parts(6), many_parts(5), nested(3), nested(2))
+    assert [code for code, _ in replies] == [552, 250, 552, 250]
+    assert "more than 5 MIME parts" in replies[0][1] and "more than 2 levels" in replies[2][1]
+    with pytest.raises(ValueError, match="max_mime_parts must be >= 1"):
+        DevServer(max_mime_parts=0)
+
+
+@pytest.mark.parametrize("arguments, complaint", [
+    (["--max-mime-parts", "0"], "--max-mime-parts must be >= 1, got 0"),
+    (["--max-mime-depth", "-1"], "--max-mime-depth must be >= 1, got -1"),
+])
+def test_the_limits_are_command_line_options(arguments, complaint, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "smtp_core.devserver", "--maildir", str(tmp_path), *arguments],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and complaint in result.stderr
+
+
+def test_deep_nesting_costs_no_recursion(tmp_path):
+    # The scan is a loop, not a recursion: a limit set far above Python's
+    # recursion depth is the limit, not a RecursionError.
+    store = MailStore(tmp_path / "mail", max_depth=5000, max_parts=5000)
+    try:
+        summary = add(store, nested(3000))
+        assert summary["Snippet"] == "deep text"
+        assert store.message(summary["ID"])["Text"] == "deep text"
+    finally:
+        store.close()
+
+
+class _Counting:
+    """Wraps mimetree's two parsing steps and records what they were given."""
+
+    def __init__(self, monkeypatch):
+        self.scans = 0
+        self.parsed: list = []
+        original_leaves, original_parse = mimetree.leaves, mimetree.parse_part
+
+        def leaves(data, **limits):
+            self.scans += 1
+            return original_leaves(data, **limits)
+
+        def parse_part(data, strip):
+            self.parsed.append(len(data))
+            return original_parse(data, strip)
+
+        monkeypatch.setattr(mimetree, "leaves", leaves)
+        monkeypatch.setattr(mimetree, "parse_part", parse_part)
+
+
+def test_a_part_is_served_from_its_own_bytes_without_parsing_the_message(make_catcher, monkeypatch):
+    server = make_catcher()
+    attachment = bytes(range(256)) * 64  # 16 KiB, base64 on the wire
+    encoded = base64.encodebytes(attachment).replace(b"\n", b"\r\n")
+    raw = many_parts(200).replace(b"--b--\r\n", b"--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+                                  b"Content-Disposition: attachment; filename=last.png\r\n\r\n" + encoded + b"--b--\r\n")
+    _send(server, raw)
+    [summary] = server.store.summaries()
+    counting = _Counting(monkeypatch)
+    base = server.url + f"api/v1/message/{summary['ID']}"
+    status, body = _get(base + "/part/201")
+    assert status == 200 and body == attachment
+    status, body = _get(base + "/part/100")
+    assert status == 200 and body == b"x"
+    status, listing = _get(base)
+    assert status == 200
+    message = json.loads(listing)
+    assert message["Text"] == "the text" and len(message["Attachments"]) == 200
+    assert message["Attachments"][-1]["Size"] == len(attachment)
+    assert message["Attachments"][-1]["Checksums"]["SHA256"] == hashlib.sha256(attachment).hexdigest()
+    # No request scanned the message's structure again, and each read only
+    # its part (the listing: the text part; attachments are in the table).
+    assert counting.scans == 0
+    small, text, large = sorted(counting.parsed)
+    assert small < 200 and text < 200 and large < len(encoded) + 200
+
+
+def test_message_json_stays_proportional_at_the_part_limit(make_catcher):
+    server = make_catcher()
+    raw = many_parts(DEFAULT_MAX_PARTS)
+    _send(server, raw)
+    [summary] = server.store.summaries()
+    status, body = _get(server.url + f"api/v1/message/{summary['ID']}")
+    assert status == 200
+    message = json.loads(body)
+    assert len(message["Attachments"]) == DEFAULT_MAX_PARTS - 1
+    assert "Span" not in message["Attachments"][0]  # the table's offsets stay inside
+    assert len(body) < 500 * DEFAULT_MAX_PARTS
+
+
+def test_an_index_made_before_part_tables_gets_them_on_first_use(tmp_path):
+    folder = tmp_path / "mail"
+    store = MailStore(folder)
+    summary = add(store, many_parts(3))
+    store.close()
+    with sqlite3.connect(folder / INDEX_NAME) as database:
+        database.execute("ALTER TABLE messages DROP COLUMN parts")
+    store = MailStore(folder)
+    try:
+        assert store.part(summary["ID"], "2") == ("application/octet-stream", "f1.bin", b"x")
+        assert store.message(summary["ID"])["Text"] == "the text"
+    finally:
+        store.close()
+
+
+def test_a_message_over_the_limits_found_in_the_folder_is_indexed_without_parts(tmp_path, caplog):
+    folder = tmp_path / "mail"
+    MailStore(folder).close()
+    (folder / "new" / "1700000000.M1P1Q1.copied").write_bytes(many_parts(20).replace(b"\r\n", b"\n"))
+    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.store"):
+        store = MailStore(folder, max_parts=10)
+    try:
+        [summary] = store.summaries()
+        assert summary["Subject"] == "many" and summary["Attachments"] == 0
+        assert store.message(summary["ID"])["Attachments"] == []
+        assert any("more than 10 MIME parts" in record.getMessage() for record in caplog.records)
+    finally:
+        store.close()
+
+
+# The part table is only as good as its agreement with the email package,
+# which parsed every message before: the same leaves, IDs, headers and
+# decoded payloads, for well-formed and broken structures alike.
+
+_EOLS = st.sampled_from([b"\r\n", b"\n", b"\r"])
+_NOISE = st.one_of(
+    st.sampled_from([b"", b"text", b"--b", b"--b--", b"--bb", b"--bb--", b"--b1 ", b"--bx", b" --b", b"--b \t",
+                     b"X: y", b"Content-Type: text/html", b"=41=", b"aGVsbG8=", b"From x"]),
+    st.binary(max_size=6).map(lambda data: data.replace(b"\r", b"").replace(b"\n", b"")),
+)
+
+
+@st.composite
+def _lines(draw, most=4):
+    return b"".join(draw(_NOISE) + draw(_EOLS) for _ in range(draw(st.integers(0, most))))
+
+
+@st.composite
+def _entity(draw, depth=0):
+    eol = draw(_EOLS)
+    kind = draw(st.sampled_from(["leaf", "multipart", "message"] if depth < 4 else ["leaf"]))
+    if kind == "leaf":
+        headers = []
+        content_type = draw(st.sampled_from([None, b"text/plain", b"text/html", b"application/pdf; name=a.pdf",
+                                             b"multipart/mixed", b"multipart/mixed; boundary=b"]))
+        if content_type:
+            headers.append(b"Content-Type: " + content_type)
+        if draw(st.booleans()):
+            headers.append(b"Content-Transfer-Encoding: "
+                           + draw(st.sampled_from([b"base64", b"quoted-printable", b"8bit"])))
+        if draw(st.booleans()):
+            headers.append(b"Content-Disposition: attachment; filename=x.txt")
+        return b"".join(header + eol for header in headers) + draw(st.sampled_from([eol, b""])) + draw(_lines())
+    if kind == "message":
+        return b"Content-Type: message/rfc822" + eol + eol + draw(_entity(depth + 1))
+    boundary = draw(st.sampled_from([b"b", b"bb", b"b1"]))
+    subtype = draw(st.sampled_from([b"mixed", b"related", b"alternative", b"digest"]))
+    out = b"Content-Type: multipart/" + subtype + b'; boundary="' + boundary + b'"' + eol + eol + draw(_lines(2))
+    for _ in range(draw(st.integers(0, 3))):
+        out += (b"--" + boundary + draw(st.sampled_from([b"", b" ", b"--"])) + draw(_EOLS)
+                + draw(_entity(depth + 1)) + draw(_EOLS))
+    if draw(st.booleans()):
+        out += b"--" + boundary + b"--" + draw(_EOLS) + draw(_lines(2))
+    return out
+
+
+def _email_leaves(raw: bytes) -> list:
+    found = []
+
+    def walk(part, prefix, related):
+        if part.is_multipart():
+            related = related or part.get_content_subtype() == "related"
+            for number, child in enumerate(part.get_payload(), 1):
+                walk(child, f"{prefix}.{number}" if prefix else str(number), related)
+        else:
+            found.append((prefix or "1", related, part.get_content_type(), part.items(),
+                          part.get_payload(decode=True)))
+
+    walk(email.parser.BytesParser(policy=mimetree.RAW_HEADERS).parsebytes(raw), "", False)
+    return found
+
+
+def _table_leaves(raw: bytes) -> list:
+    found = []
+    for leaf in mimetree.leaves(raw, max_parts=10 ** 6, max_depth=10 ** 3):
+        part = mimetree.parse_part(raw[leaf.start:leaf.end], leaf.strip)
+        found.append((leaf.part_id, leaf.in_related, leaf.headers.get_content_type(), part.items(),
+                      part.get_payload(decode=True)))
+    return found
+
+
+@settings(max_examples=400, suppress_health_check=list(HealthCheck))
+@given(_entity(), st.binary(max_size=3))
+def test_the_part_table_finds_the_parts_the_email_package_finds(entity, tail):
+    raw = b"From: a@example.com\r\n" + entity + tail
+    assert _table_leaves(raw) == _email_leaves(raw)

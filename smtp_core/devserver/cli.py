@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 from . import catcher, pki
 from .policy import parse_fail_at, parse_users
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
+from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
 
 __all__ = ["main"]
 
@@ -69,6 +70,10 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
     mail.add_argument("--maildir", metavar="DIR",
                       help=f"store messages here, kept across restarts (default: {catcher.default_maildir()})")
+    mail.add_argument("--max-mime-parts", type=int, default=DEFAULT_MAX_PARTS, metavar="N",
+                      help="refuse a message with more MIME parts (552) (default: %(default)s)")
+    mail.add_argument("--max-mime-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
+                      help="refuse a message with MIME parts nested deeper (552) (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     failures = parser.add_argument_group("failure injection")
@@ -99,6 +104,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error(str(error))
     if options.size_limit < 0:
         parser.error("--size-limit must be >= 0")
+    for flag, value in (("--max-mime-parts", options.max_mime_parts), ("--max-mime-depth", options.max_mime_depth)):
+        if value < 1:
+            parser.error(f"{flag} must be >= 1, got {value}")
     http = catcher.http_options(parser, options)
 
     logging.basicConfig(
@@ -123,6 +131,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=options.quiet,
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
+        max_mime_parts=options.max_mime_parts,
+        max_mime_depth=options.max_mime_depth,
         **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
                                         http_no_auth=options.http_no_auth)),
     )

@@ -23,7 +23,7 @@ from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
-from .store import MailStore
+from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -105,6 +105,9 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``max_mime_parts``, ``max_mime_depth``
+        Refuse (``552 5.3.4``, naming the limit) a message with more MIME
+        parts, or parts nested deeper, than this (defaults 1000 and 32).
     """
 
     def __init__(
@@ -131,6 +134,8 @@ class DevServer:
         http_auth: Union[None, str, Tuple[str, str]] = None,
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        max_mime_parts: int = DEFAULT_MAX_PARTS,
+        max_mime_depth: int = DEFAULT_MAX_DEPTH,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -157,6 +162,10 @@ class DevServer:
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
+        for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
         self._snapshot: List[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
@@ -337,7 +346,8 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        self._store = MailHandler(self._policy, MailStore(self.maildir, max_messages=self._max_messages), on_message)
+        store = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
+        self._store = MailHandler(self._policy, store, on_message)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
