@@ -18,6 +18,8 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,7 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smtp_core import send_many
-from smtp_core.devserver import DevServer, mimetree
+from smtp_core.devserver import DevServer, mailview, mimetree
+from smtp_core.devserver import search as search_syntax
+from smtp_core.devserver import store as store_module
+from smtp_core.devserver.htmltext import MARKUP_LIMIT, html_text
 from smtp_core.devserver.search import MAX_QUERY_LENGTH, MAX_TERMS
 from smtp_core.devserver.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
 
@@ -484,3 +489,134 @@ def _table_leaves(raw: bytes) -> list:
 def test_the_part_table_finds_the_parts_the_email_package_finds(entity, tail):
     raw = b"From: a@example.com\r\n" + entity + tail
     assert _table_leaves(raw) == _email_leaves(raw)
+
+
+# --------------------------------------------------------------------------
+# Finding 1: HTML text in linear time
+# --------------------------------------------------------------------------
+
+
+def html_message(markup: str) -> bytes:
+    """An HTML message; lines of 840 characters (SMTP allows 1000), cut
+    between the repeated units of the markup below."""
+    lines = [markup[start:start + 840].encode() for start in range(0, len(markup), 840)]
+    return (b"From: a@example.com\r\nSubject: html\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            + b"\r\n".join(lines) + b"\r\n")
+
+
+#: The audit's body (256 KiB of repeated <script>, quadratic for the old
+#: regex: 61 s) and the constructs Python 3.11's html.parser is quadratic on.
+HOSTILE_MARKUP = {
+    "script": "<p>before</p>".ljust(840) + "<script>" * (256 * 1024 // 8),
+    "unclosed tag": "<p>before</p>".ljust(840) + "<a " * (256 * 1024 // 3),
+    "unclosed comment": "<p>before</p>".ljust(840) + "<!--" * (256 * 1024 // 4),
+    "unclosed attribute": "<p>before</p>".ljust(840) + '<a b="' * (256 * 1024 // 6),
+    "unclosed end tags": "<p>before</p>".ljust(840) + "</a " * (256 * 1024 // 4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_MARKUP))
+def test_hostile_markup_gives_its_text(name):
+    # Markup cut off by the end ends the text, as in a browser.
+    assert " ".join(html_text(HOSTILE_MARKUP[name]).split()) == "before"
+
+
+def test_html_text_keeps_the_rules_of_the_old_regex():
+    assert html_text("<div>one</div><span>two</span><br/>three") == " one two three"
+    assert html_text("<HEAD><title>x</title></HEAD><BODY>Hi &eacute;t&#233;</BODY>") == " Hi été"
+    assert html_text("<style>p { color: red }</style>a<script type=x>b</script >c") == " a c"
+    assert html_text("a < b and c > d") == "a < b and c > d"
+    assert html_text("<img alt='>'>x") == "x"
+    assert len(html_text("x" * (MARKUP_LIMIT + 10))) == MARKUP_LIMIT
+
+
+def test_the_audits_script_body_is_stored_with_its_snippet(make_catcher):
+    server = make_catcher()
+    assert smtp_data(server, html_message(HOSTILE_MARKUP["script"]))[0][0] == 250
+    [summary] = server.store.summaries()
+    assert summary["Snippet"] == "before"
+
+
+# --------------------------------------------------------------------------
+# Nothing holds up the event loop: while the worst case is being parsed or
+# searched, another client's GET /api/v1/info and SMTP NOOP are answered
+# --------------------------------------------------------------------------
+
+
+class Gate:
+    """Holds every call of ``module.name`` until released, so that a test
+    knows the slow work is still going on while it asks something else.  On
+    the event loop, that hold would stall the loop; off it, nothing else waits."""
+
+    def __init__(self, monkeypatch, module, name: str):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        original = getattr(module, name)
+
+        def held(*arguments, **keywords):
+            self.entered.set()
+            self.release.wait(T)
+            return original(*arguments, **keywords)
+
+        monkeypatch.setattr(module, name, held)
+
+
+def answered_meanwhile(server, gate: Gate, slow) -> dict:
+    """Run ``slow()`` on a thread; once it is inside the gate, ask for the
+    info and send a NOOP on another connection; return the latencies (s)
+    and what ``slow`` returned."""
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("slow", slow()), daemon=True)
+    worker.start()
+    try:
+        assert gate.entered.wait(T), "the slow request never reached its parsing"
+        started = time.monotonic()
+        with urllib.request.urlopen(server.url + "api/v1/info", timeout=3) as response:
+            assert response.status == 200
+        outcome["info"] = time.monotonic() - started
+        started = time.monotonic()
+        with smtplib.SMTP(server.host, server.port, timeout=3) as client:
+            assert client.noop()[0] == 250
+        outcome["noop"] = time.monotonic() - started
+        assert not gate.release.is_set() and worker.is_alive()  # still held: it was meanwhile
+    finally:
+        gate.release.set()
+        worker.join(T)
+    return outcome
+
+
+def test_intake_of_the_worst_html_leaves_the_loop_free(make_catcher, monkeypatch):
+    server = make_catcher()
+    gate = Gate(monkeypatch, mailview, "index_fields")
+    outcome = answered_meanwhile(server, gate, lambda: smtp_data(server, html_message(HOSTILE_MARKUP["script"])))
+    assert outcome["slow"][0][0] == 250
+    print(f"intake: info {outcome['info'] * 1000:.1f} ms, NOOP {outcome['noop'] * 1000:.1f} ms")
+
+
+def test_intake_of_many_parts_leaves_the_loop_free(make_catcher, monkeypatch):
+    server = make_catcher()
+    gate = Gate(monkeypatch, mimetree, "leaves")
+    outcome = answered_meanwhile(server, gate, lambda: smtp_data(server, many_parts(DEFAULT_MAX_PARTS)))
+    assert outcome["slow"][0][0] == 250
+
+
+def test_the_longest_search_leaves_the_loop_free(make_catcher, monkeypatch):
+    server = make_catcher()
+    _send(server, *(html_message("<p>body %d</p>" % number) for number in range(20)))
+    gate = Gate(monkeypatch, search_syntax, "to_sql")
+    query = " ".join(f"-absent{number}" for number in range(MAX_TERMS))
+    outcome = answered_meanwhile(server, gate, lambda: _search(server, query))
+    status, body = outcome["slow"]
+    assert status == 200 and json.loads(body)["messages_count"] == 20
+
+
+@pytest.mark.parametrize("path", ["api/v1/message/{id}", "view/{id}.html", "api/v1/message/{id}/part/500",
+                                  "api/v1/message/{id}/raw", "api/v1/message/{id}/headers"])
+def test_reading_a_many_part_message_leaves_the_loop_free(make_catcher, monkeypatch, path):
+    server = make_catcher()
+    _send(server, many_parts(DEFAULT_MAX_PARTS))
+    [summary] = server.store.summaries()
+    # Every read of a stored message goes through the store's file reading.
+    gate = Gate(monkeypatch, store_module, "_read_regular")
+    outcome = answered_meanwhile(server, gate, lambda: _get(server.url + path.format(id=summary["ID"])))
+    assert outcome["slow"][0] == 200
