@@ -266,9 +266,9 @@ async def set_read_status(request: web.Request) -> web.Response:
             found, _, _ = await off_loop(store.search, str(search), 0, -1)
         except SearchError as error:
             return _bad_request(f"Error: {error}")
-        store.set_read([summary["ID"] for summary in found], read)
+        await off_loop(store.set_read, [summary["ID"] for summary in found], read)
     else:
-        store.set_read(ids or None, read)
+        await off_loop(store.set_read, ids or None, read)
     return _ok()
 
 
@@ -277,10 +277,11 @@ async def delete_messages(request: web.Request) -> web.Response:
         ids = _ids(await _json_body(request))
     except ValueError as error:
         return _bad_request(str(error))
+    # Off the loop: deleting thousands of messages is thousands of unlinks.
     if ids:
-        request.app[STORE].delete(ids)
+        await off_loop(request.app[STORE].delete, ids)
     else:
-        request.app[STORE].delete_all()
+        await off_loop(request.app[STORE].delete_all)
     return _ok()
 
 
