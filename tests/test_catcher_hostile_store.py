@@ -620,3 +620,55 @@ def test_reading_a_many_part_message_leaves_the_loop_free(make_catcher, monkeypa
     gate = Gate(monkeypatch, store_module, "_read_regular")
     outcome = answered_meanwhile(server, gate, lambda: _get(server.url + path.format(id=summary["ID"])))
     assert outcome["slow"][0] == 200
+
+
+# --------------------------------------------------------------------------
+# The same class, found while sweeping: header parsing that recursed or
+# rescanned without bound
+# --------------------------------------------------------------------------
+
+
+def folded(unit: str, lines: int = 20) -> bytes:
+    """A header value of ``unit`` repeated, folded into 500-character lines."""
+    return "\r\n ".join([unit * (500 // len(unit))] * lines).encode()
+
+
+def test_address_headers_the_parser_cannot_follow_still_store(make_catcher):
+    # email.utils.getaddresses recurses once per "(" and per ":": a
+    # RecursionError made the message unstorable (451 for ever).
+    server = make_catcher()
+    raw = (b"From: " + folded("(") + b"\r\nTo: " + folded(":") + b"\r\nCc: c@example.com\r\n"
+           b"Subject: deep\r\n\r\nbody\r\n")
+    assert smtp_data(server, raw)[0][0] == 250
+    [summary] = server.store.summaries()
+    assert summary["From"] == {"Name": "", "Address": ""} and summary["To"] == []
+    assert summary["Cc"] == [{"Name": "", "Address": "c@example.com"}]
+    status, body = _get(server.url + f"api/v1/message/{summary['ID']}")
+    assert status == 200 and json.loads(body)["Subject"] == "deep"
+
+
+def test_list_unsubscribe_links_cannot_nest(make_catcher):
+    # "<" inside a link made the old pattern rescan from every "<".
+    server = make_catcher()
+    raw = (b"From: a@example.com\r\nSubject: links\r\nList-Unsubscribe: " + folded("<")
+           + b" <https://example.com/u>, <mailto:u@example.com>\r\n\r\nbody\r\n")
+    _send(server, raw)
+    [summary] = server.store.summaries()
+    message = json.loads(_get(server.url + f"api/v1/message/{summary['ID']}")[1])
+    assert message["ListUnsubscribe"]["Links"] == ["https://example.com/u", "mailto:u@example.com"]
+
+
+def test_mime_parameters_are_read_from_a_bounded_value():
+    # The stdlib rescans a parameter list from its start at every ";".
+    hostile = 'application/pdf; name="a' + ";" * 50000 + '"; x=y'
+    bounded = mimetree.RAW_HEADERS.header_fetch_parse("Content-Type", hostile)
+    assert len(bounded) <= mimetree.PARAMETER_TEXT_LIMIT and bounded.count(";") <= mimetree.PARAMETER_LIMIT
+    assert bounded.startswith('application/pdf; name="a;')
+    ordinary = 'text/plain; charset="utf-8"; format=flowed'
+    assert mimetree.RAW_HEADERS.header_fetch_parse("content-type", ordinary) == ordinary
+    raw = (b"From: a@example.com\r\nSubject: params\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           b"Content-Type: " + folded(";").replace(b"\r\n ;", b"\r\n x;", 1) + b"\r\n\r\ntext\r\n--b\r\n"
+           b"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"r" + folded(";")
+           + b'"\r\n\r\npdf\r\n--b--\r\n')
+    fields = mailview.index_fields(raw, b"")
+    assert fields["attachments"] == 1 and fields["subject"] == "params"

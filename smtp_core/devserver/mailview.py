@@ -119,8 +119,14 @@ def _header_text(message: email.message.Message, name: str) -> str:
 
 def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]]:
     values = [_readable(str(value)) for value in message.get_all(name, [])]
-    return [{"Name": _decoded(display_name), "Address": address}
-            for display_name, address in email.utils.getaddresses(values) if address]
+    try:
+        found = email.utils.getaddresses(values)
+    except RecursionError:
+        # The stdlib's address parser recurses once per "(" or ":" (nested
+        # comments, groups): a header of them shows no addresses (its text
+        # stays searchable) rather than making the message unstorable.
+        return []
+    return [{"Name": _decoded(display_name), "Address": address} for display_name, address in found if address]
 
 
 def _message_id(message: email.message.Message) -> str:
@@ -296,6 +302,10 @@ def _public(summary: Dict[str, Any]) -> Dict[str, Any]:
     return {key: value for key, value in summary.items() if key != "Span"}
 
 
+# No "<" inside a link: "<<<<..." would otherwise be rescanned from each "<".
+_LINKS = re.compile(r"<([^<>]+)>")
+
+
 def message_head(parts_json: str, read: Reader) -> bytes:
     """The message's own header lines (``parts_json`` and ``read`` as for
     :func:`details`)."""
@@ -327,7 +337,7 @@ def details(parts_json: str, read: Reader, envelope: bytes, *, created_ms: int, 
         "Subject": _header_text(parsed, "Subject"),
         "ListUnsubscribe": {
             "Header": list_unsubscribe,
-            "Links": re.findall(r"<([^>]+)>", list_unsubscribe),
+            "Links": _LINKS.findall(list_unsubscribe),
             "Errors": "",
             "HeaderPost": _header_text(parsed, "List-Unsubscribe-Post"),
         },
