@@ -672,3 +672,36 @@ def test_mime_parameters_are_read_from_a_bounded_value():
            + b'"\r\n\r\npdf\r\n--b--\r\n')
     fields = mailview.index_fields(raw, b"")
     assert fields["attachments"] == 1 and fields["subject"] == "params"
+
+
+# --------------------------------------------------------------------------
+# Spans: the bytes read back are the received bytes, whatever the line ends
+# (the file has LF; a message LF cannot restore keeps its bytes in the index)
+# --------------------------------------------------------------------------
+
+
+def _attachment_message(eol: bytes) -> bytes:
+    lines = [b"From: a@example.com", b"Subject: spans", b"Content-Type: multipart/mixed; boundary=b", b"",
+             b"--b", b"Content-Type: text/html", b"", b"<p>one\r\r</p>", b"two", b"--b",
+             b"Content-Type: application/octet-stream", b"Content-Disposition: attachment; filename=a.bin",
+             b"", b"line 1\rstill 1", b"line 2", b"", b"--b--", b""]
+    return eol.join(lines)
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n", b"mixed"], ids=["crlf", "bare-lf", "mixed"])
+def test_parts_and_bodies_read_back_as_the_email_package_parses_them(tmp_path, eol):
+    # Lone CRs inside lines in every case; "mixed": CRLF but one bare LF.
+    raw = _attachment_message(eol) if eol != b"mixed" else _attachment_message(b"\r\n").replace(b"two\r\n", b"two\n")
+    parsed = email.parser.BytesParser(policy=mimetree.RAW_HEADERS).parsebytes(raw)
+    html_part, attachment = parsed.get_payload()
+    store = MailStore(tmp_path / "mail")
+    try:
+        summary = add(store, raw)
+        assert store.received_bytes(summary["ID"]) == raw
+        message = store.message(summary["ID"])
+        assert message["HTML"] == html_part.get_payload(decode=True).decode().replace("\r\n", "\n")
+        assert store.part(summary["ID"], "2") == ("application/octet-stream", "a.bin",
+                                                  attachment.get_payload(decode=True))
+        assert message["Attachments"][0]["Size"] == len(attachment.get_payload(decode=True))
+    finally:
+        store.close()
