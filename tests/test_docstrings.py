@@ -27,6 +27,10 @@ WITHOUT_EXAMPLES = {
     "smtp_core.pythonic.mailer",
     "smtp_core.pythonic.pipeline",
     "smtp_core.devserver.api",  # HTTP routes: tests/test_catcher_api.py
+    "smtp_core.devserver.mailpit_extra",  # HTTP routes: tests/test_catcher_mailpit_extra.py
+    "smtp_core.devserver.sendapi",
+    "smtp_core.devserver.thumbs",
+    "smtp_core.devserver.views",
     "smtp_core.devserver.cli",
     "smtp_core.devserver.smtp",
     "smtp_core.transport",  # the socket driver: tests/test_faults.py, test_timeouts.py

@@ -57,8 +57,8 @@ plain-text body, a malformed request 400):
     ...); marks it read.
 ``GET /api/v1/message/{ID}/raw``, ``/headers``, ``/part/{PartID}``
     The source (text/plain), ``{"Header": ["value", ...]}``, one MIME part.
-``GET /api/v1/info``
-    Version and mailbox figures.
+``/api/v1/info``, ``/api/v1/webui`` and the optional features' routes
+    are :mod:`smtp_core.devserver.mailpit_extra`'s.
 
 A summary is ``{"ID", "MessageID", "Read", "From": {"Name", "Address"},
 "To": [...], "Cc": [...], "Bcc": [...], "ReplyTo": [...], "Subject",
@@ -126,7 +126,6 @@ def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None) 
         web.get("/api/v1/message/{id}/raw", get_raw),
         web.get("/api/v1/message/{id}/headers", get_headers),
         web.get("/api/v1/message/{id}/part/{part}", get_part),
-        web.get("/api/v1/info", get_info),
         web.get(EVENTS_PATH, events),
     ])
     app.on_startup.append(_forward_store_events)
@@ -347,12 +346,6 @@ async def get_part(request: web.Request) -> web.Response:
                "Content-Type": content_type,
                "Content-Disposition": f'{disposition}; filename="{quote(file_name)}"'}
     return web.Response(body=content, headers=headers)
-
-
-async def get_info(request: web.Request) -> web.Response:
-    total, unread = request.app[STORE].counts()
-    return _json({"Version": server_version(), "LatestVersion": "", "Messages": total, "Unread": unread,
-                  "Tags": {}})
 
 
 # ---- live events ----

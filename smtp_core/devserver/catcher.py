@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
 from aiohttp import web
 
-from smtp_core.devserver import api, page
+from smtp_core.devserver import api, mailpit_extra, page
+from smtp_core.devserver.features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
 from smtp_core.devserver.policy import is_loopback
 from smtp_core.devserver.store import DEFAULT_MAX_MESSAGES, MailStore
 
@@ -68,8 +70,10 @@ class HttpSide:
     :meth:`start` and :meth:`stop` inside the caller's event loop."""
 
     def __init__(self, store: MailStore, host: str, port: int,
-                 basic_auth: Optional[Tuple[str, str]] = None):
+                 basic_auth: Optional[Tuple[str, str]] = None, *,
+                 features: Optional[Features] = None, stats: Optional[RuntimeStats] = None):
         self._store = store
+        self._features, self._stats = features, stats
         self.host = host
         self.port = port
         self._basic_auth = basic_auth
@@ -84,6 +88,7 @@ class HttpSide:
         free one (:attr:`port` tells which)."""
         app = api.make_app(self._store, basic_auth=self._basic_auth)
         page.add_routes(app)
+        mailpit_extra.add_routes(app, self._features, self._stats)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         try:
@@ -119,6 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="require HTTP basic authentication (needed off loopback)")
     http.add_argument("--http-no-auth", action="store_true",
                       help="allow the page and the API off loopback without --http-auth")
+    _add_feature_arguments(parser)
     http.add_argument("--max-messages", type=int, default=DEFAULT_MAX_MESSAGES, metavar="N",
                       help="keep at most N messages, pruning the oldest; 0 for no limit (default: %(default)s)")
 
@@ -138,3 +144,42 @@ def http_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -
     except ValueError as error:
         parser.error(str(error))
     return options.http_host, options.http_port, basic_auth
+
+
+# ---- Mailpit's optional features (release, SpamAssassin, label) ----
+
+
+def _add_feature_arguments(parser: argparse.ArgumentParser) -> None:
+    features = parser.add_argument_group("Mailpit features")
+    features.add_argument("--label", default="", help="a name for this catcher, shown by /api/v1/webui")
+    features.add_argument("--smtp-relay", metavar="HOST:PORT",
+                          help="release (POST /api/v1/message/{ID}/release) sends through this SMTP server")
+    features.add_argument("--smtp-relay-auth", metavar="USER:PASSWORD", help="log in to the relay")
+    features.add_argument("--smtp-relay-starttls", choices=STARTTLS_MODES, default="opportunistic",
+                          help="STARTTLS to the relay (default: %(default)s)")
+    features.add_argument("--smtp-relay-allowed", metavar="REGEX",
+                          help="release only to recipients this regular expression matches")
+    features.add_argument("--enable-spamassassin", metavar="HOST:PORT",
+                          help="check messages with this spamd (GET /api/v1/message/{ID}/sa-check)")
+
+
+def feature_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -> Features:
+    """The :class:`Features` the options ask for; a bad value is a parser
+    error naming its option."""
+    relay_only = [name for name in ("smtp_relay_auth", "smtp_relay_allowed") if getattr(options, name)]
+    if relay_only and not options.smtp_relay:
+        parser.error(f"--{relay_only[0].replace('_', '-')} needs --smtp-relay HOST:PORT")
+    try:
+        relay = None
+        if options.smtp_relay:
+            host, port = parse_relay(options.smtp_relay)
+            auth = parse_credentials(options.smtp_relay_auth) if options.smtp_relay_auth else None
+            allowed = re.compile(options.smtp_relay_allowed) if options.smtp_relay_allowed else None
+            relay = RelaySettings(host, port, auth, options.smtp_relay_starttls, allowed)
+        if options.enable_spamassassin:
+            parse_relay(options.enable_spamassassin, "--enable-spamassassin")
+    except re.error as error:
+        parser.error(f"--smtp-relay-allowed is not a regular expression: {error}")
+    except ValueError as error:
+        parser.error(str(error).replace("HTTP auth", "--smtp-relay-auth"))
+    return Features(label=options.label, relay=relay, spamassassin=options.enable_spamassassin)

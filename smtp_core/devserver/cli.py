@@ -108,6 +108,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if value < 1:
             parser.error(f"{flag} must be >= 1, got {value}")
     http = catcher.http_options(parser, options)
+    features = catcher.feature_options(parser, options)
 
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING,
@@ -133,6 +134,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         max_messages=options.max_messages,
         max_mime_parts=options.max_mime_parts,
         max_mime_depth=options.max_mime_depth,
+        features=features,
         **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
                                         http_no_auth=options.http_no_auth)),
     )

@@ -153,6 +153,8 @@ def add_routes(app: web.Application) -> None:
 
 
 def _view_html(store: MailStore, message_id: str) -> Optional[str]:
+    if message_id == "latest":  # Mailpit's /view/latest.html
+        message_id = store.latest_id() or message_id
     message = store.message(message_id)
     return None if message is None else message_html(message)
 

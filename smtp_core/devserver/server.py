@@ -23,6 +23,7 @@ from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
+from .features import Features, RuntimeStats
 from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
@@ -108,6 +109,9 @@ class DevServer:
     ``max_mime_parts``, ``max_mime_depth``
         Refuse (``552 5.3.4``, naming the limit) a message with more MIME
         parts, or parts nested deeper, than this (defaults 1000 and 32).
+    ``features``
+        Mailpit's optional features for the HTTP side
+        (:class:`~smtp_core.devserver.features.Features`: relay, spamd, label).
     """
 
     def __init__(
@@ -136,6 +140,7 @@ class DevServer:
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
         max_mime_parts: int = DEFAULT_MAX_PARTS,
         max_mime_depth: int = DEFAULT_MAX_DEPTH,
+        features: Optional[Features] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -192,7 +197,9 @@ class DevServer:
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
             self._services.append(functools.partial(_serve_http, host=http_host, port=http_port,
-                                                    basic_auth=http_auth))
+                                                    basic_auth=http_auth, features=features))
+        #: Mailpit's runtime figures (``/api/v1/info``), counted from each start.
+        self.runtime_stats = RuntimeStats()
 
     # ---- lifecycle ----
 
@@ -346,8 +353,10 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        store = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
-        self._store = MailHandler(self._policy, store, on_message)
+        mail = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
+        self.runtime_stats = RuntimeStats()
+        self.runtime_stats.watch(mail)
+        self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -431,12 +440,12 @@ class DevServer:
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
-async def _serve_http(server: DevServer, *, host: str, port: int,
-                      basic_auth: Optional[Tuple[str, str]]) -> Callable[[], Awaitable[None]]:
+async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: Optional[Tuple[str, str]],
+                      features: Optional[Features]) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth)
+    http = catcher.HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats)
     await http.start()
     server.http_port, server.url = http.port, http.url
     return http.stop

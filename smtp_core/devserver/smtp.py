@@ -41,6 +41,7 @@ from aiosmtpd.smtp import (
 
 from .policy import Policy, ReplyOverride
 from .received import ReceivedMessage, escape_controls
+from .features import RuntimeStats
 from .store import MailStore, PartLimitError, StoredEnvelope
 
 __all__ = ["DevSMTP", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
@@ -299,8 +300,11 @@ class MailHandler:
         policy: Policy,
         mail: MailStore,
         on_message: Optional[Callable[[ReceivedMessage], None]],
+        *,
+        stats: Optional[RuntimeStats] = None,
     ):
         self._policy = policy
+        self._stats = stats
         self.mail = mail
         self._on_message = on_message
 
@@ -324,6 +328,7 @@ class MailHandler:
         self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
     ) -> str:
         if self._policy.rejects_recipient(address):
+            self._count_rejection()
             return f"550 5.1.1 <{escape_controls(address)}>: Recipient address rejected"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
@@ -340,11 +345,13 @@ class MailHandler:
     async def handle_DATA(self, server: DevSMTP, session: Session, envelope: Envelope) -> str:
         failure = self._policy.injected_failure("dot", server.hostname)
         if failure is not None:
+            self._count_rejection()
             server.replace_next_reply(failure)
             return failure.text or ""
         try:
             record = await self._store(server, session, envelope)
         except PartLimitError as error:
+            self._count_rejection()
             return f"552 5.3.4 Message refused: {error}"
         except Exception as error:  # disk full, permissions...: tell the client
             log.exception("storing a message in %s failed", self.mail.directory)
@@ -363,6 +370,10 @@ class MailHandler:
             return "421 4.7.0 TLS handshake failed"
         log.exception("SMTP session error")
         return f"500 5.3.0 Internal server error: {type(error).__name__}"
+
+    def _count_rejection(self) -> None:
+        if self._stats is not None:
+            self._stats.rejected()
 
     async def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
         # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
