@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import email.parser
 import hashlib
+import html.parser
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smtp_core import send_many
-from smtp_core.devserver import DevServer, mailview, mimetree
+from smtp_core.devserver import DevServer, linkcheck, mailview, mimetree
 from smtp_core.devserver import search as search_syntax
 from smtp_core.devserver import store as store_module
 from smtp_core.devserver.htmltext import MARKUP_LIMIT, html_text
@@ -705,3 +706,17 @@ def test_parts_and_bodies_read_back_as_the_email_package_parses_them(tmp_path, e
         assert message["Attachments"][0]["Size"] == len(attachment.get_payload(decode=True))
     finally:
         store.close()
+
+
+def test_the_link_check_reads_hostile_html_and_text_linearly(monkeypatch):
+    # The link check parsed HTML with html.parser (quadratic on unclosed
+    # tags before Python 3.11.13) and bracketed text links with a pattern
+    # that rescanned from every "<http".
+    def refuse(*_arguments):
+        raise AssertionError("html.parser is quadratic on hostile markup")
+
+    monkeypatch.setattr(html.parser.HTMLParser, "goahead", refuse)
+    message = {"HTML": '<a href="https://a.example/">a</a><link rel=stylesheet href="https://s.example/c.css">'
+                       + "<a " * 20000,
+               "Text": "<https://t.example/" * 5000 + " <https://b.example/x>"}
+    assert linkcheck.links_of(message) == ["https://a.example/", "https://s.example/c.css", "https://b.example/x"]

@@ -1,4 +1,5 @@
-"""The readable text of an HTML body, for the catcher's snippet and search.
+"""The readable text of an HTML body, for the catcher's snippet and search,
+and its start tags, for the link check.
 
 Rules:
 
@@ -30,9 +31,9 @@ from __future__ import annotations
 
 import html
 import re
-from typing import List
+from typing import Dict, Iterator, List, Tuple
 
-__all__ = ["html_text", "BREAKING_TAGS", "MARKUP_LIMIT"]
+__all__ = ["html_text", "start_tags", "BREAKING_TAGS", "MARKUP_LIMIT"]
 
 #: Tags that end a run of text: they become a space, all others nothing.
 BREAKING_TAGS = frozenset({"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
@@ -47,6 +48,9 @@ _MARKUP_START = re.compile(r"<(?:/?[A-Za-z]|[!?])")
 # Inside a tag: the next character that matters.
 _TAG_SPECIAL = re.compile(r"[>\"']")
 _RAW_TEXT_END = {name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE) for name in _RAW_TEXT}
+# One attribute of a start tag: each alternative is bounded by a character
+# it cannot contain, so finditer is linear.
+_ATTRIBUTE = re.compile(r"""([^\s"'/>=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""")
 
 
 def _tag_end(markup: str, position: int) -> int:
@@ -64,59 +68,85 @@ def _tag_end(markup: str, position: int) -> int:
         position = closing + 1
 
 
-def html_text(markup: str) -> str:
-    """The text of ``markup`` (see the module's rules)."""
-    markup = markup[:MARKUP_LIMIT]
-    pieces: List[str] = []
-    in_head = False
+def _tokens(markup: str) -> Iterator[Tuple[str, str, str]]:
+    """``("text", text, "")``, ``("start", name, attributes)`` and ``("end",
+    name, "")`` in order; what a script or style holds is skipped."""
     position = 0
     while position < len(markup):
         start = _MARKUP_START.search(markup, position)
         opening = len(markup) if start is None else start.start()
-        if not in_head:
-            pieces.append(markup[position:opening])
+        if opening > position:
+            yield "text", markup[position:opening], ""
         if opening == len(markup):
-            break
-        following = markup[opening + 1:opening + 2]
+            return
         if markup.startswith("!--", opening + 1):
             closing = markup.find("-->", opening + 4)
             if closing < 0:
-                break
+                return
             position = closing + 3
             continue
-        if following in ("!", "?"):
+        if markup[opening + 1] in "!?":
             closing = markup.find(">", opening + 2)
             if closing < 0:
-                break
+                return
             position = closing + 1
             continue
         name_match = _TAG_NAME.match(markup, opening + 1)
-        if name_match is None:  # a "<" that starts no tag is text
-            if not in_head:
-                pieces.append("<")
-            position = opening + 1
-            continue
+        assert name_match is not None  # _MARKUP_START saw a letter
         end = _tag_end(markup, name_match.end())
         if end < 0:
-            break
+            return
         name = name_match.group(1).lower()
-        is_end_tag = following == "/"
+        if markup[opening + 1] == "/":
+            yield "end", name, ""
+            position = end
+            continue
+        yield "start", name, markup[name_match.end():end - 1]
         position = end
-        if name == "head":
-            if not is_end_tag and not in_head:
-                pieces.append(" ")
-            in_head = not is_end_tag
-        elif name == "body" and not is_end_tag:
-            in_head = False
-        elif name in _RAW_TEXT and not is_end_tag:
-            pieces.append(" ")
+        if name in _RAW_TEXT:
             closing_match = _RAW_TEXT_END[name].search(markup, end)
             if closing_match is None:
-                break
-            closing = _tag_end(markup, closing_match.end() - 1)
-            if closing < 0:
-                break
-            position = closing
-        elif name in BREAKING_TAGS and not in_head:
+                return
+            position = _tag_end(markup, closing_match.end() - 1)
+            if position < 0:
+                return
+
+
+def html_text(markup: str) -> str:
+    """The text of ``markup`` (see the module's rules)."""
+    pieces: List[str] = []
+    in_head = False
+    for kind, value, _ in _tokens(markup[:MARKUP_LIMIT]):
+        if kind == "text":
+            if not in_head:
+                pieces.append(value)
+        elif value == "head":
+            if kind == "start" and not in_head:
+                pieces.append(" ")
+            in_head = kind == "start"
+        elif value == "body" and kind == "start":
+            in_head = False
+        elif kind == "start" and value in _RAW_TEXT:
+            pieces.append(" ")
+        elif value in BREAKING_TAGS and not in_head:
             pieces.append(" ")
     return html.unescape("".join(pieces))
+
+
+def start_tags(markup: str) -> Iterator[Tuple[str, Dict[str, str]]]:
+    """``(name, attributes)`` of each start tag of ``markup`` (the first
+    :data:`MARKUP_LIMIT` characters), names lower-cased, values decoded; an
+    attribute given twice keeps its first value, as in a browser.
+
+    >>> list(start_tags('<A HREF="https://a.example/?x=1&amp;y=2" title=t hidden><img src=i.png>'))
+    [('a', {'href': 'https://a.example/?x=1&y=2', 'title': 't', 'hidden': ''}), ('img', {'src': 'i.png'})]
+    """
+    for kind, name, attributes in _tokens(markup[:MARKUP_LIMIT]):
+        if kind == "start":
+            found: Dict[str, str] = {}
+            for match in _ATTRIBUTE.finditer(attributes):
+                value = match.group(2) or ""
+                if value[:1] in ("'", '"'):
+                    value = value[1:-1]
+                found.setdefault(match.group(1).lower(), html.unescape(value))
+            yield name, found
