@@ -720,3 +720,35 @@ def test_the_link_check_reads_hostile_html_and_text_linearly(monkeypatch):
                        + "<a " * 20000,
                "Text": "<https://t.example/" * 5000 + " <https://b.example/x>"}
     assert linkcheck.links_of(message) == ["https://a.example/", "https://s.example/c.css", "https://b.example/x"]
+
+
+def _send_with_options(server) -> None:
+    try:
+        with smtplib.SMTP(server.host, server.port, timeout=T) as client:
+            client.ehlo()
+            client.mail("a@example.com", ["BODY=8BITMIME"])
+            client.rcpt("b@example.com")
+            client.data(PLAIN)
+    except (smtplib.SMTPException, OSError):
+        pass  # stop() drops the connection before the reply
+
+
+def test_stopping_while_a_message_is_parsed_off_the_loop_loses_nothing(make_catcher, monkeypatch):
+    # The store closes only once the worker thread has indexed the message
+    # with its envelope (a file re-indexed from the folder would lose the
+    # MAIL parameters, the AUTH name and the TLS flag).
+    server = make_catcher()
+    gate = Gate(monkeypatch, mailview, "index_fields")
+    sender = threading.Thread(target=_send_with_options, args=(server,), daemon=True)
+    sender.start()
+    assert gate.entered.wait(T)
+    stopper = threading.Thread(target=server.stop, daemon=True)
+    stopper.start()
+    stopper.join(0.5)  # stop() waits for the held worker (a bounded join, not an assertion on time)
+    gate.release.set()
+    stopper.join(T)
+    sender.join(T)
+    assert not stopper.is_alive()
+    restarted = make_catcher()  # the same folder
+    [envelope] = restarted.store.envelopes()
+    assert envelope.mail_options == ("BODY=8BITMIME",)

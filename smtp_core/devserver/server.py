@@ -437,6 +437,9 @@ class DevServer:
             task.cancel()
         if leftovers:
             await asyncio.wait(leftovers, timeout=_THREAD_TIMEOUT)
+        # A message being parsed on a worker thread finishes storing before
+        # stop() closes the store under it.
+        await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), _THREAD_TIMEOUT)
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
