@@ -752,3 +752,23 @@ def test_stopping_while_a_message_is_parsed_off_the_loop_loses_nothing(make_catc
     restarted = make_catcher()  # the same folder
     [envelope] = restarted.store.envelopes()
     assert envelope.mail_options == ("BODY=8BITMIME",)
+
+
+def test_the_send_api_refuses_a_message_over_the_part_limit_with_a_json_error(make_catcher):
+    # The send API stores through the same intake as SMTP: the same limit,
+    # as Mailpit's JSON error, not a 500.
+    server = make_catcher(max_mime_parts=5)
+    request = {"From": {"Email": "ann@example.com"}, "To": [{"Email": "bob@example.com"}], "Subject": "many",
+               "Text": "text", "Attachments": [{"Content": base64.b64encode(b"x").decode(), "Filename": f"{n}.bin"}
+                                               for n in range(6)]}
+    post = urllib.request.Request(server.url + "api/v1/send", data=json.dumps(request).encode(), method="POST",
+                                  headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(post, timeout=T) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            status, body = error.code, error.read()
+    assert status == 400, body
+    assert json.loads(body) == {"Error": "message has more than 5 MIME parts (the limit is 5)"}
+    assert server.store.summaries() == []
