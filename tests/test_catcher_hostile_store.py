@@ -8,6 +8,7 @@ with its HTTP side on loopback, messages sent over SMTP.
 from __future__ import annotations
 
 import base64
+import email
 import email.parser
 import hashlib
 import html.parser
@@ -35,6 +36,7 @@ from smtp_core.devserver import DevServer, linkcheck, mailview, mimetree
 from smtp_core.devserver import search as search_syntax
 from smtp_core.devserver import store as store_module
 from smtp_core.devserver.htmltext import MARKUP_LIMIT, html_text
+from smtp_core.devserver.received import ReceivedMessage
 from smtp_core.devserver.search import MAX_QUERY_LENGTH, MAX_TERMS
 from smtp_core.devserver.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
 
@@ -772,3 +774,18 @@ def test_the_send_api_refuses_a_message_over_the_part_limit_with_a_json_error(ma
     assert status == 400, body
     assert json.loads(body) == {"Error": "message has more than 5 MIME parts (the limit is 5)"}
     assert server.store.summaries() == []
+
+
+def test_the_console_line_parses_only_the_headers(monkeypatch):
+    # DevServer prints it on the event loop (the CLI does by default): a
+    # whole-message parse there would stall every client for a large message.
+    record = ReceivedMessage(envelope_from="a@example.com", envelope_to=("b@example.com",),
+                             raw=b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\n" + b"body\r\n" * 1000,
+                             maildir_key="k", mail_options=(), authenticated_as=None, tls=False)
+
+    def whole_parse(*_arguments, **_keywords):
+        raise AssertionError("the whole message was parsed")
+
+    monkeypatch.setattr(email, "message_from_bytes", whole_parse)
+    assert record.subject == "Grüße"
+    assert "'Grüße'" in record.summary()
