@@ -789,3 +789,14 @@ def test_the_console_line_parses_only_the_headers(monkeypatch):
     monkeypatch.setattr(email, "message_from_bytes", whole_parse)
     assert record.subject == "Grüße"
     assert "'Grüße'" in record.summary()
+
+
+@pytest.mark.parametrize("path", ["api/v1/messages?start=99999999999999999999",
+                                  "api/v1/messages?limit=99999999999999999999",
+                                  "api/v1/search?query=plain&start=99999999999999999999",
+                                  "api/v1/search?query=plain&limit=99999999999999999999"])
+def test_paging_past_sqlites_integers_answers_never_a_500(stocked, path):
+    status, body = _get(stocked.url + path)
+    assert status == 200, body
+    expected = 0 if "start=" in path else (2 if "messages" in path else 1)
+    assert json.loads(body)["count"] == expected

@@ -315,7 +315,7 @@ class MailStore:
     def summaries(self, start: int = 0, limit: int = 50) -> List[Dict[str, Any]]:
         """Message summaries, newest first."""
         with self._lock:
-            return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, start))
+            return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", _paging(start, limit))
 
     def search(self, query: str, start: int = 0, limit: int = 50) -> Tuple[List[Dict[str, Any]], int, int]:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
@@ -326,7 +326,7 @@ class MailStore:
             f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
         ).fetchone()
         found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                (*parameters, limit, start), reader)
+                                (*parameters, *_paging(start, limit)), reader)
         return found, matches, unread
 
     def latest_id(self, query: str = "") -> Optional[str]:
@@ -652,6 +652,12 @@ class _StoredMessage:
         """The envelope header lines the store added, with CRLF."""
         return self.store._read_span(self.id, self.path, self.key, 0, False,
                                     [0, 0, 0, self.header_length]) if self.header_length else b""
+
+
+def _paging(start: int, limit: int) -> Tuple[int, int]:
+    """``(limit, offset)`` for SQL: a client's number past SQLite's integers
+    (``?start=99999999999999999999``) is clamped, not an OverflowError."""
+    return min(limit, search_syntax.SIZE_CEILING), min(start, search_syntax.SIZE_CEILING)
 
 
 def _make_private(path: Path, *, create: bool = True) -> None:
