@@ -56,6 +56,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tls = parser.add_argument_group("certificate")
     tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to use instead of the generated one")
     tls.add_argument("--key", metavar="FILE", help="PEM private key for --cert")
+    tls.add_argument("--client-ca", metavar="FILE",
+                     help="require a client certificate signed by a CA in this PEM file (mutual TLS)")
     tls.add_argument("--cert-dir", metavar="DIR",
                      help="where the generated CA and certificate are kept "
                           f"(default: {pki.default_devserver_directory()})")
@@ -134,9 +136,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         max_messages=options.max_messages,
         max_mime_parts=options.max_mime_parts,
         max_mime_depth=options.max_mime_depth,
+        client_ca=options.client_ca,
         features=features,
-        **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
-                                        http_no_auth=options.http_no_auth)),
+        **(http or {}),
     )
     try:
         server.start()

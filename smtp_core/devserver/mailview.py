@@ -16,6 +16,8 @@ Rules:
   (``"1"``, ``"2.1"``).
 * The snippet is Mailpit's: the HTML body's text (else the text body),
   whitespace collapsed, at most 250 characters plus ``...``.
+* Addresses are shown as a person reads them: an IDNA domain in its
+  U-labels (:func:`shown_address`); the raw view keeps the A-labels.
 * The search text holds the address headers, subject, Return-Path, body
   (HTML stripped, else text; at most :data:`SEARCH_TEXT_LIMIT`) and
   attachment names, lower-cased, as Mailpit builds it.
@@ -51,11 +53,13 @@ import json
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import idna
+
 from . import mimetree
 from .htmltext import html_text
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 
-__all__ = ["index_fields", "details", "find_part", "message_head", "rfc3339", "PartLimitError",
+__all__ = ["index_fields", "details", "find_part", "message_head", "rfc3339", "shown_address", "PartLimitError",
            "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT"]
 
 #: Reads the bytes of one span of the received message (from the store's file).
@@ -117,6 +121,23 @@ def _header_text(message: email.message.Message, name: str) -> str:
     return "" if value is None else _decoded(value)
 
 
+def shown_address(address: str) -> str:
+    """``address`` as a person reads it: a domain in A-labels (``xn--``)
+    shown in its U-labels (IDNA 2008); one that does not decode stays as
+    it came.  The raw message keeps the A-labels.
+
+    >>> shown_address("bob@xn--bcher-kva.test"), shown_address("x@xn--zz.test")
+    ('bob@bücher.test', 'x@xn--zz.test')
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or "xn--" not in domain.lower():
+        return address
+    try:
+        return local + "@" + idna.decode(domain)
+    except (UnicodeError, ValueError):  # idna.IDNAError is a UnicodeError
+        return address
+
+
 def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]]:
     values = [_readable(str(value)) for value in message.get_all(name, [])]
     try:
@@ -126,7 +147,8 @@ def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]
         # comments, groups): a header of them shows no addresses (its text
         # stays searchable) rather than making the message unstorable.
         return []
-    return [{"Name": _decoded(display_name), "Address": address} for display_name, address in found if address]
+    return [{"Name": _decoded(display_name), "Address": shown_address(address)}
+            for display_name, address in found if address]
 
 
 def _message_id(message: email.message.Message) -> str:
@@ -246,8 +268,10 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     addresses = {column: _addresses(message, header) for header, column in _ADDRESS_FIELDS}
     from_value = addresses["from_json"][0] if addresses["from_json"] else {"Name": "", "Address": ""}
     body_text = html_text(parts.html) if parts.html.strip() else parts.text
+    shown = [a["Address"] for found in addresses.values() for a in found if not a["Address"].isascii()]
     searchable = " ".join([
         *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
+        *shown,  # U-label domains, found as the person reads them
         _header_text(message, "Subject"),
         envelope.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
         body_text[:SEARCH_TEXT_LIMIT],
