@@ -85,19 +85,21 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import json
 import logging
 import re
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
 from smtp_core.devserver import httpguard
+from smtp_core.devserver.search import SearchError
 from smtp_core.devserver.store import MailStore, server_version
 
-__all__ = ["make_app", "STORE", "EVENTS_PATH"]
+__all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,15 @@ def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None,
 
 # ---- helpers ----
 
+_Result = TypeVar("_Result")
+
+
+async def off_loop(function: Callable[..., _Result], *arguments: Any) -> _Result:
+    """``function(*arguments)`` on a worker thread: parsing a message or
+    scanning the index may take seconds, and the loop also serves SMTP."""
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *arguments))
+
+
 
 def _json(data: Any) -> web.Response:
     return web.Response(text=json.dumps(data, ensure_ascii=False) + "\n", content_type="application/json")
@@ -219,11 +230,15 @@ def _ids(body: Dict[str, Any]) -> Optional[List[str]]:
     return ids
 
 
-def _message_id(request: web.Request) -> Optional[str]:
-    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such message)."""
+async def _message_id(request: web.Request) -> Optional[str]:
+    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such
+    message, or a ``query`` the search refuses)."""
     message_id = request.match_info["id"]
     if message_id == "latest":
-        return request.app[STORE].latest_id(request.query.get("query", ""))
+        try:
+            return await off_loop(request.app[STORE].latest_id, request.query.get("query", ""))
+        except SearchError:
+            return None
     return message_id
 
 
@@ -258,7 +273,10 @@ async def search_messages(request: web.Request) -> web.Response:
         return _bad_request("Error: no search query")
     store = request.app[STORE]
     start, limit = _start_limit(request)
-    found, matches, unread = store.search(query, start, limit)
+    try:
+        found, matches, unread = await off_loop(store.search, query, start, limit)
+    except SearchError as error:
+        return _bad_request(f"Error: {error}")
     return _json(_listing(store, start, found, matches, unread))
 
 
@@ -276,10 +294,13 @@ async def set_read_status(request: web.Request) -> web.Response:
         return _bad_request("You may specify either IDs or a search query, not both")
     store = request.app[STORE]
     if search:
-        found, _, _ = store.search(str(search), 0, -1)
-        store.set_read([summary["ID"] for summary in found], read)
+        try:
+            found, _, _ = await off_loop(store.search, str(search), 0, -1)
+        except SearchError as error:
+            return _bad_request(f"Error: {error}")
+        await off_loop(store.set_read, [summary["ID"] for summary in found], read)
     else:
-        store.set_read(ids or None, read)
+        await off_loop(store.set_read, ids or None, read)
     return _ok()
 
 
@@ -288,10 +309,11 @@ async def delete_messages(request: web.Request) -> web.Response:
         ids = _ids(await _json_body(request))
     except ValueError as error:
         return _bad_request(str(error))
+    # Off the loop: deleting thousands of messages is thousands of unlinks.
     if ids:
-        request.app[STORE].delete(ids)
+        await off_loop(request.app[STORE].delete, ids)
     else:
-        request.app[STORE].delete_all()
+        await off_loop(request.app[STORE].delete_all)
     return _ok()
 
 
@@ -299,7 +321,10 @@ async def delete_search(request: web.Request) -> web.Response:
     query = request.query.get("query", "").strip()
     if not query:
         return _bad_request("Error: no search query")
-    request.app[STORE].delete_matching(query)
+    try:
+        await off_loop(request.app[STORE].delete_matching, query)
+    except SearchError as error:
+        return _bad_request(f"Error: {error}")
     return _ok()
 
 
@@ -308,10 +333,10 @@ async def delete_search(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    message = store.message(message_id)
+    message = await off_loop(store.message, message_id)
     if message is None:
         return _not_found()
     if httpguard.cross_origin(request) is None:  # a cross-origin <img> changes nothing
@@ -320,10 +345,10 @@ async def get_message(request: web.Request) -> web.Response:
 
 
 async def get_raw(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    raw = request.app[STORE].raw(message_id)
+    raw = await off_loop(request.app[STORE].raw, message_id)
     if raw is None:
         return _not_found()
     headers = dict(_UNTRUSTED_HEADERS)
@@ -333,18 +358,18 @@ async def get_raw(request: web.Request) -> web.Response:
 
 
 async def get_headers(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    headers = request.app[STORE].headers(message_id)
+    headers = await off_loop(request.app[STORE].headers, message_id)
     return _not_found() if headers is None else _json(headers)
 
 
 async def get_part(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    found = request.app[STORE].part(message_id, request.match_info["part"])
+    found = await off_loop(request.app[STORE].part, message_id, request.match_info["part"])
     if found is None:
         return _not_found()
     content_type, file_name, content = found

@@ -24,7 +24,7 @@ from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
-from .store import MailStore
+from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -106,6 +106,9 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``max_mime_parts``, ``max_mime_depth``
+        Refuse (``552 5.3.4``, naming the limit) a message with more MIME
+        parts, or parts nested deeper, than this (defaults 1000 and 32).
     ``http_allowed_hosts``
         More names the ``Host`` header may give (``NAME`` or ``NAME:PORT``):
         other names are refused (DNS rebinding).
@@ -145,6 +148,8 @@ class DevServer:
         http_auth: Union[None, str, Tuple[str, str]] = None,
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        max_mime_parts: int = DEFAULT_MAX_PARTS,
+        max_mime_depth: int = DEFAULT_MAX_DEPTH,
         http_allowed_hosts: Iterable[str] = (),
         http_limits: Optional[catcher.HttpLimits] = None,
         features: Optional[Features] = None,
@@ -176,6 +181,10 @@ class DevServer:
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
+        for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
         self._snapshot: List[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
@@ -362,7 +371,7 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        mail = MailStore(self.maildir, max_messages=self._max_messages)
+        mail = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
         self.runtime_stats = RuntimeStats()
         self.runtime_stats.watch(mail)
         self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
@@ -446,6 +455,9 @@ class DevServer:
             task.cancel()
         if leftovers:
             await asyncio.wait(leftovers, timeout=_THREAD_TIMEOUT)
+        # A message being parsed on a worker thread finishes storing before
+        # stop() closes the store under it.
+        await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), _THREAD_TIMEOUT)
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
