@@ -10,6 +10,7 @@ Named to sort after test_catcher_page.py and test_catcher_mailpit_extra.py
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +168,29 @@ def test_the_counts_follow_reads_arrivals_and_deletions(page, catcher):  # noqa:
     call(catcher, "PUT", "/api/v1/messages", {"Read": True})
     expect(page.locator("#unread")).to_be_hidden()
     expect(page).to_have_title("Mail catcher · gostd-smtp")
+
+
+# -- the modules (plain HTTP and source) --------------------------------------------
+
+STATIC = Path(__file__).resolve().parent.parent / "smtp_core" / "devserver" / "static"
+_IMPORT = re.compile(r'^import .* from "\./([\w-]+\.js)";$', re.M)
+_WRITES_HTML = re.compile(rb"\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write")  # message data as markup
+_ASSIGNS_STATE = re.compile(r"\bmailbox\.(messages|total|unread|query|selected)\s*([-+]?=(?!=)|\+\+|--)")
+
+
+def test_every_module_the_page_imports_is_served_as_javascript_under_the_policy(catcher):
+    from smtp_core.devserver.page import PAGE_CSP, STATIC_FILES
+
+    imported = {"catcher.js"}
+    for source in STATIC.glob("*.js"):
+        imported.update(_IMPORT.findall(source.read_text()))
+    assert imported == {name for name in STATIC_FILES if name.endswith(".js")}  # none missing, none unused
+    for name in sorted(imported):
+        status, headers, body = call(catcher, "GET", f"/static/{name}")
+        assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8", name
+        assert headers["Content-Security-Policy"] == PAGE_CSP and not _WRITES_HTML.search(body), name
+
+
+def test_only_the_mailbox_module_changes_the_lists_state_and_counts():
+    owners = {source.name for source in STATIC.glob("*.js") if _ASSIGNS_STATE.search(source.read_text())}
+    assert owners == {"mailbox.js"}
