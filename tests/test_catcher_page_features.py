@@ -17,7 +17,7 @@ import pytest
 from smtp_core.devserver.features import Features
 
 from test_catcher_api import call, smtp
-from test_catcher_mailpit_extra import relay_features
+from test_catcher_mailpit_extra import SPAMMY, relay_features, spamd  # noqa: F401  (spamd is a fixture)
 from test_catcher_page import message, new_tab, open_page, page, recorder  # noqa: F401  (fixtures)
 
 
@@ -77,6 +77,20 @@ def test_the_spam_tab_shows_spamds_answer_when_enabled(browser, make_catcher, fr
         tab.locator('[data-tab="spam"]').click()
         expect(tab.locator('[data-panel="spam"] .report-summary')).to_have_text(
             f"dial tcp 127.0.0.1:{free_port}: connect: connection refused")
+
+
+def test_the_spam_tab_shows_a_real_spamds_score_and_rules(browser, make_catcher, spamd):  # noqa: F811
+    from playwright.sync_api import expect
+
+    catcher = make_catcher(features=Features(spamassassin=spamd))
+    smtp(catcher, ("a@example.com", ["b@example.com"], SPAMMY))
+    with new_tab(browser) as tab:
+        open_page(tab, catcher)
+        tab.locator("#messages .row").first.click()
+        tab.locator('[data-tab="spam"]').click()
+        panel = tab.locator('[data-panel="spam"]')
+        expect(panel.locator(".report-summary.bad")).to_contain_text(" — spam")
+        expect(panel.locator("tbody tr", has_text="MISSING_DATE")).to_contain_text("Missing Date: header")
 
 
 def test_release_dialog_sends_the_message_through_the_relay(browser, make_catcher, make_devserver):
@@ -141,6 +155,35 @@ def test_j_k_and_delete_move_through_and_delete_mail(page, catcher):  # noqa: F8
     page.keyboard.type("jk")
     expect(page.locator("#search")).to_have_value("jk")
     expect(page.locator("#messages .row")).to_have_count(0)  # the search ran, nothing was deleted or moved
+
+
+# Before the page's scripts: every Content-Security-Policy violation, kept for the test.
+_WATCH_POLICY = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation",
+  (event) => window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+"""
+
+
+def test_the_new_parts_keep_to_the_pages_policy(browser, make_catcher, make_devserver):
+    from playwright.sync_api import expect
+
+    relay = make_devserver()
+    catcher = make_catcher(features=relay_features(relay))
+    smtp(catcher, message("Every tab", html='<p style="color:red">styled</p>'))
+    with new_tab(browser, color_scheme="dark") as tab:
+        tab.add_init_script(_WATCH_POLICY)
+        open_page(tab, catcher)
+        open_subject(tab, "Every tab")
+        for name in ("text", "headers", "raw", "links", "html-check", "html"):
+            tab.locator(f'[data-tab="{name}"]').click()
+            expect(tab.locator(f'[data-panel="{name}"]')).to_have_class(re.compile(r"\bactive\b"))
+        expect(tab.locator('[data-panel="html-check"] tbody tr')).not_to_have_count(0)
+        tab.locator("#m-release").click()
+        expect(tab.locator("#release-dialog")).to_be_visible()
+        tab.keyboard.press("Escape")
+        expect(tab.locator("#release-dialog")).to_be_hidden()
+        assert tab.evaluate("window.__violations") == []
 
 
 @pytest.mark.parametrize("scheme, background", [("dark", "rgb(11, 15, 23)"), ("light", "rgb(244, 246, 250)")])
