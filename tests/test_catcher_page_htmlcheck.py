@@ -102,3 +102,10 @@ def test_the_data_is_dated_and_licensed():
 def test_module_examples():
     failures, tried = doctest.testmod(htmlcheck)
     assert tried > 0 and failures == 0
+
+
+def test_attribute_selectors_count_each_element_once():
+    found = htmlcheck.features_of('<a href="#top" target="_blank" lang="en">x</a><a href="MAILTO:x@example.com">m</a>'
+                                  '<input type="checkbox"><input type="TEXT"><h1>a</h1><h2 dir="rtl">b</h2>')
+    assert found == {"html-anchor-links": 1, "html-target": 1, "html-lang": 1, "html-mailto-links": 1,
+                     "html-input-checkbox": 1, "html-input-text": 1, "html-h1-h6": 2, "html-dir": 1}

@@ -31,6 +31,7 @@ Rules:
   ``score * Found / Nodes`` over the warnings, ``Supported`` the rest of
   100; warnings come worst first.  ``Platforms`` lists, per platform, the
   client families the data knows.
+* The check runs in a worker thread, not on the catcher's event loop.
 * A message without an HTML part is ``400`` ``message does not contain
   HTML`` (Mailpit's text); an unknown ID ``404``.
 
@@ -42,6 +43,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import html.parser
@@ -49,7 +51,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -124,7 +126,8 @@ async def html_check(request: web.Request) -> web.Response:
         return not_found()
     if not message.get("HTML"):
         return text_error("message does not contain HTML")
-    return json_ok(check_html(message["HTML"]))
+    # Off the event loop: a large HTML part must not stall SMTP intake and the API.
+    return json_ok(await asyncio.get_running_loop().run_in_executor(None, check_html, message["HTML"]))
 
 
 @functools.cache
@@ -152,8 +155,9 @@ class _Reader(html.parser.HTMLParser):
         if tag not in ("html", "head", "meta"):
             self.nodes += 1
             self.body_nodes += tag != "body"
-        for slug, selectors in HTML_FEATURES.items():
-            self.found[slug] += any(_matches(selector, tag, values) for selector in selectors)
+        matched = {slug for slug, test in _BY_TAG.get(tag, ()) if test(values)}
+        matched.update(slug for name in values for slug, test in _BY_ATTRIBUTE.get(name, ()) if test(values))
+        self.found.update(matched)
         if tag == "script" and values.get("type", "").lower() not in ("application/ld+json", "application/json"):
             self.found["html-script"] += 1
         if tag == "img" and values.get("src"):
@@ -209,18 +213,34 @@ class _Reader(html.parser.HTMLParser):
             self.found[slug] += 1
 
 
-def _matches(selector: str, tag: str, values: dict[str, str]) -> bool:
-    """Whether one element matches one :data:`HTML_FEATURES` selector."""
-    element, _, attribute = selector.partition("[")
-    if element and element != tag:
-        return False
-    if not attribute:
-        return True
-    name, prefix, wanted = attribute.rstrip("]").partition("=")
+def _selector_test(attribute: str) -> Callable[[dict[str, str]], bool]:
+    """The test of one :data:`HTML_FEATURES` attribute selector on an element's attributes."""
+    name, equals, wanted = attribute.partition("=")
     if name.endswith("^"):
         name = name[:-1]
-        return values.get(name, "").lower().startswith(wanted)
-    return name in values and (not prefix or values[name].lower() == wanted)
+        return lambda values: values.get(name, "").lower().startswith(wanted)
+    if equals:
+        return lambda values: values.get(name, "").lower() == wanted
+    return lambda values: name in values
+
+
+def _index() -> tuple[dict[str, list[tuple[str, Any]]], dict[str, list[tuple[str, Any]]]]:
+    """:data:`HTML_FEATURES` by the tag, or (without one) the attribute, an element must have."""
+    by_tag: dict[str, list[tuple[str, Any]]] = {}
+    by_attribute: dict[str, list[tuple[str, Any]]] = {}
+    for slug, selectors in HTML_FEATURES.items():
+        for selector in selectors:
+            element, _, attribute = selector.partition("[")
+            attribute = attribute.rstrip("]")
+            test = _selector_test(attribute) if attribute else (lambda values: True)
+            if element:
+                by_tag.setdefault(element, []).append((slug, test))
+            else:
+                by_attribute.setdefault(attribute.split("=")[0].rstrip("^"), []).append((slug, test))
+    return by_tag, by_attribute
+
+
+_BY_TAG, _BY_ATTRIBUTE = _index()
 
 
 def _read(text: str) -> _Reader:
