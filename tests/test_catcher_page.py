@@ -12,6 +12,7 @@ loopback recorder), each with a positive control where one is possible.
 
 from __future__ import annotations
 
+import contextlib
 import email.message
 import http.server
 import os
@@ -34,11 +35,12 @@ PIXEL_PNG = bytes.fromhex(
 )
 
 
-@pytest.fixture
-def page(browser, catcher):
-    """A fresh browser tab on the catcher's page; fails the test on any
-    uncaught script error in the page."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+@contextlib.contextmanager
+def new_tab(browser, **context_options):
+    """A fresh browser tab in a context of its own; fails on any uncaught
+    script error in the page."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, "accept_downloads": True,
+                                     **context_options})
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT_MS)
     errors: list = []
@@ -48,6 +50,13 @@ def page(browser, catcher):
     finally:
         context.close()
     assert not errors, f"script errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser, catcher):
+    """A fresh browser tab for the catcher's page (see :func:`new_tab`)."""
+    with new_tab(browser) as tab:
+        yield tab
 
 
 def open_page(tab, catcher):

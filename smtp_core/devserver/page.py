@@ -45,6 +45,8 @@ STATIC_FILES: Mapping[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "catcher.css": "text/css; charset=utf-8",
     "catcher.js": "text/javascript; charset=utf-8",
+    **{f"{module}.js": "text/javascript; charset=utf-8"
+       for module in ("api", "dom", "mailbox", "list", "view", "reports", "release", "events")},
     "favicon.svg": "image/svg+xml",
     "clip.svg": "image/svg+xml",
 }
