@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import email.message
-import http.server
 import os
 import re
-import threading
 
 import pytest
+
+from loopback_http import LoopbackSite
 
 from smtp_core.devserver import page as page_module
 # The API tests own the dev server fixtures and the HTTP and SMTP helpers.
@@ -84,41 +84,16 @@ def message(subject: str, text: str = "Hello.\n", *, html: str | None = None,
     return msg
 
 
-class Recorder:
+def recording_site() -> LoopbackSite:
     """A loopback HTTP server that remembers the paths asked for: whatever
     reaches it was loaded from outside the message."""
-
-    def __init__(self) -> None:
-        hits = self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                hits.append(self.path)
-                body = PIXEL_PNG if self.path.endswith(".png") else b"body { color: red }"
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png" if self.path.endswith(".png") else "text/css")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+    return LoopbackSite(lambda path: ("image/png", PIXEL_PNG) if path.endswith(".png")
+                        else ("text/css", b"body { color: red }"))
 
 
 @pytest.fixture
 def recorder():
-    server = Recorder()
+    server = recording_site()
     yield server
     server.close()
 

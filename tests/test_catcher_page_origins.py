@@ -15,10 +15,10 @@ and test files before it that call ``asyncio.run`` would fail.)
 
 from __future__ import annotations
 
-import http.server
-import threading
 
 import pytest
+
+from loopback_http import LoopbackSite
 
 from conftest import CHROMIUM, CHROMIUM_ARGS
 from test_catcher_api import get_json, smtp
@@ -41,31 +41,11 @@ LOAD_IMAGE = """url => new Promise(done => {
 })"""
 
 
-class OtherOrigin:
-    """A blank page on another loopback port: a second origin."""
-
-    def __init__(self) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                body = b"<!doctype html><title>elsewhere</title><p>another site</p>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
+def other_origin() -> LoopbackSite:
+    """A blank page on another loopback port: a second origin (``.url`` ends with a slash)."""
+    site = LoopbackSite(lambda path: ("text/html", b"<!doctype html><title>elsewhere</title><p>another site</p>"))
+    site.url += "/"
+    return site
 
 
 @pytest.fixture
@@ -81,7 +61,7 @@ def tab(browser):
 
 @pytest.fixture
 def elsewhere():
-    origin = OtherOrigin()
+    origin = other_origin()
     try:
         yield origin
     finally:
