@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 from . import catcher, pki
 from .policy import parse_fail_at, parse_users
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
+from .smtplimits import SmtpLimits
 
 __all__ = ["main"]
 
@@ -69,6 +70,15 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
     mail.add_argument("--maildir", metavar="DIR",
                       help=f"store messages here, kept across restarts (default: {catcher.default_maildir()})")
+    limits = parser.add_argument_group("limits (per SMTP server)")
+    defaults = SmtpLimits()
+    limits.add_argument("--max-connections", type=int, default=defaults.max_connections, metavar="N",
+                        help="SMTP sessions at once; one more is answered 421 and closed (default: %(default)s)")
+    limits.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, metavar="SECONDS",
+                        help="close a session (421) that sends no complete command for this long; "
+                             "a DATA body must arrive within it too (default: %(default)s)")
+    limits.add_argument("--max-recipients", type=int, default=defaults.max_recipients, metavar="N",
+                        help="RCPT per message; more are answered 452 (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     failures = parser.add_argument_group("failure injection")
@@ -99,6 +109,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error(str(error))
     if options.size_limit < 0:
         parser.error("--size-limit must be >= 0")
+    try:
+        smtp_limits = SmtpLimits(max_connections=options.max_connections, idle_timeout=options.idle_timeout,
+                                 max_recipients=options.max_recipients)
+    except ValueError as error:
+        parser.error("--" + str(error).replace("_", "-"))
     http = catcher.http_options(parser, options)
     features = catcher.feature_options(parser, options)
 
@@ -125,6 +140,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
         features=features,
+        smtp_limits=smtp_limits,
         **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
                                         http_no_auth=options.http_no_auth)),
     )

@@ -22,6 +22,7 @@ from typing import Any, Awaitable, Callable, Coroutine, Iterable, List, Mapping,
 from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
+from .smtplimits import SmtpLimits
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
 from .store import MailStore
@@ -106,6 +107,10 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``smtp_limits``
+        A :class:`~smtp_core.devserver.smtplimits.SmtpLimits`: connections
+        at once, the idle timeout, recipients per message, the failed-login
+        budget per client address.
     ``features``
         Mailpit's optional features for the HTTP side
         (:class:`~smtp_core.devserver.features.Features`: relay, spamd, label).
@@ -136,6 +141,7 @@ class DevServer:
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
         features: Optional[Features] = None,
+        smtp_limits: Optional[SmtpLimits] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -162,6 +168,7 @@ class DevServer:
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
+        self._smtp_limits = smtp_limits or SmtpLimits()
         self._snapshot: List[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
@@ -369,6 +376,9 @@ class DevServer:
         common = dict(
             policy=self._policy,
             live_connections=self._live_connections,
+            limits=self._smtp_limits,
+            # One budget for both ports, fresh at every start.
+            auth_budget=self._smtp_limits.failure_budget(),
             loop=loop,
             hostname=hostname,
             ident=_GREETING_IDENT,

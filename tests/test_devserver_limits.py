@@ -1,0 +1,221 @@
+"""The dev server's SMTP side against a client that takes too much (issue 21:
+findings 7, 17 and 22): connections at once, idle and trickled sessions,
+recipients per message, guessed passwords.  Real sockets on loopback."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import smtplib
+import socket
+import time
+
+import pytest
+
+from smtp_core.devserver import DevServer
+from smtp_core.devserver.smtplimits import SmtpLimits
+
+TIMEOUT = 10.0
+MESSAGE = b"Subject: limits\r\n\r\nbody\r\n"
+
+
+class Line:
+    """A raw SMTP session: one reply at a time, as the server sent it."""
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.file = self.sock.makefile("rb")
+
+    def reply(self) -> str:
+        lines = []
+        for _ in range(100):  # bounded: no reply of ours has more lines
+            line = self.file.readline().decode()
+            lines.append(line)
+            if len(line) < 4 or line[3] != "-":
+                break
+        return "".join(lines)
+
+    def cmd(self, text: str) -> str:
+        self.sock.sendall(text.encode() + b"\r\n")
+        return self.reply()
+
+    def at_eof(self) -> bool:
+        return self.file.read() == b""
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def lines():
+    opened: list[Line] = []
+
+    def open_(server: DevServer) -> Line:
+        opened.append(Line(server.port))
+        return opened[-1]
+
+    yield open_
+    for line in opened:
+        line.close()
+
+
+# -- finding 7: connections at once, idle and slow sessions --------------------------------
+
+def test_one_connection_past_the_limit_is_told_421_and_closed(make_devserver, lines):
+    server = make_devserver(smtp_limits=SmtpLimits(max_connections=3))
+    admitted = [lines(server) for _ in range(3)]
+    for line in admitted:
+        assert line.reply().startswith("220 ")
+    extra = lines(server)
+    assert extra.reply() == "421 4.7.0 localhost Too many connections, try again later\r\n"
+    assert extra.at_eof()
+    # The admitted sessions work on; once one leaves, its slot is free again
+    # (the server has run connection_lost before the client sees the close).
+    assert admitted[0].cmd("NOOP").startswith("250 ")
+    assert admitted[0].cmd("QUIT").startswith("221 ")
+    assert admitted[0].at_eof()
+    newcomer = lines(server)
+    assert newcomer.reply().startswith("220 ")
+    assert newcomer.cmd("EHLO client").startswith("250-")
+
+
+def test_refused_connections_hold_no_slot(make_devserver, lines):
+    server = make_devserver(smtp_limits=SmtpLimits(max_connections=1))
+    first = lines(server)
+    assert first.reply().startswith("220 ")
+    for _ in range(5):
+        refused = lines(server)
+        assert refused.reply().startswith("421 4.7.0 ")
+        assert refused.at_eof()
+    assert first.cmd("QUIT").startswith("221 ") and first.at_eof()
+    assert lines(server).reply().startswith("220 ")
+
+
+def test_an_idle_session_is_told_421_and_closed(make_devserver, lines):
+    server = make_devserver(smtp_limits=SmtpLimits(idle_timeout=0.5))
+    idle = lines(server)
+    assert idle.reply().startswith("220 ")
+    assert idle.cmd("EHLO client").startswith("250-")
+    # Nothing more is sent: the server speaks first, then closes.
+    assert idle.reply() == "421 4.4.2 localhost Error: timeout exceeded\r\n"
+    assert idle.at_eof()
+
+
+def test_a_command_trickled_byte_by_byte_does_not_keep_the_session(make_devserver, lines):
+    server = make_devserver(smtp_limits=SmtpLimits(idle_timeout=0.5))
+    slow = lines(server)
+    assert slow.reply().startswith("220 ")
+    closed = False
+    for byte in b"NOOP" + b" x" * 20:  # bounded: 42 bytes, 0.1 s apart, never a whole line
+        try:
+            slow.sock.sendall(bytes([byte]))
+        except OSError:  # the server closed meanwhile
+            closed = True
+            break
+        time.sleep(0.1)
+    assert closed or slow.reply().startswith("421 4.4.2 ")
+
+
+def test_a_session_that_keeps_sending_commands_stays_open(make_devserver, lines):
+    # The timeout is for silence, not for the session's length.
+    server = make_devserver(smtp_limits=SmtpLimits(idle_timeout=0.5))
+    busy = lines(server)
+    assert busy.reply().startswith("220 ")
+    for _ in range(12):  # 12 x 0.1 s: more than twice the timeout
+        assert busy.cmd("NOOP").startswith("250 ")
+        time.sleep(0.1)
+    assert busy.cmd("QUIT").startswith("221 ")
+
+
+# -- finding 22: recipients per message ---------------------------------------------------------
+
+def test_recipients_past_the_limit_get_452_and_the_message_goes_to_the_others(make_devserver):
+    server = make_devserver(smtp_limits=SmtpLimits(max_recipients=5))
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=TIMEOUT) as client:
+        client.ehlo()
+        assert client.mail("a@example.com")[0] == 250
+        for n in range(5):
+            assert client.rcpt(f"r{n}@example.com")[0] == 250
+        assert client.rcpt("r5@example.com") == (452, b"4.5.3 Error: too many recipients")
+        assert client.rcpt("r6@example.com")[0] == 452
+        assert client.data(MESSAGE)[0] == 250
+        # The next message on the same connection starts with an empty list.
+        assert client.mail("a@example.com")[0] == 250
+        assert client.rcpt("next@example.com")[0] == 250
+        assert client.data(MESSAGE)[0] == 250
+    first, second = server.wait_for(2)
+    assert first.envelope_to == tuple(f"r{n}@example.com" for n in range(5))
+    assert second.envelope_to == ("next@example.com",)
+
+
+def test_the_default_recipient_limit_is_postfixs_1000(make_devserver):
+    server = make_devserver()
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=TIMEOUT) as client:
+        client.ehlo()
+        client.mail("a@example.com")
+        assert all(client.rcpt(f"r{n}@example.com")[0] == 250 for n in range(1000))
+        assert client.rcpt("r1000@example.com")[0] == 452
+        assert client.data(MESSAGE)[0] == 250
+    assert len(server.wait_for(1)[0].envelope_to) == 1000
+
+
+def test_limits_must_be_positive():
+    for field in ("max_connections", "max_recipients", "auth_failure_burst"):
+        with pytest.raises(ValueError, match=f"{field} must be >= 1, got 0"):
+            SmtpLimits(**{field: 0})
+    for field in ("idle_timeout", "auth_failures_per_second"):
+        with pytest.raises(ValueError, match=f"{field} must be > 0"):
+            SmtpLimits(**{field: float("nan")})
+
+
+# -- finding 17: guessing passwords -------------------------------------------------------------
+
+def plain(user: str, password: str) -> str:
+    return "AUTH PLAIN " + base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+
+
+def cram_md5(line: Line, user: str, password: str) -> str:
+    challenge = base64.b64decode(line.cmd("AUTH CRAM-MD5")[4:].strip())
+    digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
+    return line.cmd(base64.b64encode(f"{user} {digest}".encode()).decode())
+
+
+def test_failed_logins_past_the_budget_get_454_on_every_connection(make_devserver, lines):
+    server = make_devserver(users={"alice": "right"},
+                            smtp_limits=SmtpLimits(auth_failure_burst=3, auth_failures_per_second=0.001))
+    guesser = lines(server)
+    guesser.reply()
+    guesser.cmd("EHLO client")
+    assert guesser.cmd(plain("alice", "wrong1")).startswith("535 ")
+    assert cram_md5(guesser, "alice", "wrong2").startswith("535 ")  # every mechanism counts
+    guesser.sock.sendall(b"AUTH LOGIN\r\n")
+    assert guesser.reply().startswith("334 ")
+    assert guesser.cmd(base64.b64encode(b"alice").decode()).startswith("334 ")
+    assert guesser.cmd(base64.b64encode(b"wrong3").decode()).startswith("535 ")
+    # The budget is spent: even the right password is not looked at...
+    throttled = guesser.cmd(plain("alice", "right"))
+    assert throttled.startswith("454 4.7.0 Too many failed authentication attempts, try again in ")
+    # ...on a new connection from the same address either...
+    other = lines(server)
+    other.reply()
+    other.cmd("EHLO client")
+    assert other.cmd(plain("alice", "right")).startswith("454 4.7.0 ")
+    # ...and the sessions go on (mail without AUTH is still accepted here).
+    assert other.cmd("MAIL FROM:<a@example.com>").startswith("250 ")
+
+
+def test_logins_within_the_budget_and_injected_failures_are_not_throttled(make_devserver, lines):
+    server = make_devserver(users={"alice": "right"},
+                            smtp_limits=SmtpLimits(auth_failure_burst=2, auth_failures_per_second=0.001))
+    line = lines(server)
+    line.reply()
+    line.cmd("EHLO client")
+    assert line.cmd(plain("alice", "wrong")).startswith("535 ")
+    assert line.cmd(plain("alice", "right")).startswith("235 ")
+    # fail_auth injects 535 for tests: never turned into 454.
+    failing = make_devserver(fail_auth=True, smtp_limits=SmtpLimits(auth_failure_burst=1))
+    session = lines(failing)
+    session.reply()
+    session.cmd("EHLO client")
+    assert all(session.cmd(plain("alice", "right")).startswith("535 ") for _ in range(4))
