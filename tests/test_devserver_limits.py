@@ -219,3 +219,89 @@ def test_logins_within_the_budget_and_injected_failures_are_not_throttled(make_d
     session.reply()
     session.cmd("EHLO client")
     assert all(session.cmd(plain("alice", "right")).startswith("535 ") for _ in range(4))
+
+
+# -- finding 17: passwords off the command line --------------------------------------------------
+
+def private_file(path, text: str):
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
+def test_users_file_lines_comments_and_errors_that_name_the_line_not_the_password(tmp_path, capsys):
+    from smtp_core.devserver.cli import main
+    from smtp_core.devserver.policy import read_users_file
+
+    users = private_file(tmp_path / "users", "# dev users\n\nalice:wonder:land\n  bob:builder  \n")
+    assert read_users_file(users) == {"alice": "wonder:land", "bob": "builder"}
+    private_file(users, "alice:ok\n# fine\nhunter2-without-a-name\n")
+    for argv, complaint in (
+        (["--users-file", str(users)], f"--users-file {users}: line 3: expected NAME:PASSWORD"),
+        (["--users-file", str(tmp_path / "missing")], f"--users-file {tmp_path / 'missing'}: cannot read it"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        stderr = capsys.readouterr().err
+        assert complaint in stderr and "hunter2" not in stderr
+    users.chmod(0o644)
+    with pytest.raises(ValueError, match=r"group or others may read it; chmod 600"):
+        read_users_file(users)
+
+
+def test_users_from_the_environment_and_a_bad_entry(capsys, monkeypatch):
+    from smtp_core.devserver.cli import main
+    from smtp_core.devserver.policy import USERS_ENV, users_from_environment
+
+    assert USERS_ENV == "SMTP_DEVSERVER_USERS"
+    assert users_from_environment({USERS_ENV: "alice:a, bob:b,"}) == {"alice": "a", "bob": "b"}
+    assert users_from_environment({USERS_ENV: "alice:a,b\r\n# comment\nbob:c\n"}) == {"alice": "a,b", "bob": "c"}
+    monkeypatch.setenv(USERS_ENV, "alice:a,s3cretpassword")
+    with pytest.raises(SystemExit):
+        # The bad limit stops main() even if the variable were not read.
+        main(["--max-connections", "0"])
+    stderr = capsys.readouterr().err
+    assert "$SMTP_DEVSERVER_USERS: entry 2: expected NAME:PASSWORD" in stderr
+    assert "s3cret" not in stderr
+
+
+def test_the_command_line_takes_users_from_a_file_and_the_environment_and_applies_the_limits(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    users = private_file(tmp_path / "users", "carol:from-the-file\n")
+    environment = {**os.environ, "SMTP_DEVSERVER_USERS": "dave:from-the-environment",
+                   "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--no-http",
+               "--maildir", str(tmp_path / "mail"), "--cert-dir", str(tmp_path / "certs"),
+               "--users-file", str(users), "--max-connections", "1", "--idle-timeout", "0.5",
+               "--max-recipients", "2"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+                          text=True) as process:
+        try:
+            banner = [process.stdout.readline() for _ in range(2)]
+            port = int(banner[0].split()[3].rsplit(":", 1)[1])
+            # What ps shows of the process holds no password.
+            with open(f"/proc/{process.pid}/cmdline", "rb") as cmdline:
+                shown = cmdline.read()
+            assert b"from-the-file" not in shown and b"from-the-environment" not in shown
+            with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+                client.login("carol", "from-the-file")
+                # The one slot is taken: another connection is refused.
+                with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as extra:
+                    assert extra.makefile("rb").readline().startswith(b"421 4.7.0 ")
+                client.mail("a@example.com")
+                assert [client.rcpt(f"r{n}@example.com")[0] for n in range(3)] == [250, 250, 452]
+                client.rset()
+            with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+                client.login("dave", "from-the-environment")
+                # Silent for longer than --idle-timeout: 421, then closed.
+                assert client.getreply() == (421, b"4.4.2 localhost Error: timeout exceeded")
+        finally:
+            process.terminate()
+            process.wait(TIMEOUT)
+            stderr = process.stderr.read()
+    assert "Traceback" not in stderr

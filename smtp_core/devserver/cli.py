@@ -11,10 +11,10 @@ import signal
 import ssl
 import sys
 import threading
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from . import catcher, pki
-from .policy import parse_fail_at, parse_users
+from .policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtplimits import SmtpLimits
 
@@ -28,12 +28,18 @@ def _format_address(host: str, port: int) -> str:
 _EPILOG = """\
 examples:
   smtp-devserver                                 plain port 2525 with STARTTLS
-  smtp-devserver --tls-port 2465 --user alice:secret --require-auth
+  smtp-devserver --tls-port 2465 --users-file ~/.config/devserver-users --require-auth
   smtp-devserver --reject-rcpt nobody@example.com --fail-at dot:451
 
 failure stages: connect, ehlo, mail, rcpt, data (the DATA command), dot (the
 reply to the final dot).  421 closes the connection after the reply; 451 does
 not.  AUTH works without TLS on loopback addresses.
+
+users: --user shows its password to everyone who can run ps; --users-file
+(NAME:PASSWORD lines, # comments, mode 0600) and $SMTP_DEVSERVER_USERS
+(entries separated by commas, or by newlines if a password has a comma) do
+not.  All three may be combined; --user wins over the file, the file over
+the environment.
 """
 
 
@@ -61,7 +67,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           f"(default: {pki.default_devserver_directory()})")
     auth = parser.add_argument_group("authentication")
     auth.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
-                      help="accept this login for AUTH PLAIN/LOGIN/CRAM-MD5 (repeatable)")
+                      help="accept this login for AUTH PLAIN/LOGIN/CRAM-MD5 (repeatable; visible in ps)")
+    auth.add_argument("--users-file", metavar="PATH",
+                      help=f"read NAME:PASSWORD lines from PATH (0600); also ${USERS_ENV}")
     auth.add_argument("--accept-any-login", action="store_true", help="every user name and password succeeds")
     auth.add_argument("--require-auth", action="store_true",
                       help="refuse MAIL/RCPT/DATA/VRFY with 530 until AUTH succeeded")
@@ -104,7 +112,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("--cert and --key go together")
     try:
         fail_at = parse_fail_at(options.fail_at)
-        users = parse_users(options.user)
+        users = {**users_from_environment(),
+                 **(read_users_file(options.users_file) if options.users_file else {}),
+                 **parse_users(options.user)}
     except ValueError as error:
         parser.error(str(error))
     if options.size_limit < 0:
@@ -159,7 +169,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.SIGTERM, lambda signum, frame: stop_requested.set()
         )
     try:
-        _print_banner(server, options)
+        _print_banner(server, options, users)
         try:
             # Event.wait() is interrupted by Ctrl-C (KeyboardInterrupt) and
             # returns once the SIGTERM handler sets the event.
@@ -174,7 +184,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
+def _print_banner(server: DevServer, options: argparse.Namespace, users: Dict[str, str]) -> None:
     assert server.port is not None
     lines = [f"smtp-devserver listening on {_format_address(server.host, server.port)} (plain, STARTTLS)"]
     if server.tls_port is not None:
@@ -190,8 +200,8 @@ def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
         auth = "every AUTH fails (--fail-auth)"
     elif options.accept_any_login:
         auth = "any login accepted"
-    elif options.user:
-        auth = "users " + ", ".join(parse_users(options.user))
+    elif users:
+        auth = "users " + ", ".join(users)
     else:
         auth = "no users configured (AUTH always fails)"
     lines.append(f"AUTH PLAIN LOGIN CRAM-MD5: {auth}" + (", required" if options.require_auth else ""))
