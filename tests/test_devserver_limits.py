@@ -12,100 +12,58 @@ import time
 
 import pytest
 
-from smtp_core.devserver import DevServer
 from smtp_core.devserver.smtplimits import SmtpLimits
+from test_devserver_hostile import Raw, b64, raw_sessions  # noqa: F401 (raw_sessions is a fixture)
 
 TIMEOUT = 10.0
 MESSAGE = b"Subject: limits\r\n\r\nbody\r\n"
 
 
-class Line:
-    """A raw SMTP session: one reply at a time, as the server sent it."""
-
-    def __init__(self, port: int):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        self.file = self.sock.makefile("rb")
-
-    def reply(self) -> str:
-        lines = []
-        for _ in range(100):  # bounded: no reply of ours has more lines
-            line = self.file.readline().decode()
-            lines.append(line)
-            if len(line) < 4 or line[3] != "-":
-                break
-        return "".join(lines)
-
-    def cmd(self, text: str) -> str:
-        self.sock.sendall(text.encode() + b"\r\n")
-        return self.reply()
-
-    def at_eof(self) -> bool:
-        return self.file.read() == b""
-
-    def close(self) -> None:
-        self.file.close()
-        self.sock.close()
-
-
-@pytest.fixture
-def lines():
-    opened: list[Line] = []
-
-    def open_(server: DevServer) -> Line:
-        opened.append(Line(server.port))
-        return opened[-1]
-
-    yield open_
-    for line in opened:
-        line.close()
+def at_eof(session: Raw) -> bool:
+    return session.file.read() == b""
 
 
 # -- finding 7: connections at once, idle and slow sessions --------------------------------
 
-def test_one_connection_past_the_limit_is_told_421_and_closed(make_devserver, lines):
+def test_one_connection_past_the_limit_is_told_421_and_closed(make_devserver, raw_sessions):
     server = make_devserver(smtp_limits=SmtpLimits(max_connections=3))
-    admitted = [lines(server) for _ in range(3)]
-    for line in admitted:
-        assert line.reply().startswith("220 ")
-    extra = lines(server)
-    assert extra.reply() == "421 4.7.0 localhost Too many connections, try again later\r\n"
-    assert extra.at_eof()
+    admitted = [raw_sessions(server) for _ in range(3)]
+    assert all(session.greeting[0] == 220 for session in admitted)
+    extra = raw_sessions(server)
+    assert extra.greeting == (421, [b"4.7.0 localhost Too many connections, try again later"])
+    assert at_eof(extra)
     # The admitted sessions work on; once one leaves, its slot is free again
     # (the server has run connection_lost before the client sees the close).
-    assert admitted[0].cmd("NOOP").startswith("250 ")
-    assert admitted[0].cmd("QUIT").startswith("221 ")
-    assert admitted[0].at_eof()
-    newcomer = lines(server)
-    assert newcomer.reply().startswith("220 ")
-    assert newcomer.cmd("EHLO client").startswith("250-")
+    assert admitted[0].cmd("NOOP")[0] == 250
+    assert admitted[0].cmd("QUIT")[0] == 221 and at_eof(admitted[0])
+    newcomer = raw_sessions(server)
+    assert newcomer.greeting[0] == 220
+    assert newcomer.cmd("EHLO client")[0] == 250
 
 
-def test_refused_connections_hold_no_slot(make_devserver, lines):
+def test_refused_connections_hold_no_slot(make_devserver, raw_sessions):
     server = make_devserver(smtp_limits=SmtpLimits(max_connections=1))
-    first = lines(server)
-    assert first.reply().startswith("220 ")
+    first = raw_sessions(server)
+    assert first.greeting[0] == 220
     for _ in range(5):
-        refused = lines(server)
-        assert refused.reply().startswith("421 4.7.0 ")
-        assert refused.at_eof()
-    assert first.cmd("QUIT").startswith("221 ") and first.at_eof()
-    assert lines(server).reply().startswith("220 ")
+        refused = raw_sessions(server)
+        assert refused.greeting[0] == 421 and at_eof(refused)
+    assert first.cmd("QUIT")[0] == 221 and at_eof(first)
+    assert raw_sessions(server).greeting[0] == 220
 
 
-def test_an_idle_session_is_told_421_and_closed(make_devserver, lines):
+def test_an_idle_session_is_told_421_and_closed(make_devserver, raw_sessions):
     server = make_devserver(smtp_limits=SmtpLimits(idle_timeout=0.5))
-    idle = lines(server)
-    assert idle.reply().startswith("220 ")
-    assert idle.cmd("EHLO client").startswith("250-")
+    idle = raw_sessions(server)
+    assert idle.cmd("EHLO client")[0] == 250
     # Nothing more is sent: the server speaks first, then closes.
-    assert idle.reply() == "421 4.4.2 localhost Error: timeout exceeded\r\n"
-    assert idle.at_eof()
+    assert idle.reply() == (421, [b"4.4.2 localhost Error: timeout exceeded"])
+    assert at_eof(idle)
 
 
-def test_a_command_trickled_byte_by_byte_does_not_keep_the_session(make_devserver, lines):
+def test_a_command_trickled_byte_by_byte_does_not_keep_the_session(make_devserver, raw_sessions):
     server = make_devserver(smtp_limits=SmtpLimits(idle_timeout=0.5))
-    slow = lines(server)
-    assert slow.reply().startswith("220 ")
+    slow = raw_sessions(server)
     closed = False
     for byte in b"NOOP" + b" x" * 20:  # bounded: 42 bytes, 0.1 s apart, never a whole line
         try:
@@ -114,18 +72,17 @@ def test_a_command_trickled_byte_by_byte_does_not_keep_the_session(make_devserve
             closed = True
             break
         time.sleep(0.1)
-    assert closed or slow.reply().startswith("421 4.4.2 ")
+    assert closed or slow.reply() == (421, [b"4.4.2 localhost Error: timeout exceeded"])
 
 
-def test_a_session_that_keeps_sending_commands_stays_open(make_devserver, lines):
+def test_a_session_that_keeps_sending_commands_stays_open(make_devserver, raw_sessions):
     # The timeout is for silence, not for the session's length.
     server = make_devserver(smtp_limits=SmtpLimits(idle_timeout=0.5))
-    busy = lines(server)
-    assert busy.reply().startswith("220 ")
+    busy = raw_sessions(server)
     for _ in range(12):  # 12 x 0.1 s: more than twice the timeout
-        assert busy.cmd("NOOP").startswith("250 ")
+        assert busy.cmd("NOOP")[0] == 250
         time.sleep(0.1)
-    assert busy.cmd("QUIT").startswith("221 ")
+    assert busy.cmd("QUIT")[0] == 221
 
 
 # -- finding 22: recipients per message ---------------------------------------------------------
@@ -172,53 +129,49 @@ def test_limits_must_be_positive():
 # -- finding 17: guessing passwords -------------------------------------------------------------
 
 def plain(user: str, password: str) -> str:
-    return "AUTH PLAIN " + base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    return "AUTH PLAIN " + b64(f"\0{user}\0{password}".encode())
 
 
-def cram_md5(line: Line, user: str, password: str) -> str:
-    challenge = base64.b64decode(line.cmd("AUTH CRAM-MD5")[4:].strip())
+def cram_md5(session: Raw, user: str, password: str) -> int:
+    challenge = base64.b64decode(session.cmd("AUTH CRAM-MD5")[1][0])
     digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
-    return line.cmd(base64.b64encode(f"{user} {digest}".encode()).decode())
+    return session.cmd(b64(f"{user} {digest}".encode()))[0]
 
 
-def test_failed_logins_past_the_budget_get_454_on_every_connection(make_devserver, lines):
+def ehlo_session(raw_sessions, server) -> Raw:
+    session = raw_sessions(server)
+    assert session.cmd("EHLO client")[0] == 250
+    return session
+
+
+def test_failed_logins_past_the_budget_get_454_on_every_connection(make_devserver, raw_sessions):
     server = make_devserver(users={"alice": "right"},
                             smtp_limits=SmtpLimits(auth_failure_burst=3, auth_failures_per_second=0.001))
-    guesser = lines(server)
-    guesser.reply()
-    guesser.cmd("EHLO client")
-    assert guesser.cmd(plain("alice", "wrong1")).startswith("535 ")
-    assert cram_md5(guesser, "alice", "wrong2").startswith("535 ")  # every mechanism counts
-    guesser.sock.sendall(b"AUTH LOGIN\r\n")
-    assert guesser.reply().startswith("334 ")
-    assert guesser.cmd(base64.b64encode(b"alice").decode()).startswith("334 ")
-    assert guesser.cmd(base64.b64encode(b"wrong3").decode()).startswith("535 ")
+    guesser = ehlo_session(raw_sessions, server)
+    assert guesser.cmd(plain("alice", "wrong1"))[0] == 535
+    assert cram_md5(guesser, "alice", "wrong2") == 535  # every mechanism counts
+    assert guesser.cmd("AUTH LOGIN")[0] == 334
+    assert guesser.cmd(b64(b"alice"))[0] == 334
+    assert guesser.cmd(b64(b"wrong3"))[0] == 535
     # The budget is spent: even the right password is not looked at...
-    throttled = guesser.cmd(plain("alice", "right"))
-    assert throttled.startswith("454 4.7.0 Too many failed authentication attempts, try again in ")
+    code, text = guesser.cmd(plain("alice", "right"))
+    assert code == 454 and text[0].startswith(b"4.7.0 Too many failed authentication attempts, try again in ")
     # ...on a new connection from the same address either...
-    other = lines(server)
-    other.reply()
-    other.cmd("EHLO client")
-    assert other.cmd(plain("alice", "right")).startswith("454 4.7.0 ")
+    other = ehlo_session(raw_sessions, server)
+    assert other.cmd(plain("alice", "right"))[0] == 454
     # ...and the sessions go on (mail without AUTH is still accepted here).
-    assert other.cmd("MAIL FROM:<a@example.com>").startswith("250 ")
+    assert other.cmd("MAIL FROM:<a@example.com>")[0] == 250
 
 
-def test_logins_within_the_budget_and_injected_failures_are_not_throttled(make_devserver, lines):
+def test_logins_within_the_budget_and_injected_failures_are_not_throttled(make_devserver, raw_sessions):
     server = make_devserver(users={"alice": "right"},
                             smtp_limits=SmtpLimits(auth_failure_burst=2, auth_failures_per_second=0.001))
-    line = lines(server)
-    line.reply()
-    line.cmd("EHLO client")
-    assert line.cmd(plain("alice", "wrong")).startswith("535 ")
-    assert line.cmd(plain("alice", "right")).startswith("235 ")
+    session = ehlo_session(raw_sessions, server)
+    assert session.cmd(plain("alice", "wrong"))[0] == 535
+    assert session.cmd(plain("alice", "right"))[0] == 235
     # fail_auth injects 535 for tests: never turned into 454.
-    failing = make_devserver(fail_auth=True, smtp_limits=SmtpLimits(auth_failure_burst=1))
-    session = lines(failing)
-    session.reply()
-    session.cmd("EHLO client")
-    assert all(session.cmd(plain("alice", "right")).startswith("535 ") for _ in range(4))
+    failing = ehlo_session(raw_sessions, make_devserver(fail_auth=True, smtp_limits=SmtpLimits(auth_failure_burst=1)))
+    assert [failing.cmd(plain("alice", "right"))[0] for _ in range(4)] == [535] * 4
 
 
 # -- finding 17: passwords off the command line --------------------------------------------------
