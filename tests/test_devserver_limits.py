@@ -258,3 +258,11 @@ def test_the_command_line_takes_users_from_a_file_and_the_environment_and_applie
             process.wait(TIMEOUT)
             stderr = process.stderr.read()
     assert "Traceback" not in stderr
+
+
+def test_a_connection_that_never_starts_tls_on_the_implicit_port_is_dropped(make_devserver):
+    # Before its handshake ends a connection holds no session slot, so the
+    # handshake has a deadline of its own (asyncio's default is 60 s).
+    server = make_devserver(tls_port=0, smtp_limits=SmtpLimits(tls_handshake_timeout=0.5))
+    with socket.create_connection(("127.0.0.1", server.tls_port), timeout=TIMEOUT) as silent:
+        assert silent.recv(1) == b""  # closed by the server; a timeout would raise

@@ -414,6 +414,7 @@ class DevServer:
                 self._bind_address(self._requested_tls_port),
                 self._requested_tls_port,
                 ssl=tls_context,
+                ssl_handshake_timeout=self._smtp_limits.tls_handshake_timeout,
             )
             self._listeners.append(implicit)
             self.tls_port = implicit.sockets[0].getsockname()[1]

@@ -10,6 +10,10 @@ The rules, each with the reply a client gets past it:
   closed.  aiosmtpd restarts that clock only when a whole valid command
   arrived, so a command trickled byte by byte, or a DATA body, must also be
   complete within it;
+* on the implicit-TLS port a connection is a session only once its TLS
+  handshake is done, so until then it holds no slot: the handshake must end
+  within ``tls_handshake_timeout`` seconds (asyncio's default is 60), or the
+  connection is dropped;
 * at most ``max_recipients`` RCPT per message (Postfix's
   ``smtpd_recipient_limit``, 1000 by default); more get
   ``452 4.5.3 Error: too many recipients``, and the message can still be
@@ -59,6 +63,7 @@ class SmtpLimits:
     #: RFC 5321 section 4.5.3.2.7: a server SHOULD wait at least 5 minutes
     #: for the next command.
     idle_timeout: float = 300.0
+    tls_handshake_timeout: float = 10.0
     max_recipients: int = 1000
     auth_failure_burst: int = 10
     auth_failures_per_second: float = 1.0
