@@ -266,3 +266,31 @@ def test_a_connection_that_never_starts_tls_on_the_implicit_port_is_dropped(make
     server = make_devserver(tls_port=0, smtp_limits=SmtpLimits(tls_handshake_timeout=0.5))
     with socket.create_connection(("127.0.0.1", server.tls_port), timeout=TIMEOUT) as silent:
         assert silent.recv(1) == b""  # closed by the server; a timeout would raise
+
+
+def test_tls_handshakes_under_way_are_capped_too(make_devserver, pki):
+    import ssl
+
+    server = make_devserver(tls_port=0, smtp_limits=SmtpLimits(max_connections=2, tls_handshake_timeout=60))
+    silent = [socket.create_connection(("127.0.0.1", server.tls_port), timeout=TIMEOUT) for _ in range(2)]
+    try:
+        # A third connection that says nothing is dropped at once, not after 60 s.
+        with socket.create_connection(("127.0.0.1", server.tls_port), timeout=TIMEOUT) as third:
+            assert third.recv(1) == b""
+    finally:
+        for sock in silent:
+            sock.close()
+    # Once the silent ones are gone, a real client gets its session.
+    greeting = b""
+    context = ssl.create_default_context(cafile=pki.ca_path)
+    for _ in range(50):  # bounded: the server notices the two closes within a few loop turns
+        with socket.create_connection(("127.0.0.1", server.tls_port), timeout=TIMEOUT) as raw:
+            try:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    greeting = tls.recv(100)
+                    if greeting:
+                        break
+            except (ssl.SSLError, OSError):  # still dropped: not yet noticed
+                pass
+        time.sleep(0.1)
+    assert greeting.startswith(b"220 ")

@@ -23,7 +23,7 @@ from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtplimits import SmtpLimits
-from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
+from .smtp import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
 from .store import MailStore
 
@@ -191,6 +191,7 @@ class DevServer:
         self._thread: Optional[threading.Thread] = None
         self._listeners: List[asyncio.AbstractServer] = []
         self._live_connections: Set[DevSMTP] = set()
+        self._tls_handshakes: Set[ImplicitTLS] = set()
         self._services: List[Service] = []
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
@@ -398,10 +399,12 @@ class DevServer:
                 **common,
             )
 
-        def implicit_tls_session() -> DevSMTP:
+        def implicit_tls_session() -> ImplicitTLS:
             # aiosmtpd cannot tell that this socket is already encrypted,
             # so AUTH must not wait for a STARTTLS that will never come.
-            return DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common)
+            return ImplicitTLS(
+                lambda: DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common),
+                tls_context, self._smtp_limits, self._tls_handshakes)
 
         plain = await loop.create_server(
             plain_session, self._bind_address(self._requested_port), self._requested_port
@@ -413,8 +416,6 @@ class DevServer:
                 implicit_tls_session,
                 self._bind_address(self._requested_tls_port),
                 self._requested_tls_port,
-                ssl=tls_context,
-                ssl_handshake_timeout=self._smtp_limits.tls_handshake_timeout,
             )
             self._listeners.append(implicit)
             self.tls_port = implicit.sockets[0].getsockname()[1]
@@ -426,6 +427,8 @@ class DevServer:
             await asyncio.wait_for(self._service_stops.pop()(), _THREAD_TIMEOUT)
         for listener in self._listeners:
             listener.close()
+        for handshake in list(self._tls_handshakes):
+            handshake.abort()
         for connection in list(self._live_connections):
             connection.abort_connection()
         for listener in self._listeners:

@@ -27,6 +27,7 @@ import logging
 import re
 import secrets
 import socket
+import ssl
 import time
 from typing import Any, Callable, List, Optional, Set, Union
 
@@ -48,7 +49,7 @@ from .received import ReceivedMessage, escape_controls
 from .features import RuntimeStats
 from .store import MailStore, StoredEnvelope
 
-__all__ = ["DevSMTP", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
+__all__ = ["DevSMTP", "ImplicitTLS", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,69 @@ class DevSMTP(SMTP):
         if self._policy.cram_md5_matches(user, challenge, digest):
             return AuthResult(success=True, auth_data=user)
         return self.login_failed()
+
+
+class ImplicitTLS(asyncio.Protocol):
+    """A connection to the implicit-TLS port until its handshake is done;
+    then it hands the TLS transport to a new :class:`DevSMTP`.
+
+    asyncio's own ``create_server(ssl=...)`` tells the protocol nothing
+    until the handshake succeeded, so a connection that never sends a
+    ClientHello would hold a descriptor unseen.  Here each one is in
+    ``pending`` from its first moment: at most ``limits.max_connections``
+    handshakes at once (one more is dropped at once, before any TLS, so
+    there is no one to say 421 to), each within ``limits.tls_handshake_timeout``.
+    """
+
+    def __init__(self, make_session: Callable[[], DevSMTP], context: ssl.SSLContext,
+                 limits: SmtpLimits, pending: Set["ImplicitTLS"]):
+        self._make_session = make_session
+        self._context = context
+        self._limits = limits
+        self._pending = pending
+        self._transport: Optional[asyncio.Transport] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        if len(self._pending) >= self._limits.max_connections:
+            log.warning("dropped a TLS connection: %d handshakes already under way", len(self._pending))
+            transport.abort()
+            return
+        # The ClientHello must reach start_tls(), not this protocol.
+        transport.pause_reading()
+        self._pending.add(self)
+        asyncio.get_running_loop().create_task(self._handshake())
+
+    async def _handshake(self) -> None:
+        assert self._transport is not None
+        try:
+            tls = await asyncio.get_running_loop().start_tls(
+                self._transport, self, self._context, server_side=True,
+                ssl_handshake_timeout=self._limits.tls_handshake_timeout)
+        except (OSError, ssl.SSLError, asyncio.TimeoutError) as error:
+            # A client that rejects our certificate, or never says hello.
+            log.info("TLS handshake failed: %r", error)
+            self._transport.abort()
+            return
+        except BaseException:  # cancelled: the server stops
+            self.abort()
+            raise
+        finally:
+            self._pending.discard(self)
+        if tls is None:  # the connection closed during the handshake
+            return
+        session = self._make_session()
+        tls.set_protocol(session)
+        session.connection_made(tls)
+
+    def abort(self) -> None:
+        """Drop the connection at once (server shutdown)."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    def connection_lost(self, error: Optional[Exception]) -> None:
+        self._pending.discard(self)
 
 
 def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:

@@ -11,9 +11,10 @@ The rules, each with the reply a client gets past it:
   arrived, so a command trickled byte by byte, or a DATA body, must also be
   complete within it;
 * on the implicit-TLS port a connection is a session only once its TLS
-  handshake is done, so until then it holds no slot: the handshake must end
-  within ``tls_handshake_timeout`` seconds (asyncio's default is 60), or the
-  connection is dropped;
+  handshake is done; until then it holds one of ``max_connections``
+  handshake places (one more is dropped at once: without TLS there is no
+  one to say 421 to), and the handshake must end within
+  ``tls_handshake_timeout`` seconds (asyncio's default is 60);
 * at most ``max_recipients`` RCPT per message (Postfix's
   ``smtpd_recipient_limit``, 1000 by default); more get
   ``452 4.5.3 Error: too many recipients``, and the message can still be
