@@ -17,6 +17,7 @@ from . import catcher, pki
 from .policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtplimits import SmtpLimits
+from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
 
 __all__ = ["main"]
 
@@ -62,6 +63,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tls = parser.add_argument_group("certificate")
     tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to use instead of the generated one")
     tls.add_argument("--key", metavar="FILE", help="PEM private key for --cert")
+    tls.add_argument("--client-ca", metavar="FILE",
+                     help="require a client certificate signed by a CA in this PEM file (mutual TLS)")
     tls.add_argument("--cert-dir", metavar="DIR",
                      help="where the generated CA and certificate are kept "
                           f"(default: {pki.default_devserver_directory()})")
@@ -87,6 +90,10 @@ def _build_parser() -> argparse.ArgumentParser:
                              "a DATA body must arrive within it too (default: %(default)s)")
     limits.add_argument("--max-recipients", type=int, default=defaults.max_recipients, metavar="N",
                         help="RCPT per message; more are answered 452 (default: %(default)s)")
+    mail.add_argument("--max-mime-parts", type=int, default=DEFAULT_MAX_PARTS, metavar="N",
+                      help="refuse a message with more MIME parts (552) (default: %(default)s)")
+    mail.add_argument("--max-mime-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
+                      help="refuse a message with MIME parts nested deeper (552) (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     failures = parser.add_argument_group("failure injection")
@@ -124,6 +131,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                  max_recipients=options.max_recipients)
     except ValueError as error:
         parser.error("--" + str(error).replace("_", "-"))
+    for flag, value in (("--max-mime-parts", options.max_mime_parts), ("--max-mime-depth", options.max_mime_depth)):
+        if value < 1:
+            parser.error(f"{flag} must be >= 1, got {value}")
     http = catcher.http_options(parser, options)
     features = catcher.feature_options(parser, options)
 
@@ -149,10 +159,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=options.quiet,
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
+        max_mime_parts=options.max_mime_parts,
+        max_mime_depth=options.max_mime_depth,
+        client_ca=options.client_ca,
         features=features,
         smtp_limits=smtp_limits,
-        **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
-                                        http_no_auth=options.http_no_auth)),
+        **(http or {}),
     )
     try:
         server.start()

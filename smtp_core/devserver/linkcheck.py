@@ -30,7 +30,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import html.parser
 import http
 import re
 from typing import Any, Mapping
@@ -38,7 +37,8 @@ from typing import Any, Mapping
 import aiohttp
 from aiohttp import web
 
-from .api import STORE
+from .api import STORE, off_loop
+from .htmltext import start_tags
 from .mailpit_extra import json_ok, message_id_of, not_found, same_origin_only
 from .store import server_version
 
@@ -52,7 +52,9 @@ LINK_TIMEOUT = 10.0  # Mailpit's, per link
 CHECK_TIMEOUT = 60.0
 _LINK = re.compile(r"(?i)\bhttps?://[-\w@:%_+'!.~#?,&/=;]+")
 _TEXT_LINK = re.compile(r"(?im)(?:^|[^<])\b(https?://[-\w@:%_+'!.~#?,&/=;]+)")
-_BRACKETED_LINK = re.compile(r"(?i)<(https?://[-\w@:%_+'!.~#?,&/=;][^>]+)>")
+# Mailpit's pattern, but no "<" inside: Python's re would rescan from every
+# "<http" of a text without ">" (Go's RE2 never does).
+_BRACKETED_LINK = re.compile(r"(?i)<(https?://[-\w@:%_+'!.~#?,&/=;][^<>]+)>")
 _NO_HEAD = (405, 501)
 
 
@@ -62,44 +64,36 @@ def add_routes(app: web.Application) -> None:
 
 async def link_check(request: web.Request) -> web.Response:
     message_id = message_id_of(request)
-    message = None if message_id is None else request.app[STORE].message(message_id)
+    message = None if message_id is None else await off_loop(request.app[STORE].message, message_id)
     if message is None:
         return not_found()
     follow = request.query.get("follow", "") in ("true", "1")
-    links = await check_links(links_of(message), follow=follow)
+    links = await check_links(await off_loop(links_of, message), follow=follow)
     return json_ok({"Errors": sum(1 for link in links if link["StatusCode"] >= 400 or not link["StatusCode"]),
                     "Links": links})
 
 
-class _HTMLLinks(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.anchors: list[str] = []
-        self.styles: list[str] = []
-        self.images: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
+def _html_links(markup: str) -> list[str]:
+    """Mailpit's order: anchors, then style sheets, then images.  The
+    catcher's linear tokenizer, not html.parser: that one is quadratic on
+    unclosed tags before Python 3.11.13 (see htmltext)."""
+    anchors: list[str] = []
+    styles: list[str] = []
+    images: list[str] = []
+    for tag, values in start_tags(markup):
         if tag == "a":
-            self.anchors.append(values.get("href") or "")
+            anchors.append(values.get("href") or "")
         elif tag == "link" and (values.get("rel") or "").lower() == "stylesheet":
-            self.styles.append(values.get("href") or "")
+            styles.append(values.get("href") or "")
         elif tag == "img":
-            self.images.append(values.get("src") or "")
-
-    @property
-    def found(self) -> list[str]:
-        """Mailpit's order: anchors, then style sheets, then images."""
-        return self.anchors + self.styles + self.images
+            images.append(values.get("src") or "")
+    return anchors + styles + images
 
 
 def links_of(message: Mapping[str, Any]) -> list[str]:
     """The message's http(s) links, each once, in order (Mailpit's choice)."""
-    parser = _HTMLLinks()
-    parser.feed(message.get("HTML") or "")
-    parser.close()
     text = message.get("Text") or ""
-    found = [link.strip() for link in parser.found if _LINK.match(link.strip())]
+    found = [link.strip() for link in _html_links(message.get("HTML") or "") if _LINK.match(link.strip())]
     found += [match.group(1) for match in _TEXT_LINK.finditer(text)]
     found += [match.group(1).replace("\r", "").replace("\n", "") for match in _BRACKETED_LINK.finditer(text)]
     return list(dict.fromkeys(found))[:MAX_LINKS]

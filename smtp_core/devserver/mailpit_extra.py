@@ -28,10 +28,10 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from . import httpguard
 from .api import STORE
 from .features import Features, RuntimeStats
 from .store import INDEX_NAME, MailStore, server_version
@@ -65,18 +65,11 @@ def same_origin_only(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
-        origin = request.headers.get("Origin")
-        cross_site = request.headers.get("Sec-Fetch-Site", "") in ("cross-site", "same-site")
-        if cross_site or (origin is not None and not _is_origin_of(origin, request)):
-            return text_error(f"cross-origin request refused (Origin: {origin})", 403)
+        if httpguard.cross_origin(request) is not None:
+            return text_error(f"cross-origin request refused (Origin: {request.headers.get('Origin')})", 403)
         return await handler(request)
 
     return guarded
-
-
-def _is_origin_of(origin: str, request: web.Request) -> bool:
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
 def message_id_of(request: web.Request) -> str | None:

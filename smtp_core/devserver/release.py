@@ -37,7 +37,7 @@ from aiohttp import web
 from smtp_core import send
 from smtp_core.auth import CramMD5Auth, LoginAuth, PlainAuth
 
-from .api import STORE
+from .api import STORE, off_loop
 from .features import RelaySettings
 from .mailpit_extra import FEATURES, message_id_of, not_found, same_origin_only, text_error
 
@@ -66,7 +66,7 @@ def without_bcc(raw: bytes) -> bytes:
 async def release_message(request: web.Request) -> web.Response:
     relay = request.app[FEATURES].relay
     message_id = message_id_of(request)
-    raw = None if message_id is None else request.app[STORE].received_bytes(message_id)
+    raw = None if message_id is None else await off_loop(request.app[STORE].received_bytes, message_id)
     if raw is None:
         return not_found()
     try:

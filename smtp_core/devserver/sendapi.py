@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import functools
 import json
 from typing import Any
 
@@ -34,7 +35,8 @@ from aiohttp import web
 from smtp_core.compose import envelope, message
 from smtp_core.errors import ComposeError
 
-from .api import STORE
+from .api import STORE, off_loop
+from .store import PartLimitError
 from .mailpit_extra import json_error, json_ok, same_origin_only
 
 __all__ = ["add_routes", "compose_request", "SendError", "MAX_BODY"]
@@ -71,7 +73,11 @@ async def send(request: web.Request) -> web.Response:
         sender, recipients, data = compose_request(body)
     except (SendError, ComposeError) as error:
         return json_error(str(error))
-    summary = request.app[STORE].add(data, envelope_from=sender, envelope_to=recipients)
+    try:  # parsed off the loop, as SMTP intake is
+        summary = await off_loop(functools.partial(request.app[STORE].add, data, envelope_from=sender,
+                                                   envelope_to=recipients))
+    except PartLimitError as error:
+        return json_error(str(error))
     return json_ok({"ID": summary["ID"]})
 
 

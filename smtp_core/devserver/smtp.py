@@ -47,7 +47,7 @@ from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIE
     SmtpLimits, auth_throttled
 from .received import ReceivedMessage, escape_controls
 from .features import RuntimeStats
-from .store import MailStore, StoredEnvelope
+from .store import MailStore, PartLimitError, StoredEnvelope
 
 __all__ = ["DevSMTP", "ImplicitTLS", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
 
@@ -462,7 +462,10 @@ class MailHandler:
             server.replace_next_reply(failure)
             return failure.text or ""
         try:
-            record = self._store(server, session, envelope)
+            record = await self._store(server, session, envelope)
+        except PartLimitError as error:
+            self._count_rejection()
+            return f"552 5.3.4 Message refused: {error}"
         except Exception as error:  # disk full, permissions...: tell the client
             log.exception("storing a message in %s failed", self.mail.directory)
             return f"451 4.3.0 Could not store the message: {escape_controls(str(error))}"
@@ -485,23 +488,24 @@ class MailHandler:
         if self._stats is not None:
             self._stats.rejected()
 
-    def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
+    async def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
         # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
         sender = envelope.mail_from or ""
         sender = "" if sender == "<>" else _text(sender)
         recipients = tuple(_text(r) for r in envelope.rcpt_tos)
         raw = bytes(envelope.original_content or b"")
         authenticated_as = session.auth_data if session.authenticated else None
-        summary = self.mail.add(
+        # Parsing a message takes time (its structure, its HTML): off the
+        # loop, which meanwhile serves the other connections and HTTP.
+        _, stored = await server.loop.run_in_executor(None, functools.partial(
+            self.mail.receive,
             raw,
             envelope_from=sender,
             envelope_to=recipients,
             mail_options=tuple(envelope.mail_options),
             authenticated_as=str(authenticated_as) if authenticated_as is not None else None,
             tls=server.implicit_tls or session.ssl is not None,
-        )
-        stored = self.mail.envelope(summary["ID"])
-        assert stored is not None  # just added, on this very loop
+        ))
         record = _record(stored, raw)
         if self._on_message is not None:
             try:

@@ -22,7 +22,7 @@ import warnings
 
 from aiohttp import web
 
-from .api import STORE
+from .api import STORE, off_loop
 from .mailpit_extra import message_id_of, not_found
 
 __all__ = ["add_routes", "thumbnail", "SIZE", "MAX_PIXELS"]
@@ -38,7 +38,8 @@ def add_routes(app: web.Application) -> None:
 
 async def thumb(request: web.Request) -> web.Response:
     message_id = message_id_of(request)
-    found = None if message_id is None else request.app[STORE].part(message_id, request.match_info["part"])
+    found = None if message_id is None else await off_loop(request.app[STORE].part, message_id,
+                                                           request.match_info["part"])
     if found is None:
         return not_found()
     content_type, file_name, content = found
