@@ -43,8 +43,8 @@ from aiosmtpd.smtp import (
 )
 
 from .policy import Policy, ReplyOverride
-from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, AuthFailureBudget, \
-    SmtpLimits, auth_throttled
+from .failurebudget import FailureBudget
+from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
 from .received import ReceivedMessage, escape_controls
 from .features import RuntimeStats
 from .store import MailStore, PartLimitError, StoredEnvelope
@@ -119,7 +119,7 @@ class DevSMTP(SMTP):
         implicit_tls: bool,
         live_connections: Set["DevSMTP"],
         limits: SmtpLimits,
-        auth_budget: AuthFailureBudget,
+        auth_budget: FailureBudget,
         **smtp_options: Any,
     ):
         # Set before SMTP.__init__, which introspects the instance.

@@ -20,7 +20,7 @@ The rules, each with the reply a client gets past it:
   ``452 4.5.3 Error: too many recipients``, and the message can still be
   sent to those accepted (RFC 5321 section 4.5.3.1.10);
 * failed logins are counted per client address in a token bucket
-  (:class:`AuthFailureBudget`): past ``auth_failure_burst`` failures an AUTH
+  (:class:`~.failurebudget.FailureBudget`): past ``auth_failure_burst`` failures an AUTH
   is answered ``454 4.7.0`` without looking at the credentials, until the
   bucket refilled (one failure per ``1 / auth_failures_per_second`` s).
 
@@ -34,12 +34,11 @@ ValueError: max_connections must be >= 1, got 0
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass, fields
-from typing import Callable, Dict, Tuple
 
-__all__ = ["SmtpLimits", "AuthFailureBudget", "TOO_MANY_CONNECTIONS", "TIMEOUT_EXCEEDED",
+from .failurebudget import FailureBudget
+
+__all__ = ["SmtpLimits", "TOO_MANY_CONNECTIONS", "TIMEOUT_EXCEEDED",
            "TOO_MANY_RECIPIENTS", "auth_throttled"]
 
 TOO_MANY_CONNECTIONS = "421 4.7.0 {host} Too many connections, try again later"
@@ -78,46 +77,6 @@ class SmtpLimits:
             elif not value > 0:  # also refuses NaN
                 raise ValueError(f"{field.name} must be > 0, got {value}")
 
-    def failure_budget(self) -> "AuthFailureBudget":
+    def failure_budget(self) -> FailureBudget:
         """A fresh per-address budget with these settings."""
-        return AuthFailureBudget(self.auth_failure_burst, self.auth_failures_per_second)
-
-
-class AuthFailureBudget:
-    """A token bucket of failed logins per client address: ``burst``
-    failures at once, then one more per ``1 / refill_per_second`` seconds.
-
-    >>> now = [0.0]
-    >>> budget = AuthFailureBudget(burst=2, refill_per_second=0.5, clock=lambda: now[0])
-    >>> budget.failed("a"); budget.failed("a")
-    >>> budget.retry_after("a"), budget.retry_after("b")
-    (2, 0)
-    >>> now[0] = 2.0
-    >>> budget.retry_after("a")
-    0
-    """
-
-    def __init__(self, burst: int, refill_per_second: float, *,
-                 clock: Callable[[], float] = time.monotonic, max_clients: int = 4096):
-        self._burst = float(burst)
-        self._rate = refill_per_second
-        self._clock = clock
-        self._max_clients = max_clients
-        self._tokens: Dict[str, Tuple[float, float]] = {}  # address -> (tokens, when counted)
-
-    def _refilled(self, client: str) -> float:
-        tokens, when = self._tokens.get(client, (self._burst, self._clock()))
-        return min(self._burst, tokens + (self._clock() - when) * self._rate)
-
-    def retry_after(self, client: str) -> int:
-        """Whole seconds until ``client`` may try to log in again (0: now)."""
-        tokens = self._refilled(client)
-        return 0 if tokens >= 1 else math.ceil((1 - tokens) / self._rate)
-
-    def failed(self, client: str) -> None:
-        """Count one failed login from ``client``."""
-        tokens = self._refilled(client) - 1
-        self._tokens.pop(client, None)
-        if len(self._tokens) >= self._max_clients:  # bounded: forget the longest-quiet client
-            self._tokens.pop(next(iter(self._tokens)))
-        self._tokens[client] = (tokens, self._clock())
+        return FailureBudget(self.auth_failure_burst, self.auth_failures_per_second)
