@@ -181,8 +181,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.SIGTERM, lambda signum, frame: stop_requested.set()
         )
     try:
-        _print_banner(server, options, users)
         try:
+            # A Ctrl-C as soon as the banner shows (a script that waits for
+            # it) may land while it is still being printed: same clean stop.
+            _print_banner(server, options, users)
             # Event.wait() is interrupted by Ctrl-C (KeyboardInterrupt) and
             # returns once the SIGTERM handler sets the event.
             stop_requested.wait()
