@@ -169,8 +169,9 @@ def test_self_signed_server_is_reused_until_unsuitable(tmp_path):
     _handshake(reissued)
 
 
-def _handshake(files) -> None:
-    """A real TLS handshake on loopback: the CA verifies the certificate for 127.0.0.1."""
+def _handshake(files, name: str = "127.0.0.1") -> None:
+    """A real TLS handshake on loopback: the CA verifies the certificate for ``name``
+    (``ssl.SSLCertVerificationError`` if it does not)."""
     import socket
     import threading
 
@@ -183,29 +184,51 @@ def _handshake(files) -> None:
 
         def serve():
             conn, _ = listener.accept()
-            with server_ctx.wrap_socket(conn, server_side=True) as tls:
-                tls.recv(1)
+            try:
+                with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)
+            except (ssl.SSLError, OSError):  # the client refused the certificate
+                conn.close()
 
         thread = threading.Thread(target=serve)
         thread.start()
-        with socket.create_connection(listener.getsockname(), timeout=10) as raw:
-            with client_ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
-                tls.sendall(b"x")
-        thread.join(10)
+        try:
+            with socket.create_connection(listener.getsockname(), timeout=10) as raw:
+                with client_ctx.wrap_socket(raw, server_hostname=name) as tls:
+                    tls.sendall(b"x")
+        finally:
+            thread.join(10)
 
 
-def test_a_certificate_near_its_end_is_reissued(tmp_path):
+def _write_dev_pair(directory, days_left: float, ca_days: float | None = None):
+    """A constrained CA and its certificate in ``directory`` as self_signed_server
+    leaves them, the certificate ending in ``days_left`` days."""
+    import datetime
+
     from smtp_core.devserver import pki as devpki
 
-    ca, cert, key = devpki.self_signed_server(tmp_path)
-    devpki.issue_cert(devpki.CA(ca, tmp_path / "ca.key"), tmp_path, devpki.DEFAULT_SERVER_NAMES,
-                      days=0)  # valid for less than a day from now
-    stale = cert.read_bytes()
-    assert devpki.self_signed_server(tmp_path)[1].read_bytes() != stale
-    devpki.issue_cert(devpki.CA(ca, tmp_path / "ca.key"), tmp_path,
-                      devpki.DEFAULT_SERVER_NAMES, expired=True)
-    stale = cert.read_bytes()
-    assert devpki.self_signed_server(tmp_path)[1].read_bytes() != stale
+    names = devpki.DEFAULT_SERVER_NAMES
+    authority = devpki.constrained_ca(names, lifetime=datetime.timedelta(days=ca_days or days_left + 1))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    leaf = authority.issue_cert(*names, not_before=now - datetime.timedelta(days=1),
+                                not_after=now + datetime.timedelta(days=days_left))
+    authority.cert_pem.write_to_path(directory / "ca.pem")
+    leaf.cert_chain_pems[0].write_to_path(directory / "server.pem")
+    leaf.private_key_pem.write_to_path(directory / "server.key")
+    return [(directory / name).read_bytes() for name in ("ca.pem", "server.pem")]
+
+
+def test_a_certificate_near_its_end_is_reissued_with_a_new_ca(tmp_path):
+    from smtp_core.devserver import pki as devpki
+
+    kept = _write_dev_pair(tmp_path, days_left=200)
+    devpki.self_signed_server(tmp_path)
+    assert [(tmp_path / name).read_bytes() for name in ("ca.pem", "server.pem")] == kept
+    for days_left, ca_days in ((29, None), (200, 29)):  # the certificate, then the CA, near its end
+        stale = _write_dev_pair(tmp_path, days_left=days_left, ca_days=ca_days)
+        devpki.self_signed_server(tmp_path)
+        fresh = [(tmp_path / name).read_bytes() for name in ("ca.pem", "server.pem")]
+        assert fresh[0] != stale[0] and fresh[1] != stale[1]
     _handshake(devpki.self_signed_server(tmp_path))
 
 
@@ -215,7 +238,7 @@ def test_private_keys_are_readable_by_their_owner_only(tmp_path):
     ca, cert, key = devpki.self_signed_server(tmp_path / "dev")
     other = devpki.make_ca(tmp_path / "ca")
     leaf_cert, leaf_key = devpki.issue_cert(other, tmp_path / "ca")
-    for path in (tmp_path / "dev" / "ca.key", key, other.key_path, leaf_key):
+    for path in (key, other.key_path, leaf_key):
         assert path.stat().st_mode & 0o777 == 0o600, path
     # Reissuing over an existing, more open key file does not keep its mode.
     leaf_key.chmod(0o644)
@@ -236,3 +259,83 @@ def test_concurrent_first_uses_share_one_certificate(tmp_path):
     outputs = {run.communicate(timeout=60)[0] for run in runs}
     assert all(run.returncode == 0 for run in runs)
     assert len(outputs) == 1
+
+
+# -- issue 21, finding 19: the dev server's CA is constrained, short-lived, keyless on disk ----
+
+def _names(constraints):
+    return {str(tree.value) for tree in constraints.permitted_subtrees}
+
+
+def test_the_dev_ca_is_constrained_to_its_names_lives_a_year_and_leaves_no_key(tmp_path):
+    import datetime
+
+    from cryptography import x509
+    from smtp_core.devserver import pki as devpki
+
+    ca_path, cert_path, key_path = devpki.self_signed_server(tmp_path)
+    authority = x509.load_pem_x509_certificate(ca_path.read_bytes())
+    leaf = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    constraints = authority.extensions.get_extension_for_class(x509.NameConstraints)
+    assert constraints.critical
+    assert _names(constraints.value) == {"localhost", "127.0.0.1/32", "::1/128"}
+    assert constraints.value.excluded_subtrees is None
+    basic = authority.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert basic.critical and basic.value.ca and basic.value.path_length == 0
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert authority.not_valid_before_utc <= now <= authority.not_valid_after_utc
+    assert authority.not_valid_after_utc - authority.not_valid_before_utc <= datetime.timedelta(days=367)
+    assert leaf.not_valid_after_utc < authority.not_valid_after_utc
+    assert leaf.not_valid_after_utc - now <= datetime.timedelta(days=366)
+    # The only private key on disk is the server's; the CA's was never written.
+    assert not (tmp_path / "ca.key").exists()
+    holding_keys = {path.name for path in tmp_path.iterdir() if b"PRIVATE KEY" in path.read_bytes()}
+    assert holding_keys == {key_path.name}
+    for name in ("127.0.0.1", "localhost"):
+        _handshake((ca_path, cert_path, key_path), name)
+
+    # A name outside the constraints needs a new CA that permits it (nothing
+    # could sign for it with the old one), and that CA replaces the old one.
+    extended = devpki.self_signed_server(tmp_path, names=("localhost", "mail.dev.test", "192.0.2.7"))
+    wider = x509.load_pem_x509_certificate(extended[0].read_bytes())
+    assert wider != authority
+    assert _names(wider.extensions.get_extension_for_class(x509.NameConstraints).value) == {
+        "localhost", "127.0.0.1/32", "::1/128", "mail.dev.test", "192.0.2.7/32"}
+    _handshake(extended, "mail.dev.test")
+
+
+def test_pythons_ssl_refuses_what_the_dev_ca_signs_outside_its_constraints(tmp_path):
+    from smtp_core.devserver import pki as devpki
+
+    # The CA's key is in memory here only: what an attacker who stole it could sign.
+    authority = devpki.constrained_ca(devpki.DEFAULT_SERVER_NAMES)
+    authority.cert_pem.write_to_path(tmp_path / "ca.pem")
+
+    def files(*names):
+        leaf = authority.issue_cert(*names)
+        stem = tmp_path / names[0].replace(":", "_")
+        leaf.cert_chain_pems[0].write_to_path(f"{stem}.pem")
+        leaf.private_key_pem.write_to_path(f"{stem}.key")
+        return tmp_path / "ca.pem", f"{stem}.pem", f"{stem}.key"
+
+    _handshake(files("localhost", "127.0.0.1"), "localhost")
+    _handshake(files("mail.localhost"), "mail.localhost")  # RFC 6761: still this machine
+    for name in ("bank.example", "127.0.0.2", "localhost.example"):
+        with pytest.raises(ssl.SSLCertVerificationError, match="permitted subtree violation"):
+            _handshake(files(name), name)
+
+
+def test_a_cache_from_an_earlier_version_is_replaced_and_its_ca_key_deleted(tmp_path):
+    from cryptography import x509
+    from smtp_core.devserver import pki as devpki
+
+    # What earlier versions left: trustme's CA (2000 to 3000, no constraints) and its key.
+    old = devpki.make_ca(tmp_path, name="gostd-smtp devserver CA")
+    devpki.issue_cert(old, tmp_path, devpki.DEFAULT_SERVER_NAMES)
+    old_ca = old.cert_path.read_bytes()
+    ca_path, cert_path, key_path = devpki.self_signed_server(tmp_path)
+    assert ca_path.read_bytes() != old_ca
+    authority = x509.load_pem_x509_certificate(ca_path.read_bytes())
+    authority.extensions.get_extension_for_class(x509.NameConstraints)
+    assert not (tmp_path / "ca.key").exists()
+    _handshake((ca_path, cert_path, key_path))

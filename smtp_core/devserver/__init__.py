@@ -11,13 +11,17 @@ aiosmtpd, it speaks what a client needs to exercise:
 * AUTH PLAIN, LOGIN and CRAM-MD5 against configured users (or any login);
 * SMTPUTF8, 8BITMIME, SIZE and PIPELINING, VRFY;
 * failure injection: rejected recipients, failing AUTH, 421/451 replies at
-  any stage, and a connection dropped after the final dot.
+  any stage, and a connection dropped after the final dot;
+* limits a hostile client meets (:class:`SmtpLimits`): sessions at once,
+  idle sessions, recipients per message, guessed passwords.
 
 Modules, one topic each: :mod:`.server` (:class:`DevServer`: the loop, the
 listeners, start and stop), :mod:`.smtp` (the aiosmtpd protocol and
 handler), :mod:`.policy` (users, rejections, failure injection),
+:mod:`.smtplimits` (how much one client may take),
 :mod:`.received` (:class:`ReceivedMessage`, escaping client values for the
-console and stored headers), :mod:`.pki` (certificates via trustme),
+console and stored headers), :mod:`.pki` (certificates via trustme; the dev
+server's name-constrained CA),
 :mod:`.cli` (``smtp-devserver``).
 
 From Python (the server runs on a background thread)::
@@ -36,7 +40,7 @@ From Python (the server runs on a background thread)::
 
 From a shell (``smtp-devserver --help`` lists every option)::
 
-    smtp-devserver --user alice:secret --tls-port 2465 --fail-at rcpt:451
+    smtp-devserver --users-file ~/.config/devserver-users --tls-port 2465 --fail-at rcpt:451
 
 AUTH is accepted without TLS when the server listens on a loopback address,
 because clients under test usually connect to localhost without TLS (Go's
@@ -57,10 +61,12 @@ from .cli import main
 from .policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
 from .received import ReceivedMessage
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
+from .smtplimits import SmtpLimits
 
 __all__ = [
     "DevServer",
     "ReceivedMessage",
+    "SmtpLimits",
     "FAILURE_STAGES",
     "INJECTABLE_CODES",
     "DEFAULT_PORT",

@@ -11,11 +11,12 @@ import signal
 import ssl
 import sys
 import threading
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from . import catcher, pki
-from .policy import parse_fail_at, parse_users
+from .policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
+from .smtplimits import SmtpLimits
 from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
 
 __all__ = ["main"]
@@ -28,12 +29,18 @@ def _format_address(host: str, port: int) -> str:
 _EPILOG = """\
 examples:
   smtp-devserver                                 plain port 2525 with STARTTLS
-  smtp-devserver --tls-port 2465 --user alice:secret --require-auth
+  smtp-devserver --tls-port 2465 --users-file ~/.config/devserver-users --require-auth
   smtp-devserver --reject-rcpt nobody@example.com --fail-at dot:451
 
 failure stages: connect, ehlo, mail, rcpt, data (the DATA command), dot (the
 reply to the final dot).  421 closes the connection after the reply; 451 does
 not.  AUTH works without TLS on loopback addresses.
+
+users: --user shows its password to everyone who can run ps; --users-file
+(NAME:PASSWORD lines, # comments, mode 0600) and $SMTP_DEVSERVER_USERS
+(entries separated by commas, or by newlines if a password has a comma) do
+not.  All three may be combined; --user wins over the file, the file over
+the environment.
 """
 
 
@@ -63,7 +70,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           f"(default: {pki.default_devserver_directory()})")
     auth = parser.add_argument_group("authentication")
     auth.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
-                      help="accept this login for AUTH PLAIN/LOGIN/CRAM-MD5 (repeatable)")
+                      help="accept this login for AUTH PLAIN/LOGIN/CRAM-MD5 (repeatable; visible in ps)")
+    auth.add_argument("--users-file", metavar="PATH",
+                      help=f"read NAME:PASSWORD lines from PATH (0600); also ${USERS_ENV}")
     auth.add_argument("--accept-any-login", action="store_true", help="every user name and password succeeds")
     auth.add_argument("--require-auth", action="store_true",
                       help="refuse MAIL/RCPT/DATA/VRFY with 530 until AUTH succeeded")
@@ -72,6 +81,15 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
     mail.add_argument("--maildir", metavar="DIR",
                       help=f"store messages here, kept across restarts (default: {catcher.default_maildir()})")
+    limits = parser.add_argument_group("limits (per SMTP server)")
+    defaults = SmtpLimits()
+    limits.add_argument("--max-connections", type=int, default=defaults.max_connections, metavar="N",
+                        help="SMTP sessions at once; one more is answered 421 and closed (default: %(default)s)")
+    limits.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, metavar="SECONDS",
+                        help="close a session (421) that sends no complete command for this long; "
+                             "a DATA body must arrive within it too (default: %(default)s)")
+    limits.add_argument("--max-recipients", type=int, default=defaults.max_recipients, metavar="N",
+                        help="RCPT per message; more are answered 452 (default: %(default)s)")
     mail.add_argument("--max-mime-parts", type=int, default=DEFAULT_MAX_PARTS, metavar="N",
                       help="refuse a message with more MIME parts (552) (default: %(default)s)")
     mail.add_argument("--max-mime-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
@@ -101,11 +119,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("--cert and --key go together")
     try:
         fail_at = parse_fail_at(options.fail_at)
-        users = parse_users(options.user)
+        users = {**users_from_environment(),
+                 **(read_users_file(options.users_file) if options.users_file else {}),
+                 **parse_users(options.user)}
     except ValueError as error:
         parser.error(str(error))
     if options.size_limit < 0:
         parser.error("--size-limit must be >= 0")
+    try:
+        smtp_limits = SmtpLimits(max_connections=options.max_connections, idle_timeout=options.idle_timeout,
+                                 max_recipients=options.max_recipients)
+    except ValueError as error:
+        parser.error("--" + str(error).replace("_", "-"))
     for flag, value in (("--max-mime-parts", options.max_mime_parts), ("--max-mime-depth", options.max_mime_depth)):
         if value < 1:
             parser.error(f"{flag} must be >= 1, got {value}")
@@ -138,6 +163,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         max_mime_depth=options.max_mime_depth,
         client_ca=options.client_ca,
         features=features,
+        smtp_limits=smtp_limits,
         **(http or {}),
     )
     try:
@@ -155,8 +181,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.SIGTERM, lambda signum, frame: stop_requested.set()
         )
     try:
-        _print_banner(server, options)
         try:
+            # A Ctrl-C as soon as the banner shows (a script that waits for
+            # it) may land while it is still being printed: same clean stop.
+            _print_banner(server, options, users)
             # Event.wait() is interrupted by Ctrl-C (KeyboardInterrupt) and
             # returns once the SIGTERM handler sets the event.
             stop_requested.wait()
@@ -170,7 +198,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
+def _print_banner(server: DevServer, options: argparse.Namespace, users: Dict[str, str]) -> None:
     assert server.port is not None
     lines = [f"smtp-devserver listening on {_format_address(server.host, server.port)} (plain, STARTTLS)"]
     if server.tls_port is not None:
@@ -186,8 +214,8 @@ def _print_banner(server: DevServer, options: argparse.Namespace) -> None:
         auth = "every AUTH fails (--fail-auth)"
     elif options.accept_any_login:
         auth = "any login accepted"
-    elif options.user:
-        auth = "users " + ", ".join(parse_users(options.user))
+    elif users:
+        auth = "users " + ", ".join(users)
     else:
         auth = "no users configured (AUTH always fails)"
     lines.append(f"AUTH PLAIN LOGIN CRAM-MD5: {auth}" + (", required" if options.require_auth else ""))

@@ -23,8 +23,8 @@ reached by a browser that also visits other sites:
   nosniff`` unless its route set them (:func:`same_origin_reads`), so that
   no other page can load an API answer as an image, script or style.
 * **Basic authentication** with a failure budget per client address
-  (:class:`FailureBudget`, a token bucket): once the budget is spent the
-  catcher answers 429 with ``Retry-After`` without checking the password,
+  (:class:`~.failurebudget.FailureBudget`, the token bucket SMTP AUTH uses
+  too): once the budget is spent the catcher answers 429 with ``Retry-After`` without checking the password,
   so guessing runs at the refill rate, not at the speed of the machine.
 * **Connections** (:class:`HttpLimits`): at most ``max_connections`` at once
   (the next one gets a 503 and is closed); a connection that sends no
@@ -48,15 +48,14 @@ import binascii
 import hmac
 import ipaddress
 import logging
-import math
-import time
 import weakref
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Dict, Iterable, Optional, Tuple
+from typing import Awaitable, Callable, Iterable, Optional, Tuple
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .failurebudget import FailureBudget
 from .policy import is_loopback
 
 __all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "FirstRequestDeadline", "cross_origin",
@@ -178,43 +177,6 @@ async def same_origin_reads(request: web.Request, response: web.StreamResponse) 
     origins from loading the response, where its route has not set them."""
     for name, value in _READ_HEADERS.items():
         response.headers.setdefault(name, value)
-
-
-class FailureBudget:
-    """A token bucket of failed logins per client address: ``burst`` failures
-    at once, then one per ``1/refill_per_second`` seconds.
-
-    >>> now = [0.0]
-    >>> budget = FailureBudget(burst=2, refill_per_second=0.5, clock=lambda: now[0])
-    >>> budget.failed("a"); budget.failed("a"); budget.retry_after("a"), budget.retry_after("b")
-    (2, 0)
-    >>> now[0] = 2.0; budget.retry_after("a")
-    0
-    """
-
-    def __init__(self, burst: int = 10, refill_per_second: float = 1.0, *,
-                 clock: Callable[[], float] = time.monotonic, max_clients: int = 4096):
-        self._burst = float(burst)
-        self._rate = refill_per_second
-        self._clock = clock
-        self._max_clients = max_clients
-        self._tokens: Dict[str, Tuple[float, float]] = {}  # address -> (tokens, when)
-
-    def _refilled(self, client: str) -> float:
-        tokens, when = self._tokens.get(client, (self._burst, self._clock()))
-        return min(self._burst, tokens + (self._clock() - when) * self._rate)
-
-    def retry_after(self, client: str) -> int:
-        """Whole seconds until ``client`` may try again (0: now)."""
-        tokens = self._refilled(client)
-        return 0 if tokens >= 1 else math.ceil((1 - tokens) / self._rate)
-
-    def failed(self, client: str) -> None:
-        tokens = self._refilled(client) - 1
-        self._tokens.pop(client, None)
-        if len(self._tokens) >= self._max_clients:  # bounded: forget the longest-quiet client
-            self._tokens.pop(next(iter(self._tokens)))
-        self._tokens[client] = (tokens, self._clock())
 
 
 def basic_auth_middleware(user: str, password: str,

@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-__all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "Policy", "ReplyOverride",
-           "is_loopback"]
+__all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "read_users_file",
+           "users_from_environment", "USERS_ENV", "Policy", "ReplyOverride", "is_loopback"]
+
+#: The environment variable that gives AUTH users without putting their
+#: passwords on the command line (where ``ps`` shows them).
+USERS_ENV = "SMTP_DEVSERVER_USERS"
 
 #: Where ``--fail-at`` can strike: the greeting, EHLO/HELO, MAIL, RCPT, the
 #: DATA command itself, and the reply to the final dot.
@@ -76,18 +81,81 @@ def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> D
 
 
 def parse_users(users: Union[None, Mapping[str, str], Iterable[str]]) -> Dict[str, str]:
-    """``{"alice": "pw"}`` or ``["alice:pw"]`` (the CLI form) to a dict."""
+    """``{"alice": "pw"}`` or ``["alice:pw"]`` (the CLI form) to a dict.
+
+    >>> parse_users(["alice:pw", "s3cret"])
+    Traceback (most recent call last):
+    ...
+    ValueError: users entry 2: expected NAME:PASSWORD
+    """
     if users is None:
         return {}
     if isinstance(users, Mapping):
         return {str(name): str(password) for name, password in users.items()}
-    parsed = {}
-    for entry in users:
-        name, colon, password = str(entry).partition(":")
+    # The error names the entry by its place: its text may be a password.
+    return _user_lines((str(entry) for entry in users), lambda number: f"users entry {number}")
+
+
+def _user_lines(lines: Iterable[str], where: Callable[[int], str]) -> Dict[str, str]:
+    """``NAME:PASSWORD`` lines to a dict; blank lines and ``#`` comments are
+    skipped.  An error names ``where(n)`` for the n-th line, never its text
+    (it may hold a password)."""
+    users = {}
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, colon, password = line.partition(":")
         if not colon or not name:
-            raise ValueError(f"users must be given as NAME:PASSWORD, got {entry!r}")
-        parsed[name] = password
-    return parsed
+            raise ValueError(f"{where(number)}: expected NAME:PASSWORD")
+        users[name] = password
+    return users
+
+
+def read_users_file(path: Union[str, "os.PathLike[str]"]) -> Dict[str, str]:
+    """The AUTH users in the file ``path``: one ``NAME:PASSWORD`` a line,
+    blank lines and ``#`` comments allowed.  As ssh does with keys, a file
+    that group or others may read is refused (its passwords are no secret).
+
+    >>> import os, tempfile
+    >>> fd, path = tempfile.mkstemp()
+    >>> _ = os.write(fd, b"# test users\\nalice:wonder:land\\n\\nbob:builder\\n"); os.close(fd)
+    >>> read_users_file(path)
+    {'alice': 'wonder:land', 'bob': 'builder'}
+    >>> with open(path, "a") as file:
+    ...     _ = file.write("carol\\n")
+    >>> read_users_file(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --users-file ...: line 5: expected NAME:PASSWORD
+    >>> os.unlink(path)
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            if os.fstat(file.fileno()).st_mode & 0o077:
+                raise ValueError(f"--users-file {path}: group or others may read it; chmod 600 {path}")
+            lines = file.read().splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise ValueError(f"--users-file {path}: cannot read it: {reason}") from None
+    return _user_lines(lines, lambda number: f"--users-file {path}: line {number}")
+
+
+def users_from_environment(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The AUTH users in :data:`USERS_ENV`: ``NAME:PASSWORD`` entries
+    separated by newlines, or by commas when the value has no newline (so a
+    password with a comma needs the newline form).
+
+    >>> users_from_environment({USERS_ENV: "alice:pw1,bob:pw2"})
+    {'alice': 'pw1', 'bob': 'pw2'}
+    >>> users_from_environment({USERS_ENV: "alice:a,b\\nbob:c"})
+    {'alice': 'a,b', 'bob': 'c'}
+    >>> users_from_environment({})
+    {}
+    """
+    value = (os.environ if environ is None else environ).get(USERS_ENV, "")
+    entries = value.splitlines() if "\n" in value or "\r" in value else value.split(",")
+    return _user_lines(entries, lambda number: f"${USERS_ENV}: entry {number}")
 
 
 def is_loopback(host: str) -> bool:

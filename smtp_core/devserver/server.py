@@ -22,7 +22,8 @@ from typing import Any, Awaitable, Callable, Coroutine, Iterable, List, Mapping,
 from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
-from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
+from .smtplimits import SmtpLimits
+from .smtp import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
 from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
 
@@ -106,6 +107,10 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``smtp_limits``
+        A :class:`~smtp_core.devserver.smtplimits.SmtpLimits`: connections
+        at once, the idle timeout, recipients per message, the failed-login
+        budget per client address.
     ``max_mime_parts``, ``max_mime_depth``
         Refuse (``552 5.3.4``, naming the limit) a message with more MIME
         parts, or parts nested deeper, than this (defaults 1000 and 32).
@@ -153,6 +158,7 @@ class DevServer:
         http_allowed_hosts: Iterable[str] = (),
         http_limits: Optional[catcher.HttpLimits] = None,
         features: Optional[Features] = None,
+        smtp_limits: Optional[SmtpLimits] = None,
         client_ca: Union[None, str, "os.PathLike[str]"] = None,
     ):
         if tls_port is True:
@@ -181,6 +187,7 @@ class DevServer:
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
+        self._smtp_limits = smtp_limits or SmtpLimits()
         for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
@@ -207,6 +214,7 @@ class DevServer:
         self._thread: Optional[threading.Thread] = None
         self._listeners: List[asyncio.AbstractServer] = []
         self._live_connections: Set[DevSMTP] = set()
+        self._tls_handshakes: Set[ImplicitTLS] = set()
         self._services: List[Service] = []
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
@@ -396,6 +404,9 @@ class DevServer:
         common = dict(
             policy=self._policy,
             live_connections=self._live_connections,
+            limits=self._smtp_limits,
+            # One budget for both ports, fresh at every start.
+            auth_budget=self._smtp_limits.failure_budget(),
             loop=loop,
             hostname=hostname,
             ident=_GREETING_IDENT,
@@ -415,10 +426,12 @@ class DevServer:
                 **common,
             )
 
-        def implicit_tls_session() -> DevSMTP:
+        def implicit_tls_session() -> ImplicitTLS:
             # aiosmtpd cannot tell that this socket is already encrypted,
             # so AUTH must not wait for a STARTTLS that will never come.
-            return DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common)
+            return ImplicitTLS(
+                lambda: DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common),
+                tls_context, self._smtp_limits, self._tls_handshakes)
 
         plain = await loop.create_server(
             plain_session, self._bind_address(self._requested_port), self._requested_port
@@ -430,7 +443,6 @@ class DevServer:
                 implicit_tls_session,
                 self._bind_address(self._requested_tls_port),
                 self._requested_tls_port,
-                ssl=tls_context,
             )
             self._listeners.append(implicit)
             self.tls_port = implicit.sockets[0].getsockname()[1]
@@ -442,6 +454,8 @@ class DevServer:
             await asyncio.wait_for(self._service_stops.pop()(), _THREAD_TIMEOUT)
         for listener in self._listeners:
             listener.close()
+        for handshake in list(self._tls_handshakes):
+            handshake.abort()
         for connection in list(self._live_connections):
             connection.abort_connection()
         for listener in self._listeners:

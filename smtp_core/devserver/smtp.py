@@ -8,7 +8,9 @@ connection) adds to aiosmtpd:
 * STARTTLS refused with 554 once the connection is encrypted (RFC 3207
   section 4.2 says the extension is not offered after TLS; Postfix answers
   such a second STARTTLS with 554 as well);
-* ``--require-auth`` (530) and failure injection from the :class:`Policy`.
+* ``--require-auth`` (530) and failure injection from the :class:`Policy`;
+* the limits of :mod:`.smtplimits`: connections at once (421), a timeout
+  that says so (421), failed logins per client address (454).
 
 :class:`MailHandler` is the aiosmtpd handler: recipient and VRFY policy,
 and storage in the catcher's :class:`~smtp_core.devserver.store.MailStore`
@@ -25,6 +27,7 @@ import logging
 import re
 import secrets
 import socket
+import ssl
 import time
 from typing import Any, Callable, List, Optional, Set, Union
 
@@ -40,11 +43,13 @@ from aiosmtpd.smtp import (
 )
 
 from .policy import Policy, ReplyOverride
+from .failurebudget import FailureBudget
+from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
 from .received import ReceivedMessage, escape_controls
 from .features import RuntimeStats
 from .store import MailStore, PartLimitError, StoredEnvelope
 
-__all__ = ["DevSMTP", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
+__all__ = ["DevSMTP", "ImplicitTLS", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +118,23 @@ class DevSMTP(SMTP):
         policy: Policy,
         implicit_tls: bool,
         live_connections: Set["DevSMTP"],
+        limits: SmtpLimits,
+        auth_budget: FailureBudget,
         **smtp_options: Any,
     ):
         # Set before SMTP.__init__, which introspects the instance.
         self._policy = policy
         self.implicit_tls = implicit_tls
+        self.limits = limits
+        #: Whether this session holds one of the ``max_connections`` slots
+        #: (a refused one is greeted with 421 and closed).
+        self.admitted = False
         self._live_connections = live_connections
+        self._auth_budget = auth_budget
         self._next_reply_override: Optional[ReplyOverride] = None
         self._advertise_pipelining = False
         self._corked = False
-        super().__init__(handler, **smtp_options)
+        super().__init__(handler, timeout=limits.idle_timeout, **smtp_options)
         # The first reply on a connection is the greeting.
         self._next_reply_override = policy.injected_failure("connect", self.hostname)
 
@@ -131,11 +143,42 @@ class DevSMTP(SMTP):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        if self in self._live_connections:  # called again after STARTTLS
+            return
+        admitted = sum(connection.admitted for connection in self._live_connections)
         self._live_connections.add(self)
+        if admitted >= self.limits.max_connections:
+            # Replaces the greeting (connect-stage injection included).
+            text = TOO_MANY_CONNECTIONS.format(host=self.hostname)
+            self._next_reply_override = ReplyOverride(text=text, close=True)
+            log.warning("refused a connection from %s: %d connections already", self._client_address(),
+                        admitted)
+        else:
+            self.admitted = True
 
     def connection_lost(self, error: Optional[Exception]) -> None:
         self._live_connections.discard(self)
         super().connection_lost(error)
+
+    def _timeout_cb(self) -> None:
+        # aiosmtpd closes a timed-out session without a word; RFC 5321
+        # section 3.8 asks for a 421 first, as Postfix sends.
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(TIMEOUT_EXCEEDED.format(host=self.hostname).encode() + b"\r\n")
+        super()._timeout_cb()
+
+    def _client_address(self) -> str:
+        peer = self.session.peer if self.session is not None else None
+        return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+
+    def login_failed(self) -> AuthResult:
+        """Count a failed login against this client's address; the result
+        makes aiosmtpd answer 535 (``handled=False``: with ``True`` it would
+        send nothing and leave the client waiting).  An injected failure
+        (``fail_auth``) is the test's wish, not a guess: it is not counted."""
+        if not self._policy.fail_auth:
+            self._auth_budget.failed(self._client_address())
+        return AuthResult(success=False, handled=False)
 
     def abort_connection(self) -> None:
         """Drop the connection at once (server shutdown)."""
@@ -249,6 +292,14 @@ class DevSMTP(SMTP):
         if not await self._answer_with_injected_failure("data"):
             await super().smtp_DATA(arg)
 
+    @functools.wraps(SMTP.smtp_AUTH)
+    async def smtp_AUTH(self, arg: str) -> None:
+        wait = self._auth_budget.retry_after(self._client_address())
+        if wait:
+            await self.push(auth_throttled(wait))
+            return
+        await super().smtp_AUTH(arg)
+
     # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
     # name by turning "__" into "-"; the decorator names it explicitly.
     @auth_mechanism("CRAM-MD5")
@@ -270,9 +321,70 @@ class DevSMTP(SMTP):
         user, digest = parsed["user"], parsed["digest"]
         if self._policy.cram_md5_matches(user, challenge, digest):
             return AuthResult(success=True, auth_data=user)
-        # handled=False makes smtp_AUTH send 535; handled=True would send
-        # nothing and leave the client waiting forever.
-        return AuthResult(success=False, handled=False)
+        return self.login_failed()
+
+
+class ImplicitTLS(asyncio.Protocol):
+    """A connection to the implicit-TLS port until its handshake is done;
+    then it hands the TLS transport to a new :class:`DevSMTP`.
+
+    asyncio's own ``create_server(ssl=...)`` tells the protocol nothing
+    until the handshake succeeded, so a connection that never sends a
+    ClientHello would hold a descriptor unseen.  Here each one is in
+    ``pending`` from its first moment: at most ``limits.max_connections``
+    handshakes at once (one more is dropped at once, before any TLS, so
+    there is no one to say 421 to), each within ``limits.tls_handshake_timeout``.
+    """
+
+    def __init__(self, make_session: Callable[[], DevSMTP], context: ssl.SSLContext,
+                 limits: SmtpLimits, pending: Set["ImplicitTLS"]):
+        self._make_session = make_session
+        self._context = context
+        self._limits = limits
+        self._pending = pending
+        self._transport: Optional[asyncio.Transport] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        if len(self._pending) >= self._limits.max_connections:
+            log.warning("dropped a TLS connection: %d handshakes already under way", len(self._pending))
+            transport.abort()
+            return
+        # The ClientHello must reach start_tls(), not this protocol.
+        transport.pause_reading()
+        self._pending.add(self)
+        asyncio.get_running_loop().create_task(self._handshake())
+
+    async def _handshake(self) -> None:
+        assert self._transport is not None
+        try:
+            tls = await asyncio.get_running_loop().start_tls(
+                self._transport, self, self._context, server_side=True,
+                ssl_handshake_timeout=self._limits.tls_handshake_timeout)
+        except (OSError, ssl.SSLError, asyncio.TimeoutError) as error:
+            # A client that rejects our certificate, or never says hello.
+            log.info("TLS handshake failed: %r", error)
+            self._transport.abort()
+            return
+        except BaseException:  # cancelled: the server stops
+            self.abort()
+            raise
+        finally:
+            self._pending.discard(self)
+        if tls is None:  # the connection closed during the handshake
+            return
+        session = self._make_session()
+        tls.set_protocol(session)
+        session.connection_made(tls)
+
+    def abort(self) -> None:
+        """Drop the connection at once (server shutdown)."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    def connection_lost(self, error: Optional[Exception]) -> None:
+        self._pending.discard(self)
 
 
 def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:
@@ -281,12 +393,11 @@ def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:
     def authenticate(
         server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
     ) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword)
+        assert isinstance(auth_data, LoginPassword) and isinstance(server, DevSMTP)
         user, password = _text(auth_data.login), _text(auth_data.password)
         if policy.password_matches(user, password):
             return AuthResult(success=True, auth_data=user)
-        # See auth_CRAM_MD5: a failure must be handled=False to get a 535.
-        return AuthResult(success=False, handled=False)
+        return server.login_failed()
 
     return authenticate
 
@@ -327,6 +438,8 @@ class MailHandler:
     async def handle_RCPT(
         self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
     ) -> str:
+        if len(envelope.rcpt_tos) >= server.limits.max_recipients:
+            return TOO_MANY_RECIPIENTS
         if self._policy.rejects_recipient(address):
             self._count_rejection()
             return f"550 5.1.1 <{escape_controls(address)}>: Recipient address rejected"
