@@ -360,7 +360,7 @@ def test_credentials_come_from_a_file_or_the_environment(tmp_path):
     secret.write_text("ann:s3cret:x\n")
     read = catcher_module.read_credentials
     secret.chmod(0o640)
-    with pytest.raises(ValueError, match="other users may read it; chmod 600"):
+    with pytest.raises(ValueError, match="group or others may read it; chmod 600"):
         read(None, str(secret), {})
     secret.chmod(0o600)
     assert read(None, str(secret), {}) == ("ann", "s3cret:x")

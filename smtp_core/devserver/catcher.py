@@ -35,7 +35,7 @@ from aiohttp import web
 from smtp_core.devserver import api, httpguard, mailpit_extra, page
 from smtp_core.devserver.features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
 from smtp_core.devserver.httpguard import HttpLimits
-from smtp_core.devserver.policy import is_loopback
+from smtp_core.devserver.policy import is_loopback, read_secret_lines
 from smtp_core.devserver.store import DEFAULT_MAX_MESSAGES, MailStore
 
 __all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
@@ -75,12 +75,7 @@ def read_credentials(option: Optional[str], path: Optional[str],
     if option is not None and path is not None:
         raise ValueError("give --http-auth or --http-auth-file, not both")
     if path is not None:
-        try:
-            if Path(path).stat().st_mode & 0o077:  # as ssh does with keys: a shared secret is no secret
-                raise ValueError(f"--http-auth-file {path}: other users may read it; chmod 600 {path}")
-            text = Path(path).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ValueError(f"--http-auth-file {path}: cannot read it ({error.__class__.__name__})") from None
+        text = read_secret_lines("--http-auth-file", path)
         source, option = f"--http-auth-file {path}", (text[0].strip() if text else "")
     elif option is not None:
         source = "--http-auth"

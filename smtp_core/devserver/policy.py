@@ -130,15 +130,23 @@ def read_users_file(path: Union[str, "os.PathLike[str]"]) -> Dict[str, str]:
     ValueError: --users-file ...: line 5: expected NAME:PASSWORD
     >>> os.unlink(path)
     """
+    lines = read_secret_lines("--users-file", path)
+    return _user_lines(lines, lambda number: f"--users-file {path}: line {number}")
+
+
+def read_secret_lines(option: str, path: Union[str, "os.PathLike[str]"]) -> List[str]:
+    """The lines of the secrets file ``path`` given with ``option``.  As ssh
+    does with keys, a file that group or others may read is refused: its
+    secrets are no secret.  ``ValueError`` names the option and the file,
+    never what the file holds."""
     try:
         with open(path, encoding="utf-8") as file:
-            if os.fstat(file.fileno()).st_mode & 0o077:
-                raise ValueError(f"--users-file {path}: group or others may read it; chmod 600 {path}")
-            lines = file.read().splitlines()
+            if os.fstat(file.fileno()).st_mode & 0o077:  # the file opened, not a name that may change
+                raise ValueError(f"{option} {path}: group or others may read it; chmod 600 {path}")
+            return file.read().splitlines()
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
-        raise ValueError(f"--users-file {path}: cannot read it: {reason}") from None
-    return _user_lines(lines, lambda number: f"--users-file {path}: line {number}")
+        raise ValueError(f"{option} {path}: cannot read it: {reason}") from None
 
 
 def users_from_environment(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
