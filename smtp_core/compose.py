@@ -83,7 +83,7 @@ from typing import Any, Mapping, NamedTuple
 from .errors import ComposeError, EnvelopeError
 from .mailaddr import (ADDRESS_HEADERS, HEADER_FACTORY, MESSAGE_ID_HEADERS, a_label_address, header_addresses,
                        wire_message_id)
-from .wireform import header_envelope, wire_bytes
+from .wireform import CONTROL_CHARACTER, header_envelope, wire_bytes
 
 __all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
 
@@ -100,7 +100,6 @@ _ADDRESS_KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _RESERVED = {name.lower(): key for key, name in _HEADER_OF.items()} | {"mime-version": None}
 _HEADER_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext: printable ASCII but ':'
 _LINE_ENDS = re.compile(r"\r\n?")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but TAB, DEL, C1
 # Anchored at line starts: unanchored, the search would retry at every
 # byte of every line (seconds for 10 MiB).
 _LONG_TEXT_LINE = re.compile(rb"^[^\n]{79}", re.M)  # RFC 5322's SHOULD of 78: longer text lines are encoded
@@ -193,7 +192,7 @@ def _check_line(where: str, value: str) -> str:
     # registry refuses those too, so name them here first.
     if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
         raise ComposeError("%s: the value %r contains a CR, LF or other line break" % (where, value))
-    control = _CONTROL.search(value)
+    control = CONTROL_CHARACTER.search(value)
     if control is not None:
         raise ComposeError("%s: the value contains the control character U+%04X at position %d; "
                            "a header may hold TAB but no other control character"

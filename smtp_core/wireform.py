@@ -59,6 +59,9 @@ HIDDEN_HEADERS = ("Bcc", "Resent-Bcc")  # the recipients must not see these
 # header (a fold); anything else would start a new header line.
 _LINE_BREAK = re.compile("\r\n(?![ \t])|\r(?![\n \t])|[\n\v\f\x1c-\x1e\x85\u2028\u2029](?![ \t])")
 _FIELD_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322's ftext
+#: A control character no header may hold: C0 but TAB, DEL and C1 (CR and LF
+#: are line breaks, judged by :data:`_LINE_BREAK` where they fold).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an 8-bit header byte, as the parser keeps it
 _LONG_LINE = re.compile(rb"^[^\r\n]{999}", re.M)  # a search, not a split: no line list for 10 MiB
 
@@ -75,6 +78,7 @@ class _HeaderSafePolicy(email.policy.EmailPolicy):
             _check_header_text(name, value)
             if not (self.utf8 or value.isascii() or _ESCAPED_BYTE.search(value)):
                 value = self.header_factory(name, "".join(value.splitlines()))
+        _check_controls(name, str(value))  # as the reader will see it: an encoded word decodes to it
         value = wire_header(name, value, self.utf8)
         folded = super().fold_binary(name, value)
         if name.lower() in ADDRESS_HEADERS:
@@ -89,6 +93,14 @@ def _check_header_text(name: str, text: str) -> None:
         raise HeaderError("smtp: the %s header holds a line break (U+%04X) that would start another header; "
                           "remove it (an EmailMessage refuses it when the header is set)"
                           % (name, ord(bad.group()[0])))
+    _check_controls(name, text)
+
+
+def _check_controls(name: str, text: str) -> None:
+    control = CONTROL_CHARACTER.search(text)
+    if control is not None:  # a NUL or ESC would reach the reader: receivers cut or misread the header
+        raise HeaderError("smtp: the %s header holds the control character U+%04X; a header may hold TAB "
+                          "but no other control character" % (name, ord(control.group())))
 
 
 _SMTP_POLICY = _HeaderSafePolicy(linesep="\r\n")
