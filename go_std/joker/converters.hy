@@ -16,8 +16,7 @@ beside its table (e.g. `conv-*tls_Config`).
 Misuse raises at once, as Joker raises; a failure of the call itself
 (protocol, reply, I/O) is handed back by `returned` as a value.]]
 
-(import datetime socket)
-(import smtp-core.netconn [Conn :as NetConn])
+(import datetime)
 
 (defclass ArgumentError [TypeError]
   "An argument of the wrong type: a programming error, raised at once.")
@@ -32,34 +31,62 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 (defn arity-error [qualified n]
   (ArityError f"Wrong number of args ({n}) passed to {qualified}"))
 
-(setv JOKER-TYPE-NAMES
+(setv _JOKER-TYPE-NAMES
   {str "String" int "Int" float "Double" bool "Boolean" (type None) "Nil"
    list "Vector" tuple "Vector" dict "Map" bytes "arrayOfByte" bytearray "arrayOfByte"
    set "MapSet" frozenset "MapSet" hy.models.Keyword "Keyword" hy.models.Symbol "Symbol"})
 
+;; Classes a namespace names for Joker (`name-type`), checked with isinstance.
+(setv _NAMED-TYPES [])
+
+(defn name-type [cls joker-name]
+  #[[Say that values of `cls` (and its subclasses) are `joker-name` in error
+  messages, for a class the namespace cannot give a `__go_name__`:
+
+      (name-type socket.socket "go.std.net/Conn")]]
+  (.append _NAMED-TYPES #(cls joker-name))
+  cls)
+
 (defn joker-type-name [x]
-  #[[The Joker name of a value's type, for error messages.
+  #[[The Joker name of a value's type, for error messages: the class's
+  `__go_name__`, Joker's name of a plain value, a name given by `name-type`,
+  else the Python class name.
 
       (joker-type-name [1]) ; => "Vector"
       (joker-type-name b"") ; => "arrayOfByte"]]
   (setv go-name (getattr (type x) "__go_name__" None))
   (cond
     go-name go-name
-    (in (type x) JOKER-TYPE-NAMES) (get JOKER-TYPE-NAMES (type x))
-    (isinstance x #(NetConn socket.socket)) "go.std.net/Conn"
-    True (. (type x) __name__)))
+    (in (type x) _JOKER-TYPE-NAMES) (get _JOKER-TYPE-NAMES (type x))
+    True (next (gfor [cls n] _NAMED-TYPES :if (isinstance x cls) n) (. (type x) __name__))))
 
 (defn arg-error [qualified i name expected x [detail ""]]
   (ArgumentError
     f"Arg[{i}] ({name}) of {qualified} must have type {expected}, got {(joker-type-name x)}{detail}"))
 
+;; The exception classes whose instances are failures of a call, not bugs.
+(setv _FAILURES [OSError])
+
+(defn register-failures [#* classes]
+  #[[Declare that errors of `classes` (and subclasses) are failures a var
+  returns rather than raises. A namespace registers its engine's error
+  classes beside its table:
+
+      (register-failures SMTPError)]]
+  (.extend _FAILURES classes))
+
+(defn mark-returned [err]
+  #[[Mark the one value `err` (of any exception class) as a failure to
+  return, e.g. the error value a user's Auth gave back. Returns `err`.]]
+  (setv err.__go_failure__ True)
+  err)
+
 (defn returned [e]
   #[[Hand back `e` as an error value if it is a failure of the call; re-raise a bug.
 
-  A failure is an I/O error (`OSError`) or an error whose class (or the
-  value itself) says `_go_returned`: the engine's SMTP errors, Go's
-  net/mail refusals, an Auth's own error values.]]
-  (if (or (isinstance e OSError) (getattr e "_go_returned" False))
+  A failure is an error of a class given to `register-failures` (`OSError`
+  from the start) or a value given to `mark-returned`.]]
+  (if (or (isinstance e (tuple _FAILURES)) (getattr e "__go_failure__" False))
     e
     (raise e)))
 
@@ -104,10 +131,6 @@ Misuse raises at once, as Joker raises; a failure of the call itself
   (if (or (isinstance x bytearray) (and (isinstance x memoryview) (not x.readonly)))
     x
     (raise (arg-error q i name "arrayOfByte (a bytearray, to be filled)" x))))
-
-(defn conv-go_std_net_Conn [x i name q]
-  ;; A go.std.net or go.std.crypto.tls Conn; beyond Joker, a Python socket.
-  (if (isinstance x #(NetConn socket.socket)) x (raise (arg-error q i name "go.std.net/Conn" x))))
 
 (defn real? [x]
   (and (isinstance x #(int float)) (not (isinstance x bool))))

@@ -28,9 +28,11 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
 (import smtp-core.netconn [Conn :as NetConn])
+(import smtp-core.errors [SMTPError])
+(import go-std.net [conv-go_std_net_Conn])
 (import go-std.crypto.tls [config-from :as tls-config-from])
-(import go-std.joker [Namespace array-type array-maker returned arity-error
-                      ArgumentError arg-error joker-type-name struct-maker])
+(import go-std.joker [Namespace array-type array-maker returned arity-error register-failures
+                      mark-returned ArgumentError arg-error joker-type-name struct-maker])
 
 (setv __joker_ns__
   (Namespace "go.std.net.smtp" __name__
@@ -77,14 +79,14 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 
   (defn start [self server]
     (setv [proto to-server err] (auth-result self.Start 3 "(Start server)" [server]))
-    (when (is-not err None) (raise (mark-returned err)))
+    (when (is-not err None) (raise (checked-error err)))
     (when (not (isinstance proto str))
       (raise (TypeError (+ "(Start server) must return a String proto, got " (joker-type-name proto)))))
     #(proto (to-server-bytes to-server)))
 
   (defn next [self from-server more]
     (setv [to-server err] (auth-result self.Next 2 "(Next from-server more)" [from-server more]))
-    (when (is-not err None) (raise (mark-returned err)))
+    (when (is-not err None) (raise (checked-error err)))
     (to-server-bytes to-server)))
 
 (defn auth-result [method n what args]
@@ -93,12 +95,11 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     (raise (TypeError (+ what " must return a " (str n) "-element list, got " (repr r)))))
   r)
 
-(defn mark-returned [err]
+(defn checked-error [err]
   "An Auth's error value, made raisable and recognisable as a returned error."
   (when (not (isinstance err BaseException))
     (raise (TypeError (+ "an Auth error value must be an exception, got " (joker-type-name err)))))
-  (setv err._go_returned True)
-  err)
+  (mark-returned err))
 
 (defn to-server-bytes [x]
   (cond
@@ -110,6 +111,9 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 
 (defclass GoPlainAuth [core.PlainAuth GoAuth] "PLAIN, as `PlainAuth` returns it.")
 (defclass GoCramMD5Auth [core.CramMD5Auth GoAuth] "CRAM-MD5, as `CRAMMD5Auth` returns it.")
+
+;; A failure of the SMTP conversation is returned, as an I/O error is.
+(register-failures SMTPError)
 
 ;; ------------------------------------------------------------ converters of this namespace
 
