@@ -39,7 +39,7 @@ def _imported_modules(form) -> list[str]:
 def _joker_sources() -> list[pathlib.Path]:
     sources = sorted(JOKER.glob("*.hy"))
     assert [p.name for p in sources] == [
-        "__init__.hy", "converters.hy", "macros.hy", "registry.hy", "types.hy"]
+        "__init__.hy", "converters.hy", "macros.hy", "meta.hy", "registry.hy", "types.hy"]
     return sources
 
 
@@ -104,3 +104,19 @@ def test_a_conn_is_named_by_its_namespace():
 
     with socket.socket() as s:
         assert joker_type_name(s) == "go.std.net/Conn"
+
+
+def test_every_var_has_the_metadata_schema():
+    # One builder (go_std/joker/meta.hy) for every macro: the keys are META-KEYS,
+    # in order, plus const and go_type for a constant.
+    import importlib
+
+    from go_std.joker.meta import META_KEYS, var_meta
+
+    for module in ("go_std.net.smtp", "go_std.net", "go_std.crypto.tls", "go_std.net.mail"):
+        for key, (var, meta) in importlib.import_module(module).__joker_ns__.vars.items():
+            extra = ("const", "go_type") if meta["kind"] == "constant" else ()
+            assert tuple(meta) == META_KEYS + extra, (module, key)
+            assert all(getattr(var, k) == meta[k] for k in meta), (module, key)
+    with pytest.raises(ValueError, match="unknown kind 'struct'"):
+        var_meta("T", "struct", "doc")

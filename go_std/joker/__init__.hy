@@ -34,8 +34,9 @@ One topic per module:
               `register-failures`, one error value with `mark-returned`)
   types       the classes that stand for Go types, checked arrays, struct
               constructors from a map (`struct-maker`) and constants
-  registry    `Namespace`: the vars in order, their metadata, help text,
-              the return lines of each result convention, the exports
+  meta        a var's metadata: its schema (`META-KEYS`), its one builder
+              (`var-meta`), the return lines of each result convention
+  registry    `Namespace`: the vars in order, their help text, the exports
   macros      `defgo`, `defmembers`, `defgotype`: the table's syntax]]
 
 (import go-std.joker.converters [ArgumentError ArityError arg-error arity-error returned
@@ -44,6 +45,6 @@ One topic per module:
                                  conv-String conv-Boolean conv-Int conv-arrayOfByte
                                  conv-arrayOfString]
         go-std.joker.types [GoTypeMeta GoArray go-type array-type array-maker attach-type struct-maker]
-        go-std.joker.registry [Namespace SIGNATURE-LINES META-KEYS KIND-TITLES return-lines
-                               signature-lines render-help attach])
+        go-std.joker.meta [META-KEYS KIND-TITLES var-meta return-lines]
+        go-std.joker.registry [Namespace SIGNATURE-LINES signature-lines render-help attach])
 

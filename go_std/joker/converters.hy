@@ -16,6 +16,8 @@ beside its table (e.g. `conv-*tls_Config`).
 Misuse raises at once, as Joker raises; a failure of the call itself
 (protocol, reply, I/O) is handed back by `returned` as a value.]]
 
+;; `unless` at compile time only: importing hyrule would cost every namespace import.
+(eval-when-compile (require hyrule [unless]))
 (import datetime)
 
 (defclass ArgumentError [TypeError]
@@ -118,10 +120,10 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 
 (defn conv-arrayOfString [x i name q]
   "Joker's ^arrayOfString: a list or tuple (or vector) of str, never a bare str."
-  (when (not (isinstance x #(list tuple)))
+  (unless (isinstance x #(list tuple))
     (raise (arg-error q i name "arrayOfString" x)))
   (for [[k v] (enumerate x)]
-    (when (not (isinstance v str))
+    (unless (isinstance v str)
       (raise (arg-error q i name "arrayOfString" x
                         f" (element {k} is {(joker-type-name v)})"))))
   (list x))
@@ -132,7 +134,7 @@ Misuse raises at once, as Joker raises; a failure of the call itself
     x
     (raise (arg-error q i name "arrayOfByte (a bytearray, to be filled)" x))))
 
-(defn real? [x]
+(defn _real? [x]
   (and (isinstance x #(int float)) (not (isinstance x bool))))
 
 (defn conv-go_std_time_Time [x i name q]
@@ -142,9 +144,9 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 
       (conv-go_std_time_Time 0 1 "t" "q") ; => None]]
   (cond
-    (or (is x None) (and (real? x) (= x 0))) None
+    (or (is x None) (and (_real? x) (= x 0))) None
     (isinstance x datetime.datetime) (.timestamp x)
-    (and (real? x) (= x x) (< (abs x) 1e15)) (float x)
+    (and (_real? x) (= x x) (< (abs x) 1e15)) (float x)
     True (raise (arg-error q i name "go.std.time/Time" x
                            " (a datetime, or seconds since the epoch; nil or 0 for none)"))))
 
