@@ -20,7 +20,7 @@ One table; the behaviour lives in `smtp_core.tlsconn` and `smtp_core.tls`.]]
 (import smtp-core.tls :as coretls)
 (import smtp-core.tlsconn :as tlsconn)
 (import smtp-core.tls [TLSConfig])
-(import go-std.net [GoConn GoDialer check-network read-pair write-pair])
+(import go-std.net [GoConn GoDialer check-network read-pair write-pair conv-go_std_net_Conn])
 (import go-std.joker [Namespace arg-error joker-type-name struct-maker])
 
 (setv __joker_ns__

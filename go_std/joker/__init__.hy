@@ -18,6 +18,10 @@ the namespace page (see `go_std.docs`).
 
     (setv __all__ (.exports __joker_ns__))
 
+The engine stays generic: it imports nothing of `smtp_core`; each namespace
+names its own failure classes (`register-failures`) and the Joker names of
+its engine's classes (`name-type`).
+
 Failures (protocol, reply and I/O errors) are returned, never raised.
 Misuse (a wrong argument type or count) raises at once: it is a bug in the
 caller, and Joker raises too.
@@ -26,17 +30,21 @@ One topic per module:
 
   converters  argument checks (`conv-<Hint>`), `ArgumentError`,
               `ArityError`, and `returned`, which tells a failure from a bug
+              (a namespace declares its engine's failures with
+              `register-failures`, one error value with `mark-returned`)
   types       the classes that stand for Go types, checked arrays, struct
               constructors from a map (`struct-maker`) and constants
-  registry    `Namespace`: the vars in order, their metadata, help text,
-              the return lines of each result convention, the exports
+  meta        a var's metadata: its schema (`META-KEYS`), its one builder
+              (`var-meta`), the return lines of each result convention
+  registry    `Namespace`: the vars in order, their help text, the exports
   macros      `defgo`, `defmembers`, `defgotype`: the table's syntax]]
 
 (import go-std.joker.converters [ArgumentError ArityError arg-error arity-error returned
+                                 register-failures mark-returned name-type
                                  joker-type-name converter-name
                                  conv-String conv-Boolean conv-Int conv-arrayOfByte
-                                 conv-arrayOfString conv-go_std_net_Conn]
+                                 conv-arrayOfString]
         go-std.joker.types [GoTypeMeta GoArray go-type array-type array-maker attach-type struct-maker]
-        go-std.joker.registry [Namespace SIGNATURE-LINES META-KEYS KIND-TITLES return-lines
-                               signature-lines render-help attach])
+        go-std.joker.meta [META-KEYS KIND-TITLES var-meta return-lines]
+        go-std.joker.registry [Namespace SIGNATURE-LINES signature-lines render-help attach])
 

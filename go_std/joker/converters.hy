@@ -16,8 +16,9 @@ beside its table (e.g. `conv-*tls_Config`).
 Misuse raises at once, as Joker raises; a failure of the call itself
 (protocol, reply, I/O) is handed back by `returned` as a value.]]
 
-(import datetime socket)
-(import smtp-core.netconn [Conn :as NetConn])
+;; `unless` at compile time only: importing hyrule would cost every namespace import.
+(eval-when-compile (require hyrule [unless]))
+(import datetime)
 
 (defclass ArgumentError [TypeError]
   "An argument of the wrong type: a programming error, raised at once.")
@@ -32,34 +33,62 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 (defn arity-error [qualified n]
   (ArityError f"Wrong number of args ({n}) passed to {qualified}"))
 
-(setv JOKER-TYPE-NAMES
+(setv _JOKER-TYPE-NAMES
   {str "String" int "Int" float "Double" bool "Boolean" (type None) "Nil"
    list "Vector" tuple "Vector" dict "Map" bytes "arrayOfByte" bytearray "arrayOfByte"
    set "MapSet" frozenset "MapSet" hy.models.Keyword "Keyword" hy.models.Symbol "Symbol"})
 
+;; Classes a namespace names for Joker (`name-type`), checked with isinstance.
+(setv _NAMED-TYPES [])
+
+(defn name-type [cls joker-name]
+  #[[Say that values of `cls` (and its subclasses) are `joker-name` in error
+  messages, for a class the namespace cannot give a `__go_name__`:
+
+      (name-type socket.socket "go.std.net/Conn")]]
+  (.append _NAMED-TYPES #(cls joker-name))
+  cls)
+
 (defn joker-type-name [x]
-  #[[The Joker name of a value's type, for error messages.
+  #[[The Joker name of a value's type, for error messages: the class's
+  `__go_name__`, Joker's name of a plain value, a name given by `name-type`,
+  else the Python class name.
 
       (joker-type-name [1]) ; => "Vector"
       (joker-type-name b"") ; => "arrayOfByte"]]
   (setv go-name (getattr (type x) "__go_name__" None))
   (cond
     go-name go-name
-    (in (type x) JOKER-TYPE-NAMES) (get JOKER-TYPE-NAMES (type x))
-    (isinstance x #(NetConn socket.socket)) "go.std.net/Conn"
-    True (. (type x) __name__)))
+    (in (type x) _JOKER-TYPE-NAMES) (get _JOKER-TYPE-NAMES (type x))
+    True (next (gfor [cls n] _NAMED-TYPES :if (isinstance x cls) n) (. (type x) __name__))))
 
 (defn arg-error [qualified i name expected x [detail ""]]
   (ArgumentError
     f"Arg[{i}] ({name}) of {qualified} must have type {expected}, got {(joker-type-name x)}{detail}"))
 
+;; The exception classes whose instances are failures of a call, not bugs.
+(setv _FAILURES [OSError])
+
+(defn register-failures [#* classes]
+  #[[Declare that errors of `classes` (and subclasses) are failures a var
+  returns rather than raises. A namespace registers its engine's error
+  classes beside its table:
+
+      (register-failures SMTPError)]]
+  (.extend _FAILURES classes))
+
+(defn mark-returned [err]
+  #[[Mark the one value `err` (of any exception class) as a failure to
+  return, e.g. the error value a user's Auth gave back. Returns `err`.]]
+  (setv err.__go_failure__ True)
+  err)
+
 (defn returned [e]
   #[[Hand back `e` as an error value if it is a failure of the call; re-raise a bug.
 
-  A failure is an I/O error (`OSError`) or an error whose class (or the
-  value itself) says `_go_returned`: the engine's SMTP errors, Go's
-  net/mail refusals, an Auth's own error values.]]
-  (if (or (isinstance e OSError) (getattr e "_go_returned" False))
+  A failure is an error of a class given to `register-failures` (`OSError`
+  from the start) or a value given to `mark-returned`.]]
+  (if (or (isinstance e (tuple _FAILURES)) (getattr e "__go_failure__" False))
     e
     (raise e)))
 
@@ -91,10 +120,10 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 
 (defn conv-arrayOfString [x i name q]
   "Joker's ^arrayOfString: a list or tuple (or vector) of str, never a bare str."
-  (when (not (isinstance x #(list tuple)))
+  (unless (isinstance x #(list tuple))
     (raise (arg-error q i name "arrayOfString" x)))
   (for [[k v] (enumerate x)]
-    (when (not (isinstance v str))
+    (unless (isinstance v str)
       (raise (arg-error q i name "arrayOfString" x
                         f" (element {k} is {(joker-type-name v)})"))))
   (list x))
@@ -105,11 +134,7 @@ Misuse raises at once, as Joker raises; a failure of the call itself
     x
     (raise (arg-error q i name "arrayOfByte (a bytearray, to be filled)" x))))
 
-(defn conv-go_std_net_Conn [x i name q]
-  ;; A go.std.net or go.std.crypto.tls Conn; beyond Joker, a Python socket.
-  (if (isinstance x #(NetConn socket.socket)) x (raise (arg-error q i name "go.std.net/Conn" x))))
-
-(defn real? [x]
+(defn _real? [x]
   (and (isinstance x #(int float)) (not (isinstance x bool))))
 
 (defn conv-go_std_time_Time [x i name q]
@@ -119,9 +144,9 @@ Misuse raises at once, as Joker raises; a failure of the call itself
 
       (conv-go_std_time_Time 0 1 "t" "q") ; => None]]
   (cond
-    (or (is x None) (and (real? x) (= x 0))) None
+    (or (is x None) (and (_real? x) (= x 0))) None
     (isinstance x datetime.datetime) (.timestamp x)
-    (and (real? x) (= x x) (< (abs x) 1e15)) (float x)
+    (and (_real? x) (= x x) (< (abs x) 1e15)) (float x)
     True (raise (arg-error q i name "go.std.time/Time" x
                            " (a datetime, or seconds since the epoch; nil or 0 for none)"))))
 

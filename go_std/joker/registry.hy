@@ -9,40 +9,15 @@ table's macros register every var in it. From it come `help`, the index,
     (.index __joker_ns__)    ; => ["*Client" "*ServerInfo" "Auth" ...]
     (.exports __joker_ns__)  ; => what `from go_std.net.smtp import *` gives
 
-A var's metadata is a dict with Joker's fields: `name`, `kind`, `added`,
-`doc`, `usage`, the four signature lines (`go_args`, `go_returns`,
-`joker_args`, `joker_returns`) and, for a receiver or method, `type`. The
-two return lines follow from the var's result convention:
-
-    (return-lines "pair" "*Client")   ; => #("(*Client, error)" "[^*Client, ^Error]")
-    (return-lines "error" None)       ; => #("error" "^Error")]]
+A var's metadata is the dict `go-std.joker.meta` builds (its schema is
+`META-KEYS` there); the registry gives it to the var as attributes and
+renders it as the var's help text.]]
 
 (import inspect textwrap)
-
-(setv META-KEYS #("name" "kind" "added" "doc" "usage" "go_args" "go_returns" "joker_args" "joker_returns"))
 
 ;; The signature lines of a var, labelled as Joker's page labels them.
 (setv SIGNATURE-LINES #(#("Go input arguments" "go_args") #("Go returns" "go_returns")
                         #("Joker input arguments" "joker_args") #("Joker returns" "joker_returns")))
-
-(setv KIND-TITLES {"function" "Function" "receiver" "Receiver" "method" "Method"
-                   "type" "Concrete Type" "abstract" "Abstract Type" "constant" "Constant"})
-
-(defn return-lines [result returns [go-returns None] [joker-returns None]]
-  #[[The Go and Joker return lines of a var with result convention `result`.
-
-  `pair` is Go's `(T, error)` as `[^T, ^Error]`, `error` is Go's `error`,
-  `value` is Go's `T`; `as-is` results give both lines themselves.
-
-      (return-lines "value" "Auth")   ; => #("Auth" "^Auth")]]
-  (cond
-    (= result "pair") #(f"({returns}, error)" f"[^{returns}, ^Error]")
-    (= result "error") #("error" "^Error")
-    (= result "value") #(returns f"^{returns}")
-    (= result "as-is") (if (and go-returns joker-returns)
-                         #(go-returns joker-returns)
-                         (raise (ValueError "an as-is result needs :go-returns and :joker-returns")))
-    True (raise (ValueError f"unknown result convention {(repr result)} (pair, error, value, as-is)"))))
 
 (defn positional-signature [names]
   "A signature of positional-only parameters `names`, as Go's arguments are."

@@ -14,6 +14,8 @@ when it is added.
     (smtp.arrayOfAuth [a 42])
     ; ArgumentError: arrayOfAuth: element 1 must have type Auth, got Int]]
 
+;; `unless` at compile time only: importing hyrule would cost every namespace import.
+(eval-when-compile (require hyrule [unless]))
 (import inspect)
 (import go-std.joker.converters [ArgumentError joker-type-name arity-error arg-error])
 (import go-std.joker.registry [attach])
@@ -101,7 +103,7 @@ when it is added.
     (.__init__ (super) (lfor [k v] (enumerate items) (self.checked k v))))
 
   (defn checked [self k v]
-    (when (not ((. (type self) elem-check) v))
+    (unless ((. (type self) elem-check) v)
       (raise (ArgumentError
                f"{(. (type self) __go_name__)}: element {k} must have type {self.elem-name}, got {(joker-type-name v)}")))
     v)

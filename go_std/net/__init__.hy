@@ -17,9 +17,10 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
 `smtp_core.netconn` (connections) and `smtp_core.netaddr` (addresses).]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])
+(import socket)
 (import smtp-core.netaddr :as netaddr)
 (import smtp-core.netconn :as netconn)
-(import go-std.joker [Namespace ArgumentError returned struct-maker])
+(import go-std.joker [Namespace ArgumentError arg-error name-type returned struct-maker])
 (import go-std.joker.converters [conv-go_std_time_Duration])
 
 (setv __joker_ns__
@@ -38,6 +39,17 @@ One table, the machinery of `go-std.joker`; the behaviour lives in
   "The implementation behind `Conn`, as Dial and DialTimeout return it."
   (defn local-addr [self] (GoAddr self.addr-net self.local))
   (defn remote-addr [self] (GoAddr self.addr-net self.remote)))
+
+;; ------------------------------------------------------------ converters of this namespace
+
+;; Error messages call a connection (net or TLS; beyond Joker, a socket) a Conn.
+(name-type netconn.Conn "go.std.net/Conn")
+(name-type socket.socket "go.std.net/Conn")
+
+(defn conv-go_std_net_Conn [x i name q]
+  ;; A go.std.net or go.std.crypto.tls Conn (smtp's NewClient and tls's Client
+  ;; import it); beyond Joker, a Python socket.
+  (if (isinstance x #(netconn.Conn socket.socket)) x (raise (arg-error q i name "go.std.net/Conn" x))))
 
 ;; ------------------------------------------------------------ calls with a Joker shape
 

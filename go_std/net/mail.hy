@@ -20,7 +20,7 @@ against answers Go wrote (`tests/govectors/mail_*.json`).]]
 (import smtp-core.gomessage :as gomessage)
 (import smtp-core.errors [ServerClosed])
 (import go-std.net [read-pair])
-(import go-std.joker [Namespace ArgumentError arg-error joker-type-name struct-maker])
+(import go-std.joker [Namespace ArgumentError arg-error joker-type-name register-failures struct-maker])
 
 (setv __joker_ns__
   (Namespace "go.std.net.mail" __name__
@@ -59,6 +59,9 @@ against answers Go wrote (`tests/govectors/mail_*.json`).]]
 
 (defclass GoMessage []
   "A parsed message: Header (a Header) and Body (a reader).")
+
+;; Go's net/mail refusals are returned, as I/O errors are.
+(register-failures gomail.MailError godate.DateError gomessage.MessageError)
 
 ;; ------------------------------------------------------------ calls with a Joker shape
 

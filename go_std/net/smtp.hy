@@ -12,7 +12,9 @@
 
 Each var below is declared once, in one table; `go-std.joker` turns each
 declaration into the checked wrapper, its metadata and its help text.  The
-behaviour lives in `smtp_core`: this module converts, checks and documents.
+behaviour lives in `smtp_core`: this module converts, checks and documents;
+the classes, converters and calls the table names are in
+`go-std.net._smtp-impl`.
 
 Conventions (Joker's): several Go results come back as a 2-element list
 `[result err]`; a Go function returning only `error` returns `None` or the
@@ -23,14 +25,15 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 `None` itself.]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])
-(import inspect)
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
-(import smtp-core.tls [TLSConfig])
-(import smtp-core.netconn [Conn :as NetConn])
-(import go-std.crypto.tls [config-from :as tls-config-from])
-(import go-std.joker [Namespace array-type array-maker returned arity-error
-                      ArgumentError arg-error joker-type-name struct-maker])
+(import go-std.joker [Namespace array-type array-maker])
+;; What the table names: the implementation classes, calls and converters (conv-<Hint>).
+(import go-std.net._smtp-impl [GoClient GoWriter GoAuth GoPlainAuth GoCramMD5Auth
+                               connect-client new-client extension-pair tls-state-pair write-pair
+                               auth-start-default auth-next-default server-info-maker
+                               conv-Auth conv-AuthOrNil conv-*ServerInfo conv-*tls_Config
+                               conv-go_std_net_Conn])
 
 (setv __joker_ns__
   (Namespace "go.std.net.smtp" __name__
@@ -39,135 +42,6 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
               "Beyond Joker: SendMail accepts nil (`None`) for no authentication, which Joker's generated wrapper cannot express; a successful error-only call returns nil itself rather than a wrapped nil; `ServerInfo` and `*ServerInfo` build from a map or keyword arguments with Go's field names; `Auth` can be subclassed in Hy."
               "From Python: `import go_std.net.smtp` gives the same objects; `PtrClient` and `PtrServerInfo` are the plain names of `*Client` and `*ServerInfo`."
               "Line ends, as Go has them: `SendMail` and the writer of `Data` make a bare LF CRLF and double a dot at the start of a line, but pass a bare CR through, so a body holding `\\r.\\r` puts `\\r.\\r` on the wire. A server that ends lines at CRLF only sees one message; one that also ended lines at a bare CR would see the data end early (SMTP smuggling, CVE-2023-51764). Kept for byte equality with Go: give these vars bodies you made, or pass an untrusted body through `smtp-core.lineends.crlf` first; `smtp-core.send` does that by default (docs/deviations.md, docs/hardening.md section 4)."]))
-
-;; ------------------------------------------------------------ implementation classes
-
-(defclass GoWriter [DataWriter]
-  "The message writer `(.Data c)` returns: `(.Write w bytes-or-str)` => `[n err]`, `(.Close w)` => err."
-
-  (defn __repr__ [self]
-    (+ "<io.WriteCloser smtp DATA writer, " (if self.closed "closed" "open") ">")))
-
-(defclass GoClient [CoreClient]
-  "The implementation behind `*Client`: Go-named receivers over the core client.
-
-  At the REPL a client shows its server, whether the connection is TLS and
-  whether it has greeted the server:
-
-      => c
-      <*smtp.Client 127.0.0.1 plaintext, not greeted>"
-
-  (setv writer-class GoWriter)
-
-  (defn __repr__ [self]
-    (setv state (cond self.closed "closed" self.tls "TLS" True "plaintext")
-          greeted (cond (not self.did-hello) "not greeted"
-                        (is self.hello-error None) "greeted"
-                        True "greeting failed"))
-    f"<*smtp.Client {(or self.server-name "?")} {state}, {greeted}>"))
-
-(defclass GoAuth [core.Auth]
-  #[[Go's Auth interface for Hy: subclass it and define
-
-      (Start server)           => [proto to-server err]
-      (Next from-server more)  => [to-server err]
-
-  `to-server` is bytes (a str is sent as UTF-8), `None` for nothing (Go's
-  nil) or `b""` for an empty response; `err` is `None` or an exception.]]
-
-  (defn start [self server]
-    (setv [proto to-server err] (auth-result self.Start 3 "(Start server)" [server]))
-    (when (is-not err None) (raise (mark-returned err)))
-    (when (not (isinstance proto str))
-      (raise (TypeError (+ "(Start server) must return a String proto, got " (joker-type-name proto)))))
-    #(proto (to-server-bytes to-server)))
-
-  (defn next [self from-server more]
-    (setv [to-server err] (auth-result self.Next 2 "(Next from-server more)" [from-server more]))
-    (when (is-not err None) (raise (mark-returned err)))
-    (to-server-bytes to-server)))
-
-(defn auth-result [method n what args]
-  (setv r (method #* args))
-  (when (not (and (isinstance r #(list tuple)) (= (len r) n)))
-    (raise (TypeError (+ what " must return a " (str n) "-element list, got " (repr r)))))
-  r)
-
-(defn mark-returned [err]
-  "An Auth's error value, made raisable and recognisable as a returned error."
-  (when (not (isinstance err BaseException))
-    (raise (TypeError (+ "an Auth error value must be an exception, got " (joker-type-name err)))))
-  (setv err._go_returned True)
-  err)
-
-(defn to-server-bytes [x]
-  (cond
-    (is x None) None
-    (isinstance x bytes) x
-    (isinstance x #(bytearray memoryview)) (bytes x)
-    (isinstance x str) (.encode x "utf-8")
-    True (raise (TypeError (+ "an Auth response must be arrayOfByte or nil, got " (joker-type-name x))))))
-
-(defclass GoPlainAuth [core.PlainAuth GoAuth] "PLAIN, as `PlainAuth` returns it.")
-(defclass GoCramMD5Auth [core.CramMD5Auth GoAuth] "CRAM-MD5, as `CRAMMD5Auth` returns it.")
-
-;; ------------------------------------------------------------ converters of this namespace
-
-(defn conv-Auth [x i name q]
-  (if (isinstance x core.Auth) x (raise (arg-error q i name "Auth" x))))
-
-(defn conv-AuthOrNil [x i name q]
-  ;; Go's nil Auth, which Joker cannot express.
-  (if (or (is x None) (isinstance x core.Auth)) x (raise (arg-error q i name "Auth" x))))
-
-(defn conv-*ServerInfo [x i name q]
-  (if (isinstance x core.ServerInfo) x (raise (arg-error q i name "*ServerInfo" x))))
-
-;; StartTLS's config: a Config of go.std.crypto.tls or its map, through the same code.
-(setv conv-*tls_Config tls-config-from)
-
-;; ------------------------------------------------------------ calls with a Joker shape
-
-(defn connect-client [addr] (core.dial addr :client-class GoClient))
-
-(defn new-client [conn host]
-  ;; The client takes a go.std.net or go.std.crypto.tls Conn over; a socket
-  ;; (beyond Joker) is used as it is.
-  (when (isinstance conn NetConn)
-    (try
-      (setv conn (.detach conn))  ; a TLS Conn's handshake runs here
-      (except [OSError]
-        ;; As Go's NewClient: a connection that cannot be greeted is closed.
-        (when (not conn.closed) (.close conn))
-        (raise))))
-  (GoClient conn host))
-(defn extension-pair [self name] (list (.extension self name)))
-(defn tls-state-pair [self] (list (.tls-connection-state self)))
-
-(defn write-pair [self p]
-  (try
-    [(.write self p) None]
-    (except [e Exception]
-      [(getattr e "bytes_accepted" 0) (returned e)])))
-
-(defn auth-start-default [self server]
-  ;; Start of a core mechanism, in Go's shape.  A subclass that defines
-  ;; neither Start nor start would loop between the two: say so instead.
-  (when (is (. (type self) start) GoAuth.start)
-    (raise (NotImplementedError (+ (. (type self) __name__) " must define Start and Next"))))
-  (try
-    (setv [proto resp] (.start self server))
-    [proto resp None]
-    (except [e Exception]
-      ["" None (returned e)])))
-
-(defn auth-next-default [self from-server more]
-  (when (is (. (type self) next) GoAuth.next)
-    (raise (NotImplementedError (+ (. (type self) __name__) " must define Start and Next"))))
-  (try
-    [(.next self from-server more) None]
-    (except [e Exception]
-      [None (returned e)])))
 
 ;; ------------------------------------------------------------ the table: functions
 
@@ -286,25 +160,6 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     :call DataWriter.close))
 
 ;; ------------------------------------------------------------ the table: types
-
-(defn server-info-maker [var-name]
-  #[[The constructor of `ServerInfo` or `*ServerInfo`: from one map, from keyword arguments, or both.
-
-      (ServerInfo {:Name "mx" :TLS True :Auth ["PLAIN"]})
-      (ServerInfo {"Name" "mx"})
-      (ServerInfo :Name "mx" :TLS True)
-      (ServerInfo)                      ; Name "", TLS false, Auth nil]]
-  (setv q (+ "go.std.net.smtp/" var-name))
-  (defn build [given]
-    (setv name (.get given "Name" "") tls (.get given "TLS" False) auth (.get given "Auth" None))
-    (when (not (isinstance name str))
-      (raise (ArgumentError (+ "Field Name of " q " must have type String, got " (joker-type-name name)))))
-    (when (not (isinstance tls bool))
-      (raise (ArgumentError (+ "Field TLS of " q " must have type Boolean, got " (joker-type-name tls)))))
-    (when (not (or (is auth None) (and (isinstance auth #(list tuple)) (all (gfor m auth (isinstance m str))))))
-      (raise (ArgumentError (+ "Field Auth of " q " must have type arrayOfString, got " (joker-type-name auth)))))
-    (core.ServerInfo name tls auth))
-  (struct-maker q {"Name" "" "TLS" False "Auth" None} build))
 
 (setv SERVER-INFO-DOC #[[What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name "mx" :TLS True :Auth ["PLAIN"]}) or (ServerInfo :Name "mx").]])
 
