@@ -48,9 +48,6 @@ _MONTHS = (b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep
 class DateError(ValueError):
     """Go's refusal of a date (``mail: header could not be parsed``, ...)."""
 
-    #: A failure of the input, which the Go-named API returns rather than raises.
-    _go_returned = True
-
 
 class GoTime(NamedTuple):
     """A ``time.Time`` as Go shows it: wall clock in its zone, the zone's name and offset (seconds)."""

@@ -49,9 +49,6 @@ _RUNE_ERROR = 0xFFFD
 class MailError(ValueError):
     """A refusal of Go's ``net/mail`` (its text is Go's)."""
 
-    #: A failure of the input, which the Go-named API returns rather than raises.
-    _go_returned = True
-
 
 class Address(NamedTuple):
     """Go's ``mail.Address``: a name (may be empty) and ``user@domain``."""

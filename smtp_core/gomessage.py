@@ -33,9 +33,6 @@ _TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH
 class MessageError(ValueError):
     """Go's refusal of a message header (``malformed header line: "x"``)."""
 
-    #: A failure of the input, which the Go-named API returns rather than raises.
-    _go_returned = True
-
 
 def canonical_key(key: bytes) -> bytes:
     """Go's ``textproto.CanonicalMIMEHeaderKey``."""

@@ -61,3 +61,14 @@ def test_python_core_mechanisms_are_accepted(devserver):
     c, err = smtp.Dial(f"{devserver.host}:{devserver.port}")
     assert c.Auth(LoginAuth("alice", "wonderland")) is None
     assert c.Quit() is None
+
+
+def test_text_with_a_lone_surrogate_is_a_wrong_argument_not_a_unicode_error():
+    # Found by test_namespace_sweep: "\ud800" has no UTF-8 bytes, and the
+    # encoder's UnicodeEncodeError escaped SendMail. An escaped byte of
+    # surrogateescape ("\udcff") still stands for that byte.
+    with pytest.raises(ArgumentError, match=r"^Arg\[4\] \(msg\) of go.std.net.smtp/SendMail must have type "
+                                            r"arrayOfByte, got String \(a lone surrogate U\+D800 at 1 has no UTF-8 bytes\)$"):
+        smtp.SendMail("127.0.0.1:1", None, "a@example.com", ["b@example.com"], "x\ud800")
+    err = smtp.SendMail("127.0.0.1:1", None, "a@example.com", ["b@example.com"], "x\udcff")
+    assert "connection refused" in str(err)

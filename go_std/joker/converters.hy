@@ -111,11 +111,17 @@ Misuse raises at once, as Joker raises; a failure of the call itself
   (if (and (isinstance x int) (not (isinstance x bool))) x (raise (arg-error q i name "Int" x))))
 
 (defn conv-arrayOfByte [x i name q]
-  "Joker's ^arrayOfByte: bytes as they are, a str as its UTF-8 bytes."
+  #[[Joker's ^arrayOfByte: bytes as they are, a str as its UTF-8 bytes (an
+  escaped byte of Python's surrogateescape as that byte). A str holding any
+  other lone surrogate has no bytes at all: that is a wrong argument.]]
   (cond
     (isinstance x bytes) x
     (isinstance x #(bytearray memoryview)) (bytes x)
-    (isinstance x str) (.encode x "utf-8" "surrogateescape")
+    (isinstance x str)
+      (try (.encode x "utf-8" "surrogateescape")
+           (except [e UnicodeEncodeError]
+             (raise (arg-error q i name "arrayOfByte" x
+                               f" (a lone surrogate U+{(ord (get x e.start)) :04X} at {e.start} has no UTF-8 bytes)"))))
     True (raise (arg-error q i name "arrayOfByte" x))))
 
 (defn conv-arrayOfString [x i name q]
