@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, BinaryIO, Union
 from ..commands import check_line, mail_command
 from ..dotstuff import CRLFDotEncoder, DotEncoder
 from ..errors import EnvelopeError, MessageTooLarge
+from ..fileparts import WireStream, wire_stream
 from ..goformat import go_quote
 from ..lineends import crlf, is_crlf
 from ..signing import sign_all
@@ -257,7 +258,11 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
             # Only the headers need it (a Reply-To, say): UTF-8 headers, and SMTPUTF8 for them.
             _require_smtputf8("the %s address %s" % (utf8_header[0], go_quote(utf8_header[1])), server.extensions)
             smtputf8 = True
-        data = wire_bytes(mime, smtputf8)
+        # A composed message's file attachments are read as they are sent
+        # (smtp_core.fileparts); a signature needs the whole message.
+        stream = None if signers else wire_stream(mime, smtputf8)
+        if stream is None:
+            data = wire_bytes(mime, smtputf8)
     if signers:
         if stream is not None:
             data = b"".join(iter(lambda: read_chunk(stream), b""))
@@ -270,9 +275,12 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
         declared = out.size
     else:
         out.wire = out.size = None
-        declared = _file_size(stream)  # an estimate, as RFC 1870 allows
+        # A message file's size is an estimate, as RFC 1870 allows.
+        declared = stream.size if isinstance(stream, WireStream) else _file_size(stream)
     limit = server.size_limit
     if declared is not None and limit is not None and limit < declared:
+        if isinstance(stream, WireStream):
+            stream.close()
         raise MessageTooLarge(declared, limit)
     mail_line = mail_command(wire_sender, server.extensions, size=declared, smtputf8=smtputf8)
     # Read last, once nothing else can refuse the message: a text-mode file
