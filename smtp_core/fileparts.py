@@ -189,6 +189,11 @@ class WireStream:
         self._queue.reverse()
         self._offset = 0  # in the file being read
 
+    def prepend(self, data: bytes) -> None:
+        """Put ``data`` (headers, such as a DKIM-Signature) before what is left."""
+        self._queue.append(data)
+        self.size += len(data)
+
     def read(self, size: int = -1) -> bytes:
         """The next chunk (of whatever length), ``b""`` at the end; ``size`` is not heeded."""
         while self._queue:

@@ -7,12 +7,14 @@ in its own process (so the client's Python heap is measured alone)."""
 from __future__ import annotations
 
 import email.policy
+import re
 import hashlib
 import os
 import sys
 import tracemalloc
 from pathlib import Path
 
+import dkim
 import pytest
 
 from smtp_core import ComposeError, SendResult, message, send, send_many
@@ -174,3 +176,85 @@ def test_a_file_cut_short_while_it_is_read_is_an_error_not_a_short_message(tmp_p
     with pytest.raises(OSError, match=r"body\[1\]: the file given as :path became shorter"):
         for _ in range(10):
             assert stream.read()
+
+
+# -- DKIM over a streamed body ---------------------------------------------------------
+
+from test_dkim import Keys, verifies  # noqa: E402
+
+from smtp_core.signing import BodyHash, DKIMSigner, sign_all  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    return Keys(tmp_path_factory.mktemp("dkim-stream"))
+
+
+@pytest.mark.parametrize("body", [b"", b"\r\n", b"\r\n\r\n", b"a", b"a\r\n", b"a\r\n\r\n\r\n", b"a\r\n\r\nb \r\n",
+                                  b"x" * 200 + b"\r\n" * 70])
+def test_the_body_hash_in_any_chunks_is_dkimpys(body):
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    expected = hashlib.sha256(CanonicalizationPolicy.from_c_value(b"relaxed/simple").canonicalize_body(body)).digest()
+    for width in (1, 2, 3, 7, len(body) or 1):
+        h = BodyHash()
+        for i in range(0, len(body), width):
+            h.update(body[i:i + width])
+        assert h.digest() == expected, width
+
+
+@pytest.mark.parametrize("algorithm,selector,key", [("rsa-sha256", "rsa", "rsa"),
+                                                     ("ed25519-sha256", "ed", "ed25519")])
+def test_a_streamed_body_is_signed_as_dkimpy_signs_the_whole(pipelining_server, tmp_path, keys, algorithm,
+                                                             selector, key):
+    handler, address = pipelining_server
+    body = ["Signed.\n", {"type": "attachment", "path": _file(tmp_path, 300_000)}]
+    composed = message(_spec(body))
+    first = DKIMSigner("example.com", selector, getattr(keys, key), algorithm=algorithm)
+    second = DKIMSigner("example.com", "rsa", keys.rsa, headers=["From", "Subject"])
+    send(address, composed, tls="none", dkim=[first, second])
+    got = handler.messages[0][2]
+    assert verifies(got, keys)
+    whole = sign_all(_reference(composed, body), (first, second))
+    assert got.split(b"\r\n\r\n", 1)[1] == whole.split(b"\r\n\r\n", 1)[1]  # the same body
+    assert got.count(b"DKIM-Signature:") == whole.count(b"DKIM-Signature:") == 2
+    # Both signatures verify, and their tags but t= and b= are dkimpy's for the whole message.
+    mine = dkim.DKIM(got)
+    assert mine.verify(0, dnsfunc=keys.dns) and mine.verify(1, dnsfunc=keys.dns)
+    for idx in (0, 1):
+        a, b = _sig_fields(got, idx), _sig_fields(whole, idx)
+        for tag in (b"t", b"b"):
+            a.pop(tag), b.pop(tag)
+        assert a == b
+    # Tampered after signing: fails.
+    at = got.index(b"\r\n\r\n") + 10
+    assert not verifies(got[:at] + bytes([got[at] ^ 1]) + got[at + 1:], keys)
+
+
+def _sig_fields(signed: bytes, index: int) -> dict:
+    from dkim.util import parse_tag_value
+
+    d = dkim.DKIM(signed)
+    values = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
+    return parse_tag_value(values[index])
+
+
+def test_a_signed_streamed_message_is_never_held_whole(tmp_path, keys):
+    path = _file(tmp_path, 1 << 16)
+    with open(path, "ab") as f:
+        chunk = path.read_bytes()
+        for _ in range(24 * 16 - 1):
+            f.write(chunk)
+    body = ["See the file.\n", {"type": "attachment", "path": path}]
+    log = tmp_path / "hashes"
+    with start_sink_process(hash_log=str(log), max_seconds=120) as sink:
+        signer = DKIMSigner("example.com", "rsa", keys.rsa)
+        tracemalloc.start()
+        try:
+            composed = message(_spec(body))
+            send("127.0.0.1:%d" % sink.port, composed, tls="none", timeout=60, dkim=signer)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 4 * 2**20, "peak %d bytes" % peak
+    assert int(log.read_text().split()[1]) > 24 * 2**20 * 4 // 3

@@ -15,10 +15,11 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
   boundaries too, then dots are stuffed; ``normalize_line_ends=False``
   gives Go's DotWriter bytes instead (a bare CR stays).
 * **DKIM.**  With signers (``dkim=``), what goes on the wire is exactly
-  the signed bytes: the message as above (a file read whole, since a
-  signature covers all of it), then signed by
-  :func:`smtp_core.signing.sign_all`.  This is the only place a message
-  is signed.
+  the signed bytes: the message as above (a message file read whole),
+  then signed by :func:`smtp_core.signing.sign_all`; a composed message
+  with file attachments is streamed twice instead, once for the body hash
+  (:func:`smtp_core.signing.sign_stream`) and once to send, so it is
+  never held either.  This is the only place a message is signed.
 * **Envelope.**  ``sender``/``recipients`` given, or taken from a
   message's headers (:func:`smtp_core.wireform.header_envelope`: Sender,
   else From; To, Cc and Bcc; the Resent- ones when there is one block).  Recipients are sent once each, in
@@ -58,7 +59,7 @@ from ..errors import EnvelopeError, MessageTooLarge
 from ..fileparts import WireStream, wire_stream
 from ..goformat import go_quote
 from ..lineends import crlf, is_crlf
-from ..signing import sign_all
+from ..signing import sign_all, sign_stream
 from ..wireform import header_envelope, smtputf8_header, wire_bytes
 from .addresses import wire_address
 
@@ -259,11 +260,16 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
             _require_smtputf8("the %s address %s" % (utf8_header[0], go_quote(utf8_header[1])), server.extensions)
             smtputf8 = True
         # A composed message's file attachments are read as they are sent
-        # (smtp_core.fileparts); a signature needs the whole message.
-        stream = None if signers else wire_stream(mime, smtputf8)
+        # (smtp_core.fileparts); signed, they are read twice: once for the
+        # body hash, once to send.
+        stream = wire_stream(mime, smtputf8)
         if stream is None:
             data = wire_bytes(mime, smtputf8)
-    if signers:
+        elif signers:
+            signatures = sign_stream(iter(stream.read, b""), signers)
+            stream = wire_stream(mime, smtputf8)
+            stream.prepend(signatures)
+    if signers and not isinstance(stream, WireStream):
         if stream is not None:
             data = b"".join(iter(lambda: read_chunk(stream), b""))
             stream = None
