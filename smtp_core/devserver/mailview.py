@@ -18,6 +18,11 @@ Rules:
   whitespace collapsed, at most 250 characters plus ``...``.
 * Addresses are shown as a person reads them: an IDNA domain in its
   U-labels (:func:`shown_address`); the raw view keeps the A-labels.
+* S/MIME (:func:`smime_status`): ``multipart/signed`` with a PKCS#7
+  signature is *signed*, by the subject of the signature's end certificate
+  (the one that issued no other certificate it carries); the signature is
+  not checked (a dev tool shows what the message claims); an
+  ``application/pkcs7-mime`` enveloped-data body is *encrypted*.
 * The search text holds the address headers, subject, Return-Path, body
   (HTML stripped, else text; at most :data:`SEARCH_TEXT_LIMIT`) and
   attachment names, lower-cased, as Mailpit builds it.
@@ -44,8 +49,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import idna
 
-__all__ = ["index_fields", "details", "find_part", "rfc3339", "shown_address", "SNIPPET_LENGTH",
-           "SEARCH_TEXT_LIMIT"]
+__all__ = ["index_fields", "details", "find_part", "rfc3339", "shown_address", "smime_status",
+           "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT"]
 
 #: Mailpit's snippet length.
 SNIPPET_LENGTH = 250
@@ -309,7 +314,46 @@ def details(raw: bytes, *, created_ms: int, size: int, username: str) -> Dict[st
         "Size": size,
         "Inline": [_attachment_summary(part_id, part) for part_id, part in parts.inline],
         "Attachments": [_attachment_summary(part_id, part) for part_id, part in parts.attachments],
+        "SMIME": smime_status(parsed),
     }
+
+
+_PKCS7_SIGNATURE = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+_PKCS7_MIME = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+
+
+def smime_status(message: email.message.Message) -> Dict[str, Any]:
+    r"""``{"Signed": .., "SignedBy": .., "Encrypted": ..}`` of a parsed message.
+
+    ``SignedBy`` is the RFC 4514 subject of the signer's certificate, ``""``
+    when the signature carries none that can be read (or ``cryptography``
+    is not installed).
+
+    >>> smime_status(_parse(b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIA="))
+    {'Signed': False, 'SignedBy': '', 'Encrypted': True}
+    """
+    kind = message.get_content_type()
+    status = {"Signed": False, "SignedBy": "", "Encrypted": False}
+    if kind in _PKCS7_MIME:
+        status["Encrypted"] = (message.get_param("smime-type") or "enveloped-data").lower() == "enveloped-data"
+    elif kind == "multipart/signed" and message.is_multipart():
+        signatures = [p for p in message.get_payload() if p.get_content_type() in _PKCS7_SIGNATURE]
+        if signatures:
+            status["Signed"] = True
+            status["SignedBy"] = _signer_subject(_content(signatures[0]))
+    return status
+
+
+def _signer_subject(signature: bytes) -> str:
+    try:
+        from cryptography.hazmat.primitives.serialization import pkcs7
+
+        certificates = pkcs7.load_der_pkcs7_certificates(signature)
+    except Exception:  # not installed, or not a PKCS#7 structure: nothing to show
+        return ""
+    issuers = {c.issuer for c in certificates if c.issuer != c.subject}
+    ends = [c for c in certificates if c.subject not in issuers] or certificates
+    return ends[0].subject.rfc4514_string() if ends else ""
 
 
 def find_part(raw: bytes, part_id: str) -> Optional[Tuple[str, str, bytes]]:
