@@ -23,6 +23,7 @@ from smtp_core.fileparts import FilePart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.sink import start_sink_process  # noqa: E402
+from conftest import PipeliningHandler  # noqa: E402
 
 DATE = "Tue, 01 Dec 2026 03:00:00 +0000"
 
@@ -128,15 +129,39 @@ def test_the_file_is_never_held_whole(tmp_path):
     assert log.read_text().split() == [hashlib.sha256(wire).hexdigest(), str(len(wire))]
 
 
+class MailRecorder(PipeliningHandler):
+    """PipeliningHandler that also keeps every MAIL it was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mails: list = []
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mails.append(address)
+        envelope.mail_from = address
+        return "250 OK"
+
+
+@pytest.fixture
+def mail_recorder(free_port):
+    from aiosmtpd.controller import Controller
+
+    handler = MailRecorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
+    controller.start()
+    yield handler, "127.0.0.1:%d" % free_port
+    controller.stop()
+
+
 def _refused_before_mail(address, handler, composed) -> ComposeError:
     with pytest.raises(ComposeError) as caught:
         send(address, composed, tls="none")
-    assert handler.messages == []
+    assert handler.mails == [] and handler.messages == []
     return caught.value
 
 
-def test_a_file_changed_or_gone_after_composing_is_refused_before_mail(pipelining_server, tmp_path):
-    handler, address = pipelining_server
+def test_a_file_changed_or_gone_after_composing_is_refused_before_mail(mail_recorder, tmp_path):
+    handler, address = mail_recorder
     path = _file(tmp_path, 1000, "secret-name.bin")
     composed = message(_spec(["x\n", {"type": "attachment", "path": path}]))
     with open(path, "ab") as f:
@@ -148,6 +173,27 @@ def test_a_file_changed_or_gone_after_composing_is_refused_before_mail(pipelinin
     err = _refused_before_mail(address, handler, composed)
     assert str(err) == "body[1]: cannot read the file given as :path (No such file or directory)"
     assert "secret" not in str(err)
+    send(address, message(_spec("fine\n")), tls="none")  # the server is as good as before
+    assert len(handler.mails) == len(handler.messages) == 1
+
+
+@pytest.mark.parametrize("make,reason", [
+    (lambda d: d / "missing-secret.bin", "No such file or directory"),
+    (lambda d: d, "Is a directory"),
+    (lambda d: _file(d, 10, "plain-secret.bin") / "below", "Not a directory"),
+    (lambda d: str(d / "nul\0secret"), "not a file name"),
+])
+@pytest.mark.parametrize("key", ["path", "content"])
+def test_a_file_that_cannot_be_read_is_named_by_its_key_before_connecting(tmp_path, make, reason, key):
+    target = make(tmp_path)
+    if key == "content" and isinstance(target, str):
+        target = Path(target.replace("\0", ""))  # a Path cannot hold NUL; missing instead
+        reason = "No such file or directory"
+    part = {"type": "attachment", key: target if key == "path" else Path(target)}
+    with pytest.raises(ComposeError) as caught:
+        message(_spec(["x\n", part]))
+    assert str(caught.value) == "body[1]: cannot read the file given as :%s (%s)" % (key, reason)
+    assert "secret" not in str(caught.value) and str(tmp_path) not in str(caught.value)
 
 
 def test_a_changed_file_fails_its_message_and_the_next_one_goes(pipelining_server, tmp_path):
