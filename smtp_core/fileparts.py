@@ -57,7 +57,8 @@ def base64_lines(data: bytes, per_line: int, newline: bytes) -> bytes:
     width = per_line // 3 * 4
     if len(encoded) <= width:
         return encoded + newline
-    return newline.join([encoded[i:i + width] for i in range(0, len(encoded), width)]) + newline
+    lines = memoryview(encoded)  # slices of a view copy nothing until the join
+    return newline.join([lines[i:i + width] for i in range(0, len(encoded), width)]) + newline
 
 
 def encoded_size(size: int, per_line: int, newline: int) -> int:
