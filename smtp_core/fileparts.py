@@ -40,6 +40,7 @@ import os
 import secrets
 import stat
 
+from .dotstuff import BEGIN_LINE
 from .errors import ComposeError
 from .wireform import wire_bytes
 
@@ -177,6 +178,7 @@ class WireStream:
         self._queue: list = []
         self._fds: list[int] = []
         self._newline = newline
+        self.encoded_lines = False  # whether the last chunk read was a file's base64 lines
         self.size = sum(map(len, pieces)) + sum(encoded_size(f.source.size, f.per_line, len(newline))
                                                   for f in files)
         try:
@@ -190,6 +192,14 @@ class WireStream:
         self._queue.reverse()
         self._offset = 0  # in the file being read
 
+    def encoder(self, inner):
+        """A DATA encoder for this stream: ``inner`` (a
+        :class:`~smtp_core.dotstuff.DotEncoder` or ``CRLFDotEncoder``) for
+        the parts around the files; a file's base64 chunks, whole CRLF lines
+        none of which starts with a dot, pass as they are (scanning them
+        would change nothing)."""
+        return _StreamEncoder(self, inner)
+
     def prepend(self, data: bytes) -> None:
         """Put ``data`` (headers, such as a DKIM-Signature) before what is left."""
         self._queue.append(data)
@@ -202,6 +212,7 @@ class WireStream:
             if isinstance(item, bytes):
                 self._queue.pop()
                 if item:
+                    self.encoded_lines = False
                     return item
                 continue
             part, index = item
@@ -218,6 +229,7 @@ class WireStream:
                 os.close(self._fds[index])
                 self._fds[index] = -1
             if data:
+                self.encoded_lines = True
                 return base64_lines(data, part.per_line, self._newline)
         return b""
 
@@ -231,6 +243,29 @@ class WireStream:
 
     def __del__(self) -> None:
         self.close()
+
+
+class _StreamEncoder:
+    """See :meth:`WireStream.encoder`."""
+
+    __slots__ = ("stream", "inner")
+
+    def __init__(self, stream: WireStream, inner) -> None:
+        self.stream, self.inner = stream, inner
+
+    @property
+    def state(self) -> int:
+        return self.inner.state
+
+    def encode(self, data: bytes) -> bytes:
+        # A file's lines always follow a part's blank line: the encoder is
+        # at a line start, nothing held, and stays there.
+        if self.stream.encoded_lines and self.inner.state == BEGIN_LINE:
+            return data
+        return self.inner.encode(data)
+
+    def finish(self) -> bytes:
+        return self.inner.finish()
 
 
 def wire_stream(msg: email.message.Message, smtputf8: bool | None = None) -> WireStream | None:

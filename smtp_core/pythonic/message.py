@@ -8,7 +8,10 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
   EmailMessage or a compat32 one), serialised by
   :func:`smtp_core.wireform.wire_bytes` (the ``SMTP`` policy, ``SMTPUTF8``
   when the envelope needs it) without its Bcc and Resent-Bcc headers; a header that would go out as more than one is a
-  :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A text string
+  :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A composed
+  message's file attachments are read from their files as the message
+  is sent (:func:`smtp_core.fileparts.wire_stream`: the same bytes, the
+  files checked again before MAIL).  A text string
   is refused: encode it first.
 * **Line ends.**  Every bare CR and bare LF becomes CRLF
   (:mod:`smtp_core.lineends`; SMTP smuggling), in files across chunk
@@ -297,5 +300,7 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
     out.envelope = b"".join(out.commands)
     out.stream = stream
     out.encoder = None if stream is None else CRLFDotEncoder() if normalize_line_ends else DotEncoder()
+    if isinstance(stream, WireStream):
+        out.encoder = stream.encoder(out.encoder)
     out.ended = False
     return out
