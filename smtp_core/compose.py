@@ -81,6 +81,7 @@ from email.headerregistry import Address
 from typing import Any, Mapping, NamedTuple
 
 from .errors import ComposeError, EnvelopeError
+from .fileparts import FilePart, FileSource
 from .mailaddr import (ADDRESS_HEADERS, HEADER_FACTORY, MESSAGE_ID_HEADERS, a_label_address, header_addresses,
                        wire_message_id)
 from .wireform import CONTROL_CHARACTER, header_envelope, wire_bytes
@@ -291,7 +292,8 @@ class _Text:
 @dataclass
 class _File:
     disposition: str | None  # "attachment", "inline", or None for a bare typed part
-    data: bytes
+    data: bytes | None  # None: in ``source``'s file, read when sent
+    source: FileSource | None
     content_type: str
     file_name: str | None
     content_id: str | None
@@ -361,27 +363,27 @@ def _read_part(spec: Mapping, where: str) -> Any:
     return _read_file(None, content, options, where)
 
 
-def _read_path(path: Any, where: str, key: str) -> bytes:
-    """The bytes of the file at ``path``.  The error names the key, never the
-    path: a path can come from a user, and whether a file exists, or what
-    it is called, is not theirs to learn."""
+def _read_path(path: Any, where: str, key: str) -> tuple[bytes | None, FileSource]:
+    """The file at ``path``, checked now: a regular file is left on disk
+    (``(None, source)``, streamed when sent), anything else read whole.
+    The error names the key, never the path: a path can come from a user,
+    and whether a file exists, or what it is called, is not theirs to learn."""
     if not isinstance(path, (str, os.PathLike)):
         raise ComposeError("%s: %s must be a path (a string or a pathlib.Path), got %s"
                            % (where, key, type(path).__name__))
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except (OSError, ValueError) as err:  # ValueError: a NUL in the path
-        reason = getattr(err, "strerror", None) or "not a file name"
-        raise ComposeError("%s: cannot read the file given as %s (%s)" % (where, key, reason)) from None
+    source = FileSource(path, where, key)
+    if source.check():
+        return None, source
+    return source.read_all(), None
 
 
 def _read_file(disposition: str | None, content: Any, options: dict, where: str) -> _File:
     name = options.get("file-name")
+    source = None
     if "path" in options or isinstance(content, os.PathLike):
         # Only an explicit path is a file name: a string is the content itself.
         path = options.get("path", content)
-        data = _read_path(path, where, ":path" if "path" in options else ":content")
+        data, source = _read_path(path, where, ":path" if "path" in options else ":content")
         if name is None:
             name = os.path.basename(os.fspath(path))
     elif isinstance(content, str):
@@ -424,7 +426,7 @@ def _read_file(disposition: str | None, content: Any, options: dict, where: str)
     description = options.get("description")
     if description is not None:
         description = _text_value(where + " :description", description)
-    return _File(disposition, data, content_type.lower(), name, content_id, description)
+    return _File(disposition, data, source, content_type.lower(), name, content_id, description)
 
 
 _COMPRESSED = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz"}
@@ -495,14 +497,20 @@ def _set_text(target: email.message.MIMEPart, node: _Text) -> None:
         target.set_payload(target.get_payload()[:-1] + "=\n")
 
 
-def _fill(target: email.message.MIMEPart, node: Any) -> None:
+def _fill(target: email.message.MIMEPart, node: Any, stream: bool) -> None:
+    """Build ``node`` into ``target``; with ``stream``, a file part below
+    the top is a :class:`~smtp_core.fileparts.FilePart` (read when sent)."""
     if isinstance(node, _Text) and node.related:
         node = _Group("related", [_Text(node.subtype, node.text), *node.related])
     if isinstance(node, _Text):
         _set_text(target, node)
     elif isinstance(node, _File):
         maintype, subtype = node.content_type.split("/")
-        target.set_content(node.data, maintype, subtype, disposition=node.disposition,
+        data = node.data
+        if data is None:
+            # A FilePart's body stays in its file: only the headers are set here.
+            data = b"" if isinstance(target, FilePart) else node.source.read_all()
+        target.set_content(data, maintype, subtype, disposition=node.disposition,
                            filename=node.file_name, cid=node.content_id and "<%s>" % node.content_id)
         if node.description is not None:
             target["Content-Description"] = node.description
@@ -513,8 +521,11 @@ def _fill(target: email.message.MIMEPart, node: Any) -> None:
         # "=_" never occurs in quoted-printable or base64 text.
         target.set_param("boundary", "=_" + secrets.token_hex(16))
         for child in node.children:
-            part = email.message.MIMEPart(policy=target.policy)
-            _fill(part, child)
+            if stream and isinstance(child, _File) and child.data is None:
+                part = FilePart(child.source, policy=target.policy)
+            else:
+                part = email.message.MIMEPart(policy=target.policy)
+            _fill(part, child, stream)
             target.attach(part)
 
 
@@ -576,10 +587,11 @@ def message(spec: Mapping) -> email.message.EmailMessage:
         tree = _read_body(options["body"], "body")
         tree = _relate_inline(tree, _html_parts(tree))
         if protection is None:
-            _fill(msg, tree)
+            _fill(msg, tree, stream=True)
         else:
+            # What is signed or encrypted is read now: it must not change later.
             body = email.message.MIMEPart(policy=msg.policy)
-            _fill(body, tree)
+            _fill(body, tree, stream=False)
             protection.apply(msg, body)
         if "MIME-Version" not in msg:  # set_content adds it to a single part, not to a multipart
             msg["MIME-Version"] = "1.0"

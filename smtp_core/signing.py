@@ -44,14 +44,16 @@ from __future__ import annotations
 import base64
 import binascii
 import email.message
+import hashlib
 import os
 import re
+import time
 from typing import Any, Iterable
 
 from .compose import read_options, wire_bytes
 
 __all__ = ["ALGORITHMS", "OVERSIGNED", "DKIMError", "DKIMSigner", "dkim_sign", "signed_fields", "signers",
-           "sign_all"]
+           "sign_all", "BodyHash", "sign_stream"]
 
 ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
 #: Fields a receiver shows or acts on: by default signed even when absent,
@@ -198,6 +200,37 @@ class DKIMSigner:
             raise DKIMError("dkim: the message has no From header, which DKIM must sign")
         return self._signature(data) + data
 
+    def header(self, head: bytes, body_hash: bytes) -> bytes:
+        """The DKIM-Signature header :meth:`sign` would put on a message whose
+        header section is ``head`` and whose body's hash is ``body_hash``
+        (:class:`BodyHash`): dkimpy's own ``sign``, with ``bh=`` given
+        instead of computed from a body held in memory.  dkimpy canonicalizes
+        and hashes the headers and makes the signature (``gen_header``)."""
+        import dkim
+        from dkim.canonicalization import CanonicalizationPolicy
+        from dkim.crypto import parse_pem_private_key
+
+        if not re.search(rb"(?im)^from[ \t]*:", head):
+            raise DKIMError("dkim: the message has no From header, which DKIM must sign")
+        algorithm = self.algorithm.encode()
+        signer = dkim.DKIM(head + b"\r\n\r\n", signature_algorithm=algorithm)
+        if algorithm == b"rsa-sha256":
+            key = parse_pem_private_key(self._key)
+        else:
+            import nacl.encoding
+            import nacl.signing
+
+            key = nacl.signing.SigningKey(self._key, encoder=nacl.encoding.Base64Encoder)
+        fields = tuple(name.encode() for name in signed_fields(head, self.headers))
+        # As dkimpy's sign(): relaxed headers, simple body, the same tags in the same order.
+        canon = CanonicalizationPolicy.from_c_value(b"relaxed/simple")
+        signer.hasher = dkim.HASH_ALGORITHMS[algorithm]
+        tags = [(b"v", b"1"), (b"a", algorithm), (b"c", canon.to_c_value()), (b"d", self.domain.encode()),
+                (b"i", b"@" + self.domain.encode()), (b"q", b"dns/txt"), (b"s", self.selector.encode()),
+                (b"t", str(int(time.time())).encode()), (b"h", b" : ".join(fields)),
+                (b"bh", base64.b64encode(body_hash)), (b"b", b"0" * 60)]
+        return b"DKIM-Signature: " + signer.gen_header(tags, fields, canon, b"DKIM-Signature", key)
+
     def __repr__(self) -> str:
         return "DKIMSigner(domain=%r, selector=%r, algorithm=%r)" % (self.domain, self.selector, self.algorithm)
 
@@ -238,6 +271,55 @@ def signers(dkim: Any) -> tuple:
     if isinstance(dkim, (list, tuple)):
         return tuple(DKIMSigner.from_spec(spec) for spec in dkim)
     return (DKIMSigner.from_spec(dkim),)
+
+
+class BodyHash:
+    r"""The ``bh=`` of a body given in chunks (CRLF line ends only), never
+    held: dkimpy's "simple" body canonicalization (RFC 6376, 3.4.3: the
+    empty lines at the end dropped, one CRLF ending the body) done as the
+    chunks come, by holding back a trailing run of line ends.
+
+    >>> h = BodyHash(); h.update(b"a\r"); h.update(b"\n\r\n"); h.digest() == hashlib.sha256(b"a\r\n").digest()
+    True
+    """
+
+    __slots__ = ("_hash", "_held")
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()  # both algorithms hash with SHA-256
+        self._held = b""
+
+    def update(self, chunk: bytes) -> None:
+        text = self._held + chunk if self._held else chunk
+        kept = len(text.rstrip(b"\r\n"))
+        self._hash.update(memoryview(text)[:kept])
+        self._held = text[kept:]
+
+    def digest(self) -> bytes:
+        final = self._hash.copy()
+        final.update(b"\r\n")
+        return final.digest()
+
+
+def sign_stream(chunks: Iterable[bytes], chosen: tuple) -> bytes:
+    """The DKIM-Signature headers :func:`sign_all` puts on top of a message
+    whose wire bytes (CRLF only) come in ``chunks``, read once and not held."""
+    chunks = iter(chunks)
+    start = b""
+    for chunk in chunks:
+        start += chunk
+        if b"\r\n\r\n" in start:
+            break
+    head, _, rest = start.partition(b"\r\n\r\n")
+    body = BodyHash()
+    body.update(rest)
+    for chunk in chunks:
+        body.update(chunk)
+    digest = body.digest()
+    headers = b""
+    for signer in reversed(chosen):
+        headers = signer.header(headers + head, digest) + headers
+    return headers
 
 
 def sign_all(data: bytes, chosen: tuple) -> bytes:

@@ -28,7 +28,7 @@ SUMMARY_FIELDS = {"ID", "MessageID", "Read", "From", "To", "Cc", "Bcc", "ReplyTo
                   "Created", "Username", "Tags", "Size", "Attachments", "Snippet"}
 MESSAGE_FIELDS = {"ID", "MessageID", "From", "To", "Cc", "Bcc", "ReplyTo", "ReturnPath", "Subject",
                   "ListUnsubscribe", "Date", "Tags", "Username", "Text", "HTML", "Size", "Inline",
-                  "Attachments"}
+                  "Attachments", "SMIME"}
 ATTACHMENT_FIELDS = {"PartID", "FileName", "ContentType", "ContentID", "Size", "Checksums"}
 LIST_FIELDS = {"total", "unread", "count", "messages_count", "messages_unread", "start", "tags", "messages"}
 

@@ -18,6 +18,11 @@ Rules:
   whitespace collapsed, at most 250 characters plus ``...``.
 * Addresses are shown as a person reads them: an IDNA domain in its
   U-labels (:func:`shown_address`); the raw view keeps the A-labels.
+* S/MIME (:func:`smime_status`): ``multipart/signed`` with a PKCS#7
+  signature is *signed*, by the subject of the signature's end certificate
+  (the one that issued no other certificate it carries); the signature is
+  not checked (a dev tool shows what the message claims); an
+  ``application/pkcs7-mime`` enveloped-data body is *encrypted*.
 * The search text holds the address headers, subject, Return-Path, body
   (HTML stripped, else text; at most :data:`SEARCH_TEXT_LIMIT`) and
   attachment names, lower-cased, as Mailpit builds it.
@@ -60,7 +65,7 @@ from .htmltext import html_text
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 
 __all__ = ["index_fields", "details", "find_part", "message_head", "rfc3339", "shown_address", "PartLimitError",
-           "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT"]
+           "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT", "smime_status"]
 
 #: Reads the bytes of one span of the received message (from the store's file).
 Reader = Callable[[Sequence[Any]], bytes]
@@ -373,7 +378,51 @@ def details(parts_json: str, read: Reader, envelope: bytes, *, created_ms: int, 
         "Size": size,
         "Inline": [_public(summary) for summary in table["Inline"]],
         "Attachments": [_public(summary) for summary in table["Attachments"]],
+        "SMIME": smime_status(parsed, table["Attachments"],
+                              lambda summary: _content(_read_part(read, summary["Span"]))),
     }
+
+
+_PKCS7_SIGNATURE = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+_PKCS7_MIME = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+
+
+def smime_status(headers: email.message.Message, attachments: Sequence[Dict[str, Any]],
+                 read_part: Callable[[Dict[str, Any]], bytes]) -> Dict[str, Any]:
+    r"""``{"Signed": .., "SignedBy": .., "Encrypted": ..}`` of a message, from
+    its top-level ``headers``, its listed ``attachments`` (the part table's)
+    and ``read_part``, which gives one attachment's decoded bytes.
+
+    ``SignedBy`` is the RFC 4514 subject of the signer's certificate, ``""``
+    when the signature carries none that can be read (or ``cryptography``
+    is not installed).  Nothing here checks the signature.
+
+    >>> smime_status(_parse(b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIA="),
+    ...              [], lambda part: b"")
+    {'Signed': False, 'SignedBy': '', 'Encrypted': True}
+    """
+    kind = headers.get_content_type()
+    status = {"Signed": False, "SignedBy": "", "Encrypted": False}
+    if kind in _PKCS7_MIME:
+        status["Encrypted"] = (headers.get_param("smime-type") or "enveloped-data").lower() == "enveloped-data"
+    elif kind == "multipart/signed":
+        signatures = [part for part in attachments if part["ContentType"] in _PKCS7_SIGNATURE]
+        if signatures:
+            status["Signed"] = True
+            status["SignedBy"] = _signer_subject(read_part(signatures[0]))
+    return status
+
+
+def _signer_subject(signature: bytes) -> str:
+    try:
+        from cryptography.hazmat.primitives.serialization import pkcs7
+
+        certificates = pkcs7.load_der_pkcs7_certificates(signature)
+    except Exception:  # not installed, or not a PKCS#7 structure: nothing to show
+        return ""
+    issuers = {c.issuer for c in certificates if c.issuer != c.subject}
+    ends = [c for c in certificates if c.subject not in issuers] or certificates
+    return ends[0].subject.rfc4514_string() if ends else ""
 
 
 def find_part(parts_json: str, part_id: str, read: Reader) -> Optional[Tuple[str, str, bytes]]:

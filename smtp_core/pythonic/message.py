@@ -8,17 +8,21 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
   EmailMessage or a compat32 one), serialised by
   :func:`smtp_core.wireform.wire_bytes` (the ``SMTP`` policy, ``SMTPUTF8``
   when the envelope needs it) without its Bcc and Resent-Bcc headers; a header that would go out as more than one is a
-  :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A text string
+  :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A composed
+  message's file attachments are read from their files as the message
+  is sent (:func:`smtp_core.fileparts.wire_stream`: the same bytes, the
+  files checked again before MAIL).  A text string
   is refused: encode it first.
 * **Line ends.**  Every bare CR and bare LF becomes CRLF
   (:mod:`smtp_core.lineends`; SMTP smuggling), in files across chunk
   boundaries too, then dots are stuffed; ``normalize_line_ends=False``
   gives Go's DotWriter bytes instead (a bare CR stays).
 * **DKIM.**  With signers (``dkim=``), what goes on the wire is exactly
-  the signed bytes: the message as above (a file read whole, since a
-  signature covers all of it), then signed by
-  :func:`smtp_core.signing.sign_all`.  This is the only place a message
-  is signed.
+  the signed bytes: the message as above (a message file read whole),
+  then signed by :func:`smtp_core.signing.sign_all`; a composed message
+  with file attachments is streamed twice instead, once for the body hash
+  (:func:`smtp_core.signing.sign_stream`) and once to send, so it is
+  never held either.  This is the only place a message is signed.
 * **Envelope.**  ``sender``/``recipients`` given, or taken from a
   message's headers (:func:`smtp_core.wireform.header_envelope`: Sender,
   else From; To, Cc and Bcc; the Resent- ones when there is one block).  Recipients are sent once each, in
@@ -55,9 +59,10 @@ from typing import TYPE_CHECKING, BinaryIO, Union
 from ..commands import check_line, mail_command
 from ..dotstuff import CRLFDotEncoder, DotEncoder
 from ..errors import EnvelopeError, MessageTooLarge
+from ..fileparts import WireStream, wire_stream
 from ..goformat import go_quote
 from ..lineends import crlf, is_crlf
-from ..signing import sign_all
+from ..signing import sign_all, sign_stream
 from ..wireform import header_envelope, smtputf8_header, wire_bytes
 from .addresses import wire_address
 
@@ -257,8 +262,17 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
             # Only the headers need it (a Reply-To, say): UTF-8 headers, and SMTPUTF8 for them.
             _require_smtputf8("the %s address %s" % (utf8_header[0], go_quote(utf8_header[1])), server.extensions)
             smtputf8 = True
-        data = wire_bytes(mime, smtputf8)
-    if signers:
+        # A composed message's file attachments are read as they are sent
+        # (smtp_core.fileparts); signed, they are read twice: once for the
+        # body hash, once to send.
+        stream = wire_stream(mime, smtputf8)
+        if stream is None:
+            data = wire_bytes(mime, smtputf8)
+        elif signers:
+            signatures = sign_stream(iter(stream.read, b""), signers)
+            stream = wire_stream(mime, smtputf8)
+            stream.prepend(signatures)
+    if signers and not isinstance(stream, WireStream):
         if stream is not None:
             data = b"".join(iter(lambda: read_chunk(stream), b""))
             stream = None
@@ -270,9 +284,12 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
         declared = out.size
     else:
         out.wire = out.size = None
-        declared = _file_size(stream)  # an estimate, as RFC 1870 allows
+        # A message file's size is an estimate, as RFC 1870 allows.
+        declared = stream.size if isinstance(stream, WireStream) else _file_size(stream)
     limit = server.size_limit
     if declared is not None and limit is not None and limit < declared:
+        if isinstance(stream, WireStream):
+            stream.close()
         raise MessageTooLarge(declared, limit)
     mail_line = mail_command(wire_sender, server.extensions, size=declared, smtputf8=smtputf8)
     # Read last, once nothing else can refuse the message: a text-mode file
@@ -283,5 +300,7 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
     out.envelope = b"".join(out.commands)
     out.stream = stream
     out.encoder = None if stream is None else CRLFDotEncoder() if normalize_line_ends else DotEncoder()
+    if isinstance(stream, WireStream):
+        out.encoder = stream.encoder(out.encoder)
     out.ended = False
     return out
