@@ -397,7 +397,7 @@ def smime_status(headers: email.message.Message, attachments: Sequence[Dict[str,
     when the signature carries none that can be read (or ``cryptography``
     is not installed).  Nothing here checks the signature.
 
-    >>> smime_status(_parse(b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIA="),
+    >>> smime_status(_parse_headers(b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\n"),
     ...              [], lambda part: b"")
     {'Signed': False, 'SignedBy': '', 'Encrypted': True}
     """

@@ -79,6 +79,16 @@ function renderAttachments(id, message) {
   $("m-attachments").replaceChildren(...items);
 }
 
+// S/MIME as the message claims it (the catcher does not check signatures).
+function showSMIME(badge, smime) {
+  const parts = [];
+  if (smime && smime.Encrypted) parts.push("encrypted");
+  if (smime && smime.Signed) parts.push(smime.SignedBy ? `signed by ${smime.SignedBy}` : "signed");
+  badge.textContent = parts.join(", ");
+  badge.hidden = parts.length === 0;
+  badge.title = smime && smime.Signed ? "S/MIME signature (not verified by the catcher)" : "S/MIME";
+}
+
 function fillAddresses(node, addresses, rowClass) {
   node.replaceChildren();
   const list = Array.isArray(addresses) ? addresses : addresses ? [addresses] : [];
@@ -115,6 +125,7 @@ export async function openMessage(id, { pushHistory = true } = {}) {
   const subject = $("m-subject");
   subject.textContent = message.Subject || "(no subject)";
   subject.classList.toggle("no-subject", !message.Subject);
+  showSMIME($("m-smime"), message.SMIME);
   fillAddresses($("m-from"), message.From);
   fillAddresses($("m-to"), message.To);
   fillAddresses($("m-cc"), message.Cc, "cc");
