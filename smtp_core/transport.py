@@ -51,7 +51,7 @@ from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, 
 from .reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
 
-__all__ = ["Transport"]
+__all__ = ["Transport", "check_tls_start"]
 
 _RECV_SIZE = 65536
 
@@ -67,6 +67,22 @@ def _timeval(seconds: float) -> bytes:
     whole = int(seconds)
     micro = max(int((seconds - whole) * 1e6), 0 if whole else 1)
     return struct.pack("ll", whole, micro)
+
+
+def check_tls_start(ctx: ssl.SSLContext | None, server_name: str, refusal: str | None) -> None:
+    """Refuse a TLS upgrade that cannot start (``ctx=None``: ``refusal`` says
+    why), before the ssl module is given the connection."""
+    if ctx is None or (ctx.check_hostname and not server_name):
+        raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+    # The ssl module takes the socket over before it checks the name,
+    # and leaks it when the name fails: check it first, as ssl will.
+    if "\x00" in server_name:
+        raise TLSSetupError("tls: server name must not contain NUL")
+    try:
+        server_name.encode("idna")  # what ssl will do; its error text varies by Python version
+    except UnicodeError:
+        raise TLSSetupError("tls: server name %s is not a host name the ssl module can encode"
+                            % go_quote(server_name)) from None
 
 
 class Transport:
@@ -384,17 +400,7 @@ class Transport:
             self._python_timeouts()
         self.is_tls = True
         try:
-            if ctx is None or (ctx.check_hostname and not server_name):
-                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
-            # The ssl module takes the socket over before it checks the name,
-            # and leaks it when the name fails: check it first, as ssl will.
-            if "\x00" in server_name:
-                raise TLSSetupError("tls: server name must not contain NUL")
-            try:
-                server_name.encode("idna")  # what ssl will do; its error text varies by Python version
-            except UnicodeError:
-                raise TLSSetupError("tls: server name %s is not a host name the ssl module can encode"
-                                    % go_quote(server_name)) from None
+            check_tls_start(ctx, server_name, refusal)
             self.tls_server_name = sni_name(server_name)
             observed = self._observe_version(ctx)
             tls_sock = ctx.wrap_socket(self.sock, server_hostname=server_name or None, do_handshake_on_connect=False)

@@ -32,7 +32,7 @@ from .result import SendResult
 from .steps import Steps, run
 from .timeouts import TimeoutSpec, Timeouts, resolve
 
-__all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "sending", "sending_many", "Driver", "BLOCKING"]
+__all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "preparing", "sending", "sending_many", "Driver", "BLOCKING"]
 
 _END = object()
 
@@ -115,11 +115,16 @@ def prepare(
     authenticate.  ``timeout`` is remembered for later :func:`send` calls.
     Returns ``client``.  Errors are raised; the client is left as it is.
     """
-    options = Options.pick(locals())
+    return run(preparing(locals()))
+
+
+def preparing(arguments: dict) -> Steps:
+    """:func:`prepare`'s work, given its ``arguments``, as steps."""
+    client, timeout = arguments["client"], arguments["timeout"]
     mailer = Mailer.of(client, timeout)
     if timeout is not None:
         mailer.timeouts = resolve(timeout, None)
-    mailer.prepare(options)
+    yield from mailer.preparing(Options.pick(arguments))
     return client
 
 
