@@ -77,6 +77,8 @@ class Pool:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[tuple[Client, float, int]] = []  # (client, idle since, messages carried)
         self._busy: set[Client] = set()
+        #: How many connections the pool has opened so far.
+        self.opened = 0
         self.closed = False
 
     def __repr__(self) -> str:
@@ -97,11 +99,13 @@ class Pool:
         now = asyncio.get_running_loop().time()
         while self._idle:
             client, since, carried = self._idle.pop()
-            if client.transport.alive and now - since <= self.max_idle:
+            cap = self.max_messages_per_connection
+            if client.transport.alive and now - since <= self.max_idle and (cap is None or carried < cap):
                 self._busy.add(client)
                 return client, carried, True
             _drop(client)
         client = await ASYNC.open_client(self.address, Options.pick(self._arguments))
+        self.opened += 1
         self._busy.add(client)
         return client, 0, False
 
@@ -121,7 +125,10 @@ class Pool:
         rules allow, once."""
         results: list = []
         resent = False
-        while len(results) < len(items):
+        # Each round takes at least one message, but for the one resend: bounded.
+        for _ in range(len(items) + 1):
+            if len(results) == len(items):
+                break
             todo = items[len(results):]
             async with self._slots:
                 try:
