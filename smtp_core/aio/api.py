@@ -79,9 +79,15 @@ async def open_client(address: str, options: Options) -> Client:
 ASYNC = blocking.Driver(Client, open_client)
 
 
+_SIGNATURES: dict = {}
+
+
 def bind_as(like, args: tuple, kwargs: dict) -> dict:
     """The arguments of a call as ``like`` (a blocking function) would see them."""
-    bound = inspect.signature(like).bind(*args, **kwargs)
+    signature = _SIGNATURES.get(like)
+    if signature is None:
+        signature = _SIGNATURES[like] = inspect.signature(like)
+    bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
     return bound.arguments
 

@@ -123,6 +123,9 @@ def _handshake_bound(timeout: float | None) -> float | None:
     return None if timeout is None else timeout * 2 + 1
 
 
+_EARLY = 1e-3  # a timer may fire this much before its time and still count as on time
+
+
 def _expire(future: asyncio.Future) -> None:
     if not future.done():
         future.set_exception(socket.timeout("timed out"))
@@ -134,6 +137,7 @@ class AsyncTransport:
     __slots__ = (
         "loop", "_t", "_p", "reader", "peer", "timeout", "redact", "closed", "closed_by_caller",
         "is_tls", "tls_error", "tls_server_name", "net", "local_addr", "remote_addr",
+        "_deadline", "_waiting", "_timer", "_timer_when",
     )
 
     def __init__(self, transport: asyncio.Transport, protocol: Receiver, *, peer: str = "",
@@ -152,6 +156,11 @@ class AsyncTransport:
         obj = transport.get_extra_info("ssl_object")
         self.tls_server_name = sni_name(getattr(obj, "server_hostname", None) or "") if obj is not None else ""
         self.net, self.local_addr, self.remote_addr = ends_of(transport.get_extra_info("socket"))
+        # One loop timer serves every wait (see _wait); these say what it guards.
+        self._deadline = 0.0
+        self._waiting: asyncio.Future | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0
 
     @classmethod
     async def connect(cls, sock: socket.socket, *, peer: str = "", timeout: float | None = None,
@@ -206,15 +215,40 @@ class AsyncTransport:
 
     async def _wait(self, protocol: Receiver, slot: str, deadline: float | None) -> None:
         # One future, woken by the protocol (bytes, EOF, loss, drain) or by the timer.
+        # Deadlines only move later from one wait to the next, so one timer
+        # serves them all: armed once, and when it fires before the current
+        # deadline it is armed again for it (no timer made and cancelled per reply).
         future = self.loop.create_future()
         setattr(protocol, slot, future)
-        timer = None if deadline is None else self.loop.call_at(deadline, _expire, future)
+        if deadline is not None:
+            self._deadline, self._waiting = deadline, future
+            if self._timer is None or self._timer_when > deadline:
+                self._arm(deadline)
         try:
             await future
         finally:
             setattr(protocol, slot, None)
-            if timer is not None:
-                timer.cancel()
+            self._waiting = None
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_when = self.loop.call_at(when, self._on_timer), when
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        future = self._waiting
+        if future is None or self.closed:
+            return
+        if self.loop.time() + _EARLY >= self._deadline:
+            _expire(future)
+        else:
+            self._arm(self._deadline)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     # -- sending -------------------------------------------------------
     async def send(self, data, stage: str = "", secret: bool = False, log: bool = True) -> None:
@@ -333,9 +367,11 @@ class AsyncTransport:
         self.closed = self.closed_by_caller = True
         if wirelog.enabled():
             wirelog.log_event(self.peer, "connection closed by client")
+        self._disarm()
         self._t.abort()
 
     def _abandon(self) -> None:
         if not self.closed:
             self.closed = True
+            self._disarm()
             self._t.abort()
