@@ -32,6 +32,11 @@ WITHOUT_EXAMPLES = {
     "smtp_core.transport",  # the socket driver: tests/test_faults.py, test_timeouts.py
     "smtp_core.signing",  # needs a key pair: tests/test_dkim.py
     "smtp_core.wirelog",  # logging records: tests/test_wirelog.py
+    "smtp_core.aio",  # the asyncio front door; its examples are docs/async.md's (tests/test_aio_docs.py)
+    "smtp_core.aio.api",  # coroutines that talk to a server: tests/test_aio.py and the twins
+    "smtp_core.aio.client",
+    "smtp_core.aio.pool",  # tests/test_aio_pool.py
+    "smtp_core.aio.transport",  # the asyncio socket driver: tests/test_aio.py
     "go_std",  # loads Hy; the namespaces are Hy modules with their own tests
     "go_std.net",
 }
