@@ -10,7 +10,8 @@ fixture :func:`asyncio_driver` puts there stand-ins that run
 So each scenario (scripts, messages, expected transcripts and results) is
 written once and checked against both drivers.
 
-The event loop runs only while a call is in progress; that is enough for
+``smtp_core.send`` and the rest are pointed there too, for tests that
+call them through the package.  The event loop runs only while a call is in progress; that is enough for
 the scripted and dev servers, which run in their own threads.
 """
 
@@ -93,6 +94,7 @@ def install(monkeypatch, module) -> AsyncDriver:
     for name, function in driver.functions.items():
         if hasattr(module, name):
             monkeypatch.setattr(module, name, function)
+        monkeypatch.setattr(smtp_core, name, function)  # for tests that call smtp_core.send(...)
     monkeypatch.setattr(smtp_core, "dial", driver.dial)
     return driver
 
