@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import os
 import platform
 import statistics
@@ -50,11 +51,15 @@ TARGETS = (
 RESULTS = Path(__file__).with_name("async-results.md")
 
 
+def installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
 def measure(args) -> dict:
     """Run the interleaved rounds; ``{(loop, row): [figures of each round]}``."""
     msg_path = Path(args.workdir) / "msg-1k.eml"
     msg_path.write_bytes(make_message(1024))
-    plan = [(loop, row) for loop in args.loops for row in ROWS]
+    plan = [(loop, row) for loop in args.loops for row in args.rows]
     samples: dict[tuple, list] = {key: [] for key in plan}
     with start_sink(args.sink) as sink:
         runner = Runner(args, "127.0.0.1:%d" % sink.port, None, msg_path, msg_path, Path(args.workdir))
@@ -83,7 +88,7 @@ def report(args, samples: dict) -> str:
             datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), platform.node() or "?", os.cpu_count() or 0,
             load_average(), platform.python_version(), args.sink_description, args.reps, args.n, args.pool_n),
         "",
-    ]
+    ] + ["Note: %s" % note for note in args.notes] + ([""] if args.notes else [])
     for loop in args.loops:
         def col(row, key):
             return [s[key] for s in samples[loop, row]]
@@ -94,14 +99,16 @@ def report(args, samples: dict) -> str:
             "| client | what | msg/s median (min-max) | x aiosmtplib (paired) | CPU us/msg | peak RSS MiB |",
             "|---|---|---|---|---|---|",
         ]
-        for row in ROWS:
+        for row in args.rows:
             rates = col(row, "rate")
-            x = paired(rates, col("aiosmtplib", "rate"))
-            lines.append("| %s | %s | %.0f (%.0f-%.0f) | %.2fx | %.1f | %.1f |" % (
+            x = "%.2fx" % paired(rates, col("aiosmtplib", "rate")) if "aiosmtplib" in args.rows else "-"
+            lines.append("| %s | %s | %.0f (%.0f-%.0f) | %s | %.1f | %.1f |" % (
                 row, describe(row), statistics.median(rates), min(rates), max(rates), x,
                 statistics.median(col(row, "cpu_us")), statistics.median(col(row, "rss_mib"))))
         lines += ["", "Targets (paired medians):", ""]
         for name, row, against, goal in TARGETS:
+            if against not in args.rows:
+                continue
             value = paired(col(row, "rate"), col(against, "rate"))
             lines.append("- %s: **%.2fx** %s" % (name, value, "met" if value >= goal else "NOT met"))
         cpu = paired(col("aio-send", "cpu_us"), col("core-send", "cpu_us"))
@@ -121,6 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     args.loops = ("asyncio", "uvloop") if args.loop == "both" else (args.loop,)
+    args.rows, args.notes = ROWS, []
+    if not installed("aiosmtplib"):
+        args.rows = tuple(row for row in ROWS if row != "aiosmtplib")
+        args.notes.append("aiosmtplib is not installed (the bench extra installs it): its row and ratios skipped")
+    if "uvloop" in args.loops and not installed("uvloop"):
+        if args.loop == "uvloop":
+            raise SystemExit("uvloop is not installed (pip install -e '.[bench]')")
+        args.loops = ("asyncio",)
+        args.notes.append("uvloop is not installed (the bench extra installs it): its rounds skipped")
     import tempfile
 
     with tempfile.TemporaryDirectory() as workdir:
