@@ -342,12 +342,12 @@ async def open_socket(address: str, timeout: float | None = None) -> socket.sock
         sock = socket.socket(target.family, socket.SOCK_STREAM)
         sock.setblocking(False)
         try:
-            share = None if deadline is None else netaddr.dial_share(deadline - loop.time(), len(targets) - index)
-            await asyncio.wait_for(loop.sock_connect(sock, target.sockaddr), share)
-        except (asyncio.TimeoutError, socket.timeout):
-            sock.close()
-            raise socket.timeout("timed out") from None
-        except OSError as err:
+            try:
+                share = None if deadline is None else netaddr.dial_share(deadline - loop.time(), len(targets) - index)
+                await asyncio.wait_for(loop.sock_connect(sock, target.sockaddr), share)
+            except asyncio.TimeoutError:  # not an OSError before Python 3.11
+                raise socket.timeout("timed out") from None
+        except OSError as err:  # a timeout too, as Go's "dial tcp ...: i/o timeout"
             sock.close()
             if first is None:
                 first = op_error("dial", err, addr=target.text, syscall="connect")
