@@ -171,3 +171,20 @@ def test_200_concurrent_sends_through_a_pool_of_4_lose_and_duplicate_nothing(dev
     received = devserver.wait_for(count, timeout=T)
     subjects = sorted(m.message["Subject"] for m in received)
     assert subjects == sorted(str(n) for n in range(count))
+
+
+def test_every_pooled_connection_gets_the_pools_tls_policy_and_auth(devserver, pki):
+    from smtp_core import PlainAuth, TLSConfig
+
+    async def main():
+        async with aio.Pool(addr(devserver), size=3, tls="required", tls_config=TLSConfig(root_cas=pki.ca_path),
+                            server_name="localhost", auth=PlainAuth("", "alice", "wonderland", "localhost"),
+                            timeout=T) as pool:
+            results = await asyncio.gather(*(pool.send("a@example.com", ["b@example.com"], body(n))
+                                             for n in range(12)))
+            return results, pool.opened
+
+    results, opened = run(main())
+    assert all(type(r) is SendResult for r in results) and 1 <= opened <= 3
+    received = devserver.wait_for(12, timeout=T)
+    assert len(received) == 12 and all(m.tls for m in received)
