@@ -42,7 +42,7 @@ def _child(row: str, port: int, path: str, key: str, traced: bool) -> dict:
 
     address = "127.0.0.1:%d" % port
     spec = {"from": "bench@example.com", "to": "sink@example.com", "subject": "10 MiB",
-            "body": ["Attached.\n", {"type": "attachment", "content": path}]}
+            "body": ["Attached.\n", {"type": "attachment", "path": path}]}
     prebuilt = envelope(message(spec)).data if row == "bytes" else None
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if traced:

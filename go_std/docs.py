@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 #: The namespace modules this project ships.
-NAMESPACES = ("go_std.net.smtp",)
+NAMESPACES = ("go_std.net.smtp", "go_std.net", "go_std.crypto.tls", "go_std.net.mail")
 
 #: Where the committed pages live in a source checkout.
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs"
@@ -91,6 +91,11 @@ class Entry:
         self.signatures = [(label, meta[k]) for label, k in SIGNATURE_LINES if meta.get(k) is not None]
         self.members: List[Entry] = []
         self.members_label = ""
+
+
+def constants(ns) -> List[Entry]:
+    """The namespace's constants, in index order."""
+    return [Entry(ns, k, 3) for k in ns.of_kind("constant")]
 
 
 def outline(ns) -> Tuple[List[str], List[Entry], List[Entry]]:
@@ -170,7 +175,11 @@ def render_markdown(ns) -> str:
         out += [note, ""]  # notes are written as Markdown already
     out += ['<a id="index"></a>', "", "## Index", ""]
     out += [f"- [{md_code(k)}](#{anchor(k)})" for k in index]
-    out += ["", '<a id="constants"></a>', "", "## Constants", "", "(None.)", ""]
+    out += ["", '<a id="constants"></a>', "", "## Constants", ""]
+    for entry in constants(ns):
+        out += list(_md_entry(entry))
+    if not constants(ns):
+        out += ["(None.)", ""]
     out += ['<a id="variables"></a>', "", "## Variables", "", "(None.)", ""]
     out += ['<a id="functions"></a>', "", "## Functions, Macros, and Special Forms", ""]
     for entry in functions:
@@ -241,8 +250,12 @@ def render_html(ns) -> str:
     out += [f"<p>{_html_notes(note)}</p>" for note in ns.notes]
     out += ['<h2 id="index">Index</h2>', "<ul>"]
     out += [f'<li><a href="#{e(anchor(k))}"><code>{e(k)}</code></a></li>' for k in index]
-    out += ["</ul>", '<h2 id="constants">Constants</h2>', "<p>(None.)</p>",
-            '<h2 id="variables">Variables</h2>', "<p>(None.)</p>",
+    out += ["</ul>", '<h2 id="constants">Constants</h2>']
+    for entry in constants(ns):
+        out += list(_html_entry(entry))
+    if not constants(ns):
+        out.append("<p>(None.)</p>")
+    out += ['<h2 id="variables">Variables</h2>', "<p>(None.)</p>",
             '<h2 id="functions">Functions, Macros, and Special Forms</h2>']
     for entry in functions:
         out += list(_html_entry(entry))

@@ -13,21 +13,31 @@ The rules:
   (``:reply-to``, ``"reply_to"``).  An unknown key is an error that names
   it and suggests the closest valid one.
 * Headers: ``from`` (required), ``sender``, ``to``, ``cc``, ``bcc``,
-  ``reply-to`` (a string or a list; each string one or more addresses),
+  ``reply-to`` (a string or a list; each string one or more addresses;
+  non-ASCII domains become A-labels, a non-ASCII local part UTF-8 headers),
   ``subject``, ``date`` (default: now), ``message-id`` (default: generated
   on the From domain), ``headers`` (a map of other header names to a value
-  or a list of values).  A CR or LF in any value is refused.
+  or a list of values; the address lists among them, such as
+  Disposition-Notification-To, are read as addresses).  A CR or LF in any
+  value is refused.
 * ``body`` is a string (text/plain), a map (one part), or a list of parts,
   where a list that starts with ``:alternative`` (``":alternative"`` from
   Python) groups alternatives.  Several parts make multipart/mixed.
 * A part map: ``type`` (a MIME type such as ``"text/html"``, default
   ``"text/plain"``, or ``:attachment`` / ``:inline``) and ``content``;
-  files also take ``file-name``, ``content-type``, ``content-id`` and
-  ``description``.  A file's content is a path, bytes or a binary file;
-  the name and type come from the path when not given (``mimetypes``).
+  files also take ``path``, ``file-name``, ``content-type``,
+  ``content-id`` and ``description``.  A file's ``content`` is a string
+  (its text, UTF-8), bytes, a ``pathlib.Path`` or a binary file; a file on
+  disk is named by ``path`` (a string or a ``Path``) or a ``Path`` value,
+  never by a plain string.  The name and type come from the path when not
+  given (``mimetypes``); an attachment whose content is a string needs a
+  ``file-name``.  Errors name the key, never the path.
 * An inline part whose Content-ID an HTML part references (``cid:logo``)
   is put beside it in a multipart/related; any other inline part stays
   where it was listed.
+* ``smime`` (``{:cert .. :key .. :chain [..] :encrypt-to [..]}``) signs
+  the body (multipart/signed), encrypts it (application/pkcs7-mime), or
+  both (:mod:`smtp_core.smime`).
 * Text parts keep their text exactly (line ends become CRLF): 7bit only
   for short ASCII lines ending in a line break, otherwise quoted-printable
   (mostly ASCII) or base64 (a third or more of the bytes non-ASCII), never 8bit, so a relay never has to re-encode
@@ -67,17 +77,19 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
-from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from typing import Any, Mapping, NamedTuple
 
 from .errors import ComposeError, EnvelopeError
+from .mailaddr import (ADDRESS_HEADERS, HEADER_FACTORY, MESSAGE_ID_HEADERS, a_label_address, header_addresses,
+                       wire_message_id)
 from .wireform import header_envelope, wire_bytes
 
 __all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
 
-KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body")
-PART_KEYS = ("type", "content", "content-type", "file-name", "content-id", "description")
+KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body",
+        "smime")
+PART_KEYS = ("type", "content", "path", "content-type", "file-name", "content-id", "description")
 GROUPS = ("alternative", "mixed")
 
 # Header names each key sets, in the order they are written.
@@ -88,9 +100,14 @@ _ADDRESS_KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to")
 _RESERVED = {name.lower(): key for key, name in _HEADER_OF.items()} | {"mime-version": None}
 _HEADER_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext: printable ASCII but ':'
 _LINE_ENDS = re.compile(r"\r\n?")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but TAB, DEL, C1
 # Anchored at line starts: unanchored, the search would retry at every
 # byte of every line (seconds for 10 MiB).
 _LONG_TEXT_LINE = re.compile(rb"^[^\n]{79}", re.M)  # RFC 5322's SHOULD of 78: longer text lines are encoded
+# The SMTP policies, with a header registry that also knows the address
+# lists of other RFCs (Disposition-Notification-To, ...).
+_POLICY = email.policy.SMTP.clone(header_factory=HEADER_FACTORY)
+_UTF8_POLICY = email.policy.SMTPUTF8.clone(header_factory=HEADER_FACTORY)
 
 
 class Envelope(NamedTuple):
@@ -170,10 +187,17 @@ def _word(value: Any) -> str | None:
 
 
 def _check_line(where: str, value: str) -> str:
+    """``value``, if it can be one header line: no line break, and no control
+    character but TAB (NUL, ESC, DEL and C1 would be written raw)."""
     # str.splitlines also breaks at FF, VT, NEL, U+2028...: the header
     # registry refuses those too, so name them here first.
     if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
         raise ComposeError("%s: the value %r contains a CR, LF or other line break" % (where, value))
+    control = _CONTROL.search(value)
+    if control is not None:
+        raise ComposeError("%s: the value contains the control character U+%04X at position %d; "
+                           "a header may hold TAB but no other control character"
+                           % (where, ord(control.group()), control.start()))
     return value
 
 
@@ -184,27 +208,24 @@ def _text_value(where: str, value: Any) -> str:
 
 
 def _addresses(key: str, value: Any) -> list[Address]:
+    return _header_addresses(_HEADER_OF[key], ":" + key, value)
+
+
+def _header_addresses(name: str, where: str, value: Any) -> list[Address]:
+    """The addresses of ``value`` for the header ``name``, their domains as
+    A-labels (:mod:`smtp_core.mailaddr`)."""
     items = [value] if isinstance(value, (str, Address)) else value
     if not isinstance(items, (list, tuple)) or not items:
-        raise ComposeError(":%s must be an address or a list of addresses, got %r" % (key, value))
+        raise ComposeError("%s must be an address or a list of addresses, got %r" % (where, value))
     found: list[Address] = []
     for item in items:
         if isinstance(item, Address):
-            found.append(item)
+            _check_line(where, str(item))
+            found.append(a_label_address(item, where))
             continue
         if not isinstance(item, str):
-            raise ComposeError(":%s: an address must be a string, got %s" % (key, type(item).__name__))
-        _check_line(":" + key, item)
-        try:
-            parsed = email.policy.default.header_factory(_HEADER_OF[key], item)
-            defects = [d for d in parsed.defects if not isinstance(d, NonASCIILocalPartDefect)]
-            addresses = list(parsed.addresses)
-        except Exception:  # the parser fails with IndexError on some inputs ("bob@")
-            defects, addresses = ["unparsable"], []
-        if defects or not addresses or any(not (a.username and a.domain) for a in addresses):
-            raise ComposeError(":%s: %r is not an address (expected local@domain or Name <local@domain>)"
-                               % (key, item))
-        found.extend(addresses)
+            raise ComposeError("%s: an address must be a string, got %s" % (where, type(item).__name__))
+        found.extend(header_addresses(name, _check_line(where, item), where))
     return found
 
 
@@ -222,17 +243,17 @@ def _date(value: Any) -> str:
     return text
 
 
-def _message_id(value: Any, domain: str) -> str:
+def _message_id(value: Any, domain: str, utf8: bool) -> str:
     if value is None:
-        return email.utils.make_msgid(domain=domain)
+        return email.utils.make_msgid(domain=domain)  # the From domain, already A-labels
     text = _text_value(":message-id", value).strip()
     inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
     if not inner or "@" not in inner or any(c.isspace() or c in "<>" for c in inner):
         raise ComposeError(":message-id: %r is not a message id (expected left@right)" % value)
-    return "<" + inner + ">"
+    return wire_message_id("<" + inner + ">", ":message-id", utf8)
 
 
-def _extra_headers(value: Any) -> list[tuple[str, str]]:
+def _extra_headers(value: Any) -> list[tuple[str, Any]]:
     if not isinstance(value, Mapping):
         raise ComposeError(":headers must be a map of header names to values, got %s" % type(value).__name__)
     pairs = []
@@ -246,7 +267,13 @@ def _extra_headers(value: Any) -> list[tuple[str, str]]:
             hint = "use :%s" % own if own else "the body sets it"
             raise ComposeError(":headers: %s cannot be set here (%s)" % (name, hint))
         for item in values if isinstance(values, (list, tuple)) else [values]:
-            pairs.append((name, _text_value(":headers %s" % name, item)))
+            where = ":headers %s" % name
+            if lowered in ADDRESS_HEADERS:
+                pairs.append((name, _header_addresses(name, where, item)))
+            elif lowered in MESSAGE_ID_HEADERS:
+                pairs.append((name, wire_message_id(_text_value(where, item), where)))
+            else:
+                pairs.append((name, _text_value(where, item)))
     return pairs
 
 
@@ -310,9 +337,9 @@ def _read_body(body: Any, where: str) -> Any:
 
 def _read_part(spec: Mapping, where: str) -> Any:
     options = read_options(spec, PART_KEYS, where)
-    if "content" not in options:
-        raise ComposeError("%s: a part needs :content" % where)
-    content = options["content"]
+    if ("content" in options) == ("path" in options):
+        raise ComposeError("%s: a part needs :content or :path (one of them)" % where)
+    content = options.get("content")
     kind = options.get("type", "text/plain")
     word = _word(kind) or (kind if kind in ("attachment", "inline") else None)
     if word in ("attachment", "inline"):
@@ -322,7 +349,7 @@ def _read_part(spec: Mapping, where: str) -> Any:
                            "got %s" % (where, _shown(kind)))
     maintype, subtype = kind.lower().split("/")
     if maintype == "text":
-        extra = sorted(set(options) - {"type", "content"})
+        extra = sorted(set(options) - {"type", "content"}, key=PART_KEYS.index)
         if extra:
             raise ComposeError("%s: :%s is for :attachment and :inline parts" % (where, extra[0]))
         if not isinstance(content, str):
@@ -335,17 +362,37 @@ def _read_part(spec: Mapping, where: str) -> Any:
     return _read_file(None, content, options, where)
 
 
+def _read_path(path: Any, where: str, key: str) -> bytes:
+    """The bytes of the file at ``path``.  The error names the key, never the
+    path: a path can come from a user, and whether a file exists, or what
+    it is called, is not theirs to learn."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ComposeError("%s: %s must be a path (a string or a pathlib.Path), got %s"
+                           % (where, key, type(path).__name__))
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except (OSError, ValueError) as err:  # ValueError: a NUL in the path
+        reason = getattr(err, "strerror", None) or "not a file name"
+        raise ComposeError("%s: cannot read the file given as %s (%s)" % (where, key, reason)) from None
+
+
 def _read_file(disposition: str | None, content: Any, options: dict, where: str) -> _File:
     name = options.get("file-name")
-    if isinstance(content, (str, os.PathLike)):
-        path = os.fspath(content)
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError as err:
-            raise ComposeError("%s: cannot read the file %r: %s" % (where, path, err.strerror or err)) from None
+    if "path" in options or isinstance(content, os.PathLike):
+        # Only an explicit path is a file name: a string is the content itself.
+        path = options.get("path", content)
+        data = _read_path(path, where, ":path" if "path" in options else ":content")
         if name is None:
-            name = os.path.basename(path)
+            name = os.path.basename(os.fspath(path))
+    elif isinstance(content, str):
+        if disposition is not None and name is None:
+            raise ComposeError("%s: a string :content is the file's text and needs a :file-name; "
+                               "a file to attach goes in :path" % where)
+        try:
+            data = content.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise ComposeError("%s: the string :content cannot be encoded as UTF-8: %s" % (where, err.reason)) from None
     elif isinstance(content, (bytes, bytearray, memoryview)):
         data = bytes(content)
     elif hasattr(content, "read"):
@@ -358,7 +405,7 @@ def _read_file(disposition: str | None, content: Any, options: dict, where: str)
         if name is None and isinstance(getattr(content, "name", None), str):
             name = os.path.basename(content.name)
     else:
-        raise ComposeError("%s: :content must be a path, bytes or a binary file, got %s"
+        raise ComposeError("%s: :content must be a string, bytes, a pathlib.Path or a binary file, got %s"
                            % (where, type(content).__name__))
     if name is not None:
         name = _text_value(where + " :file-name", name)
@@ -478,32 +525,50 @@ def _fill(target: email.message.MIMEPart, node: Any) -> None:
 
 
 def message(spec: Mapping) -> email.message.EmailMessage:
-    """A new ``EmailMessage`` (``email.policy.SMTP``) built from ``spec``.
+    """A new ``EmailMessage`` (``email.policy.SMTP``, or ``SMTPUTF8`` when
+    an address that is sent has a non-ASCII local part) built from ``spec``;
+    non-ASCII domains are A-labels (:mod:`smtp_core.mailaddr`).
 
     ``spec`` keys: ``from`` (required), ``sender``, ``to``, ``cc``,
     ``bcc``, ``reply-to``, ``subject``, ``date``, ``message-id``,
     ``headers``, ``body`` (see the module documentation for the body
-    shapes).  Raises :class:`ComposeError` naming the key, value or path
+    shapes), ``smime``.  Raises :class:`ComposeError` naming the key, value or path
     that is wrong; nothing is read twice and nothing is sent.
     """
     options = read_options(spec, KEYS, "message")
     if options.get("from") is None:
         raise ComposeError("message: :from is required")
-    msg = email.message.EmailMessage(policy=email.policy.SMTP)
+    protection = None
+    if options.get("smime") is not None:
+        if options.get("body") is None:
+            raise ComposeError("message: :smime signs or encrypts the :body, and there is none")
+        try:
+            from . import smime  # cryptography is loaded only for S/MIME
+        except ImportError as err:
+            raise ComposeError(":smime needs the cryptography package (pip install 'gostd-smtp[smime]'): %s"
+                               % err) from None
+
+        protection = smime.read(read_options(options["smime"], smime.KEYS, ":smime"))
     senders = _addresses("from", options["from"])
     if len(senders) > 1 and options.get("sender") is None:
         raise ComposeError("message: several :from addresses need a :sender (RFC 5322, 3.6.2)")
-    for key in _ADDRESS_KEYS:
-        if options.get(key) is not None:
-            found = _addresses(key, options[key])
-            if key == "sender" and len(found) != 1:
-                raise ComposeError("message: :sender must be one address, got %d" % len(found))
-            msg[_HEADER_OF[key]] = found
+    addresses = {key: _addresses(key, options[key]) for key in _ADDRESS_KEYS if options.get(key) is not None}
+    extra = _extra_headers(options.get("headers") or {})
+    # A non-ASCII local part (Bcc's aside: it never goes on the wire) needs
+    # UTF-8 headers (RFC 6532).
+    shown = [a for key, found in addresses.items() if key != "bcc" for a in found]
+    shown += [a for name, value in extra if name.lower() in ADDRESS_HEADERS - {"bcc", "resent-bcc"} for a in value]
+    utf8 = any(not a.username.isascii() for a in shown)
+    msg = email.message.EmailMessage(policy=_UTF8_POLICY if utf8 else _POLICY)
+    for key, found in addresses.items():
+        if key == "sender" and len(found) != 1:
+            raise ComposeError("message: :sender must be one address, got %d" % len(found))
+        msg[_HEADER_OF[key]] = found
     if options.get("subject") is not None:
         msg["Subject"] = _text_value(":subject", options["subject"])
     msg["Date"] = _date(options.get("date"))
-    msg["Message-ID"] = _message_id(options.get("message-id"), senders[0].domain)
-    for name, value in _extra_headers(options.get("headers") or {}):
+    msg["Message-ID"] = _message_id(options.get("message-id"), senders[0].domain, utf8)
+    for name, value in extra:
         try:
             msg[name] = value
         except (ValueError, TypeError, IndexError) as err:
@@ -511,7 +576,12 @@ def message(spec: Mapping) -> email.message.EmailMessage:
     if options.get("body") is not None:
         tree = _read_body(options["body"], "body")
         tree = _relate_inline(tree, _html_parts(tree))
-        _fill(msg, tree)
+        if protection is None:
+            _fill(msg, tree)
+        else:
+            body = email.message.MIMEPart(policy=msg.policy)
+            _fill(body, tree)
+            protection.apply(msg, body)
         if "MIME-Version" not in msg:  # set_content adds it to a single part, not to a multipart
             msg["MIME-Version"] = "1.0"
     return msg

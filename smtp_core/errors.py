@@ -63,6 +63,9 @@ class SMTPError(Exception):
         <ReplyError: 550 "5.1.1 no such user">
     """
 
+    #: A failure the Go-named API returns rather than raises (go_std.joker.returned).
+    _go_returned = True
+
     def __repr__(self) -> str:
         return "<%s: %s>" % (type(self).__name__, self)
 

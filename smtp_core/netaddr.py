@@ -96,8 +96,8 @@ class AddrError(OSError):
     def __reduce__(self):
         return (type(self), (self.why, self.addr, self.op))
 
-    def in_dial(self) -> "AddrError":
-        return type(self)(self.why, self.addr, "dial tcp")
+    def in_dial(self, network: str = "tcp") -> "AddrError":
+        return type(self)(self.why, self.addr, ("dial " + network).rstrip())
 
 
 class DNSError(socket.gaierror):
@@ -117,8 +117,8 @@ class DNSError(socket.gaierror):
     def __reduce__(self):
         return (type(self), (self.name, self.why, self.errno, self.op))
 
-    def in_dial(self) -> "DNSError":
-        return type(self)(self.name, self.why, self.errno, "dial tcp")
+    def in_dial(self, network: str = "tcp") -> "DNSError":
+        return type(self)(self.name, self.why, self.errno, ("dial " + network).rstrip())
 
 
 class Target(NamedTuple):
@@ -298,8 +298,16 @@ def _gai_text(err: socket.gaierror) -> str:
     return text[:1].lower() + text[1:]
 
 
-def dial(address: str, timeout: float | None = None) -> socket.socket:
-    """Connect as Go's ``net.Dial("tcp", address)``; errors read as Go's.
+#: The address family each TCP network of Go's allows (None: either).
+TCP_NETWORKS = {"tcp": None, "tcp4": socket.AF_INET, "tcp6": socket.AF_INET6}
+
+
+def dial(address: str, timeout: float | None = None, network: str = "tcp") -> socket.socket:
+    """Connect as Go's ``net.Dial(network, address)``; errors read as Go's.
+
+    ``network`` is one of :data:`TCP_NETWORKS`; ``tcp4`` and ``tcp6`` keep
+    only the addresses of their family (``dial tcp4: address ::1: no
+    suitable address found`` when none is left).
 
     ``timeout`` bounds the whole dial; each address gets a share of it
     (Go's ``partialDeadline``).  Refused addresses fail with ``EINVAL``
@@ -309,10 +317,15 @@ def dial(address: str, timeout: float | None = None) -> socket.socket:
     connect: connection refused``), a timeout is a ``TimeoutError``
     (``dial tcp 127.0.0.1:25: i/o timeout``).
     """
+    family = TCP_NETWORKS[network]
     try:
         targets = resolve(address)
+        if family is not None:
+            targets = [t for t in targets if t.family == family]
+            if not targets:
+                raise AddrError("no suitable address found", split_host_port(address)[0])
     except (AddrError, DNSError) as err:
-        failure: OSError | None = err.in_dial()
+        failure: OSError | None = err.in_dial(network)
     else:
         failure = None
     if failure is not None:
@@ -330,7 +343,7 @@ def dial(address: str, timeout: float | None = None) -> socket.socket:
         except OSError as err:
             sock.close()
             if first is None:
-                first = op_error("dial", err, addr=target.text, syscall="connect")
+                first = op_error("dial", err, net=network, addr=target.text, syscall="connect")
             continue
         sock.settimeout(timeout if timeout is not None else socket.getdefaulttimeout())
         return sock

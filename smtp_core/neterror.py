@@ -263,9 +263,14 @@ def _verify_text(err: ssl.SSLCertVerificationError) -> str:
     if code in _X509:
         cause = _X509[code]
     elif message.startswith(("Hostname mismatch", "IP address mismatch")):
-        # Go lists the names the certificate is valid for; OpenSSL does not say.
-        wanted = message.split("'")[1] if message.count("'") >= 2 else ""
-        cause = "x509: certificate is not valid for " + (wanted or "the requested name")
+        # Go lists the names the certificate is valid for. OpenSSL does not
+        # say; the leaf, when the handshake was watched (tls.HandshakeWatch), does.
+        wanted = getattr(err, "wanted_name", None) or (message.split("'")[1] if message.count("'") >= 2 else "")
+        leaf = getattr(err, "peer_leaf", None)
+        from .tls import hostname_error_text  # tls imports this module
+
+        cause = (leaf and wanted and hostname_error_text(leaf, wanted)) or (
+            "x509: certificate is not valid for " + (wanted or "the requested name"))
     else:
         cause = "x509: " + (message or "certificate verification failed")
     return "tls: failed to verify certificate: " + cause

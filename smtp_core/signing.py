@@ -17,8 +17,22 @@ inputs and checks them before anything is sent:
   default; ``from`` must be among them;
 * ``algorithm``: ``"rsa-sha256"`` (default) or ``"ed25519-sha256"``.
 
+Every signed header is **oversigned** (RFC 6376, sections 5.4.2 and 8.15):
+``h=`` names it once more than the message has instances of it, so a
+header of that name added anywhere after signing breaks the signature
+instead of being shown beside, or instead of, the signed one.  By default
+the fields a receiver shows or acts on (:data:`OVERSIGNED`: From, To, Cc,
+Subject, Date, Message-ID, Reply-To, the MIME headers, ...) are signed even
+when absent, so none can be added; with an explicit ``headers`` list
+exactly those names are signed, each oversigned.
+
+>>> signed_fields(b"From: a@example.com\\r\\nTo: b@example.com\\r\\nTo: c@example.com", ["From", "to"])
+['from', 'from', 'to', 'to', 'to']
+
 A key that does not load, a bad domain or a header list without From
-raises :class:`DKIMError` when the signer is made, naming what is wrong.
+raises :class:`DKIMError` when the signer is made, naming what is wrong
+but never repeating key material: a string that is neither a PEM block nor
+a readable file is not echoed, since it may be the key itself.
 What is signed is exactly what goes on the wire: an ``EmailMessage`` is
 serialised by :func:`~smtp_core.compose.wire_bytes` (Bcc and Resent-Bcc
 removed), and bare LFs in bytes become CRLF, as the DATA encoder would
@@ -36,9 +50,14 @@ from typing import Any, Iterable
 
 from .compose import read_options, wire_bytes
 
-__all__ = ["ALGORITHMS", "DKIMError", "DKIMSigner", "dkim_sign", "signers", "sign_all"]
+__all__ = ["ALGORITHMS", "OVERSIGNED", "DKIMError", "DKIMSigner", "dkim_sign", "signed_fields", "signers",
+           "sign_all"]
 
 ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
+#: Fields a receiver shows or acts on: by default signed even when absent,
+#: so that none can be added after signing.
+OVERSIGNED = ("from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id", "in-reply-to",
+              "references", "mime-version", "content-type", "content-transfer-encoding")
 OPTIONS = ("domain", "selector", "private-key", "headers", "algorithm")
 
 _LABELS = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\Z")
@@ -46,6 +65,7 @@ _LABELS = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}
 _ED25519_PKCS8 = bytes.fromhex("302e020100300506032b657004220420")
 _PEM_BODY = re.compile(rb"-----BEGIN ([A-Z ]+)-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END \1-----")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+_FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:", re.MULTILINE)
 
 
 class DKIMError(ValueError):
@@ -53,7 +73,11 @@ class DKIMError(ValueError):
 
 
 def _key_material(private_key: Any) -> tuple[bytes, str]:
-    """The key's bytes and how to name it in errors (its path, or "the key")."""
+    """The key's bytes and how to name it in errors (its path, or "the key").
+
+    A string that does not open is not repeated: it may be the key itself
+    (a base64 seed, a PEM body without its lines) rather than a path.
+    """
     if isinstance(private_key, (bytes, bytearray, memoryview)):
         return bytes(private_key), "the private key"
     if isinstance(private_key, str) and "-----BEGIN" in private_key:
@@ -63,8 +87,12 @@ def _key_material(private_key: Any) -> tuple[bytes, str]:
         try:
             with open(path, "rb") as f:
                 return f.read(), "the private key file %r" % path
-        except OSError as err:
-            raise DKIMError("dkim: cannot read the private key file %r: %s" % (path, err.strerror or err)) from None
+        except (OSError, ValueError) as err:  # ValueError: a NUL in the string
+            reason = getattr(err, "strerror", None) or "not a file name"
+            if isinstance(private_key, str):
+                raise DKIMError("dkim: private_key is neither a PEM block nor a file that can be read (%s); "
+                                "give a key as bytes or a whole PEM block, a file as its path" % reason) from None
+            raise DKIMError("dkim: cannot read the private key file %r: %s" % (path, reason)) from None
     raise DKIMError("dkim: private_key must be a path, bytes or a PEM string, got %s" % type(private_key).__name__)
 
 
@@ -80,6 +108,21 @@ def _ed25519_seed(material: bytes, named: str) -> bytes:
     if len(der) != 48 or not der.startswith(_ED25519_PKCS8):
         raise DKIMError("dkim: %s is not an Ed25519 key (expected a PKCS#8 Ed25519 PEM or a base64 seed)" % named)
     return base64.b64encode(der[16:])
+
+
+def signed_fields(head: bytes, headers: Iterable[str] | None = None) -> list[str]:
+    """The ``h=`` list for a message whose header section is ``head``: each
+    name once per instance in ``head`` and once more (oversigned).  Without
+    ``headers``, dkimpy's recommended fields present in ``head`` and all of
+    :data:`OVERSIGNED`."""
+    present = [name.decode("ascii").lower() for name in _FIELD_NAME.findall(head)]
+    if headers is None:
+        import dkim
+
+        recommended = {name.decode("ascii") for name in dkim.DKIM.SHOULD}
+        headers = [name for name in present if name in recommended] + list(OVERSIGNED)
+    names = dict.fromkeys(name.lower() for name in headers)
+    return [name for name in names for _ in range(present.count(name) + 1)]
 
 
 class DKIMSigner:
@@ -115,6 +158,7 @@ class DKIMSigner:
         except DKIMError:
             raise
         except Exception as err:  # dkimpy's KeyFormatError, nacl's errors, asn1 errors
+            # None of these texts holds key material (tests/test_dkim.py tries each form).
             detail = " ".join(str(err).split())  # dkimpy's texts span lines
             raise DKIMError("dkim: %s does not load as an %s key: %s" % (named, algorithm, detail)) from None
 
@@ -135,9 +179,10 @@ class DKIMSigner:
         # that importing smtp_core (and the Go-named namespace) stays quick.
         import dkim
 
+        fields = signed_fields(data.split(b"\r\n\r\n", 1)[0], self.headers)
         try:
             return dkim.sign(data, self.selector.encode(), self.domain.encode(), self._key,
-                             signature_algorithm=self.algorithm.encode(), include_headers=self.headers)
+                             signature_algorithm=self.algorithm.encode(), include_headers=fields)
         except dkim.ParameterError as err:
             raise DKIMError("dkim: %s" % err) from None
 

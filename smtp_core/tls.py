@@ -26,19 +26,24 @@ Example::
 
 from __future__ import annotations
 
+import base64
+import binascii
+import errno
 import ipaddress
 import os
+import re
 import ssl
 import warnings
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
-from .goformat import go_bytes
+from .goformat import go_bytes, go_quote
 from .errors import TLSSetupError
 from .neterror import errno_text, go_error
 
-__all__ = ["TLSConfig", "ConnectionState", "VERSIONS", "NO_SERVER_NAME_TEXT", "NO_VERSIONS_TEXT",
-           "sni_name", "version_bounds"]
+__all__ = ["TLSConfig", "ConnectionState", "Certificate", "HandshakeWatch", "check_client_name", "VERSIONS", "NO_SERVER_NAME_TEXT",
+           "NO_VERSIONS_TEXT", "sni_name", "version_bounds", "wrap_client", "hostname_error_text",
+           "x509_key_pair", "load_x509_key_pair"]
 
 #: Go's protocol numbers for the names the ssl module uses.
 VERSIONS = {"SSLv3": 0x0300, "TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
@@ -109,6 +114,8 @@ class TLSConfig:
     alpn: Sequence[str] = field(default_factory=tuple)
     client_cert: str | None = None
     client_key: str | None = None
+    #: Go's ``Certificates``: key pairs from :func:`x509_key_pair`; the first is offered.
+    certificates: Sequence["Certificate"] = field(default_factory=tuple)
 
     def sni_name(self) -> str:
         return sni_name(self.server_name)
@@ -165,10 +172,18 @@ class TLSConfig:
                     ctx.minimum_version = _SSL_VERSIONS[bounds[0]]
                 if self.max_version:
                     ctx.maximum_version = _SSL_VERSIONS[bounds[1]]
+            if bounds[0] < 0x0303:
+                # OpenSSL's default security level has no cipher for TLS 1.0
+                # and 1.1, so it would fail before sending anything ("no
+                # ciphers available"); Go offers them when asked, and the
+                # server decides.
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         if self.alpn:
             ctx.set_alpn_protocols(list(self.alpn))
         if self.client_cert:
             _load_key_pair(ctx, self.client_cert, self.client_key)
+        elif self.certificates:
+            self.certificates[0].load_into(ctx)
         return ctx
 
 
@@ -184,6 +199,19 @@ def _read(path: str) -> bytes:
             return f.read()
     except OSError as err:
         failure = _open_error(path, err)
+    raise failure
+
+
+def _read_as_go(path: str) -> bytes:
+    """Go's ``os.ReadFile``: the bytes the path stands for (a lone surrogate
+    included); a NUL fails with EINVAL, as Go's open does before any system call."""
+    try:
+        with open(go_bytes(path), "rb") as f:
+            return f.read()
+    except OSError as err:
+        failure = _open_error(path, err)
+    except ValueError:
+        failure = _open_error(path, OSError(errno.EINVAL, os.strerror(errno.EINVAL)))
     raise failure
 
 
@@ -293,3 +321,241 @@ class ConnectionState:
             NegotiatedProtocol=sock.selected_alpn_protocol() or "",
             PeerCertificates=certs,
         )
+
+
+# -- the client handshake, shared by STARTTLS and implicit TLS ----------
+
+def check_client_name(ctx: ssl.SSLContext, server_name: str) -> None:
+    """Refuse, as :class:`TLSSetupError`, a server name the handshake cannot
+    use with ``ctx``: checked before the ssl module is given the connection
+    (by :func:`wrap_client`, and by the asyncio driver before ``start_tls``)."""
+    if ctx.check_hostname and not server_name:
+        raise TLSSetupError(NO_SERVER_NAME_TEXT)
+    if "\x00" in server_name:
+        raise TLSSetupError("tls: server name must not contain NUL")
+    try:
+        server_name.encode("idna")  # what ssl will do; its error text varies by Python version
+    except UnicodeError:
+        raise TLSSetupError("tls: server name %s is not a host name the ssl module can encode"
+                            % go_quote(server_name)) from None
+
+
+def wrap_client(sock, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
+    """``sock`` wrapped for a client handshake to ``server_name`` (not started yet).
+
+    The ssl module takes the socket over before it checks the name, and
+    leaks it when the name fails: the name is checked first, as ssl will.
+    Raises :class:`TLSSetupError`.
+    """
+    check_client_name(ctx, server_name)
+    try:
+        return ctx.wrap_socket(sock, server_hostname=server_name or None, do_handshake_on_connect=False)
+    except ValueError as err:  # e.g. a server name the ssl module rejects
+        raise TLSSetupError("tls: " + str(err)) from None
+
+
+class HandshakeWatch:
+    """What a handshake showed before it ended: the version and the server's leaf.
+
+    Go reports the negotiated version even when the handshake fails later,
+    and names the certificate's names when the host name does not match;
+    the ssl module tells neither after a failure, so the handshake messages
+    are watched as they go by.  Only on contexts the engine made itself
+    (``_gostd_owned``): a caller's context is never touched.
+    """
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.leaf: bytes | None = None
+
+    def start(self, ctx: ssl.SSLContext) -> bool:
+        """Watch the next socket wrapped by ``ctx`` (call it before the wrap)."""
+        if not getattr(ctx, "_gostd_owned", False) or not hasattr(ctx, "_msg_callback"):
+            return False
+        ctx._msg_callback = self._seen  # type: ignore[attr-defined]
+        return True
+
+    @staticmethod
+    def stop(ctx: ssl.SSLContext) -> None:
+        ctx._msg_callback = None  # type: ignore[attr-defined]
+
+    def _seen(self, conn, direction, version, content_type, msg_type, data) -> None:
+        if direction != "read":
+            return
+        if msg_type == 2:  # ServerHello
+            self.version = int(version)
+        elif msg_type == 11 and self.leaf is None:  # Certificate
+            self.leaf = _first_certificate(bytes(data), int(version) >= 0x0304)
+
+    def explain(self, err: BaseException, server_name: str) -> BaseException:
+        """``err`` with the leaf and the name attached, for Go's host-name text."""
+        if isinstance(err, ssl.SSLCertVerificationError) and self.leaf:
+            err.peer_leaf = self.leaf  # type: ignore[attr-defined]
+            err.wanted_name = server_name  # type: ignore[attr-defined]
+        return err
+
+
+def _first_certificate(msg: bytes, tls13: bool) -> bytes | None:
+    # A Certificate handshake message: type, length, [TLS 1.3: context],
+    # list length, then each entry's 3-byte length and DER.
+    at = 4
+    if tls13:
+        at += 1 + msg[at] if len(msg) > at else 0
+    at += 3
+    if len(msg) < at + 3:
+        return None
+    size = int.from_bytes(msg[at:at + 3], "big")
+    der = msg[at + 3:at + 3 + size]
+    return der if len(der) == size and size else None
+
+
+def hostname_error_text(leaf_der: bytes, host: str) -> str | None:
+    """Go's ``x509.HostnameError`` text for a leaf that does not carry ``host``.
+
+    >>> hostname_error_text(b"not DER", "mx.example") is None
+    True
+    """
+    try:
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        cert = x509.load_der_x509_certificate(leaf_der)
+        try:
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            sans = None
+        common = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    except (ValueError, TypeError):
+        return None
+    dns = sans.get_values_for_type(x509.DNSName) if sans is not None else []
+    ips = sans.get_values_for_type(x509.IPAddress) if sans is not None else []
+    if sans is None and common and _matches(common[-1], host):
+        return "x509: certificate relies on legacy Common Name field, use SANs instead"
+    candidate = host[1:-1] if len(host) >= 3 and host[0] == "[" and host[-1] == "]" else host
+    try:
+        ipaddress.ip_address(candidate.split("%", 1)[0] if candidate == host else candidate)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    if is_ip:
+        if not ips:
+            return "x509: cannot validate certificate for %s because it doesn't contain any IP SANs" % host
+        valid = ", ".join(str(ip) for ip in ips)
+    else:
+        valid = ", ".join(dns)
+    if not valid:
+        return "x509: certificate is not valid for any names, but wanted to match " + host
+    return "x509: certificate is valid for %s, not %s" % (valid, host)
+
+
+def _matches(pattern: str, host: str) -> bool:
+    # Go's matchHostnames, enough to tell a legacy Common Name that would match.
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if not pattern or not host:
+        return False
+    p, h = pattern.split("."), host.split(".")
+    return len(p) == len(h) and all(a == b or (i == 0 and a == "*") for i, (a, b) in enumerate(zip(p, h)))
+
+
+# -- key pairs: Go's tls.X509KeyPair and tls.LoadX509KeyPair -------------
+
+@dataclass(frozen=True)
+class Certificate:
+    """Go's ``tls.Certificate``: a chain (DER, leaf first) and its private key (PEM)."""
+
+    chain: tuple
+    key_pem: bytes = field(repr=False)
+
+    @property
+    def leaf(self) -> bytes:
+        return self.chain[0]
+
+    def load_into(self, ctx: ssl.SSLContext) -> None:
+        """Offer this key pair on ``ctx`` (the ssl module reads key pairs from files only)."""
+        import tempfile
+
+        pem = b"".join(b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der) + b"-----END CERTIFICATE-----\n"
+                       for der in self.chain)
+        with tempfile.TemporaryDirectory(prefix="gostd-keypair-") as folder:
+            path = os.path.join(folder, "pair.pem")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem + self.key_pem)
+            ctx.load_cert_chain(path)
+
+
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([^\r\n]*?)-----[ \t]*\r?\n(.*?)-----END \1-----", re.S)
+
+
+def _pem_blocks(data: bytes):
+    """``(type, der, text)`` of each PEM block, as Go's ``pem.Decode`` finds them in turn."""
+    at = 0
+    while True:
+        m = _PEM_BLOCK.search(data, at)
+        if m is None:
+            return
+        at = m.end()
+        body = m.group(2)
+        if b":" in body.split(b"\n\n", 1)[0] and b"\n\n" in body:
+            body = body.split(b"\n\n", 1)[1]  # headers before a blank line
+        try:
+            der = base64.b64decode(b"".join(body.split()), validate=True)
+        except (binascii.Error, ValueError):
+            continue  # Go skips a block whose body does not decode
+        yield m.group(1).decode("latin-1"), der, data[m.start():m.end()]
+
+
+def _go_list(items) -> str:
+    return "[" + " ".join(items) + "]"
+
+
+def x509_key_pair(cert_pem: bytes, key_pem: bytes) -> Certificate:
+    """Go's ``tls.X509KeyPair``: a key pair from PEM data, or Go's error (a TLSSetupError)."""
+    chain, skipped = [], []
+    for kind, der, _ in _pem_blocks(cert_pem):
+        (chain.append(der) if kind == "CERTIFICATE" else skipped.append(kind))
+    if not chain:
+        if not skipped:
+            raise TLSSetupError("tls: failed to find any PEM data in certificate input")
+        if len(skipped) == 1 and skipped[0].endswith("PRIVATE KEY"):
+            raise TLSSetupError("tls: failed to find certificate PEM data in certificate input, but did find a "
+                                "private key; PEM inputs may have been switched")
+        raise TLSSetupError('tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping '
+                            "PEM blocks of the following types: " + _go_list(skipped))
+    skipped, key = [], None
+    for kind, der, text in _pem_blocks(key_pem):
+        if kind == "PRIVATE KEY" or kind.endswith(" PRIVATE KEY"):
+            key = (der, text)
+            break
+        skipped.append(kind)
+    if key is None:
+        if not skipped:
+            raise TLSSetupError("tls: failed to find any PEM data in key input")
+        if skipped == ["CERTIFICATE"]:
+            raise TLSSetupError("tls: found a certificate rather than a key in the PEM for the private key")
+        raise TLSSetupError('tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after '
+                            "skipping PEM blocks of the following types: " + _go_list(skipped))
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        public = x509.load_der_x509_certificate(chain[0]).public_key()
+    except ValueError:
+        raise TLSSetupError("x509: malformed certificate") from None
+    try:
+        private = serialization.load_der_private_key(key[0], password=None)
+    except (ValueError, TypeError):
+        raise TLSSetupError("tls: failed to parse private key") from None
+    if type(private.public_key()) is not type(public):
+        raise TLSSetupError("tls: private key type does not match public key type")
+    raw = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if private.public_key().public_bytes(*raw) != public.public_bytes(*raw):
+        raise TLSSetupError("tls: private key does not match public key")
+    key_text = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+    return Certificate(tuple(chain), key_text)
+
+
+def load_x509_key_pair(cert_file: str, key_file: str) -> Certificate:
+    """Go's ``tls.LoadX509KeyPair``: the files read (``open x: no such file or directory``), then parsed."""
+    return x509_key_pair(_read_as_go(cert_file), _read_as_go(key_file))

@@ -46,12 +46,11 @@ import time
 
 from . import wirelog
 from .errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
-from .goformat import go_quote
 from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from .reply import MAX_LINE, MAX_REPLY, ReplyReader
-from .tls import NO_SERVER_NAME_TEXT, ConnectionState, sni_name
+from .tls import NO_SERVER_NAME_TEXT, ConnectionState, HandshakeWatch, sni_name, wrap_client
 
-__all__ = ["Transport", "check_tls_start"]
+__all__ = ["Transport"]
 
 _RECV_SIZE = 65536
 
@@ -67,22 +66,6 @@ def _timeval(seconds: float) -> bytes:
     whole = int(seconds)
     micro = max(int((seconds - whole) * 1e6), 0 if whole else 1)
     return struct.pack("ll", whole, micro)
-
-
-def check_tls_start(ctx: ssl.SSLContext | None, server_name: str, refusal: str | None) -> None:
-    """Refuse a TLS upgrade that cannot start (``ctx=None``: ``refusal`` says
-    why), before the ssl module is given the connection."""
-    if ctx is None or (ctx.check_hostname and not server_name):
-        raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
-    # The ssl module takes the socket over before it checks the name,
-    # and leaks it when the name fails: check it first, as ssl will.
-    if "\x00" in server_name:
-        raise TLSSetupError("tls: server name must not contain NUL")
-    try:
-        server_name.encode("idna")  # what ssl will do; its error text varies by Python version
-    except UnicodeError:
-        raise TLSSetupError("tls: server name %s is not a host name the ssl module can encode"
-                            % go_quote(server_name)) from None
 
 
 class Transport:
@@ -286,9 +269,10 @@ class Transport:
             return
         raise failure  # outside the handler: no chain to Python's error
 
-    def send_partial(self, data) -> int:
+    def send_partial(self, data, stage: str = "data") -> int:
         """Send all of ``data`` (bytes or a memoryview); return the count, or raise
-        with ``bytes_sent`` set on the error (the DATA writer needs to know).
+        with ``bytes_sent`` set on the error (the DATA writer and the end of
+        data in :mod:`.pythonic.pipeline` need to know).  ``stage`` names a timeout.
 
         No view of ``data`` outlives the call, even on failure: the caller
         may resize the buffer behind it.
@@ -307,7 +291,7 @@ class Transport:
                         sent += sock.send(view[sent:])
             except socket.timeout as exc:
                 sent = getattr(exc, "bytes_sent", sent)
-                failure: OSError = self._timeout("write", "sending data")
+                failure: OSError = self._timeout("write", "sending " + stage)
                 self._abandon()
             except OSError as exc:
                 sent = getattr(exc, "bytes_sent", sent)
@@ -400,16 +384,21 @@ class Transport:
             self._python_timeouts()
         self.is_tls = True
         try:
-            check_tls_start(ctx, server_name, refusal)
-            self.tls_server_name = sni_name(server_name)
-            observed = self._observe_version(ctx)
-            tls_sock = ctx.wrap_socket(self.sock, server_hostname=server_name or None, do_handshake_on_connect=False)
-            self.sock = tls_sock
+            if ctx is None:
+                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            watch = HandshakeWatch()
+            watched = watch.start(ctx)  # before the wrap: the SSL object copies the callback
             try:
+                tls_sock = wrap_client(self.sock, ctx, server_name)
+                self.tls_server_name = sni_name(server_name)
+                self.sock = tls_sock
                 tls_sock.do_handshake()
+            except OSError as err:
+                raise watch.explain(err, server_name)
             finally:
-                if observed:
-                    ctx._msg_callback = None  # type: ignore[attr-defined]
+                if watched:
+                    watch.stop(ctx)
+                self.tls_version_seen = watch.version
         except socket.timeout:
             self.tls_error = self._timeout("read", "TLS handshake")
             self._abandon()
@@ -418,26 +407,9 @@ class Transport:
         except OSError as err:
             # The handshake both writes and reads; Go's names the call that failed.
             self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
-        except ValueError as err:  # e.g. a server name the ssl module rejects
-            self.tls_error = TLSSetupError("tls: " + str(err))
         else:
             return
         raise self.tls_error
-
-    def _observe_version(self, ctx: ssl.SSLContext) -> bool:
-        # Go reports the negotiated version even when the handshake fails
-        # later (e.g. on the certificate).  The ssl module only tells after
-        # success, so watch the ServerHello go by.  Only on contexts the
-        # engine made itself: a caller's context is never touched.
-        if not getattr(ctx, "_gostd_owned", False) or not hasattr(ctx, "_msg_callback"):
-            return False
-
-        def watch(conn, direction, version, content_type, msg_type, data):
-            if direction == "read" and msg_type == 2:  # ServerHello
-                self.tls_version_seen = int(version)
-
-        ctx._msg_callback = watch  # type: ignore[attr-defined]
-        return True
 
     def connection_state(self) -> tuple[ConnectionState, bool]:
         """Go's ``TLSConnectionState``: the zero state and False without TLS."""

@@ -16,6 +16,10 @@ Rules:
   compat32 ``Header`` object, and non-ASCII text where the message is not
   SMTPUTF8, go out RFC 2047-encoded (the stdlib's ``SMTP`` policy raises on
   both).
+* **Addresses and message ids** in headers go out as
+  :mod:`smtp_core.mailaddr` says: a non-ASCII domain as its A-labels (never
+  an encoded word inside an addr-spec); the message has UTF-8 headers
+  (SMTPUTF8) when an address header has a non-ASCII local part.
 * **Lines.**  CRLF only and at most 998 bytes before the CRLF (RFC 5322,
   2.1.1); anything else is a :class:`ComposeError`.
 * **Envelope from headers.**  Sender, else From; every address of To, Cc
@@ -44,8 +48,9 @@ import re
 
 from .errors import ComposeError, EnvelopeError, HeaderError
 from .goformat import go_quote
+from .mailaddr import ADDRESS_HEADERS, envelope_address, fold_address_list, smtputf8_address, wire_header
 
-__all__ = ["wire_bytes", "header_envelope", "HIDDEN_HEADERS"]
+__all__ = ["wire_bytes", "header_envelope", "smtputf8_header", "HIDDEN_HEADERS"]
 
 HIDDEN_HEADERS = ("Bcc", "Resent-Bcc")  # the recipients must not see these
 
@@ -70,7 +75,10 @@ class _HeaderSafePolicy(email.policy.EmailPolicy):
             _check_header_text(name, value)
             if not (self.utf8 or value.isascii() or _ESCAPED_BYTE.search(value)):
                 value = self.header_factory(name, "".join(value.splitlines()))
+        value = wire_header(name, value, self.utf8)
         folded = super().fold_binary(name, value)
+        if name.lower() in ADDRESS_HEADERS:
+            folded = fold_address_list(name, value, folded, super().fold_binary)
         _check_header_text(name, folded[:-len(self.linesep)].decode("utf-8", "surrogateescape"))
         return folded
 
@@ -92,10 +100,11 @@ def wire_bytes(msg: email.message.Message, smtputf8: bool | None = None) -> byte
     header checked, CRLF only, lines of at most 998 bytes.
 
     Serialised like ``email.policy.SMTPUTF8`` when ``smtputf8`` is true
-    (by default: when an address has a non-ASCII local part, which only
-    SMTPUTF8 can carry), else like ``email.policy.SMTP``.  Raises
+    (by default: when an address header has a non-ASCII local part, which
+    only SMTPUTF8 can carry), else like ``email.policy.SMTP``.  Raises
     :class:`HeaderError` for a header that would become more than one, and
-    :class:`ComposeError` for a bare CR or LF or an over-long line.
+    :class:`ComposeError` for a bare CR or LF, an over-long line, or an
+    address or message id that cannot go out (naming it).
     """
     hidden = [name for name in HIDDEN_HEADERS if name in msg]
     if hidden:
@@ -104,7 +113,7 @@ def wire_bytes(msg: email.message.Message, smtputf8: bool | None = None) -> byte
         for name in hidden:
             del msg[name]
     if smtputf8 is None:
-        smtputf8 = _needs_smtputf8(msg)
+        smtputf8 = smtputf8_header(msg) is not None
     data = msg.as_bytes(policy=_SMTPUTF8_POLICY if smtputf8 else _SMTP_POLICY)
     lines = data.count(b"\n")
     if data.count(b"\r") != lines or data.count(b"\r\n") != lines:
@@ -120,7 +129,9 @@ def header_envelope(msg: email.message.Message) -> tuple[str | None, list]:
     """``(sender, recipients)`` that ``msg``'s headers give: the first
     address of Sender, else of From (``None`` if neither has one), and
     every address of To, Cc and Bcc, once each, in order; their
-    ``Resent-`` forms when the message has one block of them."""
+    ``Resent-`` forms when the message has one block of them.  A non-ASCII
+    domain comes back as its A-labels (an :class:`EnvelopeError` names an
+    address whose domain cannot go on the wire)."""
     blocks = len(msg.get_all("Resent-Date") or [])
     if blocks > 1:
         raise EnvelopeError("smtp: the message has %d blocks of Resent- headers; "
@@ -128,17 +139,20 @@ def header_envelope(msg: email.message.Message) -> tuple[str | None, list]:
     prefix = "Resent-" if blocks else ""
     sender = _first_address(msg, prefix + "Sender") or _first_address(msg, prefix + "From")
     values = [str(v) for name in ("To", "Cc", "Bcc") for v in msg.get_all(prefix + name) or []]
-    return sender, list(dict.fromkeys(a for _, a in email.utils.getaddresses(values) if a))
+    recipients = dict.fromkeys(envelope_address(a) for _, a in email.utils.getaddresses(values) if a)
+    return sender, list(recipients)
 
 
 def _first_address(msg: email.message.Message, name: str) -> str | None:
     for _, address in email.utils.getaddresses([str(v) for v in msg.get_all(name) or []]):
         if address:
-            return address
+            return envelope_address(address)
     return None
 
 
-def _needs_smtputf8(msg: email.message.Message) -> bool:
-    names = ("From", "Sender", "To", "Cc", "Bcc", "Reply-To")
-    values = [str(v) for name in names for v in msg.get_all(name) or []]
-    return any(not a.rpartition("@")[0].isascii() for _, a in email.utils.getaddresses(values))
+
+def smtputf8_header(msg: email.message.Message) -> tuple[str, str] | None:
+    """``(header name, address)`` when a header that goes on the wire holds
+    an address with a non-ASCII local part: then only UTF-8 headers over
+    SMTPUTF8 can carry ``msg``."""
+    return smtputf8_address(msg, HIDDEN_HEADERS)

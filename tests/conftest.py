@@ -220,10 +220,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven by Playwright's sync API.  Skips without the
-    browser or Playwright, except under CI (``CI=true``), where it fails."""
+    browser or Playwright, except under CI (``CI=true``), where it fails.
+
+    One browser per test module, not per session: Playwright's sync API runs
+    an event loop on the main thread while it is open, and ``asyncio.run`` in
+    any later test module would find it running."""
     import os
 
     missing = None

@@ -194,7 +194,7 @@ def test_raw_is_the_message_as_received_with_the_envelope(catcher):
     status, headers, raw = call(catcher, "GET", f"/api/v1/message/{received.id}/raw")
     assert status == 200
     assert headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert headers["Content-Security-Policy"] == "sandbox"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert raw == (b"Return-Path: <sender@example.com>\r\nX-Envelope-From: <sender@example.com>\r\n"
                    b"X-Envelope-To: <rcpt@example.com>\r\n" + received.raw)
     assert received.raw == content
@@ -224,16 +224,17 @@ def test_parts_download_with_their_type_and_active_content_is_never_rendered(cat
     status, headers, content = call(catcher, "GET", f"/api/v1/message/{received.id}/part/{pdf['PartID']}")
     assert (status, content) == (200, b"%PDF-1.4 report")
     assert headers["Content-Type"] == "application/pdf"
-    assert headers["Content-Disposition"] == 'inline; filename="report.pdf"'
+    assert headers["Content-Disposition"] == 'attachment; filename="report.pdf"'
     status, headers, content = call(catcher, "GET", f"/api/v1/message/{received.id}/part/{html_file['PartID']}")
     assert status == 200 and content == b"<script>alert(1)</script>\r\n"
     assert headers["Content-Type"] == "application/octet-stream"
     assert headers["Content-Disposition"] == 'attachment; filename="page.html"'
-    assert headers["Content-Security-Policy"] == "sandbox"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert headers["X-Content-Type-Options"] == "nosniff"
     [logo] = message["Inline"]
     status, headers, content = call(catcher, "GET", f"/api/v1/message/{received.id}/part/{logo['PartID']}")
     assert (status, headers["Content-Type"], content) == (200, "image/png", b"\x89PNG fake")
+    assert headers["Content-Disposition"] == 'inline; filename="logo.png"'
 
 
 @pytest.mark.parametrize("suffix", ["", "/raw", "/headers", "/part/1"])

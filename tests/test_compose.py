@@ -11,7 +11,10 @@ import email.message
 import email.policy
 import io
 import re
+import unicodedata
+from email.headerregistry import Address
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -79,7 +82,7 @@ def issue_spec(files) -> dict:
         "subject": "Grüße ✓", "headers": {"X-Campaign": "q4", "Resent-Bcc": "hidden@example.net"},
         "body": [[":alternative", {"type": "text/plain", "content": "Hello"},
                   {"type": "text/html", "content": '<p>Hello <img src="cid:logo"></p>'}],
-                 {"type": "inline", "content": str(files / "logo.png"), "content-id": "logo"},
+                 {"type": "inline", "path": str(files / "logo.png"), "content-id": "logo"},
                  {"type": "attachment", "content": files / "report.csv"},
                  {"type": "attachment", "content": b"\x00\x01\xff", "file-name": "x.bin",
                   "content-type": "application/octet-stream"}],
@@ -309,8 +312,8 @@ def test_any_text_and_attachment_survive_compose_send_receive(shared_recorder, t
     address, handler = shared_recorder
     body = text if single else [[":alternative", text, {"type": "text/html", "content": text}],
                                 {"type": "attachment", "content": data, "file-name": "data.bin"}]
-    m = message({"from": "a@example.com", "to": "b@example.com", "subject": " ".join(text[:50].splitlines()),
-                 "body": body})
+    subject = "".join(c for c in " ".join(text[:50].splitlines()) if c == "\t" or unicodedata.category(c) != "Cc")
+    m = message({"from": "a@example.com", "to": "b@example.com", "subject": subject, "body": body})
     send(address, *envelope(m), tls="none", timeout=T)
     raw = handler.messages[-1][2]
     check_wire(raw)
@@ -340,8 +343,22 @@ def test_any_text_and_attachment_survive_compose_send_receive(shared_recorder, t
     ({"from": "bob@"}, r":from: 'bob@' is not an address"),
     ({"from": "a@example.com", "cc": "c@example.com trailing words"}, r":cc: .* is not an address"),
     ({"from": ["a@example.com", "b@example.com"]}, r"need a :sender"),
+    ({"from": "a@example.com", "body": [{"type": "attachment", "path": "/nonexistent/report.csv"}]},
+     r"body\[0\]: cannot read the file given as :path \(No such file or directory\)\Z"),
+    ({"from": "a@example.com", "body": [{"type": "attachment", "content": Path("/nonexistent/r.csv")}]},
+     r"body\[0\]: cannot read the file given as :content \(No such file or directory\)\Z"),
     ({"from": "a@example.com", "body": [{"type": "attachment", "content": "/nonexistent/report.csv"}]},
-     r"body\[0\]: cannot read the file '/nonexistent/report.csv'"),
+     r"body\[0\]: a string :content is the file's text and needs a :file-name; a file to attach goes in :path"),
+    ({"from": "a@example.com", "body": [{"type": "attachment", "path": 42}]},
+     r"body\[0\]: :path must be a path \(a string or a pathlib.Path\), got int"),
+    ({"from": "a@example.com", "body": [{"type": "attachment", "path": "a\0b"}]},
+     r"body\[0\]: cannot read the file given as :path \(not a file name\)"),
+    ({"from": "a@example.com", "body": [{"type": "attachment", "path": "a.csv", "content": b"x"}]},
+     r"body\[0\]: a part needs :content or :path \(one of them\)"),
+    ({"from": "a@example.com", "body": {"type": "text/plain", "path": "notes.txt"}},
+     r"body: :path is for :attachment and :inline parts"),
+    ({"from": "a@example.com", "body": {"type": "application/json", "content": "\ud800"}},
+     r"body: the string :content cannot be encoded as UTF-8"),
     ({"from": "a@example.com", "body": {"type": "text/html"}}, r"body: a part needs :content"),
     ({"from": "a@example.com", "body": [{"type": "attachment", "contnet": b"x"}]},
      r"body\[0\]: unknown key 'contnet'; did you mean 'content'\?"),
@@ -365,6 +382,93 @@ def test_bad_input_is_named(spec, error):
         message(spec)
 
 
+# -- control characters in headers (issue 21, finding 15) ---------------------------------
+
+CONTROLS = ["\x00", "\x1b", "\x7f", "\x01", "\x08", "\x0e", "\x1f", "\x80", "\x9b"]  # U+0085 is a line break: refused as one
+
+
+def attachment(**keys) -> dict:
+    return {"from": "a@example.com", "body": ["x", {"type": "attachment", "content": b"x", "file-name": "a.bin",
+                                                    **keys}]}
+
+
+HEADER_PATHS = {
+    ":subject": lambda bad: {"from": "a@example.com", "subject": "Hi " + bad + "[2J"},
+    ":headers X-Note": lambda bad: {"from": "a@example.com", "headers": {"X-Note": ["ok", "a" + bad]}},
+    ":from": lambda bad: {"from": "Ev" + bad + "e <e@example.com>"},
+    ":to": lambda bad: {"from": "a@example.com", "to": ["b@example.com", "B" + bad + "b <b@example.com>"]},
+    ":cc": lambda bad: {"from": "a@example.com", "cc": Address("C" + bad, "c", "example.com")},
+    ":reply-to": lambda bad: {"from": "a@example.com", "reply-to": '"R' + bad + '" <r@example.com>'},
+    ":sender": lambda bad: {"from": "a@example.com", "sender": "S" + bad + " <s@example.com>"},
+    ":message-id": lambda bad: {"from": "a@example.com", "message-id": "x" + bad + "@example.com"},
+    ":date": lambda bad: {"from": "a@example.com", "date": "Tue, 01 Dec 2026 03:00:00 +0000" + bad},
+    "body[1] :file-name": lambda bad: attachment(**{"file-name": "a" + bad + ".pdf"}),
+    "body[1] :description": lambda bad: attachment(description="d" + bad),
+    "body[1] :content-id": lambda bad: attachment(**{"content-id": "c" + bad + "@example.com"}),
+}
+
+
+@pytest.mark.parametrize("bad", CONTROLS, ids=lambda c: "U+%04X" % ord(c))
+@pytest.mark.parametrize("key", sorted(HEADER_PATHS))
+def test_control_characters_in_any_header_are_refused_naming_the_key(key, bad):
+    with pytest.raises(ComposeError) as failure:
+        message(HEADER_PATHS[key](bad))
+    text = str(failure.value)
+    assert text.startswith(key + ": ") and "U+%04X" % ord(bad) in text, text
+    assert bad not in text  # the error itself is safe to print
+
+
+def test_tab_stays_legal_in_unstructured_headers_and_file_names():
+    m = message({"from": "a@example.com", "subject": "a\tb", "headers": {"X-Note": "c\td"},
+                 "body": ["x", {"type": "attachment", "content": b"x", "file-name": "e\tf.txt", "description": "g\th"}]})
+    assert m["Subject"] == "a\tb" and m["X-Note"] == "c\td"
+    attached = m.get_payload()[1]
+    assert attached.get_filename() == "e\tf.txt" and attached["Content-Description"] == "g\th"
+
+
+def test_no_raw_control_byte_reaches_the_wire_through_composition():
+    # Text content may hold any character: it is encoded, never written raw.
+    text = "".join(CONTROLS) + "\n"
+    data = envelope(message({"from": "a@example.com", "to": "b@example.com", "subject": "clean", "body": text,
+                             })).data
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", data)
+
+
+# -- file paths are explicit (issue 21, finding 20) --------------------------------------
+
+
+def test_a_string_content_is_content_never_a_file_name(files):
+    secret = str(files / "report.csv")
+    m = message({"from": "a@example.com", "body": [
+        "x", {"type": "application/json", "content": secret},
+        {"type": "attachment", "content": "/etc/passwd", "file-name": "passwd.txt"}]})
+    _, as_json, as_text = m.get_payload()
+    assert as_json.get_content_type() == "application/json" and as_json.get_content() == secret.encode()
+    assert as_text.get_filename() == "passwd.txt" and as_text.get_content() == "/etc/passwd"
+
+
+def test_a_file_is_read_from_path_or_a_path_value(files):
+    m = message({"from": "a@example.com", "body": [
+        "x", {"type": "attachment", "path": str(files / "report.csv")},
+        {"type": "attachment", "path": files / "report.csv", "file-name": "r.csv"},
+        {"type": "attachment", "content": files / "logo.png"},
+        {"type": "application/json", "path": str(files / "report.csv")}]})
+    parts = m.get_payload()[1:]
+    assert [p.get_filename() for p in parts] == ["report.csv", "r.csv", "logo.png", "report.csv"]
+    assert [p.get_payload(decode=True) for p in parts] == [CSV, CSV, LOGO, CSV]
+    assert parts[3].get_content_type() == "application/json"
+
+
+@pytest.mark.parametrize("given", ["path", "content"])
+def test_a_path_that_does_not_open_is_never_repeated(files, given):
+    secret = str(files / "private" / "id_ed25519")
+    value = secret if given == "path" else Path(secret)
+    with pytest.raises(ComposeError) as failure:
+        message({"from": "a@example.com", "body": {"type": "attachment", given: value}})
+    assert "id_ed25519" not in str(failure.value) and "private" not in str(failure.value)
+    assert str(failure.value) == "body: cannot read the file given as :%s (No such file or directory)" % given
+
+
 def test_a_bad_message_never_reaches_the_server(recorder):
     address, handler = recorder
     with pytest.raises(ComposeError):
@@ -382,7 +486,8 @@ def test_the_demo_sends_a_composed_signed_message():
     out = subprocess.run([sys.executable, "-c", "import hy, go_std.quickstart as q; raise SystemExit(q.main())"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "the server caught 3 messages" in out.stdout
+    assert "the server caught 4 messages" in out.stdout
+    assert "ok    NewClient (TLS from the first byte)" in out.stdout  # Go's port-465 recipe
     assert "'Grüße from Hy ✓'" in out.stdout
     assert "multipart/mixed > multipart/alternative > text/plain > text/html > text/csv" in out.stdout
     assert "its DKIM signature verifies against the published key: True" in out.stdout

@@ -14,6 +14,7 @@ import email.policy
 import re
 import subprocess
 from email.parser import BytesParser
+from pathlib import Path
 
 import dkim
 import pytest
@@ -112,7 +113,55 @@ def test_chosen_headers_are_signed(keys):
     fields = dict(f.strip().split("=", 1) for f in
                   re.sub(r"\s+", "", BytesParser(policy=email.policy.compat32).parsebytes(signed)["DKIM-Signature"])
                   .split(";") if f)
-    assert fields["h"] == "from:subject" and verifies(signed, keys)
+    assert fields["h"] == "from:from:subject:subject" and verifies(signed, keys)  # each oversigned
+
+
+# -- oversigning: no header a receiver shows can be added after signing ----------------
+
+SHOWN = ["From", "Sender", "To", "Cc", "Subject", "Date", "Message-ID", "Reply-To", "In-Reply-To", "References",
+         "Content-Type", "MIME-Version", "Content-Transfer-Encoding"]
+ADDED = {"From": "ceo@example.com", "Sender": "ceo@example.com", "To": "all@example.com",
+         "Cc": "all@example.com", "Subject": "Urgent: pay now", "Date": "Fri, 01 Jan 2038 00:00:00 +0000",
+         "Message-ID": "<forged@example.com>", "Reply-To": "thief@example.net", "In-Reply-To": "<x@example.com>",
+         "References": "<x@example.com>", "Content-Type": "text/html", "MIME-Version": "1.0",
+         "Content-Transfer-Encoding": "base64"}
+
+
+def with_header(signed: bytes, line: bytes, where: str) -> bytes:
+    """``signed`` with one more header line just after the signature, or last in the header."""
+    signature, rest = split_signature(signed)
+    if where == "first":
+        return signature + line + b"\r\n" + rest
+    head, body = rest.split(b"\r\n\r\n", 1)
+    return signature + head + b"\r\n" + line + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+@pytest.mark.parametrize("headers", [None, SHOWN], ids=["default", "explicit"])
+@pytest.mark.parametrize("name", SHOWN)
+def test_a_header_added_after_signing_breaks_the_signature(keys, name, headers, where):
+    signed = dkim_sign(composed(), "example.com", "rsa", keys.rsa, headers=headers)
+    assert verifies(signed, keys)
+    assert not verifies(with_header(signed, b"%s: %s" % (name.encode(), ADDED[name].encode()), where), keys)
+
+
+def test_oversigning_leaves_room_for_trace_headers(keys):
+    # A relay adds Received and Authentication-Results; the signature must survive that.
+    signed = dkim_sign(composed(), "example.com", "rsa", keys.rsa)
+    relayed = with_header(with_header(signed, b"Received: from relay.example.net", "first"),
+                          b"Authentication-Results: mx.example.net; dkim=pass", "first")
+    assert verifies(relayed, keys)
+
+
+def test_signed_fields_oversign_each_name_and_by_default_the_absent_shown_ones():
+    from smtp_core.signing import OVERSIGNED, signed_fields
+
+    head = b"From: a@example.com\r\nTo: b@example.com\r\nto: c@example.com\r\nX-Mailer: m\r\nSubject: s"
+    assert signed_fields(head, ["From", "TO", "from"]) == ["from", "from", "to", "to", "to"]
+    default = signed_fields(head)
+    assert default.count("from") == 2 and default.count("to") == 3 and default.count("subject") == 2
+    assert "x-mailer" not in default  # not in dkimpy's recommended set: free for anyone to add
+    assert all(default.count(name) >= 1 for name in OVERSIGNED)  # absent ones signed as absent
 
 
 def test_a_signer_from_a_map_signs_many(keys):
@@ -124,7 +173,9 @@ def test_a_signer_from_a_map_signs_many(keys):
 
 
 @pytest.mark.parametrize("change, error", [
-    ({"private_key": "/nonexistent/dkim.pem"}, r"cannot read the private key file '/nonexistent/dkim.pem'"),
+    ({"private_key": "/nonexistent/dkim.pem"},
+     r"private_key is neither a PEM block nor a file that can be read \(No such file or directory\)"),
+    ({"private_key": Path("/nonexistent/dkim.pem")}, r"cannot read the private key file '/nonexistent/dkim.pem'"),
     ({"private_key": b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"},
      r"the private key does not load as an rsa-sha256 key"),
     ({"private_key": "ED25519"}, r"the private key file '.*ed.key' does not load as an rsa-sha256 key"),
@@ -145,6 +196,45 @@ def test_bad_settings_are_named_before_signing(keys, change, error):
         if isinstance(settings["private_key"], str) else settings["private_key"]
     with pytest.raises(DKIMError, match=error):
         DKIMSigner(**settings)
+
+
+def key_forms_that_do_not_load(keys) -> dict:
+    """Key material in forms that do not load: none may show in the error."""
+    with open(keys.rsa, "rb") as f:
+        pem = f.read()
+    with open(keys.ed25519, "rb") as f:
+        seed = f.read().decode().strip()
+    body = b"".join(pem.split(b"-----")[2].split())
+    lines = pem.splitlines(keepends=True)
+    truncated = b"".join(lines[:len(lines) // 2] + lines[-1:])
+    return {
+        "seed text for rsa": ("rsa-sha256", seed),
+        "seed text": ("ed25519-sha256", seed),
+        "PEM body without its lines": ("rsa-sha256", body.decode()),
+        "PEM body, folded": ("rsa-sha256", pem.split(b"-----")[2].decode()),
+        "text with NUL": ("rsa-sha256", body.decode()[:60] + "\0"),
+        "truncated PEM bytes": ("rsa-sha256", truncated),
+        "truncated PEM text": ("rsa-sha256", truncated.decode()),
+        "corrupted seed bytes": ("ed25519-sha256", ("!" + seed[1:]).encode()),
+    }
+
+
+def secret_shown(secret, text: str) -> str | None:
+    """The first 8 characters of ``secret`` (key material) that ``text`` repeats, if any."""
+    secret = secret.decode("ascii", "replace") if isinstance(secret, bytes) else secret
+    pieces = ("".join(line.split()) for line in secret.split("-----") if "BEGIN" not in line and "END" not in line)
+    material = "".join(pieces)
+    return next((material[i:i + 8] for i in range(len(material) - 7) if material[i:i + 8] in text), None)
+
+
+def test_key_material_that_does_not_load_is_never_repeated(keys):
+    for form, (algorithm, key) in key_forms_that_do_not_load(keys).items():
+        with pytest.raises(DKIMError) as failure:
+            DKIMSigner("example.com", "rsa", key, algorithm=algorithm)
+        text = str(failure.value)
+        assert secret_shown(key, text) is None, (form, text)
+        assert "private key" in text or "private_key" in text, (form, text)
+        assert "\n" not in text and len(text) < 300, (form, text)
 
 
 def test_bad_maps_and_messages(keys):

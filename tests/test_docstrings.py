@@ -26,12 +26,16 @@ WITHOUT_EXAMPLES = {
     "smtp_core.pythonic.api",  # send/send_many/connect: docs/pythonic.md's transcripts
     "smtp_core.pythonic.mailer",
     "smtp_core.pythonic.pipeline",
-    "smtp_core.devserver.api",  # HTTP routes: tests/test_catcher_api.py
+    "smtp_core.devserver.mailpit_extra",  # HTTP routes: tests/test_catcher_mailpit_extra.py
+    "smtp_core.devserver.sendapi",
+    "smtp_core.devserver.thumbs",
+    "smtp_core.devserver.views",
     "smtp_core.devserver.cli",
     "smtp_core.devserver.smtp",
     "smtp_core.transport",  # the socket driver: tests/test_faults.py, test_timeouts.py
-    "smtp_core.signing",  # needs a key pair: tests/test_dkim.py
+    "smtp_core.tlsconn",  # a TLS peer: tests/test_tls_namespace.py
     "smtp_core.wirelog",  # logging records: tests/test_wirelog.py
+    "smtp_core.smime",  # needs certificates: tests/test_smime.py
     "smtp_core.aio",  # the asyncio front door; its examples are docs/async.md's (tests/test_aio_docs.py)
     "smtp_core.aio.api",  # coroutines that talk to a server: tests/test_aio.py and the twins
     "smtp_core.aio.client",
@@ -39,6 +43,7 @@ WITHOUT_EXAMPLES = {
     "smtp_core.aio.transport",  # the asyncio socket driver: tests/test_aio.py
     "go_std",  # loads Hy; the namespaces are Hy modules with their own tests
     "go_std.net",
+    "go_std.crypto",
 }
 
 

@@ -25,7 +25,9 @@ sessions (half through ``send_mail``, half through a ``Client`` in a
 
 from __future__ import annotations
 
+import io
 import os
+import socket
 import time
 
 import pytest
@@ -232,3 +234,109 @@ def test_thousand_failed_sessions_leak_no_descriptor():
         after = settled_fds(before)
     assert refused == SESSIONS
     assert after <= before, "descriptors: %d before, %d after %d failed sessions" % (before, after, SESSIONS)
+
+
+# -- MessageNotSent.uncertain at the write that carries the end of data ---------------------
+#
+# ``uncertain`` means the whole message, end of data included, had been
+# written.  The fault is the kernel's own: the client's real socket has its
+# write side shut part-way through the write that carries the end of data,
+# so the rest of that write fails with EPIPE.
+
+END_OF_DATA = b"\r\n.\r\n"
+EHLO_PIPE = "250-fault.test\n250-PIPELINING\n250 8BITMIME"
+BODIES = {
+    "small": b"Subject: s\r\n\r\n" + b"line\r\n" * 10,
+    "over-a-block": b"Subject: b\r\n\r\n" + b"x" * 1000 + b"\r\n" * 1100,  # more than pipeline.BLOCK
+    "file": None,  # the small body, read from a binary file
+}
+
+
+class _ShutAtEndOfData:
+    """The client's socket, whose write side is shut once ``keep(data)``
+    bytes of the write carrying the end of data have left."""
+
+    def __init__(self, sock, keep) -> None:
+        self._sock, self._keep, self._left = sock, keep, None
+
+    def send(self, data, *flags) -> int:
+        data = bytes(data)
+        if self._left is None and END_OF_DATA in data:
+            self._left = self._keep(data)
+        if self._left is None:
+            return self._sock.send(data, *flags)
+        if self._left > 0:
+            sent = self._sock.send(data[:self._left], *flags)
+            self._left -= sent
+            return sent
+        if self._left == 0:
+            self._sock.shutdown(socket.SHUT_WR)
+            self._left = -1
+        return self._sock.send(data, *flags)  # the kernel: EPIPE
+
+    def sendall(self, data, *flags) -> None:
+        view = bytes(data)
+        while view:
+            view = view[self.send(view, *flags):]
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+def _message(kind: str):
+    if kind == "file":
+        return io.BytesIO(BODIES["small"])
+    return BODIES[kind]
+
+
+def _batch(srv, kinds, keep):
+    client = smtp_core.connect(srv.address, tls="none", timeout=10)
+    client.transport.sock = _ShutAtEndOfData(client.transport.sock, keep)
+    with pytest.raises(smtp_core.BatchAborted) as caught:
+        smtp_core.send_many(client, [("a@fault.test", ["b@fault.test"], _message(k)) for k in kinds])
+    assert client.closed
+    return caught.value
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_failed_write_of_the_end_of_data_is_not_uncertain(kind):
+    # The write carrying the end of data fails at its first byte: not delivered.
+    with ScriptedServer(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "354 go"]) as srv:
+        stop = _batch(srv, [kind], keep=lambda data: 0)
+        srv.wait_done()
+    [entry] = stop.results
+    assert isinstance(entry, smtp_core.MessageNotSent) and not entry.uncertain
+    assert "broken pipe" in str(stop.error) and "not sent" in str(entry)
+    assert not srv.transcript(0).endswith(END_OF_DATA)
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_end_of_data_short_of_its_last_byte_is_not_uncertain(kind):
+    with ScriptedServer(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "354 go"]) as srv:
+        stop = _batch(srv, [kind], keep=lambda data: data.rindex(END_OF_DATA) + len(END_OF_DATA) - 1)
+        srv.wait_done()
+    [entry] = stop.results
+    assert not entry.uncertain
+    assert srv.transcript(0).endswith(END_OF_DATA[:-1])
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_failure_in_the_next_envelope_after_the_end_of_data_is_uncertain(kind):
+    # Pipelined: the end of data and the next envelope share one write,
+    # which fails just after the end of data left.
+    with ScriptedServer(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "354 go"]) as srv:
+        stop = _batch(srv, [kind, "small"], keep=lambda data: data.index(END_OF_DATA) + len(END_OF_DATA))
+        srv.wait_done()
+    first, second = stop.results
+    assert first.uncertain and "may have been delivered" in str(first)
+    assert isinstance(second, smtp_core.MessageNotSent) and not second.uncertain
+    assert srv.transcript(0).endswith(END_OF_DATA)
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_no_reply_after_a_written_end_of_data_is_uncertain(kind):
+    with ScriptedServer(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "354 go", Close()]) as srv:
+        stop = _batch(srv, [kind], keep=lambda data: len(data))
+        srv.wait_done()
+    [entry] = stop.results
+    assert entry.uncertain and isinstance(stop.error, ServerClosed)

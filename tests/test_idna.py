@@ -84,6 +84,48 @@ def test_the_ehlo_name_is_converted_and_checked(scripted):
     assert b"EHLO" not in srv.transcript(0)
 
 
+# Characters UTS 46's mapping removes: invisible, so the address would
+# silently become another (issue 21, finding 16).
+DROPPED = ["\u200b", "\u00ad", "\u2060", "\ufe0f", "\u180b", "\u034f", "\U000e0100"]
+
+
+@pytest.mark.parametrize("invisible", DROPPED, ids=lambda c: "U+%04X" % ord(c))
+def test_an_invisible_character_in_a_domain_is_refused_not_dropped(scripted, invisible):
+    srv = scripted(["220 hi", EHLO_UTF8] + ONE_MESSAGE + ["221 bye"])
+    sender, recipient = "a@ex%sample.com" % invisible, "b@b\u00fccher%s.example" % invisible
+    with connect(srv.address, tls="none", timeout=T) as c:
+        for envelope in [(sender, ["b@example.com"]), ("a@example.com", [recipient]),
+                         ("a@example.com", ["ok@example.com", recipient])]:
+            with pytest.raises(EnvelopeError) as info:
+                send(c, envelope[0], envelope[1], BODY)
+            refused = sender if envelope[0] == sender else recipient
+            assert str(info.value).startswith("smtp: the address %s has a domain that holds U+%04X"
+                                              % (go_quote(refused), ord(invisible)))
+        send(c, "a@ex\u00e4mple.com", ["b@example.com"], BODY)  # the client is still good
+        c.quit()
+    transcript = srv.transcript(0)
+    assert transcript.count(b"MAIL FROM") == 1 and b"MAIL FROM:<a@xn--exmple-cua.com>" in transcript
+    # What dropping the character would have sent:
+    assert b"MAIL FROM:<a@example.com>" not in transcript and b"xn--bcher-kva" not in transcript
+
+
+@pytest.mark.parametrize("invisible", DROPPED[:3], ids=lambda c: "U+%04X" % ord(c))
+def test_an_invisible_character_in_a_host_name_is_refused(scripted, invisible):
+    srv = scripted(["220 hi", "250 test.example", "221 bye"])
+    with pytest.raises(ValueError, match=r"host name .* holds U\+%04X" % ord(invisible)):
+        connect(srv.address, tls="none", local_name="mx.b\u00fccher%s.example" % invisible, timeout=T)
+    srv.wait_done()
+    assert b"EHLO" not in srv.transcript(0)
+    with pytest.raises(ValueError, match="host name"):
+        dial_address("mx%s.b\u00fccher.example:25" % invisible)
+
+
+def test_visible_mappings_still_apply():
+    # Case and width are how a character is written, not which one it is.
+    assert wire_address("a@EX\u00c4MPLE.com") == ("a@xn--exmple-cua.com", False)
+    assert wire_address("a@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com") == ("a@example.com", False)
+
+
 def test_the_name_dialled_is_idna_2008():
     assert dial_address("faß.de:25") == "xn--fa-hia.de:25"
     assert dial_address("127.0.0.1:25") == "127.0.0.1:25"

@@ -121,7 +121,7 @@ message is checked exactly."
     (assert (= (arg-error c.StartTLS "mx.example.com")
                "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got String"))
     (assert (= (arg-error c.StartTLS {:ServerNmae "x"})
-               "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got Map (unknown field 'ServerNmae'; known: ServerName, InsecureSkipVerify, RootCAs, MinVersion, MaxVersion, NextProtos)"))
+               "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got Map (unknown field 'ServerNmae'; known: ServerName, InsecureSkipVerify, RootCAs, MinVersion, MaxVersion, NextProtos, Certificates)"))
     (assert (= (arg-error c.StartTLS {:InsecureSkipVerify "yes"})
                "Arg[0] (config) of go.std.net.smtp/(*Client)StartTLS must have type *tls.Config, got Map (field InsecureSkipVerify must be Boolean, got String)"))
     ;; Nothing reached the server: the client still works.

@@ -452,3 +452,98 @@ def test_credentials_with_lone_surrogates_authenticate_as_their_bytes(scripted):
     import base64
     assert base64.b64decode(lines[1].split()[2]) == b"\x00u\xed\xa0\x80\x00p"
     assert base64.b64decode(lines[3]).startswith(b"u\xed\xa0\x80 ")
+
+
+# -- the companion namespaces: go.std.net, go.std.crypto.tls, go.std.net.mail ----
+
+import time  # noqa: E402
+
+import go_std.crypto.tls as gotls  # noqa: E402
+import go_std.net as gonet  # noqa: E402
+import go_std.net.mail as gomail_ns  # noqa: E402
+
+odd_network = st.one_of(st.sampled_from(["tcp", "tcp4", "tcp6", "", "TCP", "udp", "unix", "tcp\x00"]), odd)
+odd_time = st.one_of(st.sampled_from([None, 0, 0.0, -1, 1e300, float("nan"), float("inf")]),
+                     st.floats(), st.integers(-(2**70), 2**70), odd)
+
+
+def close_quietly(result):
+    if result is not REFUSED and isinstance(result, list) and result and isinstance(result[0], gonet.Conn):
+        result[0].Close()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@SWEEP
+@given(data=st.data())
+def test_companion_dials(devserver, pki, data):
+    for port, dialler in ((devserver.port, gonet.Dial), (devserver.tls_port, gotls.Dial)):
+        args = [data.draw(odd_network), data.draw(st.one_of(loopback_addr(port), odd))]
+        if dialler is gotls.Dial:
+            args.append(data.draw(st.one_of(tls_config(pki.ca_path), st.none(), odd)))
+        close_quietly(call(dialler, *data.draw(with_arity(st.just(args)))))
+    close_quietly(call(gonet.DialTimeout, data.draw(odd_network), data.draw(st.one_of(loopback_addr(devserver.port), odd)),
+                       data.draw(st.one_of(st.integers(-(2**64), 2**64), odd))))
+    dialer = call(gonet.Dialer, data.draw(st.one_of(st.fixed_dictionaries({"Timeout": st.integers(-(2**64), 2**64)}),
+                                                    st.dictionaries(odd_text, odd, max_size=1), odd)))
+    dialer = data.draw(st.one_of(st.just(dialer), odd))
+    close_quietly(call(gotls.DialWithDialer, dialer, data.draw(odd_network),
+                       data.draw(st.one_of(loopback_addr(devserver.tls_port), odd)),
+                       data.draw(st.one_of(tls_config(pki.ca_path), st.none(), odd))))
+    if isinstance(dialer, gonet.Dialer):
+        close_quietly(call(dialer.Dial, data.draw(odd_network), data.draw(st.one_of(loopback_addr(devserver.port), odd))))
+    call(gonet.SplitHostPort, data.draw(maybe_odd(odd_text)))
+    call(gonet.JoinHostPort, data.draw(maybe_odd(odd_text)), data.draw(maybe_odd(odd_text)))
+
+
+@SWEEP
+@given(data=st.data())
+def test_conn_methods_open_and_closed(data):
+    a, b = socket.socketpair()
+    c, d = socket.socketpair()
+    with b, d:
+        b.sendall(b"x" * 10)
+        conn = gonet.GoConn(a, "tcp")
+        tls_conn = call(gotls.Client, gonet.GoConn(c), data.draw(st.one_of(st.none(), odd)))
+        if tls_conn is REFUSED:
+            tls_conn = gotls.Client(gonet.GoConn(c), None)
+        for each in (conn, tls_conn, conn):
+            call(each.SetDeadline, data.draw(odd_time))
+            call(each.SetReadDeadline, data.draw(odd_time))
+            call(each.SetWriteDeadline, data.draw(odd_time))
+            each.SetDeadline(time.time() + 0.2)
+            call(each.Read, data.draw(st.one_of(st.just(bytearray(4)), st.just(bytearray()), odd)))
+            call(each.Write, data.draw(maybe_odd(st.binary(max_size=20))))
+            call(each.LocalAddr)
+            call(each.RemoteAddr)
+            call(each.Close)
+        call(tls_conn.Handshake)
+        call(tls_conn.ConnectionState)
+
+
+@SWEEP
+@given(data=st.data())
+def test_tls_constructors(pki, data):
+    call(gotls.Config, data.draw(st.one_of(tls_config(pki.ca_path), odd)))
+    call(gotls.X509KeyPair, data.draw(maybe_odd(st.binary(max_size=60))), data.draw(maybe_odd(st.binary(max_size=60))))
+    call(gotls.LoadX509KeyPair, data.draw(st.one_of(st.sampled_from([pki.cert[0], "/nonexistent", ""]), odd)),
+         data.draw(st.one_of(st.sampled_from([pki.cert[1], "/nonexistent", "\x00"]), odd)))
+
+
+@SWEEP
+@given(data=st.data())
+def test_mail_functions_and_types(data):
+    for f in (gomail_ns.ParseAddress, gomail_ns.ParseAddressList, gomail_ns.ParseDate):
+        result = call(f, *data.draw(with_arity(st.lists(maybe_odd(odd_text), min_size=1, max_size=1))))
+        if result is not REFUSED and isinstance(result[0], gomail_ns.Address):
+            call(result[0].String)
+    msg = call(gomail_ns.ReadMessage, data.draw(st.one_of(odd_text, st.binary(max_size=80), odd)))
+    if msg is not REFUSED and msg[0] is not None:
+        header = msg[0].Header
+        call(header.Get, data.draw(maybe_odd(odd_text)))
+        call(header.Date)
+        call(header.AddressList, data.draw(maybe_odd(odd_text)))
+        call(msg[0].Body.Read, data.draw(st.one_of(st.just(bytearray(8)), odd)))
+    a = call(gomail_ns.Address, data.draw(st.one_of(st.dictionaries(st.sampled_from(["Name", "Address", "x"]), odd_text,
+                                                                      max_size=2), odd)))
+    if a is not REFUSED:
+        call(a.String)

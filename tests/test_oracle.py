@@ -45,14 +45,53 @@ def oracle_built():
     assert done.returncode == 0, "oracle setup failed:\n" + done.stderr[-3000:]
 
 
-@pytest.mark.parametrize("strict_io", [False, True], ids=["io-kinds", "strict-io"])
-def test_every_scenario_matches_go(oracle_built, strict_io):
+# A defect of the shared candidate runner, not of ours: where go.std.crypto.tls
+# exists, its NewClientTLS calls (tls.Dial "tcp" addr cfg) with a config that
+# lacks the ServerName the Go runner gives (`&tls.Config{RootCAs: caPool,
+# ServerName: host}`).  Go's tls.Dial then takes the name from the address, an
+# IP, and sends no SNI, so public/implicit_tls_client reads server_name ""
+# where Go's runner read "testserver".  Until the shared runner is fixed (the
+# two lines are in the closing note of issue 17), the scenarios run through a
+# copy with that one line added, and the test below shows the defect is still
+# the only difference.
+RUNNER_DEFECT = '(setv cfg (dict opts))\n    (setv (get cfg "RootCAs") CA)\n'
+RUNNER_FIX = '    (when (is (.get opts "ServerName") None) (setv (get cfg "ServerName") host))\n'
+
+
+def _has_runner_defect() -> bool:
+    return RUNNER_DEFECT in (ORACLE / "hyrunner.hy").read_text()
+
+
+@pytest.fixture(scope="module")
+def runner(oracle_built, tmp_path_factory) -> Path:
+    if not _has_runner_defect():
+        return ORACLE / "hyrunner.hy"
+    fixed = tmp_path_factory.mktemp("oracle") / "hyrunner.hy"
+    fixed.write_text((ORACLE / "hyrunner.hy").read_text().replace(RUNNER_DEFECT, RUNNER_DEFECT + RUNNER_FIX))
+    return fixed
+
+
+def _compare(runner_path: Path, *flags: str) -> subprocess.CompletedProcess:
     hy = Path(sys.executable).parent / "hy"
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, str(ORACLE / "compare.py"), str(ORACLE / "scenarios"), str(OUR_SCENARIOS),
-         "--quiet", *(["--strict-io"] if strict_io else []),
-         "--candidate", str(hy), str(ORACLE / "hyrunner.hy")],
+         *flags, "--candidate", str(hy), str(runner_path)],
         env=_env(), capture_output=True, text=True, timeout=1200)
+
+
+def test_the_shared_runners_defect_is_the_only_difference(oracle_built):
+    if not _has_runner_defect():
+        pytest.skip("the shared runner passes ServerName to tls.Dial now: nothing to check")
+    done = _compare(ORACLE / "hyrunner.hy")
+    failed = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("FAIL ")]
+    assert failed == ["public/implicit_tls_client"], done.stdout[-6000:]
+    assert '-{"handshake_complete": true, "ok": true, "op": "TLSConnectionState", "server_name": "testserver"' \
+        in done.stdout and '"server_name": "", "version_nonzero": true}' in done.stdout, done.stdout[-6000:]
+
+
+@pytest.mark.parametrize("strict_io", [False, True], ids=["io-kinds", "strict-io"])
+def test_every_scenario_matches_go(runner, strict_io):
+    done = _compare(runner, "--quiet", *(["--strict-io"] if strict_io else []))
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     assert done.returncode == 0 and last.startswith("oracle:"), done.stdout[-6000:] + done.stderr[-2000:]
     matched, total = last.split()[1].split("/")

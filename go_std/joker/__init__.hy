@@ -26,7 +26,8 @@ One topic per module:
 
   converters  argument checks (`conv-<Hint>`), `ArgumentError`,
               `ArityError`, and `returned`, which tells a failure from a bug
-  types       the classes that stand for Go types, and checked arrays
+  types       the classes that stand for Go types, checked arrays, struct
+              constructors from a map (`struct-maker`) and constants
   registry    `Namespace`: the vars in order, their metadata, help text,
               the return lines of each result convention, the exports
   macros      `defgo`, `defmembers`, `defgotype`: the table's syntax]]
@@ -35,7 +36,7 @@ One topic per module:
                                  joker-type-name converter-name
                                  conv-String conv-Boolean conv-Int conv-arrayOfByte
                                  conv-arrayOfString conv-go_std_net_Conn]
-        go-std.joker.types [GoTypeMeta GoArray go-type array-type array-maker attach-type]
+        go-std.joker.types [GoTypeMeta GoArray go-type array-type array-maker attach-type struct-maker]
         go-std.joker.registry [Namespace SIGNATURE-LINES META-KEYS KIND-TITLES return-lines
                                signature-lines render-help attach])
 

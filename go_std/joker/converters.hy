@@ -16,8 +16,8 @@ beside its table (e.g. `conv-*tls_Config`).
 Misuse raises at once, as Joker raises; a failure of the call itself
 (protocol, reply, I/O) is handed back by `returned` as a value.]]
 
-(import socket)
-(import smtp-core.client [FAILURES])
+(import datetime socket)
+(import smtp-core.netconn [Conn :as NetConn])
 
 (defclass ArgumentError [TypeError]
   "An argument of the wrong type: a programming error, raised at once.")
@@ -46,7 +46,7 @@ Misuse raises at once, as Joker raises; a failure of the call itself
   (cond
     go-name go-name
     (in (type x) JOKER-TYPE-NAMES) (get JOKER-TYPE-NAMES (type x))
-    (isinstance x socket.socket) "go.std.net/Conn"
+    (isinstance x #(NetConn socket.socket)) "go.std.net/Conn"
     True (. (type x) __name__)))
 
 (defn arg-error [qualified i name expected x [detail ""]]
@@ -54,8 +54,12 @@ Misuse raises at once, as Joker raises; a failure of the call itself
     f"Arg[{i}] ({name}) of {qualified} must have type {expected}, got {(joker-type-name x)}{detail}"))
 
 (defn returned [e]
-  "Hand back `e` as an error value if it is a failure of the call; re-raise a bug."
-  (if (or (isinstance e FAILURES) (getattr e "_go_returned" False))
+  #[[Hand back `e` as an error value if it is a failure of the call; re-raise a bug.
+
+  A failure is an I/O error (`OSError`) or an error whose class (or the
+  value itself) says `_go_returned`: the engine's SMTP errors, Go's
+  net/mail refusals, an Auth's own error values.]]
+  (if (or (isinstance e OSError) (getattr e "_go_returned" False))
     e
     (raise e)))
 
@@ -95,5 +99,36 @@ Misuse raises at once, as Joker raises; a failure of the call itself
                         f" (element {k} is {(joker-type-name v)})"))))
   (list x))
 
+(defn conv-mutableArrayOfByte [x i name q]
+  "A buffer Go's Read fills: a bytearray (or a writable memoryview), shown as arrayOfByte."
+  (if (or (isinstance x bytearray) (and (isinstance x memoryview) (not x.readonly)))
+    x
+    (raise (arg-error q i name "arrayOfByte (a bytearray, to be filled)" x))))
+
 (defn conv-go_std_net_Conn [x i name q]
-  (if (isinstance x socket.socket) x (raise (arg-error q i name "go.std.net/Conn" x))))
+  ;; A go.std.net or go.std.crypto.tls Conn; beyond Joker, a Python socket.
+  (if (isinstance x #(NetConn socket.socket)) x (raise (arg-error q i name "go.std.net/Conn" x))))
+
+(defn real? [x]
+  (and (isinstance x #(int float)) (not (isinstance x bool))))
+
+(defn conv-go_std_time_Time [x i name q]
+  #[[Go's time.Time as a deadline: a datetime (naive is local time) or seconds
+  since the epoch (Int or Double, as `time.time` gives); nil or 0 is Go's zero
+  time. Returns epoch seconds, or None for the zero time.
+
+      (conv-go_std_time_Time 0 1 "t" "q") ; => None]]
+  (cond
+    (or (is x None) (and (real? x) (= x 0))) None
+    (isinstance x datetime.datetime) (.timestamp x)
+    (and (real? x) (= x x) (< (abs x) 1e15)) (float x)
+    True (raise (arg-error q i name "go.std.time/Time" x
+                           " (a datetime, or seconds since the epoch; nil or 0 for none)"))))
+
+(defn conv-go_std_time_Duration [x i name q]
+  #[[Go's time.Duration, as Joker passes it: an Int of nanoseconds. Returns seconds.
+
+      (conv-go_std_time_Duration 1500000000 2 "timeout" "q") ; => 1.5]]
+  (if (and (isinstance x int) (not (isinstance x bool)) (< (abs x) (** 2 63)))
+    (/ x 1e9)
+    (raise (arg-error q i name "go.std.time/Duration" x " (Int nanoseconds, int64)"))))

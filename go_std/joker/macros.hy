@@ -48,7 +48,7 @@ source date, not by the macros it used.]]
 
 (defn display-hint [hint]
   ;; A converter that differs from the hint Joker prints.
-  (.get {"AuthOrNil" "Auth"} hint hint))
+  (.get {"AuthOrNil" "Auth" "mutableArrayOfByte" "arrayOfByte"} hint hint))
 
 (defn python-name [arg]
   "The parameter name Python sees: `from` is `from_`, `fromServer` stays."
@@ -182,3 +182,17 @@ source date, not by the macros it used.]]
   The var is a class: `isinstance` asks CLASS, calling it runs CONSTRUCTOR
   (or raises with the reason), `help` shows the doc.]]
   (defgotype-form name impl doc kind make no-make usage added))
+
+(defmacro-kwargs defgoconst [name value doc [gotype "int"] [added "1.0"]]
+  #[[Declare an integer constant of a Go namespace, marked `:const true` as Joker marks them.
+
+      (defgoconst VersionTLS12 0x0303 :gotype "uint16" :doc "TLS 1.2.")]]
+  (setv name (str name))
+  (setv meta {"name" name "kind" "constant" "kind_title" (get KIND-TITLES "constant")
+              "added" (str added) "doc" doc "const" True
+              "go_args" None "go_returns" None "joker_args" None "joker_returns" None
+              "type" None "usage" name "go_type" (str gotype)})
+  (setv attach-constant (hy.gensym "attach-constant"))
+  `(do
+     (import go-std.joker.types [attach-constant :as ~attach-constant])
+     (setv ~(hy.models.Symbol name) (~attach-constant __joker_ns__ ~name ~value ~meta))))

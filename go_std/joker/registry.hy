@@ -26,7 +26,7 @@ two return lines follow from the var's result convention:
                         #("Joker input arguments" "joker_args") #("Joker returns" "joker_returns")))
 
 (setv KIND-TITLES {"function" "Function" "receiver" "Receiver" "method" "Method"
-                   "type" "Concrete Type" "abstract" "Abstract Type"})
+                   "type" "Concrete Type" "abstract" "Abstract Type" "constant" "Constant"})
 
 (defn return-lines [result returns [go-returns None] [joker-returns None]]
   #[[The Go and Joker return lines of a var with result convention `result`.

@@ -15,7 +15,7 @@ when it is added.
     ; ArgumentError: arrayOfAuth: element 1 must have type Auth, got Int]]
 
 (import inspect)
-(import go-std.joker.converters [ArgumentError joker-type-name])
+(import go-std.joker.converters [ArgumentError joker-type-name arity-error arg-error])
 (import go-std.joker.registry [attach])
 
 
@@ -140,3 +140,48 @@ when it is added.
 (defn attach-type [ns name impl meta make no-make]
   "Make the class standing for type `name` and register it in `ns`."
   (attach ns name (go-type ns name impl meta make no-make) meta))
+
+(defclass GoConstant [int]
+  #[[A Go integer constant: the number itself, with Joker's metadata (`const` true).
+
+      (= tls.VersionTLS12 0x0303)   ; => True
+      tls.VersionTLS12.const        ; => True]]
+  (defn __repr__ [self] (int.__repr__ self))
+  (setv __str__ __repr__))
+
+(defn attach-constant [ns name value meta]
+  "Make the constant `name` (an int with metadata) and register it in `ns`."
+  (attach ns name (GoConstant value) meta))
+
+(defn struct-maker [qualified defaults build [check-names True]]
+  #[[The constructor of a Go struct type: `(T {"Field" v})`, `(T :Field v)` or both.
+
+  `defaults` maps the field names (in Go's order) to their zero values, for
+  the signature and the error texts; `build` gets the given fields as a dict
+  (keyword keys as their names) and checks their values. An unknown field
+  is misuse, named with the known ones, unless `check-names` is false
+  (then `build` says it).
+
+      (setv make (struct-maker "go.std.net/Dialer" {"Timeout" 0} (fn [f] f)))
+      (make {"Timeout" 5})   ; => {"Timeout" 5}
+      (make :Color 1)        ; ArgumentError: go.std.net/Dialer has no field "Color" (fields: Timeout)]]
+  (defn make [#* args #** fields]
+    (when (> (len args) 1)
+      (raise (arity-error qualified (len args))))
+    (when (and args (not (isinstance (get args 0) dict)))
+      (raise (arg-error qualified 0 "fields" "Map" (get args 0))))
+    (setv given {})
+    (for [[k v] (.items (if args (get args 0) {}))]
+      (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v))
+    (.update given fields)
+    (when check-names
+      (for [k given]
+        (when (not-in k defaults)
+          (raise (ArgumentError (+ qualified " has no field " (hy.repr k)
+                                   " (fields: " (.join ", " defaults) ")"))))))
+    (build given))
+  (setv make.__signature__
+        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
+                            #* (gfor [f zero] (.items defaults)
+                                     (inspect.Parameter f inspect.Parameter.KEYWORD_ONLY :default zero))]))
+  make)

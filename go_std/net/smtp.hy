@@ -23,19 +23,22 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 `None` itself.]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])
-(import inspect os ssl)
+(import inspect)
 (import smtp-core :as core)
 (import smtp-core.client [Client :as CoreClient DataWriter])
 (import smtp-core.tls [TLSConfig])
+(import smtp-core.netconn [Conn :as NetConn])
+(import go-std.crypto.tls [config-from :as tls-config-from])
 (import go-std.joker [Namespace array-type array-maker returned arity-error
-                      ArgumentError arg-error joker-type-name])
+                      ArgumentError arg-error joker-type-name struct-maker])
 
 (setv __joker_ns__
   (Namespace "go.std.net.smtp" __name__
              "Implements the Simple Mail Transfer Protocol (RFC 5321) with the 8BITMIME, AUTH and STARTTLS extensions, as Go's net/smtp does."
              ["Conventions (Joker's): a Go function with two results returns a 2-element list `[result err]`; one returning only `error` returns nil or the error. Errors are returned, never raised: they are exception values whose text is Go's (`(str err)`), and `(raise err)` works. A wrong argument type or count is a programming error and raises at once, naming the var, the argument and the type expected."
               "Beyond Joker: SendMail accepts nil (`None`) for no authentication, which Joker's generated wrapper cannot express; a successful error-only call returns nil itself rather than a wrapped nil; `ServerInfo` and `*ServerInfo` build from a map or keyword arguments with Go's field names; `Auth` can be subclassed in Hy."
-              "From Python: `import go_std.net.smtp` gives the same objects; `PtrClient` and `PtrServerInfo` are the plain names of `*Client` and `*ServerInfo`."]))
+              "From Python: `import go_std.net.smtp` gives the same objects; `PtrClient` and `PtrServerInfo` are the plain names of `*Client` and `*ServerInfo`."
+              "Line ends, as Go has them: `SendMail` and the writer of `Data` make a bare LF CRLF and double a dot at the start of a line, but pass a bare CR through, so a body holding `\\r.\\r` puts `\\r.\\r` on the wire. A server that ends lines at CRLF only sees one message; one that also ended lines at a bare CR would see the data end early (SMTP smuggling, CVE-2023-51764). Kept for byte equality with Go: give these vars bodies you made, or pass an untrusted body through `smtp-core.lineends.crlf` first; `smtp-core.send` does that by default (docs/deviations.md, docs/hardening.md section 4)."]))
 
 ;; ------------------------------------------------------------ implementation classes
 
@@ -120,47 +123,24 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
 (defn conv-*ServerInfo [x i name q]
   (if (isinstance x core.ServerInfo) x (raise (arg-error q i name "*ServerInfo" x))))
 
-(defn uint16? [v] (and (isinstance v int) (not (isinstance v bool)) (<= 0 v 0xFFFF)))
-
-;; Go's tls.Config fields: #(TLSConfig attribute, expected type as the error says it, check).
-(setv TLS-FIELDS
-  {"ServerName" #("server_name" "String" (fn [v] (isinstance v str)))
-   "InsecureSkipVerify" #("insecure_skip_verify" "Boolean" (fn [v] (isinstance v bool)))
-   "RootCAs" #("root_cas" "String (a path), arrayOfByte (PEM) or nil"
-               (fn [v] (or (is v None) (isinstance v #(str bytes bytearray os.PathLike)))))
-   "MinVersion" #("min_version" "Int in 0..0xFFFF (uint16)" uint16?)
-   "MaxVersion" #("max_version" "Int in 0..0xFFFF (uint16)" uint16?)
-   "NextProtos" #("alpn" "arrayOfString"
-                  (fn [v] (and (isinstance v #(list tuple)) (all (gfor p v (isinstance p str))))))})
-
-(defn conv-*tls_Config [x i name q]
-  #[[A map of tls.Config fields (string or keyword keys), an ssl.SSLContext, or nil.
-
-  A field of the wrong type, a version outside Go's uint16 or an unknown
-  field is misuse and raises; settings Go accepts but cannot use (e.g. a
-  MinVersion above TLS 1.3) come back from StartTLS as Go's error.]]
-  (cond
-    (or (is x None) (isinstance x #(ssl.SSLContext TLSConfig))) x
-    (isinstance x dict)
-      (do
-        (setv fields {})
-        (for [[k v] (.items x)]
-          (setv key (if (isinstance k hy.models.Keyword) k.name k))
-          (when (not (in key TLS-FIELDS))
-            (raise (arg-error q i name "*tls.Config" x
-                              (+ " (unknown field " (repr key) "; known: " (.join ", " TLS-FIELDS) ")"))))
-          (setv [attr expected ok?] (get TLS-FIELDS key))
-          (when (not (ok? v))
-            (raise (arg-error q i name "*tls.Config" x
-                              (+ " (field " key " must be " expected ", got " (joker-type-name v)
-                                 (if (and (isinstance v int) (not (isinstance v bool))) (+ " " (str v)) "") ")"))))
-          (setv (get fields attr) v))
-        (TLSConfig #** fields))
-    True (raise (arg-error q i name "*tls.Config" x))))
+;; StartTLS's config: a Config of go.std.crypto.tls or its map, through the same code.
+(setv conv-*tls_Config tls-config-from)
 
 ;; ------------------------------------------------------------ calls with a Joker shape
 
 (defn connect-client [addr] (core.dial addr :client-class GoClient))
+
+(defn new-client [conn host]
+  ;; The client takes a go.std.net or go.std.crypto.tls Conn over; a socket
+  ;; (beyond Joker) is used as it is.
+  (when (isinstance conn NetConn)
+    (try
+      (setv conn (.detach conn))  ; a TLS Conn's handshake runs here
+      (except [OSError]
+        ;; As Go's NewClient: a connection that cannot be greeted is closed.
+        (when (not conn.closed) (.close conn))
+        (raise))))
+  (GoClient conn host))
 (defn extension-pair [self name] (list (.extension self name)))
 (defn tls-state-pair [self] (list (.tls-connection-state self)))
 
@@ -197,9 +177,9 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
   :call connect-client)
 
 (defgo function NewClient [conn "go.std.net/Conn" "net.Conn" host String "string"]
-  :doc "Makes a Client over a connection you opened yourself (a socket, or an ssl socket for implicit TLS, which makes the client TLS from the start) and reads the server's greeting. host is the server name that authentication checks. Give the socket a timeout (settimeout) to bound every read and write."
+  :doc "Makes a Client over a connection you opened yourself and reads the server's greeting: a Conn from go.std.net's Dial, or from go.std.crypto.tls's Dial or Client, which makes the client TLS from the start (Go's port-465 recipe). The client takes the Conn over (the Conn reports itself closed afterwards); a deadline set on it bounds the client's reads and writes as a timeout. host is the server name that authentication checks. Beyond Joker: a Python socket (or ssl socket) works too; give it a timeout (settimeout) to bound every read and write."
   :result pair :returns "*Client"
-  :call GoClient)
+  :call new-client)
 
 (defgo function PlainAuth [identity String "string" username String "string" password String "string" host String "string"]
   :doc #[[Returns an Auth for the PLAIN mechanism (RFC 4616): it logs in as username with password, acting as identity (usually ""). It sends the credentials only over TLS or to localhost, 127.0.0.1 or ::1, and only when host equals the client's server name; otherwise authentication fails before anything is sent.]]
@@ -212,7 +192,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
   :call GoCramMD5Auth)
 
 (defgo function SendMail [addr String "string" a AuthOrNil "Auth" from String "string" to arrayOfString "[]string" msg arrayOfByte "[]byte"]
-  :doc "Sends one message over a new connection to addr: it greets, switches to TLS when the server offers STARTTLS (verifying the server's certificate), authenticates with a when a is not nil and the server speaks ESMTP, then sends msg from from to every address in to. msg is the whole message, headers first; lines should end in CRLF. Recipients missing from the headers receive a blind copy. Returns nil or the first error, and closes the connection either way."
+  :doc "Sends one message over a new connection to addr: it greets, switches to TLS when the server offers STARTTLS (verifying the server's certificate), authenticates with a when a is not nil and the server speaks ESMTP, then sends msg from from to every address in to. msg is the whole message, headers first; lines should end in CRLF (a bare CR goes out as it is, as in Go: see the note on line ends). Recipients missing from the headers receive a blind copy. Returns nil or the first error, and closes the connection either way."
   :call core.send-mail)
 
 ;; ------------------------------------------------------------ the table: receivers of *Client
@@ -227,7 +207,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     :call CoreClient.close)
 
   (Data []
-    :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF. Close the writer before any other call on the client. Call Data after Rcpt."
+    :doc "Sends DATA and returns a writer for the message: (.Write w bytes) => [n err], then (.Close w) => err, which ends the message and reports the server's verdict. Lines starting with a dot are escaped and bare LF line ends become CRLF; a bare CR goes out as it is, as in Go (see the note on line ends). Close the writer before any other call on the client. Call Data after Rcpt."
     :result pair :returns "io.WriteCloser"
     :call CoreClient.data)
 
@@ -262,7 +242,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     :call CoreClient.reset)
 
   (StartTLS [config "*tls.Config" "*tls.Config"]
-    :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a map of tls.Config fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos; or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
+    :doc "Sends STARTTLS, encrypts the connection and greets the server again. config is a go.std.crypto.tls Config or a map of its fields: ServerName (the name the certificate must carry), InsecureSkipVerify, RootCAs (a PEM file path or PEM bytes; default: the system's roots), MinVersion, MaxVersion (0x0303 is TLS 1.2), NextProtos, Certificates (a client certificate from LoadX509KeyPair); or an ssl.SSLContext. Without ServerName, only InsecureSkipVerify lets the handshake start."
     :call CoreClient.starttls)
 
   (TLSConnectionState []
@@ -315,19 +295,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
       (ServerInfo :Name "mx" :TLS True)
       (ServerInfo)                      ; Name "", TLS false, Auth nil]]
   (setv q (+ "go.std.net.smtp/" var-name))
-  (defn make [#* args #** fields]
-    (setv given {})
-    (when (> (len args) 1)
-      (raise (arity-error q (len args))))
-    (when args
-      (when (not (isinstance (get args 0) dict))
-        (raise (arg-error q 0 "fields" "Map" (get args 0))))
-      (for [[k v] (.items (get args 0))]
-        (setv (get given (if (isinstance k hy.models.Keyword) k.name k)) v)))
-    (.update given fields)
-    (for [k given]
-      (when (not-in k #("Name" "TLS" "Auth"))
-        (raise (ArgumentError (+ q " has no field " (hy.repr k) " (fields: Name, TLS, Auth)")))))
+  (defn build [given]
     (setv name (.get given "Name" "") tls (.get given "TLS" False) auth (.get given "Auth" None))
     (when (not (isinstance name str))
       (raise (ArgumentError (+ "Field Name of " q " must have type String, got " (joker-type-name name)))))
@@ -336,12 +304,7 @@ argument type or count raises at once.  Beyond Joker: `SendMail` accepts
     (when (not (or (is auth None) (and (isinstance auth #(list tuple)) (all (gfor m auth (isinstance m str))))))
       (raise (ArgumentError (+ "Field Auth of " q " must have type arrayOfString, got " (joker-type-name auth)))))
     (core.ServerInfo name tls auth))
-  (setv make.__signature__
-        (inspect.Signature [(inspect.Parameter "fields" inspect.Parameter.POSITIONAL_ONLY :default None)
-                            (inspect.Parameter "Name" inspect.Parameter.KEYWORD_ONLY :default "")
-                            (inspect.Parameter "TLS" inspect.Parameter.KEYWORD_ONLY :default False)
-                            (inspect.Parameter "Auth" inspect.Parameter.KEYWORD_ONLY :default None)]))
-  make)
+  (struct-maker q {"Name" "" "TLS" False "Auth" None} build))
 
 (setv SERVER-INFO-DOC #[[What an Auth mechanism knows of the server: Name (the server name the client was given), TLS (whether the connection is encrypted) and Auth (the mechanisms the server advertised, or nil). Build one from a map or keyword arguments with Go's field names: (ServerInfo {:Name "mx" :TLS True :Auth ["PLAIN"]}) or (ServerInfo :Name "mx").]])
 

@@ -41,8 +41,7 @@ from .. import wirelog
 from ..errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
 from ..neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from ..reply import MAX_LINE, MAX_REPLY, ReplyReader
-from ..tls import ConnectionState, sni_name
-from ..transport import check_tls_start
+from ..tls import NO_SERVER_NAME_TEXT, ConnectionState, check_client_name, sni_name
 
 __all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
 
@@ -277,6 +276,27 @@ class AsyncTransport:
             failure = self.io_error("write", protocol.lost)
         raise failure
 
+    async def send_partial(self, data, stage: str = "data") -> int:
+        """:meth:`send` for the end of a message: return the count, or raise
+        with ``bytes_sent`` set on the error, as the blocking transport does.
+
+        A failure before anything was handed to asyncio counts 0 bytes; one
+        while waiting for the buffer to drain counts them all, since some of
+        them, the end of data included, may have reached the server (the
+        safe side: such a message is ``uncertain``, never sent again).
+        """
+        handed = False
+        try:
+            self._usable("write")
+            if self._p.lost is not None:
+                raise self.io_error("write", self._p.lost)
+            handed = True
+            await self.send(data, stage, False, False)
+        except OSError as failure:
+            failure.bytes_sent = len(data) if handed else 0  # type: ignore[attr-defined]
+            raise
+        return len(data)
+
     # -- receiving -----------------------------------------------------
     async def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Read one whole reply; raise its error when the code is not ``expect``."""
@@ -328,7 +348,9 @@ class AsyncTransport:
             wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
         self.is_tls = True
         try:
-            check_tls_start(ctx, server_name, refusal)
+            if ctx is None:
+                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            check_client_name(ctx, server_name)
             self.tls_server_name = sni_name(server_name)
             self._usable("write")
             start = self.loop.start_tls(self._t, self._p, ctx, server_hostname=server_name or None,

@@ -10,22 +10,37 @@ Contract with the web page (``smtp_core/devserver/page.py``)
 
 Construction::
 
-    app = make_app(store, basic_auth=("user", "password") or None)
+    app = make_app(store, basic_auth=("user", "password") or None,
+                   hosts=httpguard.HostPolicy(...), limits=httpguard.HttpLimits())
     page.add_routes(app)          # the page adds its own routes and headers
     # then aiohttp.web.AppRunner(app) ... in the dev server's loop
 
 * ``make_app`` installs the API routes below, the WebSocket ``/api/events``
-  and a basic-auth middleware (when ``basic_auth`` is given) that guards
-  *every* route, the page's included.
+  and :mod:`smtp_core.devserver.httpguard`'s middlewares, which guard
+  *every* route, the page's included: the Host check (``hosts``), basic
+  authentication with a failure budget (``basic_auth``) and the body
+  deadline (``limits``).
 * ``app[STORE]`` (an ``aiohttp.web.AppKey``) is the
   :class:`smtp_core.devserver.store.MailStore`, for page routes that need it.
 * API responses carry no page CSP; message parts (``/part/...``) and raw
-  sources are served with ``Content-Security-Policy: sandbox`` and
-  ``X-Content-Type-Options: nosniff`` so that message HTML opened directly
-  never runs in the page's origin.
+  sources are served with ``Content-Security-Policy: default-src 'none';
+  sandbox`` and ``X-Content-Type-Options: nosniff`` so that message HTML
+  opened directly never runs in the page's origin.
+* A part's type is parsed, never echoed: only :data:`INLINE_TYPES` (plain
+  images) are served inline; every other part is ``Content-Disposition:
+  attachment``, and a type that a page could run or apply (scripts, styles,
+  documents, JSON) or that is not a clean ``type/subtype`` token goes out as
+  ``application/octet-stream``, which ``nosniff`` keeps from ever being
+  loaded as a script or a style, even by the page's own origin.
+* Reading a message (``GET /api/v1/message/{ID}``) marks it read only for a
+  request that passes :func:`httpguard.cross_origin` (a cross-origin
+  ``<img>`` changes nothing); ``/api/events`` refuses (403) a foreign Origin.
 
 Live events: ``GET /api/events`` upgrades to a WebSocket.  The server only
-sends; each text frame is one JSON object ``{"Type": ..., "Data": ...}``,
+sends; each client has a bounded outbox (:class:`httpguard.HttpLimits`), and
+a client that does not keep up is dropped (the connection aborted), never
+buffered for; a ``new`` event's ``Subject`` is cut at
+:data:`EVENT_SUBJECT_LIMIT` characters (the list has it whole).  Each text frame is one JSON object ``{"Type": ..., "Data": ...}``,
 with Mailpit's event types:
 
 =============  ==============================================================
@@ -57,8 +72,8 @@ plain-text body, a malformed request 400):
     ...); marks it read.
 ``GET /api/v1/message/{ID}/raw``, ``/headers``, ``/part/{PartID}``
     The source (text/plain), ``{"Header": ["value", ...]}``, one MIME part.
-``GET /api/v1/info``
-    Version and mailbox figures.
+``/api/v1/info``, ``/api/v1/webui`` and the optional features' routes
+    are :mod:`smtp_core.devserver.mailpit_extra`'s.
 
 A summary is ``{"ID", "MessageID", "Read", "From": {"Name", "Address"},
 "To": [...], "Cc": [...], "Bcc": [...], "ReplyTo": [...], "Subject",
@@ -69,50 +84,69 @@ count), "Snippet"}``.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
+import collections
+import functools
 import json
 import logging
+import re
 import weakref
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
+from smtp_core.devserver import httpguard
+from smtp_core.devserver.search import SearchError
 from smtp_core.devserver.store import MailStore, server_version
 
-__all__ = ["make_app", "STORE", "EVENTS_PATH"]
+__all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
 
 log = logging.getLogger(__name__)
 
 #: Where the page (or any client) finds the store on the application.
 STORE = web.AppKey("store", MailStore)
 EVENTS_PATH = "/api/events"
-_SOCKETS = web.AppKey("sockets", weakref.WeakSet)
+_OUTBOXES = web.AppKey("outboxes", weakref.WeakSet)
+_LIMITS = web.AppKey("limits", httpguard.HttpLimits)
 _UNSUBSCRIBE = web.AppKey("unsubscribe", list)
 _DEFAULT_LIMIT = 50
 _STATS_DELAY = 0.25
-# Part types a browser would run or render as a document in our origin:
-# served as downloads instead (as Mailpit does).
-_ACTIVE_TYPES = frozenset({"text/html", "text/xml", "application/xhtml+xml", "image/svg+xml",
-                           "application/xml", "text/xsl"})
+#: Part types shown inline (images a browser only decodes, never runs).
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"})
+# A part type a browser would run, apply or render as a document in our
+# origin is served as opaque bytes (documents as Mailpit does; scripts and
+# styles because the page's CSP trusts its own origin).
+_ACTIVE_TYPE = re.compile(r"html|xml|xsl|script|json|wasm|^text/css$|^text/(jscript|livescript)$")
+_CLEAN_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*\Z")
+_OPAQUE = "application/octet-stream"
+#: A ``new`` event's Subject is cut here (the message list has it whole).
+EVENT_SUBJECT_LIMIT = 1000
 # Whatever a message part or source holds, the browser must not run it here.
-_UNTRUSTED_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+_UNTRUSTED_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox",
+                      "X-Content-Type-Options": "nosniff"}
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None) -> web.Application:
+def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None,
+             hosts: Optional[httpguard.HostPolicy] = None,
+             limits: httpguard.HttpLimits = httpguard.HttpLimits(),
+             first_request: Optional[httpguard.FirstRequestDeadline] = None) -> web.Application:
     """The aiohttp application serving the API and live events for ``store``.
 
     ``basic_auth=(user, password)`` requires HTTP basic authentication on
-    every route, the page's included.
+    every route, the page's included; ``hosts`` refuses requests whose Host
+    header does not name the catcher; ``first_request`` learns here that a
+    connection's first request arrived.
     """
-    middlewares = [_basic_auth_middleware(*basic_auth)] if basic_auth else []
+    middlewares = [first_request.middleware()] if first_request else []
+    if hosts:
+        middlewares.append(httpguard.host_middleware(hosts))
+    if basic_auth:
+        middlewares.append(httpguard.basic_auth_middleware(*basic_auth))
+    middlewares.append(httpguard.body_deadline_middleware(limits.body_timeout))
     app = web.Application(middlewares=middlewares)
     app[STORE] = store
-    app[_SOCKETS] = weakref.WeakSet()
+    app[_LIMITS] = limits
+    app[_OUTBOXES] = weakref.WeakSet()
     app[_UNSUBSCRIBE] = []
     app.add_routes([
         web.get("/api/v1/messages", list_messages),
@@ -124,15 +158,24 @@ def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None) 
         web.get("/api/v1/message/{id}/raw", get_raw),
         web.get("/api/v1/message/{id}/headers", get_headers),
         web.get("/api/v1/message/{id}/part/{part}", get_part),
-        web.get("/api/v1/info", get_info),
         web.get(EVENTS_PATH, events),
     ])
+    app.on_response_prepare.append(httpguard.same_origin_reads)
     app.on_startup.append(_forward_store_events)
     app.on_shutdown.append(_close_sockets)
     return app
 
 
 # ---- helpers ----
+
+_Result = TypeVar("_Result")
+
+
+async def off_loop(function: Callable[..., _Result], *arguments: Any) -> _Result:
+    """``function(*arguments)`` on a worker thread: parsing a message or
+    scanning the index may take seconds, and the loop also serves SMTP."""
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *arguments))
+
 
 
 def _json(data: Any) -> web.Response:
@@ -187,11 +230,15 @@ def _ids(body: Dict[str, Any]) -> Optional[List[str]]:
     return ids
 
 
-def _message_id(request: web.Request) -> Optional[str]:
-    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such message)."""
+async def _message_id(request: web.Request) -> Optional[str]:
+    """The ``{id}`` of the path, ``latest`` resolved (``None``: no such
+    message, or a ``query`` the search refuses)."""
     message_id = request.match_info["id"]
     if message_id == "latest":
-        return request.app[STORE].latest_id(request.query.get("query", ""))
+        try:
+            return await off_loop(request.app[STORE].latest_id, request.query.get("query", ""))
+        except SearchError:
+            return None
     return message_id
 
 
@@ -226,7 +273,10 @@ async def search_messages(request: web.Request) -> web.Response:
         return _bad_request("Error: no search query")
     store = request.app[STORE]
     start, limit = _start_limit(request)
-    found, matches, unread = store.search(query, start, limit)
+    try:
+        found, matches, unread = await off_loop(store.search, query, start, limit)
+    except SearchError as error:
+        return _bad_request(f"Error: {error}")
     return _json(_listing(store, start, found, matches, unread))
 
 
@@ -244,10 +294,13 @@ async def set_read_status(request: web.Request) -> web.Response:
         return _bad_request("You may specify either IDs or a search query, not both")
     store = request.app[STORE]
     if search:
-        found, _, _ = store.search(str(search), 0, -1)
-        store.set_read([summary["ID"] for summary in found], read)
+        try:
+            found, _, _ = await off_loop(store.search, str(search), 0, -1)
+        except SearchError as error:
+            return _bad_request(f"Error: {error}")
+        await off_loop(store.set_read, [summary["ID"] for summary in found], read)
     else:
-        store.set_read(ids or None, read)
+        await off_loop(store.set_read, ids or None, read)
     return _ok()
 
 
@@ -256,10 +309,11 @@ async def delete_messages(request: web.Request) -> web.Response:
         ids = _ids(await _json_body(request))
     except ValueError as error:
         return _bad_request(str(error))
+    # Off the loop: deleting thousands of messages is thousands of unlinks.
     if ids:
-        request.app[STORE].delete(ids)
+        await off_loop(request.app[STORE].delete, ids)
     else:
-        request.app[STORE].delete_all()
+        await off_loop(request.app[STORE].delete_all)
     return _ok()
 
 
@@ -267,7 +321,10 @@ async def delete_search(request: web.Request) -> web.Response:
     query = request.query.get("query", "").strip()
     if not query:
         return _bad_request("Error: no search query")
-    request.app[STORE].delete_matching(query)
+    try:
+        await off_loop(request.app[STORE].delete_matching, query)
+    except SearchError as error:
+        return _bad_request(f"Error: {error}")
     return _ok()
 
 
@@ -276,21 +333,22 @@ async def delete_search(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    message = store.message(message_id)
+    message = await off_loop(store.message, message_id)
     if message is None:
         return _not_found()
-    store.set_read([message_id], True)
+    if httpguard.cross_origin(request) is None:  # a cross-origin <img> changes nothing
+        store.set_read([message_id], True)
     return _json(message)
 
 
 async def get_raw(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    raw = request.app[STORE].raw(message_id)
+    raw = await off_loop(request.app[STORE].raw, message_id)
     if raw is None:
         return _not_found()
     headers = dict(_UNTRUSTED_HEADERS)
@@ -300,50 +358,138 @@ async def get_raw(request: web.Request) -> web.Response:
 
 
 async def get_headers(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    headers = request.app[STORE].headers(message_id)
+    headers = await off_loop(request.app[STORE].headers, message_id)
     return _not_found() if headers is None else _json(headers)
 
 
 async def get_part(request: web.Request) -> web.Response:
-    message_id = _message_id(request)
+    message_id = await _message_id(request)
     if message_id is None:
         return _not_found("Message not found")
-    found = request.app[STORE].part(message_id, request.match_info["part"])
+    found = await off_loop(request.app[STORE].part, message_id, request.match_info["part"])
     if found is None:
         return _not_found()
     content_type, file_name, content = found
-    disposition = "inline"
-    if content_type in _ACTIVE_TYPES:
-        content_type, disposition = "application/octet-stream", "attachment"
+    content_type, disposition = served_type(content_type)
     headers = {**_UNTRUSTED_HEADERS,
                "Content-Type": content_type,
                "Content-Disposition": f'{disposition}; filename="{quote(file_name)}"'}
+    if disposition == "inline":  # the sandboxed view's opaque origin shows inline images
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return web.Response(body=content, headers=headers)
 
 
-async def get_info(request: web.Request) -> web.Response:
-    total, unread = request.app[STORE].counts()
-    return _json({"Version": server_version(), "LatestVersion": "", "Messages": total, "Unread": unread,
-                  "Tags": {}})
+def served_type(declared: str) -> Tuple[str, str]:
+    """``(Content-Type, disposition)`` a part of type ``declared`` is served
+    with: only :data:`INLINE_TYPES` inline; what a page could run, or what is
+    not a clean ``type/subtype``, as opaque bytes.
+
+    >>> served_type("image/png"), served_type("application/pdf")
+    (('image/png', 'inline'), ('application/pdf', 'attachment'))
+    >>> served_type("x,text/html"), served_type("text/javascript"), served_type("text/plain\\r\\n x")
+    (('application/octet-stream', 'attachment'), ('application/octet-stream', 'attachment'), ('application/octet-stream', 'attachment'))
+    """
+    essence = declared.split(";", 1)[0].strip().lower()
+    if essence in INLINE_TYPES:
+        return essence, "inline"
+    if not _CLEAN_TYPE.match(essence) or _ACTIVE_TYPE.search(essence):
+        return _OPAQUE, "attachment"
+    return essence, "attachment"
 
 
 # ---- live events ----
 
 
 async def events(request: web.Request) -> web.StreamResponse:
+    refused = httpguard.cross_origin(request)
+    if refused is not None:  # another site's page must not read the mail as it arrives
+        return web.Response(status=403, text=f"403 Forbidden: {refused}\n", content_type="text/plain")
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
-    request.app[_SOCKETS].add(socket)
+    outbox = _Outbox(socket, request, request.app[_LIMITS])
+    request.app[_OUTBOXES].add(outbox)
     try:
         async for message in socket:  # the client has nothing to say; wait for it to leave
             if message.type == WSMsgType.ERROR:
                 break
     finally:
-        request.app[_SOCKETS].discard(socket)
+        request.app[_OUTBOXES].discard(outbox)
+        outbox.stop()
     return socket
+
+
+class _Outbox:
+    """One event socket's frames on their way out, sent one at a time.
+
+    At most ``event_queue_frames`` frames (``event_queue_chars``
+    characters) wait, and each must be taken within
+    ``event_write_timeout``: past either, the client is too slow and is
+    dropped (its connection aborted) rather than buffered for.
+    """
+
+    def __init__(self, socket: web.WebSocketResponse, request: web.Request, limits: httpguard.HttpLimits):
+        self.socket = socket
+        self._request = request
+        self._limits = limits
+        self._frames: collections.deque = collections.deque()
+        self._chars = 0
+        self._ready = asyncio.Event()
+        self._pump = asyncio.get_running_loop().create_task(self._send_all())
+
+    def offer(self, frame: str) -> None:
+        limits = self._limits
+        if len(self._frames) >= limits.event_queue_frames or self._chars + len(frame) > limits.event_queue_chars:
+            self.drop("its outbox is full")
+            return
+        self._frames.append(frame)
+        self._chars += len(frame)
+        self._ready.set()
+
+    def drop(self, why: str) -> None:
+        log.info("events: dropping a slow client (%s)", why)
+        self.stop()
+        transport = self._request.transport
+        if transport is not None:
+            transport.abort()  # a close frame would wait behind what it never reads
+
+    async def close(self) -> None:
+        """Say goodbye (server shutdown); a client that does not take it is dropped."""
+        self.stop()
+        try:
+            await asyncio.wait_for(self.socket.close(code=1001, message=b"server shutdown"), 1.0)
+        except asyncio.TimeoutError:
+            self.drop("it did not take the close frame")
+
+    def stop(self) -> None:
+        self._pump.cancel()
+        self._frames.clear()
+        self._chars = 0
+
+    async def _send_all(self) -> None:
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            while self._frames:
+                frame = self._frames.popleft()
+                self._chars -= len(frame)
+                try:
+                    await asyncio.wait_for(self.socket.send_str(frame), self._limits.event_write_timeout)
+                except asyncio.TimeoutError:
+                    self.drop("a frame was not taken in time")
+                    return
+                except (ConnectionError, RuntimeError):  # the client left meanwhile
+                    return
+
+
+def event_summary(summary: Dict[str, Any]) -> Dict[str, Any]:
+    """A ``new`` event's summary: the Subject cut at :data:`EVENT_SUBJECT_LIMIT`."""
+    subject = summary.get("Subject") or ""
+    if len(subject) <= EVENT_SUBJECT_LIMIT:
+        return summary
+    return {**summary, "Subject": subject[:EVENT_SUBJECT_LIMIT] + "..."}
 
 
 async def _forward_store_events(app: web.Application) -> None:
@@ -351,11 +497,13 @@ async def _forward_store_events(app: web.Application) -> None:
     stats_due: List[asyncio.TimerHandle] = []
 
     def broadcast(event_type: str, data: Any) -> None:
-        sockets = [socket for socket in app[_SOCKETS] if not socket.closed]
-        if sockets:  # nobody listening: no JSON to make
+        outboxes = [outbox for outbox in app[_OUTBOXES] if not outbox.socket.closed]
+        if outboxes:  # nobody listening: no JSON to make
+            if event_type == "new":
+                data = event_summary(data)
             frame = json.dumps({"Type": event_type, "Data": data}, ensure_ascii=False)
-            for socket in sockets:
-                loop.create_task(_send(socket, frame))
+            for outbox in outboxes:
+                outbox.offer(frame)
 
     def send_stats() -> None:
         stats_due.clear()
@@ -367,7 +515,7 @@ async def _forward_store_events(app: web.Application) -> None:
             broadcast(event_type, data)
         # The store's "stats" says the counts may have changed.  Counting is
         # not free at 10,000 messages: once per burst is enough.
-        elif not stats_due and app[_SOCKETS]:
+        elif not stats_due and app[_OUTBOXES]:
             stats_due.append(loop.call_later(_STATS_DELAY, send_stats))
 
     def from_any_thread(event_type: str, data: Any) -> None:
@@ -376,36 +524,8 @@ async def _forward_store_events(app: web.Application) -> None:
     app[_UNSUBSCRIBE].append(app[STORE].subscribe(from_any_thread))
 
 
-async def _send(socket: web.WebSocketResponse, frame: str) -> None:
-    try:
-        await socket.send_str(frame)
-    except (ConnectionError, RuntimeError):  # the client left meanwhile
-        pass
-
-
 async def _close_sockets(app: web.Application) -> None:
     for unsubscribe in app[_UNSUBSCRIBE]:
         unsubscribe()
-    for socket in list(app[_SOCKETS]):
-        await socket.close(code=1001, message=b"server shutdown")
-
-
-# ---- basic authentication ----
-
-
-def _basic_auth_middleware(user: str, password: str) -> Any:
-    expected = f"{user}:{password}".encode("utf-8")
-
-    @web.middleware
-    async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
-        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        try:
-            given = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            given = b""
-        if scheme.lower() == "basic" and hmac.compare_digest(given, expected):
-            return await handler(request)
-        return web.Response(status=401, text="401 Unauthorized", content_type="text/plain",
-                            headers={"WWW-Authenticate": 'Basic realm="smtp-devserver"'})
-
-    return require_login
+    for outbox in list(app[_OUTBOXES]):
+        await outbox.close()

@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 from . import catcher, pki
 from .policy import parse_fail_at, parse_users
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
+from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
 
 __all__ = ["main"]
 
@@ -55,6 +56,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tls = parser.add_argument_group("certificate")
     tls.add_argument("--cert", metavar="FILE", help="PEM certificate (chain) to use instead of the generated one")
     tls.add_argument("--key", metavar="FILE", help="PEM private key for --cert")
+    tls.add_argument("--client-ca", metavar="FILE",
+                     help="require a client certificate signed by a CA in this PEM file (mutual TLS)")
     tls.add_argument("--cert-dir", metavar="DIR",
                      help="where the generated CA and certificate are kept "
                           f"(default: {pki.default_devserver_directory()})")
@@ -69,6 +72,10 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
     mail.add_argument("--maildir", metavar="DIR",
                       help=f"store messages here, kept across restarts (default: {catcher.default_maildir()})")
+    mail.add_argument("--max-mime-parts", type=int, default=DEFAULT_MAX_PARTS, metavar="N",
+                      help="refuse a message with more MIME parts (552) (default: %(default)s)")
+    mail.add_argument("--max-mime-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
+                      help="refuse a message with MIME parts nested deeper (552) (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     failures = parser.add_argument_group("failure injection")
@@ -99,7 +106,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error(str(error))
     if options.size_limit < 0:
         parser.error("--size-limit must be >= 0")
+    for flag, value in (("--max-mime-parts", options.max_mime_parts), ("--max-mime-depth", options.max_mime_depth)):
+        if value < 1:
+            parser.error(f"{flag} must be >= 1, got {value}")
     http = catcher.http_options(parser, options)
+    features = catcher.feature_options(parser, options)
 
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING,
@@ -123,8 +134,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=options.quiet,
         cert_dir=options.cert_dir,
         max_messages=options.max_messages,
-        **({} if http is None else dict(http_host=http[0], http_port=http[1], http_auth=http[2],
-                                        http_no_auth=options.http_no_auth)),
+        max_mime_parts=options.max_mime_parts,
+        max_mime_depth=options.max_mime_depth,
+        client_ca=options.client_ca,
+        features=features,
+        **(http or {}),
     )
     try:
         server.start()

@@ -16,13 +16,28 @@ Rules:
   (``"1"``, ``"2.1"``).
 * The snippet is Mailpit's: the HTML body's text (else the text body),
   whitespace collapsed, at most 250 characters plus ``...``.
+* Addresses are shown as a person reads them: an IDNA domain in its
+  U-labels (:func:`shown_address`); the raw view keeps the A-labels.
 * The search text holds the address headers, subject, Return-Path, body
   (HTML stripped, else text; at most :data:`SEARCH_TEXT_LIMIT`) and
   attachment names, lower-cased, as Mailpit builds it.
+* The structure is found once, at intake (:mod:`~smtp_core.devserver.mimetree`,
+  which also enforces the part and depth limits), and kept as a *part
+  table* (JSON): where the headers, the bodies and each listed part lie,
+  and each listed part's summary (size, checksums).  :func:`details` and
+  :func:`find_part` then read only the bytes they show, through a ``read``
+  callable the store provides, and never parse the whole message again.
+  A span is ``[start, end, stored_start, stored_end, strip]``: offsets in
+  the received bytes, the same offsets once every CRLF became LF (the
+  store's file), and whether the part's last line end is the delimiter's.
 
->>> fields = index_fields(b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\\r\\nSubject: Hi\\r\\n\\r\\nHello,\\r\\n  world\\r\\n", b"")
+>>> raw = b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\\r\\nSubject: Hi\\r\\n\\r\\nHello,\\r\\n  world\\r\\n"
+>>> fields = index_fields(raw, b"")
 >>> fields["from_json"], fields["snippet"], fields["search_text"]
 ('{"Name": "Jürgen", "Address": "j@example.com"}', 'Hello, world', 'jürgen j@example.com hi hello world')
+>>> shown = details(fields["parts_json"], lambda span: raw[span[0]:span[1]], b"", created_ms=0, size=len(raw), username="")
+>>> shown["Subject"], shown["Text"]
+('Hi', 'Hello,\\n  world\\n')
 """
 
 from __future__ import annotations
@@ -32,15 +47,23 @@ import email.errors
 import email.header
 import email.message
 import email.parser
-import email.policy
 import email.utils
 import hashlib
-import html
 import json
 import re
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["index_fields", "details", "find_part", "rfc3339", "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT"]
+import idna
+
+from . import mimetree
+from .htmltext import html_text
+from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
+
+__all__ = ["index_fields", "details", "find_part", "message_head", "rfc3339", "shown_address", "PartLimitError",
+           "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT"]
+
+#: Reads the bytes of one span of the received message (from the store's file).
+Reader = Callable[[Sequence[Any]], bytes]
 
 #: Mailpit's snippet length.
 SNIPPET_LENGTH = 250
@@ -51,21 +74,12 @@ _ADDRESS_FIELDS = (("From", "from_json"), ("To", "to_json"), ("Cc", "cc_json"),
                    ("Bcc", "bcc_json"), ("Reply-To", "reply_to_json"))
 
 
-class _RawHeaders(email.policy.Compat32):
-    """compat32 (several times faster than ``email.policy.default``'s header
-    objects) with header values handed over as they came: 8-bit (SMTPUTF8)
-    text as surrogate escapes, which :func:`_readable` turns into characters,
-    not a ``Header`` of unknown-8bit that prints as U+FFFD."""
-
-    def header_fetch_parse(self, name: str, value: str) -> str:
-        return value
+_RAW_HEADERS = mimetree.RAW_HEADERS
 
 
-_RAW_HEADERS = _RawHeaders()
-
-
-def _parse(raw: bytes) -> email.message.Message:
-    return email.parser.BytesParser(policy=_RAW_HEADERS).parsebytes(raw)
+def _parse_headers(raw: bytes) -> email.message.Message:
+    """The message's own header fields (its body is not read)."""
+    return email.parser.BytesHeaderParser(policy=_RAW_HEADERS).parsebytes(raw[:mimetree.headers_end(raw)])
 
 
 _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
@@ -107,10 +121,34 @@ def _header_text(message: email.message.Message, name: str) -> str:
     return "" if value is None else _decoded(value)
 
 
+def shown_address(address: str) -> str:
+    """``address`` as a person reads it: a domain in A-labels (``xn--``)
+    shown in its U-labels (IDNA 2008); one that does not decode stays as
+    it came.  The raw message keeps the A-labels.
+
+    >>> shown_address("bob@xn--bcher-kva.test"), shown_address("x@xn--zz.test")
+    ('bob@bücher.test', 'x@xn--zz.test')
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or "xn--" not in domain.lower():
+        return address
+    try:
+        return local + "@" + idna.decode(domain)
+    except (UnicodeError, ValueError):  # idna.IDNAError is a UnicodeError
+        return address
+
+
 def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]]:
     values = [_readable(str(value)) for value in message.get_all(name, [])]
-    return [{"Name": _decoded(display_name), "Address": address}
-            for display_name, address in email.utils.getaddresses(values) if address]
+    try:
+        found = email.utils.getaddresses(values)
+    except RecursionError:
+        # The stdlib's address parser recurses once per "(" or ":" (nested
+        # comments, groups): a header of them shows no addresses (its text
+        # stays searchable) rather than making the message unstorable.
+        return []
+    return [{"Name": _decoded(display_name), "Address": shown_address(address)}
+            for display_name, address in found if address]
 
 
 def _message_id(message: email.message.Message) -> str:
@@ -141,40 +179,53 @@ def _text_content(part: email.message.Message) -> str:
 
 
 class _Parts:
-    """The bodies, inline parts and attachments of a message, with
-    IMAP-style part IDs (``"1"``, ``"2.1"``...)."""
+    """The bodies, inline parts and attachments of a message (leaves in
+    order, IMAP-style part IDs), decoding only the bodies and listed parts."""
 
-    def __init__(self, message: email.message.Message):
-        self.text = ""
-        self.html = ""
-        self.inline: List[Tuple[str, email.message.Message]] = []
-        self.attachments: List[Tuple[str, email.message.Message]] = []
-        for part_id, part, in_related in self._leaves(message, "", False):
-            disposition = (part.get_content_disposition() or "").lower()
-            content_type = part.get_content_type()
-            if disposition != "attachment" and content_type == "text/plain" and not self.text and not _file_name(part):
-                self.text = _text_content(part)
-            elif disposition != "attachment" and content_type == "text/html" and not self.html and not _file_name(part):
-                self.html = _text_content(part)
-            elif _file_name(part):
+    def __init__(self, raw: bytes, leaves: Sequence[mimetree.Leaf]):
+        self.text = self.html = ""
+        self.text_span: Optional[List[Any]] = None
+        self.html_span: Optional[List[Any]] = None
+        self.inline: List[Tuple[mimetree.Leaf, email.message.Message]] = []
+        self.attachments: List[Tuple[mimetree.Leaf, email.message.Message]] = []
+        for leaf in leaves:
+            headers = leaf.headers
+            disposition = (headers.get_content_disposition() or "").lower()
+            content_type = headers.get_content_type()
+            if disposition != "attachment" and content_type == "text/plain" and not self.text and not _file_name(headers):
+                self.text, self.text_span = _text_content(_leaf_message(raw, leaf)), [leaf.start, leaf.end, leaf.strip]
+            elif disposition != "attachment" and content_type == "text/html" and not self.html and not _file_name(headers):
+                self.html, self.html_span = _text_content(_leaf_message(raw, leaf)), [leaf.start, leaf.end, leaf.strip]
+            elif _file_name(headers):
                 # A part of multipart/related with a Content-ID is what the
                 # HTML embeds (cid:), whatever its disposition says.
-                inline = disposition == "inline" or (in_related and bool(part.get("Content-ID")))
-                (self.inline if inline else self.attachments).append((part_id, part))
-
-    def _leaves(self, part: email.message.Message, prefix: str, in_related: bool) -> Iterator[Tuple[str, email.message.Message, bool]]:
-        if part.is_multipart():
-            related = in_related or part.get_content_subtype() == "related"
-            for number, child in enumerate(part.get_payload(), 1):  # type: ignore[arg-type]
-                yield from self._leaves(child, f"{prefix}{number}" if not prefix else f"{prefix}.{number}", related)
-        else:
-            yield prefix or "1", part, in_related
+                inline = disposition == "inline" or (leaf.in_related and bool(headers.get("Content-ID")))
+                (self.inline if inline else self.attachments).append((leaf, _leaf_message(raw, leaf)))
 
 
-def _attachment_summary(part_id: str, part: email.message.Message) -> Dict[str, Any]:
+def _leaf_message(raw: bytes, leaf: mimetree.Leaf) -> email.message.Message:
+    return mimetree.parse_part(raw[leaf.start:leaf.end], leaf.strip)
+
+
+def _stored_offsets(raw: bytes, spans: List[List[Any]]) -> None:
+    """Turn each ``[start, end, strip]`` into ``[start, end, stored_start,
+    stored_end, strip]``: one pass over ``raw`` counting CRLFs, however many
+    spans (no span starts or ends inside a CRLF: they are line boundaries)."""
+    offsets = sorted({offset for span in spans for offset in span[:2]})
+    stored: Dict[int, int] = {}
+    position = crlfs = 0
+    for offset in offsets:
+        crlfs += raw.count(b"\r\n", position, offset)
+        stored[offset] = offset - crlfs
+        position = offset
+    for span in spans:
+        span[2:2] = [stored[span[0]], stored[span[1]]]
+
+
+def _attachment_summary(leaf: mimetree.Leaf, part: email.message.Message) -> Dict[str, Any]:
     content = _content(part)
     return {
-        "PartID": part_id,
+        "PartID": leaf.part_id,
         "FileName": _file_name(part),
         "ContentType": part.get_content_type(),
         "ContentID": str(part.get("Content-ID", "") or "").strip().strip("<>"),
@@ -184,45 +235,56 @@ def _attachment_summary(part_id: str, part: email.message.Message) -> Dict[str, 
             "SHA1": hashlib.sha1(content).hexdigest(),  # noqa: S324
             "SHA256": hashlib.sha256(content).hexdigest(),
         },
+        "Span": [leaf.start, leaf.end, leaf.strip],
     }
 
 
-_TAGS = re.compile(r"<(script|style|head)\b.*?</\1\s*>|<(/?)(\w*)[^>]*>", re.IGNORECASE | re.DOTALL)
-# Tags that end a run of text: they become a space, all others nothing.
-_BREAKING_TAGS = frozenset({"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
-                            "h6", "table", "ul", "ol", "blockquote", "hr", "section", "article"})
 _SEARCH_NOISE = re.compile(r"[\r\n\t<>\",;]")
-
-
-def _strip_html(markup: str) -> str:
-    def replace(match: "re.Match[str]") -> str:
-        return " " if match.group(1) or (match.group(3) or "").lower() in _BREAKING_TAGS else ""
-    return html.unescape(_TAGS.sub(replace, markup))
 
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _snippet(text: str, markup: str) -> str:
-    source = _collapse(_strip_html(markup)) if markup.strip() else _collapse(text)
+def _snippet(body_text: str) -> str:
+    source = _collapse(body_text[:SNIPPET_LENGTH * 16])
     return source if len(source) <= SNIPPET_LENGTH else source[:SNIPPET_LENGTH].rstrip() + "..."
 
 
-def index_fields(raw: bytes, envelope: bytes) -> Dict[str, Any]:
-    """Everything the index stores about a message, from its bytes."""
-    message = _parse(raw)
-    parts = _Parts(message)
+def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PARTS,
+                 max_depth: int = DEFAULT_MAX_DEPTH, keep_over_limit: bool = False) -> Dict[str, Any]:
+    """Everything the index stores about a message, from its bytes, the
+    part table (``parts_json``) included; :class:`PartLimitError` if it
+    has more parts or deeper nesting than allowed (with
+    ``keep_over_limit``: the fields of its headers, no parts at all)."""
+    message = _parse_headers(raw)
+    try:
+        leaves = mimetree.leaves(raw, max_parts=max_parts, max_depth=max_depth)
+    except PartLimitError:
+        if not keep_over_limit:
+            raise
+        leaves = []
+    parts = _Parts(raw, leaves)
     addresses = {column: _addresses(message, header) for header, column in _ADDRESS_FIELDS}
     from_value = addresses["from_json"][0] if addresses["from_json"] else {"Name": "", "Address": ""}
-    body_text = _strip_html(parts.html) if parts.html.strip() else parts.text
+    body_text = html_text(parts.html) if parts.html.strip() else parts.text
+    shown = [a["Address"] for found in addresses.values() for a in found if not a["Address"].isascii()]
     searchable = " ".join([
         *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
+        *shown,  # U-label domains, found as the person reads them
         _header_text(message, "Subject"),
         envelope.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
         body_text[:SEARCH_TEXT_LIMIT],
         *(_file_name(part) for _, part in parts.attachments),
     ])
+    inline = [_attachment_summary(leaf, part) for leaf, part in parts.inline]
+    attachments = [_attachment_summary(leaf, part) for leaf, part in parts.attachments]
+    head = [0, mimetree.headers_end(raw), False]
+    spans = [head, *(span for span in (parts.text_span, parts.html_span) if span),
+             *(summary["Span"] for summary in (*inline, *attachments))]
+    _stored_offsets(raw, spans)
+    table = {"Head": head, "Text": parts.text_span, "HTML": parts.html_span,
+             "Inline": inline, "Attachments": attachments}
     return {
         "message_id": _message_id(message),
         "subject": _header_text(message, "Subject"),
@@ -231,8 +293,9 @@ def index_fields(raw: bytes, envelope: bytes) -> Dict[str, Any]:
            for column, value in addresses.items() if column != "from_json"},
         "inline": len(parts.inline),
         "attachments": len(parts.attachments),
-        "snippet": _snippet(parts.text, parts.html),
+        "snippet": _snippet(body_text),
         "search_text": _collapse(_SEARCH_NOISE.sub(" ", searchable)).lower(),
+        "parts_json": json.dumps(table, ensure_ascii=False),
     }
 
 
@@ -255,11 +318,36 @@ def _header_date(message: email.message.Message) -> Optional[str]:
     return moment.isoformat()
 
 
-def details(raw: bytes, *, created_ms: int, size: int, username: str) -> Dict[str, Any]:
+def _read_part(read: Reader, span: Sequence[Any]) -> email.message.Message:
+    return mimetree.parse_part(read(span), bool(span[-1]))
+
+
+def _public(summary: Dict[str, Any]) -> Dict[str, Any]:
+    return {key: value for key, value in summary.items() if key != "Span"}
+
+
+# No "<" inside a link: "<<<<..." would otherwise be rescanned from each "<".
+_LINKS = re.compile(r"<([^<>]+)>")
+
+
+def message_head(parts_json: str, read: Reader) -> bytes:
+    """The message's own header lines (``parts_json`` and ``read`` as for
+    :func:`details`)."""
+    return read(json.loads(parts_json)["Head"])
+
+
+def details(parts_json: str, read: Reader, envelope: bytes, *, created_ms: int, size: int,
+            username: str) -> Dict[str, Any]:
     """Mailpit's message object without its ``ID``: addresses, bodies,
-    attachments; ``Date`` is the Date header, else ``created_ms``."""
-    parsed = _parse(raw)
-    parts = _Parts(parsed)
+    attachments; ``Date`` is the Date header, else ``created_ms``.
+
+    ``parts_json`` is the part table :func:`index_fields` made; ``read``
+    reads the bytes of one span; ``envelope`` is the store's envelope header
+    lines (``Return-Path``)."""
+    table = json.loads(parts_json)
+    parsed = _parse_headers(envelope + read(table["Head"]) + b"\r\n")
+    text = _text_content(_read_part(read, table["Text"])) if table["Text"] else ""
+    markup = _text_content(_read_part(read, table["HTML"])) if table["HTML"] else ""
     list_unsubscribe = _header_text(parsed, "List-Unsubscribe")
     from_list = _addresses(parsed, "From")
     return {
@@ -273,26 +361,27 @@ def details(raw: bytes, *, created_ms: int, size: int, username: str) -> Dict[st
         "Subject": _header_text(parsed, "Subject"),
         "ListUnsubscribe": {
             "Header": list_unsubscribe,
-            "Links": re.findall(r"<([^>]+)>", list_unsubscribe),
+            "Links": _LINKS.findall(list_unsubscribe),
             "Errors": "",
             "HeaderPost": _header_text(parsed, "List-Unsubscribe-Post"),
         },
         "Date": _header_date(parsed) or rfc3339(created_ms),
         "Tags": [],
         "Username": username,
-        "Text": parts.text,
-        "HTML": parts.html,
+        "Text": text,
+        "HTML": markup,
         "Size": size,
-        "Inline": [_attachment_summary(part_id, part) for part_id, part in parts.inline],
-        "Attachments": [_attachment_summary(part_id, part) for part_id, part in parts.attachments],
+        "Inline": [_public(summary) for summary in table["Inline"]],
+        "Attachments": [_public(summary) for summary in table["Attachments"]],
     }
 
 
-def find_part(raw: bytes, part_id: str) -> Optional[Tuple[str, str, bytes]]:
+def find_part(parts_json: str, part_id: str, read: Reader) -> Optional[Tuple[str, str, bytes]]:
     """``(content type, file name, decoded content)`` of the listed inline
-    part or attachment ``part_id``; ``None`` if there is none."""
-    parts = _Parts(_parse(raw))
-    for known_id, part in (*parts.inline, *parts.attachments):
-        if known_id == part_id:
-            return part.get_content_type(), _file_name(part), _content(part)
+    part or attachment ``part_id``; ``None`` if there is none.  Reads that
+    part's bytes only."""
+    table = json.loads(parts_json)
+    for summary in (*table["Inline"], *table["Attachments"]):
+        if summary["PartID"] == part_id:
+            return summary["ContentType"], summary["FileName"], _content(_read_part(read, summary["Span"]))
     return None

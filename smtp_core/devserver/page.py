@@ -31,11 +31,12 @@ import hashlib
 import re
 import urllib.parse
 from importlib import resources
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Optional
 
 from aiohttp import web
 
-from smtp_core.devserver.api import STORE
+from smtp_core.devserver.api import STORE, off_loop
+from smtp_core.devserver.store import MailStore
 
 __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "REMOTE_VIEW_CSP", "STATIC_FILES"]
 
@@ -130,12 +131,13 @@ def add_routes(app: web.Application) -> None:
 
     async def view(request: web.Request) -> web.Response:
         message_id = request.match_info["id"]
-        message = request.app[STORE].message(message_id)
-        if message is None:
+        # Off the loop: a 20 MiB HTML body takes a while to decode and rewrite.
+        html = await off_loop(_view_html, request.app[STORE], message_id)
+        if html is None:
             raise web.HTTPNotFound(text=f"message {message_id!r} not found\n", headers=_COMMON_HEADERS)
         remote = request.query.get("remote") == "1"
         return web.Response(
-            text=message_html(message),
+            text=html,
             content_type="text/html",
             charset="utf-8",
             headers={
@@ -148,6 +150,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index, name="catcher-page")
     app.router.add_get("/static/{name}", static, name="catcher-static")
     app.router.add_get("/view/{id}.html", view, name="catcher-view")
+
+
+def _view_html(store: MailStore, message_id: str) -> Optional[str]:
+    if message_id == "latest":  # Mailpit's /view/latest.html
+        message_id = store.latest_id() or message_id
+    message = store.message(message_id)
+    return None if message is None else message_html(message)
 
 
 def part_url(message_id: str, part_id: str) -> str:

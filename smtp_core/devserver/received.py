@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import email
 import email.message
+import email.parser
 import email.policy
 import unicodedata
 from dataclasses import dataclass
@@ -106,8 +107,11 @@ class ReceivedMessage:
 
     @property
     def subject(self) -> str:
-        """The decoded Subject header, ``""`` if there is none."""
-        return str(self.message.get("Subject", ""))
+        """The decoded Subject header, ``""`` if there is none.  Only the
+        header lines are parsed: the console line is printed on the event
+        loop, which must not parse a 32 MiB body for it."""
+        headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(self.raw)
+        return str(headers.get("Subject", ""))
 
     def summary(self) -> str:
         """One console line: ``from <a> to <b>, <c>: 'Subject' (123 bytes)``.

@@ -26,6 +26,20 @@ ISO 8601 date-time, local time).
 ['subject:two words', '-x', '!y']
 >>> to_sql("")
 ('1', [])
+
+Limits (a search is a scan of every message's text, once per term): at most
+:data:`MAX_TERMS` terms and :data:`MAX_QUERY_LENGTH` characters, else
+:class:`SearchError` names the limit.  A size too large for SQLite's
+integers is clamped (``larger:`` then matches nothing, ``smaller:``
+everything); a date outside the calendar is ignored like any bad date.
+
+>>> try:
+...     to_sql(" ".join(["-x"] * 51))
+... except SearchError as error:
+...     print(error)
+too many search terms: 51 (at most 50)
+>>> to_sql("larger:99999999999999999999")[1] == [SIZE_CEILING]
+True
 """
 
 from __future__ import annotations
@@ -34,7 +48,19 @@ import datetime
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-__all__ = ["to_sql", "terms", "FIELD_PREFIXES", "FLAGS"]
+__all__ = ["to_sql", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
+
+#: Terms in one query: far more than any person types, few enough that the
+#: worst query scans the index a bounded number of times.
+MAX_TERMS = 50
+#: Characters in one query.
+MAX_QUERY_LENGTH = 2000
+#: Sizes are clamped here: larger than any message, and an SQLite integer.
+SIZE_CEILING = 2 ** 62
+
+
+class SearchError(ValueError):
+    """A query the catcher will not run; the text says which limit it broke."""
 
 #: ``prefix:value`` matched as a substring of one indexed column.
 FIELD_PREFIXES: Dict[str, str] = {
@@ -93,17 +119,18 @@ def _size(value: str) -> Optional[int]:
     if not match:
         return None
     number, unit = float(match.group(1)), match.group(2) or ""
-    return int(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit])
+    # float() of a long digit string is inf: min() clamps that too.
+    return int(min(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit], SIZE_CEILING))
 
 
 def _date_ms(value: str) -> Optional[int]:
     try:
         moment = datetime.datetime.fromisoformat(value.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        return int(moment.timestamp() * 1000)
+    except (ValueError, OverflowError, OSError):  # not a date, or outside what the clock can say
         return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return int(moment.timestamp() * 1000)
 
 
 def _range(column: str, operator: str, parse: Callable[[str], Optional[int]]) -> Callable[[str], Optional[Tuple[str, List[Any]]]]:
@@ -148,9 +175,14 @@ def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
 def to_sql(query: str) -> Tuple[str, List[Any]]:
     """``(condition, parameters)`` for a ``WHERE`` clause selecting the
     messages that match ``query`` (``"1"`` for an empty query)."""
+    found_terms = terms(query)
+    if len(found_terms) > MAX_TERMS:
+        raise SearchError(f"too many search terms: {len(found_terms)} (at most {MAX_TERMS})")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise SearchError(f"search query too long: {len(query)} characters (at most {MAX_QUERY_LENGTH})")
     conditions: List[str] = []
     parameters: List[Any] = []
-    for term in terms(query):
+    for term in found_terms:
         negated = len(term) > 1 and term[0] in "-!"
         if negated:
             term = term[1:]

@@ -23,7 +23,8 @@ from . import catcher, pki
 from .policy import Policy, is_loopback
 from .received import ReceivedMessage
 from .smtp import DevSMTP, MailHandler, make_authenticator, install_log_filter, received_from
-from .store import MailStore
+from .features import Features, RuntimeStats
+from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -105,6 +106,22 @@ class DevServer:
         ``(user, password)`` or ``"user:password"``: HTTP basic authentication.
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
+    ``max_mime_parts``, ``max_mime_depth``
+        Refuse (``552 5.3.4``, naming the limit) a message with more MIME
+        parts, or parts nested deeper, than this (defaults 1000 and 32).
+    ``http_allowed_hosts``
+        More names the ``Host`` header may give (``NAME`` or ``NAME:PORT``):
+        other names are refused (DNS rebinding).
+    ``http_limits``
+        A :class:`~smtp_core.devserver.httpguard.HttpLimits` (connections,
+        idle and body timeouts, event outboxes).
+    ``features``
+        Mailpit's optional features for the HTTP side
+        (:class:`~smtp_core.devserver.features.Features`: relay, spamd, label).
+    ``client_ca``
+        PEM file of the CAs whose client certificates are accepted: with
+        it, every TLS handshake (STARTTLS and implicit TLS) requires a
+        client certificate signed by one of them (mutual TLS).
     """
 
     def __init__(
@@ -131,6 +148,12 @@ class DevServer:
         http_auth: Union[None, str, Tuple[str, str]] = None,
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        max_mime_parts: int = DEFAULT_MAX_PARTS,
+        max_mime_depth: int = DEFAULT_MAX_DEPTH,
+        http_allowed_hosts: Iterable[str] = (),
+        http_limits: Optional[catcher.HttpLimits] = None,
+        features: Optional[Features] = None,
+        client_ca: Union[None, str, "os.PathLike[str]"] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -148,6 +171,7 @@ class DevServer:
         self._requested_maildir = Path(maildir) if maildir is not None else None
         self._cert = tuple(Path(p) for p in cert) if cert is not None else None
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
+        self._client_ca = Path(client_ca) if client_ca is not None else None
         self._quiet = quiet
         self._on_message = on_message
         if isinstance(http_auth, str):
@@ -157,6 +181,10 @@ class DevServer:
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
+        for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
         self._snapshot: List[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
@@ -182,8 +210,11 @@ class DevServer:
         self._services: List[Service] = []
         self._service_stops: List[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
-            self._services.append(functools.partial(_serve_http, host=http_host, port=http_port,
-                                                    basic_auth=http_auth))
+            self._services.append(functools.partial(
+                _serve_http, host=http_host, port=http_port, basic_auth=http_auth, features=features,
+                allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or catcher.HttpLimits()))
+        #: Mailpit's runtime figures (``/api/v1/info``), counted from each start.
+        self.runtime_stats = RuntimeStats()
 
     # ---- lifecycle ----
 
@@ -312,6 +343,9 @@ class DevServer:
         self.cert_path = cert_path
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert_path), str(key_path))
+        if self._client_ca is not None:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cafile=str(self._client_ca))
         return context
 
     def _certificate_names(self) -> Tuple[str, ...]:
@@ -337,7 +371,10 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        self._store = MailHandler(self._policy, MailStore(self.maildir, max_messages=self._max_messages), on_message)
+        mail = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
+        self.runtime_stats = RuntimeStats()
+        self.runtime_stats.watch(mail)
+        self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -418,15 +455,20 @@ class DevServer:
             task.cancel()
         if leftovers:
             await asyncio.wait(leftovers, timeout=_THREAD_TIMEOUT)
+        # A message being parsed on a worker thread finishes storing before
+        # stop() closes the store under it.
+        await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), _THREAD_TIMEOUT)
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
-async def _serve_http(server: DevServer, *, host: str, port: int,
-                      basic_auth: Optional[Tuple[str, str]]) -> Callable[[], Awaitable[None]]:
+async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: Optional[Tuple[str, str]],
+                      features: Optional[Features], allowed_hosts: Tuple[str, ...],
+                      limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth)
+    http = catcher.HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats,
+                            allowed_hosts=allowed_hosts, limits=limits)
     await http.start()
     server.http_port, server.url = http.port, http.url
     return http.stop

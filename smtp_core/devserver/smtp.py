@@ -41,7 +41,8 @@ from aiosmtpd.smtp import (
 
 from .policy import Policy, ReplyOverride
 from .received import ReceivedMessage, escape_controls
-from .store import MailStore, StoredEnvelope
+from .features import RuntimeStats
+from .store import MailStore, PartLimitError, StoredEnvelope
 
 __all__ = ["DevSMTP", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
 
@@ -299,8 +300,11 @@ class MailHandler:
         policy: Policy,
         mail: MailStore,
         on_message: Optional[Callable[[ReceivedMessage], None]],
+        *,
+        stats: Optional[RuntimeStats] = None,
     ):
         self._policy = policy
+        self._stats = stats
         self.mail = mail
         self._on_message = on_message
 
@@ -324,6 +328,7 @@ class MailHandler:
         self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
     ) -> str:
         if self._policy.rejects_recipient(address):
+            self._count_rejection()
             return f"550 5.1.1 <{escape_controls(address)}>: Recipient address rejected"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
@@ -340,10 +345,14 @@ class MailHandler:
     async def handle_DATA(self, server: DevSMTP, session: Session, envelope: Envelope) -> str:
         failure = self._policy.injected_failure("dot", server.hostname)
         if failure is not None:
+            self._count_rejection()
             server.replace_next_reply(failure)
             return failure.text or ""
         try:
-            record = self._store(server, session, envelope)
+            record = await self._store(server, session, envelope)
+        except PartLimitError as error:
+            self._count_rejection()
+            return f"552 5.3.4 Message refused: {error}"
         except Exception as error:  # disk full, permissions...: tell the client
             log.exception("storing a message in %s failed", self.mail.directory)
             return f"451 4.3.0 Could not store the message: {escape_controls(str(error))}"
@@ -362,23 +371,28 @@ class MailHandler:
         log.exception("SMTP session error")
         return f"500 5.3.0 Internal server error: {type(error).__name__}"
 
-    def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
+    def _count_rejection(self) -> None:
+        if self._stats is not None:
+            self._stats.rejected()
+
+    async def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
         # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
         sender = envelope.mail_from or ""
         sender = "" if sender == "<>" else _text(sender)
         recipients = tuple(_text(r) for r in envelope.rcpt_tos)
         raw = bytes(envelope.original_content or b"")
         authenticated_as = session.auth_data if session.authenticated else None
-        summary = self.mail.add(
+        # Parsing a message takes time (its structure, its HTML): off the
+        # loop, which meanwhile serves the other connections and HTTP.
+        _, stored = await server.loop.run_in_executor(None, functools.partial(
+            self.mail.receive,
             raw,
             envelope_from=sender,
             envelope_to=recipients,
             mail_options=tuple(envelope.mail_options),
             authenticated_as=str(authenticated_as) if authenticated_as is not None else None,
             tls=server.implicit_tls or session.ssl is not None,
-        )
-        stored = self.mail.envelope(summary["ID"])
-        assert stored is not None  # just added, on this very loop
+        ))
         record = _record(stored, raw)
         if self._on_message is not None:
             try:

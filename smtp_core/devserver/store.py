@@ -13,6 +13,16 @@ Rules:
 * Messages are named by random IDs (Mailpit's alphabet and length); an ID is
   only ever looked up in the index, never used to build a path.
 * At most ``max_messages`` are kept (0: no bound); the oldest go first.
+* A message is parsed once, when it arrives: the index keeps its part table
+  (:mod:`~smtp_core.devserver.mailview`), and showing a message or one of
+  its parts reads only those bytes of the file.  A message with more than
+  ``max_parts`` MIME parts or nesting deeper than ``max_depth`` is refused
+  (:class:`~smtp_core.devserver.mimetree.PartLimitError`, nothing stored);
+  one found in the folder is indexed without its parts, with a warning.
+* Only regular files in ``new/`` and ``cur/`` are mail: a symbolic link, a
+  directory or anything else there is skipped with a warning, and message
+  files are opened without following links.  The index and its ``-wal`` and
+  ``-shm`` files are ``0600``, whoever made them.
 * Each change is announced to the listeners (:meth:`MailStore.subscribe`) as
   ``(type, data)`` with Mailpit's WebSocket event types: ``new``, ``update``,
   ``delete``, ``truncate`` and ``prune``, then ``("stats", None)``: the
@@ -40,7 +50,6 @@ import email.policy
 import functools
 import json
 import logging
-import mailbox
 import os
 import re
 import secrets
@@ -53,10 +62,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from smtp_core.devserver import mailview
+from smtp_core.devserver.mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 from smtp_core.devserver import search as search_syntax
-from smtp_core.devserver.received import envelope_headers
+from smtp_core.devserver.received import envelope_headers, escape_controls
 
-__all__ = ["MailStore", "StoredEnvelope", "INDEX_NAME", "DEFAULT_MAX_MESSAGES", "server_version"]
+__all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
+           "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH", "server_version"]
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +107,8 @@ CREATE TABLE IF NOT EXISTS messages (
     username TEXT NOT NULL,        -- JSON string or null
     tls INTEGER NOT NULL,
     header_length INTEGER NOT NULL,-- bytes of envelope headers in the file
-    raw_verbatim BLOB              -- the received bytes when \\n -> \\r\\n cannot restore them
+    raw_verbatim BLOB,             -- the received bytes when \\n -> \\r\\n cannot restore them
+    parts TEXT                     -- mailview's part table (JSON); NULL: not made yet
 );
 CREATE INDEX IF NOT EXISTS messages_read ON messages(read);
 """
@@ -123,11 +135,17 @@ class StoredEnvelope:
 class MailStore:
     """Caught mail in a Maildir folder plus its SQLite index."""
 
-    def __init__(self, directory: Union[str, "os.PathLike[str]"], *, max_messages: int = DEFAULT_MAX_MESSAGES):
+    def __init__(self, directory: Union[str, "os.PathLike[str]"], *, max_messages: int = DEFAULT_MAX_MESSAGES,
+                 max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH):
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
+        for name, value in (("max_parts", max_parts), ("max_depth", max_depth)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
         self.directory = Path(directory)
         self.max_messages = max_messages
+        self.max_parts = max_parts
+        self.max_depth = max_depth
         # Private folders (0700): caught mail is nobody else's business, and
         # a file is never readable by others, not even before its chmod.
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -135,27 +153,53 @@ class MailStore:
             folder = self.directory / subdirectory
             folder.mkdir(mode=0o700, exist_ok=True)
             folder.chmod(0o700)
-        self._maildir = mailbox.Maildir(str(self.directory), factory=None, create=False)
         self._deliveries = 0
         # As mailbox.Maildir names files: no "/" or ":" in the host name.
         self._hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
         self._lock = threading.RLock()
         self._arrivals = threading.Condition(self._lock)
         self._listeners: List[Listener] = []
-        self._db = sqlite3.connect(str(self.directory / INDEX_NAME), check_same_thread=False,
-                                   isolation_level=None)
+        index = self.directory / INDEX_NAME
+        _make_private(index)
+        self._db = sqlite3.connect(str(index), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # SQLite gives -wal and -shm the database file's mode; files left by
+        # an older version (0644) are made private too.
+        for companion in ("-wal", "-shm"):
+            _make_private(index.with_name(index.name + companion), create=False)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+        if "parts" not in columns:  # an index made before part tables
+            self._db.execute("ALTER TABLE messages ADD COLUMN parts TEXT")
         #: Messages in the index, kept by every change (counting is a scan).
         self._total = 0
         self._reconcile()
+        # Searches scan every message's text: each thread runs them on its
+        # own read-only connection (WAL lets readers run beside the writer),
+        # so that a long search never holds the lock the event loop needs.
+        self._index_path = index
+        self._readers = threading.local()
+        self._reader_connections: List[sqlite3.Connection] = []
 
     # ---- lifecycle and listeners ----
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            for reader in self._reader_connections:
+                reader.close()
+            self._reader_connections.clear()
+
+    def _reader(self) -> sqlite3.Connection:
+        reader = getattr(self._readers, "connection", None)
+        if reader is None:
+            reader = sqlite3.connect(str(self._index_path), check_same_thread=False, isolation_level=None)
+            reader.execute("PRAGMA query_only = ON")
+            with self._lock:
+                self._reader_connections.append(reader)
+            self._readers.connection = reader
+        return reader
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(type, data)`` after each change; returns the
@@ -183,7 +227,12 @@ class MailStore:
 
     # ---- adding mail ----
 
-    def add(
+    def add(self, raw: bytes, **envelope: Any) -> Dict[str, Any]:
+        """Store one message as received (dot-unstuffed ``raw`` bytes); return
+        its summary as the list shows it (keywords as :meth:`receive`)."""
+        return self.receive(raw, **envelope)[0]
+
+    def receive(
         self,
         raw: bytes,
         *,
@@ -192,29 +241,35 @@ class MailStore:
         mail_options: Sequence[str] = (),
         authenticated_as: Optional[str] = None,
         tls: bool = False,
-    ) -> Dict[str, Any]:
-        """Store one message as received (dot-unstuffed ``raw`` bytes); return
-        its summary as the list shows it."""
+    ) -> Tuple[Dict[str, Any], StoredEnvelope]:
+        """Store one message as received (dot-unstuffed ``raw`` bytes);
+        return its summary as the list shows it and its stored envelope.
+        :class:`PartLimitError` (nothing stored) beyond ``max_parts`` or
+        ``max_depth``.  Parsing takes the time: call it off an event loop."""
         envelope = envelope_headers(envelope_from, envelope_to).replace(b"\r\n", b"\n")
+        fields = mailview.index_fields(raw, envelope, max_parts=self.max_parts, max_depth=self.max_depth)
         body = raw.replace(b"\r\n", b"\n")
         verbatim = None if body.replace(b"\n", b"\r\n") == raw else bytes(raw)
-        fields = mailview.index_fields(raw, envelope)
         with self._lock:
             key = self._deliver(envelope + body)
             message_id = _new_id()
             created = int(time.time() * 1000)
-            self._db.execute(
+            inserted = self._db.execute(
                 "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
                 " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
-                " envelope_from, envelope_to, mail_options, username, tls, header_length, raw_verbatim)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " envelope_from, envelope_to, mail_options, username, tls, header_length, raw_verbatim, parts)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (message_id, f"new/{key}", key, created, fields["message_id"], fields["subject"],
                  fields["from_json"], fields["to_json"], fields["cc_json"], fields["bcc_json"],
                  fields["reply_to_json"], len(raw), fields["inline"], fields["attachments"],
                  fields["snippet"], fields["search_text"], json.dumps(envelope_from), json.dumps(list(envelope_to)),
                  json.dumps(list(mail_options)), json.dumps(authenticated_as), int(tls), len(envelope),
-                 verbatim),
+                 verbatim, fields["parts_json"]),
             )
+            stored = StoredEnvelope(id=message_id, maildir_key=key, envelope_from=envelope_from,
+                                    envelope_to=tuple(envelope_to), mail_options=tuple(mail_options),
+                                    authenticated_as=authenticated_as, tls=bool(tls),
+                                    sequence=int(inserted.lastrowid or 0))
             self._total += 1
             pruned = self._prune()
             # The summary from what was just written (as _summaries reads it).
@@ -224,7 +279,7 @@ class MailStore:
                                 fields["snippet"]))
             self._arrivals.notify_all()
         self._announce(("new", summary), *([("prune", None)] if pruned else []))
-        return summary
+        return summary, stored
 
     def _prune(self) -> int:
         if not self.max_messages or self._total <= self.max_messages:
@@ -260,18 +315,18 @@ class MailStore:
     def summaries(self, start: int = 0, limit: int = 50) -> List[Dict[str, Any]]:
         """Message summaries, newest first."""
         with self._lock:
-            return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, start))
+            return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", _paging(start, limit))
 
     def search(self, query: str, start: int = 0, limit: int = 50) -> Tuple[List[Dict[str, Any]], int, int]:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
         (see :mod:`smtp_core.devserver.search`), newest first."""
         where, parameters = search_syntax.to_sql(query)
-        with self._lock:
-            matches, unread = self._db.execute(
-                f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
-            ).fetchone()
-            found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                    (*parameters, limit, start))
+        reader = self._reader()
+        matches, unread = reader.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
+        ).fetchone()
+        found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                (*parameters, *_paging(start, limit)), reader)
         return found, matches, unread
 
     def latest_id(self, query: str = "") -> Optional[str]:
@@ -300,36 +355,41 @@ class MailStore:
             row = self._db.execute(
                 "SELECT path, key, header_length, raw_verbatim FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
-            if row is None:
-                return None
+        if row is None:
+            return None
+        try:  # outside the lock: a 32 MiB read must not hold up the others
             stored = self._read_file(row[0], row[1])
+        except FileNotFoundError:  # deleted meanwhile
+            return None
         header_length, verbatim = row[2], row[3]
         received = bytes(verbatim) if verbatim is not None else stored[header_length:].replace(b"\n", b"\r\n")
         return stored[:header_length].replace(b"\n", b"\r\n"), received
 
     def message(self, message_id: str) -> Optional[Dict[str, Any]]:
         """Mailpit's message object (bodies, attachments); ``None`` for an
-        unknown ID.  Does not change the read state."""
-        raw = self.raw(message_id)
-        if raw is None:
+        unknown ID.  Does not change the read state.  Reads the headers and
+        the bodies, not the attachments."""
+        stored = self._stored(message_id)
+        if stored is None:
             return None
-        with self._lock:
-            row = self._db.execute(
-                "SELECT created, size, username FROM messages WHERE id = ?", (message_id,)).fetchone()
-        if row is None:
+        try:
+            return {"ID": message_id, **mailview.details(
+                stored.parts, stored.read, stored.envelope(), created_ms=stored.created, size=stored.size,
+                username=stored.username)}
+        except FileNotFoundError:  # deleted meanwhile
             return None
-        created, size, username = row
-        return {"ID": message_id, **mailview.details(raw, created_ms=created, size=size,
-                                                     username=json.loads(username) or "")}
 
     def headers(self, message_id: str) -> Optional[Dict[str, List[str]]]:
         """Every header of the stored message, ``{Canonical-Name: [values]}``
         sorted by name, values unfolded but not decoded (as Go's
         ``mail.Header``); ``None`` for an unknown ID."""
-        raw = self.raw(message_id)
-        if raw is None:
+        stored = self._stored(message_id)
+        if stored is None:
             return None
-        head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+        try:
+            head = (stored.envelope() + mailview.message_head(stored.parts, stored.read)).decode("utf-8", "replace")
+        except FileNotFoundError:
+            return None
         collected: Dict[str, List[str]] = {}
         for name, value in email.parser.Parser(policy=email.policy.compat32).parsestr(
             head + "\r\n\r\n", headersonly=True
@@ -340,11 +400,54 @@ class MailStore:
 
     def part(self, message_id: str, part_id: str) -> Optional[Tuple[str, str, bytes]]:
         """``(content type, file name, decoded content)`` of one attachment
-        or inline part; ``None`` if the message or part is unknown."""
-        raw = self.raw(message_id)
-        if raw is None:
+        or inline part; ``None`` if the message or part is unknown.  Reads
+        that part's bytes only."""
+        stored = self._stored(message_id)
+        if stored is None:
             return None
-        return mailview.find_part(raw, part_id)
+        try:
+            return mailview.find_part(stored.parts, part_id, stored.read)
+        except FileNotFoundError:
+            return None
+
+    def _stored(self, message_id: str) -> Optional["_StoredMessage"]:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT path, key, header_length, raw_verbatim IS NOT NULL, parts, created, size, username"
+                " FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            return None
+        stored = _StoredMessage(self, message_id, row[0], row[1], row[2], bool(row[3]), row[4] or "",
+                                row[5], row[6], json.loads(row[7]) or "")
+        if not stored.parts:  # indexed by a version without part tables: made once, now
+            received = self.received_bytes(message_id)
+            if received is None:
+                return None
+            stored.parts = self._fields(received, b"", message_id)["parts_json"]
+            with self._lock:
+                self._db.execute("UPDATE messages SET parts = ? WHERE id = ?", (stored.parts, message_id))
+        return stored
+
+    def _fields(self, received: bytes, envelope: bytes, name: str) -> Dict[str, Any]:
+        """Index fields of a message found in the folder: one over the limits
+        is kept, without its parts, rather than lost."""
+        try:
+            return mailview.index_fields(received, envelope, max_parts=self.max_parts, max_depth=self.max_depth)
+        except PartLimitError as error:
+            log.warning("%s: %s; indexed without its parts", escape_controls(name), error)
+            return mailview.index_fields(received, envelope, max_parts=self.max_parts,
+                                         max_depth=self.max_depth, keep_over_limit=True)
+
+    def _read_span(self, message_id: str, path: str, key: str, header_length: int, verbatim: bool,
+                  span: Sequence[Any]) -> bytes:
+        """The received bytes of one part-table span of a message."""
+        if verbatim:
+            row = self._reader().execute("SELECT substr(raw_verbatim, ?, ?) FROM messages WHERE id = ?",
+                                         (span[0] + 1, span[1] - span[0], message_id)).fetchone()
+            if row is None:
+                raise FileNotFoundError(message_id)
+            return bytes(row[0])
+        return self._read_file(path, key, header_length + span[2], span[3] - span[2]).replace(b"\n", b"\r\n")
 
     def envelopes(self) -> List[StoredEnvelope]:
         """The SMTP envelopes of the stored messages, in arrival order."""
@@ -400,8 +503,7 @@ class MailStore:
 
     def delete_matching(self, query: str) -> None:
         where, parameters = search_syntax.to_sql(query)
-        with self._lock:
-            ids = [row[0] for row in self._db.execute(f"SELECT id FROM messages WHERE {where}", parameters)]
+        ids = [row[0] for row in self._reader().execute(f"SELECT id FROM messages WHERE {where}", parameters)]
         self.delete(ids)
 
     # ---- internals ----
@@ -416,8 +518,10 @@ class MailStore:
             ).fetchall()
         return found
 
-    def _summaries(self, clause: str, parameters: Sequence[Any]) -> List[Dict[str, Any]]:
-        rows = self._db.execute(f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
+    def _summaries(self, clause: str, parameters: Sequence[Any],
+                   connection: Optional[sqlite3.Connection] = None) -> List[Dict[str, Any]]:
+        rows = (connection or self._db).execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
         return [_summary(row) for row in rows]
 
     def _deliver(self, content: bytes) -> str:
@@ -434,20 +538,41 @@ class MailStore:
         os.rename(temporary, self.directory / "new" / key)
         return key
 
-    def _read_file(self, path: str, key: str) -> bytes:
+    def _read_file(self, path: str, key: str, start: int = 0, length: int = -1) -> bytes:
         try:
-            return (self.directory / path).read_bytes()
+            return _read_regular(self.directory / path, start, length)
         except FileNotFoundError:
             # A mail reader may have moved it from new/ to cur/ (adding flags).
-            return self._maildir.get_bytes(key)
+            moved = self._find_file(key)
+            if moved is None:
+                raise
+            return _read_regular(self.directory / moved, start, length)
+
+    def _find_file(self, key: str) -> Optional[str]:
+        """Where the message file named ``key`` is now (``new/...`` or ``cur/...``)."""
+        return self._message_files().get(key)
+
+    def _message_files(self) -> Dict[str, str]:
+        """``{key: "new/<name>" or "cur/<name>"}`` for the regular files of the
+        Maildir.  Anything else found there (a symbolic link, a directory, a
+        device) is skipped with a warning: it is not mail we delivered, and
+        following a link would serve whatever file it names."""
+        found: Dict[str, str] = {}
+        for subdirectory in ("new", "cur"):
+            with os.scandir(self.directory / subdirectory) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                        log.warning("skipping %s in %s: not a regular file",
+                                    escape_controls(entry.name), self.directory / subdirectory)
+                        continue
+                    found[entry.name.split(":", 1)[0]] = f"{subdirectory}/{entry.name}"
+        return found
 
     def _reconcile(self) -> None:
         """Index Maildir files the index does not know; forget lost files."""
-        on_disk: Dict[str, str] = {}
-        for subdirectory in ("new", "cur"):
-            for name in os.listdir(self.directory / subdirectory):
-                if not name.startswith("."):
-                    on_disk[name.split(":", 1)[0]] = f"{subdirectory}/{name}"
+        on_disk = self._message_files()
         known = dict(self._db.execute("SELECT key, path FROM messages").fetchall())
         lost = [key for key in known if key not in on_disk]
         for start in range(0, len(lost), 500):
@@ -457,31 +582,32 @@ class MailStore:
             if key in on_disk and on_disk[key] != path:
                 self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
         newcomers = sorted((key for key in on_disk if key not in known),
-                           key=lambda key: os.stat(self.directory / on_disk[key]).st_mtime)
+                           key=lambda key: os.lstat(self.directory / on_disk[key]).st_mtime)
         for key in newcomers:
             self._index_existing_file(key, on_disk[key])
         self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         self._prune()
 
     def _index_existing_file(self, key: str, path: str) -> None:
-        stored = (self.directory / path).read_bytes()
+        stored = _read_regular(self.directory / path)
         header_length = _envelope_length(stored)
         envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
             stored[:header_length], headersonly=True)
         received = stored[header_length:].replace(b"\n", b"\r\n")
-        fields = mailview.index_fields(received, stored[:header_length])
-        created = int(os.stat(self.directory / path).st_mtime * 1000)
+        fields = self._fields(received, stored[:header_length], path)
+        created = int(os.lstat(self.directory / path).st_mtime * 1000)
         envelope_to = re.findall(r"<([^>]*)>", str(envelope.get("X-Envelope-To", "")))
         self._db.execute(
             "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
             " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
-            " envelope_from, envelope_to, mail_options, username, tls, header_length, read)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " envelope_from, envelope_to, mail_options, username, tls, header_length, read, parts)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (_new_id(), path, key, created, fields["message_id"], fields["subject"], fields["from_json"],
              fields["to_json"], fields["cc_json"], fields["bcc_json"], fields["reply_to_json"],
              len(received), fields["inline"], fields["attachments"], fields["snippet"],
              fields["search_text"], json.dumps(str(envelope.get("X-Envelope-From", "")).strip().strip("<>")),
-             json.dumps(envelope_to), "[]", "null", 0, header_length, int("S" in path.partition(":2,")[2])),
+             json.dumps(envelope_to), "[]", "null", 0, header_length, int("S" in path.partition(":2,")[2]),
+             fields["parts_json"]),
         )
 
 
@@ -502,6 +628,61 @@ def _envelope_length(stored: bytes) -> int:
             return position
         position = end + 1
     return position
+
+
+@dataclass
+class _StoredMessage:
+    """Where one message's bytes are, for reading parts of them."""
+
+    store: MailStore
+    id: str
+    path: str
+    key: str
+    header_length: int
+    verbatim: bool
+    parts: str
+    created: int
+    size: int
+    username: str
+
+    def read(self, span: Sequence[Any]) -> bytes:
+        return self.store._read_span(self.id, self.path, self.key, self.header_length, self.verbatim, span)
+
+    def envelope(self) -> bytes:
+        """The envelope header lines the store added, with CRLF."""
+        return self.store._read_span(self.id, self.path, self.key, 0, False,
+                                    [0, 0, 0, self.header_length]) if self.header_length else b""
+
+
+def _paging(start: int, limit: int) -> Tuple[int, int]:
+    """``(limit, offset)`` for SQL: a client's number past SQLite's integers
+    (``?start=99999999999999999999``) is clamped, not an OverflowError."""
+    return min(limit, search_syntax.SIZE_CEILING), min(start, search_syntax.SIZE_CEILING)
+
+
+def _make_private(path: Path, *, create: bool = True) -> None:
+    """``path`` readable by its owner only (0600), made so if it is missing
+    and ``create``; an existing file keeps its content.  A symbolic link is
+    refused (``OSError``): the index is written, and must be ours."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_CREAT if create else 0)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def _read_regular(path: Path, start: int = 0, length: int = -1) -> bytes:
+    """``length`` bytes (-1: all) from ``start`` of the regular file ``path``,
+    never through a symbolic link (``OSError`` for a link,
+    ``FileNotFoundError`` if it is gone)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with open(descriptor, "rb") as file:
+        file.seek(start)
+        return file.read(length)
 
 
 def _new_id() -> str:

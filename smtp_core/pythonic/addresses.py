@@ -7,9 +7,11 @@ here, and nowhere else.  Rules:
   mapping (the ``idna`` package), never through Python's ``"idna"`` codec:
   that one is IDNA 2003, which maps ``faß.de`` to ``fass.de`` (another
   domain) and, through NFKC, turns look-alikes such as the full-width
-  ``＞`` into syntax.  After the conversion a domain must be LDH labels
-  (letters, digits, hyphens; 1 to 63 octets, no hyphen at either end), or
-  it is refused.  An ASCII domain is sent as written.
+  ``＞`` into syntax.  A character the mapping would remove (an invisible
+  one: U+200B, U+00AD, U+2060, a variation selector) is refused, since the
+  address would silently become another.  After the conversion a domain
+  must be LDH labels (letters, digits, hyphens; 1 to 63 octets, no hyphen
+  at either end), or it is refused.  An ASCII domain is sent as written.
 * **Every address** is refused when it holds a character that could end
   the address or the command line, or pass for a space: ``<``, ``>``, a
   space, a control character (C0, DEL, C1), a Unicode space, U+2028,
@@ -30,6 +32,10 @@ here, and nowhere else.  Rules:
 Traceback (most recent call last):
  ...
 smtp_core.errors.EnvelopeError: smtp: the address "alice@example.org＞" has a domain that is not a valid IDNA ...
+>>> wire_address("a@ex\u200bample.com")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+ ...
+smtp_core.errors.EnvelopeError: smtp: the address "a@ex\u200bample.com" has a domain that holds U+200B, ...
 >>> wire_host_name("mx.bücher.example"), wire_host_name("[192.0.2.1]")
 ('mx.xn--bcher-kva.example', '[192.0.2.1]')
 """
@@ -68,8 +74,31 @@ def _check_characters(what: str, value: str) -> None:
         raise _refused(what, value, "holds U+%04X, which cannot go on the wire" % ord(found.group()))
 
 
+def _dropped_by_mapping(domain: str) -> str | None:
+    """The first character of ``domain`` that UTS 46's mapping removes
+    (U+200B, U+00AD, U+2060, variation selectors, ...), if any."""
+    for character in domain:
+        if character.isascii():
+            continue
+        try:
+            if idna.uts46_remap(character, std3_rules=True, transitional=False) == "":
+                return character
+        except UnicodeError:  # disallowed: idna.encode names it below
+            return None
+    return None
+
+
 def _a_labels(domain: str) -> str:
-    """The A-labels of a non-ASCII ``domain``; ``ValueError`` says why not."""
+    """The A-labels of a non-ASCII ``domain``; ``ValueError`` says why not.
+
+    Mapping may change how a character is written (``Ä`` to ``ä``,
+    full-width ``ｅ`` to ``e``), but a character it would drop is refused:
+    ``ex\u200bample.com`` is not quietly ``example.com``.
+    """
+    dropped = _dropped_by_mapping(domain)
+    if dropped is not None:
+        raise ValueError("holds U+%04X, which IDNA's mapping would remove: refused rather than changed"
+                         % ord(dropped))
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
     except UnicodeError as err:  # idna.IDNAError and its kin

@@ -28,7 +28,11 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 * **MAIL parameters** come from :func:`smtp_core.commands.mail_command`,
   the one MAIL builder: ``BODY=8BITMIME`` and ``SIZE=n`` when offered (a
   file's size is an estimate, as RFC 1870 allows), ``SMTPUTF8`` when
-  needed.  A message larger than the server's SIZE limit is refused here.
+  needed: when an envelope address, or an address in a header that goes
+  on the wire, has a non-ASCII local part (RFC 6531, 6532); a server
+  without SMTPUTF8 then gets no MAIL (an :class:`EnvelopeError` names the
+  address and the extension).  A message larger than the server's SIZE
+  limit is refused here.
 * **Size** is RFC 1870's: CRLF line ends, no stuffed dots, no end mark.
 
 >>> encode_whole(b"hi\\r\\n")
@@ -54,7 +58,7 @@ from ..errors import EnvelopeError, MessageTooLarge
 from ..goformat import go_quote
 from ..lineends import crlf, is_crlf
 from ..signing import sign_all
-from ..wireform import header_envelope, wire_bytes
+from ..wireform import header_envelope, smtputf8_header, wire_bytes
 from .addresses import wire_address
 
 if TYPE_CHECKING:
@@ -87,10 +91,16 @@ def wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple
         wire.append(converted)
         if utf8 and needs_utf8 is None:
             needs_utf8 = address
-    if needs_utf8 is not None and "SMTPUTF8" not in extensions:
-        raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
-                            "and the server does not offer it" % go_quote(needs_utf8))
+    if needs_utf8 is not None:
+        _require_smtputf8(go_quote(needs_utf8), extensions)
     return needs_utf8 is not None, wire[0], wire[1:]
+
+
+def _require_smtputf8(what: str, extensions: dict) -> None:
+    """Refuse ``what`` (an address with a non-ASCII local part) unless the server offers SMTPUTF8."""
+    if "SMTPUTF8" not in extensions:
+        raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
+                            "and the server does not offer it" % what)
 
 
 def envelope_from_headers(msg: email.message.Message, sender, recipients):
@@ -242,6 +252,11 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
         raise TypeError("smtp: sender and recipients are required unless the message is an EmailMessage")
     rcpts, smtputf8, wire_sender, rcpt_lines = server.envelope(sender, recipients)
     if mime is not None:
+        utf8_header = None if smtputf8 else smtputf8_header(mime)
+        if utf8_header is not None:
+            # Only the headers need it (a Reply-To, say): UTF-8 headers, and SMTPUTF8 for them.
+            _require_smtputf8("the %s address %s" % (utf8_header[0], go_quote(utf8_header[1])), server.extensions)
+            smtputf8 = True
         data = wire_bytes(mime, smtputf8)
     if signers:
         if stream is not None:

@@ -27,8 +27,9 @@ Rules of this module:
   error would be.
 * **Failures.**  An I/O error, a timeout or a 421 closes the connection,
   and the messages in flight become
-  :class:`~smtp_core.errors.MessageNotSent` (``uncertain`` once their end
-  of data went out and no reply came).
+  :class:`~smtp_core.errors.MessageNotSent` (``uncertain`` once the
+  write of their end of data had succeeded and no reply came; a write
+  that failed before the end of data's last byte left is not uncertain).
 * **No I/O here.**  The conversation yields its sends and reads as steps
   (:mod:`.steps`); :func:`deliver` runs it with blocking calls,
   :mod:`smtp_core.aio` awaits the same steps.
@@ -327,9 +328,8 @@ def _send_body(t, out: Outgoing, trailer: bytes) -> Steps:
     """Send the message's body and end of data, ``trailer`` in the same write
     as the end; return the body's bytes on the wire.
 
-    ``out.ended`` is set just before the last write: from then on the
-    server may have the whole message.  A streamed file's RFC 1870 size is
-    known only now and goes to ``out.size``.
+    ``out.ended`` is set by :func:`_send_last`.  A streamed file's RFC 1870
+    size is known only now and goes to ``out.size``.
     """
     wire = out.wire
     if wire is None:
@@ -337,16 +337,30 @@ def _send_body(t, out: Outgoing, trailer: bytes) -> Steps:
         return sent
     size = len(wire)
     if size <= BLOCK:
-        out.ended = True
-        yield t.send, wire + trailer if trailer else wire, "DATA block", False, False
+        yield from _send_last(t, out, wire, trailer)
         return size
     view = memoryview(wire)
     last = (size - 1) // BLOCK * BLOCK
     for offset in range(0, last, BLOCK):
         yield t.send, view[offset:offset + BLOCK], "DATA block", False, False
-    out.ended = True
-    yield t.send, bytes(view[last:]) + trailer, "DATA block", False, False
+    yield from _send_last(t, out, bytes(view[last:]), trailer)
     return size
+
+
+def _send_last(t, out: Outgoing, tail: bytes, trailer: bytes) -> Steps:
+    """Write the body's ``tail`` (its end of data last) and ``trailer`` in
+    one write, and set ``out.ended`` once the end of data was written.
+
+    A write that fails before its last byte left did not deliver the end
+    of data, so the message was not sent; one that fails in ``trailer``
+    did (the kernel's count of bytes written says which).
+    """
+    try:
+        yield t.send_partial, tail + trailer if trailer else tail, "DATA block"
+    except OSError as err:
+        out.ended = getattr(err, "bytes_sent", 0) >= len(tail)
+        raise
+    out.ended = True
 
 
 def _send_stream(t, out: Outgoing, trailer: bytes) -> Steps:
@@ -370,8 +384,7 @@ def _send_stream(t, out: Outgoing, trailer: bytes) -> Steps:
     tail = encoder.finish()
     size += len(tail) - 3
     pending += tail
-    out.ended = True
-    yield t.send, pending + trailer, "DATA block", False, False
+    yield from _send_last(t, out, pending, trailer)
     return size, sent + len(pending)
 
 

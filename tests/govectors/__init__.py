@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple, Union
 
 HERE = Path(__file__).resolve().parent
-TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode", "dial")
+TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode", "dial",
+          "mail_address", "mail_address_list", "mail_address_string", "mail_date", "mail_message")
 UNICODE = HERE / "unicode.json"
 GENERATED = tuple(HERE / (name + ".json") for name in TABLES) + (UNICODE,)
 

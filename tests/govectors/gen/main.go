@@ -42,10 +42,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -86,6 +89,53 @@ var tables = []table{
 	}},
 	{"dial", "net.Dial(\"tcp\", ...)", func(in []byte) (string, any, error) {
 		return text(dialOutcome(string(in)))
+	}},
+	{"mail_address", "mail.ParseAddress", func(in []byte) (string, any, error) {
+		a, err := mail.ParseAddress(string(in))
+		if err != nil {
+			return "want_bytes", binary("error\x00" + err.Error()), nil
+		}
+		return "want_bytes", binary("ok\x00" + a.Name + "\x00" + a.Address), nil
+	}},
+	{"mail_address_list", "mail.ParseAddressList", func(in []byte) (string, any, error) {
+		list, err := mail.ParseAddressList(string(in))
+		if err != nil {
+			return "want_bytes", binary("error\x00" + err.Error()), nil
+		}
+		out := "ok"
+		for _, a := range list {
+			out += "\x00" + a.Name + "\x00" + a.Address
+		}
+		return "want_bytes", binary(out), nil
+	}},
+	{"mail_address_string", "(*mail.Address).String of \"name\\x00address\"", func(in []byte) (string, any, error) {
+		name, address, _ := strings.Cut(string(in), "\x00")
+		return "want_bytes", binary((&mail.Address{Name: name, Address: address}).String()), nil
+	}},
+	{"mail_date", "mail.ParseDate", func(in []byte) (string, any, error) {
+		t, err := mail.ParseDate(string(in))
+		if err != nil {
+			return "want_bytes", binary("error\x00" + err.Error()), nil
+		}
+		name, offset := t.Zone()
+		return "want_bytes", binary(fmt.Sprintf("ok\x00%s\x00%s\x00%d", t.Format("2006-01-02T15:04:05.999999999"), name, offset)), nil
+	}},
+	{"mail_message", "mail.ReadMessage, then Header keys (sorted) and values, and the Body", func(in []byte) (string, any, error) {
+		msg, err := mail.ReadMessage(bytes.NewReader(in))
+		if err != nil {
+			return "want_bytes", binary("error\x00" + err.Error()), nil
+		}
+		keys := make([]string, 0, len(msg.Header))
+		for k := range msg.Header {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := "ok"
+		for _, k := range keys {
+			out += "\x00" + k + "\x00" + strings.Join(msg.Header[k], "\x01")
+		}
+		body, _ := io.ReadAll(msg.Body)
+		return "want_bytes", binary(out + "\x00\x00" + string(body)), nil
 	}},
 }
 

@@ -1,0 +1,1 @@
+"""Namespaces of Go's ``crypto`` packages (``go.std.crypto.*``)."""

@@ -1,1 +1,0 @@
-"""Namespaces of Go's ``net`` packages (``go.std.net.*``)."""
