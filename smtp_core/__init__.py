@@ -37,6 +37,10 @@ Over them, one module or package per topic:
 ``  .message``            envelope, SMTPUTF8, message input, SIZE
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`
+``  .steps``              the conversations' I/O steps, run by either driver
+:mod:`.aio`               the Pythonic layer on asyncio (package): the same
+                          functions as coroutines, :class:`~.aio.Pool`; an
+                          asyncio transport and client under them
 :mod:`.compose`           :func:`message` (real mail from a map, on the
                           ``email`` package) and :func:`envelope`
 :mod:`.wireform`          a message object as it goes on the wire (Bcc

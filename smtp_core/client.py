@@ -53,7 +53,7 @@ __all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "FAIL
 #: What a conversation can fail with; anything else is a bug, not a failure.
 FAILURES = (SMTPError, OSError)
 
-_EHLO_FAILED_NOTE = "smtp: Hello called after other methods"
+HELLO_TOO_LATE = "smtp: Hello called after other methods"
 _GO_FLUSH = 4096  # Go's bufio.Writer size: it fixes when DATA bytes leave
 
 
@@ -209,7 +209,7 @@ class Client:
         """Greet the server as ``local_name``; only before any other command."""
         check_line(local_name)
         if self.did_hello:
-            raise HelloError(_EHLO_FAILED_NOTE)
+            raise HelloError(HELLO_TOO_LATE)
         self.local_name = local_name
         self.greet()
 
@@ -398,7 +398,7 @@ class DataWriter:
         would report as written.
         """
         if self._closed:
-            raise _writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
+            raise writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
         if self._error is not None:  # sticky, as Go's bufio.Writer
             self._error.bytes_accepted = 0  # type: ignore[attr-defined]
             raise self._error.with_traceback(None)
@@ -437,7 +437,7 @@ class DataWriter:
     def close(self) -> None:
         """End the message (``.`` line) and read the server's reply (250)."""
         if self._closed:
-            raise _writer_error(errno.EBADF, "smtp: DATA writer already closed")
+            raise writer_error(errno.EBADF, "smtp: DATA writer already closed")
         self._closed = True
         client = self._client
         client._writer = None
@@ -467,7 +467,8 @@ class DataWriter:
             self.close()
 
 
-def _writer_error(code: int, text: str) -> OSError:
+def writer_error(code: int, text: str) -> OSError:
+    """An I/O error of a DATA writer used wrongly (both drivers raise it)."""
     # Beyond Go (whose writer would send stray bytes): an I/O error of our own text.
     return go_error(OSError(code, text), text)
 

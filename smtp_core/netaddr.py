@@ -336,7 +336,7 @@ def dial(address: str, timeout: float | None = None, network: str = "tcp") -> so
         sock = socket.socket(target.family, socket.SOCK_STREAM)
         try:
             if deadline is not None:
-                sock.settimeout(_share(deadline - time.monotonic(), len(targets) - index))
+                sock.settimeout(dial_share(deadline - time.monotonic(), len(targets) - index))
             else:
                 sock.settimeout(socket.getdefaulttimeout())
             sock.connect(target.sockaddr)
@@ -350,7 +350,7 @@ def dial(address: str, timeout: float | None = None, network: str = "tcp") -> so
     raise first  # type: ignore[misc]
 
 
-def _share(remaining: float, addresses: int) -> float:
+def dial_share(remaining: float, addresses: int) -> float:
     # Go's partialDeadline: the time left split over the addresses left,
     # but no less than a sane minimum when there is that much time.
     if remaining <= 0:

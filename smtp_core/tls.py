@@ -41,7 +41,7 @@ from .goformat import go_bytes, go_quote
 from .errors import TLSSetupError
 from .neterror import errno_text, go_error
 
-__all__ = ["TLSConfig", "ConnectionState", "Certificate", "HandshakeWatch", "VERSIONS", "NO_SERVER_NAME_TEXT",
+__all__ = ["TLSConfig", "ConnectionState", "Certificate", "HandshakeWatch", "check_client_name", "VERSIONS", "NO_SERVER_NAME_TEXT",
            "NO_VERSIONS_TEXT", "sni_name", "version_bounds", "wrap_client", "hostname_error_text",
            "x509_key_pair", "load_x509_key_pair"]
 
@@ -325,13 +325,10 @@ class ConnectionState:
 
 # -- the client handshake, shared by STARTTLS and implicit TLS ----------
 
-def wrap_client(sock, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
-    """``sock`` wrapped for a client handshake to ``server_name`` (not started yet).
-
-    The ssl module takes the socket over before it checks the name, and
-    leaks it when the name fails: the name is checked first, as ssl will.
-    Raises :class:`TLSSetupError`.
-    """
+def check_client_name(ctx: ssl.SSLContext, server_name: str) -> None:
+    """Refuse, as :class:`TLSSetupError`, a server name the handshake cannot
+    use with ``ctx``: checked before the ssl module is given the connection
+    (by :func:`wrap_client`, and by the asyncio driver before ``start_tls``)."""
     if ctx.check_hostname and not server_name:
         raise TLSSetupError(NO_SERVER_NAME_TEXT)
     if "\x00" in server_name:
@@ -341,6 +338,16 @@ def wrap_client(sock, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
     except UnicodeError:
         raise TLSSetupError("tls: server name %s is not a host name the ssl module can encode"
                             % go_quote(server_name)) from None
+
+
+def wrap_client(sock, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
+    """``sock`` wrapped for a client handshake to ``server_name`` (not started yet).
+
+    The ssl module takes the socket over before it checks the name, and
+    leaks it when the name fails: the name is checked first, as ssl will.
+    Raises :class:`TLSSetupError`.
+    """
+    check_client_name(ctx, server_name)
     try:
         return ctx.wrap_socket(sock, server_hostname=server_name or None, do_handshake_on_connect=False)
     except ValueError as err:  # e.g. a server name the ssl module rejects

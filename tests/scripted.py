@@ -243,9 +243,13 @@ class ScriptedServer:
                 conn.end = "server_closed"
                 return
             if isinstance(item, Trickle):
-                for i in range(len(item.data)):
-                    sock.sendall(item.data[i:i + 1])
-                    time.sleep(item.interval)
+                try:
+                    for i in range(len(item.data)):
+                        sock.sendall(item.data[i:i + 1])
+                        time.sleep(item.interval)
+                except OSError:  # the client gave up waiting and closed: what a trickle tests
+                    conn.end = "client_closed"
+                    return
                 continue
             if isinstance(item, Starttls):
                 sock.sendall(_text(item.reply) + item.extra)

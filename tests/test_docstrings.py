@@ -36,6 +36,11 @@ WITHOUT_EXAMPLES = {
     "smtp_core.tlsconn",  # a TLS peer: tests/test_tls_namespace.py
     "smtp_core.wirelog",  # logging records: tests/test_wirelog.py
     "smtp_core.smime",  # needs certificates: tests/test_smime.py
+    "smtp_core.aio",  # the asyncio front door; its examples are docs/async.md's (tests/test_aio_docs.py)
+    "smtp_core.aio.api",  # coroutines that talk to a server: tests/test_aio.py and the twins
+    "smtp_core.aio.client",
+    "smtp_core.aio.pool",  # tests/test_aio_pool.py
+    "smtp_core.aio.transport",  # the asyncio socket driver: tests/test_aio.py
     "go_std",  # loads Hy; the namespaces are Hy modules with their own tests
     "go_std.net",
     "go_std.crypto",

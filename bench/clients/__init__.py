@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import resource
 import sys
 import time
@@ -54,6 +55,14 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
     "aiosmtplib": ("bench.clients.aiosmtplib_clients",
                    {"one-conn": "one_conn"},
                    "aiosmtplib.SMTP.sendmail, one connection"),
+    "aio-lockstep": ("bench.clients.aio_clients", {"one-conn": "lockstep"},
+                     "smtp_core.aio.Client: MAIL, RCPT, DATA awaited one by one (aiosmtplib's conversation)"),
+    "aio-send-1": ("bench.clients.aio_clients", {"one-conn": "send_1"},
+                   "smtp_core.aio.send awaited once per message on one connection: two round trips each"),
+    "aio-send": ("bench.clients.aio_clients", {"one-conn": "send_many"},
+                 "smtp_core.aio.send_many, one connection: pipelined across messages"),
+    "aio-pool": ("bench.clients.aio_clients", {"one-conn": "pool"},
+                 "smtp_core.aio.Pool(size=4): n concurrent send tasks"),
     "socket-floor": ("bench.clients.floor_client",
                      {"one-conn": "one_conn"},
                      "not a client: a bare socket loop, 4 round trips per message, no parsing (Python's floor)"),
@@ -79,8 +88,19 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def use_event_loop(kind: str | None) -> None:
+    """``BENCH_LOOP=uvloop``: asyncio clients run on uvloop (``bench.aio --loop``)."""
+    if kind == "uvloop":
+        import asyncio
+
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def run(spec: dict) -> dict:
     """Run one case of one client and return its figures."""
+    use_event_loop(os.environ.get("BENCH_LOOP"))
     module_name, cases, _ = CLIENTS[spec["client"]]
     if module_name.endswith("hy_ns"):
         import hy  # noqa: F401  (the client is written in Hy)

@@ -72,6 +72,9 @@ One topic per module:
 :mod:`.pipeline`          the conversation: pipelined or lockstep, windows,
                           refusals, RSET, body blocks
 :mod:`.result`            :class:`SendResult`
+:mod:`.steps`             the conversations yield their I/O as steps; the
+                          blocking driver runs them, :mod:`smtp_core.aio`
+                          awaits the same ones
 ========================  ===================================================
 
 The errors of this layer (:class:`~smtp_core.errors.SendError` and its

@@ -19,7 +19,7 @@ from __future__ import annotations
 import email.message
 import itertools
 import ssl
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from ..auth import Auth
 from ..client import FAILURES, Client
@@ -29,9 +29,10 @@ from ..tls import TLSConfig
 from .mailer import Mailer, Options, open_client
 from .message import Message, check_arguments
 from .result import SendResult
+from .steps import Steps, run
 from .timeouts import TimeoutSpec, Timeouts, resolve
 
-__all__ = ["connect", "dial_tls", "prepare", "send", "send_many"]
+__all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "preparing", "sending", "sending_many", "Driver", "BLOCKING"]
 
 _END = object()
 
@@ -114,24 +115,43 @@ def prepare(
     authenticate.  ``timeout`` is remembered for later :func:`send` calls.
     Returns ``client``.  Errors are raised; the client is left as it is.
     """
-    options = Options.pick(locals())
+    return run(preparing(locals()))
+
+
+def preparing(arguments: dict) -> Steps:
+    """:func:`prepare`'s work, given its ``arguments``, as steps."""
+    client, timeout = arguments["client"], arguments["timeout"]
     mailer = Mailer.of(client, timeout)
     if timeout is not None:
         mailer.timeouts = resolve(timeout, None)
-    mailer.prepare(options)
+    yield from mailer.preparing(Options.pick(arguments))
     return client
 
 
-def _open(client_or_address: Client | str, options: Options) -> tuple[Client, Mailer, Timeouts, bool]:
+class Driver(NamedTuple):
+    """What :func:`sending` and :func:`sending_many` need of a driver: its
+    client class, and the step that opens a prepared connection
+    (``open_client(address, options)``)."""
+
+    client_class: type
+    open_client: Callable
+
+
+#: The blocking driver: :class:`~smtp_core.client.Client` over a socket.
+BLOCKING = Driver(Client, open_client)
+
+
+def _open(driver: Driver, client_or_address, options: Options) -> Steps:
     """The given client (prepared as needed) or a new connection, its
     mailer, this call's timeouts, and whether the call opened it.
 
     The caller keeps the client: its mailer holds it only weakly.
     """
-    if isinstance(client_or_address, Client):
+    if isinstance(client_or_address, driver.client_class):
         mailer = Mailer.of(client_or_address, options.timeout)
-        return client_or_address, mailer, mailer.ready(options), False
-    client = open_client(client_or_address, options)
+        table = yield from mailer.readying(options)
+        return client_or_address, mailer, table, False
+    client = yield driver.open_client, client_or_address, options
     return client, client.mailer, client.mailer.timeouts, True
 
 
@@ -206,31 +226,40 @@ def send(
     the server offers PIPELINING.  For many messages on one connection,
     :func:`send_many` saves a round trip per message.
     """
-    options = Options.pick(locals())
+    return run(sending(BLOCKING, locals()))
+
+
+def sending(driver: Driver, arguments: dict) -> Steps:
+    """:func:`send`'s work, given its ``arguments`` (its ``locals()``), as steps for ``driver``."""
+    options = Options.pick(arguments)
+    client_or_address, sender, recipients, message, quit, pipelining, normalize_line_ends = (
+        arguments["client_or_address"], arguments["sender"], arguments["recipients"], arguments["message"],
+        options.quit, options.pipelining, options.normalize_line_ends)
     if message is None and recipients is None and isinstance(sender, email.message.Message):
         sender, message = None, sender  # send(address, m): the envelope from m's headers
     if message is None:
         raise TypeError("send: no message; pass (sender, recipients, message) or a composed message alone")
-    chosen = signers(dkim)
-    if not isinstance(client_or_address, Client):
+    chosen = signers(arguments["dkim"])
+    if not isinstance(client_or_address, driver.client_class):
         # Arguments that can be refused now cost no connection.
         if recipients is not None and not isinstance(recipients, str):
             recipients = list(recipients)  # may be an iterator: read it once
         check_arguments(sender, recipients, message)
-    client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
+    client, mailer, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        mailer.deliver(table, ((sender, recipients, message),), pipelining, results, normalize_line_ends, chosen)
+        yield from mailer.delivering(table, ((sender, recipients, message),), pipelining, results,
+                                     normalize_line_ends, chosen)
     except BaseException:
         if owned:
-            mailer.leave()
+            yield from mailer.leaving()
         raise
     result = results[0]
     if type(result) is not SendResult:
         if owned:
-            mailer.leave()
+            yield from mailer.leaving()
         raise result
-    mailer.finish(table, quit, owned)
+    yield from mailer.finishing(table, quit, owned)
     return result
 
 
@@ -293,26 +322,33 @@ def send_many(
         ], tls="none")
         failed = [r for r in results if not isinstance(r, SendResult)]
     """
-    options = Options.pick(locals())
-    chosen = signers(dkim)
-    items = iter(messages)
-    if not isinstance(client_or_address, Client):
+    return run(sending_many(BLOCKING, locals()))
+
+
+def sending_many(driver: Driver, arguments: dict) -> Steps:
+    """:func:`send_many`'s work, given its ``arguments``, as steps for ``driver``."""
+    options = Options.pick(arguments)
+    client_or_address = arguments["client_or_address"]
+    chosen = signers(arguments["dkim"])
+    items = iter(arguments["messages"])
+    if not isinstance(client_or_address, driver.client_class):
         # Nothing to send costs no connection.
         first = next(items, _END)
         if first is _END:
             return []
         items = itertools.chain((first,), items)
-    client, mailer, table, owned = _open(client_or_address, options)  # client: kept alive here
+    client, mailer, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = mailer.deliver(table, items, pipelining, results, normalize_line_ends, chosen)
+        source_error = yield from mailer.delivering(table, items, options.pipelining, results,
+                                                    options.normalize_line_ends, chosen)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:
         if owned:
-            mailer.leave()
+            yield from mailer.leaving()
         raise
-    mailer.finish(table, quit, owned)
+    yield from mailer.finishing(table, options.quit, owned)
     if source_error is not None:
         raise BatchAborted(results, source_error) from source_error
     return results

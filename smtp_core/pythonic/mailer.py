@@ -35,6 +35,7 @@ from __future__ import annotations
 import socket
 import ssl
 import weakref
+from functools import partial
 from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
@@ -48,11 +49,12 @@ from ..errors import AuthError, ReplyError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
 from .capabilities import ServerProfile
 from .addresses import dial_address, tls_host_name, wire_host_name
-from .pipeline import abandon, deliver
+from .pipeline import abandon, delivering
+from .steps import Steps, run
 from .timeouts import TimeoutSpec, Timeouts, resolve
 from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit
 
-__all__ = ["Options", "Mailer", "open_client"]
+__all__ = ["Options", "Mailer", "open_client", "dial_plan", "opened"]
 
 
 @dataclass(frozen=True)
@@ -135,31 +137,39 @@ class Mailer:
 
     # -- preparing -------------------------------------------------------
     def ready(self, options: Options) -> Timeouts:
+        """:meth:`readying`, run with blocking calls."""
+        return run(self.readying(options))
+
+    def readying(self, options: Options) -> Steps:
         """Prepare the client if that has not happened yet (or must again);
         return the timeouts of this call."""
         if (not self.prepared or (options.auth is not None and not self.authenticated)
                 or (options.tls == "required" and not self.client.tls)):
-            self.prepare(options)
+            yield from self.preparing(options)
         return self.timeouts_for(options.timeout)
 
     def prepare(self, options: Options) -> None:
+        """:meth:`preparing`, run with blocking calls."""
+        run(self.preparing(options))
+
+    def preparing(self, options: Options) -> Steps:
         """Greet, apply the TLS policy, authenticate (see the module's rules)."""
         try:
-            self._prepare(options)
+            yield from self._prepare(options)
         except ReplyError as err:
             if err.code == 421:  # the server is closing the connection
                 abandon(self.client)
             raise
 
-    def _prepare(self, options: Options) -> None:
+    def _prepare(self, options: Options) -> Steps:
         client = self.client
         tls = options.tls
         client.timeout = self.timeouts.command
-        self.greet(options.local_name)
+        yield from self.greeting(options.local_name)
         if not client.tls and tls != "none" and (tls == "required" or tls == "implicit" or not self.prepared):
             offered = client.extensions is not None and "STARTTLS" in client.extensions
             if tls == "implicit" or (tls == "required" and not offered):
-                self.leave()
+                yield from self.leaving()
                 if tls == "implicit":
                     raise TLSRequiredError("smtp: TLS policy is \"implicit\" but the connection is not TLS")
                 raise TLSRequiredError("smtp: the server does not offer STARTTLS and the TLS policy is \"required\"")
@@ -170,28 +180,28 @@ class Mailer:
                 # survive either when the new EHLO lacks AUTH (Go keeps it).
                 client.auth_mechanisms = None
                 if isinstance(settings, ssl.SSLContext):
-                    client.starttls(settings, tls_host_name(options.server_name or client.server_name))
+                    yield client.starttls, settings, tls_host_name(options.server_name or client.server_name)
                 else:
-                    client.starttls(settings)
+                    yield client.starttls, settings
                 self.authenticated = False  # the server forgets it too
         self.prepared = True
         if options.auth is not None and not self.authenticated:
-            self.authenticate(options.auth, options.allow_plaintext_auth)
+            yield from self.authenticating(options.auth, options.allow_plaintext_auth)
             self.authenticated = True
 
-    def greet(self, local_name: str | None) -> None:
+    def greeting(self, local_name: str | None) -> Steps:
         """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
         client = self.client
         if local_name is not None and not client.did_hello:
             client.local_name = wire_host_name(check_line(local_name))
-        client.greet()
+        yield client.greet,
 
-    def authenticate(self, auth: Auth | Sequence[Auth], allow_plaintext: bool = False) -> None:
+    def authenticating(self, auth: Auth | Sequence[Auth], allow_plaintext: bool = False) -> Steps:
         """AUTH with ``auth``, or with the strongest of a list the server offers;
         over plaintext only to a local name or with ``allow_plaintext``."""
         client = self.client
         if not client.tls and not allow_plaintext and not is_localhost(client.server_name):
-            self.leave()  # nothing secret was sent: QUIT, as the "required" policy does
+            yield from self.leaving()  # nothing secret was sent: QUIT, as the "required" policy does
             raise TLSRequiredError(
                 "smtp: refusing to authenticate to %s over an unencrypted connection (STARTTLS was not "
                 "offered, or tls=\"none\"): anyone on the path could read or replay the credentials; "
@@ -212,10 +222,10 @@ class Mailer:
                 raise AuthError("smtp: the server offers none of the allowed mechanisms (it offers: %s)"
                                 % " ".join(client.auth_mechanisms or []))
         try:
-            client.auth(mechanism, go_abort=False, plaintext_allowed=allow_plaintext)
+            yield partial(client.auth, go_abort=False, plaintext_allowed=allow_plaintext), mechanism
         except BaseException as err:
             if not (isinstance(err, ReplyError) and err.code == 421):  # a 421 closes: see prepare
-                self.leave()
+                yield from self.leaving()
             raise
 
     # -- sending and leaving -----------------------------------------------
@@ -227,24 +237,50 @@ class Mailer:
             server = self.server = ServerProfile(extensions)
         return server
 
-    def deliver(self, table: Timeouts, items: Iterable, pipelining: bool, results: list,
-                normalize_line_ends: bool = True, signers: tuple = ()):
-        """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.deliver`)."""
-        return deliver(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends, signers)
+    def delivering(self, table: Timeouts, items: Iterable, pipelining: bool, results: list,
+                   normalize_line_ends: bool = True, signers: tuple = ()) -> Steps:
+        """Send ``items`` (see :func:`smtp_core.pythonic.pipeline.delivering`)."""
+        return delivering(self.client, self.profile(), table, items, pipelining, results, normalize_line_ends,
+                          signers)
 
-    def finish(self, table: Timeouts, quit: bool | None, owned: bool) -> None:
+    def finishing(self, table: Timeouts, quit: bool | None, owned: bool) -> Steps:
         """QUIT after a send when asked (by default when the call opened the connection)."""
         if quit if quit is not None else owned:
             # The message is accepted: a failing QUIT must not make the caller
             # think otherwise (and send it twice).
             self.client.timeout = table.command
-            self.leave()
+            yield from self.leaving()
 
-    def leave(self) -> None:
+    def leaving(self) -> Steps:
         """QUIT, and close whatever happens."""
         client = self._client()
         if client is not None:
-            client.quit_quietly(then_close=True)
+            yield partial(client.quit_quietly, then_close=True),
+
+
+def dial_plan(address: str, options: Options) -> tuple[Timeouts, str, TLSConfig | ssl.SSLContext | None]:
+    """What connecting to ``address`` needs, worked out before any
+    connection: the timeouts, the server's name, and the TLS settings of
+    implicit TLS (``None`` otherwise; a bad CA file costs no connection)."""
+    table = resolve(options.timeout, options.connect_timeout)
+    host, _ = split_host_port(address)
+    name = server_name_of(host, options.tls_config, options.server_name)
+    settings = None
+    if options.tls == "implicit":
+        settings = tls_settings(name, options.tls_config, options.verify, options.server_name)
+    return table, name, settings
+
+
+def opened(client, table: Timeouts, options: Options) -> Steps:
+    """Give a client just connected its :class:`Mailer` and prepare it;
+    close it on any failure.  Returns the client."""
+    mailer = client.mailer = Mailer(client, table)
+    try:
+        yield from mailer.preparing(options)
+    except BaseException:
+        abandon(client)
+        raise
+    return client
 
 
 def open_client(address: str, options: Options) -> Client:
@@ -253,13 +289,7 @@ def open_client(address: str, options: Options) -> Client:
 
     On any failure the connection is closed and the error raised.
     """
-    table = resolve(options.timeout, options.connect_timeout)
-    host, _ = split_host_port(address)
-    name = server_name_of(host, options.tls_config, options.server_name)
-    settings = None
-    if options.tls == "implicit":
-        # Settings first: a bad CA file should cost no connection.
-        settings = tls_settings(name, options.tls_config, options.verify, options.server_name)
+    table, name, settings = dial_plan(address, options)
     try:
         sock, _ = open_socket(dial_address(address), table.connect)
     except socket.timeout:
@@ -270,10 +300,4 @@ def open_client(address: str, options: Options) -> Client:
     # Our own socket: the kernel can enforce the timeouts (one system call
     # per send or recv instead of a poll more, and none to change them).
     client.transport.use_kernel_timeouts()
-    mailer = client.mailer = Mailer(client, table)
-    try:
-        mailer.prepare(options)
-    except BaseException:
-        abandon(client)
-        raise
-    return client
+    return run(opened(client, table, options))

@@ -30,6 +30,9 @@ Rules of this module:
   :class:`~smtp_core.errors.MessageNotSent` (``uncertain`` once the
   write of their end of data had succeeded and no reply came; a write
   that failed before the end of data's last byte left is not uncertain).
+* **No I/O here.**  The conversation yields its sends and reads as steps
+  (:mod:`.steps`); :func:`deliver` runs it with blocking calls,
+  :mod:`smtp_core.aio` awaits the same steps.
 """
 
 from __future__ import annotations
@@ -43,9 +46,10 @@ from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendErro
 from .capabilities import ServerProfile
 from .message import Outgoing, outgoing, read_chunk, stuffed_dots
 from .result import SendResult
+from .steps import Steps, run
 from .timeouts import Timeouts, stage_of
 
-__all__ = ["deliver", "reset", "abandon", "WINDOW", "BLOCK"]
+__all__ = ["deliver", "delivering", "abandon", "WINDOW", "BLOCK"]
 
 BLOCK = 1 << 20  # bytes of encoded message per write (each gets the block timeout)
 WINDOW = 32 * 1024  # bytes of pipelined commands written before reading replies
@@ -55,6 +59,12 @@ _END = object()
 
 def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
             results: list, normalize_line_ends: bool = True, signers: tuple = ()):
+    """:func:`delivering`, run with blocking calls."""
+    return run(delivering(client, server, table, items, pipelining, results, normalize_line_ends, signers))
+
+
+def delivering(client, server: ServerProfile, table: Timeouts, items: Iterable, pipelining: bool,
+               results: list, normalize_line_ends: bool = True, signers: tuple = ()) -> Steps:
     """Send every message of ``items``, appending one entry per message to ``results``.
 
     ``signers`` sign each message (:func:`~smtp_core.pythonic.message.outgoing`).
@@ -91,7 +101,7 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
         return None
 
     try:
-        _converse(client, table, take, pipelining and "PIPELINING" in server.extensions, results)
+        yield from _converse(client, table, take, pipelining and "PIPELINING" in server.extensions, results)
     except BaseException as err:
         abandon(client)
         for index, entry in enumerate(results):
@@ -101,11 +111,11 @@ def deliver(client: Client, server: ServerProfile, table: Timeouts, items: Itera
     return source_errors[0] if source_errors else None
 
 
-def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: list) -> None:
+def _converse(client, table: Timeouts, take, pipelined: bool, results: list) -> None:
     """The messages' conversation; a 421 becomes the entry of the message it answered, and is raised."""
     current: list = [None]  # the message whose replies are being read
     try:
-        _messages(client, table, take, pipelined, results, current)
+        yield from _messages(client, table, take, pipelined, results, current)
     except ServiceClosing as closing:
         refusal, cur = closing.refusal, current[0]
         if cur is not None and type(results[cur.slot]) is Outgoing:
@@ -114,7 +124,7 @@ def _converse(client: Client, table: Timeouts, take, pipelined: bool, results: l
         raise refusal from None
 
 
-def _messages(client: Client, table: Timeouts, take, pipelined: bool, results: list, current: list) -> None:
+def _messages(client, table: Timeouts, take, pipelined: bool, results: list, current: list) -> None:
     """The messages' conversation: one round trip per message with ``pipelined``."""
     t = client.transport
     cur = current[0] = take()
@@ -124,24 +134,24 @@ def _messages(client: Client, table: Timeouts, take, pipelined: bool, results: l
         count = len(commands)
         logging = wirelog.enabled()
         if bundled:
-            replies = _read_replies(t, table, count, logging)
+            replies = yield from _read_replies(t, table, count, logging)
         elif not pipelined:
-            replies = _exchange_lockstep(t, table, commands)
+            replies = yield from _exchange_lockstep(t, table, commands)
         elif len(cur.envelope) <= WINDOW:
             if logging:
                 _log_commands(t.peer, commands, "pipelining %d commands in one write" % count)
             t.set_timeout(table.mail)
-            t.send(cur.envelope, "MAIL", log=False)
-            replies = _read_replies(t, table, count, logging)
+            yield t.send, cur.envelope, "MAIL", False, False
+            replies = yield from _read_replies(t, table, count, logging)
         else:
-            replies = _exchange_pipelined(t, table, commands)
+            replies = yield from _exchange_pipelined(t, table, commands)
         slot = cur.slot
         result = SendResult(dict(zip(cur.rcpts, replies[1:count - 1])), None, cur.size)
 
         refusal = _refusal(replies, count, result)
         if refusal is not None:
             results[slot] = refusal
-            failure = _recover(client, table, replies, count)
+            failure = yield from _recover(client, table, replies, count)
             cur = current[0] = take()
             if failure is not None and cur is not None:
                 raise failure  # RSET failed: the connection is gone
@@ -152,7 +162,7 @@ def _messages(client: Client, table: Timeouts, take, pipelined: bool, results: l
         nxt = take() if pipelined else None
         trailer = nxt.envelope if nxt is not None and len(nxt.envelope) <= WINDOW else b""
         t.set_timeout(table.block)
-        sent = _send_body(t, cur, trailer)
+        sent = yield from _send_body(t, cur, trailer)
         if cur.stream is not None:
             result.size = cur.size
         if logging:
@@ -161,14 +171,14 @@ def _messages(client: Client, table: Timeouts, take, pipelined: bool, results: l
                 _log_commands(t.peer, nxt.commands,
                               "pipelining %d commands after the message, in the same write" % len(nxt.commands))
         t.set_timeout(table.data_end)
-        result.reply = reply = _closing(t.read_reply(0, "DATA end"), "DATA end", replies[:count - 1])
+        result.reply = reply = _closing((yield t.read_reply, 0, "DATA end"), "DATA end", replies[:count - 1])
         failure = None
         if reply[0] == 250:
             results[slot] = result
         else:
             results[slot] = MessageRefused(reply[0], reply[1], "DATA end", result)
             if not trailer:
-                failure = reset(client, table)
+                failure = yield from _reset(client, table)
         if not pipelined:
             nxt = take()
         if failure is not None and nxt is not None:
@@ -193,7 +203,7 @@ def _refusal(replies: list, count: int, result: SendResult) -> SendError | None:
     return RecipientsRefused(result)  # lockstep stopped before DATA: nobody accepted
 
 
-def _recover(client: Client, table: Timeouts, replies: list, count: int) -> BaseException | None:
+def _recover(client, table: Timeouts, replies: list, count: int) -> Steps:
     """After a refused envelope: end an accepted DATA, then RSET.
 
     Returns the RSET's failure (the client is then closed), else None.
@@ -203,9 +213,9 @@ def _recover(client: Client, table: Timeouts, replies: list, count: int) -> Base
         # the (empty) message so the server takes commands again.
         t = client.transport
         t.set_timeout(table.data_end)
-        t.send(b".\r\n", "DATA end")
-        _closing(t.read_reply(0, "DATA end"), "DATA end", replies)
-    return reset(client, table)
+        yield t.send, b".\r\n", "DATA end"
+        _closing((yield t.read_reply, 0, "DATA end"), "DATA end", replies)
+    return (yield from _reset(client, table))
 
 
 class ServiceClosing(Exception):
@@ -232,7 +242,7 @@ def _log_commands(peer: str, commands: list[bytes], event: str) -> None:
         wirelog.log_sent(peer, line)
 
 
-def _read_replies(t, table: Timeouts, count: int, logging: bool) -> list[tuple[int, str]]:
+def _read_replies(t, table: Timeouts, count: int, logging: bool) -> Steps:
     """The replies to ``count`` pipelined commands (MAIL, RCPT..., DATA), in order.
 
     Replies usually arrive together: those already received come straight
@@ -246,7 +256,7 @@ def _read_replies(t, table: Timeouts, count: int, logging: bool) -> list[tuple[i
         if reply is None:
             stage, seconds = stage_of(index, last, table)
             t.set_timeout(seconds)
-            reply = t.read_reply(0, stage)
+            reply = yield t.read_reply, 0, stage
         elif logging:
             wirelog.log_reply(t.peer, reply[0], reply[1])
         replies.append(reply)
@@ -267,25 +277,25 @@ def _windows(commands: list[bytes]) -> list[tuple[int, int]]:
     return windows
 
 
-def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
+def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> Steps:
     """RFC 2920 for an envelope larger than ``WINDOW``, one window at a time.
     When MAIL was refused, the rest is not sent."""
     last = len(commands) - 1
     logging = wirelog.enabled()
-    read, reader = t.read_reply, t.reader
+    reader = t.reader
     replies: list[tuple[int, str]] = []
     for start, end in _windows(commands):
         if logging:
             _log_commands(t.peer, commands[start:end], "pipelining %d commands in one write" % (end - start))
         stage, seconds = stage_of(start, last, table)
         t.set_timeout(seconds)
-        t.send(b"".join(commands[start:end]), stage, log=False)
+        yield t.send, b"".join(commands[start:end]), stage, False, False
         for index in range(start, end):
             reply = reader.next_reply(0) if index > start else None
             if reply is None:
                 stage, seconds = stage_of(index, last, table)
                 t.set_timeout(seconds)
-                reply = read(0, stage)
+                reply = yield t.read_reply, 0, stage
             elif logging:
                 wirelog.log_reply(t.peer, reply[0], reply[1])
             replies.append(reply)
@@ -296,7 +306,7 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> list[tuple
     return replies
 
 
-def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> list[tuple[int, str]]:
+def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> Steps:
     """One command, one reply; stops after a refused MAIL, and before DATA
     when no recipient was accepted."""
     last = len(commands) - 1
@@ -306,15 +316,15 @@ def _exchange_lockstep(t, table: Timeouts, commands: list[bytes]) -> list[tuple[
             break
         stage, seconds = stage_of(index, last, table)
         t.set_timeout(seconds)
-        t.send(line, stage)
-        replies.append(t.read_reply(0, stage))
+        yield t.send, line, stage
+        replies.append((yield t.read_reply, 0, stage))
         _closing(replies[-1], stage, replies)
         if index == 0 and replies[0][0] != 250:
             break
     return replies
 
 
-def _send_body(t, out: Outgoing, trailer: bytes) -> int:
+def _send_body(t, out: Outgoing, trailer: bytes) -> Steps:
     """Send the message's body and end of data, ``trailer`` in the same write
     as the end; return the body's bytes on the wire.
 
@@ -323,21 +333,21 @@ def _send_body(t, out: Outgoing, trailer: bytes) -> int:
     """
     wire = out.wire
     if wire is None:
-        out.size, sent = _send_stream(t, out, trailer)
+        out.size, sent = yield from _send_stream(t, out, trailer)
         return sent
     size = len(wire)
     if size <= BLOCK:
-        _send_last(t, out, wire, trailer)
+        yield from _send_last(t, out, wire, trailer)
         return size
     view = memoryview(wire)
     last = (size - 1) // BLOCK * BLOCK
     for offset in range(0, last, BLOCK):
-        t.send(view[offset:offset + BLOCK], "DATA block", log=False)
-    _send_last(t, out, bytes(view[last:]), trailer)
+        yield t.send, view[offset:offset + BLOCK], "DATA block", False, False
+    yield from _send_last(t, out, bytes(view[last:]), trailer)
     return size
 
 
-def _send_last(t, out: Outgoing, tail: bytes, trailer: bytes) -> None:
+def _send_last(t, out: Outgoing, tail: bytes, trailer: bytes) -> Steps:
     """Write the body's ``tail`` (its end of data last) and ``trailer`` in
     one write, and set ``out.ended`` once the end of data was written.
 
@@ -346,14 +356,14 @@ def _send_last(t, out: Outgoing, tail: bytes, trailer: bytes) -> None:
     did (the kernel's count of bytes written says which).
     """
     try:
-        t.send_partial(tail + trailer if trailer else tail, "DATA block")
+        yield t.send_partial, tail + trailer if trailer else tail, "DATA block"
     except OSError as err:
         out.ended = getattr(err, "bytes_sent", 0) >= len(tail)
         raise
     out.ended = True
 
 
-def _send_stream(t, out: Outgoing, trailer: bytes) -> tuple[int, int]:
+def _send_stream(t, out: Outgoing, trailer: bytes) -> Steps:
     """Encode and send the file chunk by chunk; the last chunk travels with
     the end of data (and ``trailer``).  Returns the RFC 1870 size and the
     body's bytes sent."""
@@ -369,28 +379,28 @@ def _send_stream(t, out: Outgoing, trailer: bytes) -> tuple[int, int]:
         if not chunk:
             break
         if pending:
-            t.send(pending, "DATA block", log=False)
+            yield t.send, pending, "DATA block", False, False
             sent += len(pending)
     tail = encoder.finish()
     size += len(tail) - 3
     pending += tail
-    _send_last(t, out, pending, trailer)
+    yield from _send_last(t, out, pending, trailer)
     return size, sent + len(pending)
 
 
-def reset(client: Client, table: Timeouts) -> BaseException | None:
+def _reset(client, table: Timeouts) -> Steps:
     """RSET, so the next message starts clean; if even that fails, close
     and return the failure."""
     try:
         client.transport.set_timeout(table.command)
-        client.reset()
+        yield client.reset,
     except FAILURES as err:
         abandon(client)
         return err
     return None
 
 
-def abandon(client: Client) -> None:
+def abandon(client) -> None:
     """Close the connection if it is open, without QUIT (after a failure)."""
     if not client.closed:
         try:

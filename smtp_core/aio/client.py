@@ -1,0 +1,381 @@
+"""The asyncio SMTP client: :class:`smtp_core.client.Client`'s commands as coroutines.
+
+One coroutine per SMTP command over one ``_cmd``, in the order and with
+the rules of the blocking client (Go's ``net/smtp``): the same bytes on
+the wire (built by :mod:`~smtp_core.commands`), the same replies accepted
+(:mod:`~smtp_core.reply`), the same AUTH exchanges
+(:class:`~smtp_core.auth.AuthExchange`), the same errors, raised.  Only
+the transport differs (:class:`~smtp_core.aio.transport.AsyncTransport`).
+The Go names (``Mail``, ``Rcpt``, ``Data``, ...) are the same coroutines.
+
+Differences from the blocking client, both because nothing blocks:
+
+* :meth:`DataWriter.write` is a coroutine that queues encoded bytes and
+  sends them in blocks of :data:`FLUSH` bytes (Go's 4096-byte steps, and
+  the ``bytes_accepted`` count they give a failed write, are the blocking
+  writer's business);
+* ``async with`` closes the connection on the way out.
+
+Example::
+
+    async with await dial("127.0.0.1:2525") as c:
+        await c.mail("me@example.com")
+        await c.rcpt("you@example.com")
+        w = await c.data()
+        await w.write(b"Subject: hi\\r\\n\\r\\nhello\\r\\n")
+        await w.close()
+        await c.quit()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+
+from .. import netaddr, wirelog
+from ..auth import Auth, AuthExchange, ServerInfo
+from ..client import FAILURES, HELLO_TOO_LATE, writer_error
+from ..commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
+from ..dotstuff import DotEncoder
+from ..errors import HelloError, SMTPError
+from ..goformat import go_upper
+from ..neterror import op_error
+from ..reply import MAX_LINE, MAX_REPLY
+from ..tls import ConnectionState, TLSConfig
+from .transport import AsyncTransport
+
+__all__ = ["Client", "DataWriter", "dial", "open_socket", "FLUSH"]
+
+FLUSH = 64 * 1024  # encoded bytes queued by DataWriter.write before they are sent
+
+
+class Client:
+    """A connection to an SMTP server on an event loop (make one with :func:`dial`
+    or :meth:`greeted`); the attributes of :class:`smtp_core.client.Client`."""
+
+    def __init__(self, transport: AsyncTransport, host: str) -> None:
+        self._t = transport
+        self.server_name = host
+        self.local_name = "localhost"
+        self.extensions: dict[str, str] | None = None
+        self.auth_mechanisms: list[str] | None = None
+        self.did_hello = False
+        self.hello_error: BaseException | None = None
+        self._writer: DataWriter | None = None
+        #: The Pythonic layer's :class:`~smtp_core.pythonic.mailer.Mailer` (see the blocking client).
+        self.mailer: object | None = None
+        self.greeting = ""
+
+    @classmethod
+    async def greeted(cls, transport: AsyncTransport, host: str) -> "Client":
+        """A client on ``transport`` once the server's 220 greeting is read;
+        on a failed greeting the connection is closed and the error raised."""
+        client = cls(transport, host)
+        try:
+            _, client.greeting = await transport.read_reply(220, "greeting")
+        except BaseException:
+            if not transport.closed:
+                transport.close()
+            raise
+        return client
+
+    # -- state ---------------------------------------------------------
+    @property
+    def tls(self) -> bool:
+        return self._t.is_tls
+
+    @property
+    def closed(self) -> bool:
+        return self._t.closed
+
+    @property
+    def timeout(self) -> float | None:
+        return self._t.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float | None) -> None:
+        self._t.set_timeout(seconds)
+
+    @property
+    def transport(self) -> AsyncTransport:
+        return self._t
+
+    @property
+    def writing(self) -> bool:
+        return self._writer is not None
+
+    def server_info(self, plaintext_allowed: bool = False) -> ServerInfo:
+        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms, plaintext_allowed)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
+        return "<smtp aio Client %s %s>" % (self.server_name or "?", state)
+
+    async def __aenter__(self) -> "Client":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if not self.closed:
+            self._t.close()
+
+    # -- plumbing ------------------------------------------------------
+    async def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
+        if self._writer is not None:
+            raise SMTPError("smtp: close the DATA writer before sending another command")
+        await self._t.send(line, stage, secret)
+        return await self._t.read_reply(expect, stage, secret)
+
+    async def command(self, line: str, expect: int = 0) -> tuple[int, str]:
+        """Send a command of your own (one line, checked) and read its reply."""
+        return await self._cmd(expect, encode_line(check_line(line)), line.split(" ", 1)[0].upper())
+
+    async def greet(self) -> None:
+        """EHLO (HELO when EHLO fails) as :attr:`local_name`, once; a failure is kept."""
+        if not self.did_hello:
+            self.did_hello = True
+            try:
+                await self._ehlo()
+            except FAILURES as ehlo_error:
+                if self._t.closed:
+                    self.hello_error = ehlo_error
+                else:
+                    try:
+                        self.extensions = None
+                        await self._cmd(250, command("HELO", self.local_name), "HELO")
+                    except FAILURES as err:
+                        self.hello_error = err
+        if self.hello_error is not None:
+            raise self.hello_error
+
+    async def _ehlo(self) -> None:
+        _, text = await self._cmd(250, command("EHLO", self.local_name), "EHLO")
+        extensions, mechanisms = parse_ehlo(text)
+        if mechanisms is not None:
+            self.auth_mechanisms = mechanisms
+        self.extensions = extensions
+
+    # -- commands ------------------------------------------------------
+    async def hello(self, local_name: str) -> None:
+        """Greet the server as ``local_name``; only before any other command."""
+        check_line(local_name)
+        if self.did_hello:
+            raise HelloError(HELLO_TOO_LATE)
+        self.local_name = local_name
+        await self.greet()
+
+    async def extension(self, name: str) -> tuple[bool, str]:
+        """Whether the server advertised ``name`` (any case) and its parameters."""
+        try:
+            await self.greet()
+        except FAILURES:
+            return False, ""
+        if self.extensions is None:
+            return False, ""
+        params = self.extensions.get(go_upper(name))
+        return (params is not None), (params or "")
+
+    async def starttls(self, config: TLSConfig | ssl.SSLContext | None, server_name: str = "") -> None:
+        """STARTTLS, the handshake (``loop.start_tls``), and a new EHLO."""
+        refusal = None
+        if isinstance(config, TLSConfig):
+            server_name = config.server_name
+            refusal = config.handshake_refusal()
+            ctx = None if refusal else config.context()
+        else:
+            ctx = config
+        await self.greet()
+        await self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
+        await self._t.start_tls(ctx, server_name, refusal)
+        await self._ehlo()
+
+    def tls_connection_state(self) -> tuple[ConnectionState, bool]:
+        return self._t.connection_state()
+
+    async def verify(self, address: str) -> None:
+        check_line(address)
+        await self.greet()
+        await self._cmd(250, command("VRFY", address), "VRFY")
+
+    async def auth(self, mechanism: Auth, *, go_abort: bool = True, plaintext_allowed: bool = False) -> None:
+        """Authenticate with ``mechanism`` (see :meth:`smtp_core.client.Client.auth`)."""
+        await self.greet()
+        exchange = AuthExchange(mechanism, self.server_info(plaintext_allowed))
+        try:
+            line: bytes | None = exchange.begin()
+        except Exception:
+            if go_abort:
+                await self.quit_quietly()
+            raise
+        code, text = await self._cmd(0, line, "AUTH", secret=True)
+        while True:
+            try:
+                line = exchange.on_reply(code, text)
+            except Exception:
+                if go_abort or code == 334:
+                    try:
+                        await self._cmd(501, AuthExchange.ABORT, "AUTH abort")
+                    except FAILURES:
+                        pass
+                if go_abort:
+                    await self.quit_quietly()
+                raise
+            if line is None:
+                return
+            code, text = await self._cmd(0, line, "AUTH", secret=True)
+
+    async def quit_quietly(self, *, then_close: bool = False) -> None:
+        """QUIT, ignoring a failure; ``then_close`` closes whatever happens."""
+        if self._t.closed:
+            return
+        try:
+            await self.quit()
+        except FAILURES:
+            if then_close and not self._t.closed:
+                self._t.close()
+
+    async def mail(self, sender: str, params: str = "") -> None:
+        check_line(sender)
+        await self.greet()
+        await self._cmd(250, mail_command(sender, self.extensions, params=params), "MAIL")
+
+    async def rcpt(self, recipient: str) -> None:
+        await self._cmd(25, rcpt_command(recipient), "RCPT")
+
+    async def data(self) -> "DataWriter":
+        await self._cmd(354, b"DATA\r\n", "DATA")
+        self._writer = DataWriter(self)
+        return self._writer
+
+    async def reset(self) -> None:
+        await self.greet()
+        await self._cmd(250, b"RSET\r\n", "RSET")
+
+    async def noop(self) -> None:
+        await self.greet()
+        await self._cmd(250, b"NOOP\r\n", "NOOP")
+
+    async def quit(self) -> None:
+        try:
+            await self.greet()
+        except FAILURES:
+            pass
+        await self._cmd(221, b"QUIT\r\n", "QUIT")
+        self._t.close()
+
+    def close(self) -> None:
+        """Close without QUIT; a second close raises OSError."""
+        self._writer = None
+        self._t.close()
+
+    # The Go names, for readers of Go's documentation.
+    Hello, Extension, StartTLS, TLSConnectionState, Verify, Auth = hello, extension, starttls, \
+        tls_connection_state, verify, auth
+    Mail, Rcpt, Data, Reset, Noop, Quit, Close = mail, rcpt, data, reset, noop, quit, close
+
+
+class DataWriter:
+    """The message writer of :meth:`Client.data`: ``await w.write(b)``, ``await w.close()``."""
+
+    __slots__ = ("_client", "_encoder", "_pending", "_wire", "_closed")
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._encoder = DotEncoder()
+        self._pending = bytearray()
+        self._wire = 0
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Encode ``data`` into the message; return ``len(data)``."""
+        if self._closed:
+            raise writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
+        out = self._encoder.encode(bytes(data))
+        self._pending += out
+        self._wire += len(out)
+        if len(self._pending) >= FLUSH:
+            chunk, self._pending = bytes(self._pending), bytearray()
+            await self._client.transport.send(chunk, "DATA block", log=False)
+        return len(data)
+
+    async def close(self) -> None:
+        """End the message (``.`` line) and read the server's reply (250)."""
+        if self._closed:
+            raise writer_error(errno.EBADF, "smtp: DATA writer already closed")
+        self._closed = True
+        client = self._client
+        client._writer = None
+        tail = self._encoder.finish()
+        t = client.transport
+        await t.send(bytes(self._pending) + tail, "DATA body", log=False)
+        if wirelog.enabled():
+            wirelog.log_body(client.server_name, self._wire + len(tail))
+        self._pending = bytearray()
+        await t.read_reply(250, "DATA end")
+
+    Write, Close = write, close
+
+
+async def open_socket(address: str, timeout: float | None = None) -> socket.socket:
+    """A connected non-blocking TCP socket to ``host:port``, as Go's
+    ``net.Dial`` makes it: its address rules (:func:`smtp_core.netaddr.resolve`,
+    run off the loop when a name must be looked up), one try per address,
+    each with its share of ``timeout``, and Go's error texts."""
+    loop = asyncio.get_running_loop()
+    host = netaddr.split_host_port(address)[0] if address else ""
+    try:
+        if host and not _is_ip(host):  # a name to look up: not on the loop
+            targets = await loop.run_in_executor(None, netaddr.resolve, address)
+        else:
+            targets = netaddr.resolve(address)
+    except (netaddr.AddrError, netaddr.DNSError) as err:
+        failure: OSError = err.in_dial()
+        raise failure from None
+    deadline = None if timeout is None else loop.time() + timeout
+    first: OSError | None = None
+    for index, target in enumerate(targets):
+        sock = socket.socket(target.family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            try:
+                share = None if deadline is None else netaddr.dial_share(deadline - loop.time(), len(targets) - index)
+                await asyncio.wait_for(loop.sock_connect(sock, target.sockaddr), share)
+            except asyncio.TimeoutError:  # not an OSError before Python 3.11
+                raise socket.timeout("timed out") from None
+        except OSError as err:  # a timeout too, as Go's "dial tcp ...: i/o timeout"
+            sock.close()
+            if first is None:
+                first = op_error("dial", err, addr=target.text, syscall="connect")
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise first  # type: ignore[misc]
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.split("%", 1)[0])
+    except OSError:
+        return False
+    return True
+
+
+async def dial(address: str, *, timeout: float | None = None, redact: bool = True,
+               max_line: int = MAX_LINE, max_reply: int = MAX_REPLY) -> Client:
+    """Connect to ``host:port`` and read the greeting (:func:`smtp_core.dial` on the loop)."""
+    sock = await open_socket(address, timeout)
+    host = netaddr.split_host_port(address)[0]
+    try:
+        transport = await AsyncTransport.connect(sock, peer=host, timeout=timeout, redact=redact,
+                                                 max_line=max_line, max_reply=max_reply)
+    except BaseException:
+        sock.close()
+        raise
+    return await Client.greeted(transport, host)

@@ -1,0 +1,399 @@
+"""The asyncio socket driver: lines out, replies in, TLS on demand, never blocking the loop.
+
+:class:`AsyncTransport` is :class:`smtp_core.transport.Transport` for an
+event loop: the same methods (``send``, ``read_reply``, ``start_tls``,
+``set_timeout``, ``close``, ``connection_state``), the same
+:class:`~smtp_core.reply.ReplyReader` under them, the same errors (Go's
+texts, :class:`~smtp_core.errors.StageTimeout` naming the stage), but
+``send``, ``read_reply`` and ``start_tls`` are coroutines.  So the
+conversations of :mod:`smtp_core.pythonic` run on it unchanged
+(:mod:`smtp_core.aio.steps`).  Rules beyond the blocking transport's:
+
+* **An asyncio Protocol, not streams.**  Received bytes go straight into
+  the reply reader; a reply that is not whole yet waits on one future,
+  woken by the next bytes.  A reply already received costs no wait.
+* **Deadlines are loop timers** (``loop.call_at``): each reply must arrive
+  whole within ``timeout`` (a trickling server cannot stretch it), a send
+  whose bytes the kernel will not take within it times out too.  A
+  timeout closes the connection, as in the blocking driver.
+* **Cancellation closes.**  A task cancelled while it waits for a reply, a
+  send or a handshake leaves the stream in an unknown state: the
+  connection is aborted and ``CancelledError`` goes on.
+* **Bounded buffering.**  Bytes the client is not reading yet (a server
+  talking while we send) are buffered up to :data:`READ_PAUSE`; past it
+  the transport stops reading until a reply is asked for.
+* **STARTTLS** is ``loop.start_tls``; plaintext buffered before it is
+  dropped, and a failed handshake is kept and raised by every later
+  operation until the caller closes, as in Go.
+* **Closing** aborts the asyncio transport (nothing of ours is pending
+  after a QUIT), so the socket is released on the loop's next turn and no
+  "unclosed transport" is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+
+from .. import wirelog
+from ..errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
+from ..neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
+from ..reply import MAX_LINE, MAX_REPLY, ReplyReader
+from ..tls import NO_SERVER_NAME_TEXT, ConnectionState, check_client_name, sni_name
+
+__all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
+
+#: Unread bytes past which the transport stops reading until asked for a reply.
+READ_PAUSE = 1 << 20
+
+
+class Receiver(asyncio.Protocol):
+    """The asyncio side of one connection: feeds the reply reader, wakes the waiter."""
+
+    __slots__ = ("reader", "transport", "waiter", "drain", "lost", "write_paused", "read_paused", "unread")
+
+    def __init__(self, reader: ReplyReader) -> None:
+        self.reader = reader
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future | None = None  # a read_reply waiting for bytes
+        self.drain: asyncio.Future | None = None  # a send waiting for the buffer to empty
+        self.lost: BaseException | None = None  # why the connection broke (None: it has not)
+        self.write_paused = False
+        self.read_paused = False
+        self.unread = 0
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        waiter = self.waiter
+        if waiter is not None:
+            if not waiter.done():
+                waiter.set_result(None)
+            return
+        self.unread += len(data)
+        if self.unread > READ_PAUSE and not self.read_paused:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self.reader.feed_eof()
+        self._wake(None)
+        return False  # let asyncio close our side
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if exc is not None:
+            self.lost = exc
+        elif not self.reader.at_eof:
+            self.reader.feed_eof()
+        self._wake(exc)
+        self._wake_drain(exc)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._wake_drain(None)
+
+    def _wake(self, exc: BaseException | None) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_drain(self, exc: BaseException | None) -> None:
+        drain = self.drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def wanted(self) -> None:
+        """A reply is being asked for: read again if reading was paused."""
+        self.unread = 0
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+
+def _handshake_bound(timeout: float | None) -> float | None:
+    # asyncio's own handshake limit, kept beyond ours so that ours fires first.
+    return None if timeout is None else timeout * 2 + 1
+
+
+_EARLY = 1e-3  # a timer may fire this much before its time and still count as on time
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(socket.timeout("timed out"))
+
+
+class AsyncTransport:
+    """One SMTP connection's bytes on an event loop (see the module's rules)."""
+
+    __slots__ = (
+        "loop", "_t", "_p", "reader", "peer", "timeout", "redact", "closed", "closed_by_caller",
+        "is_tls", "tls_error", "tls_server_name", "net", "local_addr", "remote_addr",
+        "_deadline", "_waiting", "_timer", "_timer_when",
+    )
+
+    def __init__(self, transport: asyncio.Transport, protocol: Receiver, *, peer: str = "",
+                 timeout: float | None = None, redact: bool = True) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._t = transport
+        self._p = protocol
+        self.reader = protocol.reader
+        self.peer = peer
+        self.timeout = timeout
+        self.redact = redact
+        self.closed = False
+        self.closed_by_caller = False
+        self.is_tls = transport.get_extra_info("ssl_object") is not None
+        self.tls_error: OSError | None = None
+        obj = transport.get_extra_info("ssl_object")
+        self.tls_server_name = sni_name(getattr(obj, "server_hostname", None) or "") if obj is not None else ""
+        self.net, self.local_addr, self.remote_addr = ends_of(transport.get_extra_info("socket"))
+        # One loop timer serves every wait (see _wait); these say what it guards.
+        self._deadline = 0.0
+        self._waiting: asyncio.Future | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0
+
+    @classmethod
+    async def connect(cls, sock: socket.socket, *, peer: str = "", timeout: float | None = None,
+                      redact: bool = True, ssl_context: ssl.SSLContext | None = None, server_hostname: str = "",
+                      max_line: int = MAX_LINE, max_reply: int = MAX_REPLY) -> "AsyncTransport":
+        """Take over a connected socket (with implicit TLS when ``ssl_context`` is given)."""
+        loop = asyncio.get_running_loop()
+        reader = ReplyReader(max_line, max_reply)
+        extra = {}
+        if ssl_context is not None:
+            extra = {"ssl": ssl_context, "server_hostname": server_hostname or None,
+                     "ssl_handshake_timeout": _handshake_bound(timeout)}
+        # Our deadline, not asyncio's (whose expiry reads as an aborted connection).
+        transport, protocol = await asyncio.wait_for(
+            loop.create_connection(lambda: Receiver(reader), sock=sock, **extra), timeout)
+        return cls(transport, protocol, peer=peer, timeout=timeout, redact=redact)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the connection may still carry a command: open on both sides
+        as far as this side knows (a pool checks it before reusing one)."""
+        return not self.closed and self.tls_error is None and self._p.lost is None and not self.reader.at_eof
+
+    # -- timeouts and errors -----------------------------------------------
+    def set_timeout(self, seconds: float | None) -> None:
+        """Bound the next sends and replies by ``seconds`` (``None``: no bound)."""
+        self.timeout = seconds
+
+    def io_error(self, op: str, err: OSError) -> OSError:
+        """``err`` as Go reports it for operation ``op`` on this connection."""
+        return op_error(op, err, net=self.net, source=self.local_addr, addr=self.remote_addr)
+
+    def closed_error(self, op: str) -> OSError:
+        """Go's error for ``op`` on a connection this side closed."""
+        err = OSError(errno.EBADF, CLOSED_TEXT)
+        if self.is_tls:
+            return go_error(err, CLOSED_TEXT)
+        return go_error(err, op_text(op, self.net, self.local_addr, self.remote_addr, CLOSED_TEXT))
+
+    def _timeout(self, op: str, stage: str) -> StageTimeout:
+        text = None
+        if self.timeout is None:
+            text = op_text(op, self.net, self.local_addr, self.remote_addr, TIMEOUT_TEXT)
+        return StageTimeout(stage, self.timeout, text)
+
+    def _usable(self, op: str) -> Receiver:
+        if self.tls_error is not None and not self.closed_by_caller:
+            raise self.tls_error.with_traceback(None)
+        if self.closed:
+            raise self.closed_error(op)
+        return self._p
+
+    async def _wait(self, protocol: Receiver, slot: str, deadline: float | None) -> None:
+        # One future, woken by the protocol (bytes, EOF, loss, drain) or by the timer.
+        # Deadlines only move later from one wait to the next, so one timer
+        # serves them all: armed once, and when it fires before the current
+        # deadline it is armed again for it (no timer made and cancelled per reply).
+        future = self.loop.create_future()
+        setattr(protocol, slot, future)
+        if deadline is not None:
+            self._deadline, self._waiting = deadline, future
+            if self._timer is None or self._timer_when > deadline:
+                self._arm(deadline)
+        try:
+            await future
+        finally:
+            setattr(protocol, slot, None)
+            self._waiting = None
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_when = self.loop.call_at(when, self._on_timer), when
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        future = self._waiting
+        if future is None or self.closed:
+            return
+        if self.loop.time() + _EARLY >= self._deadline:
+            _expire(future)
+        else:
+            self._arm(self._deadline)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- sending -------------------------------------------------------
+    async def send(self, data, stage: str = "", secret: bool = False, log: bool = True) -> None:
+        """Send ``data`` whole; wait only when the kernel's buffer is full."""
+        protocol = self._usable("write")
+        if log and wirelog.enabled():
+            wirelog.log_sent(self.peer, bytes(data), secret and self.redact)
+        if protocol.lost is not None:
+            raise self.io_error("write", protocol.lost)
+        self._t.write(data)
+        if not protocol.write_paused:
+            return
+        deadline = None if self.timeout is None else self.loop.time() + self.timeout
+        try:
+            while protocol.write_paused and protocol.lost is None and not self.closed:
+                await self._wait(protocol, "drain", deadline)
+        except socket.timeout:
+            failure: BaseException = self._timeout("write", "sending " + (stage or "data"))
+            self._abandon()
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+        else:
+            if protocol.lost is None:
+                return
+            failure = self.io_error("write", protocol.lost)
+        raise failure
+
+    async def send_partial(self, data, stage: str = "data") -> int:
+        """:meth:`send` for the end of a message: return the count, or raise
+        with ``bytes_sent`` set on the error, as the blocking transport does.
+
+        A failure before anything was handed to asyncio counts 0 bytes; one
+        while waiting for the buffer to drain counts them all, since some of
+        them, the end of data included, may have reached the server (the
+        safe side: such a message is ``uncertain``, never sent again).
+        """
+        handed = False
+        try:
+            self._usable("write")
+            if self._p.lost is not None:
+                raise self.io_error("write", self._p.lost)
+            handed = True
+            await self.send(data, stage, False, False)
+        except OSError as failure:
+            failure.bytes_sent = len(data) if handed else 0  # type: ignore[attr-defined]
+            raise
+        return len(data)
+
+    # -- receiving -----------------------------------------------------
+    async def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
+        """Read one whole reply; raise its error when the code is not ``expect``."""
+        reader = self.reader
+        try:
+            reply = reader.next_reply(expect)
+            if reply is None:
+                deadline = None if self.timeout is None else self.loop.time() + self.timeout
+                while reply is None:
+                    protocol = self._usable("read")
+                    if protocol.lost is not None:
+                        raise protocol.lost
+                    protocol.wanted()
+                    await self._wait(protocol, "waiter", deadline)
+                    reply = reader.next_reply(expect)
+        except ReplyError as err:
+            if wirelog.enabled():
+                wirelog.log_reply(self.peer, err.Code, err.Msg)
+            raise
+        except ReplyTooLong:
+            self._abandon()
+            raise
+        except (GoNetError, ServerClosed, StageTimeout, TLSSetupError):
+            raise
+        except socket.timeout:
+            failure: BaseException = self._timeout("read", stage or "reply")
+            self._abandon()
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+        except OSError as exc:
+            failure = self.io_error("read", exc)
+        else:
+            if wirelog.enabled():
+                wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
+            return reply
+        raise failure
+
+    async def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
+        """Send one command line and read its reply."""
+        await self.send(line, stage, secret)
+        return await self.read_reply(expect, stage, secret)
+
+    # -- TLS -----------------------------------------------------------
+    async def start_tls(self, ctx: ssl.SSLContext | None, server_name: str, refusal: str | None = None) -> None:
+        """Switch to TLS after the server's 220 (see the module's rules)."""
+        dropped = self.reader.discard_buffered()
+        if wirelog.enabled():
+            wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
+        self.is_tls = True
+        try:
+            if ctx is None:
+                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            check_client_name(ctx, server_name)
+            self.tls_server_name = sni_name(server_name)
+            self._usable("write")
+            start = self.loop.start_tls(self._t, self._p, ctx, server_hostname=server_name or None,
+                                        ssl_handshake_timeout=_handshake_bound(self.timeout))
+            self._t = await asyncio.wait_for(start, self.timeout)
+        except TLSSetupError as err:
+            self.tls_error = err
+        except (socket.timeout, asyncio.TimeoutError):
+            self.tls_error = self._timeout("read", "TLS handshake")
+            self._abandon()
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+        except OSError as err:
+            self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
+        except ValueError as err:
+            self.tls_error = TLSSetupError("tls: " + str(err))
+        else:
+            return
+        raise self.tls_error
+
+    def connection_state(self) -> tuple[ConnectionState, bool]:
+        """Go's ``TLSConnectionState``: the zero state and False without TLS."""
+        if not self.is_tls:
+            return ConnectionState(), False
+        obj = self._t.get_extra_info("ssl_object")
+        if self.tls_error is None and obj is not None and not self.closed and obj.version() is not None:
+            return ConnectionState.of(obj, self.tls_server_name), True
+        return ConnectionState(ServerName=self.tls_server_name), True
+
+    # -- closing -------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection; a second call fails like Go's."""
+        if self.closed:
+            raise self.closed_error("close")
+        self.closed = self.closed_by_caller = True
+        if wirelog.enabled():
+            wirelog.log_event(self.peer, "connection closed by client")
+        self._disarm()
+        self._t.abort()
+
+    def _abandon(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._disarm()
+            self._t.abort()

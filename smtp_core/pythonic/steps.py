@@ -1,0 +1,57 @@
+"""Conversations written once, run by either driver: steps and :func:`run`.
+
+The Pythonic layer's conversations (preparing a connection, sending,
+pipelining, leaving) hold every rule and no I/O.  Each is a generator
+that *yields* its I/O steps and gets their results back.  Rules:
+
+* a step is a tuple ``(function, *args)``, where ``function`` is a method
+  of the client or of its transport (``client.reset``,
+  ``transport.read_reply``, ...) or one of the driver's own (opening a
+  connection);
+* the step's return value is sent back into the conversation; an
+  exception it raises is thrown in at the ``yield``, so the
+  conversation's own ``try``/``except`` sees it exactly as a direct call's;
+* the blocking driver calls the function (:func:`run`); the asyncio
+  driver, whose clients and transports have the same methods as
+  coroutines, awaits it (:func:`smtp_core.aio.steps.run`).  Only the
+  socket differs; the rules are the same objects.
+
+>>> def talk(log):
+...     reply = yield log.append, "EHLO"
+...     try:
+...         yield int, "no"
+...     except ValueError as err:
+...         return "refused: %s" % type(err).__name__
+>>> lines = []
+>>> run(talk(lines)), lines
+('refused: ValueError', ['EHLO'])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generator
+
+__all__ = ["Steps", "run"]
+
+#: A conversation: yields ``(function, *args)``, receives each step's result.
+Steps = Generator[tuple, Any, Any]
+
+
+def run(steps: Steps):
+    """Run a conversation with blocking calls; return what it returns."""
+    send, throw = steps.send, steps.throw
+    value = None
+    while True:
+        try:
+            step = send(value)
+        except StopIteration as stop:
+            return stop.value
+        while True:
+            try:
+                value = step[0](*step[1:])
+                break
+            except BaseException as err:  # the conversation decides
+                try:
+                    step = throw(err)
+                except StopIteration as stop:
+                    return stop.value
