@@ -298,6 +298,10 @@ class DevSMTP(SMTP):
         if wait:
             await self.push(auth_throttled(wait))
             return
+        chaos = self._policy.chaos_failure("Authentication") if arg else None
+        if chaos is not None:  # as Mailpit: once a mechanism is named, before the exchange
+            await self.push(chaos.text or "")
+            return
         await super().smtp_AUTH(arg)
 
     # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
@@ -435,9 +439,23 @@ class MailHandler:
 
     # ---- aiosmtpd hooks (run on the server thread) ----
 
+    async def handle_MAIL(
+        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, mail_options: List[str]
+    ) -> str:
+        chaos = self._policy.chaos_failure("Sender")
+        if chaos is not None:
+            return chaos.text or ""
+        # What aiosmtpd does without this hook.
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
     ) -> str:
+        chaos = self._policy.chaos_failure("Recipient")
+        if chaos is not None:
+            return chaos.text or ""
         if len(envelope.rcpt_tos) >= server.limits.max_recipients:
             return TOO_MANY_RECIPIENTS
         if self._policy.rejects_recipient(address):
