@@ -238,3 +238,12 @@ def test_a_bad_chaos_triggers_flag_is_a_usage_error_naming_it(tmp_path, value, t
                           capture_output=True, text=True, timeout=60, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
     assert done.returncode == 2 and text in done.stderr
+
+
+def test_authentication_chaos_strikes_only_for_an_offered_mechanism(make_catcher):
+    catcher = chaos_catcher(make_catcher, Chaos({"Authentication": {"ErrorCode": 454, "Probability": 100}}),
+                            users={"alice": "pw"})
+    with smtplib.SMTP(catcher.host, catcher.port, timeout=T) as client:
+        client.ehlo("client.example")
+        assert client.docmd("AUTH", "NOSUCH")[0] == 504  # as Mailpit: the mechanism is checked first
+        assert client.docmd("AUTH", "PLAIN AGFsaWNlAHB3") == (454, b"Chaos authentication error")

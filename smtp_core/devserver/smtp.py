@@ -298,10 +298,6 @@ class DevSMTP(SMTP):
         if wait:
             await self.push(auth_throttled(wait))
             return
-        chaos = self._policy.chaos_failure("Authentication") if arg else None
-        if chaos is not None:  # as Mailpit: once a mechanism is named, before the exchange
-            await self.push(chaos.text or "")
-            return
         await super().smtp_AUTH(arg)
 
     # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
@@ -438,6 +434,12 @@ class MailHandler:
         return self.received()
 
     # ---- aiosmtpd hooks (run on the server thread) ----
+
+    async def handle_AUTH(self, server: DevSMTP, session: Session, envelope: Envelope, args: List[str]) -> Any:
+        # aiosmtpd calls this once the mechanism is known to be offered, as
+        # Mailpit strikes: before the exchange.  MISSING: go on with it.
+        chaos = self._policy.chaos_failure("Authentication")
+        return MISSING if chaos is None else chaos.text or ""
 
     async def handle_MAIL(
         self, server: DevSMTP, session: Session, envelope: Envelope, address: str, mail_options: List[str]
