@@ -15,6 +15,16 @@ Rules:
   ``400`` with Go's or Mailpit's text, and nothing changes.
 * ``PUT`` changes how the SMTP side answers, so it is
   :func:`~smtp_core.devserver.mailpit_extra.same_origin_only`.
+
+Go's texts for a body that is not JSON:
+
+>>> def decode(text):
+...     try:
+...         json.loads(text)
+...     except json.JSONDecodeError as error:
+...         return _go_syntax_error(error)
+>>> decode("nope"), decode('{"Sender":')
+("invalid character 'n' looking for beginning of value", 'unexpected EOF')
 """
 
 from __future__ import annotations
