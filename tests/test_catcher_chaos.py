@@ -247,3 +247,10 @@ def test_authentication_chaos_strikes_only_for_an_offered_mechanism(make_catcher
         client.ehlo("client.example")
         assert client.docmd("AUTH", "NOSUCH")[0] == 504  # as Mailpit: the mechanism is checked first
         assert client.docmd("AUTH", "PLAIN AGFsaWNlAHB3") == (454, b"Chaos authentication error")
+
+
+def test_chaos_routes_answer_only_the_catchers_own_host_name(make_catcher):
+    catcher = chaos_catcher(make_catcher)  # DNS rebinding: a page's name pointed at 127.0.0.1
+    assert call(catcher, "GET", "/api/v1/chaos", headers={"Host": "evil.example"})[0] == 403
+    assert put(catcher, {"Sender": {"Probability": 100}}, {"Host": "evil.example"})[0] == 403
+    assert get_json(catcher, "/api/v1/chaos") == DEFAULTS
