@@ -35,7 +35,7 @@ from aiohttp import web
 from smtp_core.devserver import api, httpguard, mailpit_extra, page
 from smtp_core.devserver.features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
 from smtp_core.devserver.httpguard import HttpLimits
-from smtp_core.devserver.policy import is_loopback, read_secret_lines
+from smtp_core.devserver.policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
 from smtp_core.devserver.store import DEFAULT_MAX_MESSAGES, MailStore
 
 __all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
@@ -226,6 +226,10 @@ def _add_feature_arguments(parser: argparse.ArgumentParser) -> None:
                           help="release only to recipients this regular expression matches")
     features.add_argument("--enable-spamassassin", metavar="HOST:PORT",
                           help="check messages with this spamd (GET /api/v1/message/{ID}/sa-check)")
+    features.add_argument("--enable-chaos", action="store_true",
+                          help="allow chaos triggers (GET/PUT /api/v1/chaos): SMTP errors at MAIL, RCPT, AUTH")
+    features.add_argument("--chaos-triggers", metavar="TRIGGER:CODE:PERCENT,...",
+                          help="enable chaos with these triggers, e.g. Sender:451:50,Recipient:550:10")
 
 
 def feature_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -> Features:
@@ -243,8 +247,12 @@ def feature_options(parser: argparse.ArgumentParser, options: argparse.Namespace
             relay = RelaySettings(host, port, auth, options.smtp_relay_starttls, allowed)
         if options.enable_spamassassin:
             parse_relay(options.enable_spamassassin, "--enable-spamassassin")
+        chaos = None
+        if options.enable_chaos or options.chaos_triggers:
+            triggers = parse_chaos_triggers(options.chaos_triggers) if options.chaos_triggers else None
+            chaos = Chaos(triggers)
     except re.error as error:
         parser.error(f"--smtp-relay-allowed is not a regular expression: {error}")
     except ValueError as error:
         parser.error(str(error).replace("HTTP auth", "--smtp-relay-auth"))
-    return Features(label=options.label, relay=relay, spamassassin=options.enable_spamassassin)
+    return Features(label=options.label, relay=relay, spamassassin=options.enable_spamassassin, chaos=chaos)

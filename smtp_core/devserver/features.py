@@ -4,7 +4,9 @@ One owner for both, handed from the command line (or ``DevServer``) to the
 HTTP side:
 
 * :class:`Features`: the label, the relay used by *release*
-  (:class:`RelaySettings`), and the SpamAssassin daemon (``HOST:PORT``);
+  (:class:`RelaySettings`), the SpamAssassin daemon (``HOST:PORT``), and
+  Mailpit's chaos (:class:`~smtp_core.devserver.policy.Chaos`, shared with
+  the SMTP side's policy, which applies it);
   ``Features()`` is everything off, as Mailpit starts.
 * :class:`RuntimeStats`: Mailpit's ``RuntimeStats`` of ``/api/v1/info``.
   Arrivals (SMTP and the send API alike, as Mailpit counts them) are seen
@@ -30,6 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .policy import Chaos
 from .store import MailStore
 
 __all__ = ["Features", "RelaySettings", "RuntimeStats", "parse_relay", "STARTTLS_MODES"]
@@ -75,6 +78,7 @@ class Features:
     label: str = ""
     relay: RelaySettings | None = None
     spamassassin: str | None = None  # "host:port" of spamd
+    chaos: Chaos | None = None  # None: chaos not enabled (--enable-chaos)
 
 
 class RuntimeStats:

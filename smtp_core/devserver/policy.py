@@ -9,6 +9,16 @@ Failure injection replaces the reply at one stage of a session:
 '421 4.3.2 localhost Service not available, closing transmission channel (injected at rcpt)'
 >>> policy.injected_failure("mail", "localhost") is None
 True
+
+Mailpit's *chaos* is the probabilistic kind: :class:`Chaos` holds its three
+triggers (changed at run time by ``PUT /api/v1/chaos``), and the policy
+asks it at MAIL, RCPT and AUTH:
+
+>>> chaos = Chaos(parse_chaos_triggers("Sender:451:100,Recipients:550:0"))
+>>> Policy.from_settings(chaos=chaos).chaos_failure("Sender").text
+'451 Chaos sender error'
+>>> Policy.from_settings(chaos=chaos).chaos_failure("Recipient") is None
+True
 """
 
 from __future__ import annotations
@@ -16,11 +26,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 __all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "read_users_file",
-           "users_from_environment", "USERS_ENV", "Policy", "ReplyOverride", "is_loopback"]
+           "users_from_environment", "USERS_ENV", "Policy", "ReplyOverride", "is_loopback",
+           "Chaos", "CHAOS_TRIGGERS", "parse_chaos_triggers"]
 
 #: The environment variable that gives AUTH users without putting their
 #: passwords on the command line (where ``ps`` shows them).
@@ -37,6 +50,130 @@ _FAILURE_TEXTS = {
     421: "421 4.3.2 {host} Service not available, closing transmission channel",
     451: "451 4.3.0 Requested action aborted: local error in processing",
 }
+
+#: Mailpit's chaos triggers and their default error codes.
+CHAOS_TRIGGERS: Dict[str, int] = {"Sender": 451, "Recipient": 451, "Authentication": 535}
+#: The other names ``--chaos-triggers`` accepts (casefolded), as Mailpit does.
+_CHAOS_ALIASES = {"sender": "Sender", "recipient": "Recipient", "recipients": "Recipient",
+                  "auth": "Authentication", "authentication": "Authentication"}
+
+
+def _chaos_trigger(name: str, code: Any, probability: Any) -> Tuple[str, Dict[str, int]]:
+    """One validated trigger; ``ValueError`` has Mailpit's text."""
+    if not isinstance(code, int) or isinstance(code, bool) or not 400 <= code <= 599:
+        raise ValueError("error code must be between 400 and 599")
+    if not isinstance(probability, int) or isinstance(probability, bool) or not 0 <= probability <= 100:
+        raise ValueError("probability must be between 0 and 100")
+    trigger = _CHAOS_ALIASES.get(name.lower())
+    if trigger is None:
+        raise ValueError(f"unknown key {name.lower()}")
+    return trigger, {"ErrorCode": code, "Probability": probability}
+
+
+def parse_chaos_triggers(text: str) -> Dict[str, Dict[str, int]]:
+    """``--chaos-triggers``: comma-separated ``TRIGGER:CODE:PROBABILITY``.
+
+    >>> parse_chaos_triggers("Sender:451:50,auth:535:10")["Authentication"]
+    {'ErrorCode': 535, 'Probability': 10}
+    >>> parse_chaos_triggers("Sender:451")
+    Traceback (most recent call last):
+    ValueError: --chaos-triggers expects TRIGGER:CODE:PROBABILITY, got 'Sender:451'
+    >>> parse_chaos_triggers("Sender:250:5")
+    Traceback (most recent call last):
+    ValueError: --chaos-triggers 'Sender:250:5': error code must be between 400 and 599
+    """
+    triggers = {}
+    for entry in text.split(","):
+        parts = entry.strip().split(":")
+        if len(parts) != 3 or not parts[1].strip().isdigit() or not parts[2].strip().isdigit():
+            raise ValueError(f"--chaos-triggers expects TRIGGER:CODE:PROBABILITY, got {entry!r}")
+        try:
+            name, trigger = _chaos_trigger(parts[0].strip(), int(parts[1]), int(parts[2]))
+        except ValueError as error:
+            raise ValueError(f"--chaos-triggers {entry!r}: {error}") from None
+        triggers[name] = trigger
+    return triggers
+
+
+def _field(obj: Mapping[str, Any], name: str) -> Any:
+    """``obj[name]`` matched as Go's ``encoding/json`` matches a struct field:
+    exactly, else in any case (the last such key wins)."""
+    if name in obj:
+        return obj[name]
+    found = None
+    for key, value in obj.items():
+        if isinstance(key, str) and key.lower() == name.lower():
+            found = value
+    return found
+
+
+def _go_json_kind(value: Any) -> str:
+    """How Go's ``UnmarshalTypeError`` names a JSON value."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return f"number {value!r}" if isinstance(value, float) else "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+class Chaos:
+    """Mailpit's chaos triggers (thread-safe: the HTTP side sets them, the
+    SMTP side reads them).  ``randbelow(100)`` picks the chance (injected
+    by tests); a trigger strikes when it is below the ``Probability``."""
+
+    def __init__(self, triggers: Optional[Mapping[str, Mapping[str, int]]] = None,
+                 randbelow: Callable[[int], int] = secrets.randbelow):
+        self._lock = threading.Lock()
+        self._randbelow = randbelow
+        self._triggers = self._complete(triggers or {})
+
+    @staticmethod
+    def _complete(triggers: Mapping[str, Mapping[str, int]]) -> Dict[str, Dict[str, int]]:
+        return {name: dict(triggers.get(name) or {"ErrorCode": code, "Probability": 0})
+                for name, code in CHAOS_TRIGGERS.items()}
+
+    def triggers(self) -> Dict[str, Dict[str, int]]:
+        """Mailpit's ``ChaosTriggers`` object."""
+        with self._lock:
+            return {name: dict(trigger) for name, trigger in self._triggers.items()}
+
+    def set(self, body: Any) -> Dict[str, Dict[str, int]]:
+        """Replace every trigger from a decoded ``PUT /api/v1/chaos`` body, as
+        Mailpit does: an omitted trigger (or ``ErrorCode`` 0) is its default
+        code at 0 %; names match in any case, as Go's decoder matches them.
+        ``ValueError`` has Mailpit's (Go's) text; nothing changes then."""
+        if not isinstance(body, Mapping):
+            raise ValueError(f"json: cannot unmarshal {_go_json_kind(body)} into Go value of type chaos.Triggers")
+        triggers = {}
+        for name, default_code in CHAOS_TRIGGERS.items():
+            given = _field(body, name)
+            if given is None:
+                given = {}
+            if not isinstance(given, Mapping):
+                raise ValueError(f"json: cannot unmarshal {_go_json_kind(given)} into Go struct field"
+                                 f" Triggers.{name} of type chaos.Trigger")
+            numbers = {}
+            for field in ("ErrorCode", "Probability"):
+                value = _field(given, field)
+                if value is None:
+                    value = 0
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise ValueError(f"json: cannot unmarshal {_go_json_kind(value)} into Go struct field"
+                                     f" Trigger.{name}.{field} of type int")
+                numbers[field] = value
+            _, triggers[name] = _chaos_trigger(name, numbers["ErrorCode"] or default_code, numbers["Probability"])
+        with self._lock:
+            self._triggers = triggers
+        return self.triggers()
+
+    def strikes(self, trigger: str) -> Optional[int]:
+        """The error code if ``trigger`` strikes this time, else ``None``."""
+        with self._lock:
+            code, probability = self._triggers[trigger]["ErrorCode"], self._triggers[trigger]["Probability"]
+        if probability and self._randbelow(100) < probability:
+            return code
+        return None
+
 
 def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> Dict[str, int]:
     """Normalise failure-injection settings to ``{stage: code}``.
@@ -201,6 +338,7 @@ class Policy:
     fail_auth: bool
     fail_at: Mapping[str, int]
     drop_after_data: bool
+    chaos: Optional[Chaos] = None  # None: chaos not enabled
 
     @classmethod
     def from_settings(
@@ -212,6 +350,7 @@ class Policy:
         fail_auth: bool = False,
         fail_at: Union[None, str, Mapping[str, int], Iterable[str]] = None,
         drop_after_data: bool = False,
+        chaos: Optional[Chaos] = None,
     ) -> "Policy":
         """A policy from :class:`~smtp_core.devserver.DevServer`'s keyword settings."""
         return cls(
@@ -222,6 +361,7 @@ class Policy:
             fail_auth=fail_auth,
             fail_at=parse_fail_at(fail_at),
             drop_after_data=drop_after_data,
+            chaos=chaos,
         )
 
     def injected_failure(self, stage: str, hostname: str) -> Optional[ReplyOverride]:
@@ -230,6 +370,15 @@ class Policy:
             return None
         text = _FAILURE_TEXTS[code].format(host=hostname) + f" (injected at {stage})"
         return ReplyOverride(text=text, close=code == 421)
+
+    def chaos_failure(self, trigger: str) -> Optional[ReplyOverride]:
+        """Mailpit's ``<code> Chaos <trigger> error`` if the chaos ``trigger``
+        (``Sender``, ``Recipient``, ``Authentication``) strikes; the session
+        goes on, as in Mailpit, whatever the code."""
+        code = self.chaos.strikes(trigger) if self.chaos is not None else None
+        if code is None:
+            return None
+        return ReplyOverride(text=f"{code} Chaos {trigger.lower()} error", close=False)
 
     def rejects_recipient(self, address: str) -> bool:
         return address.casefold() in self.rejected_recipients

@@ -171,7 +171,8 @@ class DevServer:
         self._requested_port = port or 0
         self._requested_tls_port: Optional[int] = None if tls_port is False else (tls_port or 0)
         self._policy = Policy.from_settings(
-            users, accept_any_login, require_auth, reject_rcpt, fail_auth, fail_at, drop_after_data
+            users, accept_any_login, require_auth, reject_rcpt, fail_auth, fail_at, drop_after_data,
+            chaos=features.chaos if features is not None else None,
         )
         self._size_limit = DEFAULT_SIZE_LIMIT if size_limit is None else (size_limit or None)
         self._requested_maildir = Path(maildir) if maildir is not None else None

@@ -435,9 +435,29 @@ class MailHandler:
 
     # ---- aiosmtpd hooks (run on the server thread) ----
 
+    async def handle_AUTH(self, server: DevSMTP, session: Session, envelope: Envelope, args: List[str]) -> Any:
+        # aiosmtpd calls this once the mechanism is known to be offered, as
+        # Mailpit strikes: before the exchange.  MISSING: go on with it.
+        chaos = self._policy.chaos_failure("Authentication")
+        return MISSING if chaos is None else chaos.text or ""
+
+    async def handle_MAIL(
+        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, mail_options: List[str]
+    ) -> str:
+        chaos = self._policy.chaos_failure("Sender")
+        if chaos is not None:
+            return chaos.text or ""
+        # What aiosmtpd does without this hook.
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
     ) -> str:
+        chaos = self._policy.chaos_failure("Recipient")
+        if chaos is not None:
+            return chaos.text or ""
         if len(envelope.rcpt_tos) >= server.limits.max_recipients:
             return TOO_MANY_RECIPIENTS
         if self._policy.rejects_recipient(address):
