@@ -252,7 +252,7 @@ def _listing(store: MailStore, start: int, messages: List[Dict[str, Any]],
         "messages_count": matches,
         "messages_unread": unread_matches,
         "start": start,
-        "tags": [],
+        "tags": store.tags(),
         "messages": messages,
     }
 

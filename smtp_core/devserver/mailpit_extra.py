@@ -123,7 +123,7 @@ async def get_info(request: web.Request) -> web.Response:
         "DatabaseSize": _database_size(store),
         "Messages": total,
         "Unread": unread,
-        "Tags": {},
+        "Tags": store.tag_counts(),
         "RuntimeStats": request.app[STATS].snapshot(total),
     })
 

@@ -11,6 +11,8 @@ Rules (Mailpit's, see its "search filters" documentation):
   address headers, subject, Return-Path, the body (HTML stripped, else the
   text part) and attachment file names.
 * A term with no letter or digit is ignored, as Mailpit does.
+* ``tag:NAME`` (``tag:"two words"``) matches messages with that tag, its
+  whole name in any case; ``is:tagged`` those with any tag.
 
 Prefixes, in :data:`FIELD_PREFIXES` (substring of one column) and
 :data:`FLAGS` (a fixed condition); ``larger:``/``smaller:`` take sizes such
@@ -74,8 +76,7 @@ FIELD_PREFIXES: Dict[str, str] = {
 }
 #: ``addressed:`` matches any of these columns.
 ADDRESS_COLUMNS = ("from_json", "to_json", "cc_json", "bcc_json", "reply_to_json")
-#: Whole terms with a fixed condition.  The catcher has no tags, so
-#: ``is:tagged`` matches nothing.
+#: Whole terms with a fixed condition.
 FLAGS: Dict[str, str] = {
     "is:read": "read = 1",
     "is:unread": "read = 0",
@@ -83,9 +84,10 @@ FLAGS: Dict[str, str] = {
     "has:attachments": "attachments > 0",
     "has:inline": "inline > 0",
     "has:inlines": "inline > 0",
-    "is:tagged": "0",
+    "is:tagged": "seq IN (SELECT seq FROM message_tags)",
 }
 _LIKE = " LIKE ? ESCAPE '\\'"
+_TAGGED = "seq IN (SELECT mt.seq FROM message_tags mt JOIN tags t ON t.id = mt.tag WHERE t.name = ?)"
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s?(k|kb|m|mb)?$")
 
 
@@ -158,6 +160,9 @@ def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
         if lowered.startswith(prefix):
             value = term[len(prefix):].strip()
             return (column + _LIKE, [_like(value)]) if value else None
+    if lowered.startswith("tag:"):  # one tag, by its whole name, in any case
+        value = term[len("tag:"):].strip()
+        return (_TAGGED, [value]) if value else None
     if lowered.startswith("addressed:"):
         value = term[len("addressed:"):].strip()
         if not value:

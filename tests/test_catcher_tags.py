@@ -1,0 +1,73 @@
+"""Mailpit's tags in the catcher (issue 20, item 3): ``X-Tags`` on intake
+(Mailpit's normalisation, the first casing kept), ``Tags`` in every summary
+and message, ``tag:`` in search and delete by search, and an index made
+before tags gaining them when it is opened.  Over real SMTP and HTTP on
+loopback."""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.parse
+
+from smtp_core.devserver.store import INDEX_NAME, MailStore
+
+from test_catcher_api import call, get_json, smtp
+
+
+def tagged(subject: str, tags: str | None) -> tuple:
+    header = f"X-Tags: {tags}\r\n" if tags is not None else ""
+    return ("a@example.com", ["b@example.com"],
+            f"From: a@example.com\r\nTo: b@example.com\r\nSubject: {subject}\r\n{header}\r\nbody\r\n".encode())
+
+
+def search(catcher, query: str) -> list:
+    found = get_json(catcher, "/api/v1/search?query=" + urllib.parse.quote(query))["messages"]
+    return sorted(message["Subject"] for message in found)
+
+
+def test_x_tags_are_cleaned_sorted_and_keep_their_first_casing(catcher):
+    smtp(catcher, tagged("one", "Zeta, alpha <1>, Tag.x_y-z,,  !!! , alpha 1"),
+         tagged("two", "ALPHA 1, beta"), tagged("three", None))
+    listing = get_json(catcher, "/api/v1/messages")
+    by_subject = {message["Subject"]: message for message in listing["messages"]}
+    assert by_subject["one"]["Tags"] == ["alpha 1", "Tag.x_y-z", "Zeta"]
+    assert by_subject["two"]["Tags"] == ["alpha 1", "beta"]  # the first casing seen wins
+    assert by_subject["three"]["Tags"] == []
+    assert listing["tags"] == ["alpha 1", "beta", "Tag.x_y-z", "Zeta"]
+    message = get_json(catcher, f"/api/v1/message/{by_subject['two']['ID']}")
+    assert message["Tags"] == ["alpha 1", "beta"]
+    assert get_json(catcher, "/api/v1/info")["Tags"] == {"alpha 1": 2, "beta": 1, "Tag.x_y-z": 1, "Zeta": 1}
+
+
+def test_tag_terms_search_and_delete_by_search(catcher):
+    smtp(catcher, tagged("one", "Alpha 1, beta"), tagged("two", "alpha"), tagged("three", None))
+    assert search(catcher, 'tag:"alpha 1"') == ["one"]
+    assert search(catcher, "tag:ALPHA") == ["two"]  # the whole name, in any case
+    assert search(catcher, "-tag:beta") == ["three", "two"]
+    assert search(catcher, "is:tagged") == ["one", "two"]
+    assert search(catcher, "-is:tagged") == ["three"]
+    status, _, _ = call(catcher, "DELETE", "/api/v1/search?query=" + urllib.parse.quote("tag:beta"))
+    assert status == 200
+    listing = get_json(catcher, "/api/v1/messages")
+    assert sorted(m["Subject"] for m in listing["messages"]) == ["three", "two"]
+    assert listing["tags"] == ["alpha"]  # a tag no message has is gone
+
+
+def test_an_index_made_before_tags_opens_and_gains_them(tmp_path):
+    store = MailStore(tmp_path)
+    sender, recipients, raw = tagged("old", "Old Tag, second")
+    store.add(raw, envelope_from=sender, envelope_to=recipients)
+    store.close()
+    # Make it the index of the previous version: no tag tables, schema version 0.
+    index = sqlite3.connect(tmp_path / INDEX_NAME)
+    index.executescript("DROP TABLE message_tags; DROP TABLE tags; PRAGMA user_version = 0;")
+    index.close()
+    reopened = MailStore(tmp_path)
+    try:
+        assert [summary["Tags"] for summary in reopened.summaries()] == [["Old Tag", "second"]]
+        assert [found["Subject"] for found in reopened.search("tag:second")[0]] == ["old"]
+    finally:
+        reopened.close()
+    index = sqlite3.connect(tmp_path / INDEX_NAME)
+    assert index.execute("PRAGMA user_version").fetchone()[0] == 2
+    index.close()
