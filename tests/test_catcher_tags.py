@@ -71,3 +71,63 @@ def test_an_index_made_before_tags_opens_and_gains_them(tmp_path):
     index = sqlite3.connect(tmp_path / INDEX_NAME)
     assert index.execute("PRAGMA user_version").fetchone()[0] == 2
     index.close()
+
+
+# ---- the tag routes (Mailpit's server/apiv1/tags.go) ----
+
+from test_catcher_mailpit_extra import mailpit_client  # noqa: E402,F401  (the fixture)
+
+
+def ids_by_subject(catcher) -> dict:
+    return {m["Subject"]: m["ID"] for m in get_json(catcher, "/api/v1/messages")["messages"]}
+
+
+def tags_by_subject(catcher) -> dict:
+    return {m["Subject"]: m["Tags"] for m in get_json(catcher, "/api/v1/messages")["messages"]}
+
+
+def test_set_rename_and_delete_tags_over_http(catcher):
+    smtp(catcher, tagged("one", "old"), tagged("two", None))
+    ids = ids_by_subject(catcher)
+    status, headers, body = call(catcher, "PUT", "/api/v1/tags",
+                                 {"IDs": [ids["one"], ids["two"], "unknown"], "Tags": ["b<x>", "A", "a"]})
+    assert (status, body, headers["Content-Type"].split(";")[0]) == (200, b"ok", "text/plain")
+    assert tags_by_subject(catcher) == {"one": ["A", "b x"], "two": ["A", "b x"]}
+    assert get_json(catcher, "/api/v1/tags") == ["A", "b x"]  # "old" is on no message now
+    assert call(catcher, "PUT", "/api/v1/tags/b%20x", {"Name": "Bee"})[0] == 200
+    assert call(catcher, "PUT", "/api/v1/tags/A", {"Name": "bee"})[0] == 200  # into Bee: one tag
+    assert tags_by_subject(catcher) == {"one": ["Bee"], "two": ["Bee"]}
+    assert call(catcher, "PUT", "/api/v1/tags", {"IDs": [ids["two"]], "Tags": []})[0] == 200
+    assert tags_by_subject(catcher) == {"one": ["Bee"], "two": []}
+    assert call(catcher, "DELETE", "/api/v1/tags/Bee")[0] == 200
+    assert tags_by_subject(catcher) == {"one": [], "two": []}
+    assert get_json(catcher, "/api/v1/tags") == []
+
+
+def test_bad_tag_requests_are_400_in_plain_text_and_change_nothing(catcher):
+    smtp(catcher, tagged("one", "keep"))
+    for method, path, body, complaint in [
+        ("PUT", "/api/v1/tags", b"{not json", b"invalid JSON body"),
+        ("PUT", "/api/v1/tags", {"IDs": "x", "Tags": []}, b"IDs must be an array of strings"),
+        ("PUT", "/api/v1/tags", {"IDs": [], "Tags": [1]}, b"Tags must be an array of strings"),
+        ("PUT", "/api/v1/tags/keep", {"Name": "!!!"}, b"invalid tag name: '!!!'"),
+        ("PUT", "/api/v1/tags/keep", {"Name": 5}, b"Name must be a string"),
+        ("PUT", "/api/v1/tags/nothere", {"Name": "x"}, b"tag not found: 'nothere'"),
+    ]:
+        status, headers, answer = call(catcher, method, path, body)
+        assert (status, headers["Content-Type"].split(";")[0]) == (400, "text/plain"), (path, body, answer)
+        assert complaint in answer
+    assert tags_by_subject(catcher) == {"one": ["keep"]}
+
+
+def test_mailpit_api_client_tags(catcher, mailpit_client):
+    smtp(catcher, tagged("one", "first"), tagged("two", None))
+    ids = ids_by_subject(catcher)
+    assert mailpit_client(catcher, "getTags")["result"] == ["first"]
+    assert mailpit_client(catcher, "setTags", {"IDs": [ids["two"]], "Tags": ["second", "first"]})["result"] == "ok"
+    assert mailpit_client(catcher, "renameTag", "second", "Zweite")["result"] == "ok"
+    assert mailpit_client(catcher, "getTags")["result"] == ["first", "Zweite"]
+    assert mailpit_client(catcher, "deleteTag", "first")["result"] == "ok"
+    assert tags_by_subject(catcher) == {"one": [], "two": ["Zweite"]}
+    refused = mailpit_client(catcher, "renameTag", "Zweite", "???")
+    assert "invalid tag name" in refused["error"]

@@ -81,7 +81,7 @@ def message_id_of(request: web.Request) -> str | None:
 def add_routes(app: web.Application, features: Features | None = None,
                stats: RuntimeStats | None = None) -> None:
     """Install the feature routes on the API application ``app``."""
-    from . import htmlcheck, linkcheck, release, sendapi, spamassassin, thumbs, views  # the feature modules import this one
+    from . import htmlcheck, linkcheck, release, sendapi, spamassassin, tags, thumbs, views  # the feature modules import this one
 
     app[FEATURES] = features or Features()
     if stats is None:  # an application of its own (tests): count from now
@@ -90,7 +90,7 @@ def add_routes(app: web.Application, features: Features | None = None,
     app[STATS] = stats
     app.router.add_get("/api/v1/info", get_info)
     app.router.add_get("/api/v1/webui", get_webui)
-    for module in (sendapi, release, views, linkcheck, htmlcheck, spamassassin, thumbs):
+    for module in (sendapi, release, views, linkcheck, htmlcheck, spamassassin, thumbs, tags):
         module.add_routes(app)
 
 

@@ -681,6 +681,48 @@ class MailStore:
         return tagnames.ordered(row[0] for row in self._reader().execute(
             "SELECT name FROM tags WHERE EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)"))
 
+    def set_tags(self, message_ids: Sequence[str], names: Sequence[str]) -> None:
+        """Give each of ``message_ids`` exactly the tags ``names`` (cleaned,
+        repeats and empty names dropped; none: remove every tag).  Unknown
+        IDs are ignored."""
+        wanted = tagnames.unique(names)
+        with self._lock:
+            found = self._select_ids(message_ids)
+            for _, seq, _ in found:
+                self._db.execute("DELETE FROM message_tags WHERE seq = ?", (seq,))
+                self._tag(seq, wanted)
+            self._forget_unused_tags()
+        self._announce(*(("update", {"ID": message_id, "Tags": self.message_tags(message_id)})
+                         for message_id, _, _ in found))
+
+    def rename_tag(self, name: str, new_name: str) -> None:
+        """Call the tag ``name`` ``new_name`` on every message; into a tag
+        that exists already, the two become one.  ``ValueError`` names a bad
+        new name or an unknown tag."""
+        cleaned = tagnames.clean(new_name)
+        if not cleaned:
+            raise ValueError(f"invalid tag name: {new_name!r}")
+        with self._lock:
+            row = self._db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise ValueError(f"tag not found: {name!r}")
+            other = self._db.execute("SELECT id FROM tags WHERE name = ?", (cleaned,)).fetchone()
+            if other is None or other[0] == row[0]:
+                self._db.execute("UPDATE tags SET name = ? WHERE id = ?", (cleaned, row[0]))
+            else:
+                self._db.execute("UPDATE OR IGNORE message_tags SET tag = ? WHERE tag = ?", (other[0], row[0]))
+                self._db.execute("DELETE FROM message_tags WHERE tag = ?", (row[0],))
+                self._forget_unused_tags()
+        self._announce(("prune", None))
+
+    def delete_tag(self, name: str) -> None:
+        """Take the tag ``name`` off every message (the messages stay); an
+        unknown tag is no error."""
+        with self._lock:
+            self._db.execute("DELETE FROM message_tags WHERE tag IN (SELECT id FROM tags WHERE name = ?)", (name,))
+            self._forget_unused_tags()
+        self._announce(("prune", None))
+
     def tag_counts(self) -> Dict[str, int]:
         """``{tag: messages with it}`` (``/api/v1/info``'s ``Tags``)."""
         rows = self._reader().execute(
