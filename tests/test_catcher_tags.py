@@ -131,3 +131,46 @@ def test_mailpit_api_client_tags(catcher, mailpit_client):
     assert tags_by_subject(catcher) == {"one": [], "two": ["Zweite"]}
     refused = mailpit_client(catcher, "renameTag", "Zweite", "???")
     assert "invalid tag name" in refused["error"]
+
+
+# ---- item 4: read status by search, and Mailpit's tz on after:/before: ----
+
+import datetime  # noqa: E402
+import zoneinfo  # noqa: E402
+
+EAST, WEST = "Pacific/Kiritimati", "Pacific/Pago_Pago"  # UTC+14 and UTC-11: 25 hours apart
+
+
+def an_hour_ago_in(zone: str) -> str:
+    """A wall-clock time (no offset) one hour before now, as ``zone`` reads it."""
+    moment = datetime.datetime.now(zoneinfo.ZoneInfo(zone)) - datetime.timedelta(hours=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_tz_places_after_and_before_dates_in_that_zone(catcher):
+    smtp(catcher, tagged("one", None))
+    when = an_hour_ago_in(EAST)
+    quoted = urllib.parse.quote(f"after:{when}")
+    east = get_json(catcher, f"/api/v1/search?query={quoted}&tz={EAST}")["messages"]
+    west = get_json(catcher, f"/api/v1/search?query={quoted}&tz={WEST}")["messages"]
+    assert ([m["Subject"] for m in east], west) == (["one"], [])
+    before = urllib.parse.quote(f"before:{when}")
+    assert get_json(catcher, f"/api/v1/search?query={before}&tz={WEST}")["messages_count"] == 1
+    status, _, body = call(catcher, "GET", f"/api/v1/search?query={quoted}&tz=Nowhere/Atlantis")
+    assert (status, body) == (400, b"Error: unknown time zone: 'Nowhere/Atlantis'")
+    status, _, _ = call(catcher, "DELETE", f"/api/v1/search?query={quoted}&tz={WEST}")
+    assert status == 200 and len(ids_by_subject(catcher)) == 1  # the west reading matched nothing
+    assert call(catcher, "DELETE", f"/api/v1/search?query={quoted}&tz={EAST}")[0] == 200
+    assert ids_by_subject(catcher) == {}
+
+
+def test_mailpit_api_client_sets_read_status_by_search_with_tz(catcher, mailpit_client):
+    smtp(catcher, tagged("one", "mark"), tagged("two", None))
+    assert mailpit_client(catcher, "setReadStatus", {"Search": "tag:mark", "Read": True})["result"] == "ok"
+    read = {m["Subject"]: m["Read"] for m in get_json(catcher, "/api/v1/messages")["messages"]}
+    assert read == {"one": True, "two": False}
+    when = an_hour_ago_in(EAST)
+    west = mailpit_client(catcher, "setReadStatus", {"Search": f"after:{when}", "Read": True}, {"tz": WEST})
+    assert west["result"] == "ok" and get_json(catcher, "/api/v1/messages")["unread"] == 1
+    east = mailpit_client(catcher, "setReadStatus", {"Search": f"after:{when}", "Read": True}, {"tz": EAST})
+    assert east["result"] == "ok" and get_json(catcher, "/api/v1/messages")["unread"] == 0

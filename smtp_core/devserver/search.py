@@ -17,7 +17,8 @@ Rules (Mailpit's, see its "search filters" documentation):
 Prefixes, in :data:`FIELD_PREFIXES` (substring of one column) and
 :data:`FLAGS` (a fixed condition); ``larger:``/``smaller:`` take sizes such
 as ``10k`` or ``1.5M``, ``after:``/``before:`` dates as ``YYYY-MM-DD`` (or any
-ISO 8601 date-time, local time).
+ISO 8601 date-time, local time unless a ``tz`` zone is given:
+:func:`zone_named`).
 
 >>> condition, parameters = to_sql('from:ann -is:read "big news"')
 >>> parameters
@@ -50,7 +51,7 @@ import datetime
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-__all__ = ["to_sql", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
+__all__ = ["to_sql", "zone_named", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
 
 #: Terms in one query: far more than any person types, few enough that the
 #: worst query scans the index a bounded number of times.
@@ -125,11 +126,11 @@ def _size(value: str) -> Optional[int]:
     return int(min(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit], SIZE_CEILING))
 
 
-def _date_ms(value: str) -> Optional[int]:
+def _date_ms(value: str, zone: Optional[datetime.tzinfo] = None) -> Optional[int]:
     try:
         moment = datetime.datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
-            moment = moment.astimezone()
+            moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
         return int(moment.timestamp() * 1000)
     except (ValueError, OverflowError, OSError):  # not a date, or outside what the clock can say
         return None
@@ -152,8 +153,12 @@ RANGES: Dict[str, Callable[[str], Optional[Tuple[str, List[Any]]]]] = {
 }
 
 
-def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
+def _condition(term: str, zone: Optional[datetime.tzinfo] = None) -> Optional[Tuple[str, List[Any]]]:
     lowered = term.lower()
+    for prefix, operator in (("after:", ">="), ("before:", "<=")):
+        if zone is not None and lowered.startswith(prefix):
+            found = _date_ms(term[len(prefix):], zone)
+            return None if found is None else (f"created {operator} ?", [found])
     if lowered in FLAGS:
         return FLAGS[lowered], []
     for prefix, column in FIELD_PREFIXES.items():
@@ -177,9 +182,24 @@ def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
     return ("search_text" + _LIKE, [_like(cleaned)]) if cleaned else None
 
 
-def to_sql(query: str) -> Tuple[str, List[Any]]:
+def zone_named(name: str) -> Optional[datetime.tzinfo]:
+    """Mailpit's ``tz`` parameter: the IANA zone ``name`` (``None`` for
+    ``""``: local time); :class:`SearchError` names an unknown zone."""
+    if not name:
+        return None
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SearchError(f"unknown time zone: {name!r}") from None
+
+
+def to_sql(query: str, zone: Optional[datetime.tzinfo] = None) -> Tuple[str, List[Any]]:
     """``(condition, parameters)`` for a ``WHERE`` clause selecting the
-    messages that match ``query`` (``"1"`` for an empty query)."""
+    messages that match ``query`` (``"1"`` for an empty query); a date
+    without an offset in ``after:``/``before:`` is in ``zone`` (Mailpit's
+    ``tz``), else local time."""
     found_terms = terms(query)
     if len(found_terms) > MAX_TERMS:
         raise SearchError(f"too many search terms: {len(found_terms)} (at most {MAX_TERMS})")
@@ -193,7 +213,7 @@ def to_sql(query: str) -> Tuple[str, List[Any]]:
             term = term[1:]
         if not re.search(r"[A-Za-z0-9]", term):
             continue
-        found = _condition(term)
+        found = _condition(term, zone)
         if found is None:
             continue
         condition, values = found

@@ -344,10 +344,11 @@ class MailStore:
         with self._lock:
             return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", _paging(start, limit))
 
-    def search(self, query: str, start: int = 0, limit: int = 50) -> Tuple[List[Dict[str, Any]], int, int]:
+    def search(self, query: str, start: int = 0, limit: int = 50,
+               zone: Optional[Any] = None) -> Tuple[List[Dict[str, Any]], int, int]:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
-        (see :mod:`smtp_core.devserver.search`), newest first."""
-        where, parameters = search_syntax.to_sql(query)
+        (see :mod:`smtp_core.devserver.search`; dates in ``zone``), newest first."""
+        where, parameters = search_syntax.to_sql(query, zone)
         reader = self._reader()
         matches, unread = reader.execute(
             f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
@@ -528,8 +529,8 @@ class MailStore:
             self._remove_rows(self._db.execute("SELECT seq, path FROM messages").fetchall())
         self._announce(("truncate", None))
 
-    def delete_matching(self, query: str) -> None:
-        where, parameters = search_syntax.to_sql(query)
+    def delete_matching(self, query: str, zone: Optional[Any] = None) -> None:
+        where, parameters = search_syntax.to_sql(query, zone)
         ids = [row[0] for row in self._reader().execute(f"SELECT id FROM messages WHERE {where}", parameters)]
         self.delete(ids)
 
