@@ -102,6 +102,15 @@ function wireSearch() {
     event.preventDefault();
     runSearch();
   });
+  // A tag (in the list or the message) searches its messages, as in Mailpit.
+  document.addEventListener("click", (event) => {
+    const tag = event.target.closest("button.tag[data-tag]");
+    if (!tag) return;
+    event.stopPropagation();  // a tag in a row does not also open the message
+    const name = tag.dataset.tag;
+    $("search").value = /\s/.test(name) ? `tag:"${name}"` : `tag:${name}`;
+    runSearch();
+  }, true);
 }
 
 function wire() {

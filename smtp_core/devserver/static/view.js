@@ -4,7 +4,7 @@
 // sandboxed iframe (no scripts, no origin).
 
 import { api, messageURL } from "./api.js";
-import { $, element, formatSize } from "./dom.js";
+import { $, element, formatSize, tagButtons } from "./dom.js";
 import { mailbox, selected, updated } from "./mailbox.js";
 import { REPORTS } from "./reports.js";
 
@@ -115,6 +115,8 @@ export async function openMessage(id, { pushHistory = true } = {}) {
   const subject = $("m-subject");
   subject.textContent = message.Subject || "(no subject)";
   subject.classList.toggle("no-subject", !message.Subject);
+  $("m-tags").replaceChildren(...tagButtons(message.Tags));
+  $("m-tags").hidden = !(message.Tags && message.Tags.length);
   fillAddresses($("m-from"), message.From);
   fillAddresses($("m-to"), message.To);
   fillAddresses($("m-cc"), message.Cc, "cc");

@@ -1,0 +1,39 @@
+"""The catcher's page shows tags (issue 20, item 3): in the list and in the
+message view, and a click on one searches ``tag:NAME``.  Headless Chromium
+(conftest's ``browser``), real SMTP on loopback."""
+
+from __future__ import annotations
+
+from test_catcher_api import smtp
+from test_catcher_page import new_tab, open_page, page  # noqa: F401  (fixtures)
+from test_catcher_tags import tagged
+
+
+def test_tags_show_in_the_list_and_the_message_and_a_click_searches_them(page, catcher):
+    from playwright.sync_api import expect
+
+    smtp(catcher, tagged("Invoice", "Billing, Two words"), tagged("Lunch", "Two words"), tagged("Plain", None))
+    open_page(page, catcher)
+    rows = page.locator("#messages .row")
+    expect(rows).to_have_count(3)
+    invoice = rows.filter(has_text="Invoice")
+    expect(invoice.locator("button.tag")).to_have_text(["Billing", "Two words"])
+    expect(rows.filter(has_text="Plain").locator("button.tag")).to_have_count(0)
+
+    invoice.locator(".from").click()
+    expect(page.locator("#m-subject")).to_have_text("Invoice")
+    expect(page.locator("#m-tags button.tag")).to_have_text(["Billing", "Two words"])
+
+    page.locator("#m-tags button.tag", has_text="Two words").click()
+    expect(page.locator("#search")).to_have_value('tag:"Two words"')
+    expect(rows).to_have_count(2)
+    expect(page.locator("#count")).to_have_text("2 matches")
+
+    rows.filter(has_text="Lunch").locator("button.tag").click()  # in a row: searches, the row stays shut
+    expect(page.locator("#m-subject")).to_have_text("Invoice")
+    page.fill("#search", "")
+    expect(rows).to_have_count(3)
+    invoice.locator("button.tag", has_text="Billing").click()
+    expect(page.locator("#search")).to_have_value("tag:Billing")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#m-subject")).to_have_text("Invoice")  # still the message opened before
