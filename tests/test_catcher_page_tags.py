@@ -37,3 +37,23 @@ def test_tags_show_in_the_list_and_the_message_and_a_click_searches_them(page, c
     expect(page.locator("#search")).to_have_value("tag:Billing")
     expect(rows).to_have_count(1)
     expect(page.locator("#m-subject")).to_have_text("Invoice")  # still the message opened before
+
+
+def test_tags_set_through_the_api_reach_an_open_page_and_keep_the_read_state(page, catcher):
+    from playwright.sync_api import expect
+
+    from test_catcher_api import call, get_json
+
+    smtp(catcher, tagged("Invoice", None), tagged("Other", None))
+    open_page(page, catcher)
+    rows = page.locator("#messages .row")
+    expect(rows).to_have_count(2)
+    invoice = rows.filter(has_text="Invoice")
+    invoice.locator(".from").click()  # read: the row is no longer unread
+    expect(invoice).not_to_have_class("row unread")
+    message_id = invoice.get_attribute("data-id")
+    assert call(catcher, "PUT", "/api/v1/tags", {"IDs": [message_id], "Tags": ["Paid"]})[0] == 200
+    expect(invoice.locator("button.tag")).to_have_text(["Paid"])  # the store's update event
+    expect(invoice).not_to_have_class("row unread")
+    expect(page.locator("#unread")).to_have_text("1 unread")
+    assert get_json(catcher, "/api/v1/messages")["unread"] == 1
