@@ -57,3 +57,24 @@ def test_tags_set_through_the_api_reach_an_open_page_and_keep_the_read_state(pag
     expect(invoice).not_to_have_class("row unread")
     expect(page.locator("#unread")).to_have_text("1 unread")
     assert get_json(catcher, "/api/v1/messages")["unread"] == 1
+
+
+def test_the_tag_editor_sets_the_open_messages_tags(page, catcher):
+    from playwright.sync_api import expect
+
+    from test_catcher_api import get_json
+
+    smtp(catcher, tagged("Invoice", "Old"), tagged("Other", None))
+    open_page(page, catcher)
+    invoice = page.locator("#messages .row").filter(has_text="Invoice")
+    invoice.locator(".from").click()
+    expect(page.locator("#m-tags-input")).to_have_value("Old")
+    page.fill("#m-tags-input", "paid, Q3 <2026>, paid")
+    page.locator("#m-tags-form button[type=submit]").click()
+    expect(page.locator("#m-tags button.tag")).to_have_text(["paid", "Q3 2026"])
+    expect(invoice.locator("button.tag")).to_have_text(["paid", "Q3 2026"])
+    assert get_json(catcher, "/api/v1/tags") == ["paid", "Q3 2026"]
+    page.fill("#m-tags-input", "")
+    page.locator("#m-tags-form button[type=submit]").click()
+    expect(page.locator("#m-tags")).to_be_hidden()
+    assert get_json(catcher, "/api/v1/tags") == []

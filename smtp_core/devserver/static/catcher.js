@@ -17,7 +17,7 @@ import { connectEvents } from "./events.js";
 import { loadList, scrollToRow } from "./list.js";
 import { emptied, indexOf, mailbox, removed, searching, updated } from "./mailbox.js";
 import { setUpRelease } from "./release.js";
-import { closeMessage, forget, openMessage, selectTab, showHTML } from "./view.js";
+import { closeMessage, forget, openMessage, saveTags, selectTab, showHTML } from "./view.js";
 
 async function deleteMessage(id) {
   await api("DELETE", "/api/v1/messages", { IDs: [id] });
@@ -101,6 +101,10 @@ function wireSearch() {
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     runSearch();
+  });
+  $("m-tags-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveTags($("m-tags-input").value).catch(report);
   });
   // A tag (in the list or the message) searches its messages, as in Mailpit.
   document.addEventListener("click", (event) => {
