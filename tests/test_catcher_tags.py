@@ -6,6 +6,7 @@ loopback."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import urllib.parse
 
@@ -174,3 +175,13 @@ def test_mailpit_api_client_sets_read_status_by_search_with_tz(catcher, mailpit_
     assert west["result"] == "ok" and get_json(catcher, "/api/v1/messages")["unread"] == 1
     east = mailpit_client(catcher, "setReadStatus", {"Search": f"after:{when}", "Read": True}, {"tz": EAST})
     assert east["result"] == "ok" and get_json(catcher, "/api/v1/messages")["unread"] == 0
+
+
+def test_the_send_apis_tags_are_the_messages_tags(catcher):
+    status, _, body = call(catcher, "POST", "/api/v1/send", {
+        "From": {"Email": "a@example.com"}, "To": [{"Email": "b@example.com"}], "Subject": "sent",
+        "Text": "hi", "Tags": ["From API", "second <b>", "from api"]})
+    assert status == 200, body
+    message_id = json.loads(body)["ID"]
+    assert get_json(catcher, f"/api/v1/message/{message_id}")["Tags"] == ["From API", "second b"]
+    assert search(catcher, 'tag:"from api"') == ["sent"]
