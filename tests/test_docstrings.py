@@ -29,6 +29,7 @@ WITHOUT_EXAMPLES = {
     "smtp_core.devserver.mailpit_extra",  # HTTP routes: tests/test_catcher_mailpit_extra.py
     "smtp_core.devserver.sendapi",
     "smtp_core.devserver.thumbs",
+    "smtp_core.devserver.tags",  # HTTP routes: tests/test_catcher_tags.py
     "smtp_core.devserver.views",
     "smtp_core.devserver.cli",
     "smtp_core.devserver.smtp",

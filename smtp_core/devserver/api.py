@@ -96,6 +96,7 @@ from urllib.parse import quote
 from aiohttp import WSMsgType, web
 
 from smtp_core.devserver import httpguard
+from smtp_core.devserver import search as search_syntax
 from smtp_core.devserver.search import SearchError
 from smtp_core.devserver.store import MailStore, server_version
 
@@ -252,7 +253,7 @@ def _listing(store: MailStore, start: int, messages: List[Dict[str, Any]],
         "messages_count": matches,
         "messages_unread": unread_matches,
         "start": start,
-        "tags": [],
+        "tags": store.tags(),
         "messages": messages,
     }
 
@@ -274,7 +275,8 @@ async def search_messages(request: web.Request) -> web.Response:
     store = request.app[STORE]
     start, limit = _start_limit(request)
     try:
-        found, matches, unread = await off_loop(store.search, query, start, limit)
+        zone = search_syntax.zone_named(request.query.get("tz", ""))
+        found, matches, unread = await off_loop(store.search, query, start, limit, zone)
     except SearchError as error:
         return _bad_request(f"Error: {error}")
     return _json(_listing(store, start, found, matches, unread))
@@ -295,7 +297,8 @@ async def set_read_status(request: web.Request) -> web.Response:
     store = request.app[STORE]
     if search:
         try:
-            found, _, _ = await off_loop(store.search, str(search), 0, -1)
+            zone = search_syntax.zone_named(request.query.get("tz", ""))
+            found, _, _ = await off_loop(store.search, str(search), 0, -1, zone)
         except SearchError as error:
             return _bad_request(f"Error: {error}")
         await off_loop(store.set_read, [summary["ID"] for summary in found], read)
@@ -322,7 +325,8 @@ async def delete_search(request: web.Request) -> web.Response:
     if not query:
         return _bad_request("Error: no search query")
     try:
-        await off_loop(request.app[STORE].delete_matching, query)
+        zone = search_syntax.zone_named(request.query.get("tz", ""))
+        await off_loop(request.app[STORE].delete_matching, query, zone)
     except SearchError as error:
         return _bad_request(f"Error: {error}")
     return _ok()

@@ -81,7 +81,7 @@ def message_id_of(request: web.Request) -> str | None:
 def add_routes(app: web.Application, features: Features | None = None,
                stats: RuntimeStats | None = None) -> None:
     """Install the feature routes on the API application ``app``."""
-    from . import chaos, htmlcheck, linkcheck, release, sendapi, spamassassin, thumbs, views  # the feature modules import this one
+    from . import chaos, htmlcheck, linkcheck, release, sendapi, spamassassin, tags, thumbs, views  # the feature modules import this one
 
     app[FEATURES] = features or Features()
     if stats is None:  # an application of its own (tests): count from now
@@ -90,7 +90,7 @@ def add_routes(app: web.Application, features: Features | None = None,
     app[STATS] = stats
     app.router.add_get("/api/v1/info", get_info)
     app.router.add_get("/api/v1/webui", get_webui)
-    for module in (sendapi, release, views, linkcheck, htmlcheck, spamassassin, thumbs, chaos):
+    for module in (sendapi, release, views, linkcheck, htmlcheck, spamassassin, thumbs, chaos, tags):
         module.add_routes(app)
 
 
@@ -123,7 +123,7 @@ async def get_info(request: web.Request) -> web.Response:
         "DatabaseSize": _database_size(store),
         "Messages": total,
         "Unread": unread,
-        "Tags": {},
+        "Tags": store.tag_counts(),
         "RuntimeStats": request.app[STATS].snapshot(total),
     })
 

@@ -60,7 +60,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import idna
 
-from . import mimetree
+from . import mimetree, tagnames
 from .htmltext import html_text
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 
@@ -301,6 +301,7 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
         "snippet": _snippet(body_text),
         "search_text": _collapse(_SEARCH_NOISE.sub(" ", searchable)).lower(),
         "parts_json": json.dumps(table, ensure_ascii=False),
+        "tags": tagnames.from_header(_header_text(message, "X-Tags")),
     }
 
 

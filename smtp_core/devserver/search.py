@@ -11,11 +11,14 @@ Rules (Mailpit's, see its "search filters" documentation):
   address headers, subject, Return-Path, the body (HTML stripped, else the
   text part) and attachment file names.
 * A term with no letter or digit is ignored, as Mailpit does.
+* ``tag:NAME`` (``tag:"two words"``) matches messages with that tag, its
+  whole name in any case; ``is:tagged`` those with any tag.
 
 Prefixes, in :data:`FIELD_PREFIXES` (substring of one column) and
 :data:`FLAGS` (a fixed condition); ``larger:``/``smaller:`` take sizes such
 as ``10k`` or ``1.5M``, ``after:``/``before:`` dates as ``YYYY-MM-DD`` (or any
-ISO 8601 date-time, local time).
+ISO 8601 date-time, local time unless a ``tz`` zone is given:
+:func:`zone_named`).
 
 >>> condition, parameters = to_sql('from:ann -is:read "big news"')
 >>> parameters
@@ -48,7 +51,7 @@ import datetime
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-__all__ = ["to_sql", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
+__all__ = ["to_sql", "zone_named", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
 
 #: Terms in one query: far more than any person types, few enough that the
 #: worst query scans the index a bounded number of times.
@@ -74,8 +77,7 @@ FIELD_PREFIXES: Dict[str, str] = {
 }
 #: ``addressed:`` matches any of these columns.
 ADDRESS_COLUMNS = ("from_json", "to_json", "cc_json", "bcc_json", "reply_to_json")
-#: Whole terms with a fixed condition.  The catcher has no tags, so
-#: ``is:tagged`` matches nothing.
+#: Whole terms with a fixed condition.
 FLAGS: Dict[str, str] = {
     "is:read": "read = 1",
     "is:unread": "read = 0",
@@ -83,9 +85,10 @@ FLAGS: Dict[str, str] = {
     "has:attachments": "attachments > 0",
     "has:inline": "inline > 0",
     "has:inlines": "inline > 0",
-    "is:tagged": "0",
+    "is:tagged": "seq IN (SELECT seq FROM message_tags)",
 }
 _LIKE = " LIKE ? ESCAPE '\\'"
+_TAGGED = "seq IN (SELECT mt.seq FROM message_tags mt JOIN tags t ON t.id = mt.tag WHERE t.name = ?)"
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s?(k|kb|m|mb)?$")
 
 
@@ -123,11 +126,11 @@ def _size(value: str) -> Optional[int]:
     return int(min(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit], SIZE_CEILING))
 
 
-def _date_ms(value: str) -> Optional[int]:
+def _date_ms(value: str, zone: Optional[datetime.tzinfo] = None) -> Optional[int]:
     try:
         moment = datetime.datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
-            moment = moment.astimezone()
+            moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
         return int(moment.timestamp() * 1000)
     except (ValueError, OverflowError, OSError):  # not a date, or outside what the clock can say
         return None
@@ -150,14 +153,21 @@ RANGES: Dict[str, Callable[[str], Optional[Tuple[str, List[Any]]]]] = {
 }
 
 
-def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
+def _condition(term: str, zone: Optional[datetime.tzinfo] = None) -> Optional[Tuple[str, List[Any]]]:
     lowered = term.lower()
+    for prefix, operator in (("after:", ">="), ("before:", "<=")):
+        if zone is not None and lowered.startswith(prefix):
+            found = _date_ms(term[len(prefix):], zone)
+            return None if found is None else (f"created {operator} ?", [found])
     if lowered in FLAGS:
         return FLAGS[lowered], []
     for prefix, column in FIELD_PREFIXES.items():
         if lowered.startswith(prefix):
             value = term[len(prefix):].strip()
             return (column + _LIKE, [_like(value)]) if value else None
+    if lowered.startswith("tag:"):  # one tag, by its whole name, in any case
+        value = term[len("tag:"):].strip()
+        return (_TAGGED, [value]) if value else None
     if lowered.startswith("addressed:"):
         value = term[len("addressed:"):].strip()
         if not value:
@@ -172,9 +182,24 @@ def _condition(term: str) -> Optional[Tuple[str, List[Any]]]:
     return ("search_text" + _LIKE, [_like(cleaned)]) if cleaned else None
 
 
-def to_sql(query: str) -> Tuple[str, List[Any]]:
+def zone_named(name: str) -> Optional[datetime.tzinfo]:
+    """Mailpit's ``tz`` parameter: the IANA zone ``name`` (``None`` for
+    ``""``: local time); :class:`SearchError` names an unknown zone."""
+    if not name:
+        return None
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SearchError(f"unknown time zone: {name!r}") from None
+
+
+def to_sql(query: str, zone: Optional[datetime.tzinfo] = None) -> Tuple[str, List[Any]]:
     """``(condition, parameters)`` for a ``WHERE`` clause selecting the
-    messages that match ``query`` (``"1"`` for an empty query)."""
+    messages that match ``query`` (``"1"`` for an empty query); a date
+    without an offset in ``after:``/``before:`` is in ``zone`` (Mailpit's
+    ``tz``), else local time."""
     found_terms = terms(query)
     if len(found_terms) > MAX_TERMS:
         raise SearchError(f"too many search terms: {len(found_terms)} (at most {MAX_TERMS})")
@@ -188,7 +213,7 @@ def to_sql(query: str) -> Tuple[str, List[Any]]:
             term = term[1:]
         if not re.search(r"[A-Za-z0-9]", term):
             continue
-        found = _condition(term)
+        found = _condition(term, zone)
         if found is None:
             continue
         condition, values = found

@@ -64,6 +64,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from smtp_core.devserver import mailview
 from smtp_core.devserver.mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 from smtp_core.devserver import search as search_syntax
+from smtp_core.devserver import tagnames
 from smtp_core.devserver.received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
@@ -111,9 +112,26 @@ CREATE TABLE IF NOT EXISTS messages (
     parts TEXT                     -- mailview's part table (JSON); NULL: not made yet
 );
 CREATE INDEX IF NOT EXISTS messages_read ON messages(read);
+-- Tags (schema version 2): one row per name, case-insensitively; the
+-- casing first seen is kept.
+CREATE TABLE IF NOT EXISTS tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE IF NOT EXISTS message_tags (
+    seq INTEGER NOT NULL,          -- messages.seq
+    tag INTEGER NOT NULL,          -- tags.id
+    PRIMARY KEY (seq, tag)
+);
+CREATE INDEX IF NOT EXISTS message_tags_tag ON message_tags(tag);
 """
+#: ``PRAGMA user_version`` of the index: 1 part tables, 2 tags.
+SCHEMA_VERSION = 2
+#: A message's tags as a JSON list, in a query of ``messages``.
+_TAGS_COLUMN = ("(SELECT json_group_array(t.name) FROM message_tags mt JOIN tags t ON t.id = mt.tag"
+                " WHERE mt.seq = messages.seq)")
 _SUMMARY_COLUMNS = ("id, message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json, "
-                    "subject, created, username, size, attachments, snippet")
+                    "subject, created, username, size, attachments, snippet, " + _TAGS_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -172,6 +190,10 @@ class MailStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
         if "parts" not in columns:  # an index made before part tables
             self._db.execute("ALTER TABLE messages ADD COLUMN parts TEXT")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:  # an index made before tags: the messages gain their X-Tags
+            self._tag_existing_messages()
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         #: Messages in the index, kept by every change (counting is a scan).
         self._total = 0
         self._reconcile()
@@ -270,13 +292,14 @@ class MailStore:
                                     envelope_to=tuple(envelope_to), mail_options=tuple(mail_options),
                                     authenticated_as=authenticated_as, tls=bool(tls),
                                     sequence=int(inserted.lastrowid or 0))
+            tags = self._tag(int(inserted.lastrowid or 0), fields["tags"])
             self._total += 1
             pruned = self._prune()
             # The summary from what was just written (as _summaries reads it).
             summary = _summary((message_id, fields["message_id"], 0, fields["from_json"], fields["to_json"],
                                 fields["cc_json"], fields["bcc_json"], fields["reply_to_json"], fields["subject"],
                                 created, json.dumps(authenticated_as), len(raw), fields["attachments"],
-                                fields["snippet"]))
+                                fields["snippet"], json.dumps(tags)))
             self._arrivals.notify_all()
         self._announce(("new", summary), *([("prune", None)] if pruned else []))
         return summary, stored
@@ -296,6 +319,10 @@ class MailStore:
             chunk = rows[start:start + 500]
             self._db.execute(f"DELETE FROM messages WHERE seq IN ({','.join('?' * len(chunk))})",
                              [seq for seq, _ in chunk])
+            self._db.execute(f"DELETE FROM message_tags WHERE seq IN ({','.join('?' * len(chunk))})",
+                             [seq for seq, _ in chunk])
+        if rows:
+            self._forget_unused_tags()
         self._total -= len(rows)
         for _, path in rows:
             try:
@@ -317,10 +344,11 @@ class MailStore:
         with self._lock:
             return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", _paging(start, limit))
 
-    def search(self, query: str, start: int = 0, limit: int = 50) -> Tuple[List[Dict[str, Any]], int, int]:
+    def search(self, query: str, start: int = 0, limit: int = 50,
+               zone: Optional[Any] = None) -> Tuple[List[Dict[str, Any]], int, int]:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
-        (see :mod:`smtp_core.devserver.search`), newest first."""
-        where, parameters = search_syntax.to_sql(query)
+        (see :mod:`smtp_core.devserver.search`; dates in ``zone``), newest first."""
+        where, parameters = search_syntax.to_sql(query, zone)
         reader = self._reader()
         matches, unread = reader.execute(
             f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
@@ -375,7 +403,7 @@ class MailStore:
         try:
             return {"ID": message_id, **mailview.details(
                 stored.parts, stored.read, stored.envelope(), created_ms=stored.created, size=stored.size,
-                username=stored.username)}
+                username=stored.username), "Tags": self.message_tags(message_id)}
         except FileNotFoundError:  # deleted meanwhile
             return None
 
@@ -501,8 +529,8 @@ class MailStore:
             self._remove_rows(self._db.execute("SELECT seq, path FROM messages").fetchall())
         self._announce(("truncate", None))
 
-    def delete_matching(self, query: str) -> None:
-        where, parameters = search_syntax.to_sql(query)
+    def delete_matching(self, query: str, zone: Optional[Any] = None) -> None:
+        where, parameters = search_syntax.to_sql(query, zone)
         ids = [row[0] for row in self._reader().execute(f"SELECT id FROM messages WHERE {where}", parameters)]
         self.delete(ids)
 
@@ -578,6 +606,9 @@ class MailStore:
         for start in range(0, len(lost), 500):
             chunk = lost[start:start + 500]
             self._db.execute(f"DELETE FROM messages WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        if lost:
+            self._db.execute("DELETE FROM message_tags WHERE seq NOT IN (SELECT seq FROM messages)")
+            self._forget_unused_tags()
         for key, path in known.items():
             if key in on_disk and on_disk[key] != path:
                 self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
@@ -609,11 +640,109 @@ class MailStore:
              json.dumps(envelope_to), "[]", "null", 0, header_length, int("S" in path.partition(":2,")[2]),
              fields["parts_json"]),
         )
+        self._tag(self._db.execute("SELECT last_insert_rowid()").fetchone()[0], fields["tags"])
+
+    # ---- tags ----
+
+    def _tag(self, seq: int, names: Sequence[str]) -> List[str]:
+        """Give message ``seq`` the tags ``names`` (clean already); return
+        them as stored (an existing tag keeps its first casing)."""
+        stored = []
+        for name in names:
+            self._db.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+            tag_id, spelled = self._db.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
+            self._db.execute("INSERT OR IGNORE INTO message_tags (seq, tag) VALUES (?, ?)", (seq, tag_id))
+            stored.append(spelled)
+        return tagnames.ordered(stored)
+
+    def _forget_unused_tags(self) -> None:
+        self._db.execute("DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)")
+
+    def _tag_existing_messages(self) -> None:
+        """Schema 1 -> 2: read the ``X-Tags`` header of every indexed message."""
+        for seq, path, key, header_length in self._db.execute(
+                "SELECT seq, path, key, header_length FROM messages ORDER BY seq").fetchall():
+            try:
+                head = self._read_file(path, key, header_length, _MIGRATION_HEAD)
+            except (FileNotFoundError, OSError):
+                continue  # _reconcile forgets it
+            end = head.find(b"\n\n")
+            parsed = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+                head[:end if end >= 0 else len(head)], headersonly=True)
+            self._tag(seq, tagnames.from_header(_header_str(parsed.get("X-Tags"))))
+
+    def message_tags(self, message_id: str) -> List[str]:
+        """The tags of one message, in Mailpit's order."""
+        row = self._reader().execute(
+            f"SELECT {_TAGS_COLUMN} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return tagnames.ordered(json.loads(row[0])) if row and row[0] else []
+
+    def tags(self) -> List[str]:
+        """Every tag some message has, in Mailpit's order."""
+        return tagnames.ordered(row[0] for row in self._reader().execute(
+            "SELECT name FROM tags WHERE EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)"))
+
+    def set_tags(self, message_ids: Sequence[str], names: Sequence[str]) -> None:
+        """Give each of ``message_ids`` exactly the tags ``names`` (cleaned,
+        repeats and empty names dropped; none: remove every tag).  Unknown
+        IDs are ignored."""
+        wanted = tagnames.unique(names)
+        with self._lock:
+            found = self._select_ids(message_ids)
+            for _, seq, _ in found:
+                self._db.execute("DELETE FROM message_tags WHERE seq = ?", (seq,))
+                self._tag(seq, wanted)
+            self._forget_unused_tags()
+        self._announce(*(("update", {"ID": message_id, "Tags": self.message_tags(message_id)})
+                         for message_id, _, _ in found))
+
+    def rename_tag(self, name: str, new_name: str) -> None:
+        """Call the tag ``name`` ``new_name`` on every message; into a tag
+        that exists already, the two become one.  ``ValueError`` names a bad
+        new name or an unknown tag."""
+        cleaned = tagnames.clean(new_name)
+        if not cleaned:
+            raise ValueError(f"invalid tag name: {new_name!r}")
+        with self._lock:
+            row = self._db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise ValueError(f"tag not found: {name!r}")
+            other = self._db.execute("SELECT id FROM tags WHERE name = ?", (cleaned,)).fetchone()
+            if other is None or other[0] == row[0]:
+                self._db.execute("UPDATE tags SET name = ? WHERE id = ?", (cleaned, row[0]))
+            else:
+                self._db.execute("UPDATE OR IGNORE message_tags SET tag = ? WHERE tag = ?", (other[0], row[0]))
+                self._db.execute("DELETE FROM message_tags WHERE tag = ?", (row[0],))
+                self._forget_unused_tags()
+        self._announce(("prune", None))
+
+    def delete_tag(self, name: str) -> None:
+        """Take the tag ``name`` off every message (the messages stay); an
+        unknown tag is no error."""
+        with self._lock:
+            self._db.execute("DELETE FROM message_tags WHERE tag IN (SELECT id FROM tags WHERE name = ?)", (name,))
+            self._forget_unused_tags()
+        self._announce(("prune", None))
+
+    def tag_counts(self) -> Dict[str, int]:
+        """``{tag: messages with it}`` (``/api/v1/info``'s ``Tags``)."""
+        rows = self._reader().execute(
+            "SELECT t.name, COUNT(*) FROM message_tags mt JOIN tags t ON t.id = mt.tag GROUP BY t.id").fetchall()
+        return {name: count for name, count in sorted(rows, key=lambda row: (row[0].lower(), row[0]))}
 
 
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
+
+
+#: Bytes of a message's head read for its X-Tags when an index gains tags.
+_MIGRATION_HEAD = 256 * 1024
+
+
+def _header_str(value: Any) -> str:
+    """A compat32 header value as text (``Header`` objects for 8-bit ones)."""
+    return "" if value is None else str(value)
 
 
 _ENVELOPE_NAMES = (b"return-path:", b"x-envelope-from:", b"x-envelope-to:")
@@ -708,7 +837,7 @@ def server_version() -> str:
 
 def _summary(row: Sequence[Any]) -> Dict[str, Any]:
     (message_id, mail_message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json,
-     subject, created, username, size, attachments, snippet) = row
+     subject, created, username, size, attachments, snippet, tags) = row
     return {
         "ID": message_id,
         "MessageID": mail_message_id,
@@ -721,7 +850,7 @@ def _summary(row: Sequence[Any]) -> Dict[str, Any]:
         "Subject": subject,
         "Created": mailview.rfc3339(created),
         "Username": json.loads(username) or "",
-        "Tags": [],
+        "Tags": tagnames.ordered(json.loads(tags)) if tags else [],
         "Size": size,
         "Attachments": attachments,
         "Snippet": snippet,

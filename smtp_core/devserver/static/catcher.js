@@ -17,7 +17,7 @@ import { connectEvents } from "./events.js";
 import { loadList, scrollToRow } from "./list.js";
 import { emptied, indexOf, mailbox, removed, searching, updated } from "./mailbox.js";
 import { setUpRelease } from "./release.js";
-import { closeMessage, forget, openMessage, selectTab, showHTML } from "./view.js";
+import { closeMessage, forget, openMessage, saveTags, selectTab, showHTML } from "./view.js";
 
 async function deleteMessage(id) {
   await api("DELETE", "/api/v1/messages", { IDs: [id] });
@@ -102,6 +102,19 @@ function wireSearch() {
     event.preventDefault();
     runSearch();
   });
+  $("m-tags-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveTags($("m-tags-input").value).catch(report);
+  });
+  // A tag (in the list or the message) searches its messages, as in Mailpit.
+  document.addEventListener("click", (event) => {
+    const tag = event.target.closest("button.tag[data-tag]");
+    if (!tag) return;
+    event.stopPropagation();  // a tag in a row does not also open the message
+    const name = tag.dataset.tag;
+    $("search").value = /\s/.test(name) ? `tag:"${name}"` : `tag:${name}`;
+    runSearch();
+  }, true);
 }
 
 function wire() {

@@ -55,3 +55,14 @@ export function report(error) {
   console.error(error);
   toast(error.message || String(error));
 }
+
+// A message's tags as buttons; a click on one searches tag:NAME (catcher.js).
+export function tagButtons(tags) {
+  return (tags || []).map((tag) => {
+    const button = element("button", "tag", tag);
+    button.type = "button";
+    button.dataset.tag = tag;
+    button.title = `Show the messages tagged ${tag}`;
+    return button;
+  });
+}

@@ -21,7 +21,12 @@ function onEvent(event) {
       else arrived(data);
       break;
     case "update":
-      if (data && data.ID !== undefined) updated(data.ID, { Read: data.Read });
+      if (data && data.ID !== undefined) {
+        const change = {};  // an update names what changed: the read state or the tags
+        if (typeof data.Read === "boolean") change.Read = data.Read;
+        if (Array.isArray(data.Tags)) change.Tags = data.Tags;
+        updated(data.ID, change);
+      }
       else reloadSoon();
       break;
     case "delete":

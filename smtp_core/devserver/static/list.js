@@ -4,7 +4,7 @@
 // one page to show.
 
 import { api, listURL } from "./api.js";
-import { $, addressList, element, formatAddress, formatSize, formatTime, plural, report } from "./dom.js";
+import { $, addressList, element, formatAddress, formatSize, formatTime, plural, report, tagButtons } from "./dom.js";
 import { loaded, mailbox, onChange } from "./mailbox.js";
 
 export const PAGE_SIZE = 50;
@@ -37,6 +37,11 @@ function renderRow(summary) {
   }
   if (summary.Subject) subject.append(summary.Subject);
   else subject.append(element("span", "no-subject", "(no subject)"));
+  if (summary.Tags && summary.Tags.length) {
+    const tags = element("span", "tags");
+    tags.append(...tagButtons(summary.Tags));
+    subject.append(tags);
+  }
   row.append(subject);
 
   row.append(element("span", "size", formatSize(summary.Size)));

@@ -4,7 +4,7 @@
 // sandboxed iframe (no scripts, no origin).
 
 import { api, messageURL } from "./api.js";
-import { $, element, formatSize } from "./dom.js";
+import { $, element, formatSize, tagButtons } from "./dom.js";
 import { mailbox, selected, updated } from "./mailbox.js";
 import { REPORTS } from "./reports.js";
 
@@ -126,6 +126,7 @@ export async function openMessage(id, { pushHistory = true } = {}) {
   subject.textContent = message.Subject || "(no subject)";
   subject.classList.toggle("no-subject", !message.Subject);
   showSMIME($("m-smime"), message.SMIME);
+  showTags(message.Tags);
   fillAddresses($("m-from"), message.From);
   fillAddresses($("m-to"), message.To);
   fillAddresses($("m-cc"), message.Cc, "cc");
@@ -174,4 +175,21 @@ export function closeMessage() {
 // Messages deleted (here or elsewhere): close the open one if it is among them.
 export function forget(ids) {
   if (mailbox.selected && ids.includes(mailbox.selected)) closeMessage();
+}
+
+function showTags(tags) {
+  $("m-tags").replaceChildren(...tagButtons(tags));
+  $("m-tags").hidden = !(tags && tags.length);
+  $("m-tags-input").value = (tags || []).join(", ");
+}
+
+// The tag editor under the subject: the open message gets exactly the
+// comma-separated tags typed (the server cleans them), then shows them.
+export async function saveTags(text) {
+  if (!current) return;
+  const id = current.ID;
+  const tags = text.split(",").map((tag) => tag.trim()).filter(Boolean);
+  await api("PUT", "/api/v1/tags", { IDs: [id], Tags: tags });
+  const message = await api("GET", messageURL(id));
+  if (current && current.ID === id) showTags(message.Tags);
 }
