@@ -90,15 +90,16 @@ import json
 import logging
 import re
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
-from smtp_core.devserver import httpguard
-from smtp_core.devserver import search as search_syntax
-from smtp_core.devserver.search import SearchError
-from smtp_core.devserver.store import MailStore, server_version
+from . import httpguard
+from . import search as search_syntax
+from .search import SearchError
+from .store import MailStore, server_version
 
 __all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
 
@@ -127,10 +128,10 @@ _UNTRUSTED_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox",
                       "X-Content-Type-Options": "nosniff"}
 
 
-def make_app(store: MailStore, *, basic_auth: Optional[Tuple[str, str]] = None,
-             hosts: Optional[httpguard.HostPolicy] = None,
+def make_app(store: MailStore, *, basic_auth: tuple[str, str] | None = None,
+             hosts: httpguard.HostPolicy | None = None,
              limits: httpguard.HttpLimits = httpguard.HttpLimits(),
-             first_request: Optional[httpguard.FirstRequestDeadline] = None) -> web.Application:
+             first_request: httpguard.FirstRequestDeadline | None = None) -> web.Application:
     """The aiohttp application serving the API and live events for ``store``.
 
     ``basic_auth=(user, password)`` requires HTTP basic authentication on
@@ -195,7 +196,7 @@ def _not_found(message: str = "404 page not found") -> web.Response:
     return web.Response(status=404, text=message, content_type="text/plain")
 
 
-def _start_limit(request: web.Request) -> Tuple[int, int]:
+def _start_limit(request: web.Request) -> tuple[int, int]:
     """Mailpit's paging: ``start`` (default 0), ``limit`` (default 50); a
     value that is not a positive number keeps the default."""
     def positive(name: str, default: int) -> int:
@@ -207,7 +208,7 @@ def _start_limit(request: web.Request) -> Tuple[int, int]:
     return positive("start", 0), positive("limit", _DEFAULT_LIMIT)
 
 
-async def _json_body(request: web.Request) -> Dict[str, Any]:
+async def _json_body(request: web.Request) -> dict[str, Any]:
     """The request's JSON object (``{}`` for an empty body); ``ValueError``
     names what is wrong."""
     text = await request.text()
@@ -222,7 +223,7 @@ async def _json_body(request: web.Request) -> Dict[str, Any]:
     return body
 
 
-def _ids(body: Dict[str, Any]) -> Optional[List[str]]:
+def _ids(body: dict[str, Any]) -> list[str] | None:
     ids = body.get("IDs")
     if ids is None:
         return None
@@ -231,7 +232,7 @@ def _ids(body: Dict[str, Any]) -> Optional[List[str]]:
     return ids
 
 
-async def _message_id(request: web.Request) -> Optional[str]:
+async def _message_id(request: web.Request) -> str | None:
     """The ``{id}`` of the path, ``latest`` resolved (``None``: no such
     message, or a ``query`` the search refuses)."""
     message_id = request.match_info["id"]
@@ -243,8 +244,8 @@ async def _message_id(request: web.Request) -> Optional[str]:
     return message_id
 
 
-def _listing(store: MailStore, start: int, messages: List[Dict[str, Any]],
-             matches: int, unread_matches: int) -> Dict[str, Any]:
+def _listing(store: MailStore, start: int, messages: list[dict[str, Any]],
+             matches: int, unread_matches: int) -> dict[str, Any]:
     total, unread = store.counts()
     return {
         "total": total,
@@ -386,7 +387,7 @@ async def get_part(request: web.Request) -> web.Response:
     return web.Response(body=content, headers=headers)
 
 
-def served_type(declared: str) -> Tuple[str, str]:
+def served_type(declared: str) -> tuple[str, str]:
     """``(Content-Type, disposition)`` a part of type ``declared`` is served
     with: only :data:`INLINE_TYPES` inline; what a page could run, or what is
     not a clean ``type/subtype``, as opaque bytes.
@@ -488,7 +489,7 @@ class _Outbox:
                     return
 
 
-def event_summary(summary: Dict[str, Any]) -> Dict[str, Any]:
+def event_summary(summary: dict[str, Any]) -> dict[str, Any]:
     """A ``new`` event's summary: the Subject cut at :data:`EVENT_SUBJECT_LIMIT`."""
     subject = summary.get("Subject") or ""
     if len(subject) <= EVENT_SUBJECT_LIMIT:
@@ -498,7 +499,7 @@ def event_summary(summary: Dict[str, Any]) -> Dict[str, Any]:
 
 async def _forward_store_events(app: web.Application) -> None:
     loop = asyncio.get_running_loop()
-    stats_due: List[asyncio.TimerHandle] = []
+    stats_due: list[asyncio.TimerHandle] = []
 
     def broadcast(event_type: str, data: Any) -> None:
         outboxes = [outbox for outbox in app[_OUTBOXES] if not outbox.socket.closed]

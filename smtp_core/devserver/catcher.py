@@ -28,15 +28,16 @@ import os
 import re
 import socket
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any
+from collections.abc import Iterable
 
 from aiohttp import web
 
-from smtp_core.devserver import api, httpguard, mailpit_extra, page
-from smtp_core.devserver.features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
-from smtp_core.devserver.httpguard import HttpLimits
-from smtp_core.devserver.policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
-from smtp_core.devserver.store import DEFAULT_MAX_MESSAGES, MailStore
+from . import api, httpguard, mailpit_extra, page
+from .features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
+from .httpguard import HttpLimits
+from .policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
+from .store import DEFAULT_MAX_MESSAGES, MailStore
 
 __all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
            "check_http_exposure", "add_arguments", "http_options", "read_credentials", "HTTP_AUTH_ENV", "HttpLimits"]
@@ -57,7 +58,7 @@ def url_for(host: str, port: int) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def parse_credentials(text: str) -> Tuple[str, str]:
+def parse_credentials(text: str) -> tuple[str, str]:
     """``"user:password"`` to ``(user, password)``; ``ValueError`` otherwise."""
     user, colon, password = text.partition(":")
     if not colon or not user or not password:
@@ -65,8 +66,8 @@ def parse_credentials(text: str) -> Tuple[str, str]:
     return user, password
 
 
-def read_credentials(option: Optional[str], path: Optional[str],
-                     environ: Optional[Dict[str, str]] = None) -> Optional[Tuple[str, str]]:
+def read_credentials(option: str | None, path: str | None,
+                     environ: dict[str, str] | None = None) -> tuple[str, str] | None:
     """The HTTP credentials from ``--http-auth``, else the file ``path``
     (its first line; group and others must have no access), else
     :data:`HTTP_AUTH_ENV`; ``None`` if none is given.
@@ -89,7 +90,7 @@ def read_credentials(option: Optional[str], path: Optional[str],
         raise ValueError(f"{source}: HTTP auth expects USER:PASSWORD") from None
 
 
-def check_http_exposure(host: str, basic_auth: Optional[Tuple[str, str]], allow_without_auth: bool) -> None:
+def check_http_exposure(host: str, basic_auth: tuple[str, str] | None, allow_without_auth: bool) -> None:
     """Refuse (``ValueError``) to serve caught mail off loopback without a
     password, unless explicitly allowed."""
     if not is_loopback(host) and basic_auth is None and not allow_without_auth:
@@ -105,9 +106,9 @@ class HttpSide:
     :meth:`start` and :meth:`stop` inside the caller's event loop."""
 
     def __init__(self, store: MailStore, host: str, port: int,
-                 basic_auth: Optional[Tuple[str, str]] = None, *,
+                 basic_auth: tuple[str, str] | None = None, *,
                  allowed_hosts: Iterable[str] = (), limits: HttpLimits = HttpLimits(),
-                 features: Optional[Features] = None, stats: Optional[RuntimeStats] = None):
+                 features: Features | None = None, stats: RuntimeStats | None = None):
         self._store = store
         self._features, self._stats = features, stats
         self.host = host
@@ -116,8 +117,8 @@ class HttpSide:
         self._allowed_hosts = tuple(allowed_hosts)
         self._limits = limits
         self._first_request = httpguard.FirstRequestDeadline(limits.idle_timeout)
-        self._runner: Optional[web.AppRunner] = None
-        self._listener: Optional[asyncio.AbstractServer] = None
+        self._runner: web.AppRunner | None = None
+        self._listener: asyncio.AbstractServer | None = None
 
     @property
     def url(self) -> str:
@@ -190,7 +191,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="keep at most N messages, pruning the oldest; 0 for no limit (default: %(default)s)")
 
 
-def http_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -> Optional[Dict[str, Any]]:
+def http_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -> dict[str, Any] | None:
     """:class:`~smtp_core.devserver.DevServer` keywords for HTTP from parsed
     options, ``None`` with ``--no-http``; a bad combination is a parser error
     naming the option."""

@@ -11,7 +11,7 @@ import signal
 import ssl
 import sys
 import threading
-from typing import Dict, Optional, Sequence
+from collections.abc import Sequence
 
 from . import catcher, pki
 from .policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
@@ -108,7 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``smtp-devserver`` and ``python -m smtp_core.devserver``.
 
     Serves until Ctrl-C (SIGINT) or SIGTERM, then exits with status 0.
@@ -198,7 +198,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def _print_banner(server: DevServer, options: argparse.Namespace, users: Dict[str, str]) -> None:
+def _print_banner(server: DevServer, options: argparse.Namespace, users: dict[str, str]) -> None:
     assert server.port is not None
     lines = [f"smtp-devserver listening on {_format_address(server.host, server.port)} (plain, STARTTLS)"]
     if server.tls_port is not None:

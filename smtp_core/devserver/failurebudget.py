@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Dict, Tuple
+from collections.abc import Callable
 
 __all__ = ["FailureBudget"]
 
@@ -36,7 +36,7 @@ class FailureBudget:
         self._rate = refill_per_second
         self._clock = clock
         self._max_clients = max_clients
-        self._tokens: Dict[str, Tuple[float, float]] = {}  # address -> (tokens, when counted)
+        self._tokens: dict[str, tuple[float, float]] = {}  # address -> (tokens, when counted)
 
     def _refilled(self, client: str) -> float:
         tokens, when = self._tokens.get(client, (self._burst, self._clock()))

@@ -30,7 +30,8 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .policy import Chaos
 from .store import MailStore

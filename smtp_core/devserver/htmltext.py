@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Dict, Iterator, List, Tuple
+from collections.abc import Iterator
 
 __all__ = ["html_text", "start_tags", "BREAKING_TAGS", "MARKUP_LIMIT"]
 
@@ -68,7 +68,7 @@ def _tag_end(markup: str, position: int) -> int:
         position = closing + 1
 
 
-def _tokens(markup: str) -> Iterator[Tuple[str, str, str]]:
+def _tokens(markup: str) -> Iterator[tuple[str, str, str]]:
     """``("text", text, "")``, ``("start", name, attributes)`` and ``("end",
     name, "")`` in order; what a script or style holds is skipped."""
     position = 0
@@ -114,7 +114,7 @@ def _tokens(markup: str) -> Iterator[Tuple[str, str, str]]:
 
 def html_text(markup: str) -> str:
     """The text of ``markup`` (see the module's rules)."""
-    pieces: List[str] = []
+    pieces: list[str] = []
     in_head = False
     for kind, value, _ in _tokens(markup[:MARKUP_LIMIT]):
         if kind == "text":
@@ -133,7 +133,7 @@ def html_text(markup: str) -> str:
     return html.unescape("".join(pieces))
 
 
-def start_tags(markup: str) -> Iterator[Tuple[str, Dict[str, str]]]:
+def start_tags(markup: str) -> Iterator[tuple[str, dict[str, str]]]:
     """``(name, attributes)`` of each start tag of ``markup`` (the first
     :data:`MARKUP_LIMIT` characters), names lower-cased, values decoded; an
     attribute given twice keeps its first value, as in a browser.
@@ -143,7 +143,7 @@ def start_tags(markup: str) -> Iterator[Tuple[str, Dict[str, str]]]:
     """
     for kind, name, attributes in _tokens(markup[:MARKUP_LIMIT]):
         if kind == "start":
-            found: Dict[str, str] = {}
+            found: dict[str, str] = {}
             for match in _ATTRIBUTE.finditer(attributes):
                 value = match.group(2) or ""
                 if value[:1] in ("'", '"'):

@@ -50,7 +50,7 @@ import ipaddress
 import logging
 import weakref
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable, Optional, Tuple
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -85,7 +85,7 @@ class HttpLimits:
     event_write_timeout: float = 10.0
 
 
-def _split_host(value: str) -> Tuple[str, Optional[int]]:
+def _split_host(value: str) -> tuple[str, int | None]:
     """``(name, port)`` of a Host header value; name lower-cased, brackets
     and a trailing dot removed; ``ValueError`` if it is not a host."""
     parts = urlsplit("//" + value)
@@ -95,7 +95,7 @@ def _split_host(value: str) -> Tuple[str, Optional[int]]:
     return name, parts.port
 
 
-def _allowed_name(name: str) -> Tuple[str, Optional[int]]:
+def _allowed_name(name: str) -> tuple[str, int | None]:
     try:
         return _split_host(name)
     except ValueError:
@@ -155,7 +155,7 @@ def host_middleware(policy: HostPolicy) -> Callable[..., Awaitable[web.StreamRes
     return check_host
 
 
-def cross_origin(request: web.Request) -> Optional[str]:
+def cross_origin(request: web.Request) -> str | None:
     """Why ``request`` comes from a page of another origin; ``None`` if it
     comes from the catcher's own page or from no browser."""
     origin = request.headers.get("Origin")
@@ -180,9 +180,9 @@ async def same_origin_reads(request: web.Request, response: web.StreamResponse) 
 
 
 def basic_auth_middleware(user: str, password: str,
-                          budget: Optional[FailureBudget] = None) -> Callable[..., Awaitable[web.StreamResponse]]:
+                          budget: FailureBudget | None = None) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Require ``user:password`` on every route; failures spend ``budget``."""
-    expected = f"{user}:{password}".encode("utf-8")
+    expected = f"{user}:{password}".encode()
     budget = budget or FailureBudget()
 
     @web.middleware
@@ -246,7 +246,7 @@ class FirstRequestDeadline:
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self._deadlines: "weakref.WeakKeyDictionary[asyncio.BaseTransport, asyncio.TimerHandle]" = \
+        self._deadlines: weakref.WeakKeyDictionary[asyncio.BaseTransport, asyncio.TimerHandle] = \
             weakref.WeakKeyDictionary()
 
     def watch(self, protocol: asyncio.Protocol) -> asyncio.Protocol:
@@ -277,14 +277,14 @@ class _Watched(asyncio.Protocol):
     def __init__(self, inner: asyncio.Protocol, deadline: FirstRequestDeadline):
         self._inner = inner
         self._deadline = deadline
-        self._transport: Optional[asyncio.BaseTransport] = None
+        self._transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
         self._deadline.started(transport)
         self._inner.connection_made(transport)
 
-    def connection_lost(self, exc: Optional[BaseException]) -> None:
+    def connection_lost(self, exc: BaseException | None) -> None:
         if self._transport is not None:
             self._deadline.ended(self._transport)
         self._inner.connection_lost(exc)
@@ -292,7 +292,7 @@ class _Watched(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._inner.data_received(data)
 
-    def eof_received(self) -> Optional[bool]:
+    def eof_received(self) -> bool | None:
         return self._inner.eof_received()
 
     def pause_writing(self) -> None:
@@ -317,7 +317,7 @@ class _Refused(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._transport.close()
 
-    def connection_lost(self, exc: Optional[BaseException]) -> None:
+    def connection_lost(self, exc: BaseException | None) -> None:
         self._deadline.cancel()
 
 

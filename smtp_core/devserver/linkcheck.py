@@ -32,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import http
 import re
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import aiohttp
 from aiohttp import web

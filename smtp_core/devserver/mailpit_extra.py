@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Awaitable, Callable
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 

@@ -56,7 +56,8 @@ import email.utils
 import hashlib
 import json
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import idna
 
@@ -102,7 +103,7 @@ def _readable(text: str) -> str:
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 
 
-def _decode_word(match: "re.Match[str]") -> str:
+def _decode_word(match: re.Match[str]) -> str:
     try:
         [(data, charset)] = email.header.decode_header(match.group(0))
         return data.decode(charset or "ascii", "replace") if isinstance(data, bytes) else data
@@ -143,7 +144,7 @@ def shown_address(address: str) -> str:
         return address
 
 
-def _addresses(message: email.message.Message, name: str) -> List[Dict[str, str]]:
+def _addresses(message: email.message.Message, name: str) -> list[dict[str, str]]:
     values = [_readable(str(value)) for value in message.get_all(name, [])]
     try:
         found = email.utils.getaddresses(values)
@@ -189,10 +190,10 @@ class _Parts:
 
     def __init__(self, raw: bytes, leaves: Sequence[mimetree.Leaf]):
         self.text = self.html = ""
-        self.text_span: Optional[List[Any]] = None
-        self.html_span: Optional[List[Any]] = None
-        self.inline: List[Tuple[mimetree.Leaf, email.message.Message]] = []
-        self.attachments: List[Tuple[mimetree.Leaf, email.message.Message]] = []
+        self.text_span: list[Any] | None = None
+        self.html_span: list[Any] | None = None
+        self.inline: list[tuple[mimetree.Leaf, email.message.Message]] = []
+        self.attachments: list[tuple[mimetree.Leaf, email.message.Message]] = []
         for leaf in leaves:
             headers = leaf.headers
             disposition = (headers.get_content_disposition() or "").lower()
@@ -212,12 +213,12 @@ def _leaf_message(raw: bytes, leaf: mimetree.Leaf) -> email.message.Message:
     return mimetree.parse_part(raw[leaf.start:leaf.end], leaf.strip)
 
 
-def _stored_offsets(raw: bytes, spans: List[List[Any]]) -> None:
+def _stored_offsets(raw: bytes, spans: list[list[Any]]) -> None:
     """Turn each ``[start, end, strip]`` into ``[start, end, stored_start,
     stored_end, strip]``: one pass over ``raw`` counting CRLFs, however many
     spans (no span starts or ends inside a CRLF: they are line boundaries)."""
     offsets = sorted({offset for span in spans for offset in span[:2]})
-    stored: Dict[int, int] = {}
+    stored: dict[int, int] = {}
     position = crlfs = 0
     for offset in offsets:
         crlfs += raw.count(b"\r\n", position, offset)
@@ -227,7 +228,7 @@ def _stored_offsets(raw: bytes, spans: List[List[Any]]) -> None:
         span[2:2] = [stored[span[0]], stored[span[1]]]
 
 
-def _attachment_summary(leaf: mimetree.Leaf, part: email.message.Message) -> Dict[str, Any]:
+def _attachment_summary(leaf: mimetree.Leaf, part: email.message.Message) -> dict[str, Any]:
     content = _content(part)
     return {
         "PartID": leaf.part_id,
@@ -257,7 +258,7 @@ def _snippet(body_text: str) -> str:
 
 
 def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PARTS,
-                 max_depth: int = DEFAULT_MAX_DEPTH, keep_over_limit: bool = False) -> Dict[str, Any]:
+                 max_depth: int = DEFAULT_MAX_DEPTH, keep_over_limit: bool = False) -> dict[str, Any]:
     """Everything the index stores about a message, from its bytes, the
     part table (``parts_json``) included; :class:`PartLimitError` if it
     has more parts or deeper nesting than allowed (with
@@ -311,7 +312,7 @@ def rfc3339(milliseconds: int) -> str:
     return moment.isoformat(timespec="milliseconds")
 
 
-def _header_date(message: email.message.Message) -> Optional[str]:
+def _header_date(message: email.message.Message) -> str | None:
     value = _header_text(message, "Date")
     if not value:
         return None
@@ -328,7 +329,7 @@ def _read_part(read: Reader, span: Sequence[Any]) -> email.message.Message:
     return mimetree.parse_part(read(span), bool(span[-1]))
 
 
-def _public(summary: Dict[str, Any]) -> Dict[str, Any]:
+def _public(summary: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in summary.items() if key != "Span"}
 
 
@@ -343,7 +344,7 @@ def message_head(parts_json: str, read: Reader) -> bytes:
 
 
 def details(parts_json: str, read: Reader, envelope: bytes, *, created_ms: int, size: int,
-            username: str) -> Dict[str, Any]:
+            username: str) -> dict[str, Any]:
     """Mailpit's message object without its ``ID``: addresses, bodies,
     attachments; ``Date`` is the Date header, else ``created_ms``.
 
@@ -388,8 +389,8 @@ _PKCS7_SIGNATURE = ("application/pkcs7-signature", "application/x-pkcs7-signatur
 _PKCS7_MIME = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 
 
-def smime_status(headers: email.message.Message, attachments: Sequence[Dict[str, Any]],
-                 read_part: Callable[[Dict[str, Any]], bytes]) -> Dict[str, Any]:
+def smime_status(headers: email.message.Message, attachments: Sequence[dict[str, Any]],
+                 read_part: Callable[[dict[str, Any]], bytes]) -> dict[str, Any]:
     r"""``{"Signed": .., "SignedBy": .., "Encrypted": ..}`` of a message, from
     its top-level ``headers``, its listed ``attachments`` (the part table's)
     and ``read_part``, which gives one attachment's decoded bytes.
@@ -426,7 +427,7 @@ def _signer_subject(signature: bytes) -> str:
     return ends[0].subject.rfc4514_string() if ends else ""
 
 
-def find_part(parts_json: str, part_id: str, read: Reader) -> Optional[Tuple[str, str, bytes]]:
+def find_part(parts_json: str, part_id: str, read: Reader) -> tuple[str, str, bytes] | None:
     """``(content type, file name, decoded content)`` of the listed inline
     part or attachment ``part_id``; ``None`` if there is none.  Reads that
     part's bytes only."""

@@ -48,7 +48,6 @@ import email.parser
 import email.policy
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 __all__ = ["Leaf", "leaves", "parse_part", "headers_end", "RAW_HEADERS", "PartLimitError", "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH"]
 
@@ -129,13 +128,13 @@ class _Entity:
     in_related: bool
 
 
-def _line_end(data: bytes, position: int, end: int) -> Tuple[int, int]:
+def _line_end(data: bytes, position: int, end: int) -> tuple[int, int]:
     """``(content end, next line start)`` of the line starting at ``position``."""
     found = _LINE_END.search(data, position, end)
     return (end, end) if found is None else (found.start(), found.end())
 
 
-def _split_headers(data: bytes, start: int, end: int) -> Tuple[int, int]:
+def _split_headers(data: bytes, start: int, end: int) -> tuple[int, int]:
     """``(headers end, body start)`` of the entity at ``data[start:end]``."""
     position = start
     while position < end:
@@ -177,12 +176,12 @@ def _delimiters(data: bytes, boundary: bytes, start: int, end: int):
         yield found, tail.end(), tail.group(1) is not None
 
 
-def _children(data: bytes, parent: _Entity, body: int, boundary: bytes, room: int) -> Optional[List[Tuple[int, int]]]:
+def _children(data: bytes, parent: _Entity, body: int, boundary: bytes, room: int) -> list[tuple[int, int]] | None:
     """The ``(start, end)`` of each part of a multipart whose body starts at
     ``body`` (stopping once there are more than ``room``); ``None`` if it has
     no first delimiter (then it is a leaf)."""
-    spans: List[Tuple[int, int]] = []
-    child_start: Optional[int] = None
+    spans: list[tuple[int, int]] = []
+    child_start: int | None = None
     for line_start, line_end, closing in _delimiters(data, boundary, body, parent.end):
         if child_start is None:
             if closing:
@@ -200,7 +199,7 @@ def _children(data: bytes, parent: _Entity, body: int, boundary: bytes, room: in
     return spans
 
 
-def _boundary_bytes(headers: email.message.Message) -> Optional[bytes]:
+def _boundary_bytes(headers: email.message.Message) -> bytes | None:
     boundary = headers.get_boundary()
     if boundary is None:
         return None
@@ -222,10 +221,10 @@ def parse_part(data: bytes, strip: bool) -> email.message.Message:
     return part
 
 
-def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH) -> List[Leaf]:
+def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH) -> list[Leaf]:
     """The leaf parts of the message ``data``, in order (depth first);
     :class:`PartLimitError` beyond ``max_parts`` or ``max_depth``."""
-    found: List[Leaf] = []
+    found: list[Leaf] = []
     parts = 0
     pending = [_Entity(0, len(data), False, "", 0, "text/plain", False)]
     while pending:
@@ -234,7 +233,7 @@ def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = 
         headers = _HEADER_PARSER.parsebytes(data[entity.start:headers_end])
         headers.set_default_type(entity.default_type)
         content_type = headers.get_content_type()
-        spans: Optional[List[Tuple[int, int]]] = None
+        spans: list[tuple[int, int]] | None = None
         child_type, related = "text/plain", entity.in_related
         if headers.get_content_maintype() == "multipart":
             boundary = _boundary_bytes(headers)

@@ -31,12 +31,13 @@ import hashlib
 import re
 import urllib.parse
 from importlib import resources
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
+from collections.abc import Mapping
 
 from aiohttp import web
 
-from smtp_core.devserver.api import STORE, off_loop
-from smtp_core.devserver.store import MailStore
+from .api import STORE, off_loop
+from .store import MailStore
 
 __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "REMOTE_VIEW_CSP", "STATIC_FILES"]
 
@@ -105,7 +106,7 @@ class _StaticFile:
         self.etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _load_static() -> Dict[str, _StaticFile]:
+def _load_static() -> dict[str, _StaticFile]:
     folder = resources.files(__package__).joinpath("static")
     return {name: _StaticFile(folder.joinpath(name).read_bytes(), content_type)
             for name, content_type in STATIC_FILES.items()}
@@ -154,7 +155,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/view/{id}.html", view, name="catcher-view")
 
 
-def _view_html(store: MailStore, message_id: str) -> Optional[str]:
+def _view_html(store: MailStore, message_id: str) -> str | None:
     if message_id == "latest":  # Mailpit's /view/latest.html
         message_id = store.latest_id() or message_id
     message = store.message(message_id)
@@ -176,12 +177,12 @@ def message_html(message: Mapping[str, Any]) -> str:
     >>> message_html(message)
     '<!DOCTYPE html><base target="_blank"><img src="/api/v1/message/X/part/2">'
     """
-    parts: Dict[str, str] = {}
+    parts: dict[str, str] = {}
     for part in (*message.get("Inline", ()), *message.get("Attachments", ())):
         if part.get("ContentID"):
             parts[part["ContentID"]] = part_url(message["ID"], part["PartID"])
 
-    def replace(match: "re.Match[str]") -> str:
+    def replace(match: re.Match[str]) -> str:
         return parts.get(urllib.parse.unquote(match.group(1)), match.group(0))
 
     markup = _CID.sub(replace, message.get("HTML") or "")

@@ -50,7 +50,8 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Tuple, Union
+from typing import Union
+from collections.abc import Iterator, Sequence
 
 import idna
 import trustme
@@ -79,7 +80,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 #: Names the development server certificate covers unless told otherwise:
 #: every way a client on the same machine can spell "this host".
-DEFAULT_SERVER_NAMES: Tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+DEFAULT_SERVER_NAMES: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 
 #: How long the development server's CA is valid; its certificate one day less.
 CA_LIFETIME = datetime.timedelta(days=366)
@@ -149,7 +150,7 @@ def issue_cert(
     stem: str = "server",
     days: int = 365,
     expired: bool = False,
-) -> Tuple[Path, Path]:
+) -> tuple[Path, Path]:
     """Issue a server certificate signed by ``ca``; return ``(cert, key)`` paths.
 
     Each of ``names`` becomes a subjectAltName (an IP address entry for
@@ -262,9 +263,9 @@ def default_devserver_directory() -> Path:
 
 
 def self_signed_server(
-    directory: Optional[PathLike] = None,
+    directory: PathLike | None = None,
     names: Sequence[str] = DEFAULT_SERVER_NAMES,
-) -> Tuple[Path, Path, Path]:
+) -> tuple[Path, Path, Path]:
     """The development server's CA and certificate: ``(ca, cert, key)`` paths.
 
     Made on first use and reused afterwards, as long as the certificate was

@@ -29,7 +29,8 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["FAILURE_STAGES", "INJECTABLE_CODES", "parse_fail_at", "parse_users", "read_users_file",
            "users_from_environment", "USERS_ENV", "Policy", "ReplyOverride", "is_loopback",
@@ -41,10 +42,10 @@ USERS_ENV = "SMTP_DEVSERVER_USERS"
 
 #: Where ``--fail-at`` can strike: the greeting, EHLO/HELO, MAIL, RCPT, the
 #: DATA command itself, and the reply to the final dot.
-FAILURE_STAGES: Tuple[str, ...] = ("connect", "ehlo", "mail", "rcpt", "data", "dot")
+FAILURE_STAGES: tuple[str, ...] = ("connect", "ehlo", "mail", "rcpt", "data", "dot")
 #: 421 (service closing: the connection is closed after the reply) and 451
 #: (local error: the session goes on).
-INJECTABLE_CODES: Tuple[int, ...] = (421, 451)
+INJECTABLE_CODES: tuple[int, ...] = (421, 451)
 
 _FAILURE_TEXTS = {
     421: "421 4.3.2 {host} Service not available, closing transmission channel",
@@ -52,13 +53,13 @@ _FAILURE_TEXTS = {
 }
 
 #: Mailpit's chaos triggers and their default error codes.
-CHAOS_TRIGGERS: Dict[str, int] = {"Sender": 451, "Recipient": 451, "Authentication": 535}
+CHAOS_TRIGGERS: dict[str, int] = {"Sender": 451, "Recipient": 451, "Authentication": 535}
 #: The other names ``--chaos-triggers`` accepts (casefolded), as Mailpit does.
 _CHAOS_ALIASES = {"sender": "Sender", "recipient": "Recipient", "recipients": "Recipient",
                   "auth": "Authentication", "authentication": "Authentication"}
 
 
-def _chaos_trigger(name: str, code: Any, probability: Any) -> Tuple[str, Dict[str, int]]:
+def _chaos_trigger(name: str, code: Any, probability: Any) -> tuple[str, dict[str, int]]:
     """One validated trigger; ``ValueError`` has Mailpit's text."""
     if not isinstance(code, int) or isinstance(code, bool) or not 400 <= code <= 599:
         raise ValueError("error code must be between 400 and 599")
@@ -70,7 +71,7 @@ def _chaos_trigger(name: str, code: Any, probability: Any) -> Tuple[str, Dict[st
     return trigger, {"ErrorCode": code, "Probability": probability}
 
 
-def parse_chaos_triggers(text: str) -> Dict[str, Dict[str, int]]:
+def parse_chaos_triggers(text: str) -> dict[str, dict[str, int]]:
     """``--chaos-triggers``: comma-separated ``TRIGGER:CODE:PROBABILITY``.
 
     >>> parse_chaos_triggers("Sender:451:50,auth:535:10")["Authentication"]
@@ -121,23 +122,23 @@ class Chaos:
     SMTP side reads them).  ``randbelow(100)`` picks the chance (injected
     by tests); a trigger strikes when it is below the ``Probability``."""
 
-    def __init__(self, triggers: Optional[Mapping[str, Mapping[str, int]]] = None,
+    def __init__(self, triggers: Mapping[str, Mapping[str, int]] | None = None,
                  randbelow: Callable[[int], int] = secrets.randbelow):
         self._lock = threading.Lock()
         self._randbelow = randbelow
         self._triggers = self._complete(triggers or {})
 
     @staticmethod
-    def _complete(triggers: Mapping[str, Mapping[str, int]]) -> Dict[str, Dict[str, int]]:
+    def _complete(triggers: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
         return {name: dict(triggers.get(name) or {"ErrorCode": code, "Probability": 0})
                 for name, code in CHAOS_TRIGGERS.items()}
 
-    def triggers(self) -> Dict[str, Dict[str, int]]:
+    def triggers(self) -> dict[str, dict[str, int]]:
         """Mailpit's ``ChaosTriggers`` object."""
         with self._lock:
             return {name: dict(trigger) for name, trigger in self._triggers.items()}
 
-    def set(self, body: Any) -> Dict[str, Dict[str, int]]:
+    def set(self, body: Any) -> dict[str, dict[str, int]]:
         """Replace every trigger from a decoded ``PUT /api/v1/chaos`` body, as
         Mailpit does: an omitted trigger (or ``ErrorCode`` 0) is its default
         code at 0 %; names match in any case, as Go's decoder matches them.
@@ -166,7 +167,7 @@ class Chaos:
             self._triggers = triggers
         return self.triggers()
 
-    def strikes(self, trigger: str) -> Optional[int]:
+    def strikes(self, trigger: str) -> int | None:
         """The error code if ``trigger`` strikes this time, else ``None``."""
         with self._lock:
             code, probability = self._triggers[trigger]["ErrorCode"], self._triggers[trigger]["Probability"]
@@ -175,7 +176,7 @@ class Chaos:
         return None
 
 
-def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> Dict[str, int]:
+def parse_fail_at(spec: None | str | Mapping[str, int] | Iterable[str]) -> dict[str, int]:
     """Normalise failure-injection settings to ``{stage: code}``.
 
     Accepts ``None``, ``"rcpt:451"``, a ``{stage: code}`` mapping, or an
@@ -192,15 +193,15 @@ def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> D
         stage, colon, code = spec.partition(":")
         if not colon:
             raise ValueError(f"failure injection expects STAGE:CODE, got {spec!r}")
-        items: List[Tuple[str, Any]] = [(stage, code)]
+        items: list[tuple[str, Any]] = [(stage, code)]
     elif isinstance(spec, Mapping):
         items = list(spec.items())
     else:
-        parsed: Dict[str, int] = {}
+        parsed: dict[str, int] = {}
         for entry in spec:
             parsed.update(parse_fail_at(entry))
         return parsed
-    result: Dict[str, int] = {}
+    result: dict[str, int] = {}
     for stage, code in items:
         stage = str(stage).strip().lower()
         if stage not in FAILURE_STAGES:
@@ -217,7 +218,7 @@ def parse_fail_at(spec: Union[None, str, Mapping[str, int], Iterable[str]]) -> D
     return result
 
 
-def parse_users(users: Union[None, Mapping[str, str], Iterable[str]]) -> Dict[str, str]:
+def parse_users(users: None | Mapping[str, str] | Iterable[str]) -> dict[str, str]:
     """``{"alice": "pw"}`` or ``["alice:pw"]`` (the CLI form) to a dict.
 
     >>> parse_users(["alice:pw", "s3cret"])
@@ -233,7 +234,7 @@ def parse_users(users: Union[None, Mapping[str, str], Iterable[str]]) -> Dict[st
     return _user_lines((str(entry) for entry in users), lambda number: f"users entry {number}")
 
 
-def _user_lines(lines: Iterable[str], where: Callable[[int], str]) -> Dict[str, str]:
+def _user_lines(lines: Iterable[str], where: Callable[[int], str]) -> dict[str, str]:
     """``NAME:PASSWORD`` lines to a dict; blank lines and ``#`` comments are
     skipped.  An error names ``where(n)`` for the n-th line, never its text
     (it may hold a password)."""
@@ -249,7 +250,7 @@ def _user_lines(lines: Iterable[str], where: Callable[[int], str]) -> Dict[str, 
     return users
 
 
-def read_users_file(path: Union[str, "os.PathLike[str]"]) -> Dict[str, str]:
+def read_users_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """The AUTH users in the file ``path``: one ``NAME:PASSWORD`` a line,
     blank lines and ``#`` comments allowed.  As ssh does with keys, a file
     that group or others may read is refused (its passwords are no secret).
@@ -271,7 +272,7 @@ def read_users_file(path: Union[str, "os.PathLike[str]"]) -> Dict[str, str]:
     return _user_lines(lines, lambda number: f"--users-file {path}: line {number}")
 
 
-def read_secret_lines(option: str, path: Union[str, "os.PathLike[str]"]) -> List[str]:
+def read_secret_lines(option: str, path: str | os.PathLike[str]) -> list[str]:
     """The lines of the secrets file ``path`` given with ``option``.  As ssh
     does with keys, a file that group or others may read is refused: its
     secrets are no secret.  ``ValueError`` names the option and the file,
@@ -286,7 +287,7 @@ def read_secret_lines(option: str, path: Union[str, "os.PathLike[str]"]) -> List
         raise ValueError(f"{option} {path}: cannot read it: {reason}") from None
 
 
-def users_from_environment(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+def users_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The AUTH users in :data:`USERS_ENV`: ``NAME:PASSWORD`` entries
     separated by newlines, or by commas when the value has no newline (so a
     password with a comma needs the newline form).
@@ -323,7 +324,7 @@ class ReplyOverride:
     """What to do instead of the next reply: send ``text`` (or nothing if
     ``None``), then close the connection if ``close``."""
 
-    text: Optional[str]
+    text: str | None
     close: bool
 
 
@@ -338,20 +339,20 @@ class Policy:
     fail_auth: bool
     fail_at: Mapping[str, int]
     drop_after_data: bool
-    chaos: Optional[Chaos] = None  # None: chaos not enabled
+    chaos: Chaos | None = None  # None: chaos not enabled
 
     @classmethod
     def from_settings(
         cls,
-        users: Union[None, Mapping[str, str], Iterable[str]] = None,
+        users: None | Mapping[str, str] | Iterable[str] = None,
         accept_any_login: bool = False,
         require_auth: bool = False,
         reject_rcpt: Iterable[str] = (),
         fail_auth: bool = False,
-        fail_at: Union[None, str, Mapping[str, int], Iterable[str]] = None,
+        fail_at: None | str | Mapping[str, int] | Iterable[str] = None,
         drop_after_data: bool = False,
-        chaos: Optional[Chaos] = None,
-    ) -> "Policy":
+        chaos: Chaos | None = None,
+    ) -> Policy:
         """A policy from :class:`~smtp_core.devserver.DevServer`'s keyword settings."""
         return cls(
             users=parse_users(users),
@@ -364,14 +365,14 @@ class Policy:
             chaos=chaos,
         )
 
-    def injected_failure(self, stage: str, hostname: str) -> Optional[ReplyOverride]:
+    def injected_failure(self, stage: str, hostname: str) -> ReplyOverride | None:
         code = self.fail_at.get(stage)
         if code is None:
             return None
         text = _FAILURE_TEXTS[code].format(host=hostname) + f" (injected at {stage})"
         return ReplyOverride(text=text, close=code == 421)
 
-    def chaos_failure(self, trigger: str) -> Optional[ReplyOverride]:
+    def chaos_failure(self, trigger: str) -> ReplyOverride | None:
         """Mailpit's ``<code> Chaos <trigger> error`` if the chaos ``trigger``
         (``Sender``, ``Recipient``, ``Authentication``) strikes; the session
         goes on, as in Mailpit, whatever the code."""
@@ -383,7 +384,7 @@ class Policy:
     def rejects_recipient(self, address: str) -> bool:
         return address.casefold() in self.rejected_recipients
 
-    def known_user(self, address: str) -> Optional[str]:
+    def known_user(self, address: str) -> str | None:
         """The configured user an address names (whole address or local part)."""
         wanted = address.casefold()
         local_part = wanted.rpartition("@")[0] or wanted

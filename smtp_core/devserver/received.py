@@ -24,7 +24,7 @@ import email.parser
 import email.policy
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 __all__ = ["ReceivedMessage", "escape_controls", "envelope_headers"]
 
@@ -65,7 +65,7 @@ def envelope_headers(envelope_from: str, envelope_to: Sequence[str]) -> bytes:
         f"Return-Path: <{sender}>\r\n"
         f"X-Envelope-From: <{sender}>\r\n"
         f"X-Envelope-To: {recipients}\r\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,13 @@ class ReceivedMessage:
     """
 
     envelope_from: str
-    envelope_to: Tuple[str, ...]
+    envelope_to: tuple[str, ...]
     raw: bytes
     maildir_key: str
     #: MAIL parameters as sent, upper-cased, e.g. ``("SIZE=120", "SMTPUTF8")``.
-    mail_options: Tuple[str, ...]
+    mail_options: tuple[str, ...]
     #: User name that authenticated the session, ``None`` without AUTH.
-    authenticated_as: Optional[str]
+    authenticated_as: str | None
     #: Whether the message travelled over TLS (STARTTLS or implicit TLS).
     tls: bool
     #: The message's ID in the API (``/api/v1/message/{id}``).

@@ -49,7 +49,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
+from collections.abc import Callable
 
 __all__ = ["to_sql", "zone_named", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
 
@@ -66,7 +67,7 @@ class SearchError(ValueError):
     """A query the catcher will not run; the text says which limit it broke."""
 
 #: ``prefix:value`` matched as a substring of one indexed column.
-FIELD_PREFIXES: Dict[str, str] = {
+FIELD_PREFIXES: dict[str, str] = {
     "from:": "from_json",
     "to:": "to_json",
     "cc:": "cc_json",
@@ -78,7 +79,7 @@ FIELD_PREFIXES: Dict[str, str] = {
 #: ``addressed:`` matches any of these columns.
 ADDRESS_COLUMNS = ("from_json", "to_json", "cc_json", "bcc_json", "reply_to_json")
 #: Whole terms with a fixed condition.
-FLAGS: Dict[str, str] = {
+FLAGS: dict[str, str] = {
     "is:read": "read = 1",
     "is:unread": "read = 0",
     "has:attachment": "attachments > 0",
@@ -92,11 +93,11 @@ _TAGGED = "seq IN (SELECT mt.seq FROM message_tags mt JOIN tags t ON t.id = mt.t
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s?(k|kb|m|mb)?$")
 
 
-def terms(query: str) -> List[str]:
+def terms(query: str) -> list[str]:
     """Split ``query`` into terms: on spaces outside double quotes, with the
     quotes removed."""
-    found: List[str] = []
-    current: List[str] = []
+    found: list[str] = []
+    current: list[str] = []
     quoted = False
     for character in query:
         if character == '"':
@@ -117,7 +118,7 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _size(value: str) -> Optional[int]:
+def _size(value: str) -> int | None:
     match = _SIZE.match(value.strip().lower())
     if not match:
         return None
@@ -126,7 +127,7 @@ def _size(value: str) -> Optional[int]:
     return int(min(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit], SIZE_CEILING))
 
 
-def _date_ms(value: str, zone: Optional[datetime.tzinfo] = None) -> Optional[int]:
+def _date_ms(value: str, zone: datetime.tzinfo | None = None) -> int | None:
     try:
         moment = datetime.datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
@@ -136,8 +137,8 @@ def _date_ms(value: str, zone: Optional[datetime.tzinfo] = None) -> Optional[int
         return None
 
 
-def _range(column: str, operator: str, parse: Callable[[str], Optional[int]]) -> Callable[[str], Optional[Tuple[str, List[Any]]]]:
-    def condition(value: str) -> Optional[Tuple[str, List[Any]]]:
+def _range(column: str, operator: str, parse: Callable[[str], int | None]) -> Callable[[str], tuple[str, list[Any]] | None]:
+    def condition(value: str) -> tuple[str, list[Any]] | None:
         parsed = parse(value)
         return None if parsed is None else (f"{column} {operator} ?", [parsed])
     return condition
@@ -145,7 +146,7 @@ def _range(column: str, operator: str, parse: Callable[[str], Optional[int]]) ->
 
 #: ``prefix:value`` with a comparison; an unparsable value makes the term
 #: plain search text for sizes (as Mailpit) and is ignored for dates.
-RANGES: Dict[str, Callable[[str], Optional[Tuple[str, List[Any]]]]] = {
+RANGES: dict[str, Callable[[str], tuple[str, list[Any]] | None]] = {
     "larger:": _range("size", ">", _size),
     "smaller:": _range("size", "<", _size),
     "after:": _range("created", ">=", _date_ms),
@@ -153,7 +154,7 @@ RANGES: Dict[str, Callable[[str], Optional[Tuple[str, List[Any]]]]] = {
 }
 
 
-def _condition(term: str, zone: Optional[datetime.tzinfo] = None) -> Optional[Tuple[str, List[Any]]]:
+def _condition(term: str, zone: datetime.tzinfo | None = None) -> tuple[str, list[Any]] | None:
     lowered = term.lower()
     for prefix, operator in (("after:", ">="), ("before:", "<=")):
         if zone is not None and lowered.startswith(prefix):
@@ -182,7 +183,7 @@ def _condition(term: str, zone: Optional[datetime.tzinfo] = None) -> Optional[Tu
     return ("search_text" + _LIKE, [_like(cleaned)]) if cleaned else None
 
 
-def zone_named(name: str) -> Optional[datetime.tzinfo]:
+def zone_named(name: str) -> datetime.tzinfo | None:
     """Mailpit's ``tz`` parameter: the IANA zone ``name`` (``None`` for
     ``""``: local time); :class:`SearchError` names an unknown zone."""
     if not name:
@@ -195,7 +196,7 @@ def zone_named(name: str) -> Optional[datetime.tzinfo]:
         raise SearchError(f"unknown time zone: {name!r}") from None
 
 
-def to_sql(query: str, zone: Optional[datetime.tzinfo] = None) -> Tuple[str, List[Any]]:
+def to_sql(query: str, zone: datetime.tzinfo | None = None) -> tuple[str, list[Any]]:
     """``(condition, parameters)`` for a ``WHERE`` clause selecting the
     messages that match ``query`` (``"1"`` for an empty query); a date
     without an offset in ``after:``/``before:`` is in ``zone`` (Mailpit's
@@ -205,8 +206,8 @@ def to_sql(query: str, zone: Optional[datetime.tzinfo] = None) -> Tuple[str, Lis
         raise SearchError(f"too many search terms: {len(found_terms)} (at most {MAX_TERMS})")
     if len(query) > MAX_QUERY_LENGTH:
         raise SearchError(f"search query too long: {len(query)} characters (at most {MAX_QUERY_LENGTH})")
-    conditions: List[str] = []
-    parameters: List[Any] = []
+    conditions: list[str] = []
+    parameters: list[Any] = []
     for term in found_terms:
         negated = len(term) > 1 and term[0] in "-!"
         if negated:

@@ -17,7 +17,8 @@ import ssl
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Coroutine, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 
 from . import catcher, pki
 from .policy import Policy, is_loopback
@@ -132,34 +133,34 @@ class DevServer:
     def __init__(
         self,
         host: str = "127.0.0.1",
-        port: Optional[int] = None,
-        tls_port: Union[bool, int, None] = False,
-        users: Union[None, Mapping[str, str], Iterable[str]] = None,
+        port: int | None = None,
+        tls_port: bool | int | None = False,
+        users: None | Mapping[str, str] | Iterable[str] = None,
         accept_any_login: bool = False,
         require_auth: bool = False,
-        size_limit: Optional[int] = None,
-        maildir: Union[None, str, "os.PathLike[str]"] = None,
+        size_limit: int | None = None,
+        maildir: None | str | os.PathLike[str] = None,
         reject_rcpt: Iterable[str] = (),
         fail_auth: bool = False,
-        fail_at: Union[None, str, Mapping[str, int], Iterable[str]] = None,
+        fail_at: None | str | Mapping[str, int] | Iterable[str] = None,
         drop_after_data: bool = False,
-        cert: Optional[Sequence[Union[str, "os.PathLike[str]"]]] = None,
+        cert: Sequence[str | os.PathLike[str]] | None = None,
         quiet: bool = True,
         *,
-        cert_dir: Union[None, str, "os.PathLike[str]"] = None,
-        on_message: Optional[Callable[[ReceivedMessage], None]] = None,
-        http_port: Optional[int] = None,
+        cert_dir: None | str | os.PathLike[str] = None,
+        on_message: Callable[[ReceivedMessage], None] | None = None,
+        http_port: int | None = None,
         http_host: str = "127.0.0.1",
-        http_auth: Union[None, str, Tuple[str, str]] = None,
+        http_auth: None | str | tuple[str, str] = None,
         http_no_auth: bool = False,
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
         max_mime_parts: int = DEFAULT_MAX_PARTS,
         max_mime_depth: int = DEFAULT_MAX_DEPTH,
         http_allowed_hosts: Iterable[str] = (),
-        http_limits: Optional[catcher.HttpLimits] = None,
-        features: Optional[Features] = None,
-        smtp_limits: Optional[SmtpLimits] = None,
-        client_ca: Union[None, str, "os.PathLike[str]"] = None,
+        http_limits: catcher.HttpLimits | None = None,
+        features: Features | None = None,
+        smtp_limits: SmtpLimits | None = None,
+        client_ca: None | str | os.PathLike[str] = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -169,7 +170,7 @@ class DevServer:
             raise ValueError("cert must be (cert_file, key_file) or (cert_file, key_file, ca_file)")
         self.host = host
         self._requested_port = port or 0
-        self._requested_tls_port: Optional[int] = None if tls_port is False else (tls_port or 0)
+        self._requested_tls_port: int | None = None if tls_port is False else (tls_port or 0)
         self._policy = Policy.from_settings(
             users, accept_any_login, require_auth, reject_rcpt, fail_auth, fail_at, drop_after_data,
             chaos=features.chaos if features is not None else None,
@@ -193,31 +194,31 @@ class DevServer:
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
         self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
-        self._snapshot: List[ReceivedMessage] = []
+        self._snapshot: list[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
         #: ``None`` without an implicit-TLS port.
-        self.port: Optional[int] = None
-        self.tls_port: Optional[int] = None
+        self.port: int | None = None
+        self.tls_port: int | None = None
         #: PEM file clients should trust (``None`` if a custom ``cert`` came
         #: without a CA file).
-        self.ca_path: Optional[Path] = None
-        self.cert_path: Optional[Path] = None
+        self.ca_path: Path | None = None
+        self.cert_path: Path | None = None
         #: The Maildir directory messages are stored in.
-        self.maildir: Optional[Path] = None
+        self.maildir: Path | None = None
         #: The web page's address, ``http://host:port/`` (``None`` without HTTP).
-        self.url: Optional[str] = None
-        self.http_port: Optional[int] = None
+        self.url: str | None = None
+        self.http_port: int | None = None
 
-        self._store: Optional[MailHandler] = None
+        self._store: MailHandler | None = None
         self._owns_maildir = False
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._thread: Optional[threading.Thread] = None
-        self._listeners: List[asyncio.AbstractServer] = []
-        self._live_connections: Set[DevSMTP] = set()
-        self._tls_handshakes: Set[ImplicitTLS] = set()
-        self._services: List[Service] = []
-        self._service_stops: List[Callable[[], Awaitable[None]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._listeners: list[asyncio.AbstractServer] = []
+        self._live_connections: set[DevSMTP] = set()
+        self._tls_handshakes: set[ImplicitTLS] = set()
+        self._services: list[Service] = []
+        self._service_stops: list[Callable[[], Awaitable[None]]] = []
         if http_port is not None:
             self._services.append(functools.partial(
                 _serve_http, host=http_host, port=http_port, basic_auth=http_auth, features=features,
@@ -227,7 +228,7 @@ class DevServer:
 
     # ---- lifecycle ----
 
-    def __enter__(self) -> "DevServer":
+    def __enter__(self) -> DevServer:
         self.start()
         return self
 
@@ -309,7 +310,7 @@ class DevServer:
 
     # ---- received mail ----
 
-    def messages(self) -> List[ReceivedMessage]:
+    def messages(self) -> list[ReceivedMessage]:
         """Every message stored (and not deleted or pruned), in arrival order."""
         if self._store is not None:
             return self._store.received()
@@ -322,7 +323,7 @@ class DevServer:
         finally:
             mail.close()
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> List[ReceivedMessage]:
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
         """Block until at least ``count`` messages arrived; return them all.
 
         Raises ``TimeoutError`` after ``timeout`` seconds.
@@ -335,7 +336,7 @@ class DevServer:
         return self._store.wait_for(count, timeout)
 
     @property
-    def store(self) -> Optional[MailStore]:
+    def store(self) -> MailStore | None:
         """The catcher's store (``None`` while stopped)."""
         return self._store.mail if self._store is not None else None
 
@@ -357,7 +358,7 @@ class DevServer:
             context.load_verify_locations(cafile=str(self._client_ca))
         return context
 
-    def _certificate_names(self) -> Tuple[str, ...]:
+    def _certificate_names(self) -> tuple[str, ...]:
         names = list(pki.DEFAULT_SERVER_NAMES)
         if self.host and self.host not in names and self.host not in ("0.0.0.0", "::"):
             names.append(self.host)
@@ -476,8 +477,8 @@ class DevServer:
         await asyncio.get_running_loop().shutdown_asyncgens()
 
 
-async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: Optional[Tuple[str, str]],
-                      features: Optional[Features], allowed_hosts: Tuple[str, ...],
+async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: tuple[str, str] | None,
+                      features: Features | None, allowed_hosts: tuple[str, ...],
                       limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store

@@ -29,7 +29,8 @@ import secrets
 import socket
 import ssl
 import time
-from typing import Any, Callable, List, Optional, Set, Union
+from typing import Any
+from collections.abc import Callable
 
 from aiosmtpd.smtp import (
     MISSING,
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 _CRAM_MD5_RESPONSE = re.compile(r"(?P<user>.+) (?P<digest>[0-9a-fA-F]{32})", re.DOTALL)
 
 
-def _text(raw: Union[str, bytes]) -> str:
+def _text(raw: str | bytes) -> str:
     # aiosmtpd hands over non-UTF-8 bytes as surrogate escapes; keep them
     # round-trippable rather than failing on a client's odd bytes.
     if isinstance(raw, bytes):
@@ -113,11 +114,11 @@ class DevSMTP(SMTP):
 
     def __init__(
         self,
-        handler: "MailHandler",
+        handler: MailHandler,
         *,
         policy: Policy,
         implicit_tls: bool,
-        live_connections: Set["DevSMTP"],
+        live_connections: set[DevSMTP],
         limits: SmtpLimits,
         auth_budget: FailureBudget,
         **smtp_options: Any,
@@ -131,7 +132,7 @@ class DevSMTP(SMTP):
         self.admitted = False
         self._live_connections = live_connections
         self._auth_budget = auth_budget
-        self._next_reply_override: Optional[ReplyOverride] = None
+        self._next_reply_override: ReplyOverride | None = None
         self._advertise_pipelining = False
         self._corked = False
         super().__init__(handler, timeout=limits.idle_timeout, **smtp_options)
@@ -156,7 +157,7 @@ class DevSMTP(SMTP):
         else:
             self.admitted = True
 
-    def connection_lost(self, error: Optional[Exception]) -> None:
+    def connection_lost(self, error: Exception | None) -> None:
         self._live_connections.discard(self)
         super().connection_lost(error)
 
@@ -218,7 +219,7 @@ class DevSMTP(SMTP):
         handler, whose DATA reply aiosmtpd sends after the hook returns)."""
         self._next_reply_override = override
 
-    async def push(self, status: Union[str, bytes]) -> None:
+    async def push(self, status: str | bytes) -> None:
         self._cork_until_idle()
         if self._advertise_pipelining and status == "250 HELP":
             await super().push("250-PIPELINING")
@@ -278,12 +279,12 @@ class DevSMTP(SMTP):
         await super().smtp_STARTTLS(arg)
 
     @functools.wraps(SMTP.smtp_MAIL)
-    async def smtp_MAIL(self, arg: Optional[str]) -> None:
+    async def smtp_MAIL(self, arg: str | None) -> None:
         if not await self._answer_with_injected_failure("mail"):
             await super().smtp_MAIL(arg)
 
     @functools.wraps(SMTP.smtp_RCPT)
-    async def smtp_RCPT(self, arg: Optional[str]) -> None:
+    async def smtp_RCPT(self, arg: str | None) -> None:
         if not await self._answer_with_injected_failure("rcpt"):
             await super().smtp_RCPT(arg)
 
@@ -303,7 +304,7 @@ class DevSMTP(SMTP):
     # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
     # name by turning "__" into "-"; the decorator names it explicitly.
     @auth_mechanism("CRAM-MD5")
-    async def auth_CRAM_MD5(self, _: Any, args: List[str]) -> AuthResult:
+    async def auth_CRAM_MD5(self, _: Any, args: list[str]) -> AuthResult:
         """RFC 2195: challenge ``<random.time@host>``, answer ``user hmac``."""
         if len(args) > 1:
             # CRAM-MD5 has no initial response (the client cannot know the
@@ -337,12 +338,12 @@ class ImplicitTLS(asyncio.Protocol):
     """
 
     def __init__(self, make_session: Callable[[], DevSMTP], context: ssl.SSLContext,
-                 limits: SmtpLimits, pending: Set["ImplicitTLS"]):
+                 limits: SmtpLimits, pending: set[ImplicitTLS]):
         self._make_session = make_session
         self._context = context
         self._limits = limits
         self._pending = pending
-        self._transport: Optional[asyncio.Transport] = None
+        self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -383,7 +384,7 @@ class ImplicitTLS(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
-    def connection_lost(self, error: Optional[Exception]) -> None:
+    def connection_lost(self, error: Exception | None) -> None:
         self._pending.discard(self)
 
 
@@ -410,9 +411,9 @@ class MailHandler:
         self,
         policy: Policy,
         mail: MailStore,
-        on_message: Optional[Callable[[ReceivedMessage], None]],
+        on_message: Callable[[ReceivedMessage], None] | None,
         *,
-        stats: Optional[RuntimeStats] = None,
+        stats: RuntimeStats | None = None,
     ):
         self._policy = policy
         self._stats = stats
@@ -421,11 +422,11 @@ class MailHandler:
 
     # ---- access from other threads ----
 
-    def received(self) -> List[ReceivedMessage]:
+    def received(self) -> list[ReceivedMessage]:
         """Every stored message, read back from the store, oldest first."""
         return received_from(self.mail)
 
-    def wait_for(self, count: int, timeout: float) -> List[ReceivedMessage]:
+    def wait_for(self, count: int, timeout: float) -> list[ReceivedMessage]:
         if not self.mail.wait_for_count(count, timeout):
             raise TimeoutError(
                 f"expected {count} message(s) within {timeout} s, "
@@ -435,14 +436,14 @@ class MailHandler:
 
     # ---- aiosmtpd hooks (run on the server thread) ----
 
-    async def handle_AUTH(self, server: DevSMTP, session: Session, envelope: Envelope, args: List[str]) -> Any:
+    async def handle_AUTH(self, server: DevSMTP, session: Session, envelope: Envelope, args: list[str]) -> Any:
         # aiosmtpd calls this once the mechanism is known to be offered, as
         # Mailpit strikes: before the exchange.  MISSING: go on with it.
         chaos = self._policy.chaos_failure("Authentication")
         return MISSING if chaos is None else chaos.text or ""
 
     async def handle_MAIL(
-        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, mail_options: List[str]
+        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
         chaos = self._policy.chaos_failure("Sender")
         if chaos is not None:
@@ -453,7 +454,7 @@ class MailHandler:
         return "250 OK"
 
     async def handle_RCPT(
-        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
+        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         chaos = self._policy.chaos_failure("Recipient")
         if chaos is not None:
@@ -548,7 +549,7 @@ def _record(envelope: StoredEnvelope, raw: bytes) -> ReceivedMessage:
     )
 
 
-def received_from(mail: MailStore) -> List[ReceivedMessage]:
+def received_from(mail: MailStore) -> list[ReceivedMessage]:
     """Every message in ``mail`` as :class:`ReceivedMessage` records, oldest first."""
     records = []
     for envelope in mail.envelopes():

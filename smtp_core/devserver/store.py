@@ -59,13 +59,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
-from smtp_core.devserver import mailview
-from smtp_core.devserver.mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
-from smtp_core.devserver import search as search_syntax
-from smtp_core.devserver import tagnames
-from smtp_core.devserver.received import envelope_headers, escape_controls
+from . import mailview
+from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
+from . import search as search_syntax
+from . import tagnames
+from .received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
            "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH", "server_version"]
@@ -142,9 +143,9 @@ class StoredEnvelope:
     id: str
     maildir_key: str
     envelope_from: str
-    envelope_to: Tuple[str, ...]
-    mail_options: Tuple[str, ...]
-    authenticated_as: Optional[str]
+    envelope_to: tuple[str, ...]
+    mail_options: tuple[str, ...]
+    authenticated_as: str | None
     tls: bool
     #: Position in arrival order (grows by one per message, never reused).
     sequence: int
@@ -153,7 +154,7 @@ class StoredEnvelope:
 class MailStore:
     """Caught mail in a Maildir folder plus its SQLite index."""
 
-    def __init__(self, directory: Union[str, "os.PathLike[str]"], *, max_messages: int = DEFAULT_MAX_MESSAGES,
+    def __init__(self, directory: str | os.PathLike[str], *, max_messages: int = DEFAULT_MAX_MESSAGES,
                  max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH):
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
@@ -176,7 +177,7 @@ class MailStore:
         self._hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
         self._lock = threading.RLock()
         self._arrivals = threading.Condition(self._lock)
-        self._listeners: List[Listener] = []
+        self._listeners: list[Listener] = []
         index = self.directory / INDEX_NAME
         _make_private(index)
         self._db = sqlite3.connect(str(index), check_same_thread=False, isolation_level=None)
@@ -202,7 +203,7 @@ class MailStore:
         # so that a long search never holds the lock the event loop needs.
         self._index_path = index
         self._readers = threading.local()
-        self._reader_connections: List[sqlite3.Connection] = []
+        self._reader_connections: list[sqlite3.Connection] = []
 
     # ---- lifecycle and listeners ----
 
@@ -237,7 +238,7 @@ class MailStore:
 
         return unsubscribe
 
-    def _announce(self, *events: Tuple[str, Any]) -> None:
+    def _announce(self, *events: tuple[str, Any]) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -249,7 +250,7 @@ class MailStore:
 
     # ---- adding mail ----
 
-    def add(self, raw: bytes, **envelope: Any) -> Dict[str, Any]:
+    def add(self, raw: bytes, **envelope: Any) -> dict[str, Any]:
         """Store one message as received (dot-unstuffed ``raw`` bytes); return
         its summary as the list shows it (keywords as :meth:`receive`)."""
         return self.receive(raw, **envelope)[0]
@@ -261,9 +262,9 @@ class MailStore:
         envelope_from: str,
         envelope_to: Sequence[str],
         mail_options: Sequence[str] = (),
-        authenticated_as: Optional[str] = None,
+        authenticated_as: str | None = None,
         tls: bool = False,
-    ) -> Tuple[Dict[str, Any], StoredEnvelope]:
+    ) -> tuple[dict[str, Any], StoredEnvelope]:
         """Store one message as received (dot-unstuffed ``raw`` bytes);
         return its summary as the list shows it and its stored envelope.
         :class:`PartLimitError` (nothing stored) beyond ``max_parts`` or
@@ -313,7 +314,7 @@ class MailStore:
         self._remove_rows(rows)
         return len(rows)
 
-    def _remove_rows(self, rows: Iterable[Tuple[int, str]]) -> None:
+    def _remove_rows(self, rows: Iterable[tuple[int, str]]) -> None:
         rows = list(rows)
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
@@ -332,20 +333,20 @@ class MailStore:
 
     # ---- reading ----
 
-    def counts(self) -> Tuple[int, int]:
+    def counts(self) -> tuple[int, int]:
         """``(total, unread)``."""
         with self._lock:
             total, unread = self._db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages").fetchone()
         return total, unread
 
-    def summaries(self, start: int = 0, limit: int = 50) -> List[Dict[str, Any]]:
+    def summaries(self, start: int = 0, limit: int = 50) -> list[dict[str, Any]]:
         """Message summaries, newest first."""
         with self._lock:
             return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", _paging(start, limit))
 
     def search(self, query: str, start: int = 0, limit: int = 50,
-               zone: Optional[Any] = None) -> Tuple[List[Dict[str, Any]], int, int]:
+               zone: Any | None = None) -> tuple[list[dict[str, Any]], int, int]:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
         (see :mod:`smtp_core.devserver.search`; dates in ``zone``), newest first."""
         where, parameters = search_syntax.to_sql(query, zone)
@@ -357,7 +358,7 @@ class MailStore:
                                 (*parameters, *_paging(start, limit)), reader)
         return found, matches, unread
 
-    def latest_id(self, query: str = "") -> Optional[str]:
+    def latest_id(self, query: str = "") -> str | None:
         """The newest message's ID (among the matches of ``query`` if given)."""
         if query.strip():
             found = self.search(query, 0, 1)[0]
@@ -366,18 +367,18 @@ class MailStore:
             row = self._db.execute("SELECT id FROM messages ORDER BY seq DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
-    def raw(self, message_id: str) -> Optional[bytes]:
+    def raw(self, message_id: str) -> bytes | None:
         """The stored message: envelope headers, then the bytes as received,
         with ``\\r\\n`` line ends; ``None`` for an unknown ID."""
         loaded = self._load(message_id)
         return None if loaded is None else loaded[0] + loaded[1]
 
-    def received_bytes(self, message_id: str) -> Optional[bytes]:
+    def received_bytes(self, message_id: str) -> bytes | None:
         """Only the bytes received between DATA and the final dot."""
         loaded = self._load(message_id)
         return None if loaded is None else loaded[1]
 
-    def _load(self, message_id: str) -> Optional[Tuple[bytes, bytes]]:
+    def _load(self, message_id: str) -> tuple[bytes, bytes] | None:
         """``(envelope headers, received bytes)``, both with ``\\r\\n``."""
         with self._lock:
             row = self._db.execute(
@@ -393,7 +394,7 @@ class MailStore:
         received = bytes(verbatim) if verbatim is not None else stored[header_length:].replace(b"\n", b"\r\n")
         return stored[:header_length].replace(b"\n", b"\r\n"), received
 
-    def message(self, message_id: str) -> Optional[Dict[str, Any]]:
+    def message(self, message_id: str) -> dict[str, Any] | None:
         """Mailpit's message object (bodies, attachments); ``None`` for an
         unknown ID.  Does not change the read state.  Reads the headers and
         the bodies, not the attachments."""
@@ -407,7 +408,7 @@ class MailStore:
         except FileNotFoundError:  # deleted meanwhile
             return None
 
-    def headers(self, message_id: str) -> Optional[Dict[str, List[str]]]:
+    def headers(self, message_id: str) -> dict[str, list[str]] | None:
         """Every header of the stored message, ``{Canonical-Name: [values]}``
         sorted by name, values unfolded but not decoded (as Go's
         ``mail.Header``); ``None`` for an unknown ID."""
@@ -418,7 +419,7 @@ class MailStore:
             head = (stored.envelope() + mailview.message_head(stored.parts, stored.read)).decode("utf-8", "replace")
         except FileNotFoundError:
             return None
-        collected: Dict[str, List[str]] = {}
+        collected: dict[str, list[str]] = {}
         for name, value in email.parser.Parser(policy=email.policy.compat32).parsestr(
             head + "\r\n\r\n", headersonly=True
         ).items():
@@ -426,7 +427,7 @@ class MailStore:
             collected.setdefault(canonical, []).append(re.sub(r"\r?\n[ \t]+", " ", str(value)).strip())
         return dict(sorted(collected.items()))
 
-    def part(self, message_id: str, part_id: str) -> Optional[Tuple[str, str, bytes]]:
+    def part(self, message_id: str, part_id: str) -> tuple[str, str, bytes] | None:
         """``(content type, file name, decoded content)`` of one attachment
         or inline part; ``None`` if the message or part is unknown.  Reads
         that part's bytes only."""
@@ -438,7 +439,7 @@ class MailStore:
         except FileNotFoundError:
             return None
 
-    def _stored(self, message_id: str) -> Optional["_StoredMessage"]:
+    def _stored(self, message_id: str) -> _StoredMessage | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT path, key, header_length, raw_verbatim IS NOT NULL, parts, created, size, username"
@@ -456,7 +457,7 @@ class MailStore:
                 self._db.execute("UPDATE messages SET parts = ? WHERE id = ?", (stored.parts, message_id))
         return stored
 
-    def _fields(self, received: bytes, envelope: bytes, name: str) -> Dict[str, Any]:
+    def _fields(self, received: bytes, envelope: bytes, name: str) -> dict[str, Any]:
         """Index fields of a message found in the folder: one over the limits
         is kept, without its parts, rather than lost."""
         try:
@@ -477,16 +478,16 @@ class MailStore:
             return bytes(row[0])
         return self._read_file(path, key, header_length + span[2], span[3] - span[2]).replace(b"\n", b"\r\n")
 
-    def envelopes(self) -> List[StoredEnvelope]:
+    def envelopes(self) -> list[StoredEnvelope]:
         """The SMTP envelopes of the stored messages, in arrival order."""
         return self._envelopes("ORDER BY seq", ())
 
-    def envelope(self, message_id: str) -> Optional[StoredEnvelope]:
+    def envelope(self, message_id: str) -> StoredEnvelope | None:
         """One message's SMTP envelope; ``None`` for an unknown ID."""
         found = self._envelopes("WHERE id = ?", (message_id,))
         return found[0] if found else None
 
-    def _envelopes(self, clause: str, parameters: Sequence[Any]) -> List[StoredEnvelope]:
+    def _envelopes(self, clause: str, parameters: Sequence[Any]) -> list[StoredEnvelope]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, key, envelope_from, envelope_to, mail_options, username, tls, seq"
@@ -505,12 +506,12 @@ class MailStore:
 
     # ---- changing ----
 
-    def set_read(self, message_ids: Optional[Sequence[str]], read: bool) -> None:
+    def set_read(self, message_ids: Sequence[str] | None, read: bool) -> None:
         """Mark the given messages (all if ``None``) read or unread."""
         with self._lock:
             if message_ids is None:
                 self._db.execute("UPDATE messages SET read = ?", (int(read),))
-                changed: List[str] = []
+                changed: list[str] = []
             else:
                 changed = [row[0] for row in self._select_ids(message_ids)]
                 self._db.executemany("UPDATE messages SET read = ? WHERE id = ?",
@@ -529,15 +530,15 @@ class MailStore:
             self._remove_rows(self._db.execute("SELECT seq, path FROM messages").fetchall())
         self._announce(("truncate", None))
 
-    def delete_matching(self, query: str, zone: Optional[Any] = None) -> None:
+    def delete_matching(self, query: str, zone: Any | None = None) -> None:
         where, parameters = search_syntax.to_sql(query, zone)
         ids = [row[0] for row in self._reader().execute(f"SELECT id FROM messages WHERE {where}", parameters)]
         self.delete(ids)
 
     # ---- internals ----
 
-    def _select_ids(self, message_ids: Sequence[str]) -> List[Tuple[str, int, str]]:
-        found: List[Tuple[str, int, str]] = []
+    def _select_ids(self, message_ids: Sequence[str]) -> list[tuple[str, int, str]]:
+        found: list[tuple[str, int, str]] = []
         wanted = [str(message_id) for message_id in message_ids]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
@@ -547,7 +548,7 @@ class MailStore:
         return found
 
     def _summaries(self, clause: str, parameters: Sequence[Any],
-                   connection: Optional[sqlite3.Connection] = None) -> List[Dict[str, Any]]:
+                   connection: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
         rows = (connection or self._db).execute(
             f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
         return [_summary(row) for row in rows]
@@ -576,16 +577,16 @@ class MailStore:
                 raise
             return _read_regular(self.directory / moved, start, length)
 
-    def _find_file(self, key: str) -> Optional[str]:
+    def _find_file(self, key: str) -> str | None:
         """Where the message file named ``key`` is now (``new/...`` or ``cur/...``)."""
         return self._message_files().get(key)
 
-    def _message_files(self) -> Dict[str, str]:
+    def _message_files(self) -> dict[str, str]:
         """``{key: "new/<name>" or "cur/<name>"}`` for the regular files of the
         Maildir.  Anything else found there (a symbolic link, a directory, a
         device) is skipped with a warning: it is not mail we delivered, and
         following a link would serve whatever file it names."""
-        found: Dict[str, str] = {}
+        found: dict[str, str] = {}
         for subdirectory in ("new", "cur"):
             with os.scandir(self.directory / subdirectory) as entries:
                 for entry in entries:
@@ -644,7 +645,7 @@ class MailStore:
 
     # ---- tags ----
 
-    def _tag(self, seq: int, names: Sequence[str]) -> List[str]:
+    def _tag(self, seq: int, names: Sequence[str]) -> list[str]:
         """Give message ``seq`` the tags ``names`` (clean already); return
         them as stored (an existing tag keeps its first casing)."""
         stored = []
@@ -671,13 +672,13 @@ class MailStore:
                 head[:end if end >= 0 else len(head)], headersonly=True)
             self._tag(seq, tagnames.from_header(_header_str(parsed.get("X-Tags"))))
 
-    def message_tags(self, message_id: str) -> List[str]:
+    def message_tags(self, message_id: str) -> list[str]:
         """The tags of one message, in Mailpit's order."""
         row = self._reader().execute(
             f"SELECT {_TAGS_COLUMN} FROM messages WHERE id = ?", (message_id,)).fetchone()
         return tagnames.ordered(json.loads(row[0])) if row and row[0] else []
 
-    def tags(self) -> List[str]:
+    def tags(self) -> list[str]:
         """Every tag some message has, in Mailpit's order."""
         return tagnames.ordered(row[0] for row in self._reader().execute(
             "SELECT name FROM tags WHERE EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)"))
@@ -724,7 +725,7 @@ class MailStore:
             self._forget_unused_tags()
         self._announce(("prune", None))
 
-    def tag_counts(self) -> Dict[str, int]:
+    def tag_counts(self) -> dict[str, int]:
         """``{tag: messages with it}`` (``/api/v1/info``'s ``Tags``)."""
         rows = self._reader().execute(
             "SELECT t.name, COUNT(*) FROM message_tags mt JOIN tags t ON t.id = mt.tag GROUP BY t.id").fetchall()
@@ -783,7 +784,7 @@ class _StoredMessage:
                                     [0, 0, 0, self.header_length]) if self.header_length else b""
 
 
-def _paging(start: int, limit: int) -> Tuple[int, int]:
+def _paging(start: int, limit: int) -> tuple[int, int]:
     """``(limit, offset)`` for SQL: a client's number past SQLite's integers
     (``?start=99999999999999999999``) is clamped, not an OverflowError."""
     return min(limit, search_syntax.SIZE_CEILING), min(start, search_syntax.SIZE_CEILING)
@@ -824,7 +825,7 @@ def _new_id() -> str:
     return "".join(digits)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def server_version() -> str:
     """The version string the API reports."""
     try:
@@ -835,7 +836,7 @@ def server_version() -> str:
         return "gostd-smtp"
 
 
-def _summary(row: Sequence[Any]) -> Dict[str, Any]:
+def _summary(row: Sequence[Any]) -> dict[str, Any]:
     (message_id, mail_message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json,
      subject, created, username, size, attachments, snippet, tags) = row
     return {

@@ -26,7 +26,7 @@ Rules (Mailpit's ``tools.CleanTag`` and its storage):
 from __future__ import annotations
 
 import re
-from typing import Iterable, List
+from collections.abc import Iterable
 
 __all__ = ["clean", "is_valid", "unique", "from_header", "ordered", "MAX_TAG_LENGTH"]
 
@@ -48,12 +48,12 @@ def is_valid(name: str) -> bool:
     return bool(_VALID.match(name)) and name == clean(name)
 
 
-def ordered(names: Iterable[str]) -> List[str]:
+def ordered(names: Iterable[str]) -> list[str]:
     """``names`` in Mailpit's order: case-insensitive, then as written."""
     return sorted(names, key=lambda name: (name.lower(), name))
 
 
-def unique(names: Iterable[str]) -> List[str]:
+def unique(names: Iterable[str]) -> list[str]:
     """The clean, non-empty ``names``, each once (case-insensitively, the
     first spelling wins), in Mailpit's order."""
     found = {}
@@ -64,6 +64,6 @@ def unique(names: Iterable[str]) -> List[str]:
     return ordered(found.values())
 
 
-def from_header(value: str | None) -> List[str]:
+def from_header(value: str | None) -> list[str]:
     """The tags of a comma-separated list (an ``X-Tags`` header)."""
     return unique(value.split(",")) if value else []
