@@ -352,10 +352,25 @@ class ImplicitTLS(asyncio.Protocol):
             log.warning("dropped a TLS connection: %d handshakes already under way", len(self._pending))
             transport.abort()
             return
-        # The ClientHello must reach start_tls(), not this protocol.
-        transport.pause_reading()
         self._pending.add(self)
+        # The ClientHello must reach start_tls(), not this protocol: reading
+        # is paused on the next turn, because Python 3.10's transport adds its
+        # reader after connection_made() whatever pause_reading() said there.
+        asyncio.get_running_loop().call_soon(self._begin)
+
+    def _begin(self) -> None:
+        assert self._transport is not None
+        if self._transport.is_closing():
+            self._pending.discard(self)
+            return
+        self._transport.pause_reading()
         asyncio.get_running_loop().create_task(self._handshake())
+
+    def data_received(self, data: bytes) -> None:
+        # Nothing may arrive here (reading is paused until start_tls takes
+        # over); if it did, the handshake could only time out: say so.
+        log.warning("dropped a TLS connection: %d bytes arrived before the handshake began", len(data))
+        self._transport.abort()
 
     async def _handshake(self) -> None:
         assert self._transport is not None
