@@ -169,6 +169,24 @@ def test_implicit_tls_port(make_devserver, trusting_context):
     assert record.tls is True
 
 
+@pytest.mark.parametrize("round_", range(5))
+def test_a_client_hello_sent_with_the_connection_is_answered(make_devserver, trusting_context, round_):
+    # The ClientHello is already waiting when the server accepts: it must
+    # reach the TLS handshake, not be read (and dropped) before it starts.
+    # Python 3.10's transport registers its reader after connection_made
+    # even if that paused reading, which once lost it (a handshake timeout).
+    server = make_devserver(tls_port=None)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = trusting_context.wrap_bio(incoming, outgoing, server_hostname=server.host)
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    hello = outgoing.read()
+    with socket.create_connection((server.host, server.tls_port), timeout=TIMEOUT) as raw:
+        raw.sendall(hello)
+        answer = raw.recv(5)
+    assert answer[:1] == b"\x16", answer  # a handshake record: the ServerHello
+
+
 def test_no_implicit_tls_port_unless_asked(make_devserver):
     assert make_devserver().tls_port is None
 
