@@ -12,6 +12,7 @@ import email
 import email.parser
 import hashlib
 import html.parser
+import contextlib
 import json
 import logging
 import os
@@ -227,7 +228,7 @@ def test_an_overlong_query_is_a_400_naming_the_limit(stocked):
     ("smaller:99999999999999999999", 2),
     ("-larger:99999999999999999999", 2),
     ("after:0001-01-01", 2),
-    ("before:0001-01-01", 2),  # outside what the clock can say: ignored, as a bad date
+    ("before:0001-01-01", 0),  # the calendar's first day: nothing came before it (on every Python)
     ("after:9999-12-31T23:59:59", 0),
 ])
 def test_extreme_sizes_and_dates_answer_never_a_500(stocked, query, matches):
@@ -391,7 +392,8 @@ def test_an_index_made_before_part_tables_gets_them_on_first_use(tmp_path):
     store = MailStore(folder)
     summary = add(store, many_parts(3))
     store.close()
-    with sqlite3.connect(folder / INDEX_NAME) as database:
+    # sqlite3's own "with" commits but does not close (3.13 warns of that).
+    with contextlib.closing(sqlite3.connect(folder / INDEX_NAME)) as database, database:
         database.execute("ALTER TABLE messages DROP COLUMN parts")
     store = MailStore(folder)
     try:

@@ -127,11 +127,20 @@ def _size(value: str) -> int | None:
     return int(min(number * {"": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2}[unit], SIZE_CEILING))
 
 
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` in the local zone.  At the calendar's ends Python 3.13's
+    ``astimezone`` overflows where 3.11's does not: then today's offset."""
+    try:
+        return moment.astimezone()
+    except (OverflowError, ValueError, OSError):
+        return moment.replace(tzinfo=datetime.datetime.now().astimezone().tzinfo)
+
+
 def _date_ms(value: str, zone: datetime.tzinfo | None = None) -> int | None:
     try:
         moment = datetime.datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+            moment = moment.replace(tzinfo=zone) if zone is not None else _local(moment)
         return int(moment.timestamp() * 1000)
     except (ValueError, OverflowError, OSError):  # not a date, or outside what the clock can say
         return None
