@@ -9,6 +9,14 @@
   sink (which stores nothing) runs in the same rounds, interleaved, as the
   paired reference: the machine is shared, so a ratio taken in one run says
   more than an absolute figure.
+* **MailDev** (npm's ``maildev``, a Node catcher, installed under
+  ``bench/maildev`` from its lock file at bench time) in the same rounds,
+  fed by the same client; ``--no-maildev`` leaves it out.  Every rate stops
+  its clock when the server's API lists all the messages, so a server that
+  acknowledges before it indexes gains nothing.  The same over 10 parallel
+  connections.
+* **1 MiB messages** against the disk: the catcher's intake in MiB/s next to
+  plain writes of the same bytes into the same Maildir, interleaved.
 * **latency**: the API at ``--stored`` messages (10,000 by default, filled
   through the store, then served by a fresh ``smtp-devserver``): the list's
   first page, searches of each kind, and one message, over one keep-alive
@@ -22,19 +30,23 @@ unless ``--no-write``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
+from collections.abc import Callable
 
 from smtp_core import send_many
 from smtp_core.devserver.store import MailStore
@@ -63,12 +75,16 @@ QUERIES: Sequence[Tuple[str, str]] = (
 class Catcher:
     """``python -m smtp_core.devserver`` on free ports, stopped on exit."""
 
-    def __init__(self, maildir: Path, cert_dir: Path, max_messages: int = 0):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
-             "--maildir", str(maildir), "--cert-dir", str(cert_dir), "--max-messages", str(max_messages)],
-            cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+    name = "smtp-devserver (stored + indexed)"
+
+    def __init__(self, maildir: Path, cert_dir: Path, max_messages: int = 0, fsync: str | None = None):
+        command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
+                   "--maildir", str(maildir), "--cert-dir", str(cert_dir), "--max-messages", str(max_messages)]
+        if fsync is not None:
+            command += ["--fsync", fsync]
+            self.name = f"smtp-devserver, --fsync={fsync}"
+        self.process = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
         banner = []
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -86,6 +102,10 @@ class Catcher:
             raise RuntimeError(f"smtp-devserver did not start: {text}")
         self.smtp_port, self.http_port = int(smtp.group(1)), int(web.group(1))
 
+    def listed(self) -> int:
+        """Messages the API lists (stored and indexed)."""
+        return _get_json(self.http_port, "/api/v1/messages?limit=1")["total"]
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -101,32 +121,178 @@ class Catcher:
         self.stop()
 
 
-def send_rate(port: int, count: int) -> float:
-    """Messages per second for ``count`` 1 KiB messages over one connection."""
-    message = make_message(1024)
-    items = (("bench@example.com", ["sink@example.com"], message) for _ in range(count))
+class MailDev:
+    """npm's ``maildev`` (a Node catcher) on loopback, storing to a mail
+    directory, guarded by the bench sink's ``--external`` mode (stopped with
+    the bench, whatever happens).  Installed under ``bench/maildev`` from its
+    lock file on first use (``npm ci``)."""
+
+    def __init__(self, mail_directory: Path):
+        binary = install_maildev()
+        assert binary is not None
+        self.version = json.loads((MAILDEV_DIR / "node_modules" / "maildev" / "package.json").read_text())["version"]
+        self.name = f"MailDev {self.version} (Node, --mail-directory)"
+        self.smtp_port, self.http_port = _free_port(), _free_port()
+        mail_directory.mkdir(parents=True, exist_ok=True)
+        self.guard = start_sink_process(
+            external=[str(binary), "-s", str(self.smtp_port), "--ip", "127.0.0.1", "-w", str(self.http_port),
+                      "--web-ip", "127.0.0.1", "--mail-directory", str(mail_directory), "--silent"],
+            port=self.smtp_port, description=self.name)
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # the SMTP port answers before the API does
+            try:
+                self.listed()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.1)
+
+    def listed(self) -> int:
+        return _get_json(self.http_port, "/api/email/summary?limit=1")["total"]
+
+    def stop(self) -> None:
+        self.guard.stop()
+
+    def __enter__(self) -> "MailDev":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+MAILDEV_DIR = ROOT / "bench" / "maildev"
+
+
+def install_maildev() -> Path | None:
+    """``bench/maildev/node_modules/.bin/maildev``, installed from the lock
+    file if missing; ``None`` without node and npm."""
+    binary = MAILDEV_DIR / "node_modules" / ".bin" / "maildev"
+    if not binary.exists():
+        npm = shutil.which("npm")
+        if npm is None or shutil.which("node") is None:
+            return None
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=str(MAILDEV_DIR),
+                       check=True, timeout=600)
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get_json(port: int, path: str) -> Any:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status} {body[:200]!r}")
+        return json.loads(body)
+    finally:
+        connection.close()
+
+
+def send_rate(port: int, count: int, *, size: int = 1024, connections: int = 1,
+              listed: Callable[[], int] | None = None, already: int = 0) -> float:
+    """Messages per second for ``count`` messages of ``size`` bytes over
+    ``connections`` parallel connections (threads, each its own
+    ``send_many``).  With ``listed``, the clock stops only once the server's
+    API lists ``already + count`` messages: stored and indexed, whenever the
+    server acknowledged them."""
+    message = make_message(size)
+    shares = [count // connections + (index < count % connections) for index in range(connections)]
+    failures: list[BaseException] = []
+
+    def one_connection(share: int) -> None:
+        items = (("bench@example.com", ["sink@example.com"], message) for _ in range(share))
+        try:
+            failures.extend(r for r in send_many(f"127.0.0.1:{port}", items, tls="none", timeout=TIMEOUT)
+                            if isinstance(r, BaseException))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=one_connection, args=(share,)) for share in shares]
     started = time.perf_counter()
-    results = send_many(f"127.0.0.1:{port}", items, tls="none", timeout=TIMEOUT)
-    elapsed = time.perf_counter() - started
-    failed = [result for result in results if isinstance(result, BaseException)]
-    if failed:
-        raise RuntimeError(f"{len(failed)} of {count} messages failed: {failed[0]!r}")
-    return count / elapsed
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT * 10)
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {count} messages failed: {failures[0]!r}")
+    deadline = time.monotonic() + TIMEOUT
+    while listed is not None and listed() < already + count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server lists {listed()} of {already + count} messages")
+        time.sleep(0.002)
+    return count / (time.perf_counter() - started)
 
 
-def measure_intake(count: int, reps: int, work: Path) -> Dict[str, List[float]]:
-    rates: Dict[str, List[float]] = {"catcher": [], "sink": []}
+PARALLEL = 10
+SINK = "bench sink (stores nothing)"
+
+
+def measure_intake(count: int, reps: int, work: Path, maildev: bool) -> Dict[str, Dict[str, List[float]]]:
+    """``{server: {"one": [msg/s...], "parallel": [...]}}``, the servers in
+    turn within each round (the order rotating), a fresh server per round."""
+    names = ["catcher", "sink"] + (["maildev"] if maildev else [])
+    rates: Dict[str, Dict[str, List[float]]] = {}
+    labels: Dict[str, str] = {}
     with start_sink_process(max_seconds=3600) as sink:
         for round_number in range(reps):
-            order = ("catcher", "sink") if round_number % 2 == 0 else ("sink", "catcher")
+            order = names[round_number % len(names):] + names[:round_number % len(names)]
             for name in order:
+                folder = work / f"intake-{name}-{round_number}"
                 if name == "sink":
-                    rates["sink"].append(send_rate(sink.port, count))
+                    server: Any = contextlib.nullcontext(sink)
+                elif name == "catcher":
+                    server = Catcher(folder, work / "certs")
+                else:
+                    server = MailDev(folder)
+                with server as peer:
+                    labels[name] = getattr(peer, "name", SINK)
+                    listed = getattr(peer, "listed", None)
+                    port = getattr(peer, "smtp_port", None) or peer.port
+                    got = rates.setdefault(name, {"one": [], "parallel": []})
+                    got["one"].append(send_rate(port, count, listed=listed))
+                    got["parallel"].append(send_rate(port, count, connections=PARALLEL, listed=listed,
+                                                     already=count))
+                shutil.rmtree(folder, ignore_errors=True)
+    return {labels[name]: value for name, value in rates.items()}
+
+
+BIG = 1024 * 1024
+
+
+def measure_big(count: int, reps: int, work: Path) -> Dict[str, List[float]]:
+    """MiB/s for ``count`` 1 MiB messages over one connection, and for
+    writing the same bytes to files in the same folder (``tmp/`` of the
+    Maildir, a file each, written and renamed into ``new/`` as the store
+    does, no fsync: the store's default), interleaved."""
+    rates: Dict[str, List[float]] = {"catcher": [], "disk": []}
+    content = make_message(BIG)
+    for round_number in range(reps):
+        folder = work / f"big-{round_number}"
+        with Catcher(folder, work / "certs") as catcher:
+            order = ("catcher", "disk") if round_number % 2 == 0 else ("disk", "catcher")
+            for name in order:
+                if name == "catcher":
+                    rates["catcher"].append(send_rate(catcher.smtp_port, count, size=BIG, listed=catcher.listed))
                     continue
-                maildir = work / f"intake-{round_number}"
-                with Catcher(maildir, work / "certs") as catcher:
-                    rates["catcher"].append(send_rate(catcher.smtp_port, count))
-                shutil.rmtree(maildir)
+                started = time.perf_counter()
+                for n in range(count):
+                    temporary = folder / "tmp" / f"disk-{n}"
+                    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+                        file.write(content.replace(b"\r\n", b"\n"))
+                    os.rename(temporary, folder / "new" / f"disk-{n}")
+                rates["disk"].append(count / (time.perf_counter() - started))
+                for n in range(count):
+                    os.unlink(folder / "new" / f"disk-{n}")
+        shutil.rmtree(folder, ignore_errors=True)
     return rates
 
 
@@ -181,27 +347,53 @@ def percentile(values: List[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def report(arguments: argparse.Namespace, intake: Dict[str, List[float]], fill_rate: float,
+def _row(label: str, values: List[float], unit: str = "") -> str:
+    return f"| {label} | {statistics.median(values):.0f}{unit} | {min(values):.0f} | {max(values):.0f} |"
+
+
+def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float]]],
+           big: Dict[str, List[float]], fill_rate: float,
            latency: Dict[str, List[float]], matches: Dict[str, int]) -> str:
-    catcher, sink = statistics.median(intake["catcher"]), statistics.median(intake["sink"])
+    catcher = statistics.median(intake[Catcher.name]["one"])
+    sink = statistics.median(intake[SINK]["one"])
     lines = [
         "# Mail catcher benchmark",
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; `python -m bench.catcher "
-        f"-n {arguments.n} --reps {arguments.reps} --stored {arguments.stored} --repeat {arguments.repeat}`",
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
+        f"{os.getloadavg()[0]:.1f} at the end; `python -m bench.catcher -n {arguments.n} --reps {arguments.reps} "
+        f"--big {arguments.big} --stored {arguments.stored} --repeat {arguments.repeat}`",
         "",
-        "## Intake: 1 KiB messages, `send_many` over one connection",
+        "## Intake: 1 KiB messages, `send_many`",
         "",
-        "| server | median msg/s | min | max |",
+        "The clock stops when the server's API lists every message (stored and indexed), not at the last",
+        f"`250`; each server fresh in every round, the servers in turn (order rotating), {arguments.reps} rounds.",
+        "",
+        "| server, one pipelined connection | median msg/s | min | max |",
         "|---|---|---|---|",
-        f"| smtp-devserver (stored + indexed) | {catcher:.0f} | {min(intake['catcher']):.0f} | {max(intake['catcher']):.0f} |",
-        f"| bench sink (stores nothing) | {sink:.0f} | {min(intake['sink']):.0f} | {max(intake['sink']):.0f} |",
+        *(_row(name, rates["one"]) for name, rates in intake.items()),
         "",
-        f"The catcher takes in {catcher / sink:.2f}x the sink's rate (paired medians, {arguments.reps} "
-        f"interleaved rounds); Mailpit documents {MAILPIT_DOCUMENTED[0]}-{MAILPIT_DOCUMENTED[1]} msg/s, "
-        f"so this is {catcher / MAILPIT_DOCUMENTED[1]:.0f}x its upper figure"
+        f"| server, {PARALLEL} parallel connections (client threads) | median msg/s | min | max |",
+        "|---|---|---|---|",
+        *(_row(name, rates["parallel"]) for name, rates in intake.items()),
+        "",
+        f"The catcher takes in {catcher / sink:.2f}x the sink's rate; Mailpit documents "
+        f"{MAILPIT_DOCUMENTED[0]}-{MAILPIT_DOCUMENTED[1]} msg/s (quoted, not measured), so this is "
+        f"{catcher / MAILPIT_DOCUMENTED[1]:.1f}x its upper figure"
         f" (target: 10x, {'met' if catcher >= 10 * MAILPIT_DOCUMENTED[1] else 'NOT met'}).",
+        "",
+        f"## 1 MiB messages: {arguments.big} per round, one connection, against the disk",
+        "",
+        "The same bytes written as files in the same Maildir (`tmp/`, then renamed into `new/`, no fsync,",
+        "as the store by default), interleaved with the catcher's intake in each round.",
+        "",
+        "| writer | median MiB/s | min | max |",
+        "|---|---|---|---|",
+        _row("smtp-devserver (stored + indexed)", big["catcher"]),
+        _row("plain file writes, same folder", big["disk"]),
+        "",
+        f"The catcher takes in 1 MiB messages at {statistics.median(big['catcher']) / statistics.median(big['disk']):.0%}"
+        " of the disk-write rate (target: 80%).",
         "",
         f"## API latency at {arguments.stored:,} stored messages",
         "",
@@ -222,17 +414,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.catcher", description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="messages per intake run (default: %(default)s)")
     parser.add_argument("--reps", type=int, default=5, help="interleaved intake rounds (default: %(default)s)")
+    parser.add_argument("--big", type=int, default=20, help="1 MiB messages per round (default: %(default)s)")
     parser.add_argument("--stored", type=int, default=10000, help="messages stored for the latency rows")
+    parser.add_argument("--no-maildev", action="store_true", help="leave MailDev out (no node/npm needed)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per latency row (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, nothing written (the test suite runs it)")
     arguments = parser.parse_args(argv)
     if arguments.smoke:
         arguments.n, arguments.reps, arguments.stored, arguments.repeat, arguments.no_write = 20, 1, 200, 2, True
+        arguments.big, arguments.no_maildev = 2, True
 
     work = Path(tempfile.mkdtemp(prefix="bench-catcher-"))
     try:
-        intake = measure_intake(arguments.n, arguments.reps, work)
+        maildev = not arguments.no_maildev and install_maildev() is not None
+        intake = measure_intake(arguments.n, arguments.reps, work, maildev)
+        big = measure_big(arguments.big, arguments.reps, work)
         fill_rate = fill(work / "stored", arguments.stored)
         with Catcher(work / "stored", work / "certs") as catcher:
             latency = measure_latency(catcher.http_port, arguments.repeat)
@@ -245,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             connection.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = report(arguments, intake, fill_rate, latency, matches)
+    text = report(arguments, intake, big, fill_rate, latency, matches)
     print(text)
     if not arguments.no_write:
         (ROOT / "bench" / "catcher-results.md").write_text(text)
