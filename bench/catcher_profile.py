@@ -41,7 +41,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 from smtp_core import send_many
 from bench.messages import make_message
-message = make_message(1024)
+message = make_message(int(sys.argv[3]))
 count = int(sys.argv[2])
 started = time.perf_counter()
 results = send_many("127.0.0.1:" + sys.argv[1], (("bench@example.com", ["sink@example.com"], message)
@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.catcher_profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="messages (default: %(default)s)")
+    parser.add_argument("--size", type=int, default=1024, help="message size in bytes (default: %(default)s)")
     parser.add_argument("--top", type=int, default=25, help="also print the top N functions by own time")
     parser.add_argument("--no-profile", action="store_true", help="only the wall-clock rate")
     parser.add_argument("--null-store", action="store_true",
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 yappi.start(builtins=True, profile_threads=True)
             started = time.perf_counter()
             rate = subprocess.run([sys.executable, "-c", CLIENT.format(root=str(ROOT)), str(server.port),
-                                   str(arguments.n)], check=True, capture_output=True, text=True).stdout
+                                   str(arguments.n), str(arguments.size)], check=True, capture_output=True, text=True).stdout
             wall = time.perf_counter() - started
             if not arguments.no_profile:
                 yappi.stop()

@@ -10,7 +10,9 @@ connection) adds to aiosmtpd:
   such a second STARTTLS with 554 as well);
 * ``--require-auth`` (530) and failure injection from the :class:`Policy`;
 * the limits of :mod:`.smtplimits`: connections at once (421), a timeout
-  that says so (421), failed logins per client address (454).
+  that says so (421), failed logins per client address (454);
+* the DATA payload read in whole chunks by :mod:`.dataread` (aiosmtpd's
+  rules and replies, without its await per line).
 
 :class:`MailHandler` is the aiosmtpd handler: recipient and VRFY policy,
 and storage in the catcher's :class:`~smtp_core.devserver.store.MailStore`
@@ -43,6 +45,7 @@ from aiosmtpd.smtp import (
     auth_mechanism,
 )
 
+from .dataread import DataReader
 from .policy import Policy, ReplyOverride
 from .failurebudget import FailureBudget
 from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
@@ -56,6 +59,10 @@ log = logging.getLogger(__name__)
 
 # RFC 2195: the response is the user name, one space, and the HMAC-MD5 digest
 # as 32 lower-case hex digits (upper case accepted, as servers commonly do).
+# Bytes taken from the reader at once during DATA (it holds at most what one
+# receive brought: aiosmtpd's reader pauses the socket beyond twice its limit).
+_DATA_CHUNK = 1 << 20
+
 _CRAM_MD5_RESPONSE = re.compile(r"(?P<user>.+) (?P<digest>[0-9a-fA-F]{32})", re.DOTALL)
 
 
@@ -290,8 +297,45 @@ class DevSMTP(SMTP):
 
     @functools.wraps(SMTP.smtp_DATA)
     async def smtp_DATA(self, arg: str) -> None:
-        if not await self._answer_with_injected_failure("data"):
+        if await self._answer_with_injected_failure("data"):
+            return
+        if self._decode_data:  # text payloads: aiosmtpd's own line-by-line reading
             await super().smtp_DATA(arg)
+            return
+        assert self.session is not None and self.envelope is not None
+        # aiosmtpd's checks and replies, in its order.
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        payload = DataReader(size_limit=self.data_size_limit, line_length_limit=self.line_length_limit)
+        try:
+            while True:
+                chunk = await self._reader.read(_DATA_CHUNK)
+                if not chunk:  # end of input: connection_lost() ends the session
+                    return
+                if payload.feed(chunk):
+                    break
+        except asyncio.CancelledError:
+            log.info("Connection lost during DATA")
+            self._writer.close()
+            raise
+        # The bytes after the end mark are the client's next commands: back
+        # to the reader, which read() left empty, before anything else runs.
+        self._reader.feed_data(payload.rest)
+        if payload.error is not None:
+            await self.push(payload.error)
+            self._set_post_data_state()
+            return
+        self.envelope.content = self.envelope.original_content = payload.content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
 
     @functools.wraps(SMTP.smtp_AUTH)
     async def smtp_AUTH(self, arg: str) -> None:
