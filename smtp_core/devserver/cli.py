@@ -17,7 +17,7 @@ from . import catcher, pki
 from .policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtplimits import SmtpLimits
-from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
+from .store import DEFAULT_FSYNC, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, FSYNC_POLICIES
 
 __all__ = ["main"]
 
@@ -94,6 +94,9 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="refuse a message with more MIME parts (552) (default: %(default)s)")
     mail.add_argument("--max-mime-depth", type=int, default=DEFAULT_MAX_DEPTH, metavar="N",
                       help="refuse a message with MIME parts nested deeper (552) (default: %(default)s)")
+    mail.add_argument("--fsync", choices=FSYNC_POLICIES, default=DEFAULT_FSYNC,
+                      help="what is on disk before a 250: never (survives a crash of this server, not of the "
+                           "machine), batch or always (fsynced) (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     failures = parser.add_argument_group("failure injection")
@@ -161,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_messages=options.max_messages,
         max_mime_parts=options.max_mime_parts,
         max_mime_depth=options.max_mime_depth,
+        fsync=options.fsync,
         client_ca=options.client_ca,
         features=features,
         smtp_limits=smtp_limits,

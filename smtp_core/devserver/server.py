@@ -26,7 +26,7 @@ from .received import ReceivedMessage
 from .smtplimits import SmtpLimits
 from .smtp import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
-from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
+from .store import DEFAULT_FSYNC, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, FSYNC_POLICIES, MailStore
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -115,6 +115,10 @@ class DevServer:
     ``max_mime_parts``, ``max_mime_depth``
         Refuse (``552 5.3.4``, naming the limit) a message with more MIME
         parts, or parts nested deeper, than this (defaults 1000 and 32).
+    ``fsync``
+        What is on disk before a message's ``250``: ``"never"`` (the
+        default: survives the server's crash, not the machine's),
+        ``"batch"`` or ``"always"`` (fsynced; see docs/devserver.md).
     ``http_allowed_hosts``
         More names the ``Host`` header may give (``NAME`` or ``NAME:PORT``):
         other names are refused (DNS rebinding).
@@ -156,6 +160,7 @@ class DevServer:
         max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
         max_mime_parts: int = DEFAULT_MAX_PARTS,
         max_mime_depth: int = DEFAULT_MAX_DEPTH,
+        fsync: str = DEFAULT_FSYNC,
         http_allowed_hosts: Iterable[str] = (),
         http_limits: catcher.HttpLimits | None = None,
         features: Features | None = None,
@@ -193,7 +198,10 @@ class DevServer:
         for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
+        if fsync not in FSYNC_POLICIES:
+            raise ValueError(f"fsync must be one of {', '.join(FSYNC_POLICIES)}, got {fsync!r}")
         self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
+        self._fsync = fsync
         self._snapshot: list[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
@@ -381,7 +389,7 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        mail = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
+        mail = MailStore(self.maildir, max_messages=self._max_messages, fsync=self._fsync, **self._mime_limits)
         self.runtime_stats = RuntimeStats()
         self.runtime_stats.watch(mail)
         self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)

@@ -13,6 +13,17 @@ Rules:
 * Messages are named by random IDs (Mailpit's alphabet and length); an ID is
   only ever looked up in the index, never used to build a path.
 * At most ``max_messages`` are kept (0: no bound); the oldest go first.
+* The write path (:meth:`MailStore.receive`): the message is parsed and its
+  file written into ``new/`` by the calling thread, outside the lock, so
+  arrivals on several connections write side by side; then the waiting
+  arrivals are indexed in one transaction by whichever of them takes the
+  lock first (a group commit), and each call returns once its own row is
+  committed.  What is on disk when it returns, by ``fsync`` policy:
+  ``never`` (the default) the file and the committed row are in the
+  kernel, which survives the server's crash but not the machine's;
+  ``batch`` the files, their names in ``new/`` and the commit are fsynced
+  once per batch; ``always`` the same for each message alone.  The schema
+  is :mod:`~smtp_core.devserver.indexschema`'s.
 * A message is parsed once, when it arrives: the index keeps its part table
   (:mod:`~smtp_core.devserver.mailview`), and showing a message or one of
   its parts reads only those bytes of the file.  A message with more than
@@ -48,6 +59,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import functools
+import itertools
 import json
 import logging
 import os
@@ -64,12 +76,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 from . import mailview
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
+from . import indexschema
 from . import search as search_syntax
 from . import tagnames
 from .received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
-           "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH", "server_version"]
+           "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH", "FSYNC_POLICIES", "DEFAULT_FSYNC", "server_version"]
 
 log = logging.getLogger(__name__)
 
@@ -81,58 +94,10 @@ Listener = Callable[[str, Any], None]
 # shortuuid's alphabet (no look-alikes), as in Mailpit's IDs.
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ID_LENGTH = 22
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    path TEXT NOT NULL,            -- relative to the Maildir: new/<key> or cur/<key>
-    key TEXT NOT NULL,             -- Maildir key
-    created INTEGER NOT NULL,      -- milliseconds since the epoch
-    message_id TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    from_json TEXT NOT NULL,
-    to_json TEXT NOT NULL,
-    cc_json TEXT NOT NULL,
-    bcc_json TEXT NOT NULL,
-    reply_to_json TEXT NOT NULL,
-    size INTEGER NOT NULL,         -- bytes as received
-    inline INTEGER NOT NULL,
-    attachments INTEGER NOT NULL,
-    snippet TEXT NOT NULL,
-    search_text TEXT NOT NULL,
-    read INTEGER NOT NULL DEFAULT 0,
-    -- SMTP strings may hold surrogate escapes (bytes that were not UTF-8):
-    -- JSON's \\u escapes keep them exact.
-    envelope_from TEXT NOT NULL,   -- JSON string
-    envelope_to TEXT NOT NULL,     -- JSON list
-    mail_options TEXT NOT NULL,    -- JSON list
-    username TEXT NOT NULL,        -- JSON string or null
-    tls INTEGER NOT NULL,
-    header_length INTEGER NOT NULL,-- bytes of envelope headers in the file
-    raw_verbatim BLOB,             -- the received bytes when \\n -> \\r\\n cannot restore them
-    parts TEXT                     -- mailview's part table (JSON); NULL: not made yet
-);
-CREATE INDEX IF NOT EXISTS messages_read ON messages(read);
--- Tags (schema version 2): one row per name, case-insensitively; the
--- casing first seen is kept.
-CREATE TABLE IF NOT EXISTS tags (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE COLLATE NOCASE
-);
-CREATE TABLE IF NOT EXISTS message_tags (
-    seq INTEGER NOT NULL,          -- messages.seq
-    tag INTEGER NOT NULL,          -- tags.id
-    PRIMARY KEY (seq, tag)
-);
-CREATE INDEX IF NOT EXISTS message_tags_tag ON message_tags(tag);
-"""
-#: ``PRAGMA user_version`` of the index: 1 part tables, 2 tags.
-SCHEMA_VERSION = 2
-#: A message's tags as a JSON list, in a query of ``messages``.
-_TAGS_COLUMN = ("(SELECT json_group_array(t.name) FROM message_tags mt JOIN tags t ON t.id = mt.tag"
-                " WHERE mt.seq = messages.seq)")
-_SUMMARY_COLUMNS = ("id, message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json, "
-                    "subject, created, username, size, attachments, snippet, " + _TAGS_COLUMN)
+#: What the store does to have a message on disk before its ``250``
+#: (see docs/devserver.md, "Durability and speed").
+FSYNC_POLICIES = ("never", "batch", "always")
+DEFAULT_FSYNC = "never"
 
 
 @dataclass(frozen=True)
@@ -155,9 +120,13 @@ class MailStore:
     """Caught mail in a Maildir folder plus its SQLite index."""
 
     def __init__(self, directory: str | os.PathLike[str], *, max_messages: int = DEFAULT_MAX_MESSAGES,
-                 max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH):
+                 max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH,
+                 fsync: str = DEFAULT_FSYNC):
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
+        if fsync not in FSYNC_POLICIES:
+            raise ValueError(f"fsync must be one of {', '.join(FSYNC_POLICIES)}, got {fsync!r}")
+        self.fsync = fsync
         for name, value in (("max_parts", max_parts), ("max_depth", max_depth)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
@@ -172,12 +141,15 @@ class MailStore:
             folder = self.directory / subdirectory
             folder.mkdir(mode=0o700, exist_ok=True)
             folder.chmod(0o700)
-        self._deliveries = 0
+        self._deliveries = itertools.count(1)  # next() is atomic: files are written outside the lock
         # As mailbox.Maildir names files: no "/" or ":" in the host name.
         self._hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
         self._lock = threading.RLock()
         self._arrivals = threading.Condition(self._lock)
         self._listeners: list[Listener] = []
+        # Arrivals stored on disk, waiting for the next index commit.
+        self._queue: list[_Arrival] = []
+        self._queue_lock = threading.Lock()
         index = self.directory / INDEX_NAME
         _make_private(index)
         self._db = sqlite3.connect(str(index), check_same_thread=False, isolation_level=None)
@@ -186,15 +158,12 @@ class MailStore:
         # an older version (0644) are made private too.
         for companion in ("-wal", "-shm"):
             _make_private(index.with_name(index.name + companion), create=False)
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
-        if "parts" not in columns:  # an index made before part tables
-            self._db.execute("ALTER TABLE messages ADD COLUMN parts TEXT")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version < SCHEMA_VERSION:  # an index made before tags: the messages gain their X-Tags
+        # WAL: a commit is in the file (the kernel's cache) when it returns,
+        # so it survives the process; FULL also fsyncs it before returning.
+        self._db.execute(f"PRAGMA synchronous={'NORMAL' if fsync == 'never' else 'FULL'}")
+        if indexschema.prepare(self._db):  # an index made before tags: the messages gain their X-Tags
             self._tag_existing_messages()
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute(f"PRAGMA user_version = {indexschema.SCHEMA_VERSION}")
         #: Messages in the index, kept by every change (counting is a scan).
         self._total = 0
         self._reconcile()
@@ -273,37 +242,69 @@ class MailStore:
         fields = mailview.index_fields(raw, envelope, max_parts=self.max_parts, max_depth=self.max_depth)
         body = raw.replace(b"\r\n", b"\n")
         verbatim = None if body.replace(b"\n", b"\r\n") == raw else bytes(raw)
+        # The file first, outside the lock (writers run side by side): once
+        # it is in new/, a crash cannot lose the message (startup indexes it).
+        key = self._deliver(envelope + body)
+        arrival = _Arrival(row={
+            "id": _new_id(), "path": f"new/{key}", "key": key, "created": int(time.time() * 1000),
+            **{column: fields[column] for column in _FIELD_COLUMNS}, "parts": fields["parts_json"],
+            "size": len(raw), "read": 0, "envelope_from": json.dumps(envelope_from),
+            "envelope_to": json.dumps(list(envelope_to)), "mail_options": json.dumps(list(mail_options)),
+            "username": json.dumps(authenticated_as), "tls": int(tls), "header_length": len(envelope),
+            "raw_verbatim": verbatim,
+        }, tags=fields["tags"])
+        with self._queue_lock:
+            self._queue.append(arrival)
+        pruned = 0
         with self._lock:
-            key = self._deliver(envelope + body)
-            message_id = _new_id()
-            created = int(time.time() * 1000)
-            inserted = self._db.execute(
-                "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
-                " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
-                " envelope_from, envelope_to, mail_options, username, tls, header_length, raw_verbatim, parts)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (message_id, f"new/{key}", key, created, fields["message_id"], fields["subject"],
-                 fields["from_json"], fields["to_json"], fields["cc_json"], fields["bcc_json"],
-                 fields["reply_to_json"], len(raw), fields["inline"], fields["attachments"],
-                 fields["snippet"], fields["search_text"], json.dumps(envelope_from), json.dumps(list(envelope_to)),
-                 json.dumps(list(mail_options)), json.dumps(authenticated_as), int(tls), len(envelope),
-                 verbatim, fields["parts_json"]),
-            )
-            stored = StoredEnvelope(id=message_id, maildir_key=key, envelope_from=envelope_from,
-                                    envelope_to=tuple(envelope_to), mail_options=tuple(mail_options),
-                                    authenticated_as=authenticated_as, tls=bool(tls),
-                                    sequence=int(inserted.lastrowid or 0))
-            tags = self._tag(int(inserted.lastrowid or 0), fields["tags"])
-            self._total += 1
-            pruned = self._prune()
-            # The summary from what was just written (as _summaries reads it).
-            summary = _summary((message_id, fields["message_id"], 0, fields["from_json"], fields["to_json"],
-                                fields["cc_json"], fields["bcc_json"], fields["reply_to_json"], fields["subject"],
-                                created, json.dumps(authenticated_as), len(raw), fields["attachments"],
-                                fields["snippet"], json.dumps(tags)))
-            self._arrivals.notify_all()
+            while not arrival.done:  # another arrival's commit may have taken this one along
+                pruned += self._commit_arrivals()
+        if arrival.error is not None:
+            raise arrival.error
+        row = arrival.row
+        stored = StoredEnvelope(id=row["id"], maildir_key=key, envelope_from=envelope_from,
+                                envelope_to=tuple(envelope_to), mail_options=tuple(mail_options),
+                                authenticated_as=authenticated_as, tls=bool(tls), sequence=arrival.seq)
+        # The summary from what was just written (as _summaries reads it).
+        summary = _summary((row["id"], row["message_id"], 0, row["from_json"], row["to_json"], row["cc_json"],
+                            row["bcc_json"], row["reply_to_json"], row["subject"], row["created"], row["username"],
+                            row["size"], row["attachments"], row["snippet"], json.dumps(arrival.tags)))
         self._announce(("new", summary), *([("prune", None)] if pruned else []))
         return summary, stored
+
+    def _commit_arrivals(self) -> int:
+        """Index the waiting arrivals in one transaction (one at a time with
+        ``fsync="always"``); return how many old messages were pruned.  A
+        failed commit fails the whole batch, whose files are removed: a
+        message that got no 250 does not come back at the next start."""
+        with self._queue_lock:
+            take = 1 if self.fsync == "always" else len(self._queue)
+            batch, self._queue = self._queue[:take], self._queue[take:]
+        if not batch:
+            return 0
+        pruned = 0
+        try:
+            if self.fsync != "never":  # the files' names in new/ reach the disk before their rows
+                _fsync_directory(self.directory / "new")
+            self._db.execute("BEGIN")
+            for arrival in batch:
+                arrival.seq = indexschema.insert(self._db, arrival.row)
+                arrival.tags = self._tag(arrival.seq, arrival.tags)
+            self._total += len(batch)
+            pruned = self._prune()
+            self._db.execute("COMMIT")
+        except BaseException as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            for arrival in batch:
+                arrival.error = error
+                _unlink(self.directory / arrival.row["path"])
+        finally:
+            for arrival in batch:
+                arrival.done = True
+            self._arrivals.notify_all()
+        return pruned
 
     def _prune(self) -> int:
         if not self.max_messages or self._total <= self.max_messages:
@@ -326,10 +327,7 @@ class MailStore:
             self._forget_unused_tags()
         self._total -= len(rows)
         for _, path in rows:
-            try:
-                os.unlink(self.directory / path)
-            except FileNotFoundError:
-                pass
+            _unlink(self.directory / path)
 
     # ---- reading ----
 
@@ -550,7 +548,7 @@ class MailStore:
     def _summaries(self, clause: str, parameters: Sequence[Any],
                    connection: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
         rows = (connection or self._db).execute(
-            f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
+            f"SELECT {indexschema.SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
         return [_summary(row) for row in rows]
 
     def _deliver(self, content: bytes) -> str:
@@ -558,12 +556,14 @@ class MailStore:
         ``new/``); return its key.  Not ``mailbox.Maildir.add``: that one
         fsyncs every message, which caps intake near 100 messages per second
         for a durability a catcher does not need."""
-        self._deliveries += 1
         now = time.time()
-        key = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{self._deliveries}.{self._hostname}"
+        key = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{next(self._deliveries)}.{self._hostname}"
         temporary = self.directory / "tmp" / key
         with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
             file.write(content)
+            if self.fsync != "never":
+                file.flush()
+                os.fsync(file.fileno())
         os.rename(temporary, self.directory / "new" / key)
         return key
 
@@ -629,19 +629,15 @@ class MailStore:
         fields = self._fields(received, stored[:header_length], path)
         created = int(os.lstat(self.directory / path).st_mtime * 1000)
         envelope_to = re.findall(r"<([^>]*)>", str(envelope.get("X-Envelope-To", "")))
-        self._db.execute(
-            "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
-            " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
-            " envelope_from, envelope_to, mail_options, username, tls, header_length, read, parts)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (_new_id(), path, key, created, fields["message_id"], fields["subject"], fields["from_json"],
-             fields["to_json"], fields["cc_json"], fields["bcc_json"], fields["reply_to_json"],
-             len(received), fields["inline"], fields["attachments"], fields["snippet"],
-             fields["search_text"], json.dumps(str(envelope.get("X-Envelope-From", "")).strip().strip("<>")),
-             json.dumps(envelope_to), "[]", "null", 0, header_length, int("S" in path.partition(":2,")[2]),
-             fields["parts_json"]),
-        )
-        self._tag(self._db.execute("SELECT last_insert_rowid()").fetchone()[0], fields["tags"])
+        seq = indexschema.insert(self._db, {
+            "id": _new_id(), "path": path, "key": key, "created": created,
+            **{column: fields[column] for column in _FIELD_COLUMNS}, "parts": fields["parts_json"],
+            "size": len(received), "read": int("S" in path.partition(":2,")[2]),
+            "envelope_from": json.dumps(str(envelope.get("X-Envelope-From", "")).strip().strip("<>")),
+            "envelope_to": json.dumps(envelope_to), "mail_options": "[]", "username": "null", "tls": 0,
+            "header_length": header_length, "raw_verbatim": None,
+        })
+        self._tag(seq, fields["tags"])
 
     # ---- tags ----
 
@@ -675,7 +671,7 @@ class MailStore:
     def message_tags(self, message_id: str) -> list[str]:
         """The tags of one message, in Mailpit's order."""
         row = self._reader().execute(
-            f"SELECT {_TAGS_COLUMN} FROM messages WHERE id = ?", (message_id,)).fetchone()
+            f"SELECT {indexschema.TAGS_COLUMN} FROM messages WHERE id = ?", (message_id,)).fetchone()
         return tagnames.ordered(json.loads(row[0])) if row and row[0] else []
 
     def tags(self) -> list[str]:
@@ -735,6 +731,37 @@ class MailStore:
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
+
+
+#: Index columns that are :func:`mailview.index_fields` values of the same name.
+_FIELD_COLUMNS = ("message_id", "subject", "from_json", "to_json", "cc_json", "bcc_json", "reply_to_json",
+                  "inline", "attachments", "snippet", "search_text")
+
+
+@dataclass
+class _Arrival:
+    """A message on disk, waiting for its index row to be committed."""
+
+    row: dict[str, Any]
+    tags: Sequence[str]
+    seq: int = 0
+    done: bool = False
+    error: BaseException | None = None
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 #: Bytes of a message's head read for its X-Tags when an index gains tags.
