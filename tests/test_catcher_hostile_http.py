@@ -22,7 +22,8 @@ import sys
 import aiohttp
 import pytest
 
-from smtp_core.devserver import api, catcher as catcher_module, httpguard
+from smtp_core.devserver.web import api, httpguard
+from smtp_core.devserver.web import service as catcher_module
 from test_catcher_api import call, get_json, plain, smtp
 
 T = 10.0

@@ -21,7 +21,7 @@ import pytest
 
 from loopback_http import LoopbackSite
 
-from smtp_core.devserver import page as page_module
+from smtp_core.devserver.web import page as page_module
 # The API tests own the dev server fixtures and the HTTP and SMTP helpers.
 from test_catcher_api import call, get_json, smtp
 

@@ -26,13 +26,16 @@ WITHOUT_EXAMPLES = {
     "smtp_core.pythonic.api",  # send/send_many/connect: docs/pythonic.md's transcripts
     "smtp_core.pythonic.mailer",
     "smtp_core.pythonic.pipeline",
-    "smtp_core.devserver.mailpit_extra",  # HTTP routes: tests/test_catcher_mailpit_extra.py
-    "smtp_core.devserver.sendapi",
-    "smtp_core.devserver.thumbs",
-    "smtp_core.devserver.tags",  # HTTP routes: tests/test_catcher_tags.py
-    "smtp_core.devserver.views",
+    "smtp_core.devserver.smtp",  # the dev server's subpackages: front doors listing their modules
+    "smtp_core.devserver.mailbox",
+    "smtp_core.devserver.web",
+    "smtp_core.devserver.web.mailpit_extra",  # HTTP routes: tests/test_catcher_mailpit_extra.py
+    "smtp_core.devserver.web.sendapi",
+    "smtp_core.devserver.web.thumbs",
+    "smtp_core.devserver.web.tags",  # HTTP routes: tests/test_catcher_tags.py
+    "smtp_core.devserver.web.views",
     "smtp_core.devserver.cli",
-    "smtp_core.devserver.smtp",
+    "smtp_core.devserver.smtp.protocol",
     "smtp_core.transport",  # the socket driver: tests/test_faults.py, test_timeouts.py
     "smtp_core.tlsconn",  # a TLS peer: tests/test_tls_namespace.py
     "smtp_core.wirelog",  # logging records: tests/test_wirelog.py
@@ -74,5 +77,5 @@ def test_module_examples(name):
 def test_the_sweep_sees_the_engine():
     # A guard against a sweep that finds nothing (a broken walk) and so proves nothing.
     for expected in ("smtp_core.reply", "smtp_core.dotstuff", "smtp_core.auth", "smtp_core.gobase64",
-                     "smtp_core.goformat", "smtp_core.devserver.store", "smtp_core.pythonic.api"):
+                     "smtp_core.goformat", "smtp_core.devserver.mailbox.store", "smtp_core.pythonic.api"):
         assert expected in MODULES

@@ -16,10 +16,10 @@ aiosmtpd, it speaks what a client needs to exercise:
   idle sessions, recipients per message, guessed passwords.
 
 Modules, one topic each: :mod:`.server` (:class:`DevServer`: the loop, the
-listeners, start and stop), :mod:`.smtp` (the aiosmtpd protocol and
-handler), :mod:`.policy` (users, rejections, failure injection),
-:mod:`.smtplimits` (how much one client may take),
-:mod:`.received` (:class:`ReceivedMessage`, escaping client values for the
+listeners, start and stop), :mod:`.smtp.protocol` (the aiosmtpd protocol and
+handler), :mod:`.smtp.policy` (users, rejections, failure injection),
+:mod:`.smtp.limits` (how much one client may take),
+:mod:`.mailbox.received` (:class:`ReceivedMessage`, escaping client values for the
 console and stored headers), :mod:`.pki` (certificates via trustme; the dev
 server's name-constrained CA),
 :mod:`.cli` (``smtp-devserver``).
@@ -58,10 +58,10 @@ except ImportError as missing:  # pragma: no cover - depends on the install
     ) from missing
 
 from .cli import main
-from .policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
-from .received import ReceivedMessage
+from .smtp.policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
+from .mailbox.received import ReceivedMessage
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
-from .smtplimits import SmtpLimits
+from .smtp.limits import SmtpLimits
 
 __all__ = [
     "DevServer",

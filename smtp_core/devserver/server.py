@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 
-from . import catcher, pki
-from .policy import Policy, is_loopback
-from .received import ReceivedMessage
-from .smtplimits import SmtpLimits
-from .smtp import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
+from . import pki
+from .smtp.policy import Policy, is_loopback
+from .mailbox.received import ReceivedMessage
+from .smtp.limits import SmtpLimits
+from .smtp.protocol import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
-from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
+from .mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
+from .web.service import DEFAULT_MAX_MESSAGES, HttpLimits, HttpSide, check_http_exposure, parse_credentials
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -109,7 +110,7 @@ class DevServer:
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
     ``smtp_limits``
-        A :class:`~smtp_core.devserver.smtplimits.SmtpLimits`: connections
+        A :class:`~smtp_core.devserver.smtp.limits.SmtpLimits`: connections
         at once, the idle timeout, recipients per message, the failed-login
         budget per client address.
     ``max_mime_parts``, ``max_mime_depth``
@@ -119,7 +120,7 @@ class DevServer:
         More names the ``Host`` header may give (``NAME`` or ``NAME:PORT``):
         other names are refused (DNS rebinding).
     ``http_limits``
-        A :class:`~smtp_core.devserver.httpguard.HttpLimits` (connections,
+        A :class:`~smtp_core.devserver.web.httpguard.HttpLimits` (connections,
         idle and body timeouts, event outboxes).
     ``features``
         Mailpit's optional features for the HTTP side
@@ -153,11 +154,11 @@ class DevServer:
         http_host: str = "127.0.0.1",
         http_auth: None | str | tuple[str, str] = None,
         http_no_auth: bool = False,
-        max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
         max_mime_parts: int = DEFAULT_MAX_PARTS,
         max_mime_depth: int = DEFAULT_MAX_DEPTH,
         http_allowed_hosts: Iterable[str] = (),
-        http_limits: catcher.HttpLimits | None = None,
+        http_limits: HttpLimits | None = None,
         features: Features | None = None,
         smtp_limits: SmtpLimits | None = None,
         client_ca: None | str | os.PathLike[str] = None,
@@ -183,9 +184,9 @@ class DevServer:
         self._quiet = quiet
         self._on_message = on_message
         if isinstance(http_auth, str):
-            http_auth = catcher.parse_credentials(http_auth)
+            http_auth = parse_credentials(http_auth)
         if http_port is not None:
-            catcher.check_http_exposure(http_host, http_auth, http_no_auth)
+            check_http_exposure(http_host, http_auth, http_no_auth)
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
@@ -222,7 +223,7 @@ class DevServer:
         if http_port is not None:
             self._services.append(functools.partial(
                 _serve_http, host=http_host, port=http_port, basic_auth=http_auth, features=features,
-                allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or catcher.HttpLimits()))
+                allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or HttpLimits()))
         #: Mailpit's runtime figures (``/api/v1/info``), counted from each start.
         self.runtime_stats = RuntimeStats()
 
@@ -479,11 +480,11 @@ class DevServer:
 
 async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: tuple[str, str] | None,
                       features: Features | None, allowed_hosts: tuple[str, ...],
-                      limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
+                      limits: HttpLimits) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats,
+    http = HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats,
                             allowed_hosts=allowed_hosts, limits=limits)
     await http.start()
     server.http_port, server.url = http.port, http.url

@@ -38,7 +38,7 @@ from smtp_core import send
 from smtp_core.auth import CramMD5Auth, LoginAuth, PlainAuth
 
 from .api import STORE, off_loop
-from .features import RelaySettings
+from ..features import RelaySettings
 from .mailpit_extra import FEATURES, message_id_of, not_found, same_origin_only, text_error
 
 __all__ = ["add_routes", "without_bcc", "RELAY_TIMEOUT"]

@@ -39,9 +39,9 @@ import aiohttp
 from aiohttp import web
 
 from .api import STORE, off_loop
-from .htmltext import start_tags
+from ..mailbox.htmltext import start_tags
 from .mailpit_extra import json_ok, message_id_of, not_found, same_origin_only
-from .store import server_version
+from ..mailbox.store import server_version
 
 __all__ = ["add_routes", "links_of", "check_links", "MAX_LINKS", "MAX_REDIRECTS", "CONCURRENCY",
            "LINK_TIMEOUT", "CHECK_TIMEOUT"]

@@ -42,7 +42,7 @@ from aiohttp import web
 from smtp_core.neterror import op_error
 
 from .api import STORE, off_loop
-from .features import parse_relay
+from ..features import parse_relay
 from .mailpit_extra import FEATURES, json_ok, message_id_of, not_found, same_origin_only
 
 __all__ = ["add_routes", "check", "parse_report", "TIMEOUT", "MAX_REPLY", "SPAM_SCORE"]

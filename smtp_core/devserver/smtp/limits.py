@@ -20,7 +20,7 @@ The rules, each with the reply a client gets past it:
   ``452 4.5.3 Error: too many recipients``, and the message can still be
   sent to those accepted (RFC 5321 section 4.5.3.1.10);
 * failed logins are counted per client address in a token bucket
-  (:class:`~.failurebudget.FailureBudget`): past ``auth_failure_burst`` failures an AUTH
+  (:class:`~..failurebudget.FailureBudget`): past ``auth_failure_burst`` failures an AUTH
   is answered ``454 4.7.0`` without looking at the credentials, until the
   bucket refilled (one failure per ``1 / auth_failures_per_second`` s).
 
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .failurebudget import FailureBudget
+from ..failurebudget import FailureBudget
 
 __all__ = ["SmtpLimits", "TOO_MANY_CONNECTIONS", "TIMEOUT_EXCEEDED",
            "TOO_MANY_RECIPIENTS", "auth_throttled"]

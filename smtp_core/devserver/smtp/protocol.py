@@ -9,14 +9,14 @@ connection) adds to aiosmtpd:
   section 4.2 says the extension is not offered after TLS; Postfix answers
   such a second STARTTLS with 554 as well);
 * ``--require-auth`` (530) and failure injection from the :class:`Policy`;
-* the limits of :mod:`.smtplimits`: connections at once (421), a timeout
+* the limits of :mod:`.limits`: connections at once (421), a timeout
   that says so (421), failed logins per client address (454).
 
 :class:`MailHandler` is the aiosmtpd handler: recipient and VRFY policy,
-and storage in the catcher's :class:`~smtp_core.devserver.store.MailStore`
+and storage in the catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`
 (nothing received stays in memory).  Every
 client-chosen value that goes into a reply, a stored header or a log line
-passes through :func:`~smtp_core.devserver.received.escape_controls`.
+passes through :func:`~smtp_core.devserver.mailbox.received.escape_controls`.
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ from aiosmtpd.smtp import (
 )
 
 from .policy import Policy, ReplyOverride
-from .failurebudget import FailureBudget
-from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
-from .received import ReceivedMessage, escape_controls
-from .features import RuntimeStats
-from .store import MailStore, PartLimitError, StoredEnvelope
+from ..failurebudget import FailureBudget
+from .limits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
+from ..mailbox.received import ReceivedMessage, escape_controls
+from ..features import RuntimeStats
+from ..mailbox.store import MailStore, PartLimitError, StoredEnvelope
 
 __all__ = ["DevSMTP", "ImplicitTLS", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
 
@@ -420,7 +420,7 @@ def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:
 
 class MailHandler:
     """aiosmtpd handler: applies the recipient/VRFY policy and stores mail
-    in the catcher's :class:`~smtp_core.devserver.store.MailStore`."""
+    in the catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`."""
 
     def __init__(
         self,

@@ -34,8 +34,8 @@ from aiohttp import web
 
 from . import httpguard
 from .api import STORE
-from .features import Features, RuntimeStats
-from .store import INDEX_NAME, MailStore, server_version
+from ..features import Features, RuntimeStats
+from ..mailbox.store import INDEX_NAME, MailStore, server_version
 
 __all__ = ["add_routes", "FEATURES", "STATS", "json_ok", "text_error", "json_error", "not_found",
            "message_id_of", "same_origin_only"]

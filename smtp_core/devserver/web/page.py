@@ -22,7 +22,7 @@ Rules:
   URLs, so that embedded images show.
 
 Everything else (the API, the event socket, basic auth) is
-:mod:`smtp_core.devserver.api`'s; it calls :func:`add_routes` on its app.
+:mod:`smtp_core.devserver.web.api`'s; it calls :func:`add_routes` on its app.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from .api import STORE, off_loop
-from .store import MailStore
+from ..mailbox.store import MailStore
 
 __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "REMOTE_VIEW_CSP", "STATIC_FILES"]
 
