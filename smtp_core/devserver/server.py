@@ -211,7 +211,7 @@ class DevServer:
         self.url: str | None = None
         self.http_port: int | None = None
 
-        self._store: MailHandler | None = None
+        self._handler: MailHandler | None = None
         self._owns_maildir = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -301,11 +301,11 @@ class DevServer:
             self._thread = self._loop = None
             self._listeners = []
             self.url = self.http_port = None
-            if self._store is not None:
+            if self._handler is not None:
                 if self._owns_maildir:
-                    self._snapshot = self._store.received()
-                self._store.mail.close()
-                self._store = None
+                    self._snapshot = self._handler.received()
+                self._handler.store.close()
+                self._handler = None
             if self._owns_maildir and self.maildir is not None:
                 shutil.rmtree(self.maildir, ignore_errors=True)
 
@@ -313,33 +313,33 @@ class DevServer:
 
     def messages(self) -> list[ReceivedMessage]:
         """Every message stored (and not deleted or pruned), in arrival order."""
-        if self._store is not None:
-            return self._store.received()
+        if self._handler is not None:
+            return self._handler.received()
         if self._owns_maildir or self.maildir is None or not self.maildir.exists():
             return list(self._snapshot)
         # Stopped, with the caller's folder: read it back.
-        mail = MailStore(self.maildir, max_messages=0)
+        store = MailStore(self.maildir, max_messages=0)
         try:
-            return received_from(mail)
+            return received_from(store)
         finally:
-            mail.close()
+            store.close()
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
         """Block until at least ``count`` messages arrived; return them all.
 
         Raises ``TimeoutError`` after ``timeout`` seconds.
         """
-        if self._store is None:
+        if self._handler is None:
             stored = self.messages()
             if len(stored) >= count:
                 return stored
             raise RuntimeError(f"DevServer is not running (and holds {len(stored)} of {count} message(s))")
-        return self._store.wait_for(count, timeout)
+        return self._handler.wait_for(count, timeout)
 
     @property
     def store(self) -> MailStore | None:
         """The catcher's store (``None`` while stopped)."""
-        return self._store.mail if self._store is not None else None
+        return self._handler.store if self._handler is not None else None
 
     # ---- internals ----
 
@@ -382,10 +382,10 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        mail = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
+        store = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
         self.runtime_stats = RuntimeStats()
-        self.runtime_stats.watch(mail)
-        self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
+        self.runtime_stats.watch(store)
+        self._handler = MailHandler(self._policy, store, on_message, stats=self.runtime_stats)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -418,11 +418,11 @@ class DevServer:
             decode_data=False,  # keeps bytes intact and advertises 8BITMIME
             authenticator=make_authenticator(self._policy),
         )
-        store = self._store
+        handler = self._handler
 
         def plain_session() -> DevSMTP:
             return DevSMTP(
-                store,
+                handler,
                 implicit_tls=False,
                 tls_context=tls_context,
                 auth_require_tls=not is_loopback(self.host),
@@ -433,7 +433,7 @@ class DevServer:
             # aiosmtpd cannot tell that this socket is already encrypted,
             # so AUTH must not wait for a STARTTLS that will never come.
             return ImplicitTLS(
-                lambda: DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common),
+                lambda: DevSMTP(handler, implicit_tls=True, auth_require_tls=False, **common),
                 tls_context, self._smtp_limits, self._tls_handshakes)
 
         plain = await loop.create_server(

@@ -425,27 +425,28 @@ class MailHandler:
     def __init__(
         self,
         policy: Policy,
-        mail: MailStore,
+        store: MailStore,
         on_message: Callable[[ReceivedMessage], None] | None,
         *,
         stats: RuntimeStats | None = None,
     ):
         self._policy = policy
         self._stats = stats
-        self.mail = mail
+        #: Where accepted mail goes (the dev server's one :class:`MailStore`).
+        self.store = store
         self._on_message = on_message
 
     # ---- access from other threads ----
 
     def received(self) -> list[ReceivedMessage]:
         """Every stored message, read back from the store, oldest first."""
-        return received_from(self.mail)
+        return received_from(self.store)
 
     def wait_for(self, count: int, timeout: float) -> list[ReceivedMessage]:
-        if not self.mail.wait_for_count(count, timeout):
+        if not self.store.wait_for_count(count, timeout):
             raise TimeoutError(
                 f"expected {count} message(s) within {timeout} s, "
-                f"got {self.mail.counts()[0]}"
+                f"got {self.store.counts()[0]}"
             )
         return self.received()
 
@@ -498,12 +499,12 @@ class MailHandler:
             server.replace_next_reply(failure)
             return failure.text or ""
         try:
-            record = await self._store(server, session, envelope)
+            record = await self._save(server, session, envelope)
         except PartLimitError as error:
             self._count_rejection()
             return f"552 5.3.4 Message refused: {error}"
         except Exception as error:  # disk full, permissions...: tell the client
-            log.exception("storing a message in %s failed", self.mail.directory)
+            log.exception("storing a message in %s failed", self.store.directory)
             return f"451 4.3.0 Could not store the message: {escape_controls(str(error))}"
         if self._policy.drop_after_data:
             # Stored, but the client never hears so: the classic
@@ -524,7 +525,7 @@ class MailHandler:
         if self._stats is not None:
             self._stats.rejected()
 
-    async def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
+    async def _save(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
         # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
         sender = envelope.mail_from or ""
         sender = "" if sender == "<>" else _text(sender)
@@ -534,7 +535,7 @@ class MailHandler:
         # Parsing a message takes time (its structure, its HTML): off the
         # loop, which meanwhile serves the other connections and HTTP.
         _, stored = await server.loop.run_in_executor(None, functools.partial(
-            self.mail.receive,
+            self.store.receive,
             raw,
             envelope_from=sender,
             envelope_to=recipients,
@@ -564,11 +565,11 @@ def _record(envelope: StoredEnvelope, raw: bytes) -> ReceivedMessage:
     )
 
 
-def received_from(mail: MailStore) -> list[ReceivedMessage]:
-    """Every message in ``mail`` as :class:`ReceivedMessage` records, oldest first."""
+def received_from(store: MailStore) -> list[ReceivedMessage]:
+    """Every message in ``store`` as :class:`ReceivedMessage` records, oldest first."""
     records = []
-    for envelope in mail.envelopes():
-        raw = mail.received_bytes(envelope.id)
+    for envelope in store.envelopes():
+        raw = store.received_bytes(envelope.id)
         if raw is not None:  # None: deleted meanwhile
             records.append(_record(envelope, raw))
     return records
