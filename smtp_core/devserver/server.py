@@ -60,7 +60,7 @@ class DevServer:
         True
         >>> server.stop()
 
-    Parameters (all optional):
+    Parameters (all optional, all keywords):
 
     ``host``
         Address to listen on (loopback by default).
@@ -133,6 +133,7 @@ class DevServer:
 
     def __init__(
         self,
+        *,
         host: str = "127.0.0.1",
         port: int | None = None,
         tls_port: bool | int | None = False,
@@ -147,7 +148,6 @@ class DevServer:
         drop_after_data: bool = False,
         cert: Sequence[str | os.PathLike[str]] | None = None,
         quiet: bool = True,
-        *,
         cert_dir: None | str | os.PathLike[str] = None,
         on_message: Callable[[ReceivedMessage], None] | None = None,
         http_port: int | None = None,
@@ -173,7 +173,8 @@ class DevServer:
         self._requested_port = port or 0
         self._requested_tls_port: int | None = None if tls_port is False else (tls_port or 0)
         self._policy = Policy.from_settings(
-            users, accept_any_login, require_auth, reject_rcpt, fail_auth, fail_at, drop_after_data,
+            users=users, accept_any_login=accept_any_login, require_auth=require_auth,
+            reject_rcpt=reject_rcpt, fail_auth=fail_auth, fail_at=fail_at, drop_after_data=drop_after_data,
             chaos=features.chaos if features is not None else None,
         )
         self._size_limit = DEFAULT_SIZE_LIMIT if size_limit is None else (size_limit or None)

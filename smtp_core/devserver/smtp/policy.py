@@ -344,6 +344,7 @@ class Policy:
     @classmethod
     def from_settings(
         cls,
+        *,
         users: None | Mapping[str, str] | Iterable[str] = None,
         accept_any_login: bool = False,
         require_auth: bool = False,
