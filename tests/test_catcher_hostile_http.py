@@ -68,7 +68,7 @@ def test_a_host_that_is_not_ours_is_refused_on_every_route(catcher):
     smtp(catcher, plain("secret code 492817"))
     catcher.wait_for(1)
     port = catcher.http_port
-    for path in ("/", "/api/v1/messages", "/api/v1/message/latest", "/api/events", "/static/catcher.js"):
+    for path in ("/", "/api/v1/messages", "/api/v1/message/latest", "/api/events", "/static/page.js"):
         answer = get(catcher, path, Host=f"rebound.example:{port}")
         assert status_of(answer) == 403, (path, answer[:200])
         assert b"rebound.example" in answer and b"--http-allowed-host" in answer
@@ -161,7 +161,7 @@ def test_no_answer_can_be_loaded_by_another_origin(catcher):
     smtp(catcher, plain("x"))
     [received] = catcher.wait_for(1)
     for path in ("/api/v1/messages", f"/api/v1/message/{received.id}", "/api/v1/info", "/api/v1/nothing",
-                 f"/api/v1/message/{received.id}/raw", "/", "/static/catcher.js"):
+                 f"/api/v1/message/{received.id}/raw", "/", "/static/page.js"):
         _, headers, _ = call(catcher, "GET", path)
         assert headers["Cross-Origin-Resource-Policy"] == "same-origin", path
         assert headers["X-Content-Type-Options"] == "nosniff", path

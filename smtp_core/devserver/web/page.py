@@ -44,8 +44,8 @@ __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "RE
 # name -> content type: the only files the page serves.
 STATIC_FILES: Mapping[str, str] = {
     "index.html": "text/html; charset=utf-8",
-    "catcher.css": "text/css; charset=utf-8",
-    "catcher.js": "text/javascript; charset=utf-8",
+    "page.css": "text/css; charset=utf-8",
+    "page.js": "text/javascript; charset=utf-8",
     **{f"{module}.js": "text/javascript; charset=utf-8"
        for module in ("api", "dom", "mailbox", "list", "view", "reports", "release", "events")},
     "favicon.svg": "image/svg+xml",
