@@ -423,3 +423,12 @@ def test_repeated_failed_logins_get_429_with_retry_after(make_catcher):
     fresh = make_catcher(http_auth="ann:s3cret")
     assert [call(fresh, "GET", "/")[0] for _ in range(20)] == [401] * 20
     assert call(fresh, "GET", "/api/v1/info", headers=right)[0] == 200
+
+
+@pytest.mark.parametrize("field, value", [("max_connections", 0), ("idle_timeout", 0.0), ("body_timeout", -1.0),
+                                          ("event_queue_frames", 0), ("event_write_timeout", float("nan"))])
+def test_http_limits_refuse_what_would_disable_a_guard(field, value):
+    # 0 connections would refuse every client; a timeout of 0, below 0 or NaN
+    # would drop each at once or never: a typo must not switch a guard off.
+    with pytest.raises(ValueError, match=f"{field} must be"):
+        httpguard.HttpLimits(**{field: value})

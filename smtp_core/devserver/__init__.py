@@ -34,6 +34,8 @@ Modules, one topic each (each subpackage's docstring lists its own):
                                 chaos, label) and its runtime figures
 :mod:`.failurebudget`           failed logins per client address, for SMTP
                                 AUTH and HTTP basic auth alike
+:mod:`.bounds`                  the one rule for every limit: a count >= 1,
+                                a time > 0
 :mod:`.smtp`                    the SMTP side: :mod:`~.smtp.protocol` (aiosmtpd's
                                 protocol, extended, and the handler),
                                 :mod:`~.smtp.policy` (users, rejections,

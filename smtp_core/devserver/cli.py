@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 
 from . import pki
+from .bounds import check_positive
 from .web import service as web
 from .smtp.policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
@@ -130,11 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         smtp_limits = SmtpLimits(max_connections=options.max_connections, idle_timeout=options.idle_timeout,
                                  max_recipients=options.max_recipients)
+        check_positive("max_mime_parts", options.max_mime_parts)
+        check_positive("max_mime_depth", options.max_mime_depth)
     except ValueError as error:
         parser.error("--" + str(error).replace("_", "-"))
-    for flag, value in (("--max-mime-parts", options.max_mime_parts), ("--max-mime-depth", options.max_mime_depth)):
-        if value < 1:
-            parser.error(f"{flag} must be >= 1, got {value}")
     http = web.http_options(parser, options)
     features = web.feature_options(parser, options)
 

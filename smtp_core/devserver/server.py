@@ -21,6 +21,7 @@ from typing import Any
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 
 from . import pki
+from .bounds import check_positive
 from .smtp.policy import Policy, is_loopback
 from .mailbox.received import ReceivedMessage
 from .smtp.limits import SmtpLimits
@@ -192,9 +193,8 @@ class DevServer:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
         self._smtp_limits = smtp_limits or SmtpLimits()
-        for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
+        check_positive("max_mime_parts", max_mime_parts)
+        check_positive("max_mime_depth", max_mime_depth)
         self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
         self._snapshot: list[ReceivedMessage] = []
 

@@ -34,8 +34,9 @@ ValueError: max_connections must be >= 1, got 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
+from ..bounds import PositiveLimits
 from ..failurebudget import FailureBudget
 
 __all__ = ["SmtpLimits", "TOO_MANY_CONNECTIONS", "TIMEOUT_EXCEEDED",
@@ -56,7 +57,7 @@ def auth_throttled(seconds: int) -> str:
 
 
 @dataclass(frozen=True)
-class SmtpLimits:
+class SmtpLimits(PositiveLimits):
     """The SMTP side's limits (counts and seconds); every one must be positive."""
 
     max_connections: int = 256
@@ -67,15 +68,6 @@ class SmtpLimits:
     max_recipients: int = 1000
     auth_failure_burst: int = 10
     auth_failures_per_second: float = 1.0
-
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, int):
-                if value < 1:
-                    raise ValueError(f"{field.name} must be >= 1, got {value}")
-            elif not value > 0:  # also refuses NaN
-                raise ValueError(f"{field.name} must be > 0, got {value}")
 
     def failure_budget(self) -> FailureBudget:
         """A fresh per-address budget with these settings."""

@@ -55,6 +55,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ..bounds import PositiveLimits
 from ..failurebudget import FailureBudget
 from ..smtp.policy import is_loopback
 
@@ -70,8 +71,9 @@ _SAME_ORIGIN_SITES = ("same-origin", "none")
 
 
 @dataclass(frozen=True)
-class HttpLimits:
-    """How much one client may hold of the HTTP side (seconds and counts)."""
+class HttpLimits(PositiveLimits):
+    """How much one client may hold of the HTTP side (seconds and counts);
+    every one must be positive."""
 
     max_connections: int = 256
     idle_timeout: float = 15.0
