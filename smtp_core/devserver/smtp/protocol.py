@@ -30,7 +30,7 @@ import socket
 import ssl
 import time
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import (
     MISSING,
@@ -106,6 +106,18 @@ class _QuietSession(Session):
     @login_data.setter
     def login_data(self, value: Any) -> None:
         self._login_data = value
+
+
+def _injectable(stage: str, command: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """aiosmtpd's ``command``, answered instead by the failure the policy
+    injects at ``stage``, if any (a :class:`DevSMTP` method)."""
+
+    @functools.wraps(command)
+    async def answer(self: DevSMTP, arg: str | None) -> None:
+        if not await self._answer_with_injected_failure(stage):
+            await command(self, arg)
+
+    return answer
 
 
 class DevSMTP(SMTP):
@@ -252,10 +264,10 @@ class DevSMTP(SMTP):
         return False
 
     # The overrides keep aiosmtpd's HELP texts via functools.wraps.
-    @functools.wraps(SMTP.smtp_HELO)
-    async def smtp_HELO(self, hostname: str) -> None:
-        if not await self._answer_with_injected_failure("ehlo"):
-            await super().smtp_HELO(hostname)
+    smtp_HELO = _injectable("ehlo", SMTP.smtp_HELO)
+    smtp_MAIL = _injectable("mail", SMTP.smtp_MAIL)
+    smtp_RCPT = _injectable("rcpt", SMTP.smtp_RCPT)
+    smtp_DATA = _injectable("data", SMTP.smtp_DATA)
 
     @functools.wraps(SMTP.smtp_EHLO)
     async def smtp_EHLO(self, hostname: str) -> None:
@@ -277,21 +289,6 @@ class DevSMTP(SMTP):
             await self.push("554 5.5.1 Error: TLS already active")
             return
         await super().smtp_STARTTLS(arg)
-
-    @functools.wraps(SMTP.smtp_MAIL)
-    async def smtp_MAIL(self, arg: str | None) -> None:
-        if not await self._answer_with_injected_failure("mail"):
-            await super().smtp_MAIL(arg)
-
-    @functools.wraps(SMTP.smtp_RCPT)
-    async def smtp_RCPT(self, arg: str | None) -> None:
-        if not await self._answer_with_injected_failure("rcpt"):
-            await super().smtp_RCPT(arg)
-
-    @functools.wraps(SMTP.smtp_DATA)
-    async def smtp_DATA(self, arg: str) -> None:
-        if not await self._answer_with_injected_failure("data"):
-            await super().smtp_DATA(arg)
 
     @functools.wraps(SMTP.smtp_AUTH)
     async def smtp_AUTH(self, arg: str) -> None:
