@@ -49,7 +49,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 from collections.abc import Callable
 
 from smtp_core import send_many
-from smtp_core.devserver.store import MailStore
+from smtp_core.devserver.mailbox.store import MailStore
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

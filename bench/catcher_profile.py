@@ -30,9 +30,10 @@ SPANS: Sequence[tuple[str, str, str]] = (
     ("  parse (mailview.index_fields)", "mailview.py", "index_fields"),
     ("  Maildir write (tmp/ file + rename)", "store.py", "_deliver"),
     ("  fsync", "", "fsync"),
-    ("  index INSERT + tags + commit", "store.py", "_index"),
+    ("  index INSERT + tags + commit (the group commit)", "store.py", "_commit_arrivals"),
     ("  announcements (listeners: stats, WebSocket)", "store.py", "_announce"),
-    ("aiosmtpd handle_DATA (ours)", "smtp.py", "handle_DATA"),
+    ("our handle_DATA (on the loop)", "protocol.py", "handle_DATA"),
+    ("DATA payload read (ours: dataread, in chunks)", "protocol.py", "_read_data"),
     ("aiosmtpd command loop (_handle_client, inclusive)", "aiosmtpd", "_handle_client"),
 )
 
@@ -54,7 +55,7 @@ print(count / elapsed)
 
 
 def _replace_store_with_nothing() -> None:
-    from smtp_core.devserver.store import MailStore, StoredEnvelope
+    from smtp_core.devserver.mailbox.store import MailStore, StoredEnvelope
 
     def receive(self, raw, *, envelope_from, envelope_to, mail_options=(), authenticated_as=None, tls=False):
         stored = StoredEnvelope(id="x", maildir_key="x", envelope_from=envelope_from, envelope_to=tuple(envelope_to),

@@ -1,0 +1,145 @@
+"""The dev server reads a DATA payload in chunks, with aiosmtpd's rules.
+
+:mod:`smtp_core.devserver.smtp.dataread` against a line-by-line reference that
+follows aiosmtpd's own loop (every payload, every way of cutting it into
+chunks), then the real dev server on loopback: the end mark split across
+segments, a pipelined command after it, the two limits, and the count of
+reads a 1 MiB message costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from hypothesis import given, settings, strategies as st
+
+import smtp_core
+from smtp_core.devserver.smtp.dataread import TOO_LONG, TOO_MUCH, DataReader
+
+TIMEOUT = 10
+
+
+def reference(payload: bytes, size_limit: int | None, line_length_limit: int) -> tuple[bytes, str | None, bytes]:
+    """``(content, error, rest)`` by aiosmtpd's loop: CRLF-ended lines until
+    a lone dot, sizes counted per line, dots unstuffed at the end."""
+    lines, error, received, position = [], None, 0, 0
+    while True:
+        end = payload.find(b"\r\n", position)
+        assert end >= 0, "the generated payload always ends"
+        line = payload[position:end + 2]
+        position = end + 2
+        if line == b".\r\n":
+            break
+        if error is None and len(line) > line_length_limit + 2:  # its reader overruns first
+            error = TOO_LONG
+        received += len(line)
+        if error is None and size_limit and received > size_limit:
+            error = TOO_MUCH
+        if error is None and len(line) > line_length_limit:
+            error = TOO_LONG
+        lines.append(line[1:] if line.startswith(b".") else line)
+    return (b"" if error else b"".join(lines)), error, payload[position:]
+
+
+LINE = st.lists(st.sampled_from([b"a", b".", b"\r", b"\n", b"x" * 40]), max_size=12).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(LINE, max_size=30), rest=st.sampled_from([b"", b"QUIT\r\n", b"MAIL FROM:<a@b>\r\n"]),
+       cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=8),
+       size_limit=st.sampled_from([None, 0, 50, 200]), line_length_limit=st.sampled_from([20, 1001]))
+def test_the_chunked_reader_agrees_with_aiosmtpds_loop(lines, rest, cuts, size_limit, line_length_limit):
+    payload = b"".join(line.replace(b"\r\n", b"\r \n") + b"\r\n" for line in lines) + b".\r\n" + rest
+    expected = reference(payload, size_limit, line_length_limit)
+    reader = DataReader(size_limit=size_limit, line_length_limit=line_length_limit)
+    pieces, start = [], 0
+    for cut in sorted(cut % (len(payload) + 1) for cut in cuts) + [len(payload)]:
+        pieces.append(payload[start:cut])
+        start = cut
+    fed = 0
+    while not reader.feed(pieces[fed]):
+        fed += 1
+    rest_seen = reader.rest + b"".join(pieces[fed + 1:])
+    assert (reader.content, reader.error, rest_seen) == expected
+
+
+class Raw:
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.file = self.sock.makefile("rb")
+        assert self.reply()[0] == 220
+
+    def reply(self) -> tuple[int, bytes]:
+        line = self.file.readline(10_000)
+        while line[3:4] == b"-":
+            line = self.file.readline(10_000)
+        return int(line[:3]), line[4:].rstrip()
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+
+def _start_data(raw: Raw) -> None:
+    for command, code in ((b"EHLO t\r\n", 250), (b"MAIL FROM:<a@example.com>\r\n", 250),
+                          (b"RCPT TO:<b@example.com>\r\n", 250), (b"DATA\r\n", 354)):
+        raw.send(command)
+        assert raw.reply()[0] == code
+
+
+def test_an_end_mark_split_byte_by_byte_and_a_pipelined_command_after_it(make_devserver):
+    server = make_devserver()
+    raw = Raw(server.port)
+    try:
+        _start_data(raw)
+        for byte in b"Subject: split\r\n\r\n..leading dot\r\n.":
+            raw.send(bytes([byte]))
+        raw.send(b"\r")
+        raw.send(b"\nNOOP\r\n")  # pipelined right after the end mark
+        assert raw.reply()[0] == 250
+        assert raw.reply() == (250, b"OK")  # the NOOP, answered in its turn
+    finally:
+        raw.close()
+    (message,) = server.wait_for(1)
+    assert message.raw == b"Subject: split\r\n\r\n.leading dot\r\n"
+
+
+def test_the_limits_give_aiosmtpds_replies_and_the_session_goes_on(make_devserver):
+    server = make_devserver(size_limit=1000)
+    raw = Raw(server.port)
+    try:
+        _start_data(raw)
+        raw.send(b"x" * 2000 + b"\r\n.\r\n")
+        assert raw.reply() == (500, b"Line too long (see RFC5321 4.5.3.1.6)")
+        _start_data(raw)
+        raw.send(b"y" * 900 + b"\r\n" + b"z" * 900 + b"\r\n.\r\n")
+        assert raw.reply() == (552, b"Error: Too much mail data")
+        _start_data(raw)
+        raw.send(b"Subject: fine\r\n\r\nok\r\n.\r\n")
+        assert raw.reply()[0] == 250
+    finally:
+        raw.close()
+    assert [message.raw for message in server.wait_for(1)] == [b"Subject: fine\r\n\r\nok\r\n"]
+
+
+def test_a_1_mib_message_costs_a_few_reads_not_one_per_line(make_devserver, monkeypatch):
+    lines = 16_000
+    body = b"".join(b"line %05d of the long message\r\n" % n for n in range(lines))
+    calls = {"readuntil": 0}
+    readuntil = asyncio.StreamReader.readuntil
+
+    async def counted(self, separator=b"\n"):
+        calls["readuntil"] += 1
+        return await readuntil(self, separator)
+
+    monkeypatch.setattr(asyncio.StreamReader, "readuntil", counted)
+    server = make_devserver()
+    smtp_core.send(f"127.0.0.1:{server.port}", "a@example.com", ["b@example.com"],
+                   b"Subject: long\r\n\r\n" + body, tls="none", timeout=TIMEOUT)
+    (message,) = server.wait_for(1)
+    assert message.raw == b"Subject: long\r\n\r\n" + body
+    assert calls["readuntil"] < 20, calls  # the commands only: aiosmtpd's loop took one per line
