@@ -63,6 +63,11 @@ log = logging.getLogger(__name__)
 # receive brought: aiosmtpd's reader pauses the socket beyond twice its limit).
 _DATA_CHUNK = 1 << 20
 
+# aiosmtpd's parse of a MAIL/RCPT argument, by (local part limit, argument):
+# only the event loop's thread uses it; a command line is at most a few KiB.
+_PARSED_ADDRESSES: dict[tuple[int, str], tuple[str | None, str | None]] = {}
+_PARSED_ADDRESSES_KEPT = 1024
+
 _CRAM_MD5_RESPONSE = re.compile(r"(?P<user>.+) (?P<digest>[0-9a-fA-F]{32})", re.DOTALL)
 
 
@@ -157,6 +162,20 @@ class DevSMTP(SMTP):
         super().__init__(handler, timeout=limits.idle_timeout, **smtp_options)
         # The first reply on a connection is the greeting.
         self._next_reply_override = policy.injected_failure("connect", self.hostname)
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        # aiosmtpd parses every MAIL and RCPT address with the email
+        # package's header parser (about a tenth of the server's time per
+        # 1 KiB message); a client names the same few addresses over and
+        # over, and the answer depends on the text and the limit only.
+        key = (self.local_part_limit, arg)
+        parsed = _PARSED_ADDRESSES.get(key)
+        if parsed is None:
+            parsed = super()._getaddr(arg)
+            if len(_PARSED_ADDRESSES) >= _PARSED_ADDRESSES_KEPT:
+                _PARSED_ADDRESSES.clear()
+            _PARSED_ADDRESSES[key] = parsed
+        return parsed
 
     def _create_session(self) -> Session:
         return _QuietSession(self.loop)

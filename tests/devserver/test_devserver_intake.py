@@ -1,10 +1,12 @@
-"""The dev server reads a DATA payload in chunks, with aiosmtpd's rules.
+"""The dev server's SMTP intake, made cheap without changing what it answers.
 
+The DATA payload is read in chunks, with aiosmtpd's rules:
 :mod:`smtp_core.devserver.smtp.dataread` against a line-by-line reference that
 follows aiosmtpd's own loop (every payload, every way of cutting it into
 chunks), then the real dev server on loopback: the end mark split across
 segments, a pipelined command after it, the two limits, and the count of
-reads a 1 MiB message costs.
+reads a 1 MiB message costs.  A MAIL or RCPT argument is parsed once, not
+once per message.
 """
 
 from __future__ import annotations
@@ -143,3 +145,30 @@ def test_a_1_mib_message_costs_a_few_reads_not_one_per_line(make_devserver, monk
     (message,) = server.wait_for(1)
     assert message.raw == b"Subject: long\r\n\r\n" + body
     assert calls["readuntil"] < 20, calls  # the commands only: aiosmtpd's loop took one per line
+
+
+def test_an_address_named_again_is_not_parsed_again(make_devserver, monkeypatch):
+    from aiosmtpd import smtp as aiosmtpd_smtp
+
+    parsed = []
+    real = aiosmtpd_smtp.get_angle_addr
+    monkeypatch.setattr(aiosmtpd_smtp, "get_angle_addr", lambda text: (parsed.append(text), real(text))[1])
+    server = make_devserver()
+    raw = Raw(server.port)
+    replies = []
+    try:
+        raw.send(b"EHLO t\r\n")
+        raw.reply()
+        for _ in range(3):
+            for command in (b"MAIL FROM:<repeat@example.com>", b"RCPT TO:<rcpt@example.com>", b"RCPT TO:<a b@example.com>",
+                            b"DATA", b"Subject: n\r\n\r\nx\r\n."):
+                raw.send(command + b"\r\n")
+                replies.append(raw.reply())
+    finally:
+        raw.close()
+    envelope_replies = [replies[n:n + 3] for n in (0, 5, 10)]
+    assert envelope_replies[0] == envelope_replies[1] == envelope_replies[2]  # the same answers every time
+    assert [code for code, _ in replies][3:5] == [354, 250]
+    (first, *others) = [message.envelope_to for message in server.wait_for(3)]
+    assert "rcpt@example.com" in first and others == [first, first]
+    assert sorted(parsed) == ["<a b@example.com>", "<rcpt@example.com>", "<repeat@example.com>"], parsed
