@@ -17,6 +17,7 @@
   connections.
 * **1 MiB messages** against the disk: the catcher's intake in MiB/s next to
   plain writes of the same bytes into the same Maildir, interleaved.
+* **memory**: the catcher's RSS at 0, 1,000 and 10,000 messages.
 * **latency**: the API at ``--stored`` messages (10,000 by default, filled
   through the store, then served by a fresh ``smtp-devserver``): the list's
   first page, searches of each kind, and one message, over one keep-alive
@@ -265,6 +266,34 @@ def measure_intake(count: int, reps: int, work: Path, maildev: bool) -> Dict[str
     return {labels[name]: value for name, value in rates.items()}
 
 
+RSS_POINTS = (0, 1000, 10000)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process ``pid`` (Linux ``/proc``), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def measure_rss(work: Path, points: Sequence[int] = RSS_POINTS) -> Dict[int, float]:
+    """The catcher's RSS after taking in each of ``points`` messages (1 KiB,
+    over SMTP, 10 connections), with the page's list fetched at each point
+    (the API's caches, if any, are in the figure)."""
+    found: Dict[int, float] = {}
+    with Catcher(work / "rss", work / "certs") as catcher:
+        sent = 0
+        for point in points:
+            if point > sent:
+                send_rate(catcher.smtp_port, point - sent, connections=PARALLEL, listed=catcher.listed, already=sent)
+                sent = point
+            _get_json(catcher.http_port, "/api/v1/messages?limit=50")
+            found[point] = rss_mib(catcher.process.pid)
+    shutil.rmtree(work / "rss", ignore_errors=True)
+    return found
+
+
 BIG = 1024 * 1024
 
 
@@ -352,7 +381,7 @@ def _row(label: str, values: List[float], unit: str = "") -> str:
 
 
 def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float]]],
-           big: Dict[str, List[float]], fill_rate: float,
+           big: Dict[str, List[float]], rss: Dict[int, float], fill_rate: float,
            latency: Dict[str, List[float]], matches: Dict[str, int]) -> str:
     catcher = statistics.median(intake[Catcher.name]["one"])
     sink = statistics.median(intake[SINK]["one"])
@@ -395,6 +424,14 @@ def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float
         f"The catcher takes in 1 MiB messages at {statistics.median(big['catcher']) / statistics.median(big['disk']):.0%}"
         " of the disk-write rate (target: 80%).",
         "",
+        "## Memory: the catcher's RSS as messages arrive",
+        "",
+        "One `smtp-devserver`, 1 KiB messages over SMTP (10 connections), the list fetched at each point.",
+        "",
+        "| messages stored | RSS MiB |",
+        "|---|---|",
+        *(f"| {count:,} | {mib:.1f} |" for count, mib in rss.items()),
+        "",
         f"## API latency at {arguments.stored:,} stored messages",
         "",
         f"Filled through the store at {fill_rate:.0f} msg/s (parse, Maildir file, index), then served by a "
@@ -430,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         maildev = not arguments.no_maildev and install_maildev() is not None
         intake = measure_intake(arguments.n, arguments.reps, work, maildev)
         big = measure_big(arguments.big, arguments.reps, work)
+        rss = measure_rss(work, (0, 20, 200) if arguments.smoke else RSS_POINTS)
         fill_rate = fill(work / "stored", arguments.stored)
         with Catcher(work / "stored", work / "certs") as catcher:
             latency = measure_latency(catcher.http_port, arguments.repeat)
@@ -442,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             connection.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = report(arguments, intake, big, fill_rate, latency, matches)
+    text = report(arguments, intake, big, rss, fill_rate, latency, matches)
     print(text)
     if not arguments.no_write:
         (ROOT / "bench" / "catcher-results.md").write_text(text)

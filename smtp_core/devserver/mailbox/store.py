@@ -349,11 +349,21 @@ class MailStore:
         (see :mod:`smtp_core.devserver.mailbox.search`; dates in ``zone``), newest first."""
         where, parameters = search_syntax.to_sql(query, zone)
         reader = self._reader()
-        matches, unread = reader.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
-        ).fetchone()
-        found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                (*parameters, *_paging(start, limit)), reader)
+        # The page's keys first; when that scan saw every match (few
+        # match), it gave the counts too, and the index is scanned once
+        # where a count and a page scanned it twice.
+        limit, offset = _paging(start, limit)
+        rows = reader.execute(f"SELECT seq, read FROM messages WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                              (*parameters, limit, offset)).fetchall()
+        if offset == 0 and (limit < 0 or len(rows) < limit):
+            matches, unread = len(rows), sum(1 for _, read in rows if not read)
+        else:
+            matches, unread = reader.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters).fetchone()
+        found = []
+        for chunk in range(0, len(rows), 500):  # newest first, chunk after chunk
+            keys = [seq for seq, _ in rows[chunk:chunk + 500]]
+            found += self._summaries(f"WHERE seq IN ({','.join('?' * len(keys))}) ORDER BY seq DESC", keys, reader)
         return found, matches, unread
 
     def latest_id(self, query: str = "") -> str | None:
