@@ -43,13 +43,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 from collections.abc import Callable
 
-from smtp_core import send_many
 from smtp_core.devserver.mailbox.store import MailStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,49 +196,70 @@ def _get_json(port: int, path: str) -> Any:
         connection.close()
 
 
+#: One client process: imports, says "ready", waits for a line on stdin,
+#: sends its share over one connection with ``send_many``, says "done N".
+CLIENT = """
+import sys
+sys.path.insert(0, sys.argv[4])
+from smtp_core import send_many
+from bench.messages import make_message
+port, count, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+message = make_message(size)
+print("ready", flush=True)
+sys.stdin.readline()
+results = send_many(f"127.0.0.1:{port}", (("bench@example.com", ["sink@example.com"], message)
+                    for _ in range(count)), tls="none", timeout=60)
+failed = [result for result in results if isinstance(result, BaseException)]
+print("done", len(failed), repr(failed[:1]), flush=True)
+"""
+
+
 def send_rate(port: int, count: int, *, size: int = 1024, connections: int = 1,
               listed: Callable[[], int] | None = None, already: int = 0) -> float:
     """Messages per second for ``count`` messages of ``size`` bytes over
-    ``connections`` parallel connections (threads, each its own
-    ``send_many``).  With ``listed``, the clock stops only once the server's
-    API lists ``already + count`` messages: stored and indexed, whenever the
-    server acknowledged them."""
-    message = make_message(size)
+    ``connections`` parallel connections, each from its own client process
+    (started and ready before the clock starts: no client shares a GIL).
+    With ``listed``, the clock stops only once the server's API lists
+    ``already + count`` messages: stored and indexed, whenever the server
+    acknowledged them."""
     shares = [count // connections + (index < count % connections) for index in range(connections)]
-    failures: list[BaseException] = []
-
-    def one_connection(share: int) -> None:
-        items = (("bench@example.com", ["sink@example.com"], message) for _ in range(share))
-        try:
-            failures.extend(r for r in send_many(f"127.0.0.1:{port}", items, tls="none", timeout=TIMEOUT)
-                            if isinstance(r, BaseException))
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
-
-    threads = [threading.Thread(target=one_connection, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT * 10)
-    if failures:
-        raise RuntimeError(f"{len(failures)} of {count} messages failed: {failures[0]!r}")
-    deadline = time.monotonic() + TIMEOUT
-    while listed is not None and listed() < already + count:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server lists {listed()} of {already + count} messages")
-        time.sleep(0.002)
-    return count / (time.perf_counter() - started)
+    clients = [subprocess.Popen([sys.executable, "-c", CLIENT, str(port), str(share), str(size), str(ROOT)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for share in shares if share]
+    try:
+        for client in clients:
+            if client.stdout.readline().strip() != "ready":
+                raise RuntimeError("a bench client did not start")
+        started = time.perf_counter()
+        for client in clients:
+            client.stdin.write("go\n")
+            client.stdin.flush()
+        outcomes = [client.stdout.readline().split(" ", 2) for client in clients]
+        for outcome in outcomes:
+            if outcome[:2] != ["done", "0"]:
+                raise RuntimeError(f"messages failed: {outcome}")
+        deadline = time.monotonic() + TIMEOUT
+        while listed is not None and listed() < already + count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server lists {listed()} of {already + count} messages")
+            time.sleep(0.002)
+        return count / (time.perf_counter() - started)
+    finally:
+        for client in clients:
+            client.kill()
+            client.communicate()
 
 
 PARALLEL = 10
 SINK = "bench sink (stores nothing)"
 
 
-def measure_intake(count: int, reps: int, work: Path, maildev: bool) -> Dict[str, Dict[str, List[float]]]:
+def measure_intake(count: int, reps: int, work: Path, maildev: bool,
+                   fsync: Sequence[str] = ()) -> Dict[str, Dict[str, List[float]]]:
     """``{server: {"one": [msg/s...], "parallel": [...]}}``, the servers in
-    turn within each round (the order rotating), a fresh server per round."""
-    names = ["catcher", "sink"] + (["maildev"] if maildev else [])
+    turn within each round (the order rotating), a fresh server per round;
+    the catcher also with each ``--fsync`` policy of ``fsync``."""
+    names = ["catcher", "sink"] + (["maildev"] if maildev else []) + [f"catcher:{policy}" for policy in fsync]
     rates: Dict[str, Dict[str, List[float]]] = {}
     labels: Dict[str, str] = {}
     with start_sink_process(max_seconds=3600) as sink:
@@ -250,8 +269,8 @@ def measure_intake(count: int, reps: int, work: Path, maildev: bool) -> Dict[str
                 folder = work / f"intake-{name}-{round_number}"
                 if name == "sink":
                     server: Any = contextlib.nullcontext(sink)
-                elif name == "catcher":
-                    server = Catcher(folder, work / "certs")
+                elif name.startswith("catcher"):
+                    server = Catcher(folder, work / "certs", fsync=name.partition(":")[2] or None)
                 else:
                     server = MailDev(folder)
                 with server as peer:
@@ -391,7 +410,8 @@ def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
         f"{os.getloadavg()[0]:.1f} at the end; `python -m bench.catcher -n {arguments.n} --reps {arguments.reps} "
-        f"--big {arguments.big} --stored {arguments.stored} --repeat {arguments.repeat}`",
+        f"--big {arguments.big}{''.join(' --fsync ' + policy for policy in arguments.fsync)} "
+        f"--stored {arguments.stored} --repeat {arguments.repeat}`",
         "",
         "## Intake: 1 KiB messages, `send_many`",
         "",
@@ -402,7 +422,7 @@ def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float
         "|---|---|---|---|",
         *(_row(name, rates["one"]) for name, rates in intake.items()),
         "",
-        f"| server, {PARALLEL} parallel connections (client threads) | median msg/s | min | max |",
+        f"| server, {PARALLEL} parallel connections (a client process each) | median msg/s | min | max |",
         "|---|---|---|---|",
         *(_row(name, rates["parallel"]) for name, rates in intake.items()),
         "",
@@ -454,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=20, help="1 MiB messages per round (default: %(default)s)")
     parser.add_argument("--stored", type=int, default=10000, help="messages stored for the latency rows")
     parser.add_argument("--no-maildev", action="store_true", help="leave MailDev out (no node/npm needed)")
+    parser.add_argument("--fsync", action="append", default=[], choices=("batch", "always"),
+                        help="also measure the catcher with this --fsync policy (repeatable)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per latency row (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, nothing written (the test suite runs it)")
@@ -465,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-catcher-"))
     try:
         maildev = not arguments.no_maildev and install_maildev() is not None
-        intake = measure_intake(arguments.n, arguments.reps, work, maildev)
+        intake = measure_intake(arguments.n, arguments.reps, work, maildev, arguments.fsync)
         big = measure_big(arguments.big, arguments.reps, work)
         rss = measure_rss(work, (0, 20, 200) if arguments.smoke else RSS_POINTS)
         fill_rate = fill(work / "stored", arguments.stored)
