@@ -211,7 +211,17 @@ def _boundary_bytes(headers: email.message.Message) -> bytes | None:
 
 def parse_part(data: bytes, strip: bool) -> email.message.Message:
     """One leaf's bytes (``data[leaf.start:leaf.end]``) as a message."""
-    part = _PARSER.parsebytes(data)
+    headers_stop, body = _split_headers(data, 0, len(data))
+    part = _HEADER_PARSER.parsebytes(data[:headers_stop])
+    if part.get_content_maintype() in ("multipart", "message") or b"From " in data[:body]:
+        # Containers (and a Unix "From " line among the headers) keep
+        # email's own reading.
+        part = _PARSER.parsebytes(data)
+    else:
+        # email's feedparser gives a leaf's body lines back joined as they
+        # came, after a line-by-line pass that costs a 1 MiB body 0.1 s:
+        # the same text, taken at once.
+        part.set_payload(data[body:].decode("ascii", "surrogateescape"))
     # The raw payload, as email.feedparser trims it: get_payload() would
     # hand over undecodable bytes as U+FFFD, not as the surrogate escapes
     # that decoding turns back into those bytes.
