@@ -241,7 +241,8 @@ class MailStore:
         envelope = envelope_headers(envelope_from, envelope_to).replace(b"\r\n", b"\n")
         fields = mailview.index_fields(raw, envelope, max_parts=self.max_parts, max_depth=self.max_depth)
         body = raw.replace(b"\r\n", b"\n")
-        verbatim = None if body.replace(b"\n", b"\r\n") == raw else bytes(raw)
+        # \n -> \r\n restores the bytes unless one of their LFs was bare.
+        verbatim = None if raw.count(b"\n") == raw.count(b"\r\n") else bytes(raw)
         # The file first, outside the lock (writers run side by side): once
         # it is in new/, a crash cannot lose the message (startup indexes it).
         key = self._deliver(envelope + body)
