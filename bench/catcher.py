@@ -76,14 +76,19 @@ class Catcher:
 
     name = "smtp-devserver (stored + indexed)"
 
-    def __init__(self, maildir: Path, cert_dir: Path, max_messages: int = 0, fsync: str | None = None):
+    def __init__(self, maildir: Path, cert_dir: Path, max_messages: int = 0, fsync: str | None = None,
+                 checkout: Path | None = None):
         command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
                    "--maildir", str(maildir), "--cert-dir", str(cert_dir), "--max-messages", str(max_messages)]
         if fsync is not None:
             command += ["--fsync", fsync]
             self.name = f"smtp-devserver, --fsync={fsync}"
-        self.process = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+        environment = None
+        if checkout is not None:  # another version of the code, e.g. main's, for a before/after pair
+            self.name = f"smtp-devserver from {checkout}"
+            environment = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONDONTWRITEBYTECODE": "1"}
+        self.process = subprocess.Popen(command, cwd=str(checkout or ROOT), stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=environment)
         banner = []
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -254,12 +259,14 @@ PARALLEL = 10
 SINK = "bench sink (stores nothing)"
 
 
-def measure_intake(count: int, reps: int, work: Path, maildev: bool,
-                   fsync: Sequence[str] = ()) -> Dict[str, Dict[str, List[float]]]:
+def measure_intake(count: int, reps: int, work: Path, maildev: bool, fsync: Sequence[str] = (),
+                   baseline: Path | None = None) -> Dict[str, Dict[str, List[float]]]:
     """``{server: {"one": [msg/s...], "parallel": [...]}}``, the servers in
     turn within each round (the order rotating), a fresh server per round;
-    the catcher also with each ``--fsync`` policy of ``fsync``."""
-    names = ["catcher", "sink"] + (["maildev"] if maildev else []) + [f"catcher:{policy}" for policy in fsync]
+    the catcher also with each ``--fsync`` policy of ``fsync``, and as the
+    code in ``baseline`` (another checkout) has it."""
+    names = (["catcher", "sink"] + (["maildev"] if maildev else []) + [f"catcher:{policy}" for policy in fsync]
+             + (["baseline"] if baseline is not None else []))
     rates: Dict[str, Dict[str, List[float]]] = {}
     labels: Dict[str, str] = {}
     with start_sink_process(max_seconds=3600) as sink:
@@ -269,6 +276,8 @@ def measure_intake(count: int, reps: int, work: Path, maildev: bool,
                 folder = work / f"intake-{name}-{round_number}"
                 if name == "sink":
                     server: Any = contextlib.nullcontext(sink)
+                elif name == "baseline":
+                    server = Catcher(folder, work / "certs", checkout=baseline)
                 elif name.startswith("catcher"):
                     server = Catcher(folder, work / "certs", fsync=name.partition(":")[2] or None)
                 else:
@@ -410,7 +419,8 @@ def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
         f"{os.getloadavg()[0]:.1f} at the end; `python -m bench.catcher -n {arguments.n} --reps {arguments.reps} "
-        f"--big {arguments.big}{''.join(' --fsync ' + policy for policy in arguments.fsync)} "
+        f"--big {arguments.big}{''.join(' --fsync ' + policy for policy in arguments.fsync)}"
+        f"{' --baseline ' + str(arguments.baseline) if arguments.baseline else ''} "
         f"--stored {arguments.stored} --repeat {arguments.repeat}`",
         "",
         "## Intake: 1 KiB messages, `send_many`",
@@ -474,6 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=20, help="1 MiB messages per round (default: %(default)s)")
     parser.add_argument("--stored", type=int, default=10000, help="messages stored for the latency rows")
     parser.add_argument("--no-maildev", action="store_true", help="leave MailDev out (no node/npm needed)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also measure the catcher of another checkout (e.g. `git archive main` unpacked)")
     parser.add_argument("--fsync", action="append", default=[], choices=("batch", "always"),
                         help="also measure the catcher with this --fsync policy (repeatable)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per latency row (default: %(default)s)")
@@ -487,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-catcher-"))
     try:
         maildev = not arguments.no_maildev and install_maildev() is not None
-        intake = measure_intake(arguments.n, arguments.reps, work, maildev, arguments.fsync)
+        intake = measure_intake(arguments.n, arguments.reps, work, maildev, arguments.fsync, arguments.baseline)
         big = measure_big(arguments.big, arguments.reps, work)
         rss = measure_rss(work, (0, 20, 200) if arguments.smoke else RSS_POINTS)
         fill_rate = fill(work / "stored", arguments.stored)
