@@ -153,6 +153,9 @@ def test_an_address_named_again_is_not_parsed_again(make_devserver, monkeypatch)
     parsed = []
     real = aiosmtpd_smtp.get_angle_addr
     monkeypatch.setattr(aiosmtpd_smtp, "get_angle_addr", lambda text: (parsed.append(text), real(text))[1])
+    import secrets
+
+    token = secrets.token_hex(8)  # the memory is the process's: addresses no other test names
     server = make_devserver()
     raw = Raw(server.port)
     replies = []
@@ -160,9 +163,9 @@ def test_an_address_named_again_is_not_parsed_again(make_devserver, monkeypatch)
         raw.send(b"EHLO t\r\n")
         raw.reply()
         for _ in range(3):
-            for command in (b"MAIL FROM:<repeat@example.com>", b"RCPT TO:<rcpt@example.com>", b"RCPT TO:<a b@example.com>",
-                            b"DATA", b"Subject: n\r\n\r\nx\r\n."):
-                raw.send(command + b"\r\n")
+            for command in (f"MAIL FROM:<repeat-{token}@example.com>", f"RCPT TO:<rcpt-{token}@example.com>",
+                            f"RCPT TO:<a b-{token}@example.com>", "DATA", "Subject: n\r\n\r\nx\r\n."):
+                raw.send(command.encode() + b"\r\n")
                 replies.append(raw.reply())
     finally:
         raw.close()
@@ -170,5 +173,31 @@ def test_an_address_named_again_is_not_parsed_again(make_devserver, monkeypatch)
     assert envelope_replies[0] == envelope_replies[1] == envelope_replies[2]  # the same answers every time
     assert [code for code, _ in replies][3:5] == [354, 250]
     (first, *others) = [message.envelope_to for message in server.wait_for(3)]
-    assert "rcpt@example.com" in first and others == [first, first]
-    assert sorted(parsed) == ["<a b@example.com>", "<rcpt@example.com>", "<repeat@example.com>"], parsed
+    assert f"rcpt-{token}@example.com" in first and others == [first, first]
+    assert sorted(parsed) == [f"<a b-{token}@example.com>", f"<rcpt-{token}@example.com>",
+                              f"<repeat-{token}@example.com>"], parsed
+
+
+def test_address_headers_seen_again_are_not_parsed_again_unless_long(tmp_path, monkeypatch):
+    import email.utils
+    import secrets
+
+    from smtp_core.devserver.mailbox.store import MailStore
+
+    parsed = []
+    real = email.utils.getaddresses
+    monkeypatch.setattr(email.utils, "getaddresses", lambda values: (parsed.append(list(values)), real(values))[1])
+    token = secrets.token_hex(8)  # the memory is the process's: addresses no other test names
+    short = f"Ann <ann-{token}@example.com>"
+    long = ", ".join(f"r{n}-{token}@example.com" for n in range(100))  # over 2 KiB: parsed each time
+    store = MailStore(tmp_path / "mail", max_messages=0)
+    try:
+        for _ in range(3):
+            summary = store.add(f"From: {short}\r\nTo: {long}\r\nSubject: s\r\n\r\nx\r\n".encode(),
+                                envelope_from="a@example.com", envelope_to=["b@example.com"])
+            assert summary["From"] == {"Name": "Ann", "Address": f"ann-{token}@example.com"}
+            assert len(summary["To"]) == 100
+    finally:
+        store.close()
+    assert parsed.count([short]) == 1
+    assert parsed.count([long]) == 3

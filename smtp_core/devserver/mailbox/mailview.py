@@ -48,6 +48,7 @@ Rules:
 from __future__ import annotations
 
 import datetime
+import functools
 import email.errors
 import email.header
 import email.message
@@ -145,16 +146,28 @@ def shown_address(address: str) -> str:
 
 
 def _addresses(message: email.message.Message, name: str) -> list[dict[str, str]]:
-    values = [_readable(str(value)) for value in message.get_all(name, [])]
+    values = tuple(_readable(str(value)) for value in message.get_all(name, []))
+    # The same few From and To lines arrive over and over (a test suite's
+    # mail): their parse is remembered, for header text of ordinary size.
+    parse = _remembered_addresses if sum(map(len, values)) <= _REMEMBERED_LENGTH else _parsed_addresses
+    return [{"Name": display_name, "Address": address} for display_name, address in parse(values)]
+
+
+def _parsed_addresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(shown name, shown address)`` of each address in header ``values``."""
     try:
-        found = email.utils.getaddresses(values)
+        found = email.utils.getaddresses(list(values))
     except RecursionError:
         # The stdlib's address parser recurses once per "(" or ":" (nested
         # comments, groups): a header of them shows no addresses (its text
         # stays searchable) rather than making the message unstorable.
-        return []
-    return [{"Name": _decoded(display_name), "Address": shown_address(address)}
-            for display_name, address in found if address]
+        return ()
+    return tuple((_decoded(display_name), shown_address(address)) for display_name, address in found if address)
+
+
+#: Header text longer than this is parsed each time (the memory stays small).
+_REMEMBERED_LENGTH = 2048
+_remembered_addresses = functools.lru_cache(maxsize=1024)(_parsed_addresses)
 
 
 def _message_id(message: email.message.Message) -> str:
