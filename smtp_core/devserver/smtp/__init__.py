@@ -5,5 +5,6 @@
   that hands accepted mail to the mailbox;
 * :mod:`.policy`: users, rejected recipients, failure injection and
   Mailpit's chaos, decided here and acted on by the protocol;
-* :mod:`.limits`: how much one client may take (:class:`SmtpLimits`).
+* :mod:`.limits`: how much one client may take (:class:`SmtpLimits`);
+* :mod:`.dataread`: a DATA payload read in chunks, with aiosmtpd's rules.
 """
