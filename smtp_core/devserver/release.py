@@ -35,7 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from smtp_core import send
-from smtp_core.auth import CramMD5Auth, LoginAuth, PlainAuth
+from smtp_core.protocol.auth import CramMD5Auth, LoginAuth, PlainAuth
 
 from .api import STORE, off_loop
 from .features import RelaySettings

@@ -32,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core.compose import envelope, message
+from smtp_core.mail.compose import envelope, message
 from smtp_core.errors import ComposeError
 
 from .api import STORE, off_loop

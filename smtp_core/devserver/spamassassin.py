@@ -39,7 +39,7 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core.neterror import op_error
+from smtp_core.gocompat.neterror import op_error
 
 from .api import STORE, off_loop
 from .features import parse_relay

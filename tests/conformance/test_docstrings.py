@@ -22,6 +22,9 @@ import smtp_core
 WITHOUT_EXAMPLES = {
     "smtp_core",  # the map: a table of modules and names
     "smtp_core.pythonic",  # the Pythonic layer's front door
+    "smtp_core.protocol",  # front doors of the engine's packages: a table each
+    "smtp_core.gocompat",
+    "smtp_core.mail",
     "smtp_core.client",  # every method talks to a server: tests/client/test_client.py
     "smtp_core.pythonic.api",  # send/send_many/connect: docs/pythonic.md's transcripts
     "smtp_core.pythonic.mailer",
@@ -36,7 +39,7 @@ WITHOUT_EXAMPLES = {
     "smtp_core.transport",  # the socket driver: tests/client/test_faults.py, test_timeouts.py
     "smtp_core.tlsconn",  # a TLS peer: tests/namespace/test_tls_namespace.py
     "smtp_core.wirelog",  # logging records: tests/client/test_wirelog.py
-    "smtp_core.smime",  # needs certificates: tests/mail/test_smime.py
+    "smtp_core.mail.smime",  # needs certificates: tests/mail/test_smime.py
     "smtp_core.aio",  # the asyncio front door; its examples are docs/async.md's (tests/aio/test_aio_docs.py)
     "smtp_core.aio.api",  # coroutines that talk to a server: tests/aio/test_aio.py and the twins
     "smtp_core.aio.client",
@@ -73,6 +76,6 @@ def test_module_examples(name):
 
 def test_the_sweep_sees_the_engine():
     # A guard against a sweep that finds nothing (a broken walk) and so proves nothing.
-    for expected in ("smtp_core.reply", "smtp_core.dotstuff", "smtp_core.auth", "smtp_core.gobase64",
-                     "smtp_core.goformat", "smtp_core.devserver.store", "smtp_core.pythonic.api"):
+    for expected in ("smtp_core.protocol.reply", "smtp_core.protocol.dotstuff", "smtp_core.protocol.auth", "smtp_core.gocompat.gobase64",
+                     "smtp_core.gocompat.goformat", "smtp_core.devserver.store", "smtp_core.pythonic.api"):
         assert expected in MODULES

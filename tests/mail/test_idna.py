@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scripted import ScriptedServer, SNIRecordingServer, Starttls
 
 from smtp_core import EnvelopeError, LineError, TLSConfig, connect, send
-from smtp_core.goformat import go_quote
+from smtp_core.gocompat.goformat import go_quote
 from smtp_core.pythonic.addresses import dial_address, wire_address, wire_domain
 
 T = 10

@@ -8,7 +8,7 @@ attachment never holds the attachment.  No sockets here: the Pythonic
 layer's DATA writer reads the stream like any message file.  Rules:
 
 * **Same bytes.**  What the stream gives is byte for byte what
-  :func:`~smtp_core.wireform.wire_bytes` gives for the same message: the
+  :func:`~smtp_core.mail.wireform.wire_bytes` gives for the same message: the
   base64 lines are those of the ``email`` package's content manager
   (``max_line_length // 4 * 3`` bytes a line, 76 characters under the SMTP
   policy), and everything around them is ``wire_bytes`` of the message
@@ -40,8 +40,8 @@ import os
 import secrets
 import stat
 
-from .dotstuff import BEGIN_LINE
-from .errors import ComposeError
+from ..protocol.dotstuff import BEGIN_LINE
+from ..errors import ComposeError
 from .wireform import wire_bytes
 
 __all__ = ["FileSource", "FilePart", "WireStream", "wire_stream", "base64_lines", "encoded_size"]
@@ -194,7 +194,7 @@ class WireStream:
 
     def encoder(self, inner):
         """A DATA encoder for this stream: ``inner`` (a
-        :class:`~smtp_core.dotstuff.DotEncoder` or ``CRLFDotEncoder``) for
+        :class:`~smtp_core.protocol.dotstuff.DotEncoder` or ``CRLFDotEncoder``) for
         the parts around the files; a file's base64 chunks, whole CRLF lines
         none of which starts with a dot, pass as they are (scanning them
         would change nothing)."""
@@ -269,7 +269,7 @@ class _StreamEncoder:
 
 
 def wire_stream(msg: email.message.Message, smtputf8: bool | None = None) -> WireStream | None:
-    """``msg``'s :func:`~smtp_core.wireform.wire_bytes` as a :class:`WireStream`,
+    """``msg``'s :func:`~smtp_core.mail.wireform.wire_bytes` as a :class:`WireStream`,
     its files opened (and checked) now; ``None`` when it has no :class:`FilePart`."""
     if not any(isinstance(part, FilePart) for part in msg.walk()):
         return None

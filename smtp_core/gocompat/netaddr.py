@@ -34,13 +34,13 @@ Examples::
     >>> split_host_port("127.0.0.1")
     Traceback (most recent call last):
     ...
-    smtp_core.netaddr.AddrError: address 127.0.0.1: missing port in address
+    smtp_core.gocompat.netaddr.AddrError: address 127.0.0.1: missing port in address
     >>> parse_port("+0025"), parse_port("")
     (25, 0)
     >>> parse_port("99999")
     Traceback (most recent call last):
     ...
-    smtp_core.netaddr.AddrError: address 99999: invalid port
+    smtp_core.gocompat.netaddr.AddrError: address 99999: invalid port
     >>> is_domain_name("mx.example.com"), is_domain_name("127.0.0.1\\x00.corp.example"), is_domain_name("127.1")
     (True, False, False)
     >>> join_host_port("::1", 25)

@@ -1,7 +1,7 @@
 """Addresses and message ids in headers, as they go on the wire.  No I/O.
 
-:func:`smtp_core.compose.message` builds its address headers with
-:func:`header_addresses`; :func:`smtp_core.wireform.wire_bytes` passes
+:func:`smtp_core.mail.compose.message` builds its address headers with
+:func:`header_addresses`; :func:`smtp_core.mail.wireform.wire_bytes` passes
 every header of any message through :func:`wire_header` before folding it.
 Rules:
 
@@ -48,8 +48,8 @@ import re
 from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address, Group
 
-from .errors import ComposeError, EnvelopeError
-from .goformat import go_quote
+from ..errors import ComposeError, EnvelopeError
+from ..gocompat.goformat import go_quote
 
 __all__ = ["ADDRESS_HEADERS", "MESSAGE_ID_HEADERS", "HEADER_FACTORY", "header_addresses", "a_label_address",
            "envelope_address", "wire_header", "wire_message_id", "smtputf8_address", "a_label_domain",
@@ -78,7 +78,7 @@ def a_label_domain(domain: str) -> str:
     if domain.isascii():
         return domain
     # Imported here: the Pythonic package imports wireform, which imports this module.
-    from .pythonic.addresses import wire_domain
+    from ..pythonic.addresses import wire_domain
 
     return wire_domain(domain)
 

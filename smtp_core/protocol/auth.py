@@ -30,9 +30,9 @@ import hmac
 from typing import Callable, Sequence, Union
 
 from .commands import auth_command, encode_line
-from .errors import AuthError, ReplyError
-from .gobase64 import decode_std, encode_std
-from .goformat import go_bytes
+from ..errors import AuthError, ReplyError
+from ..gocompat.gobase64 import decode_std, encode_std
+from ..gocompat.goformat import go_bytes
 
 __all__ = [
     "ServerInfo",

@@ -1,6 +1,6 @@
 """S/MIME for composed mail (RFC 8551): signing and encryption, through ``cryptography``.
 
-:func:`smtp_core.compose.message` takes ``:smime {:cert .. :key .. :chain
+:func:`smtp_core.mail.compose.message` takes ``:smime {:cert .. :key .. :chain
 [..] :encrypt-to [..]}``: :func:`read` checks it, :meth:`SMIME.apply`
 wraps the composed body.  There is no CMS code of ours: ``cryptography``'s
 ``PKCS7SignatureBuilder`` and ``PKCS7EnvelopeBuilder`` make the
@@ -12,7 +12,7 @@ structures.  Rules:
   the detached signature, ``smime.p7s``, base64.  The message headers
   (From, To, Subject...) stay outside, as RFC 8551 does it.
 * **What is signed** is the first part exactly as it goes on the wire: cut
-  from the serialisation by :func:`smtp_core.wireform.wire_bytes` (CRLF
+  from the serialisation by :func:`smtp_core.mail.wireform.wire_bytes` (CRLF
   line ends, 7-bit transfer encodings only, boundaries fixed, headers not
   refolded inside multipart/signed, as the ``email`` generator does per
   RFC 1847), so the bytes a receiver checks are the bytes signed.  The
@@ -53,7 +53,7 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from .errors import ComposeError
+from ..errors import ComposeError
 from .wireform import wire_bytes
 
 __all__ = ["SMIME", "Signer", "read", "read_signer", "read_recipients", "sign_body", "encrypt_body", "KEYS"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import LineError
-from .goformat import go_bytes, go_trim_space, go_upper
+from ..errors import LineError
+from ..gocompat.goformat import go_bytes, go_trim_space, go_upper
 
 __all__ = [
     "LINE_ERROR_TEXT",
@@ -55,7 +55,7 @@ def check_line(value: str) -> str:
 def encode_line(text: str) -> bytes:
     """The bytes of one command line, CRLF included.
 
-    The text's bytes are the Go string's (:func:`~smtp_core.goformat.go_bytes`):
+    The text's bytes are the Go string's (:func:`~smtp_core.gocompat.goformat.go_bytes`):
     UTF-8, lone surrogates from ``surrogateescape`` as the raw bytes they
     stand for, any other lone surrogate as its three ``surrogatepass`` bytes.
 

@@ -14,7 +14,7 @@ rejects exactly what Go's ``StdEncoding.DecodeString`` does and raises
 * the offset in an error is a byte index into the input, counting the
   skipped line breaks.  Text input is measured in the bytes it stands for
   (UTF-8, with ``surrogateescape`` surrogates as single bytes; see
-  :func:`smtp_core.goformat.go_bytes`).
+  :func:`smtp_core.gocompat.goformat.go_bytes`).
 
 Examples::
 
@@ -36,7 +36,7 @@ import binascii
 import re
 from typing import Optional, Tuple, Union
 
-from .errors import Base64Error
+from ..errors import Base64Error
 from .goformat import go_bytes
 
 __all__ = ["decode_std", "encode_std"]

@@ -2,7 +2,7 @@
 
 A port of Go 1.27.3's ``net/mail`` address parser (``message.go``) and the
 parts of ``mime`` it uses (``encodedword.go``), kept exact to Go, error
-texts included; ``tests/govectors/mail_address.json`` holds Go's own
+texts included; ``tests/helpers/govectors/mail_address.json`` holds Go's own
 answers.  Go's rules, briefly:
 
 * an address is an addr-spec (``local@domain``, optionally followed by a
@@ -17,7 +17,7 @@ answers.  Go's rules, briefly:
   need it, and writes a name that is not printable ASCII as an encoded
   word (``B`` when it holds specials, else ``Q``), split at 75 bytes.
 
-Strings follow the project's text model (:mod:`~smtp_core.goformat`):
+Strings follow the project's text model (:mod:`~smtp_core.gocompat.goformat`):
 the parser reads the bytes a ``str`` stands for, and text it returns is
 decoded with ``surrogateescape``, so a byte that is not UTF-8 survives.
 
@@ -26,7 +26,7 @@ decoded with ``surrogateescape``, so a byte that is not UTF-8 survives.
     >>> parse_address("Åsa <asa>")
     Traceback (most recent call last):
     ...
-    smtp_core.gomail.MailError: mail: missing @ in addr-spec
+    smtp_core.gocompat.gomail.MailError: mail: missing @ in addr-spec
     >>> address_string(Address("Åsa", "asa@example.com"))
     '=?utf-8?q?=C3=85sa?= <asa@example.com>'
 """

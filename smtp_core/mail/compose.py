@@ -37,7 +37,7 @@ The rules:
   where it was listed.
 * ``smime`` (``{:cert .. :key .. :chain [..] :encrypt-to [..]}``) signs
   the body (multipart/signed), encrypts it (application/pkcs7-mime), or
-  both (:mod:`smtp_core.smime`).
+  both (:mod:`smtp_core.mail.smime`).
 * Text parts keep their text exactly (line ends become CRLF): 7bit only
   for short ASCII lines ending in a line break, otherwise quoted-printable
   (mostly ASCII) or base64 (a third or more of the bytes non-ASCII), never 8bit, so a relay never has to re-encode
@@ -80,13 +80,14 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from typing import Any, Mapping, NamedTuple
 
-from .errors import ComposeError, EnvelopeError
+from ..errors import ComposeError, EnvelopeError
 from .fileparts import FilePart, FileSource
+from .options import keyword_name, read_options, shown_key
 from .mailaddr import (ADDRESS_HEADERS, HEADER_FACTORY, MESSAGE_ID_HEADERS, a_label_address, header_addresses,
                        wire_message_id)
 from .wireform import CONTROL_CHARACTER, header_envelope, wire_bytes
 
-__all__ = ["ComposeError", "Envelope", "message", "envelope", "header_envelope", "wire_bytes", "read_options"]
+__all__ = ["ComposeError", "Envelope", "message", "envelope"]
 
 KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body",
         "smime")
@@ -116,61 +117,6 @@ class Envelope(NamedTuple):
     sender: str
     recipients: list
     data: bytes
-
-
-# --------------------------------------------------------------------------
-# Keys
-# --------------------------------------------------------------------------
-
-
-def keyword_name(value: Any) -> str | None:
-    """The name of a Hy keyword (``:alternative`` -> ``"alternative"``), else ``None``.
-
-    Tested by type name so that plain Python users do not import Hy.
-    """
-    kind = type(value)
-    if kind.__name__ == "Keyword" and kind.__module__.startswith("hy"):
-        return value.name
-    return None
-
-
-def _shown(key: Any) -> str:
-    name = keyword_name(key)
-    return ":" + name if name is not None else repr(key)
-
-
-def read_options(spec: Any, valid: tuple, where: str, error: type = ComposeError) -> dict:
-    """``spec``'s entries under their canonical names (``"reply-to"``).
-
-    Keys may be keywords or strings, ``-`` or ``_``, any case; an unknown
-    key raises ``error`` naming it and the closest valid key.
-
-    >>> read_options({"Reply_To": 1}, KEYS, "message")
-    {'reply-to': 1}
-    >>> read_options({"subjcet": 1}, KEYS, "message")
-    Traceback (most recent call last):
-    smtp_core.errors.ComposeError: message: unknown key 'subjcet'; did you mean 'subject'?
-    """
-    if not isinstance(spec, Mapping):
-        raise error("%s must be a map, got %s" % (where, type(spec).__name__))
-    options: dict = {}
-    for key, value in spec.items():
-        name = keyword_name(key)
-        if name is None:
-            if not isinstance(key, str):
-                raise error("%s: a key must be a keyword or a string, got %r" % (where, key))
-            name = key
-        name = name.lower().replace("_", "-")
-        if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-            spell = (lambda k: ":" + k) if keyword_name(key) is not None else repr
-            hint = ("; did you mean %s?" % spell(close[0]) if close
-                    else "; valid keys: " + ", ".join(map(spell, valid)))
-            raise error("%s: unknown key %s%s" % (where, _shown(key), hint))
-        if name in options:
-            raise error("%s: the key %s is given twice" % (where, _shown(key)))
-        options[name] = value
-    return options
 
 
 def _word(value: Any) -> str | None:
@@ -213,7 +159,7 @@ def _addresses(key: str, value: Any) -> list[Address]:
 
 def _header_addresses(name: str, where: str, value: Any) -> list[Address]:
     """The addresses of ``value`` for the header ``name``, their domains as
-    A-labels (:mod:`smtp_core.mailaddr`)."""
+    A-labels (:mod:`smtp_core.mail.mailaddr`)."""
     items = [value] if isinstance(value, (str, Address)) else value
     if not isinstance(items, (list, tuple)) or not items:
         raise ComposeError("%s must be an address or a list of addresses, got %r" % (where, value))
@@ -327,7 +273,7 @@ def _read_body(body: Any, where: str) -> Any:
             subtype = _word(items[0])
             if subtype not in GROUPS:
                 close = difflib.get_close_matches(subtype, GROUPS, n=1, cutoff=0.6)
-                raise ComposeError("%s: unknown group %s%s" % (where, _shown(items[0]),
+                raise ComposeError("%s: unknown group %s%s" % (where, shown_key(items[0]),
                                    "; did you mean :%s?" % close[0] if close else ""))
             items = items[1:]
         if not items:
@@ -347,7 +293,7 @@ def _read_part(spec: Mapping, where: str) -> Any:
         return _read_file(word, content, options, where)
     if word is not None or not isinstance(kind, str) or not re.fullmatch(r"[\w.+-]+/[\w.+-]+", kind):
         raise ComposeError("%s: :type must be a MIME type such as \"text/html\", or :attachment or :inline, "
-                           "got %s" % (where, _shown(kind)))
+                           "got %s" % (where, shown_key(kind)))
     maintype, subtype = kind.lower().split("/")
     if maintype == "text":
         extra = sorted(set(options) - {"type", "content"}, key=PART_KEYS.index)
@@ -499,7 +445,7 @@ def _set_text(target: email.message.MIMEPart, node: _Text) -> None:
 
 def _fill(target: email.message.MIMEPart, node: Any, stream: bool) -> None:
     """Build ``node`` into ``target``; with ``stream``, a file part below
-    the top is a :class:`~smtp_core.fileparts.FilePart` (read when sent)."""
+    the top is a :class:`~smtp_core.mail.fileparts.FilePart` (read when sent)."""
     if isinstance(node, _Text) and node.related:
         node = _Group("related", [_Text(node.subtype, node.text), *node.related])
     if isinstance(node, _Text):
@@ -537,7 +483,7 @@ def _fill(target: email.message.MIMEPart, node: Any, stream: bool) -> None:
 def message(spec: Mapping) -> email.message.EmailMessage:
     """A new ``EmailMessage`` (``email.policy.SMTP``, or ``SMTPUTF8`` when
     an address that is sent has a non-ASCII local part) built from ``spec``;
-    non-ASCII domains are A-labels (:mod:`smtp_core.mailaddr`).
+    non-ASCII domains are A-labels (:mod:`smtp_core.mail.mailaddr`).
 
     ``spec`` keys: ``from`` (required), ``sender``, ``to``, ``cc``,
     ``bcc``, ``reply-to``, ``subject``, ``date``, ``message-id``,

@@ -267,7 +267,7 @@ def _verify_text(err: ssl.SSLCertVerificationError) -> str:
         # say; the leaf, when the handshake was watched (tls.HandshakeWatch), does.
         wanted = getattr(err, "wanted_name", None) or (message.split("'")[1] if message.count("'") >= 2 else "")
         leaf = getattr(err, "peer_leaf", None)
-        from .tls import hostname_error_text  # tls imports this module
+        from ..tls import hostname_error_text  # tls imports this module
 
         cause = (leaf and wanted and hostname_error_text(leaf, wanted)) or (
             "x509: certificate is not valid for " + (wanted or "the requested name"))

@@ -123,7 +123,7 @@ class DotEncoder:
 
 class CRLFDotEncoder:
     """The Pythonic layer's DATA encoder: every bare CR and bare LF made
-    CRLF first (:class:`~smtp_core.lineends.LineEnds`, so a CR and its LF
+    CRLF first (:class:`~smtp_core.protocol.lineends.LineEnds`, so a CR and its LF
     in different chunks are one CRLF), then dots stuffed.  Its text has
     no bare CR, so the stuffing is one ``replace``; ``encode``, ``finish``
     and ``state`` are :class:`DotEncoder`'s.

@@ -33,8 +33,8 @@ Example::
 
 from __future__ import annotations
 
-from .errors import ProtocolError, ReplyError, ReplyTooLong, ServerClosed
-from .goformat import go_quote
+from ..errors import ProtocolError, ReplyError, ReplyTooLong, ServerClosed
+from ..gocompat.goformat import go_quote
 
 __all__ = ["ReplyReader", "parse_code_line", "code_matches", "MAX_LINE", "MAX_REPLY"]
 

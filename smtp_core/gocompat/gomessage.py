@@ -22,7 +22,7 @@ Rules, as Go 1.27.3 applies them (``net/mail``, ``net/textproto``):
 
 from __future__ import annotations
 
-from .errors import ServerClosed
+from ..errors import ServerClosed
 from .goformat import go_bytes, go_quote
 
 __all__ = ["MessageError", "read_message", "canonical_key", "get"]

@@ -34,7 +34,7 @@ raises :class:`DKIMError` when the signer is made, naming what is wrong
 but never repeating key material: a string that is neither a PEM block nor
 a readable file is not echoed, since it may be the key itself.
 What is signed is exactly what goes on the wire: an ``EmailMessage`` is
-serialised by :func:`~smtp_core.compose.wire_bytes` (Bcc and Resent-Bcc
+serialised by :func:`~smtp_core.mail.wireform.wire_bytes` (Bcc and Resent-Bcc
 removed), and bare LFs in bytes become CRLF, as the DATA encoder would
 make them.
 """
@@ -50,9 +50,11 @@ import re
 import time
 from typing import Any, Iterable
 
-from .compose import read_options, wire_bytes
+from ..errors import DKIMError
+from .options import read_options
+from .wireform import wire_bytes
 
-__all__ = ["ALGORITHMS", "OVERSIGNED", "DKIMError", "DKIMSigner", "dkim_sign", "signed_fields", "signers",
+__all__ = ["ALGORITHMS", "OVERSIGNED", "DKIMSigner", "dkim_sign", "signed_fields", "signers",
            "sign_all", "BodyHash", "sign_stream"]
 
 ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
@@ -68,10 +70,6 @@ _ED25519_PKCS8 = bytes.fromhex("302e020100300506032b657004220420")
 _PEM_BODY = re.compile(rb"-----BEGIN ([A-Z ]+)-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END \1-----")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:", re.MULTILINE)
-
-
-class DKIMError(ValueError):
-    """A DKIM signature cannot be made as asked; the text names the setting."""
 
 
 def _key_material(private_key: Any) -> tuple[bytes, str]:
@@ -160,7 +158,7 @@ class DKIMSigner:
         except DKIMError:
             raise
         except Exception as err:  # dkimpy's KeyFormatError, nacl's errors, asn1 errors
-            # None of these texts holds key material (tests/test_dkim.py tries each form).
+            # None of these texts holds key material (tests/mail/test_dkim.py tries each form).
             detail = " ".join(str(err).split())  # dkimpy's texts span lines
             raise DKIMError("dkim: %s does not load as an %s key: %s" % (named, algorithm, detail)) from None
 

@@ -17,7 +17,7 @@ Rules:
   SMTPUTF8, go out RFC 2047-encoded (the stdlib's ``SMTP`` policy raises on
   both).
 * **Addresses and message ids** in headers go out as
-  :mod:`smtp_core.mailaddr` says: a non-ASCII domain as its A-labels (never
+  :mod:`smtp_core.mail.mailaddr` says: a non-ASCII domain as its A-labels (never
   an encoded word inside an addr-spec); the message has UTF-8 headers
   (SMTPUTF8) when an address header has a non-ASCII local part.
 * **Lines.**  CRLF only and at most 998 bytes before the CRLF (RFC 5322,
@@ -46,8 +46,8 @@ import email.policy
 import email.utils
 import re
 
-from .errors import ComposeError, EnvelopeError, HeaderError
-from .goformat import go_quote
+from ..errors import ComposeError, EnvelopeError, HeaderError
+from ..gocompat.goformat import go_quote
 from .mailaddr import ADDRESS_HEADERS, envelope_address, fold_address_list, smtputf8_address, wire_header
 
 __all__ = ["wire_bytes", "header_envelope", "smtputf8_header", "HIDDEN_HEADERS"]
