@@ -226,7 +226,7 @@ def test_a_file_cut_short_while_it_is_read_is_an_error_not_a_short_message(tmp_p
 
 # -- DKIM over a streamed body ---------------------------------------------------------
 
-from test_dkim import Keys, verifies  # noqa: E402
+from dkim_keys import Keys, verifies  # noqa: E402
 
 from smtp_core.mail.signing import BodyHash, DKIMSigner, sign_all  # noqa: E402
 
