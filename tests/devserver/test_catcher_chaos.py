@@ -22,8 +22,7 @@ import pytest
 from smtp_core.devserver.features import Features
 from smtp_core.devserver.policy import Chaos
 
-from test_catcher_api import call, get_json
-from test_catcher_mailpit_extra import mailpit_client  # noqa: F401 (a fixture)
+from catcher_http import call, get_json
 
 T = 10.0
 DEFAULTS = {"Sender": {"ErrorCode": 451, "Probability": 0}, "Recipient": {"ErrorCode": 451, "Probability": 0},

@@ -23,7 +23,7 @@ import aiohttp
 import pytest
 
 from smtp_core.devserver import api, catcher as catcher_module, httpguard
-from test_catcher_api import call, get_json, plain, smtp
+from catcher_http import call, get_json, mixed, plain, smtp
 
 T = 10.0
 
@@ -169,16 +169,6 @@ def test_no_answer_can_be_loaded_by_another_origin(catcher):
 # --------------------------------------------------------------------------
 # 12, 13: part types are parsed; only plain images render inline
 # --------------------------------------------------------------------------
-
-
-def mixed(*parts: tuple[str, str, bytes]) -> bytes:
-    """A multipart/mixed message of attachments ``(content type header, file name, body)``."""
-    lines = [b"From: a@example.com", b"Subject: parts", b"MIME-Version: 1.0",
-             b'Content-Type: multipart/mixed; boundary="b"', b"", b"--b", b"Content-Type: text/plain", b"", b"hi"]
-    for content_type, name, body in parts:
-        lines += [b"--b", b"Content-Type: " + content_type.encode(),
-                  b'Content-Disposition: attachment; filename="' + name.encode() + b'"', b"", body]
-    return b"\r\n".join(lines + [b"--b--", b""])
 
 
 HOSTILE_TYPES = [
@@ -378,13 +368,13 @@ def test_credentials_come_from_a_file_or_the_environment(tmp_path):
 
 
 def test_cli_takes_the_password_from_the_environment_not_argv(tmp_path):
-    from test_catcher_store import _start_cli, _stop_cli
+    from catcher_http import start_cli, stop_cli
     import os
     import re
     env_before = os.environ.get(catcher_module.HTTP_AUTH_ENV)
     os.environ[catcher_module.HTTP_AUTH_ENV] = "ann:env-s3cret"
     try:
-        process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+        process, banner = start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
                                      "--cert-dir", str(tmp_path / "certs"), "--quiet")
     finally:
         if env_before is None:
@@ -405,7 +395,7 @@ def test_cli_takes_the_password_from_the_environment_not_argv(tmp_path):
         with urllib.request.urlopen(good, timeout=T) as response:
             assert response.status == 200
     finally:
-        _stop_cli(process)
+        stop_cli(process)
 
 
 def test_repeated_failed_logins_get_429_with_retry_after(make_catcher):

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from catcher_http import start_cli, stop_cli
 
 from smtp_core import send_many
 from smtp_core.devserver import DevServer, catcher
@@ -197,36 +197,8 @@ def _rss_kib(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
 
 
-def _start_cli(*arguments: str) -> tuple[subprocess.Popen, list[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smtp_core.devserver", *arguments],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    lines = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if line.startswith("press Ctrl-C"):
-            return process, lines
-    process.kill()
-    raise AssertionError(f"no banner: {lines} {process.stderr.read()}")
-
-
-def _stop_cli(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        assert process.wait(timeout=T) == 0
-    finally:
-        process.kill()
-        process.stdout.close()
-        process.stderr.close()
-
-
 def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
-    process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+    process, banner = start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
                                  "--cert-dir", str(tmp_path / "certs"), "--quiet")
     try:
         port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", banner[0]).group(1))
@@ -247,7 +219,7 @@ def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
         # add at least that.  A leak guard, not a measurement.
         assert growth_mib < 48, f"server RSS grew by {growth_mib:.0f} MiB"
     finally:
-        _stop_cli(process)
+        stop_cli(process)
     assert len(os.listdir(tmp_path / "mail" / "new")) == 210
 
 
@@ -257,7 +229,7 @@ def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
 
 
 def test_cli_banner_prints_the_url_and_the_api_answers(tmp_path):
-    process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+    process, banner = start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
                                  "--cert-dir", str(tmp_path / "certs"), "--max-messages", "7")
     try:
         [url] = [re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1) for line in banner
@@ -265,7 +237,7 @@ def test_cli_banner_prints_the_url_and_the_api_answers(tmp_path):
         with urllib.request.urlopen(url + "api/v1/messages", timeout=T) as response:
             assert json.loads(response.read())["total"] == 0
     finally:
-        _stop_cli(process)
+        stop_cli(process)
 
 
 @pytest.mark.parametrize("arguments, complaint", [
@@ -281,9 +253,9 @@ def test_cli_refuses_bad_http_options(tmp_path, arguments, complaint):
 
 
 def test_cli_no_http(tmp_path):
-    process, banner = _start_cli("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
+    process, banner = start_cli("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
                                  "--cert-dir", str(tmp_path / "certs"))
-    _stop_cli(process)
+    stop_cli(process)
     assert not any("http://" in line for line in banner)
 
 

@@ -271,7 +271,7 @@ def test_a_non_ascii_local_part_composes_utf8_headers():
 def aiosmtpd_server(free_port, smtputf8: bool):
     from aiosmtpd.controller import Controller
 
-    from conftest import PipeliningHandler
+    from servers import PipeliningHandler
 
     class Recording(PipeliningHandler):
         def __init__(self) -> None:

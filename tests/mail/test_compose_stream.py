@@ -23,7 +23,7 @@ from smtp_core.mail.fileparts import FilePart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.sink import start_sink_process  # noqa: E402
-from conftest import PipeliningHandler  # noqa: E402
+from servers import PipeliningHandler  # noqa: E402
 
 DATE = "Tue, 01 Dec 2026 03:00:00 +0000"
 

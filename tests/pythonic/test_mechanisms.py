@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import (
     AuthError,

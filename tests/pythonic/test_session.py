@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import (
     EnvelopeError,
