@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
 from browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from scripted import ScriptedServer  # noqa: E402
-from servers import PipeliningHandler  # noqa: E402
+from servers import PipeliningHandler, aiosmtpd_serving  # noqa: E402
 
 # Fixtures that live beside the code they drive, offered to every test.
 from catcher_page import page, recorder  # noqa: E402,F401
@@ -181,13 +181,8 @@ def devserver(make_devserver):
 @pytest.fixture
 def pipelining_server(free_port):
     """``(handler, "127.0.0.1:port")`` of an aiosmtpd server with :class:`PipeliningHandler`."""
-    from aiosmtpd.controller import Controller
-
-    handler = PipeliningHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
+    with aiosmtpd_serving(PipeliningHandler(), free_port) as served:
+        yield served
 
 
 # -- a real browser (the mail catcher's page) ------------------------------------------

@@ -1,8 +1,11 @@
-"""Loopback SMTP servers as the Pythonic layer's tests address them, and an
-aiosmtpd handler that offers PIPELINING (the ``pipelining_server`` fixture
-of tests/conftest.py runs it)."""
+"""Loopback SMTP servers as the tests address them (:func:`addr`), aiosmtpd
+serving a handler for the length of a fixture (:func:`aiosmtpd_serving`),
+and an aiosmtpd handler that offers PIPELINING (the ``pipelining_server``
+fixture of tests/conftest.py serves it)."""
 
 from __future__ import annotations
+
+import contextlib
 
 
 def addr(server, port: int | None = None) -> str:
@@ -36,3 +39,18 @@ class PipeliningHandler:
             return "554 5.7.1 rejected"
         self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
         return "250 OK queued as %d" % len(self.messages)
+
+
+@contextlib.contextmanager
+def aiosmtpd_serving(handler, port: int, **options):
+    """``(handler, "127.0.0.1:port")`` while an aiosmtpd ``Controller`` serves
+    ``handler`` on ``port`` (``options``: the Controller's own, such as
+    ``enable_SMTPUTF8``); stopped when the block ends."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield handler, "127.0.0.1:%d" % port
+    finally:
+        controller.stop()

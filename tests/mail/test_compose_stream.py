@@ -23,7 +23,7 @@ from smtp_core.mail.fileparts import FilePart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.sink import start_sink_process  # noqa: E402
-from servers import PipeliningHandler  # noqa: E402
+from servers import PipeliningHandler, aiosmtpd_serving  # noqa: E402
 
 DATE = "Tue, 01 Dec 2026 03:00:00 +0000"
 
@@ -144,13 +144,8 @@ class MailRecorder(PipeliningHandler):
 
 @pytest.fixture
 def mail_recorder(free_port):
-    from aiosmtpd.controller import Controller
-
-    handler = MailRecorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
+    with aiosmtpd_serving(MailRecorder(), free_port) as served:
+        yield served
 
 
 def _refused_before_mail(address, handler, composed) -> ComposeError:
