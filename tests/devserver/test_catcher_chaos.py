@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from smtp_core.devserver.features import Features
-from smtp_core.devserver.policy import Chaos
+from smtp_core.devserver.smtp.policy import Chaos
 
 from catcher_http import call, get_json
 

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from smtp_core.devserver import htmlcheck
+from smtp_core.devserver.web import htmlcheck
 
 from catcher_http import call, get_json
 

@@ -23,7 +23,7 @@ import pytest
 from raw_smtp import TIMEOUT, b64, raw_sessions  # noqa: F401 (raw_sessions is a fixture)
 
 import smtp_core
-from smtp_core.devserver.received import escape_controls
+from smtp_core.devserver.mailbox.received import escape_controls
 
 FORGED_LINE = "[smtp-devserver] from <ceo@corp.example> to <all@corp.example>: 'pay' (1 bytes)"
 
@@ -143,7 +143,7 @@ def test_logged_client_values_are_escaped(make_devserver, raw_sessions, caplog):
     session.cmd("QUIT")
     session.close()
     server.stop()
-    messages = [r.getMessage() for r in caplog.records if r.name in ("mail.log", "smtp_core.devserver.smtp")]
+    messages = [r.getMessage() for r in caplog.records if r.name in ("mail.log", "smtp_core.devserver.smtp.protocol")]
     assert any("unrecognised" in m for m in messages)
     assert not any("\x1b" in m for m in messages)
 

@@ -5,7 +5,7 @@ server's own event loop.  Paths, parameters, JSON field names and status
 codes follow Mailpit's ``/api/v1`` so that Mailpit clients and test suites
 work unchanged (``docs/devserver.md`` lists what is covered).
 
-Contract with the web page (``smtp_core/devserver/page.py``)
+Contract with the web page (``smtp_core/devserver/web/page.py``)
 -------------------------------------------------------------
 
 Construction::
@@ -16,12 +16,12 @@ Construction::
     # then aiohttp.web.AppRunner(app) ... in the dev server's loop
 
 * ``make_app`` installs the API routes below, the WebSocket ``/api/events``
-  and :mod:`smtp_core.devserver.httpguard`'s middlewares, which guard
+  and :mod:`smtp_core.devserver.web.httpguard`'s middlewares, which guard
   *every* route, the page's included: the Host check (``hosts``), basic
   authentication with a failure budget (``basic_auth``) and the body
   deadline (``limits``).
 * ``app[STORE]`` (an ``aiohttp.web.AppKey``) is the
-  :class:`smtp_core.devserver.store.MailStore`, for page routes that need it.
+  :class:`smtp_core.devserver.mailbox.store.MailStore`, for page routes that need it.
 * API responses carry no page CSP; message parts (``/part/...``) and raw
   sources are served with ``Content-Security-Policy: default-src 'none';
   sandbox`` and ``X-Content-Type-Options: nosniff`` so that message HTML
@@ -73,7 +73,7 @@ plain-text body, a malformed request 400):
 ``GET /api/v1/message/{ID}/raw``, ``/headers``, ``/part/{PartID}``
     The source (text/plain), ``{"Header": ["value", ...]}``, one MIME part.
 ``/api/v1/info``, ``/api/v1/webui`` and the optional features' routes
-    are :mod:`smtp_core.devserver.mailpit_extra`'s.
+    are :mod:`smtp_core.devserver.web.mailpit_extra`'s.
 
 A summary is ``{"ID", "MessageID", "Read", "From": {"Name", "Address"},
 "To": [...], "Cc": [...], "Bcc": [...], "ReplyTo": [...], "Subject",
@@ -97,9 +97,9 @@ from urllib.parse import quote
 from aiohttp import WSMsgType, web
 
 from . import httpguard
-from . import search as search_syntax
-from .search import SearchError
-from .store import MailStore, server_version
+from ..mailbox import search as search_syntax
+from ..mailbox.search import SearchError
+from ..mailbox.store import MailStore, server_version
 
 __all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
 

@@ -16,7 +16,7 @@ Rules:
 * It is stored as mail sent with :func:`smtp_core.send` would arrive: the
   wire form (no ``Bcc`` header), the envelope sender ``From``'s address and
   the recipients those of ``To``, ``Cc`` and ``Bcc``, through the store's
-  :meth:`~smtp_core.devserver.store.MailStore.add` as SMTP mail is.
+  :meth:`~smtp_core.devserver.mailbox.store.MailStore.add` as SMTP mail is.
 * Any refusal is ``400`` with ``{"Error": text}`` (``413`` for a body over
   :data:`MAX_BODY`, as Mailpit's size limit); success is ``{"ID": id}``.
 """
@@ -36,7 +36,7 @@ from smtp_core.mail.compose import envelope, message
 from smtp_core.errors import ComposeError
 
 from .api import STORE, off_loop
-from .store import PartLimitError
+from ..mailbox.store import PartLimitError
 from .mailpit_extra import json_error, json_ok, same_origin_only
 
 __all__ = ["add_routes", "compose_request", "SendError", "MAX_BODY"]

@@ -41,9 +41,9 @@ from aiohttp import web
 
 from smtp_core.gocompat.neterror import op_error
 
-from .api import STORE, off_loop
-from .features import parse_relay
-from .mailpit_extra import FEATURES, json_ok, message_id_of, not_found, same_origin_only
+from ..features import parse_relay
+from ..mailbox.store import MailStore
+from .mailpit_extra import FEATURES, json_ok, not_found, same_origin_only, stored
 
 __all__ = ["add_routes", "check", "parse_report", "TIMEOUT", "MAX_REPLY", "SPAM_SCORE"]
 
@@ -62,8 +62,7 @@ def add_routes(app: web.Application) -> None:
 
 
 async def sa_check(request: web.Request) -> web.Response:
-    message_id = message_id_of(request)
-    raw = None if message_id is None else await off_loop(request.app[STORE].received_bytes, message_id)
+    raw = await stored(request, MailStore.received_bytes)
     if raw is None:
         return not_found()
     address = request.app[FEATURES].spamassassin

@@ -22,7 +22,7 @@ Rules:
   URLs, so that embedded images show.
 
 Everything else (the API, the event socket, basic auth) is
-:mod:`smtp_core.devserver.api`'s; it calls :func:`add_routes` on its app.
+:mod:`smtp_core.devserver.web.api`'s; it calls :func:`add_routes` on its app.
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from .api import STORE, off_loop
-from .store import MailStore
+from ..mailbox.store import MailStore
 
 __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "REMOTE_VIEW_CSP", "STATIC_FILES"]
 
 # name -> content type: the only files the page serves.
 STATIC_FILES: Mapping[str, str] = {
     "index.html": "text/html; charset=utf-8",
-    "catcher.css": "text/css; charset=utf-8",
-    "catcher.js": "text/javascript; charset=utf-8",
+    "page.css": "text/css; charset=utf-8",
+    "page.js": "text/javascript; charset=utf-8",
     **{f"{module}.js": "text/javascript; charset=utf-8"
        for module in ("api", "dom", "mailbox", "list", "view", "reports", "release", "events")},
     "favicon.svg": "image/svg+xml",

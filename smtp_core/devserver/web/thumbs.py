@@ -15,15 +15,15 @@ Rules (Mailpit's):
 
 from __future__ import annotations
 
-import asyncio
 import io
 import urllib.parse
 import warnings
 
 from aiohttp import web
 
-from .api import STORE, off_loop
-from .mailpit_extra import message_id_of, not_found
+from ..mailbox.store import MailStore
+from .api import off_loop
+from .mailpit_extra import not_found, stored
 
 __all__ = ["add_routes", "thumbnail", "SIZE", "MAX_PIXELS"]
 
@@ -37,14 +37,12 @@ def add_routes(app: web.Application) -> None:
 
 
 async def thumb(request: web.Request) -> web.Response:
-    message_id = message_id_of(request)
-    found = None if message_id is None else await off_loop(request.app[STORE].part, message_id,
-                                                           request.match_info["part"])
+    found = await stored(request, MailStore.part, request.match_info["part"])
     if found is None:
         return not_found()
     content_type, file_name, content = found
     image = content if content_type.lower().startswith("image/") else None
-    jpeg = await asyncio.get_running_loop().run_in_executor(None, thumbnail, image)
+    jpeg = await off_loop(thumbnail, image)
     return web.Response(body=jpeg, headers={
         "Content-Type": "image/jpeg", "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'filename="{urllib.parse.quote(file_name)}"'})

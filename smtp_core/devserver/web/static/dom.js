@@ -56,7 +56,7 @@ export function report(error) {
   toast(error.message || String(error));
 }
 
-// A message's tags as buttons; a click on one searches tag:NAME (catcher.js).
+// A message's tags as buttons; a click on one searches tag:NAME (page.js).
 export function tagButtons(tags) {
   return (tags || []).map((tag) => {
     const button = element("button", "tag", tag);

@@ -14,10 +14,10 @@ Rules:
   only ever looked up in the index, never used to build a path.
 * At most ``max_messages`` are kept (0: no bound); the oldest go first.
 * A message is parsed once, when it arrives: the index keeps its part table
-  (:mod:`~smtp_core.devserver.mailview`), and showing a message or one of
+  (:mod:`~smtp_core.devserver.mailbox.mailview`), and showing a message or one of
   its parts reads only those bytes of the file.  A message with more than
   ``max_parts`` MIME parts or nesting deeper than ``max_depth`` is refused
-  (:class:`~smtp_core.devserver.mimetree.PartLimitError`, nothing stored);
+  (:class:`~smtp_core.devserver.mailbox.mimetree.PartLimitError`, nothing stored);
   one found in the folder is indexed without its parts, with a warning.
 * Only regular files in ``new/`` and ``cur/`` are mail: a symbolic link, a
   directory or anything else there is skipped with a warning, and message
@@ -348,7 +348,7 @@ class MailStore:
     def search(self, query: str, start: int = 0, limit: int = 50,
                zone: Any | None = None) -> tuple[list[dict[str, Any]], int, int]:
         """``(summaries, matches, unread matches)`` for Mailpit's search syntax
-        (see :mod:`smtp_core.devserver.search`; dates in ``zone``), newest first."""
+        (see :mod:`smtp_core.devserver.mailbox.search`; dates in ``zone``), newest first."""
         where, parameters = search_syntax.to_sql(query, zone)
         reader = self._reader()
         matches, unread = reader.execute(

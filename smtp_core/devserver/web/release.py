@@ -23,11 +23,9 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
 import email.parser
 import email.policy
 import email.utils
-import functools
 import json
 import re
 from typing import Any
@@ -37,9 +35,10 @@ from aiohttp import web
 from smtp_core import send
 from smtp_core.protocol.auth import CramMD5Auth, LoginAuth, PlainAuth
 
-from .api import STORE, off_loop
-from .features import RelaySettings
-from .mailpit_extra import FEATURES, message_id_of, not_found, same_origin_only, text_error
+from ..features import RelaySettings
+from ..mailbox.store import MailStore
+from .api import off_loop
+from .mailpit_extra import FEATURES, not_found, same_origin_only, stored, text_error
 
 __all__ = ["add_routes", "without_bcc", "RELAY_TIMEOUT"]
 
@@ -65,8 +64,7 @@ def without_bcc(raw: bytes) -> bytes:
 
 async def release_message(request: web.Request) -> web.Response:
     relay = request.app[FEATURES].relay
-    message_id = message_id_of(request)
-    raw = None if message_id is None else await off_loop(request.app[STORE].received_bytes, message_id)
+    raw = await stored(request, MailStore.received_bytes)
     if raw is None:
         return not_found()
     try:
@@ -88,8 +86,7 @@ async def release_message(request: web.Request) -> web.Response:
         return text_error("No From header found")
     addresses = [email.utils.parseaddr(to)[1] for to in recipients or []]
     try:
-        await asyncio.get_running_loop().run_in_executor(
-            None, functools.partial(_relay, relay, sender, addresses, without_bcc(raw)))
+        await off_loop(_relay, relay, sender, addresses, without_bcc(raw))
     except Exception as error:  # every failure of the engine is the client's answer
         return text_error(f"SMTP error: {error}")
     return web.Response(text="ok", content_type="text/plain")

@@ -10,7 +10,7 @@ Rules:
   :data:`HTTP_AUTH_ENV` from the environment (:func:`read_credentials`).
 * Requests are served only for the catcher's own names (the listen
   address, loopback names on loopback, ``--http-allowed-host``) and
-  within the connection limits of :mod:`smtp_core.devserver.httpguard`.
+  within the connection limits of :mod:`smtp_core.devserver.web.httpguard`.
 * The mail folder defaults to one stable per-user folder
   (:func:`default_maildir`), so that caught mail survives a restart.
 
@@ -34,10 +34,10 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from . import api, httpguard, mailpit_extra, page
-from .features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
+from ..features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
 from .httpguard import HttpLimits
-from .policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
-from .store import DEFAULT_MAX_MESSAGES, MailStore
+from ..smtp.policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
+from ..mailbox.store import DEFAULT_MAX_MESSAGES, MailStore
 
 __all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
            "check_http_exposure", "add_arguments", "http_options", "read_credentials", "HTTP_AUTH_ENV", "HttpLimits"]

@@ -43,7 +43,6 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import html
 import html.parser
@@ -56,8 +55,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from .api import STORE
-from .mailpit_extra import json_ok, message_id_of, not_found, text_error
+from ..mailbox.store import MailStore
+from .api import off_loop
+from .mailpit_extra import json_ok, not_found, stored, text_error
 
 __all__ = ["add_routes", "check_html", "features_of", "caniemail", "DATA_FILE", "HTML_FEATURES",
            "CSS_VALUE_FEATURES"]
@@ -121,14 +121,13 @@ def add_routes(app: web.Application) -> None:
 
 
 async def html_check(request: web.Request) -> web.Response:
-    message_id = message_id_of(request)
-    message = None if message_id is None else request.app[STORE].message(message_id)
+    message = await stored(request, MailStore.message)
     if message is None:
         return not_found()
     if not message.get("HTML"):
         return text_error("message does not contain HTML")
     # Off the event loop: a large HTML part must not stall SMTP intake and the API.
-    return json_ok(await asyncio.get_running_loop().run_in_executor(None, check_html, message["HTML"]))
+    return json_ok(await off_loop(check_html, message["HTML"]))
 
 
 @functools.cache

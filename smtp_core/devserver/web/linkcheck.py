@@ -38,10 +38,10 @@ from collections.abc import Mapping
 import aiohttp
 from aiohttp import web
 
-from .api import STORE, off_loop
-from .htmltext import start_tags
-from .mailpit_extra import json_ok, message_id_of, not_found, same_origin_only
-from .store import server_version
+from .api import off_loop
+from ..mailbox.htmltext import start_tags
+from .mailpit_extra import json_ok, not_found, same_origin_only, stored
+from ..mailbox.store import MailStore, server_version
 
 __all__ = ["add_routes", "links_of", "check_links", "MAX_LINKS", "MAX_REDIRECTS", "CONCURRENCY",
            "LINK_TIMEOUT", "CHECK_TIMEOUT"]
@@ -64,8 +64,7 @@ def add_routes(app: web.Application) -> None:
 
 
 async def link_check(request: web.Request) -> web.Response:
-    message_id = message_id_of(request)
-    message = None if message_id is None else await off_loop(request.app[STORE].message, message_id)
+    message = await stored(request, MailStore.message)
     if message is None:
         return not_found()
     follow = request.query.get("follow", "") in ("true", "1")

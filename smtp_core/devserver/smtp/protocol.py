@@ -9,14 +9,14 @@ connection) adds to aiosmtpd:
   section 4.2 says the extension is not offered after TLS; Postfix answers
   such a second STARTTLS with 554 as well);
 * ``--require-auth`` (530) and failure injection from the :class:`Policy`;
-* the limits of :mod:`.smtplimits`: connections at once (421), a timeout
+* the limits of :mod:`.limits`: connections at once (421), a timeout
   that says so (421), failed logins per client address (454).
 
 :class:`MailHandler` is the aiosmtpd handler: recipient and VRFY policy,
-and storage in the catcher's :class:`~smtp_core.devserver.store.MailStore`
+and storage in the catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`
 (nothing received stays in memory).  Every
 client-chosen value that goes into a reply, a stored header or a log line
-passes through :func:`~smtp_core.devserver.received.escape_controls`.
+passes through :func:`~smtp_core.devserver.mailbox.received.escape_controls`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import socket
 import ssl
 import time
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import (
     MISSING,
@@ -44,11 +44,11 @@ from aiosmtpd.smtp import (
 )
 
 from .policy import Policy, ReplyOverride
-from .failurebudget import FailureBudget
-from .smtplimits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
-from .received import ReceivedMessage, escape_controls
-from .features import RuntimeStats
-from .store import MailStore, PartLimitError, StoredEnvelope
+from ..failurebudget import FailureBudget
+from .limits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
+from ..mailbox.received import ReceivedMessage, escape_controls
+from ..features import RuntimeStats
+from ..mailbox.store import MailStore, PartLimitError, StoredEnvelope
 
 __all__ = ["DevSMTP", "ImplicitTLS", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
 
@@ -106,6 +106,18 @@ class _QuietSession(Session):
     @login_data.setter
     def login_data(self, value: Any) -> None:
         self._login_data = value
+
+
+def _injectable(stage: str, command: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """aiosmtpd's ``command``, answered instead by the failure the policy
+    injects at ``stage``, if any (a :class:`DevSMTP` method)."""
+
+    @functools.wraps(command)
+    async def answer(self: DevSMTP, arg: str | None) -> None:
+        if not await self._answer_with_injected_failure(stage):
+            await command(self, arg)
+
+    return answer
 
 
 class DevSMTP(SMTP):
@@ -252,10 +264,10 @@ class DevSMTP(SMTP):
         return False
 
     # The overrides keep aiosmtpd's HELP texts via functools.wraps.
-    @functools.wraps(SMTP.smtp_HELO)
-    async def smtp_HELO(self, hostname: str) -> None:
-        if not await self._answer_with_injected_failure("ehlo"):
-            await super().smtp_HELO(hostname)
+    smtp_HELO = _injectable("ehlo", SMTP.smtp_HELO)
+    smtp_MAIL = _injectable("mail", SMTP.smtp_MAIL)
+    smtp_RCPT = _injectable("rcpt", SMTP.smtp_RCPT)
+    smtp_DATA = _injectable("data", SMTP.smtp_DATA)
 
     @functools.wraps(SMTP.smtp_EHLO)
     async def smtp_EHLO(self, hostname: str) -> None:
@@ -277,21 +289,6 @@ class DevSMTP(SMTP):
             await self.push("554 5.5.1 Error: TLS already active")
             return
         await super().smtp_STARTTLS(arg)
-
-    @functools.wraps(SMTP.smtp_MAIL)
-    async def smtp_MAIL(self, arg: str | None) -> None:
-        if not await self._answer_with_injected_failure("mail"):
-            await super().smtp_MAIL(arg)
-
-    @functools.wraps(SMTP.smtp_RCPT)
-    async def smtp_RCPT(self, arg: str | None) -> None:
-        if not await self._answer_with_injected_failure("rcpt"):
-            await super().smtp_RCPT(arg)
-
-    @functools.wraps(SMTP.smtp_DATA)
-    async def smtp_DATA(self, arg: str) -> None:
-        if not await self._answer_with_injected_failure("data"):
-            await super().smtp_DATA(arg)
 
     @functools.wraps(SMTP.smtp_AUTH)
     async def smtp_AUTH(self, arg: str) -> None:
@@ -420,32 +417,33 @@ def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:
 
 class MailHandler:
     """aiosmtpd handler: applies the recipient/VRFY policy and stores mail
-    in the catcher's :class:`~smtp_core.devserver.store.MailStore`."""
+    in the catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`."""
 
     def __init__(
         self,
         policy: Policy,
-        mail: MailStore,
+        store: MailStore,
         on_message: Callable[[ReceivedMessage], None] | None,
         *,
         stats: RuntimeStats | None = None,
     ):
         self._policy = policy
         self._stats = stats
-        self.mail = mail
+        #: Where accepted mail goes (the dev server's one :class:`MailStore`).
+        self.store = store
         self._on_message = on_message
 
     # ---- access from other threads ----
 
     def received(self) -> list[ReceivedMessage]:
         """Every stored message, read back from the store, oldest first."""
-        return received_from(self.mail)
+        return received_from(self.store)
 
     def wait_for(self, count: int, timeout: float) -> list[ReceivedMessage]:
-        if not self.mail.wait_for_count(count, timeout):
+        if not self.store.wait_for_count(count, timeout):
             raise TimeoutError(
                 f"expected {count} message(s) within {timeout} s, "
-                f"got {self.mail.counts()[0]}"
+                f"got {self.store.counts()[0]}"
             )
         return self.received()
 
@@ -498,12 +496,12 @@ class MailHandler:
             server.replace_next_reply(failure)
             return failure.text or ""
         try:
-            record = await self._store(server, session, envelope)
+            record = await self._save(server, session, envelope)
         except PartLimitError as error:
             self._count_rejection()
             return f"552 5.3.4 Message refused: {error}"
         except Exception as error:  # disk full, permissions...: tell the client
-            log.exception("storing a message in %s failed", self.mail.directory)
+            log.exception("storing a message in %s failed", self.store.directory)
             return f"451 4.3.0 Could not store the message: {escape_controls(str(error))}"
         if self._policy.drop_after_data:
             # Stored, but the client never hears so: the classic
@@ -524,7 +522,7 @@ class MailHandler:
         if self._stats is not None:
             self._stats.rejected()
 
-    async def _store(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
+    async def _save(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
         # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
         sender = envelope.mail_from or ""
         sender = "" if sender == "<>" else _text(sender)
@@ -534,7 +532,7 @@ class MailHandler:
         # Parsing a message takes time (its structure, its HTML): off the
         # loop, which meanwhile serves the other connections and HTTP.
         _, stored = await server.loop.run_in_executor(None, functools.partial(
-            self.mail.receive,
+            self.store.receive,
             raw,
             envelope_from=sender,
             envelope_to=recipients,
@@ -564,11 +562,11 @@ def _record(envelope: StoredEnvelope, raw: bytes) -> ReceivedMessage:
     )
 
 
-def received_from(mail: MailStore) -> list[ReceivedMessage]:
-    """Every message in ``mail`` as :class:`ReceivedMessage` records, oldest first."""
+def received_from(store: MailStore) -> list[ReceivedMessage]:
+    """Every message in ``store`` as :class:`ReceivedMessage` records, oldest first."""
     records = []
-    for envelope in mail.envelopes():
-        raw = mail.received_bytes(envelope.id)
+    for envelope in store.envelopes():
+        raw = store.received_bytes(envelope.id)
         if raw is not None:  # None: deleted meanwhile
             records.append(_record(envelope, raw))
     return records

@@ -6,7 +6,7 @@ Rules (Mailpit's ``server/apiv1/tags.go``):
   (case-insensitively).
 * ``PUT /api/v1/tags`` with ``{"Tags": [...], "IDs": [...]}``: each message
   gets exactly those tags (names cleaned by
-  :mod:`~smtp_core.devserver.tagnames`; an empty list removes them all);
+  :mod:`~smtp_core.devserver.mailbox.tagnames`; an empty list removes them all);
   unknown IDs are ignored; ``ok``.
 * ``PUT /api/v1/tags/{tag}`` with ``{"Name": new}``: renames the tag (into
   an existing one: they merge); ``DELETE /api/v1/tags/{tag}`` takes it off

@@ -23,7 +23,7 @@ reached by a browser that also visits other sites:
   nosniff`` unless its route set them (:func:`same_origin_reads`), so that
   no other page can load an API answer as an image, script or style.
 * **Basic authentication** with a failure budget per client address
-  (:class:`~.failurebudget.FailureBudget`, the token bucket SMTP AUTH uses
+  (:class:`~..failurebudget.FailureBudget`, the token bucket SMTP AUTH uses
   too): once the budget is spent the catcher answers 429 with ``Retry-After`` without checking the password,
   so guessing runs at the refill rate, not at the speed of the machine.
 * **Connections** (:class:`HttpLimits`): at most ``max_connections`` at once
@@ -55,8 +55,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .failurebudget import FailureBudget
-from .policy import is_loopback
+from ..bounds import PositiveLimits
+from ..failurebudget import FailureBudget
+from ..smtp.policy import is_loopback
 
 __all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "FirstRequestDeadline", "cross_origin",
            "same_origin_reads", "host_middleware", "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
@@ -70,8 +71,9 @@ _SAME_ORIGIN_SITES = ("same-origin", "none")
 
 
 @dataclass(frozen=True)
-class HttpLimits:
-    """How much one client may hold of the HTTP side (seconds and counts)."""
+class HttpLimits(PositiveLimits):
+    """How much one client may hold of the HTTP side (seconds and counts);
+    every one must be positive."""
 
     max_connections: int = 256
     idle_timeout: float = 15.0

@@ -4,8 +4,8 @@ Rules:
 
 * The triggers themselves (three of them, ``ErrorCode`` 400–599 and
   ``Probability`` 0–100) and when they strike belong to
-  :class:`~smtp_core.devserver.policy.Chaos`, which the SMTP side's
-  :class:`~smtp_core.devserver.policy.Policy` consults; these routes only
+  :class:`~smtp_core.devserver.smtp.policy.Chaos`, which the SMTP side's
+  :class:`~smtp_core.devserver.smtp.policy.Policy` consults; these routes only
   read and replace them.
 * Without ``--enable-chaos`` (or ``--chaos-triggers``) both routes are
   ``400`` with Mailpit's ``Chaos is not enabled``: it cannot be switched on
@@ -14,7 +14,7 @@ Rules:
   with the new triggers; a body that is not JSON or holds a bad value is
   ``400`` with Go's or Mailpit's text, and nothing changes.
 * ``PUT`` changes how the SMTP side answers, so it is
-  :func:`~smtp_core.devserver.mailpit_extra.same_origin_only`.
+  :func:`~smtp_core.devserver.web.mailpit_extra.same_origin_only`.
 
 Go's texts for a body that is not JSON:
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .api import STORE, off_loop
-from .mailpit_extra import message_id_of, not_found
+from ..mailbox.store import MailStore
+from .mailpit_extra import not_found, stored
 
 __all__ = ["add_routes"]
 
@@ -24,8 +24,7 @@ def add_routes(app: web.Application) -> None:
 
 
 async def text_view(request: web.Request) -> web.Response:
-    message_id = message_id_of(request)
-    message = None if message_id is None else await off_loop(request.app[STORE].message, message_id)
+    message = await stored(request, MailStore.message)
     if message is None:
         return not_found()
     return web.Response(text=message["Text"], content_type="text/plain", charset="utf-8", headers=_TEXT_HEADERS)

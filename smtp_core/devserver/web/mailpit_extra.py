@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import Any, TypeVar
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from . import httpguard
-from .api import STORE
-from .features import Features, RuntimeStats
-from .store import INDEX_NAME, MailStore, server_version
+from .api import STORE, off_loop
+from ..features import Features, RuntimeStats
+from ..mailbox.store import INDEX_NAME, MailStore, server_version
 
 __all__ = ["add_routes", "FEATURES", "STATS", "json_ok", "text_error", "json_error", "not_found",
-           "message_id_of", "same_origin_only"]
+           "stored", "same_origin_only"]
 
 FEATURES = web.AppKey("features", Features)
 STATS = web.AppKey("stats", RuntimeStats)
@@ -73,10 +73,18 @@ def same_origin_only(handler: Handler) -> Handler:
     return guarded
 
 
-def message_id_of(request: web.Request) -> str | None:
-    """The path's ``{id}``, ``latest`` resolved; ``None``: no message."""
-    message_id = request.match_info["id"]
-    return request.app[STORE].latest_id() if message_id == "latest" else message_id
+_Found = TypeVar("_Found")
+
+
+async def stored(request: web.Request, read: Callable[..., _Found | None], *arguments: Any) -> _Found | None:
+    """``read(store, ID, *arguments)``, a :class:`MailStore` method, run off
+    the loop for the message the path's ``{id}`` names (``latest`` too);
+    ``None``: no such message.  The feature routes' one way to a message."""
+    store = request.app[STORE]
+    message_id: str | None = request.match_info["id"]
+    if message_id == "latest":
+        message_id = await off_loop(store.latest_id)
+    return None if message_id is None else await off_loop(read, store, message_id, *arguments)
 
 
 def add_routes(app: web.Application, features: Features | None = None,

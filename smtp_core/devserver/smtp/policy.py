@@ -1,7 +1,7 @@
 """How the dev server answers: users, rejected recipients, injected failures.
 
 A :class:`Policy` is built once from the server's settings and shared by
-every connection; it decides, and the SMTP protocol (:mod:`.smtp`) acts.
+every connection; it decides, and the SMTP protocol (:mod:`.protocol`) acts.
 Failure injection replaces the reply at one stage of a session:
 
 >>> policy = Policy.from_settings(fail_at="rcpt:421")
@@ -344,6 +344,7 @@ class Policy:
     @classmethod
     def from_settings(
         cls,
+        *,
         users: None | Mapping[str, str] | Iterable[str] = None,
         accept_any_login: bool = False,
         require_auth: bool = False,

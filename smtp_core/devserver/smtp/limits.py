@@ -20,7 +20,7 @@ The rules, each with the reply a client gets past it:
   ``452 4.5.3 Error: too many recipients``, and the message can still be
   sent to those accepted (RFC 5321 section 4.5.3.1.10);
 * failed logins are counted per client address in a token bucket
-  (:class:`~.failurebudget.FailureBudget`): past ``auth_failure_burst`` failures an AUTH
+  (:class:`~..failurebudget.FailureBudget`): past ``auth_failure_burst`` failures an AUTH
   is answered ``454 4.7.0`` without looking at the credentials, until the
   bucket refilled (one failure per ``1 / auth_failures_per_second`` s).
 
@@ -34,9 +34,10 @@ ValueError: max_connections must be >= 1, got 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from .failurebudget import FailureBudget
+from ..bounds import PositiveLimits
+from ..failurebudget import FailureBudget
 
 __all__ = ["SmtpLimits", "TOO_MANY_CONNECTIONS", "TIMEOUT_EXCEEDED",
            "TOO_MANY_RECIPIENTS", "auth_throttled"]
@@ -56,7 +57,7 @@ def auth_throttled(seconds: int) -> str:
 
 
 @dataclass(frozen=True)
-class SmtpLimits:
+class SmtpLimits(PositiveLimits):
     """The SMTP side's limits (counts and seconds); every one must be positive."""
 
     max_connections: int = 256
@@ -67,15 +68,6 @@ class SmtpLimits:
     max_recipients: int = 1000
     auth_failure_burst: int = 10
     auth_failures_per_second: float = 1.0
-
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, int):
-                if value < 1:
-                    raise ValueError(f"{field.name} must be >= 1, got {value}")
-            elif not value > 0:  # also refuses NaN
-                raise ValueError(f"{field.name} must be > 0, got {value}")
 
     def failure_budget(self) -> FailureBudget:
         """A fresh per-address budget with these settings."""

@@ -26,7 +26,7 @@ Rules:
 * The search text holds the address headers, subject, Return-Path, body
   (HTML stripped, else text; at most :data:`SEARCH_TEXT_LIMIT`) and
   attachment names, lower-cased, as Mailpit builds it.
-* The structure is found once, at intake (:mod:`~smtp_core.devserver.mimetree`,
+* The structure is found once, at intake (:mod:`~smtp_core.devserver.mailbox.mimetree`,
   which also enforces the part and depth limits), and kept as a *part
   table* (JSON): where the headers, the bodies and each listed part lie,
   and each listed part's summary (size, checksums).  :func:`details` and
