@@ -36,9 +36,11 @@ from __future__ import annotations
 import binascii
 import copy
 import email.message
+import functools
 import os
 import secrets
 import stat
+import struct
 
 from .dotstuff import BEGIN_LINE
 from .errors import ComposeError
@@ -56,10 +58,23 @@ def base64_lines(data: bytes, per_line: int, newline: bytes) -> bytes:
         return b""
     encoded = binascii.b2a_base64(data, newline=False)
     width = per_line // 3 * 4
-    if len(encoded) <= width:
-        return encoded + newline
-    lines = memoryview(encoded)  # slices of a view copy nothing until the join
-    return newline.join([lines[i:i + width] for i in range(0, len(encoded), width)]) + newline
+    full = len(encoded) // width
+    # struct cuts the full lines apart in C, LINES_PER_CHUNK at a time (a
+    # Python loop of slices costs about five times as much, and one Struct
+    # for a whole big file is slower again: its lines leave the CPU's cache).
+    blocks = []
+    for first in range(0, full, LINES_PER_CHUNK):
+        lines = min(LINES_PER_CHUNK, full - first)
+        blocks.append(newline.join(_line_cutter(width, lines).unpack_from(encoded, first * width)))
+    if len(encoded) > full * width:
+        blocks.append(encoded[full * width:])
+    return newline.join(blocks) + newline
+
+
+@functools.lru_cache(maxsize=16)
+def _line_cutter(width: int, lines: int) -> struct.Struct:
+    """A Struct that unpacks ``lines`` lines of ``width`` bytes each."""
+    return struct.Struct("%ds" % width * lines)
 
 
 def encoded_size(size: int, per_line: int, newline: int) -> int:
