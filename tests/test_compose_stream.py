@@ -76,6 +76,24 @@ def test_a_streamed_attachment_arrives_as_emails_serialisation(pipelining_server
     assert composed.as_bytes(policy=email.policy.SMTP) == expected
 
 
+@pytest.mark.parametrize("max_line_length", [78, 100, 998])
+def test_base64_lines_are_the_content_managers_at_every_block_edge(max_line_length):
+    """fileparts cuts lines LINES_PER_CHUNK at a time: sizes on and around
+    one and several blocks, with and without a short last line, give the
+    content manager's own lines (email.contentmanager's encoder)."""
+    from email.contentmanager import _encode_base64
+
+    from smtp_core.fileparts import LINES_PER_CHUNK, base64_lines
+
+    per_line = max_line_length // 4 * 3
+    block = per_line * LINES_PER_CHUNK
+    for size in (1, per_line - 1, per_line, block - 1, block, block + 1, 2 * block, 3 * block + per_line + 2):
+        data = hashlib.shake_256(b"%d" % size).digest(size)
+        expected = _encode_base64(data, max_line_length).encode("ascii")
+        assert base64_lines(data, per_line, b"\n") == expected, size
+        assert base64_lines(data, per_line, b"\r\n") == expected.replace(b"\n", b"\r\n"), size
+
+
 def test_several_files_inline_and_related_through_send_many(pipelining_server, tmp_path):
     handler, address = pipelining_server
     first, second = _file(tmp_path, 100_000, "one.bin"), _file(tmp_path, 5, "logo.png")
