@@ -18,10 +18,11 @@ layer's DATA writer reads the stream like any message file.  Rules:
   from the file then, exactly as if it had been read when composing.
 * **The file is checked twice.**  When composing (:meth:`FileSource.check`:
   it opens, it is a regular file, its size) and again when the stream is
-  opened, before MAIL: a file that is gone, or whose size or modification
-  time changed, is a :class:`~smtp_core.errors.ComposeError` naming the
-  key (never the path: a path can come from a user, and what exists on the
-  disk is not theirs to learn).  A file that shrinks while it is being sent
+  opened, before MAIL: a file that is gone, another file in its place
+  (another inode), or one whose size or modification time changed, is a
+  :class:`~smtp_core.errors.ComposeError` naming the key (never the path:
+  a path can come from a user, and what exists on the disk is not theirs
+  to learn).  A file that shrinks while it is being sent
   is an ``OSError`` mid-DATA: the connection is dropped without the end of
   data, so no truncated message is delivered.
 
@@ -88,11 +89,11 @@ class FileSource:
     """A file on disk named by a message's key (``where`` and ``key`` are
     for errors: ``body[1]`` and ``:path``)."""
 
-    __slots__ = ("path", "where", "key", "size", "mtime_ns")
+    __slots__ = ("path", "where", "key", "size", "stamp")
 
     def __init__(self, path, where: str, key: str) -> None:
         self.path, self.where, self.key = path, where, key
-        self.size = self.mtime_ns = None
+        self.size = self.stamp = None
 
     def _failure(self, reason: str) -> ComposeError:
         return ComposeError("%s: cannot read the file given as %s (%s)" % (self.where, self.key, reason))
@@ -115,13 +116,13 @@ class FileSource:
         os.close(fd)
         if not stat.S_ISREG(st.st_mode):
             return False
-        self.size, self.mtime_ns = st.st_size, st.st_mtime_ns
+        self.size, self.stamp = st.st_size, _stamp(st)
         return True
 
     def open(self) -> int:
         """A descriptor of the file, which must be as it was when checked."""
         fd, st = self._open()
-        if (st.st_size, st.st_mtime_ns) != (self.size, self.mtime_ns):
+        if _stamp(st) != self.stamp:
             os.close(fd)
             raise self._failure("it changed after the message was composed")
         return fd
@@ -136,9 +137,16 @@ class FileSource:
             raise self._failure(err.strerror) from None
         finally:
             os.close(fd)
-        if self.size is not None and (len(data), st.st_mtime_ns) != (self.size, self.mtime_ns):
+        if self.stamp is not None and (len(data), _stamp(st)) != (self.size, self.stamp):
             raise self._failure("it changed after the message was composed")
         return data
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What says a file is the one checked: the same file (device and
+    inode: not another one renamed over it), the same size and
+    modification time."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 class FilePart(email.message.MIMEPart):

@@ -195,6 +195,23 @@ def test_a_file_changed_or_gone_after_composing_is_refused_before_mail(mail_reco
     assert len(handler.mails) == len(handler.messages) == 1
 
 
+def test_another_file_put_in_its_place_is_refused_even_with_the_same_size_and_time(mail_recorder, tmp_path):
+    """A file replaced by another of the same size whose modification time
+    is set back (as rsync -t or a restore does) is not the file checked."""
+    handler, address = mail_recorder
+    path = _file(tmp_path, 1000)
+    composed = message(_spec(["x\n", {"type": "attachment", "path": path}]))
+    before = path.stat()
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"y" * 1000)
+    os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(other, path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    err = _refused_before_mail(address, handler, composed)
+    assert str(err) == "body[1]: cannot read the file given as :path (it changed after the message was composed)"
+    assert not handler.mails
+
+
 @pytest.mark.parametrize("make,reason", [
     (lambda d: d / "missing-secret.bin", "No such file or directory"),
     (lambda d: d, "Is a directory"),
@@ -322,3 +339,4 @@ def test_a_signed_streamed_message_is_never_held_whole(tmp_path, keys):
             tracemalloc.stop()
     assert peak < 4 * 2**20, "peak %d bytes" % peak
     assert int(log.read_text().split()[1]) > 24 * 2**20 * 4 // 3
+
