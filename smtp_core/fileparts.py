@@ -38,6 +38,7 @@ import binascii
 import copy
 import email.message
 import functools
+import hashlib
 import os
 import secrets
 import stat
@@ -195,7 +196,10 @@ def _stand_in(part: email.message.Message, files: list, token: str) -> email.mes
 
 class WireStream:
     """A message's wire bytes as a binary file: the parts around the files
-    from memory, each file encoded as it is read.  ``size`` is the total."""
+    from memory, each file encoded as it is read.  ``size`` is the total;
+    ``identity`` is equal for two streams of the same bytes (the same
+    message, its files unchanged), so what is computed from the bytes (a
+    DKIM body hash) can be kept by it."""
 
     def __init__(self, pieces: list[bytes], files: list[FilePart], newline: bytes) -> None:
         self._queue: list = []
@@ -204,6 +208,7 @@ class WireStream:
         self.encoded_lines = False  # whether the last chunk read was a file's base64 lines
         self.size = sum(map(len, pieces)) + sum(encoded_size(f.source.size, f.per_line, len(newline))
                                                   for f in files)
+        self.identity = _identity(pieces, files, newline)
         try:
             for piece, part in zip(pieces, files):
                 self._fds.append(part.source.open())
@@ -266,6 +271,17 @@ class WireStream:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _identity(pieces: list[bytes], files: list[FilePart], newline: bytes) -> tuple:
+    """What makes a stream's bytes what they are, without reading its files:
+    every byte around the files (a digest), and each file's layout and
+    :func:`_stamp`, which :meth:`FileSource.open` has just checked."""
+    around = hashlib.sha256(newline)
+    for piece in pieces:
+        around.update(b"%d:" % len(piece))
+        around.update(piece)
+    return around.digest(), tuple((part.per_line, part.source.stamp) for part in files)
 
 
 class _StreamEncoder:

@@ -340,3 +340,43 @@ def test_a_signed_streamed_message_is_never_held_whole(tmp_path, keys):
     assert peak < 4 * 2**20, "peak %d bytes" % peak
     assert int(log.read_text().split()[1]) > 24 * 2**20 * 4 // 3
 
+
+def test_one_message_to_several_envelopes_hashes_its_file_once(pipelining_server, tmp_path, keys, monkeypatch):
+    """send_many of one composed message to three envelopes: one body-hash
+    pass, three signatures that verify; another message (its own
+    boundaries), or the same one once its file is another, is hashed anew."""
+    from smtp_core import signing
+
+    made = []
+
+    class Counted(signing.BodyHash):
+        __slots__ = ()
+
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(signing, "BodyHash", Counted)
+    handler, address = pipelining_server
+    path = _file(tmp_path, 3 * 57 * 1024 + 5)
+    composed = message(_spec(["Signed.\n", {"type": "attachment", "path": path}]))
+    signer = DKIMSigner("example.com", "rsa", keys.rsa)
+    items = [("a@example.com", ["b%d@example.com" % i], composed) for i in range(3)]
+    results = send_many(address, items, tls="none", dkim=signer)
+    assert all(isinstance(r, SendResult) for r in results), results
+    assert len(made) == 1
+    received = [m[2] for m in handler.messages]
+    assert len(received) == 3 and all(verifies(raw, keys) for raw in received)
+    assert len({raw.split(b"\r\n\r\n", 1)[1] for raw in received}) == 1
+    send(address, message(_spec(["Signed.\n", {"type": "attachment", "path": path}])), tls="none", dkim=signer)
+    assert len(made) == 2
+    # The file replaced by the same bytes (a new inode): checked as it was
+    # composed, refused; composed again, hashed again.
+    copy = tmp_path / "copy.bin"
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)
+    with pytest.raises(ComposeError):
+        send(address, composed, tls="none", dkim=signer)
+    send(address, message(_spec(["Signed.\n", {"type": "attachment", "path": path}])), tls="none", dkim=signer)
+    assert len(made) == 3
+    assert all(verifies(m[2], keys) for m in handler.messages[3:]) and len(handler.messages) == 5

@@ -21,8 +21,10 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
   the signed bytes: the message as above (a message file read whole),
   then signed by :func:`smtp_core.signing.sign_all`; a composed message
   with file attachments is streamed twice instead, once for the body hash
-  (:func:`smtp_core.signing.sign_stream`) and once to send, so it is
-  never held either.  This is the only place a message is signed.
+  (:func:`smtp_core.signing.sign_stream`, which keeps the hashes of the
+  last few such messages: the same one sent again is hashed once) and
+  once to send, so it is never held either.  This is the only place a
+  message is signed.
 * **Envelope.**  ``sender``/``recipients`` given, or taken from a
   message's headers (:func:`smtp_core.wireform.header_envelope`: Sender,
   else From; To, Cc and Bcc; the Resent- ones when there is one block).  Recipients are sent once each, in
@@ -273,7 +275,8 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
         if stream is None:
             data = wire_bytes(mime, smtputf8)
         elif signers:
-            signatures = sign_stream(iter(stream.read, b""), signers)
+            signatures = sign_stream(iter(stream.read, b""), signers, stream.identity)
+            stream.close()  # read to its end, or only its headers when the body's hash was known
             stream = wire_stream(mime, smtputf8)
             stream.prepend(signatures)
     if signers and not isinstance(stream, WireStream):
