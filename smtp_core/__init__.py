@@ -86,6 +86,7 @@ from .errors import (
     MessageNotSent,
     MessageRefused,
     MessageTooLarge,
+    RefusedAt,
     RecipientsRefused,
     SendError,
 )
@@ -115,6 +116,6 @@ __all__ = [
     "connect", "dial_tls", "prepare", "send", "send_many", "SendResult", "Timeouts", "RFC5321_TIMEOUTS",
     "TLS_POLICIES",
     "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError", "HeaderError",
-    "MessageNotSent", "BatchAborted",
+    "MessageNotSent", "BatchAborted", "RefusedAt",
     "message", "envelope", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
 ]

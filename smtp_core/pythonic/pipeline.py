@@ -42,7 +42,7 @@ from typing import Iterable
 from .. import wirelog
 from ..client import FAILURES, Client
 from ..dotstuff import BEGIN, BEGIN_LINE
-from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
+from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, RefusedAt, SendError, SMTPError
 from .capabilities import ServerProfile
 from .message import Outgoing, outgoing, read_chunk, stuffed_dots
 from .result import SendResult
@@ -176,7 +176,7 @@ def _messages(client, table: Timeouts, take, pipelined: bool, results: list, cur
         if reply[0] == 250:
             results[slot] = result
         else:
-            results[slot] = MessageRefused(reply[0], reply[1], "DATA end", result)
+            results[slot] = MessageRefused(reply[0], reply[1], RefusedAt.DATA_END, result)
             if not trailer:
                 failure = yield from _reset(client, table)
         if not pipelined:
@@ -196,10 +196,10 @@ def _refusal(replies: list, count: int, result: SendResult) -> SendError | None:
             if code // 10 == 25:
                 if data_reply[0] == 354:
                     return None
-                return MessageRefused(data_reply[0], data_reply[1], "DATA", result)
+                return MessageRefused(data_reply[0], data_reply[1], RefusedAt.DATA, result)
         return RecipientsRefused(result)
     if mail_code != 250:
-        return MessageRefused(mail_code, replies[0][1], "MAIL", result)
+        return MessageRefused(mail_code, replies[0][1], RefusedAt.MAIL, result)
     return RecipientsRefused(result)  # lockstep stopped before DATA: nobody accepted
 
 
