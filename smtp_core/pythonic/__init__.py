@@ -58,8 +58,10 @@ One topic per module:
 ========================  ===================================================
 :mod:`.api`               the public functions: connect, dial_tls, prepare,
                           send, send_many
-:mod:`.mailer`            :class:`Options` (the shared keyword arguments) and
-                          :class:`Mailer` (one connection's state: greeting,
+:mod:`.options`           :class:`Options`: every keyword option declared
+                          once (name, type, default, doc, who takes it);
+                          the public functions' signatures come from it
+:mod:`.mailer`            :class:`Mailer` (one connection's state: greeting,
                           TLS policy applied, AUTH, timeouts, the server)
 :mod:`.tlspolicy`         ``tls=`` values and the TLS settings they use
 :mod:`.timeouts`          :class:`Timeouts`, RFC 5321's table, stage bounds
@@ -96,7 +98,8 @@ from ..errors import (
     SendError,
 )
 from .api import connect, dial_tls, prepare, send, send_many
-from .mailer import Mailer, Options
+from .mailer import Mailer
+from .options import Options
 from .result import SendResult
 from .timeouts import RFC5321_TIMEOUTS, Timeouts
 from .tlspolicy import TLS_POLICIES

@@ -1,10 +1,11 @@
-"""One connection as the Pythonic layer sees it: :class:`Options` and :class:`Mailer`.
+"""One connection as the Pythonic layer sees it: :class:`Mailer`.
 
 Rules of this module:
 
-* **One options object.**  The keyword arguments shared by
+* **One options object.**  The keyword arguments of
   :func:`~smtp_core.connect`, :func:`~smtp_core.send` and
-  :func:`~smtp_core.send_many` are one :class:`Options`, checked once.
+  :func:`~smtp_core.send_many` arrive as one
+  :class:`~smtp_core.pythonic.options.Options`, checked once.
 * **State lives with the connection.**  A :class:`Mailer` holds the
   client's timeouts and what was learned of the server (greeted, TLS
   policy applied, authenticated, the extensions worked out for sending);
@@ -36,7 +37,6 @@ import socket
 import ssl
 import weakref
 from functools import partial
-from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
 from ..auth import Auth, choose_auth
@@ -49,47 +49,13 @@ from ..errors import AuthError, ReplyError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
 from .capabilities import ServerProfile
 from .addresses import dial_address, tls_host_name, wire_host_name
+from .options import Options
 from .pipeline import abandon, delivering
 from .steps import Steps, run
 from .timeouts import TimeoutSpec, Timeouts, resolve
 from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit
 
-__all__ = ["Options", "Mailer", "open_client", "dial_plan", "opened"]
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to connect and send: the keyword arguments of :func:`~smtp_core.send`.
-
-    ``quit`` (``None``: only when the call opened the connection),
-    ``pipelining`` and ``normalize_line_ends`` matter to sending only; the rest to connecting and
-    preparing.
-    """
-
-    tls: str = "opportunistic"
-    tls_config: TLSConfig | ssl.SSLContext | None = None
-    verify: bool = True
-    server_name: str | None = None
-    auth: Auth | Sequence[Auth] | None = None
-    local_name: str | None = None
-    timeout: TimeoutSpec = None
-    connect_timeout: float | None = None
-    quit: bool | None = None
-    pipelining: bool = True
-    redact: bool = True
-    allow_plaintext_auth: bool = False
-    normalize_line_ends: bool = True
-
-    def __post_init__(self) -> None:
-        check_policy(self.tls)
-
-    @classmethod
-    def pick(cls, arguments: dict, **overrides) -> "Options":
-        """The options among a call's ``arguments`` (its ``locals()``), so each
-        public function keeps its documented signature and names them once."""
-        given = {f.name: arguments[f.name] for f in fields(cls) if f.name in arguments}
-        given.update(overrides)
-        return cls(**given)
+__all__ = ["Mailer", "open_client", "dial_plan", "opened"]
 
 
 class Mailer:
