@@ -1,7 +1,7 @@
 """Reference models for the property tests: Go's rules, written the slow, obvious way.
 
 ``go_dot_writer`` is Go's textproto dotWriter applied one byte at a time;
-the engine's chunked :class:`~smtp_core.dotstuff.DotEncoder` must produce
+the engine's chunked :class:`~smtp_core.protocol.dotstuff.DotEncoder` must produce
 exactly its bytes.  ``cut`` splits a byte string at arbitrary positions, to
 feed the same input in different chunkings.
 """

@@ -32,7 +32,7 @@ import pytest
 
 import smtp_core
 from scripted import ScriptedServer
-from smtp_core.dotstuff import DotEncoder, unstuff
+from smtp_core.protocol.dotstuff import DotEncoder, unstuff
 
 END = b"\r\n.\r\n"
 LONG = b"L" * 2000

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from smtp_core.devserver.features import Features
-from smtp_core.devserver.policy import Chaos
+from smtp_core.devserver.smtp.policy import Chaos
 
 from test_catcher_api import call, get_json
 from test_catcher_mailpit_extra import mailpit_client  # noqa: F401 (a fixture)

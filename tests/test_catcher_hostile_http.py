@@ -22,7 +22,8 @@ import sys
 import aiohttp
 import pytest
 
-from smtp_core.devserver import api, catcher as catcher_module, httpguard
+from smtp_core.devserver.web import api, httpguard
+from smtp_core.devserver.web import service as catcher_module
 from test_catcher_api import call, get_json, plain, smtp
 
 T = 10.0
@@ -67,7 +68,7 @@ def test_a_host_that_is_not_ours_is_refused_on_every_route(catcher):
     smtp(catcher, plain("secret code 492817"))
     catcher.wait_for(1)
     port = catcher.http_port
-    for path in ("/", "/api/v1/messages", "/api/v1/message/latest", "/api/events", "/static/catcher.js"):
+    for path in ("/", "/api/v1/messages", "/api/v1/message/latest", "/api/events", "/static/page.js"):
         answer = get(catcher, path, Host=f"rebound.example:{port}")
         assert status_of(answer) == 403, (path, answer[:200])
         assert b"rebound.example" in answer and b"--http-allowed-host" in answer
@@ -160,7 +161,7 @@ def test_no_answer_can_be_loaded_by_another_origin(catcher):
     smtp(catcher, plain("x"))
     [received] = catcher.wait_for(1)
     for path in ("/api/v1/messages", f"/api/v1/message/{received.id}", "/api/v1/info", "/api/v1/nothing",
-                 f"/api/v1/message/{received.id}/raw", "/", "/static/catcher.js"):
+                 f"/api/v1/message/{received.id}/raw", "/", "/static/page.js"):
         _, headers, _ = call(catcher, "GET", path)
         assert headers["Cross-Origin-Resource-Policy"] == "same-origin", path
         assert headers["X-Content-Type-Options"] == "nosniff", path
@@ -422,3 +423,12 @@ def test_repeated_failed_logins_get_429_with_retry_after(make_catcher):
     fresh = make_catcher(http_auth="ann:s3cret")
     assert [call(fresh, "GET", "/")[0] for _ in range(20)] == [401] * 20
     assert call(fresh, "GET", "/api/v1/info", headers=right)[0] == 200
+
+
+@pytest.mark.parametrize("field, value", [("max_connections", 0), ("idle_timeout", 0.0), ("body_timeout", -1.0),
+                                          ("event_queue_frames", 0), ("event_write_timeout", float("nan"))])
+def test_http_limits_refuse_what_would_disable_a_guard(field, value):
+    # 0 connections would refuse every client; a timeout of 0, below 0 or NaN
+    # would drop each at once or never: a typo must not switch a guard off.
+    with pytest.raises(ValueError, match=f"{field} must be"):
+        httpguard.HttpLimits(**{field: value})

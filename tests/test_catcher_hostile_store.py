@@ -33,13 +33,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smtp_core import send_many
-from smtp_core.devserver import DevServer, linkcheck, mailview, mimetree
-from smtp_core.devserver import search as search_syntax
-from smtp_core.devserver import store as store_module
-from smtp_core.devserver.htmltext import MARKUP_LIMIT, html_text
-from smtp_core.devserver.received import ReceivedMessage
-from smtp_core.devserver.search import MAX_QUERY_LENGTH, MAX_TERMS
-from smtp_core.devserver.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
+from smtp_core.devserver import DevServer
+from smtp_core.devserver.mailbox import mailview, mimetree
+from smtp_core.devserver.mailbox import search as search_syntax
+from smtp_core.devserver.mailbox import store as store_module
+from smtp_core.devserver.web import linkcheck
+from smtp_core.devserver.mailbox.htmltext import MARKUP_LIMIT, html_text
+from smtp_core.devserver.mailbox.received import ReceivedMessage
+from smtp_core.devserver.mailbox.search import MAX_QUERY_LENGTH, MAX_TERMS
+from smtp_core.devserver.mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
 
 T = 10.0
 PLAIN = b"From: a@example.com\r\nSubject: plain\r\n\r\nhello\r\n"
@@ -114,7 +116,7 @@ def test_a_symlink_in_new_is_neither_indexed_nor_served(tmp_path, caplog):
     secret.write_bytes(b"Subject: the secret\n\ntop secret\n")
     (folder / "new" / "1700000000.M1P1Q1.planted").symlink_to(secret)
     (folder / "cur" / "1700000000.M1P1Q2.planted:2,S").symlink_to(secret)
-    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.store"):
+    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.mailbox.store"):
         store = MailStore(folder)
     try:
         assert store.summaries() == []
@@ -153,7 +155,7 @@ def test_a_directory_planted_in_new_or_cur_does_not_stop_the_store(tmp_path, cap
     for name in (INDEX_NAME + "-wal", INDEX_NAME + "-shm"):
         if (folder / name).exists():
             (folder / name).unlink()
-    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.store"):
+    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.mailbox.store"):
         store = MailStore(folder)
     try:
         assert [found["Subject"] for found in store.summaries()] == ["plain"]
@@ -407,7 +409,7 @@ def test_a_message_over_the_limits_found_in_the_folder_is_indexed_without_parts(
     folder = tmp_path / "mail"
     MailStore(folder).close()
     (folder / "new" / "1700000000.M1P1Q1.copied").write_bytes(many_parts(20).replace(b"\r\n", b"\n"))
-    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.store"):
+    with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.mailbox.store"):
         store = MailStore(folder, max_parts=10)
     try:
         [summary] = store.summaries()

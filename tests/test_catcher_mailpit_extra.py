@@ -143,7 +143,7 @@ def test_feature_flags_refuse_bad_values_by_name(argv, complaint, capsys):
 def test_feature_flags_make_features():
     import argparse
 
-    from smtp_core.devserver import catcher
+    from smtp_core.devserver.web import service as catcher
 
     parser = argparse.ArgumentParser()
     catcher.add_arguments(parser)
@@ -322,7 +322,7 @@ def test_release_without_a_relay_unknown_ids_and_relay_failures(make_catcher, ma
     assert relay.messages() == []
 
 
-@pytest.mark.parametrize("name", ["features", "release", "linkcheck", "spamassassin"])
+@pytest.mark.parametrize("name", ["features", "web.release", "web.linkcheck", "web.spamassassin"])
 def test_module_examples(name):
     import doctest
     import importlib
@@ -335,7 +335,7 @@ def test_module_examples(name):
 
 
 def test_views_render_text_and_html_for_an_id_and_latest(catcher, mailpit_client):
-    from smtp_core.devserver.page import VIEW_CSP
+    from smtp_core.devserver.web.page import VIEW_CSP
 
     call(catcher, "POST", "/api/v1/send", {"From": {"Email": "old@example.com"}, "To": [{"Email": "b@example.com"}],
                                            "Subject": "older", "Text": "older text"})
@@ -457,7 +457,7 @@ def test_link_check_follows_redirects_within_caps_and_sends_no_credentials(make_
 
 
 def test_link_check_bounds_the_time_of_a_slow_link(catcher, link_server, monkeypatch, mailpit_client):
-    from smtp_core.devserver import linkcheck
+    from smtp_core.devserver.web import linkcheck
 
     monkeypatch.setattr(linkcheck, "LINK_TIMEOUT", 0.5)
     base, _ = link_server
@@ -631,7 +631,7 @@ def channel_close(pixel, expected, tolerance=40) -> bool:
 
 
 def test_thumbnail_refuses_a_decompression_bomb_with_the_blank_image(monkeypatch):
-    from smtp_core.devserver import thumbs
+    from smtp_core.devserver.web import thumbs
 
     monkeypatch.setattr(thumbs, "MAX_PIXELS", 1000)
     picture = _jpeg(thumbs.thumbnail(_image((200, 200), "black")))
@@ -708,8 +708,8 @@ def test_an_http_side_of_its_own_counts_arrivals_from_its_start(tmp_path):
 
     import aiohttp
 
-    from smtp_core.devserver.catcher import HttpSide
-    from smtp_core.devserver.store import MailStore
+    from smtp_core.devserver.web.service import HttpSide
+    from smtp_core.devserver.mailbox.store import MailStore
 
     store = MailStore(tmp_path / "mail")
     store.add(b"Subject: before\r\n\r\nx\r\n", envelope_from="a@example.com", envelope_to=["b@example.com"])
@@ -736,7 +736,7 @@ def test_an_http_side_of_its_own_counts_arrivals_from_its_start(tmp_path):
 
 
 def test_send_takes_attachments_past_aiohttps_default_cap_and_refuses_past_its_own(catcher, monkeypatch):
-    from smtp_core.devserver import sendapi
+    from smtp_core.devserver.web import sendapi
 
     big = bytes(range(256)) * 8192  # 2 MiB, over aiohttp's 1 MiB default
     request = {**full_request(), "Attachments": [{"Content": base64.b64encode(big).decode(), "Filename": "big.bin"}]}

@@ -21,7 +21,7 @@ import pytest
 
 from loopback_http import LoopbackSite
 
-from smtp_core.devserver import page as page_module
+from smtp_core.devserver.web import page as page_module
 # The API tests own the dev server fixtures and the HTTP and SMTP helpers.
 from test_catcher_api import call, get_json, smtp
 
@@ -108,15 +108,15 @@ def test_page_and_files_are_served_under_the_strict_policy(catcher):
     assert "script-src 'self'" in page_module.PAGE_CSP and "unsafe-inline" not in page_module.PAGE_CSP
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert b'<script type="module" src="/static/catcher.js">' in body
+    assert b'<script type="module" src="/static/page.js">' in body
     # No inline script or event handler: the policy would block them anyway.
     assert b"<script>" not in body and not re.search(rb"\son[a-z]+\s*=", body)
 
-    status, headers, script = call(catcher, "GET", "/static/catcher.js")
+    status, headers, script = call(catcher, "GET", "/static/page.js")
     assert status == 200 and headers["Content-Type"].startswith("text/javascript")
     # Message data reaches the document as text only.
     assert not re.search(rb"\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(", script)
-    status, cached, _ = call(catcher, "GET", "/static/catcher.js", headers={"If-None-Match": headers["ETag"]})
+    status, cached, _ = call(catcher, "GET", "/static/page.js", headers={"If-None-Match": headers["ETag"]})
     assert status == 304
 
 

@@ -215,16 +215,16 @@ def test_the_counts_follow_reads_arrivals_and_deletions(page, catcher):  # noqa:
 
 # -- the modules (plain HTTP and source) --------------------------------------------
 
-STATIC = Path(__file__).resolve().parent.parent / "smtp_core" / "devserver" / "static"
+STATIC = Path(__file__).resolve().parent.parent / "smtp_core" / "devserver" / "web" / "static"
 _IMPORT = re.compile(r'^import .* from "\./([\w-]+\.js)";$', re.M)
 _WRITES_HTML = re.compile(rb"\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write")  # message data as markup
 _ASSIGNS_STATE = re.compile(r"\bmailbox\.(messages|total|unread|query|selected)\s*([-+]?=(?!=)|\+\+|--)")
 
 
 def test_every_module_the_page_imports_is_served_as_javascript_under_the_policy(catcher):
-    from smtp_core.devserver.page import PAGE_CSP, STATIC_FILES
+    from smtp_core.devserver.web.page import PAGE_CSP, STATIC_FILES
 
-    imported = {"catcher.js"}
+    imported = {"page.js"}
     for source in STATIC.glob("*.js"):
         imported.update(_IMPORT.findall(source.read_text()))
     assert imported == {name for name in STATIC_FILES if name.endswith(".js")}  # none missing, none unused

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from smtp_core.devserver import htmlcheck
+from smtp_core.devserver.web import htmlcheck
 
 from test_catcher_api import call, get_json
 from test_catcher_mailpit_extra import mailpit_client  # noqa: F401  (a fixture)

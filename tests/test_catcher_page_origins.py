@@ -163,4 +163,4 @@ def test_a_part_typed_as_script_or_style_does_not_load_as_one_in_the_page(tab, c
       script.onerror = () => done("error");
       script.src = url;
       document.head.append(script);
-    })""", "/static/catcher.js") == "load"
+    })""", "/static/page.js") == "load"

@@ -1,6 +1,6 @@
 """The catcher shows S/MIME (issue 18): "signed by <signer's subject>" and
 "encrypted", in the message object (``SMIME``) and as a badge on the page.
-Messages are composed with :smime (smtp_core.smime, cryptography's PKCS#7
+Messages are composed with :smime (smtp_core.mail.smime, cryptography's PKCS#7
 builders) and sent over loopback to the catcher.  The page check is in a
 file that sorts after the other catcher page tests (Playwright)."""
 

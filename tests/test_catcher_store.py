@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from smtp_core import send_many
-from smtp_core.devserver import DevServer, catcher
-from smtp_core.devserver.store import INDEX_NAME, MailStore
+from smtp_core.devserver import DevServer
+from smtp_core.devserver.web import service as catcher
+from smtp_core.devserver.mailbox.store import INDEX_NAME, MailStore
 
 T = 10.0
 

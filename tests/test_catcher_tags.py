@@ -10,7 +10,7 @@ import json
 import sqlite3
 import urllib.parse
 
-from smtp_core.devserver.store import INDEX_NAME, MailStore
+from smtp_core.devserver.mailbox.store import INDEX_NAME, MailStore
 
 from test_catcher_api import call, get_json, smtp
 

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from smtp_core.auth import AuthExchange, CramMD5Auth, PlainAuth, ServerInfo
-from smtp_core.commands import auth_command, check_line, mail_command, parse_ehlo, rcpt_command
+from smtp_core.protocol.auth import AuthExchange, CramMD5Auth, PlainAuth, ServerInfo
+from smtp_core.protocol.commands import auth_command, check_line, mail_command, parse_ehlo, rcpt_command
 from smtp_core.errors import AuthError, Base64Error, LineError, ReplyError
 
 

@@ -1,4 +1,4 @@
-"""Composed messages (smtp_core.compose) on real loopback servers.
+"""Composed messages (smtp_core.mail.compose) on real loopback servers.
 
 Each message is composed with :func:`message`, turned into an envelope with
 :func:`envelope`, sent to aiosmtpd or the dev server, and what arrived is

@@ -32,7 +32,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smtp_core import ComposeError, EnvelopeError, dkim_sign, envelope, message, send
-from smtp_core import mailaddr, wireform
+from smtp_core.mail import mailaddr, wireform
 
 T = 10  # seconds: the bound of any single wait here
 DOMAIN, A_LABEL = "bücher.test", "xn--bcher-kva.test"

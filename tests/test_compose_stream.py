@@ -18,8 +18,8 @@ import dkim
 import pytest
 
 from smtp_core import ComposeError, SendResult, message, send, send_many
-from smtp_core.dotstuff import CRLFDotEncoder
-from smtp_core.fileparts import FilePart
+from smtp_core.protocol.dotstuff import CRLFDotEncoder
+from smtp_core.mail.fileparts import FilePart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.sink import start_sink_process  # noqa: E402
@@ -212,7 +212,7 @@ def test_a_file_cut_short_while_it_is_read_is_an_error_not_a_short_message(tmp_p
     """The size is checked before MAIL; a file cut short after that is an
     OSError from the stream (the DATA writer then drops the connection
     without the end of data)."""
-    from smtp_core.fileparts import wire_stream
+    from smtp_core.mail.fileparts import wire_stream
 
     path = _file(tmp_path, 57 * 1024 * 4)
     stream = wire_stream(message(_spec(["x\n", {"type": "attachment", "path": path}])))
@@ -228,7 +228,7 @@ def test_a_file_cut_short_while_it_is_read_is_an_error_not_a_short_message(tmp_p
 
 from test_dkim import Keys, verifies  # noqa: E402
 
-from smtp_core.signing import BodyHash, DKIMSigner, sign_all  # noqa: E402
+from smtp_core.mail.signing import BodyHash, DKIMSigner, sign_all  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -628,3 +628,10 @@ def test_add_service_runs_another_server_in_the_same_loop(make_devserver, pki):
     assert events[-1] == ("stopped",)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", echo_port), timeout=TIMEOUT).close()
+
+
+def test_options_are_keywords_only():
+    # Many options: a positional one would be read by position, silently
+    # wrong once an option is added before it.
+    with pytest.raises(TypeError, match=r"DevServer.__init__\(\) takes 1 positional argument"):
+        DevServer("127.0.0.1")

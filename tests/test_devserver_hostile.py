@@ -22,7 +22,7 @@ import stat
 import pytest
 
 import smtp_core
-from smtp_core.devserver.received import escape_controls
+from smtp_core.devserver.mailbox.received import escape_controls
 
 TIMEOUT = 10
 FORGED_LINE = "[smtp-devserver] from <ceo@corp.example> to <all@corp.example>: 'pay' (1 bytes)"
@@ -190,7 +190,7 @@ def test_logged_client_values_are_escaped(make_devserver, raw_sessions, caplog):
     session.cmd("QUIT")
     session.close()
     server.stop()
-    messages = [r.getMessage() for r in caplog.records if r.name in ("mail.log", "smtp_core.devserver.smtp")]
+    messages = [r.getMessage() for r in caplog.records if r.name in ("mail.log", "smtp_core.devserver.smtp.protocol")]
     assert any("unrecognised" in m for m in messages)
     assert not any("\x1b" in m for m in messages)
 

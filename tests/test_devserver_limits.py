@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from smtp_core.devserver.smtplimits import SmtpLimits
+from smtp_core.devserver.smtp.limits import SmtpLimits
 from test_devserver_hostile import Raw, b64, raw_sessions  # noqa: F401 (raw_sessions is a fixture)
 
 TIMEOUT = 10.0
@@ -184,7 +184,7 @@ def private_file(path, text: str):
 
 def test_users_file_lines_comments_and_errors_that_name_the_line_not_the_password(tmp_path, capsys):
     from smtp_core.devserver.cli import main
-    from smtp_core.devserver.policy import read_users_file
+    from smtp_core.devserver.smtp.policy import read_users_file
 
     users = private_file(tmp_path / "users", "# dev users\n\nalice:wonder:land\n  bob:builder  \n")
     assert read_users_file(users) == {"alice": "wonder:land", "bob": "builder"}
@@ -205,7 +205,7 @@ def test_users_file_lines_comments_and_errors_that_name_the_line_not_the_passwor
 
 def test_users_from_the_environment_and_a_bad_entry(capsys, monkeypatch):
     from smtp_core.devserver.cli import main
-    from smtp_core.devserver.policy import USERS_ENV, users_from_environment
+    from smtp_core.devserver.smtp.policy import USERS_ENV, users_from_environment
 
     assert USERS_ENV == "SMTP_DEVSERVER_USERS"
     assert users_from_environment({USERS_ENV: "alice:a, bob:b,"}) == {"alice": "a", "bob": "b"}

@@ -1,4 +1,4 @@
-"""DKIM signing (smtp_core.signing): signed on our side, verified by dkimpy on what arrived.
+"""DKIM signing (smtp_core.mail.signing): signed on our side, verified by dkimpy on what arrived.
 
 Keys are made at test time with dkimpy's own key tool (``dknewkey``'s
 functions: ``openssl genrsa`` for RSA, PyNaCl for Ed25519) and with
@@ -154,7 +154,7 @@ def test_oversigning_leaves_room_for_trace_headers(keys):
 
 
 def test_signed_fields_oversign_each_name_and_by_default_the_absent_shown_ones():
-    from smtp_core.signing import OVERSIGNED, signed_fields
+    from smtp_core.mail.signing import OVERSIGNED, signed_fields
 
     head = b"From: a@example.com\r\nTo: b@example.com\r\nto: c@example.com\r\nX-Mailer: m\r\nSubject: s"
     assert signed_fields(head, ["From", "TO", "from"]) == ["from", "from", "to", "to", "to"]
@@ -250,7 +250,7 @@ def test_bad_maps_and_messages(keys):
 
 
 def test_two_signers_side_by_side_both_verify(keys):
-    from smtp_core.signing import sign_all, signers
+    from smtp_core.mail.signing import sign_all, signers
 
     chosen = signers([{"domain": "example.com", "selector": "ed", "private-key": keys.ed25519,
                        "algorithm": "ed25519-sha256"},

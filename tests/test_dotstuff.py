@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference import cut, go_dot_writer
-from smtp_core.dotstuff import BEGIN, MID_LINE, DotEncoder, input_before_wire_offset, unstuff
+from smtp_core.protocol.dotstuff import BEGIN, MID_LINE, DotEncoder, input_before_wire_offset, unstuff
 
 
 def encode(*chunks: bytes) -> bytes:

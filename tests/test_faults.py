@@ -228,7 +228,7 @@ def test_thousand_failed_sessions_leak_no_descriptor():
                     smtp_core.send_mail(srv.address, None, "a@example.com", ["b@example.com"], MESSAGE)
                 else:
                     run_session(srv.address)
-            except smtp_core.client.FAILURES:
+            except smtp_core.errors.FAILURES:
                 refused += 1
         srv.wait_done()
         after = settled_fds(before)

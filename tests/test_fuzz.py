@@ -2,12 +2,12 @@
 
 Property-based (hypothesis), over arbitrary bytes cut into arbitrary chunks:
 
-* :class:`~smtp_core.reply.ReplyReader` raises nothing but its documented
+* :class:`~smtp_core.protocol.reply.ReplyReader` raises nothing but its documented
   errors (``ReplyError``, ``ProtocolError``, ``ReplyTooLong``,
   ``ServerClosed``), always stops once the stream has ended, and gives the
   same replies and the same error however the stream was cut.  Run with
   the real caps and with tiny ones, so the cap paths are reached too.
-* :class:`~smtp_core.dotstuff.DotEncoder` gives the same wire bytes for
+* :class:`~smtp_core.protocol.dotstuff.DotEncoder` gives the same wire bytes for
   any chunking, equal to a byte-at-a-time transcription of Go's
   ``dotWriter``; the wire has every LF in a CRLF and exactly one
   end-of-data mark; and ``unstuff`` gives back the input with its line
@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smtp_core.dotstuff import DotEncoder, unstuff
+from smtp_core.protocol.dotstuff import DotEncoder, unstuff
 from smtp_core.errors import ProtocolError, ReplyError, ReplyTooLong, ServerClosed
-from smtp_core.reply import ReplyReader
+from smtp_core.protocol.reply import ReplyReader
 from reference import cut, go_dot_writer
 
 FAST = settings(max_examples=300, deadline=None)

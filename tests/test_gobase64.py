@@ -1,4 +1,4 @@
-"""Tests for :mod:`smtp_core.gobase64` (Go's base64.StdEncoding).
+"""Tests for :mod:`smtp_core.gocompat.gobase64` (Go's base64.StdEncoding).
 
 The vector tables are data files in ``tests/govectors``, written by a Go
 program beside them (``gen/main.go``) that runs Go 1.27.3's
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import govectors
 from smtp_core.errors import Base64Error, SMTPError
-from smtp_core.gobase64 import _go_decode, decode_std, encode_std
-from smtp_core.goformat import go_bytes
+from smtp_core.gocompat.gobase64 import _go_decode, decode_std, encode_std
+from smtp_core.gocompat.goformat import go_bytes
 
 # (input, Go's answer) pairs from tests/govectors/*.json, written by Go itself
 # (tests/govectors/gen).  The answer is the decoded bytes or the error offset.

@@ -1,4 +1,4 @@
-"""Tests for :mod:`smtp_core.goformat` (Go's Quote, ToUpper, TrimSpace).
+"""Tests for :mod:`smtp_core.gocompat.goformat` (Go's Quote, ToUpper, TrimSpace).
 
 The vector tables are data files in ``tests/govectors``, written by a Go
 program beside them (``gen/main.go``) that runs Go 1.27.3's strconv.Quote,
@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import govectors
-from smtp_core.goformat import go_bytes, go_quote, go_trim_space, go_upper
+from smtp_core.gocompat.goformat import go_bytes, go_quote, go_trim_space, go_upper
 
 GO_SPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
@@ -110,7 +110,7 @@ def test_embedded_tables_are_gos_whole_answer():
     # goformat embeds Go's character properties (see its "Tables extracted
     # from Go"); tests/govectors/unicode.json is Go's answer for every code
     # point, written by tests/govectors/gen.
-    from smtp_core import goformat
+    from smtp_core.gocompat import goformat
 
     go = govectors.load_unicode()
     assert go["unicode"] == "17.0.0"

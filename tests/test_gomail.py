@@ -1,8 +1,8 @@
-"""smtp_core.gomail (Go's net/mail rules) against Go's own answers (tests/govectors/mail_*.json).
+"""smtp_core.gocompat.gomail (Go's net/mail rules) against Go's own answers (tests/govectors/mail_*.json).
 
 Each answer is bytes: ``ok\\0name\\0address...`` or ``error\\0<Go's text>``
 (see tests/govectors/gen). Our text model maps a str to the bytes Go would
-hold (smtp_core.goformat.go_bytes), so the comparison is byte for byte.
+hold (smtp_core.gocompat.goformat.go_bytes), so the comparison is byte for byte.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import doctest
 import pytest
 
 import govectors
-from smtp_core import godate, gomail, gomessage
-from smtp_core.goformat import go_bytes
+from smtp_core.gocompat import godate, gomail, gomessage
+from smtp_core.gocompat.goformat import go_bytes
 
 
 def outcome(call, given) -> bytes:

@@ -30,8 +30,8 @@ from bench.hostile_ehlo import answer, auth_line_reply, keywords_reply  # noqa: 
 
 import smtp_core  # noqa: E402
 from smtp_core import SendResult, connect, send, send_many  # noqa: E402
-from smtp_core.commands import MAX_KEYWORDS  # noqa: E402
-from smtp_core.reply import MAX_REPLY  # noqa: E402
+from smtp_core.protocol.commands import MAX_KEYWORDS  # noqa: E402
+from smtp_core.protocol.reply import MAX_REPLY  # noqa: E402
 
 T = 10  # seconds: the bound of any single wait in these tests
 BODY = b"Subject: x\r\n\r\nhi\r\n"

@@ -27,7 +27,7 @@ import pytest
 
 import smtp_core
 from smtp_core import Auth, AuthError, LineError, PlainAuth
-from smtp_core.commands import LINE_ERROR_TEXT, NUL_ERROR_TEXT
+from smtp_core.protocol.commands import LINE_ERROR_TEXT, NUL_ERROR_TEXT
 
 #: A marker that appears in every hostile value and nowhere else.
 MARK = "EVILMARK"
@@ -338,7 +338,7 @@ def test_a_hand_built_message_with_a_control_character_in_a_header_is_refused(ch
     # composition refuses these naming the key; a message built with the
     # email package and given to send goes through wireform, which must too.
     from smtp_core.errors import HeaderError
-    from smtp_core.wireform import wire_bytes
+    from smtp_core.mail.wireform import wire_bytes
 
     for build in (email.message.EmailMessage, email.message.Message):
         msg = build()

@@ -4,8 +4,8 @@ A server the client does not control may send a reply line of 10 MiB, a
 multi-line reply that never ends, one byte a second, half a reply and
 then nothing, or bytes that are not SMTP at all.  Go's ``textproto`` has no
 limit on any of these; the engine caps a reply line at
-:data:`~smtp_core.reply.MAX_LINE` (1 MiB) and a whole reply at
-:data:`~smtp_core.reply.MAX_REPLY` (4 MiB), and with ``timeout`` set it
+:data:`~smtp_core.protocol.reply.MAX_LINE` (1 MiB) and a whole reply at
+:data:`~smtp_core.protocol.reply.MAX_REPLY` (4 MiB), and with ``timeout`` set it
 bounds the time of each whole reply, however slowly it trickles.
 
 Each test runs a small raw server on 127.0.0.1 whose misbehaviour is
@@ -38,7 +38,7 @@ import pytest
 
 import smtp_core
 from smtp_core.errors import ProtocolError, ReplyTooLong, ServerClosed, SMTPError, StageTimeout
-from smtp_core.reply import MAX_LINE, MAX_REPLY
+from smtp_core.protocol.reply import MAX_LINE, MAX_REPLY
 
 MiB = 1 << 20
 #: Allowed peak memory growth for any hostile reply: both caps plus room for
@@ -427,7 +427,7 @@ def test_control_bytes_in_reply_text_are_kept_but_never_logged_raw(caplog):
 
 def test_every_failure_here_is_a_documented_failure_type():
     # The errors raised above are SMTP errors or I/O errors: what
-    # smtp_core.client.FAILURES says a caller must be ready for.
+    # smtp_core.errors.FAILURES says a caller must be ready for.
     for err in (ReplyTooLong("x"), ProtocolError("x"), ServerClosed(), StageTimeout("EHLO", 1.0)):
         assert isinstance(err, (SMTPError, OSError))
 

@@ -18,7 +18,7 @@ from scripted import ScriptedServer, Starttls
 from test_tls_policy import SNIRecordingServer
 
 from smtp_core import EnvelopeError, LineError, TLSConfig, connect, send
-from smtp_core.goformat import go_quote
+from smtp_core.gocompat.goformat import go_quote
 from smtp_core.pythonic.addresses import dial_address, wire_address, wire_domain
 
 T = 10

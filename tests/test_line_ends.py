@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import smtp_core
 from smtp_core import send, send_many
-from smtp_core.dotstuff import CRLFDotEncoder, unstuff
-from smtp_core.lineends import LineEnds, crlf
+from smtp_core.protocol.dotstuff import CRLFDotEncoder, unstuff
+from smtp_core.protocol.lineends import LineEnds, crlf
 from smtp_core.pythonic.message import CHUNK, encode_whole
 
 T = 10

@@ -1,4 +1,4 @@
-"""go.std.net.mail: the Hy namespace over smtp_core.gomail/godate/gomessage (exact to Go: tests/test_gomail.py)."""
+"""go.std.net.mail: the Hy namespace over smtp_core.gocompat.gomail/godate/gomessage (exact to Go: tests/test_gomail.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Go's address rules (smtp_core.netaddr) against answers Go itself gave.
+"""Go's address rules (smtp_core.gocompat.netaddr) against answers Go itself gave.
 
 ``tests/govectors/dial.json`` records, for each address, what Go 1.27.3's
 ``net.Dial("tcp", addr)`` does without connecting: ``connect <address>``
@@ -16,7 +16,7 @@ import threading
 import pytest
 
 import govectors
-from smtp_core import netaddr
+from smtp_core.gocompat import netaddr
 from smtp_core.client import dial, split_host_port
 
 VECTORS = govectors.load("dial")

@@ -21,7 +21,8 @@ import threading
 import pytest
 
 import smtp_core
-from smtp_core import StageTimeout, neterror
+from smtp_core import StageTimeout
+from smtp_core.gocompat import neterror
 from scripted import Drop, Silent
 
 PAIR = r"127\.0\.0\.1:(\d+)->127\.0\.0\.1:(\d+)"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from reference import cut
 from smtp_core.errors import ProtocolError, ReplyError, ReplyTooLong, ServerClosed
-from smtp_core.reply import ReplyReader, code_matches, parse_code_line
+from smtp_core.protocol.reply import ReplyReader, code_matches, parse_code_line
 
 
 def read(data: bytes, expect: int = 0, eof: bool = True):

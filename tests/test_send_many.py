@@ -37,8 +37,8 @@ from smtp_core import (
     send,
     send_many,
 )
-from smtp_core.dotstuff import DotEncoder
-from smtp_core.lineends import crlf
+from smtp_core.protocol.dotstuff import DotEncoder
+from smtp_core.protocol.lineends import crlf
 from smtp_core.pythonic.message import encode_whole as _encode_whole
 from smtp_core.transport import Transport
 
@@ -546,11 +546,11 @@ def test_whole_message_encoding_matches_the_dot_encoder(data):
     # Kept as they are, the bytes are Go's DotWriter's ...
     encoder = DotEncoder()
     wire = encoder.encode(data) + encoder.finish()
-    assert _encode_whole(data, normalize_line_ends=False) == (wire, len(smtp_core.dotstuff.unstuff(wire)))
+    assert _encode_whole(data, normalize_line_ends=False) == (wire, len(smtp_core.protocol.dotstuff.unstuff(wire)))
     # ... normalised (the default), the DotWriter's of the CRLF text, which has no bare CR.
     encoder = DotEncoder()
     wire = encoder.encode(crlf(data)) + encoder.finish()
-    assert _encode_whole(data) == (wire, len(smtp_core.dotstuff.unstuff(wire)))
+    assert _encode_whole(data) == (wire, len(smtp_core.protocol.dotstuff.unstuff(wire)))
     assert wire.count(b"\r") == wire.count(b"\n") == wire.count(b"\r\n")
 
 

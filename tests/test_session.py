@@ -30,7 +30,7 @@ from smtp_core import (
     connect,
     send,
 )
-from smtp_core.dotstuff import DotEncoder, unstuff
+from smtp_core.protocol.dotstuff import DotEncoder, unstuff
 from smtp_core.pythonic.message import stuffed_dots as _stuffed_dots
 
 T = 10  # seconds: the bound of any single wait in these tests

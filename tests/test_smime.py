@@ -1,4 +1,4 @@
-"""S/MIME signing and encryption of composed mail (smtp_core.smime), judged by OpenSSL.
+"""S/MIME signing and encryption of composed mail (smtp_core.mail.smime), judged by OpenSSL.
 
 Certificates are made at test time with ``cryptography`` (a CA, an
 intermediate, signers and recipients for good and bad cases); the real

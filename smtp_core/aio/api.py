@@ -32,7 +32,7 @@ import socket
 from typing import Iterable
 
 from ..errors import StageTimeout, TLSSetupError
-from ..neterror import socket_error
+from ..gocompat.neterror import socket_error
 from ..pythonic import api as blocking
 from ..pythonic.addresses import dial_address, tls_host_name
 from ..pythonic.mailer import dial_plan, opened

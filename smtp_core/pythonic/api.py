@@ -22,9 +22,9 @@ import email.message
 import itertools
 from typing import Callable, Iterable, NamedTuple
 
-from ..client import FAILURES, Client
-from ..errors import BatchAborted
-from ..signing import signers
+from ..client import Client
+from ..errors import FAILURES, BatchAborted
+from ..mail.signing import signers
 from .mailer import Mailer, open_client
 from .message import Message, check_arguments
 from .options import Options, takes_options
@@ -48,7 +48,7 @@ def connect(address: str, **options) -> Client:
     ``verify=False`` turns certificate and host-name checks off;
     ``server_name`` is the name the certificate must carry and the one sent
     in SNI and given to authentication, when ``address`` is an IP address
-    or another name.  ``auth`` is an :class:`~smtp_core.auth.Auth`, or a list
+    or another name.  ``auth`` is an :class:`~smtp_core.protocol.auth.Auth`, or a list
     of them from which the strongest the server offers is picked.
     ``local_name`` is the EHLO name (``localhost`` by default, as in Go).
     ``timeout``: ``None`` for :data:`RFC5321_TIMEOUTS`, a number for every

@@ -37,7 +37,7 @@ import ssl
 from dataclasses import dataclass, field, fields
 from typing import Any, Sequence
 
-from ..auth import Auth
+from ..protocol.auth import Auth
 from ..tls import TLSConfig
 from .timeouts import TimeoutSpec
 from .tlspolicy import check_policy

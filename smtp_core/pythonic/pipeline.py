@@ -40,9 +40,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from .. import wirelog
-from ..client import FAILURES, Client
-from ..dotstuff import BEGIN, BEGIN_LINE
-from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, RefusedAt, SendError, SMTPError
+from ..client import Client
+from ..errors import FAILURES, MessageNotSent, MessageRefused, RecipientsRefused, RefusedAt, SendError, SMTPError
+from ..protocol.dotstuff import BEGIN, BEGIN_LINE
 from .capabilities import ServerProfile
 from .message import Outgoing, outgoing, read_chunk, stuffed_dots
 from .result import SendResult

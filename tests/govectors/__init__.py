@@ -11,7 +11,7 @@ README.md for the command). :func:`load` gives a table as the
   (``want_offset``, the offset in base64's error).
 
 ``unicode.json`` holds Go's verdict on every code point (the tables
-``smtp_core.goformat`` embeds); :func:`load_unicode` reads it.
+``smtp_core.gocompat.goformat`` embeds); :func:`load_unicode` reads it.
 
 >>> load("base64_encode")[1]
 (b'f', b'Zg==')

@@ -14,7 +14,7 @@
 // resolved by Go's own resolver, and no input needs DNS.
 //
 // gen also writes unicode.json: Go's verdict on every code point, which
-// smtp_core/goformat.py embeds (strconv.IsPrint as ranges, unicode.ToUpper
+// smtp_core/gocompat/goformat.py embeds (strconv.IsPrint as ranges, unicode.ToUpper
 // as runs with one delta, unicode.IsSpace as a list), in hex.
 //
 // Usage, from tests/govectors:
@@ -28,7 +28,7 @@
 //	                       cannot carry them unambiguously)
 //	{"bytes": "..."}       a Python bytes, one character U+0000..U+00FF per byte
 //
-// and a Python str stands for the bytes smtp_core.goformat.go_bytes gives:
+// and a Python str stands for the bytes smtp_core.gocompat.goformat.go_bytes gives:
 // UTF-8, except U+DC80..U+DCFF (one byte 0x80..0xFF, surrogateescape) and
 // other surrogates (their three surrogatepass bytes). Answers are "want"
 // (text), "want_bytes" (bytes, as above) or "want_offset" (the N of
