@@ -29,6 +29,8 @@ Over them, one module or package per topic:
                           deadlines (the one owner of a timeout)
 :mod:`.client`            the Go-semantics :class:`Client` (one method per
                           command), :func:`dial`, :func:`send_mail`
+:mod:`.clientstate`       what a client learns of its connection (EHLO,
+                          AUTH list, TLS, authenticated), both drivers'
 :mod:`.tls`               :class:`TLSConfig`, Go's ConnectionState
 :mod:`.netconn`           Go's ``net.Conn`` over a socket
 :mod:`.tlsconn`           Go's ``tls.Conn`` (``tls.Dial``)
@@ -46,7 +48,8 @@ Over them, one module or package per topic:
 :mod:`.pythonic`          the Pythonic layer (package), by topic:
 ``  .api``                :func:`send`, :func:`send_many`, :func:`connect`,
                           :func:`dial_tls`, :func:`prepare`
-``  .mailer``             the shared options; one connection's state
+``  .options``            every keyword option, declared once
+``  .session``            what the layer keeps of one connection
 ``  .tlspolicy``          ``tls=`` values and their TLS settings
 ``  .timeouts``           :class:`Timeouts`, RFC 5321's table
 ``  .addresses``          addresses and host names on the wire (IDNA 2008)

@@ -11,7 +11,7 @@ Rules of this module:
   layer's own conversation
   (:func:`~smtp_core.pythonic.api.sending`,
   :func:`~smtp_core.pythonic.api.sending_many`,
-  :meth:`~smtp_core.pythonic.mailer.Mailer.preparing`) with the asyncio
+  :meth:`~smtp_core.pythonic.session.Session.preparing`) with the asyncio
   runner.  Nothing of the option checking, the message preparation, the
   pipelining plan or the result building is written here.
 * **Only connecting is ours**: :func:`open_client` opens the socket off
@@ -35,7 +35,7 @@ from ..errors import StageTimeout, TLSSetupError
 from ..gocompat.neterror import socket_error
 from ..pythonic import api as blocking
 from ..pythonic.addresses import dial_address, tls_host_name
-from ..pythonic.mailer import dial_plan, opened
+from ..pythonic.session import dial_plan, opened
 from ..pythonic.message import Message
 from ..pythonic.options import Options
 from ..tls import TLSConfig
@@ -48,7 +48,7 @@ __all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "open_client",
 
 async def open_client(address: str, options: Options) -> Client:
     """Connect to ``address``, greet, apply the TLS policy, authenticate;
-    the client's :class:`~smtp_core.pythonic.mailer.Mailer` is in ``client.mailer``.
+    the client's :class:`~smtp_core.pythonic.session.Session` is in ``client.session``.
     On any failure the connection is closed and the error raised."""
     table, name, settings = dial_plan(address, options)
     try:

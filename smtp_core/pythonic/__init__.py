@@ -61,8 +61,9 @@ One topic per module:
 :mod:`.options`           :class:`Options`: every keyword option declared
                           once (name, type, default, doc, who takes it);
                           the public functions' signatures come from it
-:mod:`.mailer`            :class:`Mailer` (one connection's state: greeting,
-                          TLS policy applied, AUTH, timeouts, the server)
+:mod:`.session`           :class:`Session` (what the layer keeps of one
+                          connection beyond the client's own state: TLS
+                          policy applied, timeouts, the server's profile)
 :mod:`.tlspolicy`         ``tls=`` values and the TLS settings they use
 :mod:`.timeouts`          :class:`Timeouts`, RFC 5321's table, stage bounds
 :mod:`.addresses`         addresses and host names on the wire: IDNA 2008,
@@ -98,11 +99,14 @@ from ..errors import (
     SendError,
 )
 from .api import connect, dial_tls, prepare, send, send_many
-from .mailer import Mailer
+from .session import Session
 from .options import Options
 from .result import SendResult
 from .timeouts import RFC5321_TIMEOUTS, Timeouts
 from .tlspolicy import TLS_POLICIES
+
+#: The former name of :class:`Session`.
+Mailer = Session
 
 __all__ = [
     "Timeouts",
@@ -115,6 +119,7 @@ __all__ = [
     "send_many",
     "SendResult",
     "Options",
+    "Session",
     "Mailer",
     "SendError",
     "RecipientsRefused",

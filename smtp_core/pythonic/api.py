@@ -25,7 +25,7 @@ from typing import Callable, Iterable, NamedTuple
 from ..client import Client
 from ..errors import FAILURES, BatchAborted
 from ..mail.signing import signers
-from .mailer import Mailer, open_client
+from .session import Session, open_client
 from .message import Message, check_arguments
 from .options import Options, takes_options
 from .result import SendResult
@@ -89,10 +89,10 @@ def prepare(client: Client, **options) -> Client:
 def preparing(client, options: Options) -> Steps:
     """:func:`prepare`'s work as steps."""
     timeout = options.timeout
-    mailer = Mailer.of(client, timeout)
+    session = Session.of(client, timeout)
     if timeout is not None:
-        mailer.timeouts = resolve(timeout, None)
-    yield from mailer.preparing(options)
+        session.timeouts = resolve(timeout, None)
+    yield from session.preparing(options)
     return client
 
 
@@ -111,16 +111,16 @@ BLOCKING = Driver(Client, open_client)
 
 def _open(driver: Driver, client_or_address, options: Options) -> Steps:
     """The given client (prepared as needed) or a new connection, its
-    mailer, this call's timeouts, and whether the call opened it.
+    session, this call's timeouts, and whether the call opened it.
 
-    The caller keeps the client: its mailer holds it only weakly.
+    The caller keeps the client: its session holds it only weakly.
     """
     if isinstance(client_or_address, driver.client_class):
-        mailer = Mailer.of(client_or_address, options.timeout)
-        table = yield from mailer.readying(options)
-        return client_or_address, mailer, table, False
+        session = Session.of(client_or_address, options.timeout)
+        table = yield from session.readying(options)
+        return client_or_address, session, table, False
     client = yield driver.open_client, client_or_address, options
-    return client, client.mailer, client.mailer.timeouts, True
+    return client, client.session, client.session.timeouts, True
 
 
 @takes_options
@@ -196,21 +196,21 @@ def sending(driver: Driver, client_or_address, sender, recipients, message, opti
         if recipients is not None and not isinstance(recipients, str):
             recipients = list(recipients)  # may be an iterator: read it once
         check_arguments(sender, recipients, message)
-    client, mailer, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
+    client, session, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        yield from mailer.delivering(table, ((sender, recipients, message),), options.pipelining, results,
+        yield from session.delivering(table, ((sender, recipients, message),), options.pipelining, results,
                                      options.normalize_line_ends, chosen)
     except BaseException:
         if owned:
-            yield from mailer.leaving()
+            yield from session.leaving()
         raise
     result = results[0]
     if type(result) is not SendResult:
         if owned:
-            yield from mailer.leaving()
+            yield from session.leaving()
         raise result
-    yield from mailer.finishing(table, options.quit, owned)
+    yield from session.finishing(table, options.quit, owned)
     return result
 
 
@@ -269,18 +269,18 @@ def sending_many(driver: Driver, client_or_address, messages: Iterable, options:
         if first is _END:
             return []
         items = itertools.chain((first,), items)
-    client, mailer, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
+    client, session, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = yield from mailer.delivering(table, items, options.pipelining, results,
+        source_error = yield from session.delivering(table, items, options.pipelining, results,
                                                     options.normalize_line_ends, chosen)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:
         if owned:
-            yield from mailer.leaving()
+            yield from session.leaving()
         raise
-    yield from mailer.finishing(table, options.quit, owned)
+    yield from session.finishing(table, options.quit, owned)
     if source_error is not None:
         raise BatchAborted(results, source_error) from source_error
     return results

@@ -4,7 +4,7 @@ Rules of this module:
 
 * one profile per EHLO reply (a STARTTLS, which brings a new EHLO, brings a
   new profile); it is worked out once and kept on the connection's
-  :class:`~smtp_core.pythonic.mailer.Mailer`;
+  :class:`~smtp_core.pythonic.session.Session`;
 * ``size_limit`` is the SIZE keyword's limit (RFC 1870), ``None`` when the
   server advertised none, or 0, or a value that is not 1 to 20 ASCII
   digits (RFC 1870's grammar): a hostile ``SIZE ²`` or a 5,000-digit
