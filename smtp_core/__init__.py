@@ -54,7 +54,9 @@ Over them, one module or package per topic:
 ``  .timeouts``           :class:`Timeouts`, RFC 5321's table
 ``  .addresses``          addresses and host names on the wire (IDNA 2008)
 ``  .capabilities``       what the server offers (SIZE, the EHLO profile)
-``  .message``            envelope, SMTPUTF8, message input, SIZE
+``  .envelope``           the SMTP envelope (MAIL FROM, RCPT TO) only
+``  .message``            message input, encoding, SIZE
+``  .outgoing``           one message ready, and how far it got
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`
 ``  .steps``              the conversations' I/O steps, run by either driver
@@ -85,7 +87,7 @@ from .protocol.auth import (
     choose_auth,
 )
 from .client import Client, DataWriter, dial, send_mail
-from .mail.compose import Envelope, envelope, message
+from .mail.compose import Envelope, MailObject, envelope, message
 from .errors import (
     AuthError,
     Base64Error,
@@ -138,5 +140,5 @@ __all__ = [
     "TLS_POLICIES",
     "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError", "HeaderError",
     "MessageNotSent", "BatchAborted", "RefusedAt",
-    "message", "envelope", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
+    "message", "envelope", "MailObject", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
 ]

@@ -70,8 +70,12 @@ One topic per module:
                           characters that cannot go on a command line
 :mod:`.capabilities`      :class:`ServerProfile`: what the server offers,
                           worked out once per EHLO
-:mod:`.message`           envelope (SMTPUTF8, headers), message input
-                          (bytes, files, EmailMessage), encoding, SIZE
+:mod:`.envelope`          the SMTP envelope only (MAIL FROM, RCPT TO):
+                          from arguments or headers, IDNA, SMTPUTF8
+:mod:`.message`           message input (bytes, files, EmailMessage),
+                          encoding, SIZE
+:mod:`.outgoing`          :class:`Outgoing`: one message checked and
+                          encoded, and how far it got (a state enum)
 :mod:`.pipeline`          the conversation: pipelined or lockstep, windows,
                           refusals, RSET, body blocks
 :mod:`.result`            :class:`SendResult`

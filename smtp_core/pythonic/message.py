@@ -1,7 +1,10 @@
-"""Messages ready to go: the envelope, the body's encoding, the MAIL line.
+"""Messages ready to go: their input and the body's encoding.
 
 Everything here is checked and built before a byte of the message is
-sent, so a message that cannot go costs nothing on the wire.  Rules:
+sent, so a message that cannot go costs nothing on the wire; the
+envelope is :mod:`.envelope`'s, the message put together
+(:class:`~.outgoing.Outgoing`, with its MAIL line) :mod:`.outgoing`'s.
+Rules of the whole preparation:
 
 * **Input.**  A message is bytes, a file opened in binary mode (read in
   64 KiB chunks, never whole), or an ``email.message.Message`` (an
@@ -23,7 +26,7 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
   with file attachments is streamed twice instead, once for the body hash
   (:func:`smtp_core.mail.signing.sign_stream`) and once to send, so it is
   never held either.  This is the only place a message is signed.
-* **Envelope.**  ``sender``/``recipients`` given, or taken from a
+* **Envelope** (:mod:`.envelope`).  ``sender``/``recipients`` given, or taken from a
   message's headers (:func:`smtp_core.mail.wireform.header_envelope`: Sender,
   else From; To, Cc and Bcc; the Resent- ones when there is one block).  Recipients are sent once each, in
   order.  Addresses are checked and their domains converted by
@@ -58,14 +61,10 @@ from typing import BinaryIO, Union
 
 from ..protocol.commands import check_line
 from ..protocol.dotstuff import DotEncoder
-from ..errors import EnvelopeError
-from ..gocompat.goformat import go_quote
 from ..protocol.lineends import crlf, is_crlf
-from ..mail.wireform import header_envelope
 from .addresses import wire_address
 
-__all__ = ["Message", "check_arguments", "encode_whole", "stuffed_dots", "read_chunk", "file_size",
-           "envelope_from_headers", "wire_envelope", "require_smtputf8", "NOT_TEXT"]
+__all__ = ["Message", "check_arguments", "encode_whole", "stuffed_dots", "read_chunk", "file_size", "NOT_TEXT"]
 
 CHUNK = 64 * 1024  # bytes read from a message file at a time
 
@@ -76,45 +75,8 @@ NOT_TEXT = "smtp: message must be bytes, a binary file or an EmailMessage"
 
 
 # --------------------------------------------------------------------------
-# The envelope
+# The arguments
 # --------------------------------------------------------------------------
-
-
-def wire_envelope(sender: str, recipients: list[str], extensions: dict) -> tuple[bool, str, list[str]]:
-    """``(smtputf8, sender, recipients)`` as they go on the wire (see
-    :mod:`.addresses`); CR, LF and NUL are a :class:`LineError` first, as
-    everywhere."""
-    wire: list[str] = []
-    needs_utf8 = None
-    for address in [sender] + recipients:
-        converted, utf8 = wire_address(check_line(address))
-        wire.append(converted)
-        if utf8 and needs_utf8 is None:
-            needs_utf8 = address
-    if needs_utf8 is not None:
-        require_smtputf8(go_quote(needs_utf8), extensions)
-    return needs_utf8 is not None, wire[0], wire[1:]
-
-
-def require_smtputf8(what: str, extensions: dict) -> None:
-    """Refuse ``what`` (an address with a non-ASCII local part) unless the server offers SMTPUTF8."""
-    if "SMTPUTF8" not in extensions:
-        raise EnvelopeError("smtp: %s has a non-ASCII local part, which needs SMTPUTF8, "
-                            "and the server does not offer it" % what)
-
-
-def envelope_from_headers(msg: email.message.Message, sender, recipients):
-    """``(sender, recipients)``: those given, else the message's headers'
-    (:func:`~smtp_core.mail.wireform.header_envelope`)."""
-    if sender is None or recipients is None:
-        from_sender, from_recipients = header_envelope(msg)
-    if sender is None:
-        sender = from_sender
-        if sender is None:
-            raise EnvelopeError("smtp: the message has neither Sender nor From (nor their Resent- forms); pass sender=")
-    if recipients is None:
-        recipients = from_recipients
-    return sender, recipients
 
 
 def check_arguments(sender, recipients, message) -> None:

@@ -39,7 +39,8 @@ from ..mail.signing import sign_all, sign_stream
 from ..mail.wireform import smtputf8_header, wire_bytes
 from ..protocol.commands import mail_command
 from ..protocol.dotstuff import CRLFDotEncoder, DotEncoder
-from .message import NOT_TEXT, encode_whole, envelope_from_headers, file_size, read_chunk, require_smtputf8
+from .envelope import envelope_from_headers, require_smtputf8
+from .message import NOT_TEXT, encode_whole, file_size, read_chunk
 
 if TYPE_CHECKING:
     from .capabilities import ServerProfile
@@ -59,7 +60,8 @@ class Outgoing:
     """One message checked and encoded (see the module's rules).
 
     ``rcpts`` are its recipients (each once, in order); ``commands`` are
-    MAIL, the RCPTs and DATA, ``envelope`` the same joined; ``wire`` the
+    MAIL, the RCPTs and DATA, ``pipelined`` the same joined (written at
+    once with PIPELINING); ``wire`` the
     encoded body with its end mark and ``size`` its RFC 1870 size, or, for
     a file, ``stream``, its ``first`` chunk and the ``encoder`` its chunks
     go through (``size`` is known once it was sent).  ``slot`` is its
@@ -68,7 +70,7 @@ class Outgoing:
 
     rcpts: list[str]
     commands: list[bytes]
-    envelope: bytes
+    pipelined: bytes
     wire: bytes | None
     size: int | None
     stream: BinaryIO | WireStream | None
@@ -114,7 +116,7 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
         raise TypeError(NOT_TEXT + ", got %s" % type(message).__name__)
     if sender is None or recipients is None:
         raise TypeError("smtp: sender and recipients are required unless the message is an EmailMessage")
-    rcpts, smtputf8, wire_sender, rcpt_lines = server.envelope(sender, recipients)
+    rcpts, smtputf8, wire_sender, rcpt_lines = server.wire_envelope(sender, recipients)
     if mime is not None:
         utf8_header = None if smtputf8 else smtputf8_header(mime)
         if utf8_header is not None:

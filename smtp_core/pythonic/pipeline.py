@@ -130,11 +130,11 @@ def _messages(client, table: Timeouts, take, pipelined: bool, results: list) -> 
                 replies = yield from _read_replies(t, table, count)
             elif not pipelined:
                 replies = yield from _exchange_lockstep(t, table, commands)
-            elif len(cur.envelope) <= WINDOW:
+            elif len(cur.pipelined) <= WINDOW:
                 if logging:
                     _log_commands(t.peer, commands, "pipelining %d commands in one write" % count)
                 t.set_timeout(table.mail)
-                yield t.send, cur.envelope, "MAIL", False, False
+                yield t.send, cur.pipelined, "MAIL", False, False
                 replies = yield from _read_replies(t, table, count)
             else:
                 replies = yield from _exchange_pipelined(t, table, commands)
@@ -153,7 +153,7 @@ def _messages(client, table: Timeouts, take, pipelined: bool, results: list) -> 
 
             # The body; with PIPELINING the next envelope rides along.
             nxt = take() if pipelined else None
-            trailer = nxt.envelope if nxt is not None and len(nxt.envelope) <= WINDOW else b""
+            trailer = nxt.pipelined if nxt is not None and len(nxt.pipelined) <= WINDOW else b""
             t.set_timeout(table.block)
             sent = yield from _send_body(t, cur, trailer)
             if cur.stream is not None:
