@@ -37,6 +37,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterable
 
 from .. import wirelog
@@ -197,15 +198,23 @@ _ENVELOPE_OUTCOMES = (
 )
 
 
+def _first_match(facts: tuple) -> object:
+    for pattern, outcome in _ENVELOPE_OUTCOMES:
+        if all(want is None or want == fact for want, fact in zip(pattern, facts)):
+            return outcome
+    raise AssertionError("no row of _ENVELOPE_OUTCOMES matches %r" % (facts,))
+
+
+# The table looked up once per message: every combination of the facts, expanded now.
+_OUTCOME = {facts: _first_match(facts) for facts in itertools.product((False, True), repeat=4)}
+
+
 def _refusal(replies: list, count: int, result: SendResult) -> SendError | None:
     """The error for a refused envelope (MAIL, every RCPT, or DATA), or None
     (see ``_ENVELOPE_OUTCOMES``)."""
     answered = len(replies) == count
-    facts = (replies[0][0] == 250, answered, any(code // 10 == 25 for code, _ in replies[1:count - 1]),
-             answered and replies[count - 1][0] == 354)
-    for pattern, outcome in _ENVELOPE_OUTCOMES:
-        if all(want is None or want == fact for want, fact in zip(pattern, facts)):
-            break
+    outcome = _OUTCOME[replies[0][0] == 250, answered, any(code // 10 == 25 for code, _ in replies[1:count - 1]),
+                       answered and replies[count - 1][0] == 354]
     if outcome is None:
         return None
     if outcome is RecipientsRefused:
