@@ -130,7 +130,8 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
         if stream is None:
             data = wire_bytes(mime, smtputf8)
         elif signers:
-            signatures = sign_stream(iter(stream.read, b""), signers)
+            signatures = sign_stream(iter(stream.read, b""), signers, stream.identity)
+            stream.close()  # read to its end, or only its headers when the body's hash was known
             stream = wire_stream(mime, smtputf8)
             stream.prepend(signatures)
     if signers and not isinstance(stream, WireStream):
