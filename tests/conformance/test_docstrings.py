@@ -27,7 +27,7 @@ WITHOUT_EXAMPLES = {
     "smtp_core.mail",
     "smtp_core.client",  # every method talks to a server: tests/client/test_client.py
     "smtp_core.pythonic.api",  # send/send_many/connect: docs/pythonic.md's transcripts
-    "smtp_core.pythonic.mailer",
+    "smtp_core.pythonic.session",
     "smtp_core.pythonic.pipeline",
     "smtp_core.devserver.smtp",  # the dev server's subpackages: front doors listing their modules
     "smtp_core.devserver.mailbox",

@@ -456,7 +456,7 @@ def test_email_message_without_from_needs_a_sender():
     msg = email.message.EmailMessage()
     msg["To"] = "bob@example.com"
     with pytest.raises(EnvelopeError, match="sender"):
-        smtp_core.pythonic.message.envelope_from_headers(msg, None, None)
+        smtp_core.pythonic.envelope.envelope_from_headers(msg, None, None)
 
 
 # --------------------------------------------------------------------------
