@@ -91,10 +91,10 @@ except ImportError as missing:  # pragma: no cover - depends on the install
     ) from missing
 
 from .cli import main
-from .smtp.policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
 from .mailbox.received import ReceivedMessage
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtp.limits import SmtpLimits
+from .smtp.policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
 
 __all__ = [
     "DevServer",

@@ -96,10 +96,10 @@ from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
-from . import httpguard
 from ..mailbox import search as search_syntax
 from ..mailbox.search import SearchError
 from ..mailbox.store import MailStore, server_version
+from . import httpguard
 
 __all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
 

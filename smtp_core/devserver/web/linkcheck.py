@@ -38,10 +38,10 @@ from collections.abc import Mapping
 import aiohttp
 from aiohttp import web
 
-from .api import off_loop
 from ..mailbox.htmltext import start_tags
-from .mailpit_extra import json_ok, not_found, same_origin_only, stored
 from ..mailbox.store import MailStore, server_version
+from .api import off_loop
+from .mailpit_extra import json_ok, not_found, same_origin_only, stored
 
 __all__ = ["add_routes", "links_of", "check_links", "MAX_LINKS", "MAX_REDIRECTS", "CONCURRENCY",
            "LINK_TIMEOUT", "CHECK_TIMEOUT"]

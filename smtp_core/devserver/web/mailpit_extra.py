@@ -32,10 +32,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import httpguard
-from .api import STORE, off_loop
 from ..features import Features, RuntimeStats
 from ..mailbox.store import INDEX_NAME, MailStore, server_version
+from . import httpguard
+from .api import STORE, off_loop
 
 __all__ = ["add_routes", "FEATURES", "STATS", "json_ok", "text_error", "json_error", "not_found",
            "stored", "same_origin_only"]

@@ -32,8 +32,8 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core import send
-from smtp_core.protocol.auth import CramMD5Auth, LoginAuth, PlainAuth
+from ... import send
+from ...protocol.auth import CramMD5Auth, LoginAuth, PlainAuth
 
 from ..features import RelaySettings
 from ..mailbox.store import MailStore

@@ -39,7 +39,7 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core.gocompat.neterror import op_error
+from ...gocompat.neterror import op_error
 
 from ..features import parse_relay
 from ..mailbox.store import MailStore
