@@ -10,7 +10,8 @@ Rules:
 * Errors are Mailpit's two kinds: :func:`text_error` (``400`` and plain text,
   its ``httpError``) and :func:`json_error` (``400`` and ``{"Error": ...}``,
   its ``httpJSONError``, used by the send API); an unknown message ID is
-  ``404`` with Go's ``404 page not found``.
+  ``404`` with Go's ``404 page not found``, answered for every feature
+  route by :func:`with_message`, the one way they reach their message.
 * The routes that act (send, release) or make the catcher contact others
   (link check, spam check) are :func:`same_origin_only`:
   a browser names the page that made a request in ``Origin``; one from
