@@ -158,7 +158,7 @@ class DKIMSigner:
         except DKIMError:
             raise
         except Exception as err:  # dkimpy's KeyFormatError, nacl's errors, asn1 errors
-            # None of these texts holds key material (tests/test_dkim.py tries each form).
+            # None of these texts holds key material (tests/mail/test_dkim.py tries each form).
             detail = " ".join(str(err).split())  # dkimpy's texts span lines
             raise DKIMError("dkim: %s does not load as an %s key: %s" % (named, algorithm, detail)) from None
 
