@@ -50,6 +50,7 @@ Modules, one topic each (each subpackage's docstring lists its own):
                                 :mod:`~.mailbox.tagnames`
 :mod:`.web`                     the HTTP side (aiohttp): :mod:`~.web.service`,
                                 :mod:`~.web.httpguard`, :mod:`~.web.api`,
+                                :mod:`~.web.events`,
                                 :mod:`~.web.page` and ``static/``,
                                 :mod:`~.web.mailpit_extra` and one module per
                                 Mailpit feature

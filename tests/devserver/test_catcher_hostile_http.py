@@ -22,7 +22,7 @@ import sys
 import aiohttp
 import pytest
 
-from smtp_core.devserver.web import api, httpguard
+from smtp_core.devserver.web import api, events, httpguard
 from smtp_core.devserver.web import service as catcher_module
 from test_catcher_api import call, get_json, plain, smtp
 
@@ -341,7 +341,7 @@ def test_a_client_that_never_reads_is_dropped_and_others_get_short_subjects(make
     try:
         subjects = run(scenario())
         assert len(subjects) == 30
-        assert all(len(s) == api.EVENT_SUBJECT_LIMIT + 3 and s.endswith("...") for s in subjects)
+        assert all(len(s) == events.EVENT_SUBJECT_LIMIT + 3 and s.endswith("...") for s in subjects)
         for conn in silent:
             closed_by_server(conn)  # ends: the server dropped it (unbounded, it would time out)
     finally:
