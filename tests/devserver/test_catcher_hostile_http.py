@@ -379,24 +379,16 @@ def test_credentials_come_from_a_file_or_the_environment(tmp_path):
 
 
 def test_cli_takes_the_password_from_the_environment_not_argv(tmp_path):
-    from test_catcher_store import _start_cli, _stop_cli
-    import os
-    import re
-    env_before = os.environ.get(catcher_module.HTTP_AUTH_ENV)
-    os.environ[catcher_module.HTTP_AUTH_ENV] = "ann:env-s3cret"
-    try:
-        process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
-                                     "--cert-dir", str(tmp_path / "certs"), "--quiet")
-    finally:
-        if env_before is None:
-            del os.environ[catcher_module.HTTP_AUTH_ENV]
-        else:
-            os.environ[catcher_module.HTTP_AUTH_ENV] = env_before
-    try:
-        url = re.search(r"http://127\.0\.0\.1:\d+/", "\n".join(banner)).group(0)
-        assert "env-s3cret" not in " ".join(process.args)
-        import urllib.request
-        import urllib.error
+    import urllib.error
+    import urllib.request
+
+    from cli_process import DevServerProcess
+
+    with DevServerProcess("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--quiet",
+                          environ={catcher_module.HTTP_AUTH_ENV: "ann:env-s3cret"}) as server:
+        url = server.web_url()
+        assert "env-s3cret" not in " ".join(server.process.args)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url + "api/v1/info", timeout=T)
         assert refused.value.code == 401
@@ -405,8 +397,7 @@ def test_cli_takes_the_password_from_the_environment_not_argv(tmp_path):
             "Authorization": "Basic " + base64.b64encode(b"ann:env-s3cret").decode()})
         with urllib.request.urlopen(good, timeout=T) as response:
             assert response.status == 200
-    finally:
-        _stop_cli(process)
+    assert server.returncode == 0, server.stderr
 
 
 def test_repeated_failed_logins_get_429_with_retry_after(make_catcher):
