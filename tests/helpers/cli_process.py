@@ -1,15 +1,16 @@
 """``smtp-devserver`` as a child process, for the tests that need the real
-program: its banner, its signals, what ``ps`` shows of it.
+program: its banner, its signals, what ``ps`` shows of it, its usage errors.
 
 One owner of starting it (the package from this checkout, unbuffered
 output read on a thread), of reading its banner within bounds, and of
 stopping it with every pipe closed (pytest turns an unclosed one into an
-error)::
+error); :func:`refusal` runs it on arguments it must refuse::
 
     with DevServerProcess("--port", "0", "--no-http", cwd=tmp_path) as server:
         port = server.smtp_port()
         ...
     assert server.returncode == 0 and "Traceback" not in server.stderr
+    assert "--max-messages must be >= 0" in refusal("--max-messages", "-1")
 """
 
 from __future__ import annotations
@@ -28,16 +29,31 @@ TIMEOUT = 10.0  # seconds for one line, and for the program to stop
 _BANNER_LINES = 50  # bounded: the banner is a handful of lines
 
 
+def _command(arguments: tuple[str, ...]) -> list[str]:
+    return [sys.executable, "-m", "smtp_core.devserver", *arguments]
+
+
+def _environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, **(environ or {}), "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+
+
+def refusal(*arguments: str, cwd: str | os.PathLike[str] | None = None) -> str:
+    """What the program prints (stderr) refusing ``arguments``: it must exit
+    2, argparse's usage error, before serving anything."""
+    result = subprocess.run(_command(arguments), capture_output=True, text=True, timeout=60,
+                            env=_environment(), cwd=cwd)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    return result.stderr
+
+
 class DevServerProcess:
     """``python -m smtp_core.devserver *arguments``, stopped on leaving ``with``."""
 
     def __init__(self, *arguments: str, cwd: str | os.PathLike[str] | None = None,
                  environ: dict[str, str] | None = None):
-        environment = {**os.environ, **(environ or {}), "PYTHONUNBUFFERED": "1",
-                       "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
-        self.process = subprocess.Popen([sys.executable, "-m", "smtp_core.devserver", *arguments],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=environment, cwd=cwd)
+        self.process = subprocess.Popen(_command(arguments), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, env=_environment(environ), cwd=cwd)
         #: Every line printed so far (read by :meth:`line_containing`).
         self.lines: list[str] = []
         self.returncode: int | None = None
