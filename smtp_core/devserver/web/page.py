@@ -47,7 +47,7 @@ STATIC_FILES: Mapping[str, str] = {
     "page.css": "text/css; charset=utf-8",
     "page.js": "text/javascript; charset=utf-8",
     **{f"{module}.js": "text/javascript; charset=utf-8"
-       for module in ("api", "dom", "mailbox", "list", "view", "reports", "release", "events")},
+       for module in ("api", "dom", "idn", "mailbox", "list", "view", "reports", "release", "events")},
     "favicon.svg": "image/svg+xml",
     "clip.svg": "image/svg+xml",
 }
