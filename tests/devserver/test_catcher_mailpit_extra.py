@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from smtp_core.devserver.features import Features
 
 from catcher_http import T, call, get_json, relay_features, smtp
 from catcher_peers import SPAMMY
+from cli_process import DevServerProcess
 
 # ---- 1. info and web UI settings ----
 
@@ -540,39 +539,15 @@ def test_thumbnail_refuses_a_decompression_bomb_with_the_blank_image(monkeypatch
 
 
 def test_cli_flags_reach_the_api(tmp_path, free_port):
-    import queue
-    import signal
-    import sys
-    import threading
     import urllib.request
 
-    command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
-               "--maildir", str(tmp_path / "mail"), "--cert-dir", str(tmp_path / "certs"), "--label", "ci",
-               "--smtp-relay", f"127.0.0.1:{free_port}", "--smtp-relay-allowed", "@example[.]com$",
-               "--enable-spamassassin", "127.0.0.1:783"]
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1",
-                   "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-                          cwd=tmp_path) as process:
-        lines: queue.Queue = queue.Queue()
-        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
-        reader.start()
-        try:
-            for _ in range(50):  # bounded: the banner is a handful of lines
-                line = lines.get(timeout=T)
-                if line.startswith("web page and API: "):
-                    url = line.split(": ", 1)[1].strip()
-                    break
-            else:
-                raise AssertionError("no URL printed")
-            with urllib.request.urlopen(url + "api/v1/webui", timeout=T) as response:
-                webui = json.loads(response.read())
-        finally:
-            process.send_signal(signal.SIGINT)
-            returncode = process.wait(timeout=T)
-            reader.join(T)
-            stderr = process.stderr.read()
-    assert returncode == 0 and "Traceback" not in stderr, stderr
+    with DevServerProcess("--port", "0", "--http-port", "0", "--quiet", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--label", "ci",
+                          "--smtp-relay", f"127.0.0.1:{free_port}", "--smtp-relay-allowed", "@example[.]com$",
+                          "--enable-spamassassin", "127.0.0.1:783", cwd=tmp_path) as server:
+        with urllib.request.urlopen(server.web_url() + "api/v1/webui", timeout=T) as response:
+            webui = json.loads(response.read())
+    assert server.returncode == 0 and "Traceback" not in server.stderr, server.stderr
     assert webui["Label"] == "ci" and webui["SpamAssassin"] is True
     assert webui["MessageRelay"]["SMTPServer"] == f"127.0.0.1:{free_port}"
     assert webui["MessageRelay"]["AllowedRecipients"] == "@example[.]com$"

@@ -6,19 +6,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
+import signal
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from catcher_http import start_cli, stop_cli
-
 from smtp_core import send_many
 from smtp_core.devserver import DevServer
 from smtp_core.devserver.web import service as catcher
 from smtp_core.devserver.mailbox.store import INDEX_NAME, MailStore
+
+from cli_process import DevServerProcess, refusal
 
 T = 10.0
 
@@ -199,10 +198,9 @@ def _rss_kib(pid: int) -> int:
 
 
 def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
-    process, banner = start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
-                                 "--cert-dir", str(tmp_path / "certs"), "--quiet")
-    try:
-        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", banner[0]).group(1))
+    with DevServerProcess("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--quiet") as server:
+        port = server.smtp_port()
         line = ("x" * 996 + "\r\n").encode()  # long lines: fewer for aiosmtpd to read one by one
         body = line * (1024 * 1024 // len(line))
 
@@ -212,15 +210,14 @@ def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
 
         assert not any(isinstance(r, BaseException) for r in
                        send_many(f"127.0.0.1:{port}", messages(10), tls="none", timeout=30))
-        baseline = _rss_kib(process.pid)
+        baseline = _rss_kib(server.pid)
         assert not any(isinstance(r, BaseException) for r in
                        send_many(f"127.0.0.1:{port}", messages(200), tls="none", timeout=30))
-        growth_mib = (_rss_kib(process.pid) - baseline) / 1024
+        growth_mib = (_rss_kib(server.pid) - baseline) / 1024
         # 200 MiB went through; holding them (as the server once did) would
         # add at least that.  A leak guard, not a measurement.
         assert growth_mib < 48, f"server RSS grew by {growth_mib:.0f} MiB"
-    finally:
-        stop_cli(process)
+    assert server.returncode == 0, server.stderr
     assert len(os.listdir(tmp_path / "mail" / "new")) == 210
 
 
@@ -230,15 +227,13 @@ def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
 
 
 def test_cli_banner_prints_the_url_and_the_api_answers(tmp_path):
-    process, banner = start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
-                                 "--cert-dir", str(tmp_path / "certs"), "--max-messages", "7")
-    try:
-        [url] = [re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1) for line in banner
+    with DevServerProcess("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--max-messages", "7") as server:
+        [url] = [re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1) for line in server.banner()
                  if line.startswith("web page and API: ")]
         with urllib.request.urlopen(url + "api/v1/messages", timeout=T) as response:
             assert json.loads(response.read())["total"] == 0
-    finally:
-        stop_cli(process)
+        assert server.stop(signal.SIGTERM) == 0, server.stderr  # SIGTERM ends it as cleanly as Ctrl-C
 
 
 @pytest.mark.parametrize("arguments, complaint", [
@@ -248,16 +243,14 @@ def test_cli_banner_prints_the_url_and_the_api_answers(tmp_path):
     (["--http-port", "70000"], "--http-port must be 0-65535"),
 ])
 def test_cli_refuses_bad_http_options(tmp_path, arguments, complaint):
-    result = subprocess.run([sys.executable, "-m", "smtp_core.devserver", "--maildir", str(tmp_path), *arguments],
-                            capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and complaint in result.stderr
+    assert complaint in refusal("--maildir", str(tmp_path), *arguments)
 
 
 def test_cli_no_http(tmp_path):
-    process, banner = start_cli("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
-                                 "--cert-dir", str(tmp_path / "certs"))
-    stop_cli(process)
-    assert not any("http://" in line for line in banner)
+    with DevServerProcess("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs")) as server:
+        banner = server.banner()
+    assert server.returncode == 0 and not any("http://" in line for line in banner)
 
 
 def test_default_maildir_is_per_user_and_stable(monkeypatch, tmp_path):

@@ -1,14 +1,10 @@
 """The mail catcher's tests talk to it: HTTP requests and JSON answers,
-mail sent over SMTP, the messages they send, the dev server's command line
-in a process of its own (tests/devserver)."""
+mail sent over SMTP, the messages they send (tests/devserver).  The dev
+server's command line in a process of its own is cli_process's."""
 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -70,31 +66,3 @@ def relay_features(relay, **options):
     from smtp_core.devserver.features import RelaySettings
 
     return Features(relay=RelaySettings("127.0.0.1", relay.port, **{"starttls": "none", **options}))
-
-
-def start_cli(*arguments: str) -> tuple[subprocess.Popen, list[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smtp_core.devserver", *arguments],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    lines = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if line.startswith("press Ctrl-C"):
-            return process, lines
-    process.kill()
-    raise AssertionError(f"no banner: {lines} {process.stderr.read()}")
-
-
-def stop_cli(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        assert process.wait(timeout=T) == 0
-    finally:
-        process.kill()
-        process.stdout.close()
-        process.stderr.close()

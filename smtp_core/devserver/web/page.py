@@ -36,8 +36,8 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from .api import STORE, off_loop
 from ..mailbox.store import MailStore
+from .api import STORE, off_loop
 
 __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "REMOTE_VIEW_CSP", "STATIC_FILES"]
 
