@@ -364,6 +364,16 @@ class Transport:
             wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
         return reply
 
+    def buffered_reply(self) -> tuple[int, str] | None:
+        """The next reply when the bytes already received hold it whole, logged
+        as :meth:`read_reply` logs one (any code is accepted), else ``None``:
+        no system call, no wait, no timeout (pipelined replies tend to arrive
+        together).  The asyncio transport shares it."""
+        reply = self.reader.next_reply(0)
+        if reply is not None and wirelog.enabled():
+            wirelog.log_reply(self.peer, reply[0], reply[1])
+        return reply
+
     def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Send one command line and read its reply."""
         self.send(line, stage, secret)

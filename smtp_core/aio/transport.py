@@ -42,6 +42,7 @@ from ..errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSe
 from ..gocompat.neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from ..protocol.reply import MAX_LINE, MAX_REPLY, ReplyReader
 from ..tls import NO_SERVER_NAME_TEXT, ConnectionState, check_client_name, sni_name
+from ..transport import Transport
 
 __all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
 
@@ -334,6 +335,8 @@ class AsyncTransport:
                 wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
             return reply
         raise failure
+
+    buffered_reply = Transport.buffered_reply  # no I/O: the same for both drivers
 
     async def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Send one command line and read its reply."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,37 +21,23 @@ import threading
 from pathlib import Path
 
 import pytest
+from cli_process import REPO_ROOT, DevServerProcess
 
 import smtp_core
 from smtp_core.devserver import cli
 from smtp_core.devserver.mailbox.store import MailStore
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
 
 
 class Catcher:
-    """``python -m smtp_core.devserver`` on free ports."""
+    """``smtp-devserver`` on free ports, on ``maildir``, from the CLI."""
 
     def __init__(self, maildir: Path, *options: str):
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), environment.get("PYTHONPATH", "")])
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
-             "--maildir", str(maildir), "--cert-dir", str(maildir.parent / "certs"), "--max-messages", "0",
-             *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
-        banner = ""
-        for _ in range(50):  # bounded: the banner is a handful of lines
-            line = self.process.stdout.readline()
-            banner += line
-            if not line or line.startswith("press Ctrl-C"):
-                break
-        smtp = re.search(r"listening on 127\.0\.0\.1:(\d+)", banner)
-        web = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
-        if not (smtp and web):
-            self.kill()
-            raise AssertionError(f"smtp-devserver did not start: {banner}")
-        self.smtp_port, self.http_port = int(smtp.group(1)), int(web.group(1))
+        self.server = DevServerProcess("--port", "0", "--http-port", "0", "--quiet", "--maildir", str(maildir),
+                                       "--cert-dir", str(maildir.parent / "certs"), "--max-messages", "0", *options)
+        self.smtp_port = self.server.smtp_port()
+        self.http_port = int(self.server.web_url().rstrip("/").rsplit(":", 1)[1])
 
     def listed(self) -> list[tuple[str, str]]:
         """``(Subject, Username)`` of every listed message, sorted."""
@@ -67,17 +52,10 @@ class Catcher:
             connection.close()
 
     def kill(self) -> None:
-        self.process.kill()  # SIGKILL: nothing of the server's runs any more
-        self.process.wait(TIMEOUT)
-        self.process.stdout.close()
-        self.process.stderr.close()
+        self.server.stop(signal.SIGKILL)  # nothing of the server's runs any more
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(TIMEOUT)
-        finally:
-            self.kill()
+        assert self.server.stop() == 0, self.server.stderr
 
 
 def _message(subject: str) -> bytes:
@@ -129,7 +107,7 @@ store.add(b"Subject: second\\r\\n\\r\\non disk only\\r\\n", envelope_from="c@exa
 
 def test_a_message_written_but_not_indexed_when_killed_is_indexed_at_the_next_start(tmp_path):
     maildir = tmp_path / "mail"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     killed = subprocess.run([sys.executable, "-c", KILLED_BEFORE_THE_COMMIT, str(maildir)], env=environment,
                             capture_output=True, timeout=TIMEOUT)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
