@@ -10,8 +10,13 @@ conversations of :mod:`smtp_core.pythonic` run on it unchanged
 (:mod:`smtp_core.aio.steps`).  Rules beyond the blocking transport's:
 
 * **An asyncio Protocol, not streams.**  Received bytes go straight into
-  the reply reader; a reply that is not whole yet waits on one future,
-  woken by the next bytes.  A reply already received costs no wait.
+  the reply reader; a reply that is not whole yet waits on one
+  :class:`~smtp_core.aio.wakeup.Wakeup`, woken by the next bytes.  On a
+  plain TCP connection the waiting task resumes inside ``data_received``,
+  on the loop turn the reply arrived on (a future would cost a second
+  turn); under TLS, where asyncio's SSL protocol is mid-read when it hands
+  bytes on, it resumes on the next turn as with a future.  A reply already
+  received costs no wait.
 * **Deadlines are loop timers** (``loop.call_at``): each reply must arrive
   whole within ``timeout`` (a trickling server cannot stretch it), a send
   whose bytes the kernel will not take within it times out too.  A
@@ -42,6 +47,7 @@ from ..errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSe
 from ..neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
 from ..reply import MAX_LINE, MAX_REPLY, ReplyReader
 from ..tls import NO_SERVER_NAME_TEXT, ConnectionState, check_client_name, sni_name
+from .wakeup import Wakeup
 
 __all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
 
@@ -57,8 +63,8 @@ class Receiver(asyncio.Protocol):
     def __init__(self, reader: ReplyReader) -> None:
         self.reader = reader
         self.transport: asyncio.Transport | None = None
-        self.waiter: asyncio.Future | None = None  # a read_reply waiting for bytes
-        self.drain: asyncio.Future | None = None  # a send waiting for the buffer to empty
+        self.waiter: Wakeup | None = None  # a read_reply waiting for bytes
+        self.drain: Wakeup | None = None  # a send waiting for the buffer to empty
         self.lost: BaseException | None = None  # why the connection broke (None: it has not)
         self.write_paused = False
         self.read_paused = False
@@ -125,7 +131,7 @@ def _handshake_bound(timeout: float | None) -> float | None:
 _EARLY = 1e-3  # a timer may fire this much before its time and still count as on time
 
 
-def _expire(future: asyncio.Future) -> None:
+def _expire(future: Wakeup) -> None:
     if not future.done():
         future.set_exception(socket.timeout("timed out"))
 
@@ -157,7 +163,7 @@ class AsyncTransport:
         self.net, self.local_addr, self.remote_addr = ends_of(transport.get_extra_info("socket"))
         # One loop timer serves every wait (see _wait); these say what it guards.
         self._deadline = 0.0
-        self._waiting: asyncio.Future | None = None
+        self._waiting: Wakeup | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
 
@@ -217,7 +223,7 @@ class AsyncTransport:
         # Deadlines only move later from one wait to the next, so one timer
         # serves them all: armed once, and when it fires before the current
         # deadline it is armed again for it (no timer made and cancelled per reply).
-        future = self.loop.create_future()
+        future = Wakeup(self.loop, eager=not self.is_tls)
         setattr(protocol, slot, future)
         if deadline is not None:
             self._deadline, self._waiting = deadline, future
