@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from smtp_core import send_many
-from smtp_core.devserver.store import MailStore
+from smtp_core.devserver.mailbox.store import MailStore
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

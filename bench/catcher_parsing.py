@@ -37,11 +37,12 @@ import urllib.parse
 import urllib.request
 from typing import Callable, Dict, List
 
-from smtp_core.devserver import DevServer, mimetree
-from smtp_core.devserver.htmltext import html_text
-from smtp_core.devserver.search import MAX_TERMS
+from smtp_core.devserver import DevServer
+from smtp_core.devserver.mailbox import mimetree
+from smtp_core.devserver.mailbox.htmltext import html_text
+from smtp_core.devserver.mailbox.search import MAX_TERMS
 
-# The stripping regex of smtp_core/devserver/mailview.py before issue 21.
+# The stripping regex of smtp_core/devserver/mailbox/mailview.py before issue 21.
 _OLD_TAGS = re.compile(r"<(script|style|head)\b.*?</\1\s*>|<(/?)(\w*)[^>]*>", re.IGNORECASE | re.DOTALL)
 
 

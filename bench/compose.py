@@ -6,7 +6,7 @@ Rows, measured in interleaved rounds against one ``bench.sink`` process:
   floor: what sending alone costs);
 - **compose**: ``message`` (the attachment named by ``:path``) + ``send``
   of the message object: the attachment is read, encoded and written in
-  chunks (``smtp_core.fileparts``);
+  chunks (``smtp_core.mail.fileparts``);
 - **compose+dkim**: the same with ``send(..., dkim=signer)`` (rsa-sha256,
   a 2048-bit key made with ``openssl genrsa``): the file is streamed twice,
   once for the body hash and once to send.  The ``DKIMSigner`` is made
@@ -44,7 +44,7 @@ def _child(row: str, port: int, path: str, key: str, traced: bool) -> dict:
     import tracemalloc
 
     from smtp_core import DKIMSigner, message, send
-    from smtp_core.fileparts import wire_stream
+    from smtp_core.mail.fileparts import wire_stream
 
     address = "127.0.0.1:%d" % port
     spec = {"from": "bench@example.com", "to": "sink@example.com", "subject": "big file",

@@ -304,7 +304,7 @@ def wire_check(runner: Runner, clients: list[str], expected: str) -> list[tuple[
 
 def expected_wire_digest(path: Path) -> str:
     """sha256 of the DATA payload our DotEncoder makes of the whole file at once."""
-    from smtp_core.dotstuff import DotEncoder
+    from smtp_core.protocol.dotstuff import DotEncoder
 
     encoder = DotEncoder()
     digest = hashlib.sha256(encoder.encode(path.read_bytes()))

@@ -57,7 +57,7 @@ def body(kind: str, mib: int) -> bytes:
 
 def encode_only(args) -> float:
     """Best of 5: the body's encoding alone (no network), as the send layer does it."""
-    from smtp_core import dotstuff
+    from smtp_core.protocol import dotstuff
     from smtp_core.pythonic import message as prep
 
     keep = {"before": (), "keep": (False,), "normalize": (True,)}[args.variant]

@@ -1,19 +1,25 @@
 """smtp_core: an SMTP client engine that behaves like Go's net/smtp, byte for byte.
 
-The protocol rules are pure, I/O-free modules, testable without a network
-and shared by every front end:
+The map.  Rules without I/O, in two packages shared by every front end:
 
 ========================  ===============================================
-:mod:`.reply`             reading replies (textproto's rules, size caps)
-:mod:`.commands`          command lines (CR/LF check), EHLO parsing
-:mod:`.dotstuff`          DATA encoding (Go's DotWriter)
-:mod:`.lineends`          bare CR and LF made CRLF (the Pythonic layer's
+:mod:`.protocol`          SMTP's rules (package; no socket or ssl import)
+``  .reply``              reading replies (textproto's rules, size caps)
+``  .commands``           command lines (CR/LF check), EHLO parsing
+``  .dotstuff``           DATA encoding (Go's DotWriter)
+``  .lineends``           bare CR and LF made CRLF (the Pythonic layer's
                           defence against SMTP smuggling)
-:mod:`.auth`              mechanisms and the AUTH exchange
-:mod:`.goformat`          Go's string quoting and case mapping
-:mod:`.gobase64`          Go's base64, with Go's error positions
-:mod:`.netaddr`           Go's address rules (``host:port``, dial targets)
-:mod:`.neterror`          Go's ``net.OpError`` texts for I/O failures
+``  .auth``               mechanisms and the AUTH exchange
+:mod:`.gocompat`          Go's texts and rules (package)
+``  .goformat``           Go's string quoting and case mapping
+``  .gobase64``           Go's base64, with Go's error positions
+``  .netaddr``            Go's address rules (``host:port``, dial targets)
+``  .neterror``           Go's ``net.OpError`` texts for I/O failures
+``  .gomail``             Go's ``net/mail`` addresses and RFC 2047 words
+``  .godate``             Go's ``mail.ParseDate``
+``  .gomessage``          Go's ``mail.ReadMessage``
+:mod:`.errors`            every error, the send layer's, composition's
+                          and DKIM's included; :data:`~.errors.FAILURES`
 ========================  ===============================================
 
 Over them, one module or package per topic:
@@ -24,8 +30,19 @@ Over them, one module or package per topic:
 :mod:`.client`            the Go-semantics :class:`Client` (one method per
                           command), :func:`dial`, :func:`send_mail`
 :mod:`.tls`               :class:`TLSConfig`, Go's ConnectionState
-:mod:`.errors`            every error, the send layer's included
+:mod:`.netconn`           Go's ``net.Conn`` over a socket
+:mod:`.tlsconn`           Go's ``tls.Conn`` (``tls.Dial``)
 :mod:`.wirelog`           the wire log (``logging``)
+:mod:`.mail`              composition (package; no I/O but reading files):
+``  .options``            the map reader shared by compose and signing
+``  .compose``            :func:`message` (real mail from a map, on the
+                          ``email`` package) and :func:`envelope`
+``  .mailaddr``           addresses and message ids in headers (A-labels)
+``  .wireform``           a message object as it goes on the wire (Bcc
+                          removed, headers checked) and its header envelope
+``  .fileparts``          file attachments streamed when sent
+``  .signing``            :func:`dkim_sign`, :class:`DKIMSigner` (dkimpy)
+``  .smime``              S/MIME signing and encryption (``cryptography``)
 :mod:`.pythonic`          the Pythonic layer (package), by topic:
 ``  .api``                :func:`send`, :func:`send_many`, :func:`connect`,
                           :func:`dial_tls`, :func:`prepare`
@@ -41,20 +58,19 @@ Over them, one module or package per topic:
 :mod:`.aio`               the Pythonic layer on asyncio (package): the same
                           functions as coroutines, :class:`~.aio.Pool`; an
                           asyncio transport and client under them
-:mod:`.compose`           :func:`message` (real mail from a map, on the
-                          ``email`` package) and :func:`envelope`
-:mod:`.wireform`          a message object as it goes on the wire (Bcc
-                          removed, headers checked) and its header envelope
-:mod:`.signing`           :func:`dkim_sign`, :class:`DKIMSigner` (dkimpy)
 :mod:`.devserver`         the dev server (package; never imported by the
                           engine)
 ========================  ===============================================
+
+:mod:`.lineends` is the old name of :mod:`.protocol.lineends`, kept because
+the Go namespace's documentation tells callers to use
+``smtp_core.lineends.crlf``.
 
 Errors are exceptions here; the Hy namespace ``go-std.net.smtp`` turns
 them into Go-style returned values.
 """
 
-from .auth import (
+from .protocol.auth import (
     Auth,
     AuthExchange,
     CramMD5Auth,
@@ -66,7 +82,7 @@ from .auth import (
     choose_auth,
 )
 from .client import Client, DataWriter, dial, send_mail
-from .compose import ComposeError, Envelope, envelope, message
+from .mail.compose import Envelope, envelope, message
 from .errors import (
     AuthError,
     Base64Error,
@@ -81,6 +97,8 @@ from .errors import (
     TLSRequiredError,
     TLSSetupError,
     BatchAborted,
+    ComposeError,
+    DKIMError,
     EnvelopeError,
     HeaderError,
     MessageNotSent,
@@ -100,7 +118,7 @@ from .pythonic import (
     send,
     send_many,
 )
-from .signing import DKIMError, DKIMSigner, dkim_sign
+from .mail.signing import DKIMSigner, dkim_sign
 from .tls import ConnectionState, TLSConfig
 
 __version__ = "0.1.0"

@@ -4,9 +4,9 @@
 Go method of the same name (``hello`` is ``Hello``, ``starttls`` is
 ``StartTLS``, ...): the same bytes on the wire, the same replies accepted,
 the same errors, except that errors are raised rather than returned.  The
-protocol rules live in the sans-I/O modules (:mod:`~smtp_core.reply`,
-:mod:`~smtp_core.commands`, :mod:`~smtp_core.dotstuff`,
-:mod:`~smtp_core.auth`); this module only sequences them over a
+protocol rules live in the sans-I/O modules (:mod:`~smtp_core.protocol.reply`,
+:mod:`~smtp_core.protocol.commands`, :mod:`~smtp_core.protocol.dotstuff`,
+:mod:`~smtp_core.protocol.auth`); this module only sequences them over a
 :class:`~smtp_core.transport.Transport`.
 
 Contract points worth knowing (all as in Go):
@@ -36,22 +36,20 @@ import socket
 import ssl
 from typing import Iterable, Sequence
 
-from . import netaddr, wirelog
-from .auth import Auth, AuthExchange, ServerInfo
-from .commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
-from .dotstuff import DotEncoder, input_before_wire_offset
-from .errors import AuthError, HelloError, SMTPError
-from .goformat import go_upper
-from .reply import MAX_LINE, MAX_REPLY
+from .gocompat import netaddr
+from . import wirelog
+from .protocol.auth import Auth, AuthExchange, ServerInfo
+from .protocol.commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
+from .protocol.dotstuff import DotEncoder, input_before_wire_offset
+from .errors import FAILURES, AuthError, HelloError, SMTPError
+from .gocompat.goformat import go_upper
+from .protocol.reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
-from .netaddr import split_host_port
-from .neterror import go_error
+from .gocompat.netaddr import split_host_port
+from .gocompat.neterror import go_error
 from .transport import Transport
 
-__all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "FAILURES"]
-
-#: What a conversation can fail with; anything else is a bug, not a failure.
-FAILURES = (SMTPError, OSError)
+__all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail"]
 
 HELLO_TOO_LATE = "smtp: Hello called after other methods"
 _GO_FLUSH = 4096  # Go's bufio.Writer size: it fixes when DATA bytes leave
@@ -165,7 +163,7 @@ class Client:
 
         For extensions the client has no method for, as Go's ``Text`` field
         allows.  ``expect`` follows the prefix rule of
-        :func:`~smtp_core.reply.code_matches`; 0 accepts any code.
+        :func:`~smtp_core.protocol.reply.code_matches`; 0 accepts any code.
         """
         return self._cmd(expect, encode_line(check_line(line)), line.split(" ", 1)[0].upper())
 
@@ -476,7 +474,7 @@ def writer_error(code: int, text: str) -> OSError:
 def connect(address: str, timeout: float | None = None) -> tuple[socket.socket, str]:
     """Open a TCP connection to ``host:port`` as Go's ``net.Dial`` does; return it and the host.
 
-    Go's address rules and error texts (see :mod:`~smtp_core.netaddr`).
+    Go's address rules and error texts (see :mod:`~smtp_core.gocompat.netaddr`).
     """
     sock = netaddr.dial(address, timeout if timeout is not None else socket.getdefaulttimeout())
     return sock, split_host_port(address)[0]

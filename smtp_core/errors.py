@@ -27,7 +27,7 @@ Examples::
 
 from __future__ import annotations
 
-from .goformat import go_quote
+from .gocompat.goformat import go_quote
 
 __all__ = [
     "SMTPError",
@@ -42,6 +42,7 @@ __all__ = [
     "ServerClosed",
     "StageTimeout",
     "TLSSetupError",
+    "FAILURES",
     "SendError",
     "RecipientsRefused",
     "MessageRefused",
@@ -49,6 +50,7 @@ __all__ = [
     "EnvelopeError",
     "HeaderError",
     "ComposeError",
+    "DKIMError",
     "MessageNotSent",
     "BatchAborted",
 ]
@@ -165,6 +167,10 @@ class TLSSetupError(OSError):
         return self.args[0] if self.args else "tls: configuration error"
 
 
+#: What a conversation can fail with; anything else is a bug, not a failure.
+FAILURES = (SMTPError, OSError)
+
+
 # --------------------------------------------------------------------------
 # The Pythonic layer's send errors (smtp_core.send, smtp_core.send_many)
 # --------------------------------------------------------------------------
@@ -225,7 +231,12 @@ class EnvelopeError(SendError, ValueError):
 
 class ComposeError(ValueError):
     """A message cannot be made or serialised as asked; the text names the
-    key, value, path or line (:mod:`smtp_core.compose`, :mod:`smtp_core.wireform`)."""
+    key, value, path or line (:mod:`smtp_core.mail.compose`, :mod:`smtp_core.mail.wireform`)."""
+
+
+class DKIMError(ValueError):
+    """A DKIM signature cannot be made as asked; the text names the setting
+    (:mod:`smtp_core.mail.signing`)."""
 
 
 class HeaderError(SendError, ValueError):

@@ -14,7 +14,7 @@
 * after ``close`` every operation fails with ``use of closed network
   connection``, a second ``close`` included.
 
-Errors read as Go's ``*net.OpError`` (see :mod:`~smtp_core.neterror`),
+Errors read as Go's ``*net.OpError`` (see :mod:`~smtp_core.gocompat.neterror`),
 with the network the connection was dialled with::
 
     read tcp 127.0.0.1:41234->127.0.0.1:25: i/o timeout
@@ -43,9 +43,9 @@ import errno
 import socket
 import time
 
-from . import netaddr
+from .gocompat import netaddr
 from .errors import ServerClosed
-from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, ends_of, go_error, op_error, op_text
+from .gocompat.neterror import CLOSED_TEXT, TIMEOUT_TEXT, ends_of, go_error, op_error, op_text
 
 __all__ = ["Addr", "Conn", "dial", "UNSUPPORTED_NETWORKS"]
 

@@ -37,9 +37,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
-from .goformat import go_bytes, go_quote
+from .gocompat.goformat import go_bytes, go_quote
 from .errors import TLSSetupError
-from .neterror import errno_text, go_error
+from .gocompat.neterror import errno_text, go_error
 
 __all__ = ["TLSConfig", "ConnectionState", "Certificate", "HandshakeWatch", "check_client_name", "VERSIONS", "NO_SERVER_NAME_TEXT",
            "NO_VERSIONS_TEXT", "sni_name", "version_bounds", "wrap_client", "hostname_error_text",

@@ -13,7 +13,7 @@ Rules, as Go's ``crypto/tls`` keeps them (``tls.go``, ``conn.go``):
   the TCP connection does;
 * certificate and alert failures read as Go's (``tls: failed to verify
   certificate: x509: ...``, ``remote error: tls: ...``), from the same
-  place STARTTLS takes them (:mod:`~smtp_core.neterror`,
+  place STARTTLS takes them (:mod:`~smtp_core.gocompat.neterror`,
   :class:`~smtp_core.tls.HandshakeWatch`).
 
 Example::
@@ -32,7 +32,7 @@ import time
 
 from . import netconn
 from .errors import TLSSetupError
-from .neterror import CLOSED_TEXT, go_error
+from .gocompat.neterror import CLOSED_TEXT, go_error
 from .tls import ConnectionState, HandshakeWatch, TLSConfig, sni_name, wrap_client
 
 __all__ = ["TLSConn", "dial", "client"]

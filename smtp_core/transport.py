@@ -2,7 +2,7 @@
 
 A :class:`Transport` owns one connected socket.  It knows nothing of SMTP
 commands: it sends bytes, feeds received bytes to a
-:class:`~smtp_core.reply.ReplyReader`, and upgrades to TLS.  It keeps the
+:class:`~smtp_core.protocol.reply.ReplyReader`, and upgrades to TLS.  It keeps the
 few rules Go's ``net`` and ``crypto/tls`` impose on a connection:
 
 * after ``close()``, every operation fails with an I/O error, a second
@@ -28,7 +28,7 @@ timeout costs none.  TLS keeps Python's timeouts (a blocking
 ``SSLSocket`` retries a timed-out read forever).
 
 I/O errors read as Go's (``write tcp 127.0.0.1:41234->127.0.0.1:25: write:
-broken pipe``, see :mod:`~smtp_core.neterror`): the transport knows both
+broken pipe``, see :mod:`~smtp_core.gocompat.neterror`): the transport knows both
 ends of its connection and rewrites every socket error it raises, keeping
 its class and errno.  Errors it keeps (a failed handshake) are raised
 again without their old traceback, so nothing they once pointed at
@@ -46,8 +46,8 @@ import time
 
 from . import wirelog
 from .errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
-from .neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
-from .reply import MAX_LINE, MAX_REPLY, ReplyReader
+from .gocompat.neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
+from .protocol.reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, HandshakeWatch, sni_name, wrap_client
 
 __all__ = ["Transport"]

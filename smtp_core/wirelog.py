@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 
-from .goformat import go_quote
+from .gocompat.goformat import go_quote
 
 __all__ = ["wire_logger", "enabled", "log_sent", "log_reply", "log_event", "log_body"]
 

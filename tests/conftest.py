@@ -24,7 +24,9 @@ import pytest
 from _pytest.assertion.rewrite import AssertionRewritingHook
 from hypothesis import settings
 
-sys.path.insert(0, str(Path(__file__).parent))
+# What test modules share lives in tests/helpers, imported by its plain name
+# (``from scripted import Starttls``) from every folder, .py and .hy alike.
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
 from scripted import ScriptedServer  # noqa: E402
 

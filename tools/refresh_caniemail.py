@@ -3,7 +3,7 @@
     python tools/refresh_caniemail.py [VERSION]
 
 Fetches npm's ``caniemail`` package (MIT) with ``npm pack`` and copies its
-``data/caniemail.json`` and ``LICENSE`` over ``smtp_core/devserver/data/``.
+``data/caniemail.json`` and ``LICENSE`` over ``smtp_core/devserver/web/data/``.
 The data carries its own date (``last_update_date``); the script prints it.
 """
 
@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parent.parent / "smtp_core" / "devserver" / "data"
+TARGET = Path(__file__).resolve().parent.parent / "smtp_core" / "devserver" / "web" / "data"
 MEMBERS = {"package/data/caniemail.json": "caniemail.json", "package/LICENSE": "caniemail.LICENSE"}
 
 

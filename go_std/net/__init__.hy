@@ -14,11 +14,11 @@ A `Conn` reads into a buffer you give it, as Go's does:
     (.Close conn)                        ; later calls: use of closed network connection
 
 One table, the machinery of `go-std.joker`; the behaviour lives in
-`smtp_core.netconn` (connections) and `smtp_core.netaddr` (addresses); the
+`smtp_core.netconn` (connections) and `smtp_core.gocompat.netaddr` (addresses); the
 classes, converters and calls the table names are in `go-std.net._net-impl`.]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])
-(import smtp-core.netaddr :as netaddr)
+(import smtp-core.gocompat.netaddr :as netaddr)
 (import smtp-core.netconn :as netconn)
 (import go-std.joker [Namespace])
 ;; What the table names, and what go.std.crypto.tls, go.std.net.mail and

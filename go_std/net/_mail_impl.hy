@@ -2,8 +2,8 @@
 
 `go_std/net/mail.hy` is the namespace's docstring and its table; what the
 table names (`GoAddress`, `parse-address`, `conv-Reader`, ...) is defined
-here. Behaviour lives in `smtp_core.gomail`, `smtp_core.godate` and
-`smtp_core.gomessage`; this module gives it Joker's shapes: Go-named
+here. Behaviour lives in `smtp_core.gocompat.gomail`, `smtp_core.gocompat.godate` and
+`smtp_core.gocompat.gomessage`; this module gives it Joker's shapes: Go-named
 fields, `[result err]` pairs, a Python datetime for Go's time.Time.
 
     (import go-std.net._mail-impl [parse-address])
@@ -11,9 +11,9 @@ fields, `[result err]` pairs, a Python datetime for Go's time.Time.
 
 ;; `unless` at compile time only: importing hyrule would cost every namespace import.
 (eval-when-compile (require hyrule [unless]))
-(import smtp-core.gomail :as gomail)
-(import smtp-core.godate :as godate)
-(import smtp-core.gomessage :as gomessage)
+(import smtp-core.gocompat.gomail :as gomail)
+(import smtp-core.gocompat.godate :as godate)
+(import smtp-core.gocompat.gomessage :as gomessage)
 (import smtp-core.errors [ServerClosed])
 (import go-std.joker [ArgumentError arg-error joker-type-name register-failures struct-maker])
 

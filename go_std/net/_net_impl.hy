@@ -3,14 +3,14 @@
 `go_std/net/__init__.hy` is the namespace's docstring and its table;
 what the table names (`GoConn`, `dial-conn`, `split-host-port`, ...) is
 defined here. Behaviour lives in `smtp_core.netconn` (connections) and
-`smtp_core.netaddr` (addresses); this module gives it Joker's shapes:
+`smtp_core.gocompat.netaddr` (addresses); this module gives it Joker's shapes:
 `[result err]` pairs, Go-named classes, the converter of a Conn.
 
     (import go-std.net._net-impl [GoConn] smtp-core.netconn [Conn])
     (issubclass GoConn Conn)   ; => True: Go's addresses over the engine's connection]]
 
 (import socket)
-(import smtp-core.netaddr :as netaddr)
+(import smtp-core.gocompat.netaddr :as netaddr)
 (import smtp-core.netconn :as netconn)
 (import go-std.joker [ArgumentError arg-error name-type returned struct-maker])
 (import go-std.joker.converters [conv-go_std_time_Duration])

@@ -11,7 +11,7 @@
 
 Exact to Go 1.27.3, error texts included (`mail: missing @ in addr-spec`,
 `mail: no angle-addr`, `mail: header not in message`); the rules live in
-`smtp_core.gomail`, `smtp_core.godate` and `smtp_core.gomessage`, checked
+`smtp_core.gocompat.gomail`, `smtp_core.gocompat.godate` and `smtp_core.gocompat.gomessage`, checked
 against answers Go wrote (`tests/govectors/mail_*.json`). The classes,
 converters and calls the table names are in `go-std.net._mail-impl`.]]
 

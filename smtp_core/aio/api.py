@@ -28,7 +28,7 @@ import inspect
 import socket
 
 from ..errors import StageTimeout, TLSSetupError
-from ..neterror import socket_error
+from ..gocompat.neterror import socket_error
 from ..pythonic import api as blocking
 from ..pythonic.addresses import dial_address, tls_host_name
 from ..pythonic.mailer import Options, dial_plan, opened

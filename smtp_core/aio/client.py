@@ -2,9 +2,9 @@
 
 One coroutine per SMTP command over one ``_cmd``, in the order and with
 the rules of the blocking client (Go's ``net/smtp``): the same bytes on
-the wire (built by :mod:`~smtp_core.commands`), the same replies accepted
-(:mod:`~smtp_core.reply`), the same AUTH exchanges
-(:class:`~smtp_core.auth.AuthExchange`), the same errors, raised.  Only
+the wire (built by :mod:`~smtp_core.protocol.commands`), the same replies accepted
+(:mod:`~smtp_core.protocol.reply`), the same AUTH exchanges
+(:class:`~smtp_core.protocol.auth.AuthExchange`), the same errors, raised.  Only
 the transport differs (:class:`~smtp_core.aio.transport.AsyncTransport`).
 The Go names (``Mail``, ``Rcpt``, ``Data``, ...) are the same coroutines.
 
@@ -34,15 +34,17 @@ import errno
 import socket
 import ssl
 
-from .. import netaddr, wirelog
-from ..auth import Auth, AuthExchange, ServerInfo
-from ..client import FAILURES, HELLO_TOO_LATE, writer_error
-from ..commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
-from ..dotstuff import DotEncoder
+from ..gocompat import netaddr
+from .. import wirelog
+from ..protocol.auth import Auth, AuthExchange, ServerInfo
+from ..client import HELLO_TOO_LATE, writer_error
+from ..errors import FAILURES
+from ..protocol.commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
+from ..protocol.dotstuff import DotEncoder
 from ..errors import HelloError, SMTPError
-from ..goformat import go_upper
-from ..neterror import op_error
-from ..reply import MAX_LINE, MAX_REPLY
+from ..gocompat.goformat import go_upper
+from ..gocompat.neterror import op_error
+from ..protocol.reply import MAX_LINE, MAX_REPLY
 from ..tls import ConnectionState, TLSConfig
 from .transport import AsyncTransport
 
@@ -323,7 +325,7 @@ class DataWriter:
 
 async def open_socket(address: str, timeout: float | None = None) -> socket.socket:
     """A connected non-blocking TCP socket to ``host:port``, as Go's
-    ``net.Dial`` makes it: its address rules (:func:`smtp_core.netaddr.resolve`,
+    ``net.Dial`` makes it: its address rules (:func:`smtp_core.gocompat.netaddr.resolve`,
     run off the loop when a name must be looked up), one try per address,
     each with its share of ``timeout``, and Go's error texts."""
     loop = asyncio.get_running_loop()

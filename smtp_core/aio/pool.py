@@ -36,7 +36,7 @@ from typing import Iterable
 from ..errors import BatchAborted, MessageNotSent, MessageRefused
 from ..pythonic import api as blocking
 from ..pythonic.mailer import Options
-from ..signing import signers
+from ..mail.signing import signers
 from .api import ASYNC, bind_as
 from .client import Client
 from .steps import run

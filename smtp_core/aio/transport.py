@@ -3,7 +3,7 @@
 :class:`AsyncTransport` is :class:`smtp_core.transport.Transport` for an
 event loop: the same methods (``send``, ``read_reply``, ``start_tls``,
 ``set_timeout``, ``close``, ``connection_state``), the same
-:class:`~smtp_core.reply.ReplyReader` under them, the same errors (Go's
+:class:`~smtp_core.protocol.reply.ReplyReader` under them, the same errors (Go's
 texts, :class:`~smtp_core.errors.StageTimeout` naming the stage), but
 ``send``, ``read_reply`` and ``start_tls`` are coroutines.  So the
 conversations of :mod:`smtp_core.pythonic` run on it unchanged
@@ -44,8 +44,8 @@ import ssl
 
 from .. import wirelog
 from ..errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
-from ..neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
-from ..reply import MAX_LINE, MAX_REPLY, ReplyReader
+from ..gocompat.neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
+from ..protocol.reply import MAX_LINE, MAX_REPLY, ReplyReader
 from ..tls import NO_SERVER_NAME_TEXT, ConnectionState, check_client_name, sni_name
 from .wakeup import Wakeup
 

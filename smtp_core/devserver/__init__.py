@@ -1,9 +1,12 @@
-"""A development SMTP server for trying out and testing SMTP clients.
+"""A development SMTP server and mail catcher for trying out and testing SMTP clients.
 
-It accepts mail on the local machine and never relays it anywhere: every
-accepted message is written to a Maildir (with its envelope added as
-headers), summarised on the console, and kept in memory for tests.  Built on
-aiosmtpd, it speaks what a client needs to exercise:
+It accepts mail on the local machine and never relays it anywhere (unless
+Mailpit's *release* is given a relay): every accepted message is written to
+a Maildir, its envelope added as headers, and indexed in SQLite beside it;
+nothing received stays in memory, :meth:`DevServer.messages` and
+:meth:`DevServer.wait_for` read it back.  With ``quiet=False`` (the
+command line's default) each message also gets a summary line on the
+console.  Built on aiosmtpd, it speaks what a client needs to exercise:
 
 * a plain port offering STARTTLS, and optionally an implicit-TLS port, with a
   certificate generated on first use (see :mod:`smtp_core.devserver.pki`) whose CA
@@ -11,18 +14,48 @@ aiosmtpd, it speaks what a client needs to exercise:
 * AUTH PLAIN, LOGIN and CRAM-MD5 against configured users (or any login);
 * SMTPUTF8, 8BITMIME, SIZE and PIPELINING, VRFY;
 * failure injection: rejected recipients, failing AUTH, 421/451 replies at
-  any stage, and a connection dropped after the final dot;
+  any stage, a connection dropped after the final dot, Mailpit's chaos;
 * limits a hostile client meets (:class:`SmtpLimits`): sessions at once,
   idle sessions, recipients per message, guessed passwords.
 
-Modules, one topic each: :mod:`.server` (:class:`DevServer`: the loop, the
-listeners, start and stop), :mod:`.smtp` (the aiosmtpd protocol and
-handler), :mod:`.policy` (users, rejections, failure injection),
-:mod:`.smtplimits` (how much one client may take),
-:mod:`.received` (:class:`ReceivedMessage`, escaping client values for the
-console and stored headers), :mod:`.pki` (certificates via trustme; the dev
-server's name-constrained CA),
-:mod:`.cli` (``smtp-devserver``).
+The *catcher* is this server in its Mailpit role: SMTP in, the mailbox,
+and (with ``http_port``) a web page and Mailpit's REST API out.
+
+Modules, one topic each (each subpackage's docstring lists its own):
+
+==============================  ==============================================
+:mod:`.server`                  :class:`DevServer`: the loop and its thread,
+                                the listeners, the certificate, start and stop
+:mod:`.cli`                     ``smtp-devserver`` (and ``python -m``): options,
+                                banner, Ctrl-C
+:mod:`.pki`                     certificates via trustme; the dev server's
+                                name-constrained CA
+:mod:`.features`                Mailpit's optional features (relay, spamd,
+                                chaos, label) and its runtime figures
+:mod:`.failurebudget`           failed logins per client address, for SMTP
+                                AUTH and HTTP basic auth alike
+:mod:`.bounds`                  the one rule for every limit: a count >= 1,
+                                a time > 0
+:mod:`.smtp`                    the SMTP side: :mod:`~.smtp.protocol` (aiosmtpd's
+                                protocol, extended, and the handler),
+                                :mod:`~.smtp.policy` (users, rejections,
+                                injected failures), :mod:`~.smtp.limits`
+:mod:`.mailbox`                 the mail kept: :mod:`~.mailbox.store` (Maildir
+                                and index), :mod:`~.mailbox.received`
+                                (:class:`ReceivedMessage`, escaping client
+                                values), :mod:`~.mailbox.search`,
+                                :mod:`~.mailbox.mailview`,
+                                :mod:`~.mailbox.mimetree`,
+                                :mod:`~.mailbox.htmltext`,
+                                :mod:`~.mailbox.tagnames`
+:mod:`.web`                     the HTTP side (aiohttp): :mod:`~.web.service`,
+                                :mod:`~.web.httpguard`, :mod:`~.web.api`,
+                                :mod:`~.web.page` and ``static/``,
+                                :mod:`~.web.mailpit_extra` and one module per
+                                Mailpit feature
+==============================  ==============================================
+
+The SMTP and web sides both use the mailbox; the mailbox uses neither.
 
 From Python (the server runs on a background thread)::
 
@@ -58,10 +91,10 @@ except ImportError as missing:  # pragma: no cover - depends on the install
     ) from missing
 
 from .cli import main
-from .policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
-from .received import ReceivedMessage
+from .smtp.policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
+from .mailbox.received import ReceivedMessage
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
-from .smtplimits import SmtpLimits
+from .smtp.limits import SmtpLimits
 
 __all__ = [
     "DevServer",

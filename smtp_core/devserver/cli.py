@@ -13,11 +13,13 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from . import catcher, pki
-from .policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
+from . import pki
+from .bounds import check_positive
+from .web import service as web
+from .smtp.policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
-from .smtplimits import SmtpLimits
-from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
+from .smtp.limits import SmtpLimits
+from .mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
 
 __all__ = ["main"]
 
@@ -80,7 +82,7 @@ def _build_parser() -> argparse.ArgumentParser:
     mail.add_argument("--size-limit", type=int, default=DEFAULT_SIZE_LIMIT, metavar="BYTES",
                       help="maximum message size, advertised as SIZE; 0 for none (default: %(default)s)")
     mail.add_argument("--maildir", metavar="DIR",
-                      help=f"store messages here, kept across restarts (default: {catcher.default_maildir()})")
+                      help=f"store messages here, kept across restarts (default: {web.default_maildir()})")
     limits = parser.add_argument_group("limits (per SMTP server)")
     defaults = SmtpLimits()
     limits.add_argument("--max-connections", type=int, default=defaults.max_connections, metavar="N",
@@ -104,7 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="answer CODE (421 or 451) at STAGE (repeatable)")
     failures.add_argument("--drop-after-data", action="store_true",
                           help="store the message, then close the connection without replying to the final dot")
-    catcher.add_arguments(parser)
+    web.add_arguments(parser)
     return parser
 
 
@@ -129,19 +131,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         smtp_limits = SmtpLimits(max_connections=options.max_connections, idle_timeout=options.idle_timeout,
                                  max_recipients=options.max_recipients)
+        check_positive("max_mime_parts", options.max_mime_parts)
+        check_positive("max_mime_depth", options.max_mime_depth)
     except ValueError as error:
         parser.error("--" + str(error).replace("_", "-"))
-    for flag, value in (("--max-mime-parts", options.max_mime_parts), ("--max-mime-depth", options.max_mime_depth)):
-        if value < 1:
-            parser.error(f"{flag} must be >= 1, got {value}")
-    http = catcher.http_options(parser, options)
-    features = catcher.feature_options(parser, options)
+    http = web.http_options(parser, options)
+    features = web.feature_options(parser, options)
 
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    maildir = options.maildir or catcher.default_maildir()
+    maildir = options.maildir or web.default_maildir()
     server = DevServer(
         host=options.host,
         port=options.port,

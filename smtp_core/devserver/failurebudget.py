@@ -1,8 +1,8 @@
 """Failed logins per client address, for both of the dev server's sides.
 
 One token bucket per address (:class:`FailureBudget`): SMTP AUTH
-(:mod:`.smtplimits`, answered ``454 4.7.0``) and HTTP basic auth
-(:mod:`.httpguard`, answered ``429`` with ``Retry-After``) each keep one.
+(:mod:`.smtp.limits`, answered ``454 4.7.0``) and HTTP basic auth
+(:mod:`.web.httpguard`, answered ``429`` with ``Retry-After``) each keep one.
 At most ``max_clients`` addresses are remembered; the longest quiet one is
 forgotten first, so a flood of addresses costs bounded memory.
 """

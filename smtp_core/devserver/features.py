@@ -5,7 +5,7 @@ HTTP side:
 
 * :class:`Features`: the label, the relay used by *release*
   (:class:`RelaySettings`), the SpamAssassin daemon (``HOST:PORT``), and
-  Mailpit's chaos (:class:`~smtp_core.devserver.policy.Chaos`, shared with
+  Mailpit's chaos (:class:`~smtp_core.devserver.smtp.policy.Chaos`, shared with
   the SMTP side's policy, which applies it);
   ``Features()`` is everything off, as Mailpit starts.
 * :class:`RuntimeStats`: Mailpit's ``RuntimeStats`` of ``/api/v1/info``.
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
 
-from .policy import Chaos
-from .store import MailStore
+from .smtp.policy import Chaos
+from .mailbox.store import MailStore
 
 __all__ = ["Features", "RelaySettings", "RuntimeStats", "parse_relay", "STARTTLS_MODES"]
 

@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 
-from . import catcher, pki
-from .policy import Policy, is_loopback
-from .received import ReceivedMessage
-from .smtplimits import SmtpLimits
-from .smtp import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
+from . import pki
+from .bounds import check_positive
+from .smtp.policy import Policy, is_loopback
+from .mailbox.received import ReceivedMessage
+from .smtp.limits import SmtpLimits
+from .smtp.protocol import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
-from .store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
+from .mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
+from .web.service import DEFAULT_MAX_MESSAGES, HttpLimits, HttpSide, check_http_exposure, parse_credentials
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
 
@@ -59,7 +61,7 @@ class DevServer:
         True
         >>> server.stop()
 
-    Parameters (all optional):
+    Parameters (all optional, all keywords):
 
     ``host``
         Address to listen on (loopback by default).
@@ -109,7 +111,7 @@ class DevServer:
     ``max_messages``
         Keep at most this many messages, pruning the oldest (0: no limit).
     ``smtp_limits``
-        A :class:`~smtp_core.devserver.smtplimits.SmtpLimits`: connections
+        A :class:`~smtp_core.devserver.smtp.limits.SmtpLimits`: connections
         at once, the idle timeout, recipients per message, the failed-login
         budget per client address.
     ``max_mime_parts``, ``max_mime_depth``
@@ -119,7 +121,7 @@ class DevServer:
         More names the ``Host`` header may give (``NAME`` or ``NAME:PORT``):
         other names are refused (DNS rebinding).
     ``http_limits``
-        A :class:`~smtp_core.devserver.httpguard.HttpLimits` (connections,
+        A :class:`~smtp_core.devserver.web.httpguard.HttpLimits` (connections,
         idle and body timeouts, event outboxes).
     ``features``
         Mailpit's optional features for the HTTP side
@@ -132,6 +134,7 @@ class DevServer:
 
     def __init__(
         self,
+        *,
         host: str = "127.0.0.1",
         port: int | None = None,
         tls_port: bool | int | None = False,
@@ -146,18 +149,17 @@ class DevServer:
         drop_after_data: bool = False,
         cert: Sequence[str | os.PathLike[str]] | None = None,
         quiet: bool = True,
-        *,
         cert_dir: None | str | os.PathLike[str] = None,
         on_message: Callable[[ReceivedMessage], None] | None = None,
         http_port: int | None = None,
         http_host: str = "127.0.0.1",
         http_auth: None | str | tuple[str, str] = None,
         http_no_auth: bool = False,
-        max_messages: int = catcher.DEFAULT_MAX_MESSAGES,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
         max_mime_parts: int = DEFAULT_MAX_PARTS,
         max_mime_depth: int = DEFAULT_MAX_DEPTH,
         http_allowed_hosts: Iterable[str] = (),
-        http_limits: catcher.HttpLimits | None = None,
+        http_limits: HttpLimits | None = None,
         features: Features | None = None,
         smtp_limits: SmtpLimits | None = None,
         client_ca: None | str | os.PathLike[str] = None,
@@ -172,7 +174,8 @@ class DevServer:
         self._requested_port = port or 0
         self._requested_tls_port: int | None = None if tls_port is False else (tls_port or 0)
         self._policy = Policy.from_settings(
-            users, accept_any_login, require_auth, reject_rcpt, fail_auth, fail_at, drop_after_data,
+            users=users, accept_any_login=accept_any_login, require_auth=require_auth,
+            reject_rcpt=reject_rcpt, fail_auth=fail_auth, fail_at=fail_at, drop_after_data=drop_after_data,
             chaos=features.chaos if features is not None else None,
         )
         self._size_limit = DEFAULT_SIZE_LIMIT if size_limit is None else (size_limit or None)
@@ -183,16 +186,15 @@ class DevServer:
         self._quiet = quiet
         self._on_message = on_message
         if isinstance(http_auth, str):
-            http_auth = catcher.parse_credentials(http_auth)
+            http_auth = parse_credentials(http_auth)
         if http_port is not None:
-            catcher.check_http_exposure(http_host, http_auth, http_no_auth)
+            check_http_exposure(http_host, http_auth, http_no_auth)
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         self._max_messages = max_messages
         self._smtp_limits = smtp_limits or SmtpLimits()
-        for name, value in (("max_mime_parts", max_mime_parts), ("max_mime_depth", max_mime_depth)):
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
+        check_positive("max_mime_parts", max_mime_parts)
+        check_positive("max_mime_depth", max_mime_depth)
         self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
         self._snapshot: list[ReceivedMessage] = []
 
@@ -210,7 +212,7 @@ class DevServer:
         self.url: str | None = None
         self.http_port: int | None = None
 
-        self._store: MailHandler | None = None
+        self._handler: MailHandler | None = None
         self._owns_maildir = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -222,7 +224,7 @@ class DevServer:
         if http_port is not None:
             self._services.append(functools.partial(
                 _serve_http, host=http_host, port=http_port, basic_auth=http_auth, features=features,
-                allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or catcher.HttpLimits()))
+                allowed_hosts=tuple(http_allowed_hosts), limits=http_limits or HttpLimits()))
         #: Mailpit's runtime figures (``/api/v1/info``), counted from each start.
         self.runtime_stats = RuntimeStats()
 
@@ -300,11 +302,11 @@ class DevServer:
             self._thread = self._loop = None
             self._listeners = []
             self.url = self.http_port = None
-            if self._store is not None:
+            if self._handler is not None:
                 if self._owns_maildir:
-                    self._snapshot = self._store.received()
-                self._store.mail.close()
-                self._store = None
+                    self._snapshot = self._handler.received()
+                self._handler.store.close()
+                self._handler = None
             if self._owns_maildir and self.maildir is not None:
                 shutil.rmtree(self.maildir, ignore_errors=True)
 
@@ -312,33 +314,33 @@ class DevServer:
 
     def messages(self) -> list[ReceivedMessage]:
         """Every message stored (and not deleted or pruned), in arrival order."""
-        if self._store is not None:
-            return self._store.received()
+        if self._handler is not None:
+            return self._handler.received()
         if self._owns_maildir or self.maildir is None or not self.maildir.exists():
             return list(self._snapshot)
         # Stopped, with the caller's folder: read it back.
-        mail = MailStore(self.maildir, max_messages=0)
+        store = MailStore(self.maildir, max_messages=0)
         try:
-            return received_from(mail)
+            return received_from(store)
         finally:
-            mail.close()
+            store.close()
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
         """Block until at least ``count`` messages arrived; return them all.
 
         Raises ``TimeoutError`` after ``timeout`` seconds.
         """
-        if self._store is None:
+        if self._handler is None:
             stored = self.messages()
             if len(stored) >= count:
                 return stored
             raise RuntimeError(f"DevServer is not running (and holds {len(stored)} of {count} message(s))")
-        return self._store.wait_for(count, timeout)
+        return self._handler.wait_for(count, timeout)
 
     @property
     def store(self) -> MailStore | None:
         """The catcher's store (``None`` while stopped)."""
-        return self._store.mail if self._store is not None else None
+        return self._handler.store if self._handler is not None else None
 
     # ---- internals ----
 
@@ -381,10 +383,10 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        mail = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
+        store = MailStore(self.maildir, max_messages=self._max_messages, **self._mime_limits)
         self.runtime_stats = RuntimeStats()
-        self.runtime_stats.watch(mail)
-        self._store = MailHandler(self._policy, mail, on_message, stats=self.runtime_stats)
+        self.runtime_stats.watch(store)
+        self._handler = MailHandler(self._policy, store, on_message, stats=self.runtime_stats)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
@@ -417,11 +419,11 @@ class DevServer:
             decode_data=False,  # keeps bytes intact and advertises 8BITMIME
             authenticator=make_authenticator(self._policy),
         )
-        store = self._store
+        handler = self._handler
 
         def plain_session() -> DevSMTP:
             return DevSMTP(
-                store,
+                handler,
                 implicit_tls=False,
                 tls_context=tls_context,
                 auth_require_tls=not is_loopback(self.host),
@@ -432,7 +434,7 @@ class DevServer:
             # aiosmtpd cannot tell that this socket is already encrypted,
             # so AUTH must not wait for a STARTTLS that will never come.
             return ImplicitTLS(
-                lambda: DevSMTP(store, implicit_tls=True, auth_require_tls=False, **common),
+                lambda: DevSMTP(handler, implicit_tls=True, auth_require_tls=False, **common),
                 tls_context, self._smtp_limits, self._tls_handshakes)
 
         plain = await loop.create_server(
@@ -479,11 +481,11 @@ class DevServer:
 
 async def _serve_http(server: DevServer, *, host: str, port: int, basic_auth: tuple[str, str] | None,
                       features: Features | None, allowed_hosts: tuple[str, ...],
-                      limits: catcher.HttpLimits) -> Callable[[], Awaitable[None]]:
+                      limits: HttpLimits) -> Callable[[], Awaitable[None]]:
     """The service that serves the page and the API beside SMTP."""
     store = server.store
     assert store is not None  # services start after the store opened
-    http = catcher.HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats,
+    http = HttpSide(store, host, port, basic_auth, features=features, stats=server.runtime_stats,
                             allowed_hosts=allowed_hosts, limits=limits)
     await http.start()
     server.http_port, server.url = http.port, http.url

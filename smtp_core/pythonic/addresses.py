@@ -49,7 +49,7 @@ import idna
 
 from ..client import split_host_port
 from ..errors import EnvelopeError
-from ..goformat import go_quote
+from ..gocompat.goformat import go_quote
 
 __all__ = ["wire_address", "wire_domain", "wire_host_name", "tls_host_name", "dial_address"]
 

@@ -21,10 +21,11 @@ import itertools
 import ssl
 from typing import Callable, Iterable, NamedTuple, Sequence
 
-from ..auth import Auth
-from ..client import FAILURES, Client
+from ..protocol.auth import Auth
+from ..client import Client
+from ..errors import FAILURES
 from ..errors import BatchAborted
-from ..signing import signers
+from ..mail.signing import signers
 from ..tls import TLSConfig
 from .mailer import Mailer, Options, open_client
 from .message import Message, check_arguments
@@ -60,7 +61,7 @@ def connect(
     ``verify=False`` turns certificate and host-name checks off;
     ``server_name`` is the name the certificate must carry and the one sent
     in SNI and given to authentication, when ``address`` is an IP address
-    or another name.  ``auth`` is an :class:`~smtp_core.auth.Auth`, or a list
+    or another name.  ``auth`` is an :class:`~smtp_core.protocol.auth.Auth`, or a list
     of them from which the strongest the server offers is picked.
     ``local_name`` is the EHLO name (``localhost`` by default, as in Go).
     ``timeout``: ``None`` for :data:`RFC5321_TIMEOUTS`, a number for every

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ..commands import check_line, rcpt_command
+from ..protocol.commands import check_line, rcpt_command
 from ..errors import EnvelopeError
 from .message import wire_envelope
 

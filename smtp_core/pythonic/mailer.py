@@ -39,12 +39,12 @@ from functools import partial
 from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
-from ..auth import Auth, choose_auth
+from ..protocol.auth import Auth, choose_auth
 from ..client import Client, split_host_port
 from ..client import connect as open_socket
-from ..commands import check_line
-from ..goformat import go_quote
-from ..auth import is_localhost
+from ..protocol.commands import check_line
+from ..gocompat.goformat import go_quote
+from ..protocol.auth import is_localhost
 from ..errors import AuthError, ReplyError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
 from .capabilities import ServerProfile

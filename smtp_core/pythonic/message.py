@@ -6,30 +6,30 @@ sent, so a message that cannot go costs nothing on the wire.  Rules:
 * **Input.**  A message is bytes, a file opened in binary mode (read in
   64 KiB chunks, never whole), or an ``email.message.Message`` (an
   EmailMessage or a compat32 one), serialised by
-  :func:`smtp_core.wireform.wire_bytes` (the ``SMTP`` policy, ``SMTPUTF8``
+  :func:`smtp_core.mail.wireform.wire_bytes` (the ``SMTP`` policy, ``SMTPUTF8``
   when the envelope needs it) without its Bcc and Resent-Bcc headers; a header that would go out as more than one is a
   :class:`~smtp_core.errors.HeaderError` (CVE-2024-6923).  A composed
   message's file attachments are read from their files as the message
-  is sent (:func:`smtp_core.fileparts.wire_stream`: the same bytes, the
+  is sent (:func:`smtp_core.mail.fileparts.wire_stream`: the same bytes, the
   files checked again before MAIL).  A text string
   is refused: encode it first.
 * **Line ends.**  Every bare CR and bare LF becomes CRLF
-  (:mod:`smtp_core.lineends`; SMTP smuggling), in files across chunk
+  (:mod:`smtp_core.protocol.lineends`; SMTP smuggling), in files across chunk
   boundaries too, then dots are stuffed; ``normalize_line_ends=False``
   gives Go's DotWriter bytes instead (a bare CR stays).
 * **DKIM.**  With signers (``dkim=``), what goes on the wire is exactly
   the signed bytes: the message as above (a message file read whole),
-  then signed by :func:`smtp_core.signing.sign_all`; a composed message
+  then signed by :func:`smtp_core.mail.signing.sign_all`; a composed message
   with file attachments is streamed twice instead, once for the body hash
-  (:func:`smtp_core.signing.sign_stream`) and once to send, so it is
+  (:func:`smtp_core.mail.signing.sign_stream`) and once to send, so it is
   never held either.  This is the only place a message is signed.
 * **Envelope.**  ``sender``/``recipients`` given, or taken from a
-  message's headers (:func:`smtp_core.wireform.header_envelope`: Sender,
+  message's headers (:func:`smtp_core.mail.wireform.header_envelope`: Sender,
   else From; To, Cc and Bcc; the Resent- ones when there is one block).  Recipients are sent once each, in
   order.  Addresses are checked and their domains converted by
   :mod:`.addresses` (IDNA 2008); SMTPUTF8 is asked for only when a local
   part is not ASCII (and the server must offer it).
-* **MAIL parameters** come from :func:`smtp_core.commands.mail_command`,
+* **MAIL parameters** come from :func:`smtp_core.protocol.commands.mail_command`,
   the one MAIL builder: ``BODY=8BITMIME`` and ``SIZE=n`` when offered (a
   file's size is an estimate, as RFC 1870 allows), ``SMTPUTF8`` when
   needed: when an envelope address, or an address in a header that goes
@@ -56,14 +56,14 @@ import os
 import stat
 from typing import TYPE_CHECKING, BinaryIO, Union
 
-from ..commands import check_line, mail_command
-from ..dotstuff import CRLFDotEncoder, DotEncoder
+from ..protocol.commands import check_line, mail_command
+from ..protocol.dotstuff import CRLFDotEncoder, DotEncoder
 from ..errors import EnvelopeError, MessageTooLarge
-from ..fileparts import WireStream, wire_stream
-from ..goformat import go_quote
-from ..lineends import crlf, is_crlf
-from ..signing import sign_all, sign_stream
-from ..wireform import header_envelope, smtputf8_header, wire_bytes
+from ..mail.fileparts import WireStream, wire_stream
+from ..gocompat.goformat import go_quote
+from ..protocol.lineends import crlf, is_crlf
+from ..mail.signing import sign_all, sign_stream
+from ..mail.wireform import header_envelope, smtputf8_header, wire_bytes
 from .addresses import wire_address
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def _require_smtputf8(what: str, extensions: dict) -> None:
 
 def envelope_from_headers(msg: email.message.Message, sender, recipients):
     """``(sender, recipients)``: those given, else the message's headers'
-    (:func:`~smtp_core.wireform.header_envelope`)."""
+    (:func:`~smtp_core.mail.wireform.header_envelope`)."""
     if sender is None or recipients is None:
         from_sender, from_recipients = header_envelope(msg)
     if sender is None:
@@ -149,8 +149,8 @@ def encode_whole(data: bytes, normalize_line_ends: bool = True) -> tuple[bytes, 
     """A whole message's wire bytes (end mark included) and its RFC 1870 size.
 
     With ``normalize_line_ends`` every bare CR and bare LF becomes CRLF
-    (:func:`~smtp_core.lineends.crlf`); without, the bytes are Go's
-    DotWriter's (:class:`~smtp_core.dotstuff.DotEncoder`), where a bare CR
+    (:func:`~smtp_core.protocol.lineends.crlf`); without, the bytes are Go's
+    DotWriter's (:class:`~smtp_core.protocol.dotstuff.DotEncoder`), where a bare CR
     stays.  Either way, text already in CRLF costs a few scans: only its
     dots and its end change.
     """
@@ -224,7 +224,7 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
     raise what :func:`~smtp_core.send` would.
 
     ``normalize_line_ends``: every bare CR and bare LF of the message
-    becomes CRLF (see :mod:`smtp_core.lineends`); ``False`` sends the bytes
+    becomes CRLF (see :mod:`smtp_core.protocol.lineends`); ``False`` sends the bytes
     as Go's DotWriter would.
     """
     if isinstance(item, (tuple, list)):
@@ -263,7 +263,7 @@ def outgoing(item, server: ServerProfile, normalize_line_ends: bool = True, sign
             _require_smtputf8("the %s address %s" % (utf8_header[0], go_quote(utf8_header[1])), server.extensions)
             smtputf8 = True
         # A composed message's file attachments are read as they are sent
-        # (smtp_core.fileparts); signed, they are read twice: once for the
+        # (smtp_core.mail.fileparts); signed, they are read twice: once for the
         # body hash, once to send.
         stream = wire_stream(mime, smtputf8)
         if stream is None:

@@ -40,8 +40,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from .. import wirelog
-from ..client import FAILURES, Client
-from ..dotstuff import BEGIN, BEGIN_LINE
+from ..client import Client
+from ..errors import FAILURES
+from ..protocol.dotstuff import BEGIN, BEGIN_LINE
 from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
 from .capabilities import ServerProfile
 from .message import Outgoing, outgoing, read_chunk, stuffed_dots

@@ -28,7 +28,7 @@ import ssl
 from dataclasses import replace
 
 from ..errors import StageTimeout, TLSSetupError
-from ..neterror import socket_error
+from ..gocompat.neterror import socket_error
 from ..tls import TLSConfig
 from .addresses import tls_host_name
 

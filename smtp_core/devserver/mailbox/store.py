@@ -1,0 +1,858 @@
+"""The mail catcher's store: Maildir files, indexed in SQLite.
+
+Rules:
+
+* Every message is one Maildir file (``new/``), the SMTP envelope added as
+  ``Return-Path``, ``X-Envelope-From`` and ``X-Envelope-To`` headers and line
+  ends converted to ``\\n``, so that any mail reader can open the folder.
+* What the list, the search and the read state need lives in an SQLite
+  index beside it (``gostd-smtp-index.sqlite3`` in the Maildir folder); the
+  message bodies never stay in memory.  Opening a folder re-indexes files the
+  index does not know (a deleted index, files copied in) and forgets entries
+  whose file vanished.
+* Messages are named by random IDs (Mailpit's alphabet and length); an ID is
+  only ever looked up in the index, never used to build a path.
+* At most ``max_messages`` are kept (0: no bound); the oldest go first.
+* A message is parsed once, when it arrives: the index keeps its part table
+  (:mod:`~smtp_core.devserver.mailbox.mailview`), and showing a message or one of
+  its parts reads only those bytes of the file.  A message with more than
+  ``max_parts`` MIME parts or nesting deeper than ``max_depth`` is refused
+  (:class:`~smtp_core.devserver.mailbox.mimetree.PartLimitError`, nothing stored);
+  one found in the folder is indexed without its parts, with a warning.
+* Only regular files in ``new/`` and ``cur/`` are mail: a symbolic link, a
+  directory or anything else there is skipped with a warning, and message
+  files are opened without following links.  The index and its ``-wal`` and
+  ``-shm`` files are ``0600``, whoever made them.
+* Each change is announced to the listeners (:meth:`MailStore.subscribe`) as
+  ``(type, data)`` with Mailpit's WebSocket event types: ``new``, ``update``,
+  ``delete``, ``truncate`` and ``prune``, then ``("stats", None)``: the
+  counts may have changed (counting costs a scan, so :meth:`counts` is left
+  to the listener that wants them).
+
+The store is thread-safe: the SMTP side adds mail on the dev server's event
+loop while tests read from their own thread.
+
+>>> import tempfile
+>>> store = MailStore(tempfile.mkdtemp())
+>>> summary = store.add(b"From: Ann <ann@example.com>\\r\\nSubject: Hi\\r\\n\\r\\nHello\\r\\n",
+...                     envelope_from="ann@example.com", envelope_to=["bob@example.com"])
+>>> summary["From"], summary["Subject"], summary["Snippet"], summary["Read"]
+({'Name': 'Ann', 'Address': 'ann@example.com'}, 'Hi', 'Hello', False)
+>>> [found["ID"] for found in store.search("from:ann subject:hi")[0]] == [summary["ID"]]
+True
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import functools
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+
+from . import mailview
+from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
+from . import search as search_syntax
+from . import tagnames
+from .received import envelope_headers, escape_controls
+
+__all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
+           "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH", "server_version"]
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "gostd-smtp-index.sqlite3"
+DEFAULT_MAX_MESSAGES = 500
+
+Listener = Callable[[str, Any], None]
+
+# shortuuid's alphabet (no look-alikes), as in Mailpit's IDs.
+_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_ID_LENGTH = 22
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,            -- relative to the Maildir: new/<key> or cur/<key>
+    key TEXT NOT NULL,             -- Maildir key
+    created INTEGER NOT NULL,      -- milliseconds since the epoch
+    message_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    from_json TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL,
+    bcc_json TEXT NOT NULL,
+    reply_to_json TEXT NOT NULL,
+    size INTEGER NOT NULL,         -- bytes as received
+    inline INTEGER NOT NULL,
+    attachments INTEGER NOT NULL,
+    snippet TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0,
+    -- SMTP strings may hold surrogate escapes (bytes that were not UTF-8):
+    -- JSON's \\u escapes keep them exact.
+    envelope_from TEXT NOT NULL,   -- JSON string
+    envelope_to TEXT NOT NULL,     -- JSON list
+    mail_options TEXT NOT NULL,    -- JSON list
+    username TEXT NOT NULL,        -- JSON string or null
+    tls INTEGER NOT NULL,
+    header_length INTEGER NOT NULL,-- bytes of envelope headers in the file
+    raw_verbatim BLOB,             -- the received bytes when \\n -> \\r\\n cannot restore them
+    parts TEXT                     -- mailview's part table (JSON); NULL: not made yet
+);
+CREATE INDEX IF NOT EXISTS messages_read ON messages(read);
+-- Tags (schema version 2): one row per name, case-insensitively; the
+-- casing first seen is kept.
+CREATE TABLE IF NOT EXISTS tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE IF NOT EXISTS message_tags (
+    seq INTEGER NOT NULL,          -- messages.seq
+    tag INTEGER NOT NULL,          -- tags.id
+    PRIMARY KEY (seq, tag)
+);
+CREATE INDEX IF NOT EXISTS message_tags_tag ON message_tags(tag);
+"""
+#: ``PRAGMA user_version`` of the index: 1 part tables, 2 tags.
+SCHEMA_VERSION = 2
+#: A message's tags as a JSON list, in a query of ``messages``.
+_TAGS_COLUMN = ("(SELECT json_group_array(t.name) FROM message_tags mt JOIN tags t ON t.id = mt.tag"
+                " WHERE mt.seq = messages.seq)")
+_SUMMARY_COLUMNS = ("id, message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json, "
+                    "subject, created, username, size, attachments, snippet, " + _TAGS_COLUMN)
+
+
+@dataclass(frozen=True)
+class StoredEnvelope:
+    """What the SMTP session knew about a stored message (the dev server's
+    ``ReceivedMessage`` is built from it)."""
+
+    id: str
+    maildir_key: str
+    envelope_from: str
+    envelope_to: tuple[str, ...]
+    mail_options: tuple[str, ...]
+    authenticated_as: str | None
+    tls: bool
+    #: Position in arrival order (grows by one per message, never reused).
+    sequence: int
+
+
+class MailStore:
+    """Caught mail in a Maildir folder plus its SQLite index."""
+
+    def __init__(self, directory: str | os.PathLike[str], *, max_messages: int = DEFAULT_MAX_MESSAGES,
+                 max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH):
+        if max_messages < 0:
+            raise ValueError(f"max_messages must be >= 0, got {max_messages}")
+        for name, value in (("max_parts", max_parts), ("max_depth", max_depth)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        self.directory = Path(directory)
+        self.max_messages = max_messages
+        self.max_parts = max_parts
+        self.max_depth = max_depth
+        # Private folders (0700): caught mail is nobody else's business, and
+        # a file is never readable by others, not even before its chmod.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for subdirectory in ("cur", "new", "tmp"):
+            folder = self.directory / subdirectory
+            folder.mkdir(mode=0o700, exist_ok=True)
+            folder.chmod(0o700)
+        self._deliveries = 0
+        # As mailbox.Maildir names files: no "/" or ":" in the host name.
+        self._hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
+        self._lock = threading.RLock()
+        self._arrivals = threading.Condition(self._lock)
+        self._listeners: list[Listener] = []
+        index = self.directory / INDEX_NAME
+        _make_private(index)
+        self._db = sqlite3.connect(str(index), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # SQLite gives -wal and -shm the database file's mode; files left by
+        # an older version (0644) are made private too.
+        for companion in ("-wal", "-shm"):
+            _make_private(index.with_name(index.name + companion), create=False)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+        if "parts" not in columns:  # an index made before part tables
+            self._db.execute("ALTER TABLE messages ADD COLUMN parts TEXT")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:  # an index made before tags: the messages gain their X-Tags
+            self._tag_existing_messages()
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        #: Messages in the index, kept by every change (counting is a scan).
+        self._total = 0
+        self._reconcile()
+        # Searches scan every message's text: each thread runs them on its
+        # own read-only connection (WAL lets readers run beside the writer),
+        # so that a long search never holds the lock the event loop needs.
+        self._index_path = index
+        self._readers = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+
+    # ---- lifecycle and listeners ----
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+            for reader in self._reader_connections:
+                reader.close()
+            self._reader_connections.clear()
+
+    def _reader(self) -> sqlite3.Connection:
+        reader = getattr(self._readers, "connection", None)
+        if reader is None:
+            reader = sqlite3.connect(str(self._index_path), check_same_thread=False, isolation_level=None)
+            reader.execute("PRAGMA query_only = ON")
+            with self._lock:
+                self._reader_connections.append(reader)
+            self._readers.connection = reader
+        return reader
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(type, data)`` after each change; returns the
+        function that unsubscribes it.  Listeners run on the changing thread
+        and must not block."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _announce(self, *events: tuple[str, Any]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            for event in (*events, ("stats", None)):
+                try:
+                    listener(*event)
+                except Exception:  # one broken listener must not stop the others
+                    log.exception("mail store listener failed")
+
+    # ---- adding mail ----
+
+    def add(self, raw: bytes, **envelope: Any) -> dict[str, Any]:
+        """Store one message as received (dot-unstuffed ``raw`` bytes); return
+        its summary as the list shows it (keywords as :meth:`receive`)."""
+        return self.receive(raw, **envelope)[0]
+
+    def receive(
+        self,
+        raw: bytes,
+        *,
+        envelope_from: str,
+        envelope_to: Sequence[str],
+        mail_options: Sequence[str] = (),
+        authenticated_as: str | None = None,
+        tls: bool = False,
+    ) -> tuple[dict[str, Any], StoredEnvelope]:
+        """Store one message as received (dot-unstuffed ``raw`` bytes);
+        return its summary as the list shows it and its stored envelope.
+        :class:`PartLimitError` (nothing stored) beyond ``max_parts`` or
+        ``max_depth``.  Parsing takes the time: call it off an event loop."""
+        envelope = envelope_headers(envelope_from, envelope_to).replace(b"\r\n", b"\n")
+        fields = mailview.index_fields(raw, envelope, max_parts=self.max_parts, max_depth=self.max_depth)
+        body = raw.replace(b"\r\n", b"\n")
+        verbatim = None if body.replace(b"\n", b"\r\n") == raw else bytes(raw)
+        with self._lock:
+            key = self._deliver(envelope + body)
+            message_id = _new_id()
+            created = int(time.time() * 1000)
+            inserted = self._db.execute(
+                "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
+                " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
+                " envelope_from, envelope_to, mail_options, username, tls, header_length, raw_verbatim, parts)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (message_id, f"new/{key}", key, created, fields["message_id"], fields["subject"],
+                 fields["from_json"], fields["to_json"], fields["cc_json"], fields["bcc_json"],
+                 fields["reply_to_json"], len(raw), fields["inline"], fields["attachments"],
+                 fields["snippet"], fields["search_text"], json.dumps(envelope_from), json.dumps(list(envelope_to)),
+                 json.dumps(list(mail_options)), json.dumps(authenticated_as), int(tls), len(envelope),
+                 verbatim, fields["parts_json"]),
+            )
+            stored = StoredEnvelope(id=message_id, maildir_key=key, envelope_from=envelope_from,
+                                    envelope_to=tuple(envelope_to), mail_options=tuple(mail_options),
+                                    authenticated_as=authenticated_as, tls=bool(tls),
+                                    sequence=int(inserted.lastrowid or 0))
+            tags = self._tag(int(inserted.lastrowid or 0), fields["tags"])
+            self._total += 1
+            pruned = self._prune()
+            # The summary from what was just written (as _summaries reads it).
+            summary = _summary((message_id, fields["message_id"], 0, fields["from_json"], fields["to_json"],
+                                fields["cc_json"], fields["bcc_json"], fields["reply_to_json"], fields["subject"],
+                                created, json.dumps(authenticated_as), len(raw), fields["attachments"],
+                                fields["snippet"], json.dumps(tags)))
+            self._arrivals.notify_all()
+        self._announce(("new", summary), *([("prune", None)] if pruned else []))
+        return summary, stored
+
+    def _prune(self) -> int:
+        if not self.max_messages or self._total <= self.max_messages:
+            return 0
+        rows = self._db.execute(
+            "SELECT seq, path FROM messages ORDER BY seq DESC LIMIT -1 OFFSET ?", (self.max_messages,)
+        ).fetchall()
+        self._remove_rows(rows)
+        return len(rows)
+
+    def _remove_rows(self, rows: Iterable[tuple[int, str]]) -> None:
+        rows = list(rows)
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            self._db.execute(f"DELETE FROM messages WHERE seq IN ({','.join('?' * len(chunk))})",
+                             [seq for seq, _ in chunk])
+            self._db.execute(f"DELETE FROM message_tags WHERE seq IN ({','.join('?' * len(chunk))})",
+                             [seq for seq, _ in chunk])
+        if rows:
+            self._forget_unused_tags()
+        self._total -= len(rows)
+        for _, path in rows:
+            try:
+                os.unlink(self.directory / path)
+            except FileNotFoundError:
+                pass
+
+    # ---- reading ----
+
+    def counts(self) -> tuple[int, int]:
+        """``(total, unread)``."""
+        with self._lock:
+            total, unread = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages").fetchone()
+        return total, unread
+
+    def summaries(self, start: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+        """Message summaries, newest first."""
+        with self._lock:
+            return self._summaries("ORDER BY seq DESC LIMIT ? OFFSET ?", _paging(start, limit))
+
+    def search(self, query: str, start: int = 0, limit: int = 50,
+               zone: Any | None = None) -> tuple[list[dict[str, Any]], int, int]:
+        """``(summaries, matches, unread matches)`` for Mailpit's search syntax
+        (see :mod:`smtp_core.devserver.mailbox.search`; dates in ``zone``), newest first."""
+        where, parameters = search_syntax.to_sql(query, zone)
+        reader = self._reader()
+        matches, unread = reader.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages WHERE {where}", parameters
+        ).fetchone()
+        found = self._summaries(f"WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                (*parameters, *_paging(start, limit)), reader)
+        return found, matches, unread
+
+    def latest_id(self, query: str = "") -> str | None:
+        """The newest message's ID (among the matches of ``query`` if given)."""
+        if query.strip():
+            found = self.search(query, 0, 1)[0]
+            return found[0]["ID"] if found else None
+        with self._lock:
+            row = self._db.execute("SELECT id FROM messages ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def raw(self, message_id: str) -> bytes | None:
+        """The stored message: envelope headers, then the bytes as received,
+        with ``\\r\\n`` line ends; ``None`` for an unknown ID."""
+        loaded = self._load(message_id)
+        return None if loaded is None else loaded[0] + loaded[1]
+
+    def received_bytes(self, message_id: str) -> bytes | None:
+        """Only the bytes received between DATA and the final dot."""
+        loaded = self._load(message_id)
+        return None if loaded is None else loaded[1]
+
+    def _load(self, message_id: str) -> tuple[bytes, bytes] | None:
+        """``(envelope headers, received bytes)``, both with ``\\r\\n``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT path, key, header_length, raw_verbatim FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        try:  # outside the lock: a 32 MiB read must not hold up the others
+            stored = self._read_file(row[0], row[1])
+        except FileNotFoundError:  # deleted meanwhile
+            return None
+        header_length, verbatim = row[2], row[3]
+        received = bytes(verbatim) if verbatim is not None else stored[header_length:].replace(b"\n", b"\r\n")
+        return stored[:header_length].replace(b"\n", b"\r\n"), received
+
+    def message(self, message_id: str) -> dict[str, Any] | None:
+        """Mailpit's message object (bodies, attachments); ``None`` for an
+        unknown ID.  Does not change the read state.  Reads the headers and
+        the bodies, not the attachments."""
+        stored = self._stored(message_id)
+        if stored is None:
+            return None
+        try:
+            return {"ID": message_id, **mailview.details(
+                stored.parts, stored.read, stored.envelope(), created_ms=stored.created, size=stored.size,
+                username=stored.username), "Tags": self.message_tags(message_id)}
+        except FileNotFoundError:  # deleted meanwhile
+            return None
+
+    def headers(self, message_id: str) -> dict[str, list[str]] | None:
+        """Every header of the stored message, ``{Canonical-Name: [values]}``
+        sorted by name, values unfolded but not decoded (as Go's
+        ``mail.Header``); ``None`` for an unknown ID."""
+        stored = self._stored(message_id)
+        if stored is None:
+            return None
+        try:
+            head = (stored.envelope() + mailview.message_head(stored.parts, stored.read)).decode("utf-8", "replace")
+        except FileNotFoundError:
+            return None
+        collected: dict[str, list[str]] = {}
+        for name, value in email.parser.Parser(policy=email.policy.compat32).parsestr(
+            head + "\r\n\r\n", headersonly=True
+        ).items():
+            canonical = "-".join(word[:1].upper() + word[1:].lower() for word in name.split("-"))
+            collected.setdefault(canonical, []).append(re.sub(r"\r?\n[ \t]+", " ", str(value)).strip())
+        return dict(sorted(collected.items()))
+
+    def part(self, message_id: str, part_id: str) -> tuple[str, str, bytes] | None:
+        """``(content type, file name, decoded content)`` of one attachment
+        or inline part; ``None`` if the message or part is unknown.  Reads
+        that part's bytes only."""
+        stored = self._stored(message_id)
+        if stored is None:
+            return None
+        try:
+            return mailview.find_part(stored.parts, part_id, stored.read)
+        except FileNotFoundError:
+            return None
+
+    def _stored(self, message_id: str) -> _StoredMessage | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT path, key, header_length, raw_verbatim IS NOT NULL, parts, created, size, username"
+                " FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            return None
+        stored = _StoredMessage(self, message_id, row[0], row[1], row[2], bool(row[3]), row[4] or "",
+                                row[5], row[6], json.loads(row[7]) or "")
+        if not stored.parts:  # indexed by a version without part tables: made once, now
+            received = self.received_bytes(message_id)
+            if received is None:
+                return None
+            stored.parts = self._fields(received, b"", message_id)["parts_json"]
+            with self._lock:
+                self._db.execute("UPDATE messages SET parts = ? WHERE id = ?", (stored.parts, message_id))
+        return stored
+
+    def _fields(self, received: bytes, envelope: bytes, name: str) -> dict[str, Any]:
+        """Index fields of a message found in the folder: one over the limits
+        is kept, without its parts, rather than lost."""
+        try:
+            return mailview.index_fields(received, envelope, max_parts=self.max_parts, max_depth=self.max_depth)
+        except PartLimitError as error:
+            log.warning("%s: %s; indexed without its parts", escape_controls(name), error)
+            return mailview.index_fields(received, envelope, max_parts=self.max_parts,
+                                         max_depth=self.max_depth, keep_over_limit=True)
+
+    def _read_span(self, message_id: str, path: str, key: str, header_length: int, verbatim: bool,
+                  span: Sequence[Any]) -> bytes:
+        """The received bytes of one part-table span of a message."""
+        if verbatim:
+            row = self._reader().execute("SELECT substr(raw_verbatim, ?, ?) FROM messages WHERE id = ?",
+                                         (span[0] + 1, span[1] - span[0], message_id)).fetchone()
+            if row is None:
+                raise FileNotFoundError(message_id)
+            return bytes(row[0])
+        return self._read_file(path, key, header_length + span[2], span[3] - span[2]).replace(b"\n", b"\r\n")
+
+    def envelopes(self) -> list[StoredEnvelope]:
+        """The SMTP envelopes of the stored messages, in arrival order."""
+        return self._envelopes("ORDER BY seq", ())
+
+    def envelope(self, message_id: str) -> StoredEnvelope | None:
+        """One message's SMTP envelope; ``None`` for an unknown ID."""
+        found = self._envelopes("WHERE id = ?", (message_id,))
+        return found[0] if found else None
+
+    def _envelopes(self, clause: str, parameters: Sequence[Any]) -> list[StoredEnvelope]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, key, envelope_from, envelope_to, mail_options, username, tls, seq"
+                f" FROM messages {clause}", parameters).fetchall()
+        return [
+            StoredEnvelope(id=row[0], maildir_key=row[1], envelope_from=json.loads(row[2]),
+                           envelope_to=tuple(json.loads(row[3])), mail_options=tuple(json.loads(row[4])),
+                           authenticated_as=json.loads(row[5]), tls=bool(row[6]), sequence=row[7])
+            for row in rows
+        ]
+
+    def wait_for_count(self, count: int, timeout: float) -> bool:
+        """Block until at least ``count`` messages are stored (False on timeout)."""
+        with self._arrivals:
+            return self._arrivals.wait_for(lambda: self._total >= count, timeout)
+
+    # ---- changing ----
+
+    def set_read(self, message_ids: Sequence[str] | None, read: bool) -> None:
+        """Mark the given messages (all if ``None``) read or unread."""
+        with self._lock:
+            if message_ids is None:
+                self._db.execute("UPDATE messages SET read = ?", (int(read),))
+                changed: list[str] = []
+            else:
+                changed = [row[0] for row in self._select_ids(message_ids)]
+                self._db.executemany("UPDATE messages SET read = ? WHERE id = ?",
+                                     [(int(read), message_id) for message_id in changed])
+        self._announce(*(("update", {"ID": message_id, "Read": read}) for message_id in changed))
+
+    def delete(self, message_ids: Sequence[str]) -> None:
+        """Delete the given messages (unknown IDs are ignored, as Mailpit does)."""
+        with self._lock:
+            found = self._select_ids(message_ids)
+            self._remove_rows((seq, path) for _, seq, path in found)
+        self._announce(*(("delete", {"ID": message_id}) for message_id, _, _ in found))
+
+    def delete_all(self) -> None:
+        with self._lock:
+            self._remove_rows(self._db.execute("SELECT seq, path FROM messages").fetchall())
+        self._announce(("truncate", None))
+
+    def delete_matching(self, query: str, zone: Any | None = None) -> None:
+        where, parameters = search_syntax.to_sql(query, zone)
+        ids = [row[0] for row in self._reader().execute(f"SELECT id FROM messages WHERE {where}", parameters)]
+        self.delete(ids)
+
+    # ---- internals ----
+
+    def _select_ids(self, message_ids: Sequence[str]) -> list[tuple[str, int, str]]:
+        found: list[tuple[str, int, str]] = []
+        wanted = [str(message_id) for message_id in message_ids]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found += self._db.execute(
+                f"SELECT id, seq, path FROM messages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        return found
+
+    def _summaries(self, clause: str, parameters: Sequence[Any],
+                   connection: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
+        rows = (connection or self._db).execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
+        return [_summary(row) for row in rows]
+
+    def _deliver(self, content: bytes) -> str:
+        """Write a Maildir file the Maildir way (``tmp/`` then a rename into
+        ``new/``); return its key.  Not ``mailbox.Maildir.add``: that one
+        fsyncs every message, which caps intake near 100 messages per second
+        for a durability a catcher does not need."""
+        self._deliveries += 1
+        now = time.time()
+        key = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{self._deliveries}.{self._hostname}"
+        temporary = self.directory / "tmp" / key
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+            file.write(content)
+        os.rename(temporary, self.directory / "new" / key)
+        return key
+
+    def _read_file(self, path: str, key: str, start: int = 0, length: int = -1) -> bytes:
+        try:
+            return _read_regular(self.directory / path, start, length)
+        except FileNotFoundError:
+            # A mail reader may have moved it from new/ to cur/ (adding flags).
+            moved = self._find_file(key)
+            if moved is None:
+                raise
+            return _read_regular(self.directory / moved, start, length)
+
+    def _find_file(self, key: str) -> str | None:
+        """Where the message file named ``key`` is now (``new/...`` or ``cur/...``)."""
+        return self._message_files().get(key)
+
+    def _message_files(self) -> dict[str, str]:
+        """``{key: "new/<name>" or "cur/<name>"}`` for the regular files of the
+        Maildir.  Anything else found there (a symbolic link, a directory, a
+        device) is skipped with a warning: it is not mail we delivered, and
+        following a link would serve whatever file it names."""
+        found: dict[str, str] = {}
+        for subdirectory in ("new", "cur"):
+            with os.scandir(self.directory / subdirectory) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                        log.warning("skipping %s in %s: not a regular file",
+                                    escape_controls(entry.name), self.directory / subdirectory)
+                        continue
+                    found[entry.name.split(":", 1)[0]] = f"{subdirectory}/{entry.name}"
+        return found
+
+    def _reconcile(self) -> None:
+        """Index Maildir files the index does not know; forget lost files."""
+        on_disk = self._message_files()
+        known = dict(self._db.execute("SELECT key, path FROM messages").fetchall())
+        lost = [key for key in known if key not in on_disk]
+        for start in range(0, len(lost), 500):
+            chunk = lost[start:start + 500]
+            self._db.execute(f"DELETE FROM messages WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        if lost:
+            self._db.execute("DELETE FROM message_tags WHERE seq NOT IN (SELECT seq FROM messages)")
+            self._forget_unused_tags()
+        for key, path in known.items():
+            if key in on_disk and on_disk[key] != path:
+                self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
+        newcomers = sorted((key for key in on_disk if key not in known),
+                           key=lambda key: os.lstat(self.directory / on_disk[key]).st_mtime)
+        for key in newcomers:
+            self._index_existing_file(key, on_disk[key])
+        self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        self._prune()
+
+    def _index_existing_file(self, key: str, path: str) -> None:
+        stored = _read_regular(self.directory / path)
+        header_length = _envelope_length(stored)
+        envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+            stored[:header_length], headersonly=True)
+        received = stored[header_length:].replace(b"\n", b"\r\n")
+        fields = self._fields(received, stored[:header_length], path)
+        created = int(os.lstat(self.directory / path).st_mtime * 1000)
+        envelope_to = re.findall(r"<([^>]*)>", str(envelope.get("X-Envelope-To", "")))
+        self._db.execute(
+            "INSERT INTO messages (id, path, key, created, message_id, subject, from_json, to_json,"
+            " cc_json, bcc_json, reply_to_json, size, inline, attachments, snippet, search_text,"
+            " envelope_from, envelope_to, mail_options, username, tls, header_length, read, parts)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (_new_id(), path, key, created, fields["message_id"], fields["subject"], fields["from_json"],
+             fields["to_json"], fields["cc_json"], fields["bcc_json"], fields["reply_to_json"],
+             len(received), fields["inline"], fields["attachments"], fields["snippet"],
+             fields["search_text"], json.dumps(str(envelope.get("X-Envelope-From", "")).strip().strip("<>")),
+             json.dumps(envelope_to), "[]", "null", 0, header_length, int("S" in path.partition(":2,")[2]),
+             fields["parts_json"]),
+        )
+        self._tag(self._db.execute("SELECT last_insert_rowid()").fetchone()[0], fields["tags"])
+
+    # ---- tags ----
+
+    def _tag(self, seq: int, names: Sequence[str]) -> list[str]:
+        """Give message ``seq`` the tags ``names`` (clean already); return
+        them as stored (an existing tag keeps its first casing)."""
+        stored = []
+        for name in names:
+            self._db.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+            tag_id, spelled = self._db.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
+            self._db.execute("INSERT OR IGNORE INTO message_tags (seq, tag) VALUES (?, ?)", (seq, tag_id))
+            stored.append(spelled)
+        return tagnames.ordered(stored)
+
+    def _forget_unused_tags(self) -> None:
+        self._db.execute("DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)")
+
+    def _tag_existing_messages(self) -> None:
+        """Schema 1 -> 2: read the ``X-Tags`` header of every indexed message."""
+        for seq, path, key, header_length in self._db.execute(
+                "SELECT seq, path, key, header_length FROM messages ORDER BY seq").fetchall():
+            try:
+                head = self._read_file(path, key, header_length, _MIGRATION_HEAD)
+            except (FileNotFoundError, OSError):
+                continue  # _reconcile forgets it
+            end = head.find(b"\n\n")
+            parsed = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+                head[:end if end >= 0 else len(head)], headersonly=True)
+            self._tag(seq, tagnames.from_header(_header_str(parsed.get("X-Tags"))))
+
+    def message_tags(self, message_id: str) -> list[str]:
+        """The tags of one message, in Mailpit's order."""
+        row = self._reader().execute(
+            f"SELECT {_TAGS_COLUMN} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return tagnames.ordered(json.loads(row[0])) if row and row[0] else []
+
+    def tags(self) -> list[str]:
+        """Every tag some message has, in Mailpit's order."""
+        return tagnames.ordered(row[0] for row in self._reader().execute(
+            "SELECT name FROM tags WHERE EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)"))
+
+    def set_tags(self, message_ids: Sequence[str], names: Sequence[str]) -> None:
+        """Give each of ``message_ids`` exactly the tags ``names`` (cleaned,
+        repeats and empty names dropped; none: remove every tag).  Unknown
+        IDs are ignored."""
+        wanted = tagnames.unique(names)
+        with self._lock:
+            found = self._select_ids(message_ids)
+            for _, seq, _ in found:
+                self._db.execute("DELETE FROM message_tags WHERE seq = ?", (seq,))
+                self._tag(seq, wanted)
+            self._forget_unused_tags()
+        self._announce(*(("update", {"ID": message_id, "Tags": self.message_tags(message_id)})
+                         for message_id, _, _ in found))
+
+    def rename_tag(self, name: str, new_name: str) -> None:
+        """Call the tag ``name`` ``new_name`` on every message; into a tag
+        that exists already, the two become one.  ``ValueError`` names a bad
+        new name or an unknown tag."""
+        cleaned = tagnames.clean(new_name)
+        if not cleaned:
+            raise ValueError(f"invalid tag name: {new_name!r}")
+        with self._lock:
+            row = self._db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise ValueError(f"tag not found: {name!r}")
+            other = self._db.execute("SELECT id FROM tags WHERE name = ?", (cleaned,)).fetchone()
+            if other is None or other[0] == row[0]:
+                self._db.execute("UPDATE tags SET name = ? WHERE id = ?", (cleaned, row[0]))
+            else:
+                self._db.execute("UPDATE OR IGNORE message_tags SET tag = ? WHERE tag = ?", (other[0], row[0]))
+                self._db.execute("DELETE FROM message_tags WHERE tag = ?", (row[0],))
+                self._forget_unused_tags()
+        self._announce(("prune", None))
+
+    def delete_tag(self, name: str) -> None:
+        """Take the tag ``name`` off every message (the messages stay); an
+        unknown tag is no error."""
+        with self._lock:
+            self._db.execute("DELETE FROM message_tags WHERE tag IN (SELECT id FROM tags WHERE name = ?)", (name,))
+            self._forget_unused_tags()
+        self._announce(("prune", None))
+
+    def tag_counts(self) -> dict[str, int]:
+        """``{tag: messages with it}`` (``/api/v1/info``'s ``Tags``)."""
+        rows = self._reader().execute(
+            "SELECT t.name, COUNT(*) FROM message_tags mt JOIN tags t ON t.id = mt.tag GROUP BY t.id").fetchall()
+        return {name: count for name, count in sorted(rows, key=lambda row: (row[0].lower(), row[0]))}
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+#: Bytes of a message's head read for its X-Tags when an index gains tags.
+_MIGRATION_HEAD = 256 * 1024
+
+
+def _header_str(value: Any) -> str:
+    """A compat32 header value as text (``Header`` objects for 8-bit ones)."""
+    return "" if value is None else str(value)
+
+
+_ENVELOPE_NAMES = (b"return-path:", b"x-envelope-from:", b"x-envelope-to:")
+
+
+def _envelope_length(stored: bytes) -> int:
+    """Length of the leading envelope header lines the store added."""
+    position = 0
+    for name in _ENVELOPE_NAMES:
+        end = stored.find(b"\n", position)
+        if end < 0 or not stored[position:end].lower().startswith(name):
+            return position
+        position = end + 1
+    return position
+
+
+@dataclass
+class _StoredMessage:
+    """Where one message's bytes are, for reading parts of them."""
+
+    store: MailStore
+    id: str
+    path: str
+    key: str
+    header_length: int
+    verbatim: bool
+    parts: str
+    created: int
+    size: int
+    username: str
+
+    def read(self, span: Sequence[Any]) -> bytes:
+        return self.store._read_span(self.id, self.path, self.key, self.header_length, self.verbatim, span)
+
+    def envelope(self) -> bytes:
+        """The envelope header lines the store added, with CRLF."""
+        return self.store._read_span(self.id, self.path, self.key, 0, False,
+                                    [0, 0, 0, self.header_length]) if self.header_length else b""
+
+
+def _paging(start: int, limit: int) -> tuple[int, int]:
+    """``(limit, offset)`` for SQL: a client's number past SQLite's integers
+    (``?start=99999999999999999999``) is clamped, not an OverflowError."""
+    return min(limit, search_syntax.SIZE_CEILING), min(start, search_syntax.SIZE_CEILING)
+
+
+def _make_private(path: Path, *, create: bool = True) -> None:
+    """``path`` readable by its owner only (0600), made so if it is missing
+    and ``create``; an existing file keeps its content.  A symbolic link is
+    refused (``OSError``): the index is written, and must be ours."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_CREAT if create else 0)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def _read_regular(path: Path, start: int = 0, length: int = -1) -> bytes:
+    """``length`` bytes (-1: all) from ``start`` of the regular file ``path``,
+    never through a symbolic link (``OSError`` for a link,
+    ``FileNotFoundError`` if it is gone)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with open(descriptor, "rb") as file:
+        file.seek(start)
+        return file.read(length)
+
+
+def _new_id() -> str:
+    """22 base-57 digits of a random 128-bit number (as shortuuid makes them)."""
+    number = int.from_bytes(secrets.token_bytes(16), "big")
+    digits = []
+    for _ in range(_ID_LENGTH):
+        number, digit = divmod(number, len(_ID_ALPHABET))
+        digits.append(_ID_ALPHABET[digit])
+    return "".join(digits)
+
+
+@functools.cache
+def server_version() -> str:
+    """The version string the API reports."""
+    try:
+        from importlib.metadata import version
+
+        return "gostd-smtp " + version("gostd-smtp")
+    except Exception:
+        return "gostd-smtp"
+
+
+def _summary(row: Sequence[Any]) -> dict[str, Any]:
+    (message_id, mail_message_id, read, from_json, to_json, cc_json, bcc_json, reply_to_json,
+     subject, created, username, size, attachments, snippet, tags) = row
+    return {
+        "ID": message_id,
+        "MessageID": mail_message_id,
+        "Read": bool(read),
+        "From": json.loads(from_json),
+        "To": json.loads(to_json),
+        "Cc": json.loads(cc_json),
+        "Bcc": json.loads(bcc_json),
+        "ReplyTo": json.loads(reply_to_json),
+        "Subject": subject,
+        "Created": mailview.rfc3339(created),
+        "Username": json.loads(username) or "",
+        "Tags": tagnames.ordered(json.loads(tags)) if tags else [],
+        "Size": size,
+        "Attachments": attachments,
+        "Snippet": snippet,
+    }

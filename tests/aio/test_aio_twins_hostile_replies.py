@@ -1,0 +1,10 @@
+"""tests/hostile/test_hostile_replies.py, every test run again on smtp_core.aio (see tests/helpers/aio_twins.py)."""
+
+from aio_twins import blocking_module, twins
+
+blocking = blocking_module("hostile", "test_hostile_replies")
+
+SKIP = {
+}
+
+globals().update(twins(blocking, SKIP))

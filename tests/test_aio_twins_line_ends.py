@@ -1,9 +1,0 @@
-"""tests/test_line_ends.py, every test run again on smtp_core.aio (see tests/aio_twins.py)."""
-
-import test_line_ends as blocking
-from aio_twins import twins
-
-SKIP = {
-}
-
-globals().update(twins(blocking, SKIP))
