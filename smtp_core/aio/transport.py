@@ -239,11 +239,40 @@ class AsyncTransport(TransportRules):
         protocol = self._usable("write")
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, bytes(data), secret and self.redact)
+        self._write(protocol, data)
+        if protocol.write_paused:
+            await self._drain(protocol, stage)
+
+    async def send_partial(self, data, stage: str = "data") -> int:
+        """:meth:`send` for the end of a message: return the count, or raise
+        with ``bytes_sent`` set on the error, as the blocking transport does.
+
+        A failure before anything was handed to asyncio counts 0 bytes; one
+        while waiting for the buffer to drain counts them all, since some of
+        them, the end of data included, may have reached the server (the
+        safe side: such a message is ``uncertain``, never sent again).
+        """
+        try:
+            protocol = self._usable("write")
+            self._write(protocol, data)
+        except OSError as failure:
+            failure.bytes_sent = 0  # type: ignore[attr-defined]
+            raise
+        if protocol.write_paused:
+            try:
+                await self._drain(protocol, stage)
+            except OSError as failure:
+                failure.bytes_sent = len(data)  # type: ignore[attr-defined]
+                raise
+        return len(data)
+
+    def _write(self, protocol: Receiver, data) -> None:
         if protocol.lost is not None:
             raise self.io_error("write", protocol.lost)
         self._t.write(data)
-        if not protocol.write_paused:
-            return
+
+    async def _drain(self, protocol: Receiver, stage: str) -> None:
+        """Wait, within ``timeout``, until asyncio's buffer has room again."""
         deadline = None if self.timeout is None else self.loop.time() + self.timeout
         try:
             while protocol.write_paused and protocol.lost is None and not self.closed:
@@ -258,27 +287,6 @@ class AsyncTransport(TransportRules):
                 return
             failure = self.io_error("write", protocol.lost)
         raise failure
-
-    async def send_partial(self, data, stage: str = "data") -> int:
-        """:meth:`send` for the end of a message: return the count, or raise
-        with ``bytes_sent`` set on the error, as the blocking transport does.
-
-        A failure before anything was handed to asyncio counts 0 bytes; one
-        while waiting for the buffer to drain counts them all, since some of
-        them, the end of data included, may have reached the server (the
-        safe side: such a message is ``uncertain``, never sent again).
-        """
-        handed = False
-        try:
-            self._usable("write")
-            if self._p.lost is not None:
-                raise self.io_error("write", self._p.lost)
-            handed = True
-            await self.send(data, stage, False, False)
-        except OSError as failure:
-            failure.bytes_sent = len(data) if handed else 0  # type: ignore[attr-defined]
-            raise
-        return len(data)
 
     # -- receiving -----------------------------------------------------
     async def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
