@@ -19,8 +19,9 @@ Each measurement runs in a fresh child process, so its peak resident size
 imports.  A second child per row and round runs the same work under
 ``tracemalloc`` for the peak of Python's allocations (timings are taken
 without it).  Medians over the rounds, with min and max; ``x bytes`` is
-the median over the rounds of a row's total time divided by the bytes
-row's total in the same round (paired, since the machine is shared).
+the median (and range) over the rounds of a row's total time divided by
+the bytes row's total in the same round (paired, since the machine is
+shared); the tracemalloc peak is the highest of the rounds.
 
 Options: ``--mib 10 100`` (attachment sizes, one table each), ``--reps 5``.
 """
@@ -130,8 +131,8 @@ def _rounds(reps: int, port: int, path: str, key: str) -> dict:
 
 def _table(mib: float, reps: int, results: dict) -> None:
     print("compose + send of a %g MiB attachment (%d rounds; median [min-max])" % (mib, reps))
-    print("%-13s %10s %-22s %-22s %-9s %-14s %-14s" % ("row", "wire", "compose s", "total s", "x bytes",
-                                                    "tracemalloc", "RSS growth"))
+    print("%-13s %10s %-22s %-22s %-18s %-16s %-14s" % ("row", "wire", "compose s", "total s", "x bytes",
+                                                     "tracemalloc max", "RSS growth"))
     for row in ROWS:
         runs = results[row]
 
@@ -140,10 +141,11 @@ def _table(mib: float, reps: int, results: dict) -> None:
             return "%.3f [%.3f-%.3f]" % (statistics.median(values), min(values), max(values))
 
         # Paired: each round's total over the same round's bytes row.
-        ratio = statistics.median(r["total_s"] / b["total_s"] for r, b in zip(runs, results["bytes"]))
-        print("%-13s %10s %-22s %-22s %-9s %-14s %-14s" % (
-            row, _mib(runs[0]["wire"]), spread("compose_s"), spread("total_s"), "%.2f" % ratio,
-            _mib(statistics.median(r["traced_peak"] for r in runs)),
+        ratios = [r["total_s"] / b["total_s"] for r, b in zip(runs, results["bytes"])]
+        print("%-13s %10s %-22s %-22s %-18s %-16s %-14s" % (
+            row, _mib(runs[0]["wire"]), spread("compose_s"), spread("total_s"),
+            "%.2f [%.2f-%.2f]" % (statistics.median(ratios), min(ratios), max(ratios)),
+            _mib(max(r["traced_peak"] for r in runs)),
             _mib(statistics.median(r["rss_over_base"] for r in runs))))
     setups = [r["setup_s"] for r in results["compose+dkim"]]
     print("DKIMSigner made once (dkimpy imported, key loaded and tried): %.3f s [%.3f-%.3f]"

@@ -29,6 +29,8 @@ Over them, one module or package per topic:
                           deadlines (the one owner of a timeout)
 :mod:`.client`            the Go-semantics :class:`Client` (one method per
                           command), :func:`dial`, :func:`send_mail`
+:mod:`.clientstate`       what a client learns of its connection (EHLO,
+                          AUTH list, TLS, authenticated), both drivers'
 :mod:`.tls`               :class:`TLSConfig`, Go's ConnectionState
 :mod:`.netconn`           Go's ``net.Conn`` over a socket
 :mod:`.tlsconn`           Go's ``tls.Conn`` (``tls.Dial``)
@@ -46,12 +48,15 @@ Over them, one module or package per topic:
 :mod:`.pythonic`          the Pythonic layer (package), by topic:
 ``  .api``                :func:`send`, :func:`send_many`, :func:`connect`,
                           :func:`dial_tls`, :func:`prepare`
-``  .mailer``             the shared options; one connection's state
+``  .options``            every keyword option, declared once
+``  .session``            what the layer keeps of one connection
 ``  .tlspolicy``          ``tls=`` values and their TLS settings
 ``  .timeouts``           :class:`Timeouts`, RFC 5321's table
 ``  .addresses``          addresses and host names on the wire (IDNA 2008)
 ``  .capabilities``       what the server offers (SIZE, the EHLO profile)
-``  .message``            envelope, SMTPUTF8, message input, SIZE
+``  .envelope``           the SMTP envelope (MAIL FROM, RCPT TO) only
+``  .message``            message input, encoding, SIZE
+``  .outgoing``           one message ready, and how far it got
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`
 ``  .steps``              the conversations' I/O steps, run by either driver
@@ -82,7 +87,7 @@ from .protocol.auth import (
     choose_auth,
 )
 from .client import Client, DataWriter, dial, send_mail
-from .mail.compose import Envelope, envelope, message
+from .mail.compose import Envelope, MailObject, envelope, message
 from .errors import (
     AuthError,
     Base64Error,
@@ -104,6 +109,7 @@ from .errors import (
     MessageNotSent,
     MessageRefused,
     MessageTooLarge,
+    RefusedAt,
     RecipientsRefused,
     SendError,
 )
@@ -133,6 +139,6 @@ __all__ = [
     "connect", "dial_tls", "prepare", "send", "send_many", "SendResult", "Timeouts", "RFC5321_TIMEOUTS",
     "TLS_POLICIES",
     "SendError", "RecipientsRefused", "MessageRefused", "MessageTooLarge", "EnvelopeError", "HeaderError",
-    "MessageNotSent", "BatchAborted",
-    "message", "envelope", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
+    "MessageNotSent", "BatchAborted", "RefusedAt",
+    "message", "envelope", "MailObject", "Envelope", "ComposeError", "dkim_sign", "DKIMSigner", "DKIMError",
 ]

@@ -38,24 +38,23 @@ from typing import Iterable, Sequence
 
 from .gocompat import netaddr
 from . import wirelog
-from .protocol.auth import Auth, AuthExchange, ServerInfo
-from .protocol.commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
+from .protocol.auth import Auth, AuthExchange
+from .clientstate import HELLO_TOO_LATE, ClientState
+from .protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
 from .protocol.dotstuff import DotEncoder, input_before_wire_offset
-from .errors import FAILURES, AuthError, HelloError, SMTPError
-from .gocompat.goformat import go_upper
+from .errors import FAILURES, AuthError, SMTPError
 from .protocol.reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
 from .gocompat.netaddr import split_host_port
 from .gocompat.neterror import go_error
 from .transport import Transport
 
-__all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail"]
+__all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "HELLO_TOO_LATE"]
 
-HELLO_TOO_LATE = "smtp: Hello called after other methods"
 _GO_FLUSH = 4096  # Go's bufio.Writer size: it fixes when DATA bytes leave
 
 
-class Client:
+class Client(ClientState):
     """A connection to an SMTP server (Go's ``*smtp.Client``).
 
     ``Client(sock, host)`` reads the server's 220 greeting from an already
@@ -65,7 +64,9 @@ class Client:
 
     ``timeout`` (beyond Go) bounds each reply and each send, in seconds;
     ``None`` keeps the socket's own setting (Go's behaviour).
-    ``redact`` keeps credentials out of the wire log.
+    ``redact`` keeps credentials out of the wire log.  What the client
+    learns of the server (``extensions``, ``auth_mechanisms``, ``tls``,
+    ...) is :class:`~smtp_core.clientstate.ClientState`'s.
     """
 
     #: The class that :meth:`data` returns (front ends put their own here).
@@ -82,20 +83,7 @@ class Client:
         max_reply: int = MAX_REPLY,
     ) -> None:
         self._t = Transport(sock, peer=host, timeout=timeout, redact=redact, max_line=max_line, max_reply=max_reply)
-        self.server_name = host
-        self.local_name = "localhost"
-        #: EHLO keywords (upper-cased) to their parameters; ``None`` after HELO.
-        self.extensions: dict[str, str] | None = None
-        #: The mechanisms of the last AUTH keyword seen, or ``None``.
-        self.auth_mechanisms: list[str] | None = None
-        self.did_hello = False
-        self.hello_error: BaseException | None = None
-        self._writer: DataWriter | None = None
-        #: Room for the layer above to keep what it knows of this connection
-        #: (the Pythonic layer's :class:`~smtp_core.pythonic.mailer.Mailer`);
-        #: it lives and dies with the client.  The engine never reads it.
-        self.mailer: object | None = None
-        self.greeting = ""
+        super().__init__(host)
         try:
             _, self.greeting = self._t.read_reply(220, "greeting")
         except BaseException:
@@ -105,45 +93,8 @@ class Client:
                 pass
             raise
 
-    # -- state ---------------------------------------------------------
-    @property
-    def tls(self) -> bool:
-        """Whether the connection is TLS (set by STARTTLS even if its handshake failed)."""
-        return self._t.is_tls
-
-    @property
-    def closed(self) -> bool:
-        return self._t.closed
-
-    @property
-    def timeout(self) -> float | None:
-        return self._t.timeout
-
-    @timeout.setter
-    def timeout(self, seconds: float | None) -> None:
-        # The transport owns the bound and how it is enforced.
-        self._t.set_timeout(seconds)
-
-    @property
-    def transport(self) -> Transport:
-        """The :class:`~smtp_core.transport.Transport` under this client (for
-        layers that write several commands at once, as pipelining does)."""
-        return self._t
-
-    @property
-    def writing(self) -> bool:
-        """Whether a DATA writer is open (no command may be sent until it is closed)."""
-        return self._writer is not None
-
-    def server_info(self, plaintext_allowed: bool = False) -> ServerInfo:
-        """What an authentication mechanism is told about this server."""
-        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms, plaintext_allowed)
-
     def __repr__(self) -> str:
-        state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
-        greeted = "greeted" if self.did_hello and self.hello_error is None else (
-            "greeting failed" if self.did_hello else "not greeted")
-        return "<smtp Client %s %s, %s>" % (self.server_name or "?", state, greeted)
+        return "<smtp Client %s, %s>" % (self._state_words(), self._greeted_words())
 
     def __enter__(self) -> "Client":
         return self
@@ -192,23 +143,16 @@ class Client:
             raise self.hello_error
 
     def _helo(self) -> None:
-        self.extensions = None
+        self._learn_helo()
         self._cmd(250, command("HELO", self.local_name), "HELO")
 
     def _ehlo(self) -> None:
-        _, text = self._cmd(250, command("EHLO", self.local_name), "EHLO")
-        extensions, mechanisms = parse_ehlo(text)
-        if mechanisms is not None:
-            self.auth_mechanisms = mechanisms
-        self.extensions = extensions
+        self._learn_ehlo(self._cmd(250, command("EHLO", self.local_name), "EHLO")[1])
 
     # -- commands ------------------------------------------------------
     def hello(self, local_name: str) -> None:
         """Greet the server as ``local_name``; only before any other command."""
-        check_line(local_name)
-        if self.did_hello:
-            raise HelloError(HELLO_TOO_LATE)
-        self.local_name = local_name
+        self._hello_as(local_name)
         self.greet()
 
     def extension(self, name: str) -> tuple[bool, str]:
@@ -220,33 +164,24 @@ class Client:
             self.greet()
         except FAILURES:
             return False, ""
-        if self.extensions is None:
-            return False, ""
-        key = go_upper(name)
-        params = self.extensions.get(key)
-        return (params is not None), (params or "")
+        return self.offers(name)
 
-    def starttls(self, config: TLSConfig | ssl.SSLContext | None, server_name: str = "") -> None:
+    def starttls(self, config: TLSConfig | ssl.SSLContext | None, server_name: str = "", *,
+                 forget_auth: bool = False) -> None:
         """Send STARTTLS, switch the connection to TLS, and greet again.
 
         ``config`` is a :class:`~smtp_core.tls.TLSConfig` or a ready
         ``ssl.SSLContext`` (then ``server_name`` is the name to verify).
-        Extensions learnt before TLS are replaced by the new EHLO's.
+        Extensions learnt before TLS are replaced by the new EHLO's; the
+        AUTH list too when the new EHLO has one, or always with
+        ``forget_auth=True`` (beyond Go: RFC 3207).
         """
-        refusal = None
-        if isinstance(config, TLSConfig):
-            server_name = config.server_name
-            # Settings Go refuses at the handshake fail after STARTTLS, as in Go;
-            # the context is built before anything is sent, so a bad CA file
-            # costs no round trip.
-            refusal = config.handshake_refusal()
-            ctx = None if refusal else config.context()
-        else:
-            ctx = config
+        ctx, server_name, refusal = self._tls_plan(config, server_name, forget_auth)
         self.greet()
         self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
         self._t.start_tls(ctx, server_name, refusal)
         self._ehlo()
+        self._tls_started()
 
     def tls_connection_state(self) -> tuple[ConnectionState, bool]:
         """The TLS state and True, or the zero state and False without TLS."""
@@ -287,6 +222,7 @@ class Client:
                     self._cancel_auth()
                 raise
             if line is None:
+                self._auth_succeeded()
                 return
             code, text = self._cmd(0, line, "AUTH", secret=True)
 

@@ -27,6 +27,8 @@ Examples::
 
 from __future__ import annotations
 
+from enum import Enum
+
 from .gocompat.goformat import go_quote
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "SendError",
     "RecipientsRefused",
     "MessageRefused",
+    "RefusedAt",
     "MessageTooLarge",
     "EnvelopeError",
     "HeaderError",
@@ -202,14 +205,38 @@ class RecipientsRefused(SendError):
         return bool(refused) and all(err.temporary for err in refused.values())
 
 
+class RefusedAt(str, Enum):
+    """The command whose reply refused a message (:attr:`MessageRefused.stage`).
+
+    Each member *is* its string (a ``str`` subclass with the same text,
+    hash and format), so code written against the plain strings keeps
+    working::
+
+        >>> RefusedAt.DATA_END == "DATA end", "%s" % RefusedAt.MAIL, {"RCPT": 1}[RefusedAt.RCPT]
+        (True, 'MAIL', 1)
+        >>> RefusedAt("DATA") is RefusedAt.DATA
+        True
+    """
+
+    MAIL = "MAIL"
+    RCPT = "RCPT"  # only a 421, which ends the session
+    DATA = "DATA"
+    DATA_END = "DATA end"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__  # the text's hash, whatever Enum.__hash__ does on this Python
+
+
 class MessageRefused(ReplyError, SendError):
-    """The server refused the message at ``stage`` ("MAIL", "DATA" or
-    "DATA end"; "RCPT" too for a 421, which ends the session);
+    """The server refused the message at ``stage``, a :class:`RefusedAt`
+    (MAIL, DATA or the end of data; RCPT too for a 421, which ends the
+    session) that compares equal to its text (``stage == "DATA end"``);
     ``Code``/``Msg`` are its reply, ``result`` the recipients'."""
 
-    def __init__(self, code: int, msg: str, stage: str, result=None) -> None:
+    def __init__(self, code: int, msg: str, stage: RefusedAt | str, result=None) -> None:
         super().__init__(code, msg)
-        self.stage = stage
+        self.stage = RefusedAt(stage)  # a misspelt stage is a ValueError here, not a surprise later
         self.result = result
 
     def __str__(self) -> str:

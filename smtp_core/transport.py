@@ -151,6 +151,16 @@ class TransportRules:
             return self.io_error("read", exc)
         return exc
 
+    def buffered_reply(self) -> tuple[int, str] | None:
+        """The next reply when the bytes already received hold it whole, logged
+        as :meth:`read_reply` logs one (any code is accepted), else ``None``:
+        no system call, no wait, no timeout (pipelined replies tend to arrive
+        together)."""
+        reply = self.reader.next_reply(0)
+        if reply is not None and wirelog.enabled():
+            wirelog.log_reply(self.peer, reply[0], reply[1])
+        return reply
+
     def _replied(self, reply: tuple[int, str], secret: bool) -> tuple[int, str]:
         if wirelog.enabled():
             wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)

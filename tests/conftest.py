@@ -1,5 +1,8 @@
 """Shared test set-up: Hy test files, loopback servers, certificates.
 
+* ``tests/helpers`` is on ``sys.path``: test modules import what they share
+  from there by its plain name (``from scripted import Starttls``), never
+  from another test module.  tests/README.md maps the folders.
 * ``test_*.hy`` files are collected like Python test modules.  pytest's
   assertion rewriter would parse a ``.hy`` file named on the command line as
   Python; the guard below keeps it away from Hy sources.
@@ -8,7 +11,10 @@
   of bundled dev servers with that certificate, stopped after the test),
   ``devserver`` (one with STARTTLS and users alice/bob), ``scripted`` (a
   factory for :class:`scripted.ScriptedServer`), ``free_port``, ``browser``
-  (headless Chromium from Debian under Playwright, for the catcher's page).
+  (headless Chromium from Debian under Playwright, for the catcher's page),
+  ``pipelining_server``, ``make_catcher``/``catcher``; from helpers:
+  ``raw_sessions`` (raw_smtp), ``mailpit_client`` and ``spamd``
+  (catcher_peers), ``page`` and ``recorder`` (catcher_page).
 * ``--runslow`` runs the tests marked ``slow`` (long fuzzing, load).
 """
 
@@ -28,7 +34,14 @@ from hypothesis import settings
 # (``from scripted import Starttls``) from every folder, .py and .hy alike.
 sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
+from browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from scripted import ScriptedServer  # noqa: E402
+from servers import PipeliningHandler, aiosmtpd_serving  # noqa: E402
+
+# Fixtures that live beside the code they drive, offered to every test.
+from catcher_page import page, recorder  # noqa: E402,F401
+from catcher_peers import mailpit_client, spamd  # noqa: E402,F401
+from raw_smtp import raw_sessions  # noqa: E402,F401
 
 # Property tests are judged by their examples, not by the clock: on a busy
 # two-core machine one example can take longer than hypothesis's 200 ms.
@@ -163,64 +176,16 @@ def devserver(make_devserver):
     return make_devserver(users={"alice": "wonderland", "bob": "builder"}, tls_port=None)
 
 
-# --------------------------------------------------------------------------
-# Shared helpers of the Pythonic layer's tests
-# --------------------------------------------------------------------------
-
-
-def addr(server, port: int | None = None) -> str:
-    """``host:port`` of a loopback server (its ``port``, or the one given)."""
-    return "%s:%d" % (getattr(server, "host", None) or "127.0.0.1", port or server.port)
-
-
-class PipeliningHandler:
-    """An aiosmtpd handler that offers PIPELINING (aiosmtpd processes pipelined input).
-
-    It accepts everything but recipients starting with "no" (550) and
-    bodies containing REJECT (554); ``messages`` keeps ``(sender,
-    recipients, body)`` of each accepted message.
-    """
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        return responses[:-1] + ["250-PIPELINING", responses[-1]]
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("no"):
-            return "550 5.1.1 unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if b"REJECT" in envelope.original_content:
-            return "554 5.7.1 rejected"
-        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK queued as %d" % len(self.messages)
-
+# -- an aiosmtpd server that pipelines (the Pythonic layer's tests) ----------------
 
 @pytest.fixture
 def pipelining_server(free_port):
     """``(handler, "127.0.0.1:port")`` of an aiosmtpd server with :class:`PipeliningHandler`."""
-    from aiosmtpd.controller import Controller
-
-    handler = PipeliningHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
+    with aiosmtpd_serving(PipeliningHandler(), free_port) as served:
+        yield served
 
 
 # -- a real browser (the mail catcher's page) ------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package; browsers are never downloaded
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def browser():

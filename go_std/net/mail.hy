@@ -12,7 +12,7 @@
 Exact to Go 1.27.3, error texts included (`mail: missing @ in addr-spec`,
 `mail: no angle-addr`, `mail: header not in message`); the rules live in
 `smtp_core.gocompat.gomail`, `smtp_core.gocompat.godate` and `smtp_core.gocompat.gomessage`, checked
-against answers Go wrote (`tests/govectors/mail_*.json`). The classes,
+against answers Go wrote (`tests/helpers/govectors/mail_*.json`). The classes,
 converters and calls the table names are in `go-std.net._mail-impl`.]]
 
 (require go-std.joker.macros [defgo defmembers defgotype])

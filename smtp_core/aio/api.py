@@ -5,11 +5,13 @@ Rules of this module:
 
 * **Same arguments, same defaults, same checks, same results** as
   :mod:`smtp_core.pythonic.api`, by construction: each coroutine takes
-  the blocking function's signature (``inspect.signature``), binds its
-  arguments to it, and runs the blocking layer's own conversation
+  the blocking function's signature (``inspect.signature``), its keyword
+  options from the same declaration
+  (:class:`~smtp_core.pythonic.options.Options`), and runs the blocking
+  layer's own conversation
   (:func:`~smtp_core.pythonic.api.sending`,
   :func:`~smtp_core.pythonic.api.sending_many`,
-  :meth:`~smtp_core.pythonic.mailer.Mailer.preparing`) with the asyncio
+  :meth:`~smtp_core.pythonic.session.Session.preparing`) with the asyncio
   runner.  Nothing of the option checking, the message preparation, the
   pipelining plan or the result building is written here.
 * **Only connecting is ours**: :func:`open_client` opens the socket off
@@ -24,25 +26,29 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import email.message
 import inspect
 import socket
+from typing import Iterable
 
 from ..errors import StageTimeout, TLSSetupError
 from ..gocompat.neterror import socket_error
 from ..pythonic import api as blocking
 from ..pythonic.addresses import dial_address, tls_host_name
-from ..pythonic.mailer import Options, dial_plan, opened
+from ..pythonic.session import dial_plan, opened
+from ..pythonic.message import Message
+from ..pythonic.options import Options
 from ..tls import TLSConfig
 from .client import Client, open_socket
 from .steps import run
 from .transport import AsyncTransport
 
-__all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "open_client", "ASYNC", "bind_as"]
+__all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "open_client", "ASYNC"]
 
 
 async def open_client(address: str, options: Options) -> Client:
     """Connect to ``address``, greet, apply the TLS policy, authenticate;
-    the client's :class:`~smtp_core.pythonic.mailer.Mailer` is in ``client.mailer``.
+    the client's :class:`~smtp_core.pythonic.session.Session` is in ``client.session``.
     On any failure the connection is closed and the error raised."""
     table, name, settings = dial_plan(address, options)
     try:
@@ -79,19 +85,6 @@ async def open_client(address: str, options: Options) -> Client:
 ASYNC = blocking.Driver(Client, open_client)
 
 
-_SIGNATURES: dict = {}
-
-
-def bind_as(like, args: tuple, kwargs: dict) -> dict:
-    """The arguments of a call as ``like`` (a blocking function) would see them."""
-    signature = _SIGNATURES.get(like)
-    if signature is None:
-        signature = _SIGNATURES[like] = inspect.signature(like)
-    bound = signature.bind(*args, **kwargs)
-    bound.apply_defaults()
-    return bound.arguments
-
-
 def _same_as(like):
     """Give the coroutine ``like``'s signature and say whose documentation applies."""
 
@@ -106,32 +99,32 @@ def _same_as(like):
 
 
 @_same_as(blocking.connect)
-async def connect(*args, **kwargs) -> Client:
+async def connect(address: str, **options) -> Client:
     """Connect, greet, apply the TLS policy, authenticate: a ready :class:`Client`."""
-    arguments = bind_as(blocking.connect, args, kwargs)
-    return await open_client(arguments["address"], Options.pick(arguments))
+    return await open_client(address, Options.taking("connect", options))
 
 
 @_same_as(blocking.dial_tls)
-async def dial_tls(*args, **kwargs) -> Client:
+async def dial_tls(address: str, **options) -> Client:
     """Connect with implicit TLS (SMTPS, port 465)."""
-    arguments = bind_as(blocking.dial_tls, args, kwargs)
-    return await open_client(arguments["address"], Options.pick(arguments, tls="implicit"))
+    return await open_client(address, Options.taking("dial_tls", options, tls="implicit"))
 
 
 @_same_as(blocking.prepare)
-async def prepare(*args, **kwargs) -> Client:
+async def prepare(client: Client, **options) -> Client:
     """Make a client you dialled yourself ready the way :func:`connect` does."""
-    return await run(blocking.preparing(bind_as(blocking.prepare, args, kwargs)))
+    return await run(blocking.preparing(client, Options.taking("prepare", options)))
 
 
 @_same_as(blocking.send)
-async def send(*args, **kwargs):
+async def send(client_or_address: Client | str, sender: str | email.message.Message | None,
+               recipients: Iterable[str] | str | None = None, message: Message | None = None, **options):
     """Send one message to many recipients; a :class:`~smtp_core.pythonic.SendResult`."""
-    return await run(blocking.sending(ASYNC, bind_as(blocking.send, args, kwargs)))
+    return await run(blocking.sending(ASYNC, client_or_address, sender, recipients, message,
+                                      Options.taking("send", options)))
 
 
 @_same_as(blocking.send_many)
-async def send_many(*args, **kwargs) -> list:
+async def send_many(client_or_address: Client | str, messages: Iterable, **options) -> list:
     """Send many messages over one connection, pipelined; one entry per message."""
-    return await run(blocking.sending_many(ASYNC, bind_as(blocking.send_many, args, kwargs)))
+    return await run(blocking.sending_many(ASYNC, client_or_address, messages, Options.taking("send_many", options)))

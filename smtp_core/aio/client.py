@@ -36,13 +36,12 @@ import ssl
 
 from ..gocompat import netaddr
 from .. import wirelog
-from ..protocol.auth import Auth, AuthExchange, ServerInfo
-from ..client import HELLO_TOO_LATE, writer_error
-from ..errors import FAILURES
-from ..protocol.commands import check_line, command, encode_line, mail_command, parse_ehlo, rcpt_command
+from ..protocol.auth import Auth, AuthExchange
+from ..client import writer_error
+from ..clientstate import ClientState
+from ..errors import FAILURES, SMTPError
+from ..protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
 from ..protocol.dotstuff import DotEncoder
-from ..errors import HelloError, SMTPError
-from ..gocompat.goformat import go_upper
 from ..gocompat.neterror import op_error
 from ..protocol.reply import MAX_LINE, MAX_REPLY
 from ..tls import ConnectionState, TLSConfig
@@ -53,22 +52,14 @@ __all__ = ["Client", "DataWriter", "dial", "open_socket", "FLUSH"]
 FLUSH = 64 * 1024  # encoded bytes queued by DataWriter.write before they are sent
 
 
-class Client:
+class Client(ClientState):
     """A connection to an SMTP server on an event loop (make one with :func:`dial`
-    or :meth:`greeted`); the attributes of :class:`smtp_core.client.Client`."""
+    or :meth:`greeted`); the state of :class:`smtp_core.client.Client`
+    (:class:`~smtp_core.clientstate.ClientState`, the same object type)."""
 
     def __init__(self, transport: AsyncTransport, host: str) -> None:
         self._t = transport
-        self.server_name = host
-        self.local_name = "localhost"
-        self.extensions: dict[str, str] | None = None
-        self.auth_mechanisms: list[str] | None = None
-        self.did_hello = False
-        self.hello_error: BaseException | None = None
-        self._writer: DataWriter | None = None
-        #: The Pythonic layer's :class:`~smtp_core.pythonic.mailer.Mailer` (see the blocking client).
-        self.mailer: object | None = None
-        self.greeting = ""
+        super().__init__(host)
 
     @classmethod
     async def greeted(cls, transport: AsyncTransport, host: str) -> "Client":
@@ -83,37 +74,8 @@ class Client:
             raise
         return client
 
-    # -- state ---------------------------------------------------------
-    @property
-    def tls(self) -> bool:
-        return self._t.is_tls
-
-    @property
-    def closed(self) -> bool:
-        return self._t.closed
-
-    @property
-    def timeout(self) -> float | None:
-        return self._t.timeout
-
-    @timeout.setter
-    def timeout(self, seconds: float | None) -> None:
-        self._t.set_timeout(seconds)
-
-    @property
-    def transport(self) -> AsyncTransport:
-        return self._t
-
-    @property
-    def writing(self) -> bool:
-        return self._writer is not None
-
-    def server_info(self, plaintext_allowed: bool = False) -> ServerInfo:
-        return ServerInfo(self.server_name, self.tls, self.auth_mechanisms, plaintext_allowed)
-
     def __repr__(self) -> str:
-        state = "closed" if self.closed else ("TLS" if self.tls else "plaintext")
-        return "<smtp aio Client %s %s>" % (self.server_name or "?", state)
+        return "<smtp aio Client %s>" % self._state_words()
 
     async def __aenter__(self) -> "Client":
         return self
@@ -144,7 +106,7 @@ class Client:
                     self.hello_error = ehlo_error
                 else:
                     try:
-                        self.extensions = None
+                        self._learn_helo()
                         await self._cmd(250, command("HELO", self.local_name), "HELO")
                     except FAILURES as err:
                         self.hello_error = err
@@ -152,19 +114,12 @@ class Client:
             raise self.hello_error
 
     async def _ehlo(self) -> None:
-        _, text = await self._cmd(250, command("EHLO", self.local_name), "EHLO")
-        extensions, mechanisms = parse_ehlo(text)
-        if mechanisms is not None:
-            self.auth_mechanisms = mechanisms
-        self.extensions = extensions
+        self._learn_ehlo((await self._cmd(250, command("EHLO", self.local_name), "EHLO"))[1])
 
     # -- commands ------------------------------------------------------
     async def hello(self, local_name: str) -> None:
         """Greet the server as ``local_name``; only before any other command."""
-        check_line(local_name)
-        if self.did_hello:
-            raise HelloError(HELLO_TOO_LATE)
-        self.local_name = local_name
+        self._hello_as(local_name)
         await self.greet()
 
     async def extension(self, name: str) -> tuple[bool, str]:
@@ -173,24 +128,18 @@ class Client:
             await self.greet()
         except FAILURES:
             return False, ""
-        if self.extensions is None:
-            return False, ""
-        params = self.extensions.get(go_upper(name))
-        return (params is not None), (params or "")
+        return self.offers(name)
 
-    async def starttls(self, config: TLSConfig | ssl.SSLContext | None, server_name: str = "") -> None:
-        """STARTTLS, the handshake (``loop.start_tls``), and a new EHLO."""
-        refusal = None
-        if isinstance(config, TLSConfig):
-            server_name = config.server_name
-            refusal = config.handshake_refusal()
-            ctx = None if refusal else config.context()
-        else:
-            ctx = config
+    async def starttls(self, config: TLSConfig | ssl.SSLContext | None, server_name: str = "", *,
+                       forget_auth: bool = False) -> None:
+        """STARTTLS, the handshake (``loop.start_tls``), and a new EHLO
+        (see :meth:`smtp_core.client.Client.starttls`)."""
+        ctx, server_name, refusal = self._tls_plan(config, server_name, forget_auth)
         await self.greet()
         await self._cmd(220, b"STARTTLS\r\n", "STARTTLS")
         await self._t.start_tls(ctx, server_name, refusal)
         await self._ehlo()
+        self._tls_started()
 
     def tls_connection_state(self) -> tuple[ConnectionState, bool]:
         return self._t.connection_state()
@@ -224,6 +173,7 @@ class Client:
                     await self.quit_quietly()
                 raise
             if line is None:
+                self._auth_succeeded()
                 return
             code, text = await self._cmd(0, line, "AUTH", secret=True)
 

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 from typing import Iterable
 
 from ..errors import BatchAborted, MessageNotSent, MessageRefused
 from ..pythonic import api as blocking
-from ..pythonic.mailer import Options
+from ..pythonic.options import Options
 from ..mail.signing import signers
-from .api import ASYNC, bind_as
+from .api import ASYNC
 from .client import Client
 from .steps import run
 
@@ -67,9 +68,8 @@ class Pool:
             if name in options:
                 raise TypeError("Pool: %s is given per send, not to the pool" % name)
         # Checked now, as send would check them: a bad tls= costs no connection.
-        self._arguments = bind_as(blocking.send, (address, None, None, b""), options)
-        Options.pick(self._arguments)
-        signers(self._arguments["dkim"])
+        self._options = Options.taking("send", options)
+        signers(self._options.dkim)
         self.address = address
         self.size = size
         self.max_idle = float(max_idle)
@@ -104,7 +104,7 @@ class Pool:
                 self._busy.add(client)
                 return client, carried, True
             _drop(client)
-        client = await ASYNC.open_client(self.address, Options.pick(self._arguments))
+        client = await ASYNC.open_client(self.address, self._options)
         self.opened += 1
         self._busy.add(client)
         return client, 0, False
@@ -139,8 +139,7 @@ class Pool:
                 cap = self.max_messages_per_connection
                 chunk = todo if cap is None else todo[:cap - carried]
                 try:
-                    entries = await run(blocking.sending_many(ASYNC, {
-                        **self._arguments, "client_or_address": client, "messages": chunk, "quit": False}))
+                    entries = await run(blocking.sending_many(ASYNC, client, chunk, replace(self._options, quit=False)))
                 except BatchAborted as aborted:
                     entries = aborted.results
                 except BaseException:

@@ -50,6 +50,7 @@ Modules, one topic each (each subpackage's docstring lists its own):
                                 :mod:`~.mailbox.tagnames`
 :mod:`.web`                     the HTTP side (aiohttp): :mod:`~.web.service`,
                                 :mod:`~.web.httpguard`, :mod:`~.web.api`,
+                                :mod:`~.web.events`,
                                 :mod:`~.web.page` and ``static/``,
                                 :mod:`~.web.mailpit_extra` and one module per
                                 Mailpit feature
@@ -91,10 +92,10 @@ except ImportError as missing:  # pragma: no cover - depends on the install
     ) from missing
 
 from .cli import main
-from .smtp.policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
 from .mailbox.received import ReceivedMessage
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtp.limits import SmtpLimits
+from .smtp.policy import FAILURE_STAGES, INJECTABLE_CODES, parse_fail_at
 
 __all__ = [
     "DevServer",

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 from . import pki
 from .bounds import check_positive
-from .web import service as web
-from .smtp.policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
+from .mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtp.limits import SmtpLimits
-from .mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS
+from .smtp.policy import USERS_ENV, parse_fail_at, parse_users, read_users_file, users_from_environment
+from .web import service as web
 
 __all__ = ["main"]
 

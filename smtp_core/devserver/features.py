@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
 
-from .smtp.policy import Chaos
 from .mailbox.store import MailStore
+from .smtp.policy import Chaos
 
 __all__ = ["Features", "RelaySettings", "RuntimeStats", "parse_relay", "STARTTLS_MODES"]
 

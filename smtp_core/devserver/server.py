@@ -22,12 +22,12 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, S
 
 from . import pki
 from .bounds import check_positive
-from .smtp.policy import Policy, is_loopback
-from .mailbox.received import ReceivedMessage
-from .smtp.limits import SmtpLimits
-from .smtp.protocol import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .features import Features, RuntimeStats
+from .mailbox.received import ReceivedMessage
 from .mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, MailStore
+from .smtp.limits import SmtpLimits
+from .smtp.policy import Policy, is_loopback
+from .smtp.protocol import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
 from .web.service import DEFAULT_MAX_MESSAGES, HttpLimits, HttpSide, check_http_exposure, parse_credentials
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]

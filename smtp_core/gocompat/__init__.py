@@ -11,7 +11,7 @@
 =====================  ===================================================
 
 Each is a port of Go 1.27.3's rule, checked against Go's own answers
-(``tests/govectors``) or the oracle.  None sends or receives: ``netaddr``
+(``tests/helpers/govectors``) or the oracle.  None sends or receives: ``netaddr``
 looks names up (``getaddrinfo``, the one lookup Go's dialer makes) and
 ``neterror`` names ``socket`` and ``ssl`` errors, so those two import them.
 """

@@ -2,7 +2,7 @@
 
 A port of Go 1.27.3's ``net/mail`` address parser (``message.go``) and the
 parts of ``mime`` it uses (``encodedword.go``), kept exact to Go, error
-texts included; ``tests/govectors/mail_address.json`` holds Go's own
+texts included; ``tests/helpers/govectors/mail_address.json`` holds Go's own
 answers.  Go's rules, briefly:
 
 * an address is an addr-spec (``local@domain``, optionally followed by a

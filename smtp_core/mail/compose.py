@@ -87,7 +87,7 @@ from .mailaddr import (ADDRESS_HEADERS, HEADER_FACTORY, MESSAGE_ID_HEADERS, a_la
                        wire_message_id)
 from .wireform import CONTROL_CHARACTER, header_envelope, wire_bytes
 
-__all__ = ["ComposeError", "Envelope", "message", "envelope"]
+__all__ = ["ComposeError", "MailObject", "Envelope", "message", "envelope"]
 
 KEYS = ("from", "sender", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "headers", "body",
         "smime")
@@ -111,12 +111,18 @@ _POLICY = email.policy.SMTP.clone(header_factory=HEADER_FACTORY)
 _UTF8_POLICY = email.policy.SMTPUTF8.clone(header_factory=HEADER_FACTORY)
 
 
-class Envelope(NamedTuple):
-    """What :func:`envelope` returns: a ``[sender recipients data]`` triple."""
+class MailObject(NamedTuple):
+    """What :func:`envelope` returns: a ``[sender recipients data]`` triple,
+    RFC 5321's mail object (section 2.3.1): the envelope (``sender`` and
+    ``recipients``) and the content (``data``)."""
 
     sender: str
     recipients: list
     data: bytes
+
+
+#: The former name of :class:`MailObject` ("envelope" now means only the SMTP envelope).
+Envelope = MailObject
 
 
 def _word(value: Any) -> str | None:
@@ -544,8 +550,9 @@ def message(spec: Mapping) -> email.message.EmailMessage:
     return msg
 
 
-def envelope(msg: email.message.Message) -> Envelope:
-    """``(sender, recipients, data)`` for sending ``msg``, e.g. with ``SendMail``.
+def envelope(msg: email.message.Message) -> MailObject:
+    """``(sender, recipients, data)`` for sending ``msg``, e.g. with ``SendMail``:
+    the envelope its headers give, and its wire bytes.
 
     ``sender`` and ``recipients`` are :func:`header_envelope`'s; ``data``
     is :func:`wire_bytes`.
@@ -555,4 +562,4 @@ def envelope(msg: email.message.Message) -> Envelope:
     sender, recipients = header_envelope(msg)
     if sender is None:
         raise EnvelopeError("envelope: the message has neither Sender nor From")
-    return Envelope(sender, recipients, wire_bytes(msg))
+    return MailObject(sender, recipients, wire_bytes(msg))

@@ -43,12 +43,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import email.message
 import hashlib
 import os
 import re
+import threading
 import time
-from typing import Any, Iterable
+from typing import Any, Hashable, Iterable
 
 from ..errors import DKIMError
 from .options import read_options
@@ -158,7 +160,7 @@ class DKIMSigner:
         except DKIMError:
             raise
         except Exception as err:  # dkimpy's KeyFormatError, nacl's errors, asn1 errors
-            # None of these texts holds key material (tests/test_dkim.py tries each form).
+            # None of these texts holds key material (tests/mail/test_dkim.py tries each form).
             detail = " ".join(str(err).split())  # dkimpy's texts span lines
             raise DKIMError("dkim: %s does not load as an %s key: %s" % (named, algorithm, detail)) from None
 
@@ -299,9 +301,22 @@ class BodyHash:
         return final.digest()
 
 
-def sign_stream(chunks: Iterable[bytes], chosen: tuple) -> bytes:
+#: How many body hashes :func:`sign_stream` keeps, by the stream's identity.
+BODY_HASHES_KEPT = 16
+_body_hashes: collections.OrderedDict = collections.OrderedDict()
+_body_hashes_lock = threading.Lock()
+
+
+def sign_stream(chunks: Iterable[bytes], chosen: tuple, identity: Hashable | None = None) -> bytes:
     """The DKIM-Signature headers :func:`sign_all` puts on top of a message
-    whose wire bytes (CRLF only) come in ``chunks``, read once and not held."""
+    whose wire bytes (CRLF only) come in ``chunks``, read once and not held.
+
+    ``identity`` (:attr:`smtp_core.mail.fileparts.WireStream.identity`) names
+    the bytes: the body hash of an identity met among the last
+    :data:`BODY_HASHES_KEPT` is used again and only the header section is
+    read, so one message with a big file sent to several envelopes
+    (``send_many``) reads its files once for hashing, not once each.
+    """
     chunks = iter(chunks)
     start = b""
     for chunk in chunks:
@@ -309,11 +324,19 @@ def sign_stream(chunks: Iterable[bytes], chosen: tuple) -> bytes:
         if b"\r\n\r\n" in start:
             break
     head, _, rest = start.partition(b"\r\n\r\n")
-    body = BodyHash()
-    body.update(rest)
-    for chunk in chunks:
-        body.update(chunk)
-    digest = body.digest()
+    with _body_hashes_lock:
+        digest = _body_hashes.get(identity) if identity is not None else None
+    if digest is None:
+        body = BodyHash()
+        body.update(rest)
+        for chunk in chunks:
+            body.update(chunk)
+        digest = body.digest()
+        if identity is not None:
+            with _body_hashes_lock:
+                _body_hashes[identity] = digest
+                while len(_body_hashes) > BODY_HASHES_KEPT:
+                    _body_hashes.popitem(last=False)
     headers = b""
     for signer in reversed(chosen):
         headers = signer.header(headers + head, digest) + headers

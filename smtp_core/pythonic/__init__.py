@@ -58,17 +58,24 @@ One topic per module:
 ========================  ===================================================
 :mod:`.api`               the public functions: connect, dial_tls, prepare,
                           send, send_many
-:mod:`.mailer`            :class:`Options` (the shared keyword arguments) and
-                          :class:`Mailer` (one connection's state: greeting,
-                          TLS policy applied, AUTH, timeouts, the server)
+:mod:`.options`           :class:`Options`: every keyword option declared
+                          once (name, type, default, doc, who takes it);
+                          the public functions' signatures come from it
+:mod:`.session`           :class:`Session` (what the layer keeps of one
+                          connection beyond the client's own state: TLS
+                          policy applied, timeouts, the server's profile)
 :mod:`.tlspolicy`         ``tls=`` values and the TLS settings they use
 :mod:`.timeouts`          :class:`Timeouts`, RFC 5321's table, stage bounds
 :mod:`.addresses`         addresses and host names on the wire: IDNA 2008,
                           characters that cannot go on a command line
 :mod:`.capabilities`      :class:`ServerProfile`: what the server offers,
                           worked out once per EHLO
-:mod:`.message`           envelope (SMTPUTF8, headers), message input
-                          (bytes, files, EmailMessage), encoding, SIZE
+:mod:`.envelope`          the SMTP envelope only (MAIL FROM, RCPT TO):
+                          from arguments or headers, IDNA, SMTPUTF8
+:mod:`.message`           message input (bytes, files, EmailMessage),
+                          encoding, SIZE
+:mod:`.outgoing`          :class:`Outgoing`: one message checked and
+                          encoded, and how far it got (a state enum)
 :mod:`.pipeline`          the conversation: pipelined or lockstep, windows,
                           refusals, RSET, body blocks
 :mod:`.result`            :class:`SendResult`
@@ -96,10 +103,14 @@ from ..errors import (
     SendError,
 )
 from .api import connect, dial_tls, prepare, send, send_many
-from .mailer import Mailer, Options
+from .session import Session
+from .options import Options
 from .result import SendResult
 from .timeouts import RFC5321_TIMEOUTS, Timeouts
 from .tlspolicy import TLS_POLICIES
+
+#: The former name of :class:`Session`.
+Mailer = Session
 
 __all__ = [
     "Timeouts",
@@ -112,6 +123,7 @@ __all__ = [
     "send_many",
     "SendResult",
     "Options",
+    "Session",
     "Mailer",
     "SendError",
     "RecipientsRefused",

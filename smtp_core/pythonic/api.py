@@ -4,8 +4,10 @@
 Rules of this module:
 
 * each function turns its keyword arguments into one
-  :class:`~smtp_core.pythonic.mailer.Options` (checked before anything
-  else: a bad ``tls=`` costs no connection) and hands the work on;
+  :class:`~smtp_core.pythonic.options.Options`, the one declaration of
+  them, which also gives it its signature (checked before anything else:
+  a misspelt keyword or a bad ``tls=`` costs no connection) and hands the
+  work on;
 * arguments that can be refused without the server are refused before
   connecting; an empty batch costs no connection;
 * a call that opened the connection ends it (QUIT, then close whatever
@@ -18,40 +20,25 @@ from __future__ import annotations
 
 import email.message
 import itertools
-import ssl
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple
 
-from ..protocol.auth import Auth
 from ..client import Client
-from ..errors import FAILURES
-from ..errors import BatchAborted
+from ..errors import FAILURES, BatchAborted
 from ..mail.signing import signers
-from ..tls import TLSConfig
-from .mailer import Mailer, Options, open_client
+from .session import Session, open_client
 from .message import Message, check_arguments
+from .options import Options, takes_options
 from .result import SendResult
 from .steps import Steps, run
-from .timeouts import TimeoutSpec, Timeouts, resolve
+from .timeouts import resolve
 
 __all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "preparing", "sending", "sending_many", "Driver", "BLOCKING"]
 
 _END = object()
 
 
-def connect(
-    address: str,
-    *,
-    tls: str = "opportunistic",
-    tls_config: TLSConfig | ssl.SSLContext | None = None,
-    verify: bool = True,
-    server_name: str | None = None,
-    auth: Auth | Sequence[Auth] | None = None,
-    local_name: str | None = None,
-    timeout: TimeoutSpec = None,
-    connect_timeout: float | None = None,
-    redact: bool = True,
-    allow_plaintext_auth: bool = False,
-) -> Client:
+@takes_options
+def connect(address: str, **options) -> Client:
     """Connect to ``host:port``, greet, apply the TLS policy, authenticate.
 
     Returns a ready :class:`~smtp_core.client.Client` (a context manager;
@@ -76,56 +63,36 @@ def connect(
 
     On any failure the connection is closed and the error raised.
     """
-    return open_client(address, Options.pick(locals()))
+    return open_client(address, Options.taking("connect", options))
 
 
-def dial_tls(
-    address: str,
-    *,
-    tls_config: TLSConfig | ssl.SSLContext | None = None,
-    verify: bool = True,
-    server_name: str | None = None,
-    auth: Auth | Sequence[Auth] | None = None,
-    local_name: str | None = None,
-    timeout: TimeoutSpec = None,
-    connect_timeout: float | None = None,
-    redact: bool = True,
-) -> Client:
+@takes_options
+def dial_tls(address: str, **options) -> Client:
     """Connect with implicit TLS (SMTPS, usually port 465): :func:`connect` with ``tls="implicit"``.
 
     The returned client is TLS from its first byte (``client.tls`` is True),
     so mechanisms that need an encrypted channel work at once.
     """
-    return open_client(address, Options.pick(locals(), tls="implicit"))
+    return open_client(address, Options.taking("dial_tls", options, tls="implicit"))
 
 
-def prepare(
-    client: Client,
-    *,
-    tls: str = "opportunistic",
-    tls_config: TLSConfig | ssl.SSLContext | None = None,
-    verify: bool = True,
-    server_name: str | None = None,
-    auth: Auth | Sequence[Auth] | None = None,
-    local_name: str | None = None,
-    timeout: TimeoutSpec = None,
-    allow_plaintext_auth: bool = False,
-) -> Client:
+@takes_options
+def prepare(client: Client, **options) -> Client:
     """Make a client you built yourself (``Client(sock, host)``, ``dial``)
     ready the way :func:`connect` does: greet, apply the TLS policy,
     authenticate.  ``timeout`` is remembered for later :func:`send` calls.
     Returns ``client``.  Errors are raised; the client is left as it is.
     """
-    return run(preparing(locals()))
+    return run(preparing(client, Options.taking("prepare", options)))
 
 
-def preparing(arguments: dict) -> Steps:
-    """:func:`prepare`'s work, given its ``arguments``, as steps."""
-    client, timeout = arguments["client"], arguments["timeout"]
-    mailer = Mailer.of(client, timeout)
+def preparing(client, options: Options) -> Steps:
+    """:func:`prepare`'s work as steps."""
+    timeout = options.timeout
+    session = Session.of(client, timeout)
     if timeout is not None:
-        mailer.timeouts = resolve(timeout, None)
-    yield from mailer.preparing(Options.pick(arguments))
+        session.timeouts = resolve(timeout, None)
+    yield from session.preparing(options)
     return client
 
 
@@ -144,38 +111,25 @@ BLOCKING = Driver(Client, open_client)
 
 def _open(driver: Driver, client_or_address, options: Options) -> Steps:
     """The given client (prepared as needed) or a new connection, its
-    mailer, this call's timeouts, and whether the call opened it.
+    session, this call's timeouts, and whether the call opened it.
 
-    The caller keeps the client: its mailer holds it only weakly.
+    The caller keeps the client: its session holds it only weakly.
     """
     if isinstance(client_or_address, driver.client_class):
-        mailer = Mailer.of(client_or_address, options.timeout)
-        table = yield from mailer.readying(options)
-        return client_or_address, mailer, table, False
+        session = Session.of(client_or_address, options.timeout)
+        table = yield from session.readying(options)
+        return client_or_address, session, table, False
     client = yield driver.open_client, client_or_address, options
-    return client, client.mailer, client.mailer.timeouts, True
+    return client, client.session, client.session.timeouts, True
 
 
+@takes_options
 def send(
     client_or_address: Client | str,
     sender: str | email.message.Message | None,
     recipients: Iterable[str] | str | None = None,
     message: Message | None = None,
-    *,
-    auth: Auth | Sequence[Auth] | None = None,
-    tls: str = "opportunistic",
-    tls_config: TLSConfig | ssl.SSLContext | None = None,
-    verify: bool = True,
-    server_name: str | None = None,
-    local_name: str | None = None,
-    timeout: TimeoutSpec = None,
-    connect_timeout: float | None = None,
-    quit: bool | None = None,
-    pipelining: bool = True,
-    redact: bool = True,
-    allow_plaintext_auth: bool = False,
-    normalize_line_ends: bool = True,
-    dkim=None,
+    **options,
 ) -> SendResult:
     """Send one message to many recipients; return a :class:`SendResult`.
 
@@ -227,62 +181,41 @@ def send(
     the server offers PIPELINING.  For many messages on one connection,
     :func:`send_many` saves a round trip per message.
     """
-    return run(sending(BLOCKING, locals()))
+    return run(sending(BLOCKING, client_or_address, sender, recipients, message, Options.taking("send", options)))
 
 
-def sending(driver: Driver, arguments: dict) -> Steps:
-    """:func:`send`'s work, given its ``arguments`` (its ``locals()``), as steps for ``driver``."""
-    options = Options.pick(arguments)
-    client_or_address, sender, recipients, message, quit, pipelining, normalize_line_ends = (
-        arguments["client_or_address"], arguments["sender"], arguments["recipients"], arguments["message"],
-        options.quit, options.pipelining, options.normalize_line_ends)
+def sending(driver: Driver, client_or_address, sender, recipients, message, options: Options) -> Steps:
+    """:func:`send`'s work as steps for ``driver``."""
     if message is None and recipients is None and isinstance(sender, email.message.Message):
         sender, message = None, sender  # send(address, m): the envelope from m's headers
     if message is None:
         raise TypeError("send: no message; pass (sender, recipients, message) or a composed message alone")
-    chosen = signers(arguments["dkim"])
+    chosen = signers(options.dkim)
     if not isinstance(client_or_address, driver.client_class):
         # Arguments that can be refused now cost no connection.
         if recipients is not None and not isinstance(recipients, str):
             recipients = list(recipients)  # may be an iterator: read it once
         check_arguments(sender, recipients, message)
-    client, mailer, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
+    client, session, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        yield from mailer.delivering(table, ((sender, recipients, message),), pipelining, results,
-                                     normalize_line_ends, chosen)
+        yield from session.delivering(table, ((sender, recipients, message),), options.pipelining, results,
+                                     options.normalize_line_ends, chosen)
     except BaseException:
         if owned:
-            yield from mailer.leaving()
+            yield from session.leaving()
         raise
     result = results[0]
     if type(result) is not SendResult:
         if owned:
-            yield from mailer.leaving()
+            yield from session.leaving()
         raise result
-    yield from mailer.finishing(table, quit, owned)
+    yield from session.finishing(table, options.quit, owned)
     return result
 
 
-def send_many(
-    client_or_address: Client | str,
-    messages: Iterable,
-    *,
-    auth: Auth | Sequence[Auth] | None = None,
-    tls: str = "opportunistic",
-    tls_config: TLSConfig | ssl.SSLContext | None = None,
-    verify: bool = True,
-    server_name: str | None = None,
-    local_name: str | None = None,
-    timeout: TimeoutSpec = None,
-    connect_timeout: float | None = None,
-    quit: bool | None = None,
-    pipelining: bool = True,
-    redact: bool = True,
-    allow_plaintext_auth: bool = False,
-    normalize_line_ends: bool = True,
-    dkim=None,
-) -> list:
+@takes_options
+def send_many(client_or_address: Client | str, messages: Iterable, **options) -> list:
     """Send many messages over one connection; return one entry per message, in order.
 
     ``messages``: any iterable (a generator is read as the messages go, at
@@ -323,33 +256,31 @@ def send_many(
         ], tls="none")
         failed = [r for r in results if not isinstance(r, SendResult)]
     """
-    return run(sending_many(BLOCKING, locals()))
+    return run(sending_many(BLOCKING, client_or_address, messages, Options.taking("send_many", options)))
 
 
-def sending_many(driver: Driver, arguments: dict) -> Steps:
-    """:func:`send_many`'s work, given its ``arguments``, as steps for ``driver``."""
-    options = Options.pick(arguments)
-    client_or_address = arguments["client_or_address"]
-    chosen = signers(arguments["dkim"])
-    items = iter(arguments["messages"])
+def sending_many(driver: Driver, client_or_address, messages: Iterable, options: Options) -> Steps:
+    """:func:`send_many`'s work as steps for ``driver``."""
+    chosen = signers(options.dkim)
+    items = iter(messages)
     if not isinstance(client_or_address, driver.client_class):
         # Nothing to send costs no connection.
         first = next(items, _END)
         if first is _END:
             return []
         items = itertools.chain((first,), items)
-    client, mailer, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
+    client, session, table, owned = yield from _open(driver, client_or_address, options)  # client: kept alive here
     results: list = []
     try:
-        source_error = yield from mailer.delivering(table, items, options.pipelining, results,
+        source_error = yield from session.delivering(table, items, options.pipelining, results,
                                                     options.normalize_line_ends, chosen)
     except FAILURES as err:
         raise BatchAborted(results, err) from err
     except BaseException:
         if owned:
-            yield from mailer.leaving()
+            yield from session.leaving()
         raise
-    yield from mailer.finishing(table, options.quit, owned)
+    yield from session.finishing(table, options.quit, owned)
     if source_error is not None:
         raise BatchAborted(results, source_error) from source_error
     return results

@@ -4,7 +4,7 @@ Rules of this module:
 
 * one profile per EHLO reply (a STARTTLS, which brings a new EHLO, brings a
   new profile); it is worked out once and kept on the connection's
-  :class:`~smtp_core.pythonic.mailer.Mailer`;
+  :class:`~smtp_core.pythonic.session.Session`;
 * ``size_limit`` is the SIZE keyword's limit (RFC 1870), ``None`` when the
   server advertised none, or 0, or a value that is not 1 to 20 ASCII
   digits (RFC 1870's grammar): a hostile ``SIZE ²`` or a 5,000-digit
@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ..protocol.commands import check_line, rcpt_command
-from ..errors import EnvelopeError
-from .message import wire_envelope
+from .envelope import WireEnvelope, wire_envelope
 
 __all__ = ["ServerProfile", "size_limit"]
 
@@ -49,21 +47,16 @@ class ServerProfile:
     def __init__(self, extensions: dict) -> None:
         self.extensions = extensions
         self.size_limit = size_limit(extensions.get("SIZE", ""))
-        # (sender, recipients) -> (unique recipients, smtputf8, wire sender, RCPT lines)
-        self.envelopes: dict = {}
+        self.envelopes: dict[tuple, WireEnvelope] = {}  # by (sender, recipients)
 
-    def envelope(self, sender: str, recipients) -> tuple:
-        """``(recipients, smtputf8, wire sender, RCPT lines)``, checked."""
+    def wire_envelope(self, sender: str, recipients) -> WireEnvelope:
+        """The envelope of ``sender`` and ``recipients`` for this server
+        (:func:`~.envelope.wire_envelope`), built once."""
         key = (sender, recipients if isinstance(recipients, str) else tuple(recipients))
         known = self.envelopes.get(key)
         if known is None:
-            rcpts = [recipients] if isinstance(recipients, str) else list(dict.fromkeys(key[1]))
-            if not rcpts:
-                raise EnvelopeError("smtp: no recipients")
-            smtputf8, wire_sender, wire_rcpts = wire_envelope(sender, rcpts, self.extensions)
-            known = (rcpts, smtputf8, check_line(wire_sender), [rcpt_command(r) for r in wire_rcpts])
+            known = wire_envelope(sender, key[1], self.extensions)
             if len(self.envelopes) >= 256:
                 self.envelopes.clear()
             self.envelopes[key] = known
         return known
-

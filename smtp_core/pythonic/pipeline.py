@@ -37,15 +37,16 @@ Rules of this module:
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterable
 
 from .. import wirelog
 from ..client import Client
-from ..errors import FAILURES
+from ..errors import FAILURES, MessageNotSent, MessageRefused, RecipientsRefused, RefusedAt, SendError, SMTPError
 from ..protocol.dotstuff import BEGIN, BEGIN_LINE
-from ..errors import MessageNotSent, MessageRefused, RecipientsRefused, SendError, SMTPError
 from .capabilities import ServerProfile
-from .message import Outgoing, outgoing, read_chunk, stuffed_dots
+from .message import read_chunk, stuffed_dots
+from .outgoing import Flight, Outgoing, outgoing
 from .result import SendResult
 from .steps import Steps, run
 from .timeouts import Timeouts, stage_of
@@ -68,7 +69,7 @@ def delivering(client, server: ServerProfile, table: Timeouts, items: Iterable, 
                results: list, normalize_line_ends: bool = True, signers: tuple = ()) -> Steps:
     """Send every message of ``items``, appending one entry per message to ``results``.
 
-    ``signers`` sign each message (:func:`~smtp_core.pythonic.message.outgoing`).
+    ``signers`` sign each message (:func:`~smtp_core.pythonic.outgoing.outgoing`).
 
     Returns the exception ``items`` raised, if it did (the message in
     flight was finished first), else ``None``.  An I/O error or a 421
@@ -102,106 +103,124 @@ def delivering(client, server: ServerProfile, table: Timeouts, items: Iterable, 
         return None
 
     try:
-        yield from _converse(client, table, take, pipelining and "PIPELINING" in server.extensions, results)
+        yield from _messages(client, table, take, pipelining and "PIPELINING" in server.extensions, results)
     except BaseException as err:
         abandon(client)
         for index, entry in enumerate(results):
             if type(entry) is Outgoing:
-                results[index] = MessageNotSent(err, entry.ended)
+                results[index] = MessageNotSent(err, entry.state is Flight.ENDED)
         raise
     return source_errors[0] if source_errors else None
 
 
-def _converse(client, table: Timeouts, take, pipelined: bool, results: list) -> None:
-    """The messages' conversation; a 421 becomes the entry of the message it answered, and is raised."""
-    current: list = [None]  # the message whose replies are being read
+def _messages(client, table: Timeouts, take, pipelined: bool, results: list) -> Steps:
+    """The messages' conversation: one round trip per message with ``pipelined``.
+
+    ``cur`` is the message whose replies are being read: a 421 becomes its
+    entry (unless it already has its refusal), and is raised.
+    """
+    t = client.transport
+    cur = take()
+    bundled = False  # whether cur's envelope went out with the previous body
     try:
-        yield from _messages(client, table, take, pipelined, results, current)
+        while cur is not None:
+            commands = cur.commands
+            count = len(commands)
+            logging = wirelog.enabled()
+            if bundled:
+                replies = yield from _read_replies(t, table, count)
+            elif not pipelined:
+                replies = yield from _exchange_lockstep(t, table, commands)
+            elif len(cur.pipelined) <= WINDOW:
+                if logging:
+                    _log_commands(t.peer, commands, "pipelining %d commands in one write" % count)
+                t.set_timeout(table.mail)
+                yield t.send, cur.pipelined, "MAIL", False, False
+                replies = yield from _read_replies(t, table, count)
+            else:
+                replies = yield from _exchange_pipelined(t, table, commands)
+            slot = cur.slot
+            result = SendResult(dict(zip(cur.rcpts, replies[1:count - 1])), None, cur.size)
+
+            refusal = _refusal(replies, count, result)
+            if refusal is not None:
+                results[slot] = refusal
+                failure = yield from _recover(client, table, replies, count)
+                cur = take()
+                if failure is not None and cur is not None:
+                    raise failure  # RSET failed: the connection is gone
+                bundled = False
+                continue
+
+            # The body; with PIPELINING the next envelope rides along.
+            nxt = take() if pipelined else None
+            trailer = nxt.pipelined if nxt is not None and len(nxt.pipelined) <= WINDOW else b""
+            t.set_timeout(table.block)
+            sent = yield from _send_body(t, cur, trailer)
+            if cur.stream is not None:
+                result.size = cur.size
+            if logging:
+                wirelog.log_body(t.peer, sent)
+                if trailer:
+                    _log_commands(t.peer, nxt.commands,
+                                  "pipelining %d commands after the message, in the same write" % len(nxt.commands))
+            t.set_timeout(table.data_end)
+            result.reply = reply = _closing((yield t.read_reply, 0, "DATA end"), "DATA end", replies[:count - 1])
+            failure = None
+            if reply[0] == 250:
+                results[slot] = result
+            else:
+                results[slot] = MessageRefused(reply[0], reply[1], RefusedAt.DATA_END, result)
+                if not trailer:
+                    failure = yield from _reset(client, table)
+            if not pipelined:
+                nxt = take()
+            if failure is not None and nxt is not None:
+                raise failure  # RSET failed: the connection is gone
+            cur = nxt
+            bundled = bool(trailer)
     except ServiceClosing as closing:
-        refusal, cur = closing.refusal, current[0]
+        refusal = closing.refusal
         if cur is not None and type(results[cur.slot]) is Outgoing:
             refusal.result = SendResult(dict(zip(cur.rcpts, closing.replies[1:])), None, cur.size)
             results[cur.slot] = refusal
         raise refusal from None
 
 
-def _messages(client, table: Timeouts, take, pipelined: bool, results: list, current: list) -> None:
-    """The messages' conversation: one round trip per message with ``pipelined``."""
-    t = client.transport
-    cur = current[0] = take()
-    bundled = False  # whether cur's envelope went out with the previous body
-    while cur is not None:
-        commands = cur.commands
-        count = len(commands)
-        logging = wirelog.enabled()
-        if bundled:
-            replies = yield from _read_replies(t, table, count, logging)
-        elif not pipelined:
-            replies = yield from _exchange_lockstep(t, table, commands)
-        elif len(cur.envelope) <= WINDOW:
-            if logging:
-                _log_commands(t.peer, commands, "pipelining %d commands in one write" % count)
-            t.set_timeout(table.mail)
-            yield t.send, cur.envelope, "MAIL", False, False
-            replies = yield from _read_replies(t, table, count, logging)
-        else:
-            replies = yield from _exchange_pipelined(t, table, commands)
-        slot = cur.slot
-        result = SendResult(dict(zip(cur.rcpts, replies[1:count - 1])), None, cur.size)
+# What a message's envelope replies decide, first matching row wins (None: either way):
+# (MAIL accepted, DATA answered, a recipient accepted, DATA accepted) -> the message's error.
+_ENVELOPE_OUTCOMES = (
+    ((False, None, None, None), RefusedAt.MAIL),
+    ((True, False, None, None), RecipientsRefused),  # lockstep stopped before DATA: nobody was accepted
+    ((True, True, False, None), RecipientsRefused),
+    ((True, True, True, False), RefusedAt.DATA),
+    ((True, True, True, True), None),  # go on with the body
+)
 
-        refusal = _refusal(replies, count, result)
-        if refusal is not None:
-            results[slot] = refusal
-            failure = yield from _recover(client, table, replies, count)
-            cur = current[0] = take()
-            if failure is not None and cur is not None:
-                raise failure  # RSET failed: the connection is gone
-            bundled = False
-            continue
 
-        # The body; with PIPELINING the next envelope rides along.
-        nxt = take() if pipelined else None
-        trailer = nxt.envelope if nxt is not None and len(nxt.envelope) <= WINDOW else b""
-        t.set_timeout(table.block)
-        sent = yield from _send_body(t, cur, trailer)
-        if cur.stream is not None:
-            result.size = cur.size
-        if logging:
-            wirelog.log_body(t.peer, sent)
-            if trailer:
-                _log_commands(t.peer, nxt.commands,
-                              "pipelining %d commands after the message, in the same write" % len(nxt.commands))
-        t.set_timeout(table.data_end)
-        result.reply = reply = _closing((yield t.read_reply, 0, "DATA end"), "DATA end", replies[:count - 1])
-        failure = None
-        if reply[0] == 250:
-            results[slot] = result
-        else:
-            results[slot] = MessageRefused(reply[0], reply[1], "DATA end", result)
-            if not trailer:
-                failure = yield from _reset(client, table)
-        if not pipelined:
-            nxt = take()
-        if failure is not None and nxt is not None:
-            raise failure  # RSET failed: the connection is gone
-        cur = current[0] = nxt
-        bundled = bool(trailer)
+def _first_match(facts: tuple) -> object:
+    for pattern, outcome in _ENVELOPE_OUTCOMES:
+        if all(want is None or want == fact for want, fact in zip(pattern, facts)):
+            return outcome
+    raise AssertionError("no row of _ENVELOPE_OUTCOMES matches %r" % (facts,))
+
+
+# The table looked up once per message: every combination of the facts, expanded now.
+_OUTCOME = {facts: _first_match(facts) for facts in itertools.product((False, True), repeat=4)}
 
 
 def _refusal(replies: list, count: int, result: SendResult) -> SendError | None:
-    """The error for a refused envelope (MAIL, every RCPT, or DATA), or None."""
-    mail_code = replies[0][0]
-    if mail_code == 250 and len(replies) == count:
-        data_reply = replies[count - 1]
-        for code, _ in replies[1:count - 1]:
-            if code // 10 == 25:
-                if data_reply[0] == 354:
-                    return None
-                return MessageRefused(data_reply[0], data_reply[1], "DATA", result)
+    """The error for a refused envelope (MAIL, every RCPT, or DATA), or None
+    (see ``_ENVELOPE_OUTCOMES``)."""
+    answered = len(replies) == count
+    outcome = _OUTCOME[replies[0][0] == 250, answered, any(code // 10 == 25 for code, _ in replies[1:count - 1]),
+                       answered and replies[count - 1][0] == 354]
+    if outcome is None:
+        return None
+    if outcome is RecipientsRefused:
         return RecipientsRefused(result)
-    if mail_code != 250:
-        return MessageRefused(mail_code, replies[0][1], "MAIL", result)
-    return RecipientsRefused(result)  # lockstep stopped before DATA: nobody accepted
+    code, text = replies[0] if outcome is RefusedAt.MAIL else replies[count - 1]
+    return MessageRefused(code, text, outcome, result)
 
 
 def _recover(client, table: Timeouts, replies: list, count: int) -> Steps:
@@ -243,27 +262,30 @@ def _log_commands(peer: str, commands: list[bytes], event: str) -> None:
         wirelog.log_sent(peer, line)
 
 
-def _read_replies(t, table: Timeouts, count: int, logging: bool) -> Steps:
-    """The replies to ``count`` pipelined commands (MAIL, RCPT..., DATA), in order.
+def _read_replies(t, table: Timeouts, count: int) -> Steps:
+    """The replies to ``count`` pipelined commands (MAIL, RCPT..., DATA), in order."""
+    replies: list[tuple[int, str]] = []
+    yield from _collect(t, table, replies, 0, count, count - 1)
+    return replies
+
+
+def _collect(t, table: Timeouts, replies: list, start: int, end: int, last: int) -> Steps:
+    """Append the replies to envelope commands ``start`` to ``end - 1`` (DATA
+    is ``last``) to ``replies``; a 421 ends the session.
 
     Replies usually arrive together: those already received come straight
-    from the reader's buffer, without a socket call or a timeout change.
+    from the transport's buffer (:meth:`~smtp_core.transport.Transport.buffered_reply`),
+    without a socket call or a timeout change.
     """
-    reader = t.reader
-    last = count - 1
-    replies = []
-    for index in range(count):
-        reply = reader.next_reply(0)
+    for index in range(start, end):
+        reply = t.buffered_reply()
         if reply is None:
             stage, seconds = stage_of(index, last, table)
             t.set_timeout(seconds)
             reply = yield t.read_reply, 0, stage
-        elif logging:
-            wirelog.log_reply(t.peer, reply[0], reply[1])
         replies.append(reply)
         if reply[0] == 421:
             _closing(reply, stage_of(index, last, table)[0], replies)
-    return replies
 
 
 def _windows(commands: list[bytes]) -> list[tuple[int, int]]:
@@ -283,7 +305,6 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> Steps:
     When MAIL was refused, the rest is not sent."""
     last = len(commands) - 1
     logging = wirelog.enabled()
-    reader = t.reader
     replies: list[tuple[int, str]] = []
     for start, end in _windows(commands):
         if logging:
@@ -291,17 +312,7 @@ def _exchange_pipelined(t, table: Timeouts, commands: list[bytes]) -> Steps:
         stage, seconds = stage_of(start, last, table)
         t.set_timeout(seconds)
         yield t.send, b"".join(commands[start:end]), stage, False, False
-        for index in range(start, end):
-            reply = reader.next_reply(0) if index > start else None
-            if reply is None:
-                stage, seconds = stage_of(index, last, table)
-                t.set_timeout(seconds)
-                reply = yield t.read_reply, 0, stage
-            elif logging:
-                wirelog.log_reply(t.peer, reply[0], reply[1])
-            replies.append(reply)
-            if reply[0] == 421:
-                _closing(reply, stage_of(index, last, table)[0], replies)
+        yield from _collect(t, table, replies, start, end, last)
         if replies[0][0] != 250:
             break
     return replies
@@ -329,7 +340,7 @@ def _send_body(t, out: Outgoing, trailer: bytes) -> Steps:
     """Send the message's body and end of data, ``trailer`` in the same write
     as the end; return the body's bytes on the wire.
 
-    ``out.ended`` is set by :func:`_send_last`.  A streamed file's RFC 1870
+    ``out.state`` is moved on by :func:`_send_last`.  A streamed file's RFC 1870
     size is known only now and goes to ``out.size``.
     """
     wire = out.wire
@@ -350,7 +361,7 @@ def _send_body(t, out: Outgoing, trailer: bytes) -> Steps:
 
 def _send_last(t, out: Outgoing, tail: bytes, trailer: bytes) -> Steps:
     """Write the body's ``tail`` (its end of data last) and ``trailer`` in
-    one write, and set ``out.ended`` once the end of data was written.
+    one write; ``out.state`` is :attr:`~.Flight.ENDED` once the end of data was written.
 
     A write that fails before its last byte left did not deliver the end
     of data, so the message was not sent; one that fails in ``trailer``
@@ -359,9 +370,10 @@ def _send_last(t, out: Outgoing, tail: bytes, trailer: bytes) -> Steps:
     try:
         yield t.send_partial, tail + trailer if trailer else tail, "DATA block"
     except OSError as err:
-        out.ended = getattr(err, "bytes_sent", 0) >= len(tail)
+        if getattr(err, "bytes_sent", 0) >= len(tail):
+            out.state = Flight.ENDED
         raise
-    out.ended = True
+    out.state = Flight.ENDED
 
 
 def _send_stream(t, out: Outgoing, trailer: bytes) -> Steps:

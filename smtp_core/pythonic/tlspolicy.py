@@ -13,7 +13,7 @@ Rules of this module:
   goes to TLS as IDNA 2008 A-labels (:func:`.addresses.tls_host_name`).
 
 Applying a policy to a connection (when to STARTTLS, failing closed) is
-:meth:`smtp_core.pythonic.mailer.Mailer.prepare`'s job.
+:meth:`smtp_core.pythonic.session.Session.prepare`'s job.
 
 >>> check_policy("required")
 >>> tls_settings("mx.example", None, False, None).insecure_skip_verify

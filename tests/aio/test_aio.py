@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from scripted import Silent, Trickle
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import PlainAuth, RFC5321_TIMEOUTS, SendResult, StageTimeout, TLSConfig, aio
 from smtp_core.aio.transport import AsyncTransport

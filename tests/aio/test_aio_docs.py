@@ -11,7 +11,7 @@ from pathlib import Path
 import hy
 import pytest
 
-from conftest import addr
+from servers import addr
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "async.md"
 BLOCK = re.compile(r"^```(python|hy)\n(.*?)^```", re.M | re.S)

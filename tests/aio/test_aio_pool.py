@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from scripted import Close
 
-from conftest import addr
+from servers import addr
 from smtp_core import MessageNotSent, MessageRefused, RecipientsRefused, SendResult, aio
 
 T = 10

@@ -1,10 +1,8 @@
 """tests/mail/test_dkim.py, every test run again on smtp_core.aio (see tests/helpers/aio_twins.py)."""
 
-from aio_twins import blocking_module, twins
-
-blocking = blocking_module("mail", "test_dkim")
+from aio_twins import twins
 
 SKIP = {
 }
 
-globals().update(twins(blocking, SKIP))
+globals().update(twins("mail", "test_dkim", SKIP))

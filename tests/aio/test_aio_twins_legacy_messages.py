@@ -1,10 +1,8 @@
 """tests/mail/test_legacy_messages.py, every test run again on smtp_core.aio (see tests/helpers/aio_twins.py)."""
 
-from aio_twins import blocking_module, twins
-
-blocking = blocking_module("mail", "test_legacy_messages")
+from aio_twins import twins
 
 SKIP = {
 }
 
-globals().update(twins(blocking, SKIP))
+globals().update(twins("mail", "test_legacy_messages", SKIP))

@@ -1,8 +1,6 @@
 """tests/pythonic/test_send_many.py, every test run again on smtp_core.aio (see tests/helpers/aio_twins.py)."""
 
-from aio_twins import blocking_module, twins
-
-blocking = blocking_module("pythonic", "test_send_many")
+from aio_twins import twins
 
 SKIP = {
     "test_after_starttls_python_timeouts_and_a_batch_still_works": "kernel socket timeouts are the blocking transport's",
@@ -12,4 +10,4 @@ SKIP = {
     "test_a_number_set_on_the_client_keeps_the_kernel_deadline": "kernel socket timeouts are the blocking transport's",
 }
 
-globals().update(twins(blocking, SKIP))
+globals().update(twins("pythonic", "test_send_many", SKIP))

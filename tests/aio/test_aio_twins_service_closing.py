@@ -1,10 +1,8 @@
 """tests/pythonic/test_service_closing.py, every test run again on smtp_core.aio (see tests/helpers/aio_twins.py)."""
 
-from aio_twins import blocking_module, twins
-
-blocking = blocking_module("pythonic", "test_service_closing")
+from aio_twins import twins
 
 SKIP = {
 }
 
-globals().update(twins(blocking, SKIP))
+globals().update(twins("pythonic", "test_service_closing", SKIP))

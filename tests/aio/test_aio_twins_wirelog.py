@@ -1,10 +1,8 @@
 """tests/client/test_wirelog.py, every test run again on smtp_core.aio (see tests/helpers/aio_twins.py)."""
 
-from aio_twins import blocking_module, twins
-
-blocking = blocking_module("client", "test_wirelog")
+from aio_twins import twins
 
 SKIP = {
 }
 
-globals().update(twins(blocking, SKIP))
+globals().update(twins("client", "test_wirelog", SKIP))

@@ -32,7 +32,7 @@ import time
 
 import pytest
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import ReplyError, ServerClosed
 from smtp_core.devserver import DevServer

@@ -23,7 +23,7 @@ import secrets
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
+from servers import aiosmtpd_serving
 
 import smtp_core
 
@@ -50,13 +50,8 @@ class CountingHandler:
 
 @pytest.fixture
 def counting_server(free_port):
-    handler = CountingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    try:
-        yield handler, "127.0.0.1:%d" % free_port
-    finally:
-        controller.stop()
+    with aiosmtpd_serving(CountingHandler(), free_port) as served:
+        yield served
 
 
 def rss() -> int:

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import LoginAuth, PlainAuth, TLSConfig, connect, send
 from smtp_core.wirelog import enabled

@@ -19,10 +19,9 @@ from datetime import datetime
 import aiohttp
 import pytest
 
-from smtp_core import send_many
-from smtp_core.devserver import DevServer
+from catcher_http import T, call, get_json, plain, smtp
 
-T = 10.0
+from smtp_core.devserver import DevServer
 
 SUMMARY_FIELDS = {"ID", "MessageID", "Read", "From", "To", "Cc", "Bcc", "ReplyTo", "Subject",
                   "Created", "Username", "Tags", "Size", "Attachments", "Snippet"}
@@ -31,32 +30,6 @@ MESSAGE_FIELDS = {"ID", "MessageID", "From", "To", "Cc", "Bcc", "ReplyTo", "Retu
                   "Attachments", "SMIME"}
 ATTACHMENT_FIELDS = {"PartID", "FileName", "ContentType", "ContentID", "Size", "Checksums"}
 LIST_FIELDS = {"total", "unread", "count", "messages_count", "messages_unread", "start", "tags", "messages"}
-
-
-def call(server: DevServer, method: str, path: str, body=None, headers=None):
-    """``(status, headers, body bytes)`` of one HTTP request to the catcher."""
-    data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
-    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
-                                     headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=T) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.headers, error.read()
-
-
-def get_json(server: DevServer, path: str):
-    status, headers, body = call(server, "GET", path)
-    assert status == 200, body
-    assert headers["Content-Type"].startswith("application/json")
-    return json.loads(body)
-
-
-def smtp(server: DevServer, *messages) -> None:
-    """Send ``(sender, recipients, message)`` items over one connection."""
-    results = send_many(f"{server.host}:{server.port}", messages, tls="none", timeout=T)
-    assert all(not isinstance(result, BaseException) for result in results), results
 
 
 def rich_message() -> email.message.EmailMessage:
@@ -76,11 +49,6 @@ def rich_message() -> email.message.EmailMessage:
     msg.add_attachment(b"%PDF-1.4 report", maintype="application", subtype="pdf", filename="report.pdf")
     msg.add_attachment("<script>alert(1)</script>", subtype="html", filename="page.html")
     return msg
-
-
-def plain(subject: str, body: str = "hello", sender: str = "sender@example.com",
-          to: str = "rcpt@example.com") -> tuple:
-    return (sender, [to], f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode())
 
 
 def iso_time(text: str) -> datetime:

@@ -11,19 +11,15 @@ an injected random source (no statistics).
 from __future__ import annotations
 
 import json
-import os
 import smtplib
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from smtp_core.devserver.features import Features
 from smtp_core.devserver.smtp.policy import Chaos
 
-from test_catcher_api import call, get_json
-from test_catcher_mailpit_extra import mailpit_client  # noqa: F401 (a fixture)
+from catcher_http import call, get_json
+from cli_process import DevServerProcess, refusal
 
 T = 10.0
 DEFAULTS = {"Sender": {"ErrorCode": 451, "Probability": 0}, "Recipient": {"ErrorCode": 451, "Probability": 0},
@@ -182,22 +178,6 @@ def test_mailpit_api_client_sees_chaos_off(catcher, mailpit_client):
     assert "error" in mailpit_client(catcher, "getChaosTriggers")
 
 
-def _serve(tmp_path, *flags):
-    """Start the CLI with ``flags``; ``(process, lines)``."""
-    import queue
-    import threading
-
-    command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
-               "--maildir", str(tmp_path / "mail"), "--cert-dir", str(tmp_path / "certs"), *flags]
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1",
-                   "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-                               cwd=tmp_path)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    return process, lines
-
-
 @pytest.mark.parametrize("flags, expected", [
     (["--enable-chaos"], DEFAULTS),
     (["--chaos-triggers", "Sender:452:100,auth:535:5"],
@@ -205,27 +185,16 @@ def _serve(tmp_path, *flags):
       "Authentication": {"ErrorCode": 535, "Probability": 5}}),
 ])
 def test_cli_flags_enable_chaos(tmp_path, flags, expected):
-    import signal
     import urllib.request
 
-    process, lines = _serve(tmp_path, *flags)
-    with process:
-        try:
-            for _ in range(50):  # bounded: the banner is a handful of lines
-                line = lines.get(timeout=T)
-                if line.startswith("web page and API: "):
-                    url = line.split(": ", 1)[1].strip()
-                    break
-            else:
-                raise AssertionError("no URL printed")
-            with urllib.request.urlopen(url + "api/v1/webui", timeout=T) as response:
-                assert json.loads(response.read())["ChaosEnabled"] is True
-            with urllib.request.urlopen(url + "api/v1/chaos", timeout=T) as response:
-                assert json.loads(response.read()) == expected
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=T) == 0
-            process.stderr.close()
+    with DevServerProcess("--port", "0", "--http-port", "0", "--quiet", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), *flags, cwd=tmp_path) as server:
+        url = server.web_url()
+        with urllib.request.urlopen(url + "api/v1/webui", timeout=T) as response:
+            assert json.loads(response.read())["ChaosEnabled"] is True
+        with urllib.request.urlopen(url + "api/v1/chaos", timeout=T) as response:
+            assert json.loads(response.read()) == expected
+    assert server.returncode == 0, server.stderr
 
 
 @pytest.mark.parametrize("value, text", [
@@ -234,10 +203,7 @@ def test_cli_flags_enable_chaos(tmp_path, flags, expected):
     ("Bounce:451:1", "--chaos-triggers 'Bounce:451:1': unknown key bounce"),
 ])
 def test_a_bad_chaos_triggers_flag_is_a_usage_error_naming_it(tmp_path, value, text):
-    done = subprocess.run([sys.executable, "-m", "smtp_core.devserver", "--chaos-triggers", value],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
-    assert done.returncode == 2 and text in done.stderr
+    assert text in refusal("--chaos-triggers", value, cwd=tmp_path)
 
 
 def test_authentication_chaos_strikes_only_for_an_offered_mechanism(make_catcher):

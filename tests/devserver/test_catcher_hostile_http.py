@@ -16,15 +16,14 @@ import base64
 import concurrent.futures
 import json
 import socket
-import subprocess
-import sys
 
 import aiohttp
 import pytest
 
-from smtp_core.devserver.web import api, httpguard
+from smtp_core.devserver.web import api, events, httpguard
 from smtp_core.devserver.web import service as catcher_module
-from test_catcher_api import call, get_json, plain, smtp
+
+from catcher_http import call, get_json, mixed, plain, smtp
 
 T = 10.0
 
@@ -105,9 +104,9 @@ def test_host_policy_off_loopback():
 
 
 def test_cli_takes_allowed_hosts_and_refuses_a_bad_one(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "smtp_core.devserver", "--maildir", str(tmp_path),
-                             "--http-allowed-host", "x:notaport"], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and "--http-allowed-host 'x:notaport'" in result.stderr
+    from cli_process import refusal
+
+    assert "--http-allowed-host 'x:notaport'" in refusal("--maildir", str(tmp_path), "--http-allowed-host", "x:notaport")
 
 
 # --------------------------------------------------------------------------
@@ -170,16 +169,6 @@ def test_no_answer_can_be_loaded_by_another_origin(catcher):
 # --------------------------------------------------------------------------
 # 12, 13: part types are parsed; only plain images render inline
 # --------------------------------------------------------------------------
-
-
-def mixed(*parts: tuple[str, str, bytes]) -> bytes:
-    """A multipart/mixed message of attachments ``(content type header, file name, body)``."""
-    lines = [b"From: a@example.com", b"Subject: parts", b"MIME-Version: 1.0",
-             b'Content-Type: multipart/mixed; boundary="b"', b"", b"--b", b"Content-Type: text/plain", b"", b"hi"]
-    for content_type, name, body in parts:
-        lines += [b"--b", b"Content-Type: " + content_type.encode(),
-                  b'Content-Disposition: attachment; filename="' + name.encode() + b'"', b"", body]
-    return b"\r\n".join(lines + [b"--b--", b""])
 
 
 HOSTILE_TYPES = [
@@ -341,7 +330,7 @@ def test_a_client_that_never_reads_is_dropped_and_others_get_short_subjects(make
     try:
         subjects = run(scenario())
         assert len(subjects) == 30
-        assert all(len(s) == api.EVENT_SUBJECT_LIMIT + 3 and s.endswith("...") for s in subjects)
+        assert all(len(s) == events.EVENT_SUBJECT_LIMIT + 3 and s.endswith("...") for s in subjects)
         for conn in silent:
             closed_by_server(conn)  # ends: the server dropped it (unbounded, it would time out)
     finally:
@@ -379,24 +368,16 @@ def test_credentials_come_from_a_file_or_the_environment(tmp_path):
 
 
 def test_cli_takes_the_password_from_the_environment_not_argv(tmp_path):
-    from test_catcher_store import _start_cli, _stop_cli
-    import os
-    import re
-    env_before = os.environ.get(catcher_module.HTTP_AUTH_ENV)
-    os.environ[catcher_module.HTTP_AUTH_ENV] = "ann:env-s3cret"
-    try:
-        process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
-                                     "--cert-dir", str(tmp_path / "certs"), "--quiet")
-    finally:
-        if env_before is None:
-            del os.environ[catcher_module.HTTP_AUTH_ENV]
-        else:
-            os.environ[catcher_module.HTTP_AUTH_ENV] = env_before
-    try:
-        url = re.search(r"http://127\.0\.0\.1:\d+/", "\n".join(banner)).group(0)
-        assert "env-s3cret" not in " ".join(process.args)
-        import urllib.request
-        import urllib.error
+    import urllib.error
+    import urllib.request
+
+    from cli_process import DevServerProcess
+
+    with DevServerProcess("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--quiet",
+                          environ={catcher_module.HTTP_AUTH_ENV: "ann:env-s3cret"}) as server:
+        url = server.web_url()
+        assert "env-s3cret" not in " ".join(server.process.args)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url + "api/v1/info", timeout=T)
         assert refused.value.code == 401
@@ -405,8 +386,7 @@ def test_cli_takes_the_password_from_the_environment_not_argv(tmp_path):
             "Authorization": "Basic " + base64.b64encode(b"ann:env-s3cret").decode()})
         with urllib.request.urlopen(good, timeout=T) as response:
             assert response.status == 200
-    finally:
-        _stop_cli(process)
+    assert server.returncode == 0, server.stderr
 
 
 def test_repeated_failed_logins_get_429_with_retry_after(make_catcher):

@@ -2,7 +2,7 @@
 release, rendered views, link and spam checks, thumbnails.
 
 Over real HTTP on loopback, and through npm's ``mailpit-api`` client run
-with node (``tests/devserver/node``), as a Mailpit test suite would call it.  Field
+with node (``tests/helpers/node``), as a Mailpit test suite would call it.  Field
 names, statuses and texts follow Mailpit's ``server/apiv1`` and swagger.
 """
 
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,45 +17,9 @@ import pytest
 from smtp_core import send_many
 from smtp_core.devserver.features import Features
 
-from test_catcher_api import call, get_json, smtp
-
-T = 10.0
-NODE_DIR = Path(__file__).parent / "node"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-@pytest.fixture(scope="session")
-def mailpit_client():
-    """``client(server, method, *args)``: one call of npm's mailpit-api
-    against the catcher; ``{"result": ...}`` or ``{"error": text}``.
-    The pinned client is installed on first use (``npm ci``, from the lock
-    file); without node and npm this skips, except under CI."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    missing = None
-    installed = NODE_DIR / "node_modules" / "mailpit-api"
-    if not installed.is_dir() and npm is not None:
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR,
-                       capture_output=True, timeout=300)
-    if node is None:
-        missing = "node is missing (apt-get install -y nodejs npm)"
-    elif not installed.is_dir():
-        missing = "mailpit-api is not installed and npm could not install it (cd tests/devserver/node && npm ci)"
-    if missing:
-        if _in_ci():
-            pytest.fail(f"CI needs the mailpit-api tests: {missing}")
-        pytest.skip(missing)
-
-    def client(server, method: str, *args):
-        done = subprocess.run([node, str(NODE_DIR / "call.mjs"), server.url.rstrip("/"), method,
-                               json.dumps(list(args))], capture_output=True, text=True, timeout=60,
-                              cwd=NODE_DIR, check=True)
-        return json.loads(done.stdout)
-
-    return client
-
+from catcher_http import T, call, get_json, relay_features, smtp
+from catcher_peers import SPAMMY
+from cli_process import DevServerProcess
 
 # ---- 1. info and web UI settings ----
 
@@ -247,12 +208,6 @@ def test_mailpit_api_client_sends_and_waits_for_the_message(catcher, mailpit_cli
 RELEASED = (b"From: Ann <ann@example.com>\r\nTo: bob@example.com\r\nBcc: secret@example.com,\r\n"
             b" other@example.com\r\nSubject: release me\r\nMessage-ID: <keep-1@example.com>\r\n"
             b"Date: Tue, 01 Dec 2026 02:00:00 +0100\r\n\r\n.leading dot\r\nBcc: in the body stays\r\n")
-
-
-def relay_features(relay, **options):
-    from smtp_core.devserver.features import RelaySettings
-
-    return Features(relay=RelaySettings("127.0.0.1", relay.port, **{"starttls": "none", **options}))
 
 
 def stored_id(catcher) -> str:
@@ -472,61 +427,6 @@ def test_link_check_bounds_the_time_of_a_slow_link(catcher, link_server, monkeyp
 
 # ---- 6. SpamAssassin, with Debian's real spamd ----
 
-SPAMD = "/usr/sbin/spamd"
-SPAMMY = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: VIAGRA FREE MONEY!!!\r\n\r\n"
-          b"Buy VIAGRA now, 100% free, click here\r\n")
-
-
-def _spamd_answers(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-            sock.sendall(b"PING SPAMC/1.5\r\n\r\n")
-            return b"PONG" in sock.recv(100)
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def spamd(tmp_path_factory):
-    """``"127.0.0.1:port"`` of Debian's spamd, started here on loopback with
-    the packaged rules only (no network tests, no user configuration).
-    Without spamd this skips, except under CI."""
-    import signal
-    import socket
-    import time
-
-    if not os.access(SPAMD, os.X_OK):
-        if _in_ci():
-            pytest.fail(f"CI needs {SPAMD} (apt-get install -y spamd)")
-        pytest.skip(f"{SPAMD} is missing (apt-get install -y spamd)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tmp_path_factory.mktemp("spamd")
-    command = [SPAMD, "-i", "127.0.0.1", "-p", str(port), "-A", "127.0.0.1", "--local", "--nouser-config",
-               "--max-children", "1", "--min-children", "1", "--syslog", "stderr",
-               "--pidfile", str(folder / "spamd.pid")]
-    if os.geteuid() == 0:
-        command += ["--username", "nobody"]  # spamd will not run its children as root
-    log = open(folder / "spamd.log", "wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        for _ in range(240):  # loading the rules takes a few seconds
-            if _spamd_answers(port) or process.poll() is not None:
-                break
-            time.sleep(0.5)
-        if not _spamd_answers(port):
-            pytest.fail(f"spamd did not start: {(folder / 'spamd.log').read_text()[-2000:]}")
-        yield f"127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(30)
-        log.close()
-
-
 def test_sa_check_reports_spamds_score_and_rules(make_catcher, spamd, mailpit_client):
     catcher = make_catcher(features=Features(spamassassin=spamd))
     smtp(catcher, ("a@example.com", ["b@example.com"], SPAMMY))
@@ -639,39 +539,15 @@ def test_thumbnail_refuses_a_decompression_bomb_with_the_blank_image(monkeypatch
 
 
 def test_cli_flags_reach_the_api(tmp_path, free_port):
-    import queue
-    import signal
-    import sys
-    import threading
     import urllib.request
 
-    command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--http-port", "0", "--quiet",
-               "--maildir", str(tmp_path / "mail"), "--cert-dir", str(tmp_path / "certs"), "--label", "ci",
-               "--smtp-relay", f"127.0.0.1:{free_port}", "--smtp-relay-allowed", "@example[.]com$",
-               "--enable-spamassassin", "127.0.0.1:783"]
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1",
-                   "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-                          cwd=tmp_path) as process:
-        lines: queue.Queue = queue.Queue()
-        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
-        reader.start()
-        try:
-            for _ in range(50):  # bounded: the banner is a handful of lines
-                line = lines.get(timeout=T)
-                if line.startswith("web page and API: "):
-                    url = line.split(": ", 1)[1].strip()
-                    break
-            else:
-                raise AssertionError("no URL printed")
-            with urllib.request.urlopen(url + "api/v1/webui", timeout=T) as response:
-                webui = json.loads(response.read())
-        finally:
-            process.send_signal(signal.SIGINT)
-            returncode = process.wait(timeout=T)
-            reader.join(T)
-            stderr = process.stderr.read()
-    assert returncode == 0 and "Traceback" not in stderr, stderr
+    with DevServerProcess("--port", "0", "--http-port", "0", "--quiet", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--label", "ci",
+                          "--smtp-relay", f"127.0.0.1:{free_port}", "--smtp-relay-allowed", "@example[.]com$",
+                          "--enable-spamassassin", "127.0.0.1:783", cwd=tmp_path) as server:
+        with urllib.request.urlopen(server.web_url() + "api/v1/webui", timeout=T) as response:
+            webui = json.loads(response.read())
+    assert server.returncode == 0 and "Traceback" not in server.stderr, server.stderr
     assert webui["Label"] == "ci" and webui["SpamAssassin"] is True
     assert webui["MessageRelay"]["SMTPServer"] == f"127.0.0.1:{free_port}"
     assert webui["MessageRelay"]["AllowedRecipients"] == "@example[.]com$"

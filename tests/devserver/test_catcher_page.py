@@ -12,91 +12,15 @@ loopback recorder), each with a positive control where one is possible.
 
 from __future__ import annotations
 
-import contextlib
-import email.message
 import os
 import re
 
 import pytest
 
-from loopback_http import LoopbackSite
+from catcher_http import call, get_json, smtp
+from catcher_page import PIXEL_PNG, message, open_page
 
 from smtp_core.devserver.web import page as page_module
-# The API tests own the dev server fixtures and the HTTP and SMTP helpers.
-from test_catcher_api import call, get_json, smtp
-
-TIMEOUT_MS = 10_000
-
-# A 1x1 PNG, for inline (cid:) images.
-PIXEL_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f2b4"
-    "6a0000000049454e44ae426082"
-)
-
-
-@contextlib.contextmanager
-def new_tab(browser, **context_options):
-    """A fresh browser tab in a context of its own; fails on any uncaught
-    script error in the page."""
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, "accept_downloads": True,
-                                     **context_options})
-    tab = context.new_page()
-    tab.set_default_timeout(TIMEOUT_MS)
-    errors: list = []
-    tab.on("pageerror", lambda error: errors.append(error))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert not errors, f"script errors in the page: {errors}"
-
-
-@pytest.fixture
-def page(browser, catcher):
-    """A fresh browser tab for the catcher's page (see :func:`new_tab`)."""
-    with new_tab(browser) as tab:
-        yield tab
-
-
-def open_page(tab, catcher):
-    from playwright.sync_api import expect
-
-    tab.goto(catcher.url)
-    expect(tab.locator("#live")).to_have_attribute("data-state", "live")
-    expect(tab.locator("#count")).not_to_have_text("Loading…")
-
-
-# -- mail -------------------------------------------------------------------------
-
-def message(subject: str, text: str = "Hello.\n", *, html: str | None = None,
-            sender: str = "Ann Sender <ann@example.com>", to: str = "Bob <bob@example.com>",
-            cc: str | None = None) -> email.message.EmailMessage:
-    msg = email.message.EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Subject"] = subject
-    msg.set_content(text)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-    return msg
-
-
-def recording_site() -> LoopbackSite:
-    """A loopback HTTP server that remembers the paths asked for: whatever
-    reaches it was loaded from outside the message."""
-    return LoopbackSite(lambda path: ("image/png", PIXEL_PNG) if path.endswith(".png")
-                        else ("text/css", b"body { color: red }"))
-
-
-@pytest.fixture
-def recorder():
-    server = recording_site()
-    yield server
-    server.close()
-
 
 # -- the page's files and headers (plain HTTP) ------------------------------------
 

@@ -16,9 +16,10 @@ import pytest
 
 from smtp_core.devserver.features import Features
 
-from test_catcher_api import call, smtp
-from test_catcher_mailpit_extra import SPAMMY, relay_features, spamd  # noqa: F401  (spamd is a fixture)
-from test_catcher_page import message, new_tab, open_page, page, recorder  # noqa: F401  (fixtures)
+from browser import new_tab
+from catcher_http import call, relay_features, smtp
+from catcher_page import message, open_page
+from catcher_peers import SPAMMY
 
 
 def open_subject(tab, subject: str) -> None:

@@ -14,8 +14,7 @@ import pytest
 
 from smtp_core.devserver.web import htmlcheck
 
-from test_catcher_api import call, get_json
-from test_catcher_mailpit_extra import mailpit_client  # noqa: F401  (a fixture)
+from catcher_http import call, get_json
 
 HTML = ('<html><head><style>@media (max-width: 600px) { a:hover { color: red } }</style></head><body>'
         '<div style="display:flex; border-radius: 4px">one</div><div>two</div>'

@@ -20,9 +20,8 @@ import pytest
 
 from loopback_http import LoopbackSite
 
-from conftest import CHROMIUM, CHROMIUM_ARGS
-from test_catcher_api import get_json, smtp
-from test_catcher_hostile_http import mixed
+from browser import CHROMIUM, CHROMIUM_ARGS
+from catcher_http import get_json, mixed, smtp
 
 TIMEOUT_MS = 10_000
 

@@ -4,9 +4,8 @@ message view, and a click on one searches ``tag:NAME``.  Headless Chromium
 
 from __future__ import annotations
 
-from test_catcher_api import smtp
-from test_catcher_page import new_tab, open_page, page  # noqa: F401  (fixtures)
-from test_catcher_tags import tagged
+from catcher_http import smtp, tagged
+from catcher_page import open_page
 
 
 def test_tags_show_in_the_list_and_the_message_and_a_click_searches_them(page, catcher):
@@ -42,7 +41,7 @@ def test_tags_show_in_the_list_and_the_message_and_a_click_searches_them(page, c
 def test_tags_set_through_the_api_reach_an_open_page_and_keep_the_read_state(page, catcher):
     from playwright.sync_api import expect
 
-    from test_catcher_api import call, get_json
+    from catcher_http import call, get_json
 
     smtp(catcher, tagged("Invoice", None), tagged("Other", None))
     open_page(page, catcher)
@@ -62,7 +61,7 @@ def test_tags_set_through_the_api_reach_an_open_page_and_keep_the_read_state(pag
 def test_the_tag_editor_sets_the_open_messages_tags(page, catcher):
     from playwright.sync_api import expect
 
-    from test_catcher_api import get_json
+    from catcher_http import get_json
 
     smtp(catcher, tagged("Invoice", "Old"), tagged("Other", None))
     open_page(page, catcher)

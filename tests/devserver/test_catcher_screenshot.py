@@ -14,7 +14,7 @@ import email.message
 import os
 import shutil
 
-from test_catcher_api import smtp
+from catcher_http import smtp
 
 LOGO_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 64 64">'
             '<rect x="4" y="12" width="56" height="40" rx="7" fill="#2563eb"/>'

@@ -7,9 +7,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +16,8 @@ from smtp_core import send_many
 from smtp_core.devserver import DevServer
 from smtp_core.devserver.web import service as catcher
 from smtp_core.devserver.mailbox.store import INDEX_NAME, MailStore
+
+from cli_process import DevServerProcess, refusal
 
 T = 10.0
 
@@ -198,39 +197,10 @@ def _rss_kib(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
 
 
-def _start_cli(*arguments: str) -> tuple[subprocess.Popen, list[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smtp_core.devserver", *arguments],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    lines = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if line.startswith("press Ctrl-C"):
-            return process, lines
-    process.kill()
-    raise AssertionError(f"no banner: {lines} {process.stderr.read()}")
-
-
-def _stop_cli(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        assert process.wait(timeout=T) == 0
-    finally:
-        process.kill()
-        process.stdout.close()
-        process.stderr.close()
-
-
 def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
-    process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
-                                 "--cert-dir", str(tmp_path / "certs"), "--quiet")
-    try:
-        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", banner[0]).group(1))
+    with DevServerProcess("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--quiet") as server:
+        port = server.smtp_port()
         line = ("x" * 996 + "\r\n").encode()  # long lines: fewer for aiosmtpd to read one by one
         body = line * (1024 * 1024 // len(line))
 
@@ -240,15 +210,14 @@ def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
 
         assert not any(isinstance(r, BaseException) for r in
                        send_many(f"127.0.0.1:{port}", messages(10), tls="none", timeout=30))
-        baseline = _rss_kib(process.pid)
+        baseline = _rss_kib(server.pid)
         assert not any(isinstance(r, BaseException) for r in
                        send_many(f"127.0.0.1:{port}", messages(200), tls="none", timeout=30))
-        growth_mib = (_rss_kib(process.pid) - baseline) / 1024
+        growth_mib = (_rss_kib(server.pid) - baseline) / 1024
         # 200 MiB went through; holding them (as the server once did) would
         # add at least that.  A leak guard, not a measurement.
         assert growth_mib < 48, f"server RSS grew by {growth_mib:.0f} MiB"
-    finally:
-        _stop_cli(process)
+    assert server.returncode == 0, server.stderr
     assert len(os.listdir(tmp_path / "mail" / "new")) == 210
 
 
@@ -258,15 +227,13 @@ def test_memory_stays_flat_over_200_messages_of_1_mib(tmp_path):
 
 
 def test_cli_banner_prints_the_url_and_the_api_answers(tmp_path):
-    process, banner = _start_cli("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
-                                 "--cert-dir", str(tmp_path / "certs"), "--max-messages", "7")
-    try:
-        [url] = [re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1) for line in banner
+    with DevServerProcess("--port", "0", "--http-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--max-messages", "7") as server:
+        [url] = [re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1) for line in server.banner()
                  if line.startswith("web page and API: ")]
         with urllib.request.urlopen(url + "api/v1/messages", timeout=T) as response:
             assert json.loads(response.read())["total"] == 0
-    finally:
-        _stop_cli(process)
+        assert server.stop(signal.SIGTERM) == 0, server.stderr  # SIGTERM ends it as cleanly as Ctrl-C
 
 
 @pytest.mark.parametrize("arguments, complaint", [
@@ -276,16 +243,14 @@ def test_cli_banner_prints_the_url_and_the_api_answers(tmp_path):
     (["--http-port", "70000"], "--http-port must be 0-65535"),
 ])
 def test_cli_refuses_bad_http_options(tmp_path, arguments, complaint):
-    result = subprocess.run([sys.executable, "-m", "smtp_core.devserver", "--maildir", str(tmp_path), *arguments],
-                            capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and complaint in result.stderr
+    assert complaint in refusal("--maildir", str(tmp_path), *arguments)
 
 
 def test_cli_no_http(tmp_path):
-    process, banner = _start_cli("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
-                                 "--cert-dir", str(tmp_path / "certs"))
-    _stop_cli(process)
-    assert not any("http://" in line for line in banner)
+    with DevServerProcess("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs")) as server:
+        banner = server.banner()
+    assert server.returncode == 0 and not any("http://" in line for line in banner)
 
 
 def test_default_maildir_is_per_user_and_stable(monkeypatch, tmp_path):

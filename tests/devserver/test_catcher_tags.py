@@ -12,13 +12,7 @@ import urllib.parse
 
 from smtp_core.devserver.mailbox.store import INDEX_NAME, MailStore
 
-from test_catcher_api import call, get_json, smtp
-
-
-def tagged(subject: str, tags: str | None) -> tuple:
-    header = f"X-Tags: {tags}\r\n" if tags is not None else ""
-    return ("a@example.com", ["b@example.com"],
-            f"From: a@example.com\r\nTo: b@example.com\r\nSubject: {subject}\r\n{header}\r\nbody\r\n".encode())
+from catcher_http import call, get_json, smtp, tagged
 
 
 def search(catcher, query: str) -> list:
@@ -76,7 +70,6 @@ def test_an_index_made_before_tags_opens_and_gains_them(tmp_path):
 
 # ---- the tag routes (Mailpit's server/apiv1/tags.go) ----
 
-from test_catcher_mailpit_extra import mailpit_client  # noqa: E402,F401  (the fixture)
 
 
 def ids_by_subject(catcher) -> dict:

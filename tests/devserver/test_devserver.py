@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import mailbox
 import os
-import queue
-import signal
 import smtplib
 import socket
 import ssl
@@ -29,6 +27,8 @@ from smtp_core.devserver import (
     main,
     parse_fail_at,
 )
+
+from cli_process import DevServerProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10  # seconds; an upper bound for any single network wait
@@ -523,49 +523,16 @@ def test_cli_rejects_bad_arguments(arguments, capsys):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery is POSIX-specific")
 def test_cli_serves_until_sigint(tmp_path):
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO_ROOT), environment.get("PYTHONPATH", "")]
-    ).rstrip(os.pathsep)
-    environment["PYTHONUNBUFFERED"] = "1"
-    command = [
-        sys.executable, "-m", "smtp_core.devserver",
-        "--port", "0", "--tls-port", "0",
-        "--maildir", str(tmp_path / "mail"), "--cert-dir", str(tmp_path / "certs"),
-        "--user", "alice:s3cret",
-    ]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=environment, text=True, cwd=tmp_path,
-    ) as process:
-        lines: "queue.Queue[str]" = queue.Queue()
-        reader = threading.Thread(
-            target=lambda: [lines.put(line) for line in process.stdout], daemon=True
-        )
-        reader.start()
-
-        def next_line_containing(fragment):
-            for _ in range(50):  # bounded: the banner is a handful of lines
-                line = lines.get(timeout=TIMEOUT)
-                if fragment in line:
-                    return line
-            raise AssertionError(f"{fragment!r} never printed")
-
-        try:
-            listening = next_line_containing("(plain, STARTTLS)")
-            port = int(listening.split()[3].rsplit(":", 1)[1])
-            assert str(tmp_path / "certs" / "ca.pem") in next_line_containing("trust this CA")
-            with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
-                client.login("alice", "s3cret")
-                client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
-            assert "'Hello'" in next_line_containing("from <a@example.com>")
-        finally:
-            process.send_signal(signal.SIGINT)
-            returncode = process.wait(timeout=TIMEOUT)
-            reader.join(TIMEOUT)
-            stderr = process.stderr.read()
-    assert returncode == 0, stderr
-    assert "Traceback" not in stderr
+    with DevServerProcess("--port", "0", "--tls-port", "0", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--user", "alice:s3cret", cwd=tmp_path) as server:
+        port = server.smtp_port()
+        assert str(tmp_path / "certs" / "ca.pem") in server.line_containing("trust this CA")
+        with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+            client.login("alice", "s3cret")
+            client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+        assert "'Hello'" in server.line_containing("from <a@example.com>")
+    assert server.returncode == 0, server.stderr
+    assert "Traceback" not in server.stderr
     assert len(os.listdir(tmp_path / "mail" / "new")) == 1
 
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from smtp_core.devserver.smtp.limits import SmtpLimits
+from cli_process import DevServerProcess
 from raw_smtp import Raw, b64, raw_sessions  # noqa: F401 (raw_sessions is a fixture)
 
 TIMEOUT = 10.0
@@ -220,44 +221,29 @@ def test_users_from_the_environment_and_a_bad_entry(capsys, monkeypatch):
 
 
 def test_the_command_line_takes_users_from_a_file_and_the_environment_and_applies_the_limits(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     users = private_file(tmp_path / "users", "carol:from-the-file\n")
-    environment = {**os.environ, "SMTP_DEVSERVER_USERS": "dave:from-the-environment",
-                   "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "smtp_core.devserver", "--port", "0", "--no-http",
-               "--maildir", str(tmp_path / "mail"), "--cert-dir", str(tmp_path / "certs"),
-               "--users-file", str(users), "--max-connections", "1", "--idle-timeout", "0.5",
-               "--max-recipients", "2"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-                          text=True) as process:
-        try:
-            banner = [process.stdout.readline() for _ in range(2)]
-            port = int(banner[0].split()[3].rsplit(":", 1)[1])
-            # What ps shows of the process holds no password.
-            with open(f"/proc/{process.pid}/cmdline", "rb") as cmdline:
-                shown = cmdline.read()
-            assert b"from-the-file" not in shown and b"from-the-environment" not in shown
-            with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
-                client.login("carol", "from-the-file")
-                # The one slot is taken: another connection is refused.
-                with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as extra:
-                    assert extra.makefile("rb").readline().startswith(b"421 4.7.0 ")
-                client.mail("a@example.com")
-                assert [client.rcpt(f"r{n}@example.com")[0] for n in range(3)] == [250, 250, 452]
-                client.rset()
-            with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
-                client.login("dave", "from-the-environment")
-                # Silent for longer than --idle-timeout: 421, then closed.
-                assert client.getreply() == (421, b"4.4.2 localhost Error: timeout exceeded")
-        finally:
-            process.terminate()
-            process.wait(TIMEOUT)
-            stderr = process.stderr.read()
-    assert "Traceback" not in stderr
+    with DevServerProcess("--port", "0", "--no-http", "--maildir", str(tmp_path / "mail"),
+                          "--cert-dir", str(tmp_path / "certs"), "--users-file", str(users),
+                          "--max-connections", "1", "--idle-timeout", "0.5", "--max-recipients", "2",
+                          environ={"SMTP_DEVSERVER_USERS": "dave:from-the-environment"}) as server:
+        port = server.smtp_port()
+        # What ps shows of the process holds no password.
+        with open(f"/proc/{server.pid}/cmdline", "rb") as cmdline:
+            shown = cmdline.read()
+        assert b"from-the-file" not in shown and b"from-the-environment" not in shown
+        with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+            client.login("carol", "from-the-file")
+            # The one slot is taken: another connection is refused.
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as extra:
+                assert extra.makefile("rb").readline().startswith(b"421 4.7.0 ")
+            client.mail("a@example.com")
+            assert [client.rcpt(f"r{n}@example.com")[0] for n in range(3)] == [250, 250, 452]
+            client.rset()
+        with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+            client.login("dave", "from-the-environment")
+            # Silent for longer than --idle-timeout: 421, then closed.
+            assert client.getreply() == (421, b"4.4.2 localhost Error: timeout exceeded")
+    assert server.returncode == 0 and "Traceback" not in server.stderr, server.stderr
 
 
 def test_a_connection_that_never_starts_tls_on_the_implicit_port_is_dropped(make_devserver):

@@ -1,8 +1,7 @@
 """Async twins of the blocking layer's tests, without copying a test body.
 
-A twin module (``tests/aio/test_aio_twins_*.py``) imports a blocking test
-module (:func:`blocking_module`) and re-exports its test functions.  Those
-functions look up ``send``, ``send_many``, ``connect``, ``dial_tls``,
+A twin module (``tests/aio/test_aio_twins_*.py``) re-exports the test
+functions of a blocking test module (:func:`twins`).  Those functions look up ``send``, ``send_many``, ``connect``, ``dial_tls``,
 ``prepare`` (and ``smtp_core.dial``) in their own module's globals; while a twin runs, the
 fixture :func:`asyncio_driver` puts there stand-ins that run
 :mod:`smtp_core.aio` on an event loop of the test's own and hand back an
@@ -116,13 +115,15 @@ def blocking_module(folder: str, name: str):
     return importlib.import_module(name)
 
 
-def twins(module, skip: dict[str, str]) -> dict:
-    """What a twin module re-exports of ``module``: its tests, minus those in
-    ``skip`` (name -> why the blocking test does not apply to the async
-    driver), and its own fixtures; plus the autouse fixture that installs
-    the async driver for them."""
+def twins(folder: str, module_name: str, skip: dict[str, str]) -> dict:
+    """What a twin module re-exports of the blocking test module
+    ``tests/<folder>/<module_name>.py``: its tests, minus those in ``skip`` (name ->
+    why the blocking test does not apply to the async driver), and its own
+    fixtures; plus the autouse fixture that installs the async driver for
+    them."""
     import pytest
 
+    module = blocking_module(folder, module_name)
     unknown = set(skip) - set(vars(module))
     assert not unknown, "skipped tests that do not exist: %s" % sorted(unknown)
     chosen = {name: value for name, value in vars(module).items()

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_hostile_replies import MEMORY_BOUND, RawServer, memory_watch
+from hostile_peer import MEMORY_BOUND, RawServer, memory_watch
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:

@@ -23,7 +23,7 @@ from smtp_core.mail.fileparts import FilePart
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.sink import start_sink_process  # noqa: E402
-from conftest import PipeliningHandler  # noqa: E402
+from servers import PipeliningHandler, aiosmtpd_serving  # noqa: E402
 
 DATE = "Tue, 01 Dec 2026 03:00:00 +0000"
 
@@ -74,6 +74,24 @@ def test_a_streamed_attachment_arrives_as_emails_serialisation(pipelining_server
     assert result.size == len(expected)
     # The message object itself still serialises whole, to the same bytes.
     assert composed.as_bytes(policy=email.policy.SMTP) == expected
+
+
+@pytest.mark.parametrize("max_line_length", [78, 100, 998])
+def test_base64_lines_are_the_content_managers_at_every_block_edge(max_line_length):
+    """fileparts cuts lines LINES_PER_CHUNK at a time: sizes on and around
+    one and several blocks, with and without a short last line, give the
+    content manager's own lines (email.contentmanager's encoder)."""
+    from email.contentmanager import _encode_base64
+
+    from smtp_core.mail.fileparts import LINES_PER_CHUNK, base64_lines
+
+    per_line = max_line_length // 4 * 3
+    block = per_line * LINES_PER_CHUNK
+    for size in (1, per_line - 1, per_line, block - 1, block, block + 1, 2 * block, 3 * block + per_line + 2):
+        data = hashlib.shake_256(b"%d" % size).digest(size)
+        expected = _encode_base64(data, max_line_length).encode("ascii")
+        assert base64_lines(data, per_line, b"\n") == expected, size
+        assert base64_lines(data, per_line, b"\r\n") == expected.replace(b"\n", b"\r\n"), size
 
 
 def test_several_files_inline_and_related_through_send_many(pipelining_server, tmp_path):
@@ -144,13 +162,8 @@ class MailRecorder(PipeliningHandler):
 
 @pytest.fixture
 def mail_recorder(free_port):
-    from aiosmtpd.controller import Controller
-
-    handler = MailRecorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port)
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
+    with aiosmtpd_serving(MailRecorder(), free_port) as served:
+        yield served
 
 
 def _refused_before_mail(address, handler, composed) -> ComposeError:
@@ -175,6 +188,23 @@ def test_a_file_changed_or_gone_after_composing_is_refused_before_mail(mail_reco
     assert "secret" not in str(err)
     send(address, message(_spec("fine\n")), tls="none")  # the server is as good as before
     assert len(handler.mails) == len(handler.messages) == 1
+
+
+def test_another_file_put_in_its_place_is_refused_even_with_the_same_size_and_time(mail_recorder, tmp_path):
+    """A file replaced by another of the same size whose modification time
+    is set back (as rsync -t or a restore does) is not the file checked."""
+    handler, address = mail_recorder
+    path = _file(tmp_path, 1000)
+    composed = message(_spec(["x\n", {"type": "attachment", "path": path}]))
+    before = path.stat()
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"y" * 1000)
+    os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(other, path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    err = _refused_before_mail(address, handler, composed)
+    assert str(err) == "body[1]: cannot read the file given as :path (it changed after the message was composed)"
+    assert not handler.mails
 
 
 @pytest.mark.parametrize("make,reason", [
@@ -226,7 +256,7 @@ def test_a_file_cut_short_while_it_is_read_is_an_error_not_a_short_message(tmp_p
 
 # -- DKIM over a streamed body ---------------------------------------------------------
 
-from test_dkim import Keys, verifies  # noqa: E402
+from dkim_keys import Keys, verifies  # noqa: E402
 
 from smtp_core.mail.signing import BodyHash, DKIMSigner, sign_all  # noqa: E402
 
@@ -304,3 +334,44 @@ def test_a_signed_streamed_message_is_never_held_whole(tmp_path, keys):
             tracemalloc.stop()
     assert peak < 4 * 2**20, "peak %d bytes" % peak
     assert int(log.read_text().split()[1]) > 24 * 2**20 * 4 // 3
+
+
+def test_one_message_to_several_envelopes_hashes_its_file_once(pipelining_server, tmp_path, keys, monkeypatch):
+    """send_many of one composed message to three envelopes: one body-hash
+    pass, three signatures that verify; another message (its own
+    boundaries), or the same one once its file is another, is hashed anew."""
+    from smtp_core.mail import signing
+
+    made = []
+
+    class Counted(signing.BodyHash):
+        __slots__ = ()
+
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(signing, "BodyHash", Counted)
+    handler, address = pipelining_server
+    path = _file(tmp_path, 3 * 57 * 1024 + 5)
+    composed = message(_spec(["Signed.\n", {"type": "attachment", "path": path}]))
+    signer = DKIMSigner("example.com", "rsa", keys.rsa)
+    items = [("a@example.com", ["b%d@example.com" % i], composed) for i in range(3)]
+    results = send_many(address, items, tls="none", dkim=signer)
+    assert all(isinstance(r, SendResult) for r in results), results
+    assert len(made) == 1
+    received = [m[2] for m in handler.messages]
+    assert len(received) == 3 and all(verifies(raw, keys) for raw in received)
+    assert len({raw.split(b"\r\n\r\n", 1)[1] for raw in received}) == 1
+    send(address, message(_spec(["Signed.\n", {"type": "attachment", "path": path}])), tls="none", dkim=signer)
+    assert len(made) == 2
+    # The file replaced by the same bytes (a new inode): checked as it was
+    # composed, refused; composed again, hashed again.
+    copy = tmp_path / "copy.bin"
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)
+    with pytest.raises(ComposeError):
+        send(address, composed, tls="none", dkim=signer)
+    send(address, message(_spec(["Signed.\n", {"type": "attachment", "path": path}])), tls="none", dkim=signer)
+    assert len(made) == 3
+    assert all(verifies(m[2], keys) for m in handler.messages[3:]) and len(handler.messages) == 5

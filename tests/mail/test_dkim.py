@@ -8,55 +8,25 @@ stub DNS function, so nothing leaves the machine.
 
 from __future__ import annotations
 
-import base64
 import email.message
 import email.policy
 import re
-import subprocess
 from email.parser import BytesParser
 from pathlib import Path
 
 import dkim
 import pytest
-from dkim import dknewkey
+
+from dkim_keys import Keys, verifies
 
 from smtp_core import DKIMError, DKIMSigner, dkim_sign, envelope, message, send, send_many
 
 T = 10
 
 
-class Keys:
-    """Key files and their DNS TXT records, made once per test session."""
-
-    def __init__(self, directory) -> None:
-        self.rsa = str(directory / "rsa.key")
-        dknewkey.GenRSAKeys(self.rsa, verbose=False)
-        dknewkey.ExtractRSADnsPublicKey(self.rsa, str(directory / "rsa.dns"), verbose=False)
-        self.ed25519 = str(directory / "ed.key")
-        seed = dknewkey.GenEd25519Keys(self.ed25519, verbose=False)
-        dknewkey.ExtractEd25519PublicKey(str(directory / "ed.dns"), seed, verbose=False)
-        self.ed25519_pem = str(directory / "ed-pkcs8.pem")
-        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", self.ed25519_pem], check=True)
-        der = subprocess.run(["openssl", "pkey", "-in", self.ed25519_pem, "-pubout", "-outform", "DER"],
-                             check=True, capture_output=True).stdout
-        self.records = {
-            b"rsa._domainkey.example.com.": (directory / "rsa.dns").read_bytes(),
-            b"ed._domainkey.example.com.": (directory / "ed.dns").read_bytes(),
-            # An Ed25519 SubjectPublicKeyInfo ends with the 32-byte key (RFC 8410).
-            b"edpem._domainkey.example.com.": b"v=DKIM1; k=ed25519; p=" + base64.b64encode(der[-32:]),
-        }
-
-    def dns(self, name, timeout=5):
-        return self.records.get(name)
-
-
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
     return Keys(tmp_path_factory.mktemp("dkim"))
-
-
-def verifies(raw: bytes, keys: Keys) -> bool:
-    return dkim.verify(raw, dnsfunc=keys.dns)
 
 
 def composed() -> email.message.EmailMessage:

@@ -14,10 +14,9 @@ import json
 import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import addr
+from servers import addr, aiosmtpd_serving
 import smtp_core
 from smtp_core import (
     AuthError,
@@ -156,12 +155,9 @@ class OAuthHandler:
 
 @pytest.fixture
 def oauth_server(free_port):
-    handler = OAuthHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port, auth_require_tls=False,
-                            auth_exclude_mechanism=["LOGIN", "PLAIN"])
-    controller.start()
-    yield handler, "127.0.0.1:%d" % free_port
-    controller.stop()
+    with aiosmtpd_serving(OAuthHandler(), free_port, auth_require_tls=False,
+                          auth_exclude_mechanism=["LOGIN", "PLAIN"]) as served:
+        yield served
 
 
 @pytest.mark.parametrize("mechanism_class", [XOAuth2Auth, OAuthBearerAuth])

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import (
     EnvelopeError,
@@ -456,7 +456,7 @@ def test_email_message_without_from_needs_a_sender():
     msg = email.message.EmailMessage()
     msg["To"] = "bob@example.com"
     with pytest.raises(EnvelopeError, match="sender"):
-        smtp_core.pythonic.message.envelope_from_headers(msg, None, None)
+        smtp_core.pythonic.envelope.envelope_from_headers(msg, None, None)
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import ssl
 import pytest
 from scripted import SNIRecordingServer, Starttls
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import (
     AuthError,

@@ -16,8 +16,10 @@ Rules:
   (``"1"``, ``"2.1"``).
 * The snippet is Mailpit's: the HTML body's text (else the text body),
   whitespace collapsed, at most 250 characters plus ``...``.
-* Addresses are shown as a person reads them: an IDNA domain in its
-  U-labels (:func:`shown_address`); the raw view keeps the A-labels.
+* Addresses are given as the headers hold them, as Mailpit gives them (an
+  IDNA domain in A-labels); the search text also holds their U-labels
+  (:func:`shown_address`), so either form finds the message.  The page
+  shows the U-labels (``static/idn.js``); the raw view keeps the A-labels.
 * S/MIME (:func:`smime_status`): ``multipart/signed`` with a PKCS#7
   signature is *signed*, by the subject of the signature's end certificate
   (the one that issued no other certificate it carries); the signature is
@@ -153,7 +155,9 @@ def _addresses(message: email.message.Message, name: str) -> list[dict[str, str]
         # comments, groups): a header of them shows no addresses (its text
         # stays searchable) rather than making the message unstorable.
         return []
-    return [{"Name": _decoded(display_name), "Address": shown_address(address)}
+    # The address as the header holds it (A-labels stay A-labels), as
+    # Mailpit's API gives it; the page shows U-labels (static/idn.js).
+    return [{"Name": _decoded(display_name), "Address": address}
             for display_name, address in found if address]
 
 
@@ -274,7 +278,8 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     addresses = {column: _addresses(message, header) for header, column in _ADDRESS_FIELDS}
     from_value = addresses["from_json"][0] if addresses["from_json"] else {"Name": "", "Address": ""}
     body_text = html_text(parts.html) if parts.html.strip() else parts.text
-    shown = [a["Address"] for found in addresses.values() for a in found if not a["Address"].isascii()]
+    shown = [shown_address(a["Address"]) for found in addresses.values() for a in found
+             if "xn--" in a["Address"].lower()]
     searchable = " ".join([
         *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
         *shown,  # U-label domains, found as the person reads them

@@ -11,6 +11,9 @@ Rules (Mailpit's, see its "search filters" documentation):
   address headers, subject, Return-Path, the body (HTML stripped, else the
   text part) and attachment file names.
 * A term with no letter or digit is ignored, as Mailpit does.
+* An address prefix (``to:``, ``addressed:``, ...) with a non-ASCII domain
+  also matches its A-labels (``to:bob@bücher`` finds ``bob@xn--bcher-kva``),
+  as the address columns hold addresses as the headers have them.
 * ``tag:NAME`` (``tag:"two words"``) matches messages with that tag, its
   whole name in any case; ``is:tagged`` those with any tag.
 
@@ -52,7 +55,9 @@ import re
 from typing import Any
 from collections.abc import Callable
 
-__all__ = ["to_sql", "zone_named", "terms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
+import idna
+
+__all__ = ["to_sql", "zone_named", "terms", "address_forms", "SearchError", "FIELD_PREFIXES", "FLAGS", "MAX_TERMS", "MAX_QUERY_LENGTH"]
 
 #: Terms in one query: far more than any person types, few enough that the
 #: worst query scans the index a bounded number of times.
@@ -163,6 +168,30 @@ RANGES: dict[str, Callable[[str], tuple[str, list[Any]] | None]] = {
 }
 
 
+def address_forms(value: str) -> list[str]:
+    """``value`` and, when a label after its ``@`` (or any label, with no
+    ``@``) is not ASCII, the same text with those labels as A-labels.
+
+    >>> address_forms("bob@bücher"), address_forms("plain")
+    (['bob@bücher', 'bob@xn--bcher-kva'], ['plain'])
+    """
+    if value.isascii():
+        return [value]
+    local, at, domain = value.rpartition("@")
+    try:
+        labels = [label if label.isascii() else idna.alabel(label).decode("ascii") for label in domain.split(".")]
+    except (idna.IDNAError, UnicodeError):
+        return [value]
+    variant = local + at + ".".join(labels)
+    return [value] if variant == value else [value, variant]
+
+
+def _any_column(columns: tuple[str, ...], value: str) -> tuple[str, list[Any]]:
+    forms = address_forms(value)
+    return ("(" + " OR ".join(column + _LIKE for column in columns for _ in forms) + ")",
+            [_like(form) for _ in columns for form in forms])
+
+
 def _condition(term: str, zone: datetime.tzinfo | None = None) -> tuple[str, list[Any]] | None:
     lowered = term.lower()
     for prefix, operator in (("after:", ">="), ("before:", "<=")):
@@ -174,7 +203,9 @@ def _condition(term: str, zone: datetime.tzinfo | None = None) -> tuple[str, lis
     for prefix, column in FIELD_PREFIXES.items():
         if lowered.startswith(prefix):
             value = term[len(prefix):].strip()
-            return (column + _LIKE, [_like(value)]) if value else None
+            if not value:
+                return None
+            return _any_column((column,), value) if column in ADDRESS_COLUMNS else (column + _LIKE, [_like(value)])
     if lowered.startswith("tag:"):  # one tag, by its whole name, in any case
         value = term[len("tag:"):].strip()
         return (_TAGGED, [value]) if value else None
@@ -182,7 +213,7 @@ def _condition(term: str, zone: datetime.tzinfo | None = None) -> tuple[str, lis
         value = term[len("addressed:"):].strip()
         if not value:
             return None
-        return "(" + " OR ".join(column + _LIKE for column in ADDRESS_COLUMNS) + ")", [_like(value)] * len(ADDRESS_COLUMNS)
+        return _any_column(ADDRESS_COLUMNS, value)
     for prefix, condition in RANGES.items():
         if lowered.startswith(prefix):
             found = condition(term[len(prefix):])

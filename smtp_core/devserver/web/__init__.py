@@ -4,7 +4,8 @@
   options, the exposure and credential rules;
 * :mod:`.httpguard`: who may talk to it and how much (Host, Origin, basic
   auth, connection limits);
-* :mod:`.api`: Mailpit's ``/api/v1`` mailbox routes and the events socket;
+* :mod:`.api`: Mailpit's ``/api/v1`` mailbox routes;
+* :mod:`.events`: ``/api/events``, the live events socket;
 * :mod:`.mailpit_extra`: ``/api/v1/info`` and ``webui``, Mailpit's error
   shapes, and where every feature route below is added;
 * one Mailpit feature each: :mod:`.sendapi` (send), :mod:`.release`,

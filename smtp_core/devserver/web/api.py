@@ -16,7 +16,7 @@ Construction::
     # then aiohttp.web.AppRunner(app) ... in the dev server's loop
 
 * ``make_app`` installs the API routes below, the WebSocket ``/api/events``
-  and :mod:`smtp_core.devserver.web.httpguard`'s middlewares, which guard
+  (:mod:`.events`) and :mod:`smtp_core.devserver.web.httpguard`'s middlewares, which guard
   *every* route, the page's included: the Host check (``hosts``), basic
   authentication with a failure budget (``basic_auth``) and the body
   deadline (``limits``).
@@ -34,24 +34,10 @@ Construction::
   loaded as a script or a style, even by the page's own origin.
 * Reading a message (``GET /api/v1/message/{ID}``) marks it read only for a
   request that passes :func:`httpguard.cross_origin` (a cross-origin
-  ``<img>`` changes nothing); ``/api/events`` refuses (403) a foreign Origin.
+  ``<img>`` changes nothing).
 
-Live events: ``GET /api/events`` upgrades to a WebSocket.  The server only
-sends; each client has a bounded outbox (:class:`httpguard.HttpLimits`), and
-a client that does not keep up is dropped (the connection aborted), never
-buffered for; a ``new`` event's ``Subject`` is cut at
-:data:`EVENT_SUBJECT_LIMIT` characters (the list has it whole).  Each text frame is one JSON object ``{"Type": ..., "Data": ...}``,
-with Mailpit's event types:
-
-=============  ==============================================================
-``new``        ``Data`` is the message summary exactly as in the list below
-``update``     ``{"ID": id, "Read": bool}`` after a read-status change
-``delete``     ``{"ID": id}`` for each message deleted by ID
-``truncate``   ``null``: every message was deleted
-``prune``      ``null``: old messages were pruned (``--max-messages``)
-``stats``      ``{"Total": n, "Unread": n, "Version": str}`` at most every
-               0.25 s while things change (Mailpit's debounce)
-=============  ==============================================================
+Live events (``GET /api/events``, a WebSocket) are :mod:`.events`'s; its
+``new`` events carry the summaries below.
 
 Routes (all JSON unless noted; an unknown message ID answers 404 with a
 plain-text body, a malformed request 400):
@@ -84,35 +70,28 @@ count), "Snippet"}``.
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import json
 import logging
 import re
-import weakref
 from typing import Any, TypeVar
 from collections.abc import Callable
 from urllib.parse import quote
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from . import httpguard
 from ..mailbox import search as search_syntax
 from ..mailbox.search import SearchError
-from ..mailbox.store import MailStore, server_version
+from ..mailbox.store import MailStore
+from . import events, httpguard
 
-__all__ = ["make_app", "STORE", "EVENTS_PATH", "off_loop"]
+__all__ = ["make_app", "STORE", "off_loop"]
 
 log = logging.getLogger(__name__)
 
 #: Where the page (or any client) finds the store on the application.
 STORE = web.AppKey("store", MailStore)
-EVENTS_PATH = "/api/events"
-_OUTBOXES = web.AppKey("outboxes", weakref.WeakSet)
-_LIMITS = web.AppKey("limits", httpguard.HttpLimits)
-_UNSUBSCRIBE = web.AppKey("unsubscribe", list)
 _DEFAULT_LIMIT = 50
-_STATS_DELAY = 0.25
 #: Part types shown inline (images a browser only decodes, never runs).
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"})
 # A part type a browser would run, apply or render as a document in our
@@ -121,8 +100,6 @@ INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", 
 _ACTIVE_TYPE = re.compile(r"html|xml|xsl|script|json|wasm|^text/css$|^text/(jscript|livescript)$")
 _CLEAN_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*\Z")
 _OPAQUE = "application/octet-stream"
-#: A ``new`` event's Subject is cut here (the message list has it whole).
-EVENT_SUBJECT_LIMIT = 1000
 # Whatever a message part or source holds, the browser must not run it here.
 _UNTRUSTED_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox",
                       "X-Content-Type-Options": "nosniff"}
@@ -147,9 +124,6 @@ def make_app(store: MailStore, *, basic_auth: tuple[str, str] | None = None,
     middlewares.append(httpguard.body_deadline_middleware(limits.body_timeout))
     app = web.Application(middlewares=middlewares)
     app[STORE] = store
-    app[_LIMITS] = limits
-    app[_OUTBOXES] = weakref.WeakSet()
-    app[_UNSUBSCRIBE] = []
     app.add_routes([
         web.get("/api/v1/messages", list_messages),
         web.put("/api/v1/messages", set_read_status),
@@ -160,11 +134,9 @@ def make_app(store: MailStore, *, basic_auth: tuple[str, str] | None = None,
         web.get("/api/v1/message/{id}/raw", get_raw),
         web.get("/api/v1/message/{id}/headers", get_headers),
         web.get("/api/v1/message/{id}/part/{part}", get_part),
-        web.get(EVENTS_PATH, events),
     ])
+    events.add_routes(app, store, limits)
     app.on_response_prepare.append(httpguard.same_origin_reads)
-    app.on_startup.append(_forward_store_events)
-    app.on_shutdown.append(_close_sockets)
     return app
 
 
@@ -403,134 +375,3 @@ def served_type(declared: str) -> tuple[str, str]:
     if not _CLEAN_TYPE.match(essence) or _ACTIVE_TYPE.search(essence):
         return _OPAQUE, "attachment"
     return essence, "attachment"
-
-
-# ---- live events ----
-
-
-async def events(request: web.Request) -> web.StreamResponse:
-    refused = httpguard.cross_origin(request)
-    if refused is not None:  # another site's page must not read the mail as it arrives
-        return web.Response(status=403, text=f"403 Forbidden: {refused}\n", content_type="text/plain")
-    socket = web.WebSocketResponse(heartbeat=30)
-    await socket.prepare(request)
-    outbox = _Outbox(socket, request, request.app[_LIMITS])
-    request.app[_OUTBOXES].add(outbox)
-    try:
-        async for message in socket:  # the client has nothing to say; wait for it to leave
-            if message.type == WSMsgType.ERROR:
-                break
-    finally:
-        request.app[_OUTBOXES].discard(outbox)
-        outbox.stop()
-    return socket
-
-
-class _Outbox:
-    """One event socket's frames on their way out, sent one at a time.
-
-    At most ``event_queue_frames`` frames (``event_queue_chars``
-    characters) wait, and each must be taken within
-    ``event_write_timeout``: past either, the client is too slow and is
-    dropped (its connection aborted) rather than buffered for.
-    """
-
-    def __init__(self, socket: web.WebSocketResponse, request: web.Request, limits: httpguard.HttpLimits):
-        self.socket = socket
-        self._request = request
-        self._limits = limits
-        self._frames: collections.deque = collections.deque()
-        self._chars = 0
-        self._ready = asyncio.Event()
-        self._pump = asyncio.get_running_loop().create_task(self._send_all())
-
-    def offer(self, frame: str) -> None:
-        limits = self._limits
-        if len(self._frames) >= limits.event_queue_frames or self._chars + len(frame) > limits.event_queue_chars:
-            self.drop("its outbox is full")
-            return
-        self._frames.append(frame)
-        self._chars += len(frame)
-        self._ready.set()
-
-    def drop(self, why: str) -> None:
-        log.info("events: dropping a slow client (%s)", why)
-        self.stop()
-        transport = self._request.transport
-        if transport is not None:
-            transport.abort()  # a close frame would wait behind what it never reads
-
-    async def close(self) -> None:
-        """Say goodbye (server shutdown); a client that does not take it is dropped."""
-        self.stop()
-        try:
-            await asyncio.wait_for(self.socket.close(code=1001, message=b"server shutdown"), 1.0)
-        except asyncio.TimeoutError:
-            self.drop("it did not take the close frame")
-
-    def stop(self) -> None:
-        self._pump.cancel()
-        self._frames.clear()
-        self._chars = 0
-
-    async def _send_all(self) -> None:
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            while self._frames:
-                frame = self._frames.popleft()
-                self._chars -= len(frame)
-                try:
-                    await asyncio.wait_for(self.socket.send_str(frame), self._limits.event_write_timeout)
-                except asyncio.TimeoutError:
-                    self.drop("a frame was not taken in time")
-                    return
-                except (ConnectionError, RuntimeError):  # the client left meanwhile
-                    return
-
-
-def event_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """A ``new`` event's summary: the Subject cut at :data:`EVENT_SUBJECT_LIMIT`."""
-    subject = summary.get("Subject") or ""
-    if len(subject) <= EVENT_SUBJECT_LIMIT:
-        return summary
-    return {**summary, "Subject": subject[:EVENT_SUBJECT_LIMIT] + "..."}
-
-
-async def _forward_store_events(app: web.Application) -> None:
-    loop = asyncio.get_running_loop()
-    stats_due: list[asyncio.TimerHandle] = []
-
-    def broadcast(event_type: str, data: Any) -> None:
-        outboxes = [outbox for outbox in app[_OUTBOXES] if not outbox.socket.closed]
-        if outboxes:  # nobody listening: no JSON to make
-            if event_type == "new":
-                data = event_summary(data)
-            frame = json.dumps({"Type": event_type, "Data": data}, ensure_ascii=False)
-            for outbox in outboxes:
-                outbox.offer(frame)
-
-    def send_stats() -> None:
-        stats_due.clear()
-        total, unread = app[STORE].counts()
-        broadcast("stats", {"Total": total, "Unread": unread, "Version": server_version()})
-
-    def forward(event_type: str, data: Any) -> None:
-        if event_type != "stats":
-            broadcast(event_type, data)
-        # The store's "stats" says the counts may have changed.  Counting is
-        # not free at 10,000 messages: once per burst is enough.
-        elif not stats_due and app[_OUTBOXES]:
-            stats_due.append(loop.call_later(_STATS_DELAY, send_stats))
-
-    def from_any_thread(event_type: str, data: Any) -> None:
-        loop.call_soon_threadsafe(forward, event_type, data)
-
-    app[_UNSUBSCRIBE].append(app[STORE].subscribe(from_any_thread))
-
-
-async def _close_sockets(app: web.Application) -> None:
-    for unsubscribe in app[_UNSUBSCRIBE]:
-        unsubscribe()
-    for outbox in list(app[_OUTBOXES]):
-        await outbox.close()

@@ -57,7 +57,7 @@ from aiohttp import web
 
 from ..mailbox.store import MailStore
 from .api import off_loop
-from .mailpit_extra import json_ok, not_found, stored, text_error
+from .mailpit_extra import json_ok, text_error, with_message
 
 __all__ = ["add_routes", "check_html", "features_of", "caniemail", "DATA_FILE", "HTML_FEATURES",
            "CSS_VALUE_FEATURES"]
@@ -120,10 +120,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/message/{id}/html-check", html_check)
 
 
-async def html_check(request: web.Request) -> web.Response:
-    message = await stored(request, MailStore.message)
-    if message is None:
-        return not_found()
+@with_message(MailStore.message)
+async def html_check(request: web.Request, message: dict[str, Any]) -> web.Response:
     if not message.get("HTML"):
         return text_error("message does not contain HTML")
     # Off the event loop: a large HTML part must not stall SMTP intake and the API.

@@ -38,10 +38,10 @@ from collections.abc import Mapping
 import aiohttp
 from aiohttp import web
 
-from .api import off_loop
 from ..mailbox.htmltext import start_tags
-from .mailpit_extra import json_ok, not_found, same_origin_only, stored
 from ..mailbox.store import MailStore, server_version
+from .api import off_loop
+from .mailpit_extra import json_ok, same_origin_only, with_message
 
 __all__ = ["add_routes", "links_of", "check_links", "MAX_LINKS", "MAX_REDIRECTS", "CONCURRENCY",
            "LINK_TIMEOUT", "CHECK_TIMEOUT"]
@@ -63,10 +63,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/message/{id}/link-check", same_origin_only(link_check))
 
 
-async def link_check(request: web.Request) -> web.Response:
-    message = await stored(request, MailStore.message)
-    if message is None:
-        return not_found()
+@with_message(MailStore.message)
+async def link_check(request: web.Request, message: dict[str, Any]) -> web.Response:
     follow = request.query.get("follow", "") in ("true", "1")
     links = await check_links(await off_loop(links_of, message), follow=follow)
     return json_ok({"Errors": sum(1 for link in links if link["StatusCode"] >= 400 or not link["StatusCode"]),

@@ -10,7 +10,8 @@ Rules:
 * Errors are Mailpit's two kinds: :func:`text_error` (``400`` and plain text,
   its ``httpError``) and :func:`json_error` (``400`` and ``{"Error": ...}``,
   its ``httpJSONError``, used by the send API); an unknown message ID is
-  ``404`` with Go's ``404 page not found``.
+  ``404`` with Go's ``404 page not found``, answered for every feature
+  route by :func:`with_message`, the one way they reach their message.
 * The routes that act (send, release) or make the catcher contact others
   (link check, spam check) are :func:`same_origin_only`:
   a browser names the page that made a request in ``Origin``; one from
@@ -27,18 +28,18 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, TypeVar
+from typing import Any
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import httpguard
-from .api import STORE, off_loop
 from ..features import Features, RuntimeStats
 from ..mailbox.store import INDEX_NAME, MailStore, server_version
+from . import httpguard
+from .api import STORE, off_loop
 
 __all__ = ["add_routes", "FEATURES", "STATS", "json_ok", "text_error", "json_error", "not_found",
-           "stored", "same_origin_only"]
+           "with_message", "same_origin_only"]
 
 FEATURES = web.AppKey("features", Features)
 STATS = web.AppKey("stats", RuntimeStats)
@@ -73,18 +74,27 @@ def same_origin_only(handler: Handler) -> Handler:
     return guarded
 
 
-_Found = TypeVar("_Found")
+def with_message(read: Callable[..., Any], *path_keys: str) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Handler]:
+    """A feature route's one way to its message: the decorated
+    ``handler(request, found)`` gets what ``read(store, ID, *path values)``,
+    a :class:`MailStore` method run off the loop, finds for the path's
+    ``{id}`` (``latest`` too) and its ``path_keys``; found nothing is Go's
+    ``404 page not found``, and the handler never runs."""
 
+    def decorate(handler: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
+        @functools.wraps(handler)
+        async def route(request: web.Request) -> web.StreamResponse:
+            store = request.app[STORE]
+            message_id: str | None = request.match_info["id"]
+            if message_id == "latest":
+                message_id = await off_loop(store.latest_id)
+            arguments = [request.match_info[key] for key in path_keys]
+            found = None if message_id is None else await off_loop(read, store, message_id, *arguments)
+            return not_found() if found is None else await handler(request, found)
 
-async def stored(request: web.Request, read: Callable[..., _Found | None], *arguments: Any) -> _Found | None:
-    """``read(store, ID, *arguments)``, a :class:`MailStore` method, run off
-    the loop for the message the path's ``{id}`` names (``latest`` too);
-    ``None``: no such message.  The feature routes' one way to a message."""
-    store = request.app[STORE]
-    message_id: str | None = request.match_info["id"]
-    if message_id == "latest":
-        message_id = await off_loop(store.latest_id)
-    return None if message_id is None else await off_loop(read, store, message_id, *arguments)
+        return route
+
+    return decorate
 
 
 def add_routes(app: web.Application, features: Features | None = None,

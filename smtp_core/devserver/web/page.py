@@ -36,8 +36,8 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from .api import STORE, off_loop
 from ..mailbox.store import MailStore
+from .api import STORE, off_loop
 
 __all__ = ["add_routes", "message_html", "part_url", "PAGE_CSP", "VIEW_CSP", "REMOTE_VIEW_CSP", "STATIC_FILES"]
 
@@ -47,7 +47,7 @@ STATIC_FILES: Mapping[str, str] = {
     "page.css": "text/css; charset=utf-8",
     "page.js": "text/javascript; charset=utf-8",
     **{f"{module}.js": "text/javascript; charset=utf-8"
-       for module in ("api", "dom", "mailbox", "list", "view", "reports", "release", "events")},
+       for module in ("api", "dom", "idn", "mailbox", "list", "view", "reports", "release", "events")},
     "favicon.svg": "image/svg+xml",
     "clip.svg": "image/svg+xml",
 }

@@ -32,13 +32,13 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core import send
-from smtp_core.protocol.auth import CramMD5Auth, LoginAuth, PlainAuth
+from ... import send
+from ...protocol.auth import CramMD5Auth, LoginAuth, PlainAuth
 
 from ..features import RelaySettings
 from ..mailbox.store import MailStore
 from .api import off_loop
-from .mailpit_extra import FEATURES, not_found, same_origin_only, stored, text_error
+from .mailpit_extra import FEATURES, same_origin_only, text_error, with_message
 
 __all__ = ["add_routes", "without_bcc", "RELAY_TIMEOUT"]
 
@@ -62,11 +62,9 @@ def without_bcc(raw: bytes) -> bytes:
     return _BCC_LINE.sub(b"", header) + body
 
 
-async def release_message(request: web.Request) -> web.Response:
+@with_message(MailStore.received_bytes)
+async def release_message(request: web.Request, raw: bytes) -> web.Response:
     relay = request.app[FEATURES].relay
-    raw = await stored(request, MailStore.received_bytes)
-    if raw is None:
-        return not_found()
     try:
         body = json.loads(await request.text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -32,11 +32,11 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core.mail.compose import envelope, message
-from smtp_core.errors import ComposeError
+from ...errors import ComposeError
+from ...mail.compose import envelope, message
 
-from .api import STORE, off_loop
 from ..mailbox.store import PartLimitError
+from .api import STORE, off_loop
 from .mailpit_extra import json_error, json_ok, same_origin_only
 
 __all__ = ["add_routes", "compose_request", "SendError", "MAX_BODY"]

@@ -33,11 +33,11 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from . import api, httpguard, mailpit_extra, page
 from ..features import STARTTLS_MODES, Features, RelaySettings, RuntimeStats, parse_relay
-from .httpguard import HttpLimits
-from ..smtp.policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
 from ..mailbox.store import DEFAULT_MAX_MESSAGES, MailStore
+from ..smtp.policy import Chaos, is_loopback, parse_chaos_triggers, read_secret_lines
+from . import api, httpguard, mailpit_extra, page
+from .httpguard import HttpLimits
 
 __all__ = ["HttpSide", "DEFAULT_HTTP_PORT", "default_maildir", "url_for", "parse_credentials",
            "check_http_exposure", "add_arguments", "http_options", "read_credentials", "HTTP_AUTH_ENV", "HttpLimits"]

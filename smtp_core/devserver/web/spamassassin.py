@@ -39,11 +39,11 @@ from typing import Any
 
 from aiohttp import web
 
-from smtp_core.gocompat.neterror import op_error
+from ...gocompat.neterror import op_error
 
 from ..features import parse_relay
 from ..mailbox.store import MailStore
-from .mailpit_extra import FEATURES, json_ok, not_found, same_origin_only, stored
+from .mailpit_extra import FEATURES, json_ok, same_origin_only, with_message
 
 __all__ = ["add_routes", "check", "parse_report", "TIMEOUT", "MAX_REPLY", "SPAM_SCORE"]
 
@@ -61,10 +61,8 @@ def add_routes(app: web.Application) -> None:
         app.router.add_get("/api/v1/message/{id}/sa-check", same_origin_only(sa_check))
 
 
-async def sa_check(request: web.Request) -> web.Response:
-    raw = await stored(request, MailStore.received_bytes)
-    if raw is None:
-        return not_found()
+@with_message(MailStore.received_bytes)
+async def sa_check(request: web.Request, raw: bytes) -> web.Response:
     address = request.app[FEATURES].spamassassin
     assert address is not None  # the route exists only then
     return json_ok(await check(address, raw))

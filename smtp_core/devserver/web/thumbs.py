@@ -23,7 +23,7 @@ from aiohttp import web
 
 from ..mailbox.store import MailStore
 from .api import off_loop
-from .mailpit_extra import not_found, stored
+from .mailpit_extra import with_message
 
 __all__ = ["add_routes", "thumbnail", "SIZE", "MAX_PIXELS"]
 
@@ -36,10 +36,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/message/{id}/part/{part}/thumb", thumb)
 
 
-async def thumb(request: web.Request) -> web.Response:
-    found = await stored(request, MailStore.part, request.match_info["part"])
-    if found is None:
-        return not_found()
+@with_message(MailStore.part, "part")
+async def thumb(request: web.Request, found: tuple[str, str, bytes]) -> web.Response:
     content_type, file_name, content = found
     image = content if content_type.lower().startswith("image/") else None
     jpeg = await off_loop(thumbnail, image)

@@ -8,10 +8,12 @@ message's ``Text`` as ``text/plain``, under the same ``sandbox`` policy and
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from ..mailbox.store import MailStore
-from .mailpit_extra import not_found, stored
+from .mailpit_extra import with_message
 
 __all__ = ["add_routes"]
 
@@ -23,8 +25,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/view/{id}.txt", text_view)
 
 
-async def text_view(request: web.Request) -> web.Response:
-    message = await stored(request, MailStore.message)
-    if message is None:
-        return not_found()
+@with_message(MailStore.message)
+async def text_view(request: web.Request, message: dict[str, Any]) -> web.Response:
     return web.Response(text=message["Text"], content_type="text/plain", charset="utf-8", headers=_TEXT_HEADERS)

@@ -2,6 +2,8 @@
 // formatting of sizes, times and addresses, and the toast.  Message data
 // only reaches the document through textContent and setAttribute.
 
+import { shownAddress } from "./idn.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export function element(tag, className, text) {
@@ -33,7 +35,8 @@ export function formatTime(iso) {
 
 export function formatAddress(address) {
   if (!address) return "";
-  return address.Name ? `${address.Name} <${address.Address}>` : address.Address || "";
+  const shown = shownAddress(address.Address);
+  return address.Name ? `${address.Name} <${shown}>` : shown;
 }
 
 export function addressList(addresses) {

@@ -5,6 +5,7 @@
 
 import { api, listURL } from "./api.js";
 import { $, addressList, element, formatAddress, formatSize, formatTime, plural, report, tagButtons } from "./dom.js";
+import { shownAddress } from "./idn.js";
 import { loaded, mailbox, onChange } from "./mailbox.js";
 
 export const PAGE_SIZE = 50;
@@ -17,8 +18,8 @@ function renderRow(summary) {
   row.setAttribute("aria-selected", String(summary.ID === mailbox.selected));
 
   row.append(element("span", "dot"));
-  const from = element("span", "from", summary.From ? (summary.From.Name || summary.From.Address) : "");
-  const to = (summary.To || []).map((address) => address.Name || address.Address).join(", ");
+  const from = element("span", "from", summary.From ? (summary.From.Name || shownAddress(summary.From.Address)) : "");
+  const to = (summary.To || []).map((address) => address.Name || shownAddress(address.Address)).join(", ");
   if (to) from.append(element("span", "to", `  → ${to}`));
   from.title = `${formatAddress(summary.From)} → ${addressList(summary.To)}`;
   row.append(from);

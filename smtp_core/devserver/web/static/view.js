@@ -5,6 +5,7 @@
 
 import { api, messageURL } from "./api.js";
 import { $, element, formatSize, tagButtons } from "./dom.js";
+import { shownAddress } from "./idn.js";
 import { mailbox, selected, updated } from "./mailbox.js";
 import { REPORTS } from "./reports.js";
 
@@ -96,9 +97,9 @@ function fillAddresses(node, addresses, rowClass) {
     if (index) node.append(", ");
     if (address.Name) {
       node.append(address.Name, " ");
-      node.append(element("span", "address", `<${address.Address}>`));
+      node.append(element("span", "address", `<${shownAddress(address.Address)}>`));
     } else {
-      node.append(address.Address || "");
+      node.append(shownAddress(address.Address));
     }
   }
   if (rowClass) {

@@ -1,14 +1,18 @@
-"""One connection as the Pythonic layer sees it: :class:`Options` and :class:`Mailer`.
+"""One connection as the Pythonic layer sees it: :class:`Session`.
 
 Rules of this module:
 
-* **One options object.**  The keyword arguments shared by
+* **One options object.**  The keyword arguments of
   :func:`~smtp_core.connect`, :func:`~smtp_core.send` and
-  :func:`~smtp_core.send_many` are one :class:`Options`, checked once.
-* **State lives with the connection.**  A :class:`Mailer` holds the
-  client's timeouts and what was learned of the server (greeted, TLS
-  policy applied, authenticated, the extensions worked out for sending);
-  it is kept on the client (``client.mailer``), so a
+  :func:`~smtp_core.send_many` arrive as one
+  :class:`~smtp_core.pythonic.options.Options`, checked once.
+* **One owner per piece of state.**  What the connection itself is and
+  learnt (greeted, the EHLO keywords and AUTH list, TLS, authenticated)
+  is the client's (:class:`~smtp_core.clientstate.ClientState`), changed
+  only through its public methods; a :class:`Session` holds only what the
+  client does not know: the timeouts remembered for later sends, whether
+  the TLS policy was applied, and the extensions worked out for sending.
+  It is kept on the client (``client.session``), so a
   :class:`~smtp_core.client.Client` made anywhere (``smtp_core.dial``, the
   Go namespace) can be handed to ``send``, and nothing outlives it.  No
   module-level state.
@@ -27,7 +31,10 @@ Rules of this module:
 * **Leaving** is :meth:`~smtp_core.client.Client.quit_quietly` with
   ``then_close``: QUIT, and close whatever happens.  A 421 reply, the
   server's notice that it is closing, closes the connection at once.
-* Only public methods of :class:`~smtp_core.client.Client` are used.
+* Only public methods and attributes of :class:`~smtp_core.client.Client`
+  are used, and its attributes are only read (``timeout`` is a setter of
+  the transport's bound; ``session`` is the room the client keeps for
+  this layer).
 """
 
 from __future__ import annotations
@@ -36,7 +43,6 @@ import socket
 import ssl
 import weakref
 from functools import partial
-from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
 from ..protocol.auth import Auth, choose_auth
@@ -49,82 +55,49 @@ from ..errors import AuthError, ReplyError, StageTimeout, TLSRequiredError
 from ..tls import TLSConfig
 from .capabilities import ServerProfile
 from .addresses import dial_address, tls_host_name, wire_host_name
+from .options import Options
 from .pipeline import abandon, delivering
 from .steps import Steps, run
 from .timeouts import TimeoutSpec, Timeouts, resolve
-from .tlspolicy import check_policy, server_name_of, tls_settings, wrap_implicit
+from .tlspolicy import server_name_of, tls_settings, wrap_implicit
 
-__all__ = ["Options", "Mailer", "open_client", "dial_plan", "opened"]
+__all__ = ["Session", "open_client", "dial_plan", "opened"]
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to connect and send: the keyword arguments of :func:`~smtp_core.send`.
+class Session:
+    """What the Pythonic layer knows of one connection beyond what its
+    client knows, and what it does with it.
 
-    ``quit`` (``None``: only when the call opened the connection),
-    ``pipelining`` and ``normalize_line_ends`` matter to sending only; the rest to connecting and
-    preparing.
+    ``timeouts`` is the table remembered for later sends; ``prepared`` says
+    that :meth:`prepare` applied the TLS policy already (whether AUTH was
+    done is the client's ``authenticated``); ``server`` is what sending
+    learnt of the server's extensions (worked out once per EHLO).  The
+    client is held weakly: it holds its session.
     """
 
-    tls: str = "opportunistic"
-    tls_config: TLSConfig | ssl.SSLContext | None = None
-    verify: bool = True
-    server_name: str | None = None
-    auth: Auth | Sequence[Auth] | None = None
-    local_name: str | None = None
-    timeout: TimeoutSpec = None
-    connect_timeout: float | None = None
-    quit: bool | None = None
-    pipelining: bool = True
-    redact: bool = True
-    allow_plaintext_auth: bool = False
-    normalize_line_ends: bool = True
-
-    def __post_init__(self) -> None:
-        check_policy(self.tls)
-
-    @classmethod
-    def pick(cls, arguments: dict, **overrides) -> "Options":
-        """The options among a call's ``arguments`` (its ``locals()``), so each
-        public function keeps its documented signature and names them once."""
-        given = {f.name: arguments[f.name] for f in fields(cls) if f.name in arguments}
-        given.update(overrides)
-        return cls(**given)
-
-
-class Mailer:
-    """What the Pythonic layer knows of one connection, and what it does with it.
-
-    ``timeouts`` is the table remembered for later sends; ``prepared`` and
-    ``authenticated`` say what :meth:`prepare` did already; ``server`` is
-    what sending learnt of the server's extensions (worked out once per
-    EHLO).  The client is held weakly: it holds its mailer.
-    """
-
-    __slots__ = ("_client", "timeouts", "prepared", "authenticated", "server", "_spec", "_table")
+    __slots__ = ("_client", "timeouts", "prepared", "server", "_spec", "_table")
 
     def __init__(self, client: Client, timeouts: Timeouts) -> None:
         self._client = weakref.ref(client)
         self.timeouts = timeouts
         self.prepared = False
-        self.authenticated = False
         self.server: ServerProfile | None = None
         self._spec: TimeoutSpec = None  # the last timeout= of a send, and its table
         self._table: Timeouts = timeouts
 
     @classmethod
-    def of(cls, client: Client, timeout: TimeoutSpec) -> "Mailer":
-        """The client's mailer, made now (remembering ``timeout``) if it has none."""
-        mailer = client.mailer
-        if not isinstance(mailer, Mailer):
-            mailer = client.mailer = cls(client, resolve(timeout, None))
-        return mailer
+    def of(cls, client: Client, timeout: TimeoutSpec) -> "Session":
+        """The client's session, made now (remembering ``timeout``) if it has none."""
+        session = client.session
+        if not isinstance(session, Session):
+            session = client.session = cls(client, resolve(timeout, None))
+        return session
 
     @property
     def client(self) -> Client:
         client = self._client()
         if client is None:
-            raise ReferenceError("smtp: the client of this Mailer is gone")
+            raise ReferenceError("smtp: the client of this Session is gone")
         return client
 
     def timeouts_for(self, timeout: TimeoutSpec) -> Timeouts:
@@ -143,7 +116,7 @@ class Mailer:
     def readying(self, options: Options) -> Steps:
         """Prepare the client if that has not happened yet (or must again);
         return the timeouts of this call."""
-        if (not self.prepared or (options.auth is not None and not self.authenticated)
+        if (not self.prepared or (options.auth is not None and not self.client.authenticated)
                 or (options.tls == "required" and not self.client.tls)):
             yield from self.preparing(options)
         return self.timeouts_for(options.timeout)
@@ -167,7 +140,7 @@ class Mailer:
         client.timeout = self.timeouts.command
         yield from self.greeting(options.local_name)
         if not client.tls and tls != "none" and (tls == "required" or tls == "implicit" or not self.prepared):
-            offered = client.extensions is not None and "STARTTLS" in client.extensions
+            offered = client.offers("STARTTLS")[0]
             if tls == "implicit" or (tls == "required" and not offered):
                 yield from self.leaving()
                 if tls == "implicit":
@@ -178,23 +151,23 @@ class Mailer:
                 # RFC 3207: what the server said before TLS may have been forged.
                 # The re-EHLO replaces the extensions; the AUTH list must not
                 # survive either when the new EHLO lacks AUTH (Go keeps it).
-                client.auth_mechanisms = None
+                # The client forgets that AUTH was done (the server does too).
+                starttls = partial(client.starttls, forget_auth=True)
                 if isinstance(settings, ssl.SSLContext):
-                    yield client.starttls, settings, tls_host_name(options.server_name or client.server_name)
+                    yield starttls, settings, tls_host_name(options.server_name or client.server_name)
                 else:
-                    yield client.starttls, settings
-                self.authenticated = False  # the server forgets it too
+                    yield starttls, settings
         self.prepared = True
-        if options.auth is not None and not self.authenticated:
+        if options.auth is not None and not client.authenticated:
             yield from self.authenticating(options.auth, options.allow_plaintext_auth)
-            self.authenticated = True
 
     def greeting(self, local_name: str | None) -> Steps:
         """EHLO (HELO if EHLO is refused) as ``local_name``, once."""
         client = self.client
         if local_name is not None and not client.did_hello:
-            client.local_name = wire_host_name(check_line(local_name))
-        yield client.greet,
+            yield client.hello, wire_host_name(check_line(local_name))
+        else:
+            yield client.greet,
 
     def authenticating(self, auth: Auth | Sequence[Auth], allow_plaintext: bool = False) -> Steps:
         """AUTH with ``auth``, or with the strongest of a list the server offers;
@@ -207,7 +180,7 @@ class Mailer:
                 "offered, or tls=\"none\"): anyone on the path could read or replay the credentials; "
                 "use tls=\"required\" or \"implicit\", or pass allow_plaintext_auth=True if the network "
                 "is trusted" % go_quote(client.server_name))
-        if client.extensions is None or "AUTH" not in client.extensions:
+        if not client.offers("AUTH")[0]:
             raise AuthError("smtp: server doesn't support AUTH")
         if isinstance(auth, Auth):
             mechanism = auth
@@ -272,11 +245,11 @@ def dial_plan(address: str, options: Options) -> tuple[Timeouts, str, TLSConfig 
 
 
 def opened(client, table: Timeouts, options: Options) -> Steps:
-    """Give a client just connected its :class:`Mailer` and prepare it;
+    """Give a client just connected its :class:`Session` and prepare it;
     close it on any failure.  Returns the client."""
-    mailer = client.mailer = Mailer(client, table)
+    session = client.session = Session(client, table)
     try:
-        yield from mailer.preparing(options)
+        yield from session.preparing(options)
     except BaseException:
         abandon(client)
         raise
@@ -285,7 +258,7 @@ def opened(client, table: Timeouts, options: Options) -> Steps:
 
 def open_client(address: str, options: Options) -> Client:
     """Connect to ``address``, greet, apply the TLS policy, authenticate;
-    return the client, its :class:`Mailer` in ``client.mailer``.
+    return the client, its :class:`Session` in ``client.session``.
 
     On any failure the connection is closed and the error raised.
     """
