@@ -12,6 +12,11 @@ few rules Go's ``net`` and ``crypto/tls`` impose on a connection:
 * when the upgrade starts, bytes already received in plaintext are thrown
   away, so nothing injected before the handshake is ever read as a reply.
 
+Those rules, Go's error texts and the wire log do no I/O: they are
+:class:`TransportRules`, which the asyncio driver
+(:class:`smtp_core.aio.transport.AsyncTransport`) shares; each driver adds
+only its socket.
+
 Deadlines (beyond Go): with ``timeout`` set, each reply must arrive whole
 within that many seconds (a trickling server cannot stretch it), and a
 timeout closes the connection, since its state is unknown afterwards.
@@ -74,7 +79,8 @@ class TransportRules:
     :class:`smtp_core.aio.transport.AsyncTransport`): the connection's
     state, Go's error texts for it, what a failed read, write or handshake
     becomes, the wire log of replies and closing.  A driver adds the
-    socket: ``_drop()`` releases it, ``_waited()`` says which bound ran out.
+    socket: ``_drop()`` releases it, ``_ssl_object()`` finds its SSL
+    object, ``_waited()`` says which bound ran out.
     """
 
     __slots__ = (
