@@ -44,10 +44,13 @@ _current_task = asyncio.current_task
 class Wakeup:
     """One wait of one task (see the module's rules)."""
 
-    #: The future-like marker :func:`asyncio.isfuture` and ``Task`` look for.
-    _asyncio_future_blocking = False
+    # ``_asyncio_future_blocking`` is the future-like marker :func:`asyncio.isfuture`
+    # and ``Task`` look for (a slot is a class attribute too, as isfuture wants).
+    __slots__ = ("_asyncio_future_blocking", "_loop", "_eager", "_done", "_error", "_cancelled",
+                 "_callback", "_context")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, eager: bool = True) -> None:
+        self._asyncio_future_blocking = False
         self._loop = loop
         self._eager = eager
         self._done = False
@@ -126,6 +129,8 @@ class Wakeup:
         if not self._done:
             self._asyncio_future_blocking = True
             yield self
+        if self._error is None and self._cancelled is None and self._done:
+            return None
         return self.result()
 
     __iter__ = __await__
