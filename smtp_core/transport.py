@@ -12,6 +12,11 @@ few rules Go's ``net`` and ``crypto/tls`` impose on a connection:
 * when the upgrade starts, bytes already received in plaintext are thrown
   away, so nothing injected before the handshake is ever read as a reply.
 
+Those rules, Go's error texts and the wire log do no I/O: they are
+:class:`TransportRules`, which the asyncio driver
+(:class:`smtp_core.aio.transport.AsyncTransport`) shares; each driver adds
+only its socket.
+
 Deadlines (beyond Go): with ``timeout`` set, each reply must arrive whole
 within that many seconds (a trickling server cannot stretch it), and a
 timeout closes the connection, since its state is unknown afterwards.
@@ -50,7 +55,7 @@ from .gocompat.neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, g
 from .protocol.reply import MAX_LINE, MAX_REPLY, ReplyReader
 from .tls import NO_SERVER_NAME_TEXT, ConnectionState, HandshakeWatch, sni_name, wrap_client
 
-__all__ = ["Transport"]
+__all__ = ["Transport", "TransportRules"]
 
 _RECV_SIZE = 65536
 
@@ -68,15 +73,171 @@ def _timeval(seconds: float) -> bytes:
     return struct.pack("ll", whole, micro)
 
 
-class Transport:
-    """One SMTP connection's bytes: lines out, replies in, TLS on demand."""
+class TransportRules:
+    """The half of a transport that does no I/O, shared by both drivers
+    (this module's :class:`Transport` and
+    :class:`smtp_core.aio.transport.AsyncTransport`): the connection's
+    state, Go's error texts for it, what a failed read, write or handshake
+    becomes, the wire log of replies and closing.  A driver adds the
+    socket: ``_drop()`` releases it, ``_ssl_object()`` finds its SSL
+    object, ``_waited()`` says which bound ran out.
+    """
 
     __slots__ = (
-        "sock", "reader", "peer", "timeout", "redact", "closed",
-        "is_tls", "tls_error", "tls_server_name", "tls_version_seen",
-        "kernel_timeouts", "_rcvtimeo", "_sndtimeo", "net", "local_addr", "remote_addr",
-        "closed_by_caller",
+        "reader", "peer", "timeout", "redact", "closed", "closed_by_caller",
+        "is_tls", "tls_error", "tls_server_name", "tls_version_seen", "net", "local_addr", "remote_addr",
     )
+
+    # -- errors --------------------------------------------------------
+    def io_error(self, op: str, err: OSError) -> OSError:
+        """``err`` as Go reports it for operation ``op`` (``read``, ``write``) on this connection."""
+        return op_error(op, err, net=self.net, source=self.local_addr, addr=self.remote_addr)
+
+    def closed_error(self, op: str) -> OSError:
+        """Go's error for ``op`` on a connection this side closed.
+
+        Go's ``tls.Conn`` answers a closed connection itself (bare
+        ``use of closed network connection``); a TCP connection names the
+        operation and both ends.
+        """
+        err = OSError(errno.EBADF, CLOSED_TEXT)
+        if self.is_tls:
+            return go_error(err, CLOSED_TEXT)
+        return go_error(err, op_text(op, self.net, self.local_addr, self.remote_addr, CLOSED_TEXT))
+
+    def _waited(self) -> float | None:
+        return self.timeout
+
+    def _timeout(self, op: str, stage: str) -> StageTimeout:
+        # The engine's own deadline names its stage; a caller's socket
+        # timeout (Go's SetDeadline) reads as Go's.
+        text = None
+        if self.timeout is None:
+            text = op_text(op, self.net, self.local_addr, self.remote_addr, TIMEOUT_TEXT)
+        return StageTimeout(stage, self._waited(), text)
+
+    def _check_usable(self, op: str) -> None:
+        # As Go's tls.Conn: the handshake's error until the caller closes.
+        if self.tls_error is not None and not self.closed_by_caller:
+            raise self.tls_error.with_traceback(None)
+        if self.closed:
+            raise self.closed_error(op)
+
+    def _write_failure(self, exc: OSError, stage: str) -> OSError:
+        """What a send raises for ``exc``: a timeout names its stage and
+        closes the connection; other errors read as Go's."""
+        if isinstance(exc, socket.timeout):
+            failure = self._timeout("write", "sending " + (stage or "data"))
+            self._abandon()
+            return failure
+        return self.io_error("write", exc)
+
+    def _read_failure(self, exc: Exception, stage: str) -> Exception:
+        """What :meth:`read_reply` raises for ``exc``.
+
+        A refusal is logged and raised as it is; a runaway reply closes the
+        connection (its position in the stream is lost); errors already
+        Go's pass; a timeout names its stage and closes; other socket
+        errors read as Go's.
+        """
+        if isinstance(exc, ReplyError):
+            if wirelog.enabled():
+                wirelog.log_reply(self.peer, exc.Code, exc.Msg)
+            return exc
+        if isinstance(exc, ReplyTooLong):
+            self._abandon()
+            return exc
+        if isinstance(exc, (GoNetError, ServerClosed, StageTimeout, TLSSetupError)):
+            return exc
+        if isinstance(exc, socket.timeout):
+            failure = self._timeout("read", stage or "reply")
+            self._abandon()
+            return failure
+        if isinstance(exc, OSError):
+            return self.io_error("read", exc)
+        return exc
+
+    def buffered_reply(self) -> tuple[int, str] | None:
+        """The next reply when the bytes already received hold it whole, logged
+        as :meth:`read_reply` logs one (any code is accepted), else ``None``:
+        no system call, no wait, no timeout (pipelined replies tend to arrive
+        together)."""
+        reply = self.reader.next_reply(0)
+        if reply is not None and wirelog.enabled():
+            wirelog.log_reply(self.peer, reply[0], reply[1])
+        return reply
+
+    def _replied(self, reply: tuple[int, str], secret: bool) -> tuple[int, str]:
+        if wirelog.enabled():
+            wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
+        return reply
+
+    # -- TLS -----------------------------------------------------------
+    def _tls_begin(self, ctx: ssl.SSLContext | None, refusal: str | None) -> None:
+        """The start of every upgrade: buffered plaintext dropped (and
+        logged), the connection TLS from now on, ``ctx=None`` refused."""
+        dropped = self.reader.discard_buffered()
+        if wirelog.enabled():
+            wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
+        self.is_tls = True
+        if ctx is None:
+            raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+
+    def _tls_failure(self, err: OSError) -> OSError:
+        """Keep (and return) the error a failed upgrade leaves: Go caches it.
+        A timeout closes the connection; the handshake both writes and
+        reads, and Go names the call that failed."""
+        if isinstance(err, socket.timeout):
+            self.tls_error = self._timeout("read", "TLS handshake")
+            self._abandon()
+        elif isinstance(err, TLSSetupError):
+            self.tls_error = err
+        else:
+            self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
+        return self.tls_error
+
+    def connection_state(self) -> tuple[ConnectionState, bool]:
+        """Go's ``TLSConnectionState``: the zero state and False without TLS;
+        after a failed handshake, what is known of it (name, version seen)."""
+        if not self.is_tls:
+            return ConnectionState(), False
+        obj = self._ssl_object() if self.tls_error is None and not self.closed else None
+        if obj is not None:
+            try:
+                if obj.version() is not None:
+                    return ConnectionState.of(obj, self.tls_server_name), True
+            except (OSError, ValueError):
+                pass
+        return ConnectionState(Version=self.tls_version_seen, ServerName=self.tls_server_name), True
+
+    def _ssl_object(self):
+        raise NotImplementedError  # each driver knows where its SSL object is
+
+    # -- closing -------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection; a second call fails like Go's (use of closed connection)."""
+        if self.closed:
+            raise self.closed_error("close")
+        self.closed = self.closed_by_caller = True
+        if wirelog.enabled():
+            wirelog.log_event(self.peer, "connection closed by client")
+        self._drop()
+
+    def _abandon(self) -> None:
+        # After a timeout or a runaway reply the stream position is unknown:
+        # nothing more can be read from it safely.
+        if not self.closed:
+            self.closed = True
+            self._drop()
+
+    def _drop(self) -> None:
+        raise NotImplementedError  # each driver releases its own socket
+
+
+class Transport(TransportRules):
+    """One SMTP connection's bytes: lines out, replies in, TLS on demand."""
+
+    __slots__ = ("sock", "kernel_timeouts", "_rcvtimeo", "_sndtimeo")
 
     def __init__(
         self,
@@ -209,38 +370,9 @@ class Transport:
             except BlockingIOError:  # the tick ran out; the deadline may not have
                 left = deadline - time.monotonic()
 
-    # -- errors --------------------------------------------------------
-    def io_error(self, op: str, err: OSError) -> OSError:
-        """``err`` as Go reports it for operation ``op`` (``read``, ``write``) on this connection."""
-        return op_error(op, err, net=self.net, source=self.local_addr, addr=self.remote_addr)
-
-    def closed_error(self, op: str) -> OSError:
-        """Go's error for ``op`` on a connection this side closed.
-
-        Go's ``tls.Conn`` answers a closed connection itself (bare
-        ``use of closed network connection``); a TCP connection names the
-        operation and both ends.
-        """
-        err = OSError(errno.EBADF, CLOSED_TEXT)
-        if self.is_tls:
-            return go_error(err, CLOSED_TEXT)
-        return go_error(err, op_text(op, self.net, self.local_addr, self.remote_addr, CLOSED_TEXT))
-
-    def _timeout(self, op: str, stage: str) -> StageTimeout:
-        # The engine's own deadline names its stage; a caller's socket
-        # timeout (Go's SetDeadline) reads as Go's.
-        text = None
-        if self.timeout is None:
-            text = op_text(op, self.net, self.local_addr, self.remote_addr, TIMEOUT_TEXT)
-        return StageTimeout(stage, self._waited(), text)
-
     # -- sending -------------------------------------------------------
     def _usable(self, op: str) -> socket.socket:
-        # As Go's tls.Conn: the handshake's error until the caller closes.
-        if self.tls_error is not None and not self.closed_by_caller:
-            raise self.tls_error.with_traceback(None)
-        if self.closed:
-            raise self.closed_error(op)
+        self._check_usable(op)
         return self.sock
 
     def send(self, data: bytes, stage: str = "", secret: bool = False, log: bool = True) -> None:
@@ -260,11 +392,8 @@ class Transport:
                 if self.kernel_timeouts:
                     self._python_timeouts()
                 sock.sendall(data)
-        except socket.timeout:
-            failure: OSError = self._timeout("write", "sending " + (stage or "data"))
-            self._abandon()
         except OSError as exc:
-            failure = self.io_error("write", exc)
+            failure = self._write_failure(exc, stage)
         else:
             return
         raise failure  # outside the handler: no chain to Python's error
@@ -289,13 +418,9 @@ class Transport:
                         self._python_timeouts()
                     while sent < len(view):
                         sent += sock.send(view[sent:])
-            except socket.timeout as exc:
-                sent = getattr(exc, "bytes_sent", sent)
-                failure: OSError = self._timeout("write", "sending " + stage)
-                self._abandon()
             except OSError as exc:
                 sent = getattr(exc, "bytes_sent", sent)
-                failure = self.io_error("write", exc)
+                failure = self._write_failure(exc, stage)
             else:
                 return sent
         failure.bytes_sent = sent  # type: ignore[attr-defined]
@@ -337,20 +462,8 @@ class Transport:
                     reader.feed(data)
                 else:
                     reader.feed_eof()
-        except ReplyError as err:
-            if wirelog.enabled():
-                wirelog.log_reply(self.peer, err.Code, err.Msg)
-            raise
-        except ReplyTooLong:
-            self._abandon()
-            raise
-        except (GoNetError, ServerClosed, StageTimeout, TLSSetupError):
-            raise  # already Go's (EOF, a closed connection, a failed handshake)
-        except socket.timeout:
-            failure: OSError | None = self._timeout("read", stage or "reply")
-            self._abandon()
-        except OSError as exc:
-            failure = self.io_error("read", exc)
+        except Exception as exc:
+            failure: Exception | None = self._read_failure(exc, stage)
         else:
             failure = None
         finally:
@@ -360,19 +473,7 @@ class Transport:
                 self.sock.settimeout(self.timeout)
         if failure is not None:
             raise failure  # outside the handler: no chain to Python's error
-        if wirelog.enabled():
-            wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
-        return reply
-
-    def buffered_reply(self) -> tuple[int, str] | None:
-        """The next reply when the bytes already received hold it whole, logged
-        as :meth:`read_reply` logs one (any code is accepted), else ``None``:
-        no system call, no wait, no timeout (pipelined replies tend to arrive
-        together).  The asyncio transport shares it."""
-        reply = self.reader.next_reply(0)
-        if reply is not None and wirelog.enabled():
-            wirelog.log_reply(self.peer, reply[0], reply[1])
-        return reply
+        return self._replied(reply, secret)
 
     def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Send one command line and read its reply."""
@@ -386,16 +487,11 @@ class Transport:
         Plaintext already buffered is dropped first.  A failure is cached:
         every later operation re-raises it.
         """
-        dropped = self.reader.discard_buffered()
-        if wirelog.enabled():
-            wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
         if self.kernel_timeouts:
             # A blocking SSLSocket retries a read the kernel timed out, forever.
             self._python_timeouts()
-        self.is_tls = True
         try:
-            if ctx is None:
-                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            self._tls_begin(ctx, refusal)
             watch = HandshakeWatch()
             watched = watch.start(ctx)  # before the wrap: the SSL object copies the callback
             try:
@@ -409,49 +505,21 @@ class Transport:
                 if watched:
                     watch.stop(ctx)
                 self.tls_version_seen = watch.version
-        except socket.timeout:
-            self.tls_error = self._timeout("read", "TLS handshake")
-            self._abandon()
-        except TLSSetupError as err:
-            self.tls_error = err
         except OSError as err:
-            # The handshake both writes and reads; Go's names the call that failed.
-            self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
+            failure = self._tls_failure(err)
         else:
             return
-        raise self.tls_error
+        raise failure
 
-    def connection_state(self) -> tuple[ConnectionState, bool]:
-        """Go's ``TLSConnectionState``: the zero state and False without TLS."""
-        if not self.is_tls:
-            return ConnectionState(), False
+    def _ssl_object(self):
         sock = self.sock
-        if self.tls_error is None and isinstance(sock, ssl.SSLSocket) and not self.closed:
-            try:
-                if sock.version() is not None:
-                    return ConnectionState.of(sock, self.tls_server_name), True
-            except (OSError, ValueError):
-                pass
-        return ConnectionState(Version=self.tls_version_seen, ServerName=self.tls_server_name), True
+        return sock if isinstance(sock, ssl.SSLSocket) else None
 
     # -- closing -------------------------------------------------------
-    def close(self) -> None:
-        """Close the socket; a second call fails like Go's (use of closed connection)."""
-        if self.closed:
-            raise self.closed_error("close")
-        self.closed = self.closed_by_caller = True
-        if wirelog.enabled():
-            wirelog.log_event(self.peer, "connection closed by client")
+    def _drop(self) -> None:
         self.sock.close()
 
     def _waited(self) -> float | None:
         # Without ``timeout`` the socket's own setting (the caller's
         # settimeout) is what ran out; name it rather than "None".
         return self.timeout if self.timeout is not None else self.sock.gettimeout()
-
-    def _abandon(self) -> None:
-        # After a timeout or a runaway reply the stream position is unknown:
-        # nothing more can be read from it safely.
-        if not self.closed:
-            self.closed = True
-            self.sock.close()

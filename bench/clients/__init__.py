@@ -69,6 +69,10 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
     "pipelined-floor": ("bench.clients.floor_client",
                         {"one-conn": "pipelined_one_conn"},
                         "not a client: the same with MAIL+RCPT+DATA in one write, 2 round trips per message"),
+    "floor-many": ("bench.clients.floor_client", {"one-conn": "pipelined_many"},
+                   "not a client: a bare blocking socket in send_many's shape, 1 round trip per message"),
+    "aio-floor-many": ("bench.clients.floor_client", {"one-conn": "asyncio_pipelined_many"},
+                       "not a client: a bare asyncio Protocol in send_many's shape, a Future per reply"),
 }
 
 

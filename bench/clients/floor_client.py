@@ -8,10 +8,16 @@ No reply parsing beyond counting reply lines, no checks, no dot stuffing
 * :func:`pipelined_one_conn`: two round trips (MAIL+RCPT+DATA in one
   write, then the body), the least any client pipelining one message at a
   time can do.
+* :func:`pipelined_many` and :func:`asyncio_pipelined_many`: one round
+  trip per message, the next envelope in the write that ends the body
+  (``send_many``'s shape), with a blocking socket and with a bare asyncio
+  Protocol woken by a Future per reply: the least a blocking and an
+  asyncio client can do for ``send_many`` (``python -m bench.aio``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 from bench.clients import RECIPIENT, SENDER, host_port
@@ -69,4 +75,69 @@ def pipelined_one_conn(addr: str, n: int, msg: bytes) -> tuple[int, int]:
             _read_lines(sock, 1)
         sock.sendall(b"QUIT\r\n")
         sock.recv(4096)
+    return n, n * len(msg)
+
+
+def _many_writes(n: int, msg: bytes) -> tuple[bytes, list[tuple[bytes, int]]]:
+    """The first envelope, then each write and the reply lines it waits for."""
+    envelope = ("MAIL FROM:<%s> BODY=8BITMIME\r\nRCPT TO:<%s>\r\nDATA\r\n" % (SENDER, RECIPIENT)).encode()
+    body = msg + b".\r\n"
+    return envelope, [(body + envelope, 4)] * (n - 1) + [(body + b"QUIT\r\n", 2)]
+
+
+def pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
+    envelope, writes = _many_writes(n, msg)
+    with _greeted(addr) as sock:
+        sock.sendall(envelope)
+        _read_lines(sock, 3)
+        for data, lines in writes:
+            sock.sendall(data)
+            _read_lines(sock, lines)
+    return n, n * len(msg)
+
+
+class _LineCounter(asyncio.Protocol):
+    """Counts reply lines; wakes the waiting coroutine with a Future."""
+
+    def __init__(self) -> None:
+        self.seen = self.wanted = 0
+        self.waiter: asyncio.Future | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.seen += data.count(b"\n")
+        if self.waiter is not None and self.seen >= self.wanted and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def connection_lost(self, exc) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError("the sink closed the connection"))
+
+    async def lines(self, count: int) -> None:
+        self.wanted += count
+        if self.seen < self.wanted:
+            self.waiter = asyncio.get_running_loop().create_future()
+            await self.waiter
+            self.waiter = None
+
+
+def asyncio_pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
+    envelope, writes = _many_writes(n, msg)
+
+    async def main() -> None:
+        sock = _greeted(addr)
+        sock.setblocking(False)
+        transport, protocol = await asyncio.get_running_loop().create_connection(_LineCounter, sock=sock)
+        try:
+            transport.write(envelope)
+            await protocol.lines(3)
+            for data, lines in writes:
+                transport.write(data)
+                await protocol.lines(lines)
+        finally:
+            transport.close()
+
+    asyncio.run(main())
     return n, n * len(msg)

@@ -10,8 +10,13 @@ conversations of :mod:`smtp_core.pythonic` run on it unchanged
 (:mod:`smtp_core.aio.steps`).  Rules beyond the blocking transport's:
 
 * **An asyncio Protocol, not streams.**  Received bytes go straight into
-  the reply reader; a reply that is not whole yet waits on one future,
-  woken by the next bytes.  A reply already received costs no wait.
+  the reply reader; a reply that is not whole yet waits on one
+  :class:`~smtp_core.aio.wakeup.Wakeup`, woken by the next bytes.  On a
+  plain TCP connection the waiting task resumes inside ``data_received``,
+  on the loop turn the reply arrived on (a future would cost a second
+  turn); under TLS, where asyncio's SSL protocol is mid-read when it hands
+  bytes on, it resumes on the next turn as with a future.  A reply already
+  received costs no wait.
 * **Deadlines are loop timers** (``loop.call_at``): each reply must arrive
   whole within ``timeout`` (a trickling server cannot stretch it), a send
   whose bytes the kernel will not take within it times out too.  A
@@ -33,16 +38,16 @@ conversations of :mod:`smtp_core.pythonic` run on it unchanged
 from __future__ import annotations
 
 import asyncio
-import errno
 import socket
 import ssl
 
 from .. import wirelog
-from ..errors import ReplyError, ReplyTooLong, ServerClosed, StageTimeout, TLSSetupError
-from ..gocompat.neterror import CLOSED_TEXT, TIMEOUT_TEXT, GoNetError, ends_of, go_error, op_error, op_text
+from ..errors import TLSSetupError
+from ..gocompat.neterror import ends_of
 from ..protocol.reply import MAX_LINE, MAX_REPLY, ReplyReader
-from ..tls import NO_SERVER_NAME_TEXT, ConnectionState, check_client_name, sni_name
-from ..transport import Transport
+from ..tls import check_client_name, sni_name
+from ..transport import TransportRules
+from .wakeup import Wakeup
 
 __all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
 
@@ -58,8 +63,8 @@ class Receiver(asyncio.Protocol):
     def __init__(self, reader: ReplyReader) -> None:
         self.reader = reader
         self.transport: asyncio.Transport | None = None
-        self.waiter: asyncio.Future | None = None  # a read_reply waiting for bytes
-        self.drain: asyncio.Future | None = None  # a send waiting for the buffer to empty
+        self.waiter: Wakeup | None = None  # a read_reply waiting for bytes
+        self.drain: Wakeup | None = None  # a send waiting for the buffer to empty
         self.lost: BaseException | None = None  # why the connection broke (None: it has not)
         self.write_paused = False
         self.read_paused = False
@@ -126,19 +131,16 @@ def _handshake_bound(timeout: float | None) -> float | None:
 _EARLY = 1e-3  # a timer may fire this much before its time and still count as on time
 
 
-def _expire(future: asyncio.Future) -> None:
+def _expire(future: Wakeup) -> None:
     if not future.done():
         future.set_exception(socket.timeout("timed out"))
 
 
-class AsyncTransport:
-    """One SMTP connection's bytes on an event loop (see the module's rules)."""
+class AsyncTransport(TransportRules):
+    """One SMTP connection's bytes on an event loop (see the module's rules);
+    its state, error texts and wire log are :class:`~smtp_core.transport.TransportRules`'."""
 
-    __slots__ = (
-        "loop", "_t", "_p", "reader", "peer", "timeout", "redact", "closed", "closed_by_caller",
-        "is_tls", "tls_error", "tls_server_name", "net", "local_addr", "remote_addr",
-        "_deadline", "_waiting", "_timer", "_timer_when",
-    )
+    __slots__ = ("loop", "_t", "_p", "_deadline", "_waiting", "_timer", "_timer_when")
 
     def __init__(self, transport: asyncio.Transport, protocol: Receiver, *, peer: str = "",
                  timeout: float | None = None, redact: bool = True) -> None:
@@ -153,12 +155,13 @@ class AsyncTransport:
         self.closed_by_caller = False
         self.is_tls = transport.get_extra_info("ssl_object") is not None
         self.tls_error: OSError | None = None
+        self.tls_version_seen = 0
         obj = transport.get_extra_info("ssl_object")
         self.tls_server_name = sni_name(getattr(obj, "server_hostname", None) or "") if obj is not None else ""
         self.net, self.local_addr, self.remote_addr = ends_of(transport.get_extra_info("socket"))
         # One loop timer serves every wait (see _wait); these say what it guards.
         self._deadline = 0.0
-        self._waiting: asyncio.Future | None = None
+        self._waiting: Wakeup | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
 
@@ -189,28 +192,8 @@ class AsyncTransport:
         """Bound the next sends and replies by ``seconds`` (``None``: no bound)."""
         self.timeout = seconds
 
-    def io_error(self, op: str, err: OSError) -> OSError:
-        """``err`` as Go reports it for operation ``op`` on this connection."""
-        return op_error(op, err, net=self.net, source=self.local_addr, addr=self.remote_addr)
-
-    def closed_error(self, op: str) -> OSError:
-        """Go's error for ``op`` on a connection this side closed."""
-        err = OSError(errno.EBADF, CLOSED_TEXT)
-        if self.is_tls:
-            return go_error(err, CLOSED_TEXT)
-        return go_error(err, op_text(op, self.net, self.local_addr, self.remote_addr, CLOSED_TEXT))
-
-    def _timeout(self, op: str, stage: str) -> StageTimeout:
-        text = None
-        if self.timeout is None:
-            text = op_text(op, self.net, self.local_addr, self.remote_addr, TIMEOUT_TEXT)
-        return StageTimeout(stage, self.timeout, text)
-
     def _usable(self, op: str) -> Receiver:
-        if self.tls_error is not None and not self.closed_by_caller:
-            raise self.tls_error.with_traceback(None)
-        if self.closed:
-            raise self.closed_error(op)
+        self._check_usable(op)
         return self._p
 
     async def _wait(self, protocol: Receiver, slot: str, deadline: float | None) -> None:
@@ -218,7 +201,7 @@ class AsyncTransport:
         # Deadlines only move later from one wait to the next, so one timer
         # serves them all: armed once, and when it fires before the current
         # deadline it is armed again for it (no timer made and cancelled per reply).
-        future = self.loop.create_future()
+        future = Wakeup(self.loop, eager=not self.is_tls)
         setattr(protocol, slot, future)
         if deadline is not None:
             self._deadline, self._waiting = deadline, future
@@ -256,26 +239,9 @@ class AsyncTransport:
         protocol = self._usable("write")
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, bytes(data), secret and self.redact)
-        if protocol.lost is not None:
-            raise self.io_error("write", protocol.lost)
-        self._t.write(data)
-        if not protocol.write_paused:
-            return
-        deadline = None if self.timeout is None else self.loop.time() + self.timeout
-        try:
-            while protocol.write_paused and protocol.lost is None and not self.closed:
-                await self._wait(protocol, "drain", deadline)
-        except socket.timeout:
-            failure: BaseException = self._timeout("write", "sending " + (stage or "data"))
-            self._abandon()
-        except asyncio.CancelledError:
-            self._abandon()
-            raise
-        else:
-            if protocol.lost is None:
-                return
-            failure = self.io_error("write", protocol.lost)
-        raise failure
+        self._write(protocol, data)
+        if protocol.write_paused:
+            await self._drain(protocol, stage)
 
     async def send_partial(self, data, stage: str = "data") -> int:
         """:meth:`send` for the end of a message: return the count, or raise
@@ -286,17 +252,41 @@ class AsyncTransport:
         them, the end of data included, may have reached the server (the
         safe side: such a message is ``uncertain``, never sent again).
         """
-        handed = False
         try:
-            self._usable("write")
-            if self._p.lost is not None:
-                raise self.io_error("write", self._p.lost)
-            handed = True
-            await self.send(data, stage, False, False)
+            protocol = self._usable("write")
+            self._write(protocol, data)
         except OSError as failure:
-            failure.bytes_sent = len(data) if handed else 0  # type: ignore[attr-defined]
+            failure.bytes_sent = 0  # type: ignore[attr-defined]
             raise
+        if protocol.write_paused:
+            try:
+                await self._drain(protocol, stage)
+            except OSError as failure:
+                failure.bytes_sent = len(data)  # type: ignore[attr-defined]
+                raise
         return len(data)
+
+    def _write(self, protocol: Receiver, data) -> None:
+        if protocol.lost is not None:
+            raise self.io_error("write", protocol.lost)
+        self._t.write(data)
+
+    async def _drain(self, protocol: Receiver, stage: str) -> None:
+        """Wait, within ``timeout``, until asyncio's buffer has room again."""
+        deadline = None if self.timeout is None else self.loop.time() + self.timeout
+        try:
+            while protocol.write_paused and protocol.lost is None and not self.closed:
+                await self._wait(protocol, "drain", deadline)
+        except socket.timeout as exc:
+            failure: OSError = self._write_failure(exc, stage)
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+        else:
+            if protocol.lost is None:
+                return
+            failure = self.io_error("write", protocol.lost)
+        raise failure
 
     # -- receiving -----------------------------------------------------
     async def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
@@ -313,30 +303,14 @@ class AsyncTransport:
                     protocol.wanted()
                     await self._wait(protocol, "waiter", deadline)
                     reply = reader.next_reply(expect)
-        except ReplyError as err:
-            if wirelog.enabled():
-                wirelog.log_reply(self.peer, err.Code, err.Msg)
-            raise
-        except ReplyTooLong:
-            self._abandon()
-            raise
-        except (GoNetError, ServerClosed, StageTimeout, TLSSetupError):
-            raise
-        except socket.timeout:
-            failure: BaseException = self._timeout("read", stage or "reply")
-            self._abandon()
         except asyncio.CancelledError:
             self._abandon()
             raise
-        except OSError as exc:
-            failure = self.io_error("read", exc)
+        except Exception as exc:
+            failure = self._read_failure(exc, stage)
         else:
-            if wirelog.enabled():
-                wirelog.log_reply(self.peer, reply[0], reply[1], secret and self.redact)
-            return reply
+            return self._replied(reply, secret)
         raise failure
-
-    buffered_reply = Transport.buffered_reply  # no I/O: the same for both drivers
 
     async def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Send one command line and read its reply."""
@@ -346,57 +320,31 @@ class AsyncTransport:
     # -- TLS -----------------------------------------------------------
     async def start_tls(self, ctx: ssl.SSLContext | None, server_name: str, refusal: str | None = None) -> None:
         """Switch to TLS after the server's 220 (see the module's rules)."""
-        dropped = self.reader.discard_buffered()
-        if wirelog.enabled():
-            wirelog.log_event(self.peer, "TLS handshake (dropped %d buffered plaintext bytes)" % dropped)
-        self.is_tls = True
         try:
-            if ctx is None:
-                raise TLSSetupError(refusal or NO_SERVER_NAME_TEXT)
+            self._tls_begin(ctx, refusal)
             check_client_name(ctx, server_name)
             self.tls_server_name = sni_name(server_name)
             self._usable("write")
             start = self.loop.start_tls(self._t, self._p, ctx, server_hostname=server_name or None,
                                         ssl_handshake_timeout=_handshake_bound(self.timeout))
             self._t = await asyncio.wait_for(start, self.timeout)
-        except TLSSetupError as err:
-            self.tls_error = err
-        except (socket.timeout, asyncio.TimeoutError):
-            self.tls_error = self._timeout("read", "TLS handshake")
-            self._abandon()
+        except asyncio.TimeoutError:  # not socket.timeout before Python 3.11
+            failure = self._tls_failure(socket.timeout())
         except asyncio.CancelledError:
             self._abandon()
             raise
         except OSError as err:
-            self.tls_error = self.io_error("write" if err.errno == errno.EPIPE else "read", err)
-        except ValueError as err:
-            self.tls_error = TLSSetupError("tls: " + str(err))
+            failure = self._tls_failure(err)
+        except ValueError as err:  # asyncio's refusal of a context or name
+            failure = self._tls_failure(TLSSetupError("tls: " + str(err)))
         else:
             return
-        raise self.tls_error
+        raise failure
 
-    def connection_state(self) -> tuple[ConnectionState, bool]:
-        """Go's ``TLSConnectionState``: the zero state and False without TLS."""
-        if not self.is_tls:
-            return ConnectionState(), False
-        obj = self._t.get_extra_info("ssl_object")
-        if self.tls_error is None and obj is not None and not self.closed and obj.version() is not None:
-            return ConnectionState.of(obj, self.tls_server_name), True
-        return ConnectionState(ServerName=self.tls_server_name), True
+    def _ssl_object(self):
+        return self._t.get_extra_info("ssl_object")
 
     # -- closing -------------------------------------------------------
-    def close(self) -> None:
-        """Close the connection; a second call fails like Go's."""
-        if self.closed:
-            raise self.closed_error("close")
-        self.closed = self.closed_by_caller = True
-        if wirelog.enabled():
-            wirelog.log_event(self.peer, "connection closed by client")
+    def _drop(self) -> None:
         self._disarm()
         self._t.abort()
-
-    def _abandon(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._disarm()
-            self._t.abort()

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import addr
+from servers import addr
 import smtp_core
 from smtp_core import PlainAuth, TLSConfig, aio, prepare, send
 from smtp_core.clientstate import ClientState
