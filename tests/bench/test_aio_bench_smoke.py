@@ -4,12 +4,10 @@ row delivered and the targets are printed."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench_run import ROOT, smoke_run
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -17,13 +15,8 @@ from bench.aio import ROWS, TARGETS, installed  # noqa: E402
 
 
 def test_bench_aio_smoke_run_prints_every_row_on_both_loops():
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    done = subprocess.run([sys.executable, "-m", "bench.aio", "-n", "5", "--pool-n", "8", "--reps", "1",
-                           "--sink", "python", "--loop", "both", "--no-write"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = done.stdout
+    out = smoke_run("bench.aio", "-n", "5", "--pool-n", "8", "--reps", "1", "--sink", "python", "--loop", "both",
+                    "--no-write", timeout=600)
     # aiosmtplib and uvloop come with the bench extra; without them their rows are skipped, said so.
     loops = 2 if installed("uvloop") else 1
     assert out.count("## Event loop:") == loops

@@ -8,13 +8,11 @@ streamed message reaches the sink with the bytes our encoder makes.
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench_run import ROOT, smoke_run
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -37,12 +35,7 @@ def read_replies(sock: socket.socket, count: int) -> list[bytes]:
 
 
 def test_smoke_run_prints_the_table_and_checks_the_wire():
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    proc = subprocess.run([sys.executable, "-m", "bench", "--smoke"], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    out = proc.stdout
+    out = smoke_run("bench", "--smoke", timeout=180)
     for row in ("| one-conn | hy-ns |", "| one-conn | core |", "| one-conn | smtplib |",
                 "| per-conn | hy-ns |", "| stream | hy-ns |", "| stream | core |"):
         assert row in out, row
