@@ -26,6 +26,7 @@ True
 Traceback (most recent call last):
   ...
 KeyError: "index row without 'path'"
+>>> db.close()
 """
 
 from __future__ import annotations
