@@ -13,7 +13,7 @@ import urllib.request
 from smtp_core import send_many
 from smtp_core.devserver.mailbox.autotags import AutoTagger, filters_from_argument, filters_from_yaml
 
-from catcher_http import T, get_json, smtp
+from catcher_http import T, call, get_json, smtp
 from cli_process import DevServerProcess, refusal
 
 
@@ -53,6 +53,24 @@ def test_filters_match_the_raw_message_or_a_search(make_catcher):
     assert tags["Hello there"] == ["Ann", "Greeting"]
     assert tags["bill"] == ["Invoice", "Money"]
     assert tags["nothing"] == []
+
+
+def test_the_first_spelling_wins_in_mailpit_order(make_catcher):
+    # Filters matched in the bytes, then X-Tags, then plus addresses, then
+    # filters matched by a search: the first of them names the tag.
+    catcher = make_catcher(tagging=AutoTagger(filters_from_argument("ALPHA=marker GAMMA=subject:order")))
+    smtp(catcher, message("order", to="bob+Alpha+beta+gamma@example.com", body="marker",
+                          extra="X-Tags: alpha, BETA\r\n"))
+    assert tags_by_subject(catcher)["order"] == ["ALPHA", "BETA", "gamma"]
+
+
+def test_the_send_api_is_tagged_like_smtp_mail(make_catcher):
+    catcher = make_catcher(tagging=AutoTagger(filters_from_argument("Api=subject:sent")))
+    status, _, body = call(catcher, "POST", "/api/v1/send", {
+        "From": {"Email": "app@example.com"}, "To": [{"Email": "qa+release@example.com"}],
+        "Subject": "sent over HTTP", "Text": "hi", "Tags": ["Given"]})
+    assert status == 200, body
+    assert tags_by_subject(catcher)["sent over HTTP"] == ["Api", "Given", "release"]
 
 
 def test_a_config_file_filter_with_stop_ends_the_filtering(make_catcher, tmp_path):

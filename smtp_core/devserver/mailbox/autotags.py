@@ -290,7 +290,10 @@ class PendingTags:
 def _header_addresses(fields: Mapping[str, Any]) -> list[str]:
     found = []
     for column in _ADDRESS_COLUMNS:
-        value = json.loads(fields.get(column) or "null")
+        text = fields.get(column) or "[]"
+        if text == "[]":  # most Cc and Bcc: no JSON to read
+            continue
+        value = json.loads(text)
         for entry in ([value] if isinstance(value, dict) else value or []):
             found.append(str(entry.get("Address", "")))
     return found
