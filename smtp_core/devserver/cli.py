@@ -47,6 +47,19 @@ the environment.
 """
 
 
+#: Mailpit's tagging options, as its ``cmd/root.go`` names them.
+_TAG_OPTIONS: Sequence[tuple[tuple[str, ...], dict]] = (
+    (("-t", "--tag"), dict(action="append", default=[], metavar="'TAGS=MATCH ...'", help=(
+        "tag messages that contain MATCH or match it as a search (repeatable; pairs separated by "
+        "spaces, double quotes keep spaces, TAGS comma-separated)"))),
+    (("--tags-config",), dict(metavar="FILE", help=(
+        "YAML file of filters: 'filters: [{match: ..., tags: \"A, B\", stop: false}]'"))),
+    (("--tags-title-case",), dict(action="store_true", help="title-case the tags made from X-Tags and plus addresses")),
+    (("--tags-disable",), dict(metavar="KINDS", help="no tags from plus-addresses, x-tags or both (comma-separated)")),
+    (("--tags-username",), dict(action="store_true", help="tag each message with its SMTP AUTH user name")),
+)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smtp-devserver",
@@ -103,16 +116,8 @@ def _build_parser() -> argparse.ArgumentParser:
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
     tagging = parser.add_argument_group("automatic tags (Mailpit's)")
-    tagging.add_argument("-t", "--tag", action="append", default=[], metavar="'TAGS=MATCH ...'",
-                         help="tag messages that contain MATCH or match it as a search (repeatable; pairs "
-                              "separated by spaces, quotes keep spaces, TAGS comma-separated)")
-    tagging.add_argument("--tags-config", metavar="FILE",
-                         help="YAML file of filters: 'filters: [{match: ..., tags: 'A, B', stop: false}]'")
-    tagging.add_argument("--tags-title-case", action="store_true",
-                         help="title-case the tags made from X-Tags and plus addresses")
-    tagging.add_argument("--tags-disable", metavar="KINDS",
-                         help="no tags from plus-addresses, x-tags or both (comma-separated)")
-    tagging.add_argument("--tags-username", action="store_true", help="tag each message with its SMTP AUTH user name")
+    for flags, settings in _TAG_OPTIONS:
+        tagging.add_argument(*flags, **settings)
     failures = parser.add_argument_group("failure injection")
     failures.add_argument("--reject-rcpt", action="append", default=[], metavar="ADDR",
                           help="answer RCPT TO:<ADDR> with 550 (repeatable)")
