@@ -70,9 +70,10 @@ DISABLE_NAMES = {"x-tags": "x_tags", "xtags": "x_tags",
 
 # Mailpit's addressPlusRe, (?U)^(.*){1,}\+(.*)@: the first "+" with an "@" after it.
 _PLUS = re.compile(r"(.*?)\+(.*?)@")
-# Characters that join the letters around them into one word (Unicode's
-# MidLetter/MidNumLet/MidNum), and those inside a word (digits, "_").
-_MID = frozenset(".'’:·,;")
+# x/text's "Mid" runes (Unicode's MidLetter, MidNumLet, Single_Quote): one
+# joins the letters around it into a word, two in a row end it.  Digits and
+# "_" are inside a word; anything else (MidNum's "," and ";" too) breaks.
+_MID = frozenset(".'’:·")
 _ADDRESS_COLUMNS = ("from_json", "to_json", "cc_json", "bcc_json")
 
 
