@@ -9,6 +9,7 @@ import email.message
 
 import pytest
 from browser import new_tab
+from email_messages import email_message
 from loopback_http import LoopbackSite
 
 # A 1x1 PNG, for inline (cid:) images.
@@ -39,16 +40,8 @@ def open_page(tab, catcher):
 def message(subject: str, text: str = "Hello.\n", *, html: str | None = None,
             sender: str = "Ann Sender <ann@example.com>", to: str = "Bob <bob@example.com>",
             cc: str | None = None) -> email.message.EmailMessage:
-    msg = email.message.EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Subject"] = subject
-    msg.set_content(text)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-    return msg
+    headers = {"From": sender, "To": to} | ({"Cc": cc} if cc else {}) | {"Subject": subject}
+    return email_message(headers, text, html=html)
 
 
 def recording_site() -> LoopbackSite:

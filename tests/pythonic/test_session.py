@@ -8,7 +8,6 @@ aiosmtpd that advertises PIPELINING.
 
 from __future__ import annotations
 
-import email.message
 import io
 import os
 
@@ -16,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from email_messages import email_message
 from servers import addr
 import smtp_core
 from smtp_core import (
@@ -406,13 +406,9 @@ def test_a_str_message_is_refused(scripted):
 
 
 def test_email_message_gives_the_envelope_and_loses_bcc(make_devserver):
-    msg = email.message.EmailMessage()
-    msg["From"] = "Alice <alice@example.com>"
-    msg["To"] = "Bob <bob@example.com>, carol@example.com"
-    msg["Cc"] = "dave@example.com"
-    msg["Bcc"] = "secret@example.com"
-    msg["Subject"] = "Grüße"
-    msg.set_content("hello\n.dot\n")
+    msg = email_message({"From": "Alice <alice@example.com>", "To": "Bob <bob@example.com>, carol@example.com",
+                         "Cc": "dave@example.com", "Bcc": "secret@example.com", "Subject": "Grüße"},
+                        "hello\n.dot\n")
     srv = make_devserver()
     result = send(addr(srv), None, None, msg, tls="none", timeout=T)
     [got] = srv.wait_for(1)
@@ -426,11 +422,7 @@ def test_email_message_gives_the_envelope_and_loses_bcc(make_devserver):
 
 
 def test_email_message_prefers_sender_and_explicit_envelope_wins(make_devserver):
-    msg = email.message.EmailMessage()
-    msg["From"] = "alice@example.com"
-    msg["Sender"] = "list@example.com"
-    msg["To"] = "bob@example.com"
-    msg.set_content("x")
+    msg = email_message({"From": "alice@example.com", "Sender": "list@example.com", "To": "bob@example.com"}, "x")
     srv = make_devserver()
     send(addr(srv), None, None, msg, tls="none", timeout=T)
     send(addr(srv), "bounce@example.com", ["other@example.com"], msg, tls="none", timeout=T)
@@ -440,11 +432,7 @@ def test_email_message_prefers_sender_and_explicit_envelope_wins(make_devserver)
 
 
 def test_email_message_with_utf8_address_uses_smtputf8(make_devserver):
-    msg = email.message.EmailMessage()
-    msg["From"] = "jürgen@example.com"
-    msg["To"] = "bob@example.com"
-    msg["Subject"] = "Grüße"
-    msg.set_content("x")
+    msg = email_message({"From": "jürgen@example.com", "To": "bob@example.com", "Subject": "Grüße"}, "x")
     srv = make_devserver()
     send(addr(srv), None, None, msg, tls="none", timeout=T)
     [got] = srv.wait_for(1)
@@ -453,8 +441,7 @@ def test_email_message_with_utf8_address_uses_smtputf8(make_devserver):
 
 
 def test_email_message_without_from_needs_a_sender():
-    msg = email.message.EmailMessage()
-    msg["To"] = "bob@example.com"
+    msg = email_message({"To": "bob@example.com"})
     with pytest.raises(EnvelopeError, match="sender"):
         smtp_core.pythonic.envelope.envelope_from_headers(msg, None, None)
 
