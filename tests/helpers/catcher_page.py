@@ -1,7 +1,8 @@
 """The catcher's page in a browser tab: the ``page`` fixture (a fresh tab,
 see :func:`browser.new_tab`), opening the page and waiting until it is live,
-the mail the page tests send, and a loopback ``recorder`` of what a message
-loads from outside (tests/devserver/test_catcher_page*.py)."""
+walking the list with the keyboard (:func:`keys_open`), the mail the page
+tests send, and a loopback ``recorder`` of what a message loads from outside
+(tests/devserver/test_catcher_page*.py)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def open_page(tab, catcher):
     tab.goto(catcher.url)
     expect(tab.locator("#live")).to_have_attribute("data-state", "live")
     expect(tab.locator("#count")).not_to_have_text("Loading…")
+
+
+def keys_open(tab, steps: list[tuple[str, str]]) -> None:
+    """Press each ``(key, subject)``'s key in turn and see it open the message
+    with that subject (the list's keyboard: arrows, j/k, Delete)."""
+    from playwright.sync_api import expect
+
+    for key, subject in steps:
+        tab.keyboard.press(key)
+        expect(tab.locator("#m-subject")).to_have_text(subject)
 
 
 # -- mail -------------------------------------------------------------------------
