@@ -90,6 +90,9 @@ _ADDRESS_FIELDS = (("From", "from_json"), ("To", "to_json"), ("Cc", "cc_json"),
 
 
 _RAW_HEADERS = mimetree.RAW_HEADERS
+# One encoder for the index's JSON: json.dumps(..., ensure_ascii=False)
+# builds a new encoder at every call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _parse_headers(raw: bytes) -> email.message.Message:
@@ -333,10 +336,11 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     body_text = html_text(parts.html) if parts.html.strip() else parts.text
     shown = [shown_address(a["Address"]) for found in addresses.values() for a in found
              if "xn--" in a["Address"].lower()]
+    subject = _header_text(message, "Subject")
     searchable = " ".join([
         *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
         *shown,  # U-label domains, found as the person reads them
-        _header_text(message, "Subject"),
+        subject,
         envelope.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
         body_text[:SEARCH_TEXT_LIMIT],
         *(_file_name(part) for _, part in parts.attachments),
@@ -351,15 +355,18 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
              "Inline": inline, "Attachments": attachments}
     return {
         "message_id": _message_id(message),
-        "subject": _header_text(message, "Subject"),
-        "from_json": json.dumps(from_value, ensure_ascii=False),
-        **{column: json.dumps(value, ensure_ascii=False)
-           for column, value in addresses.items() if column != "from_json"},
+        "subject": subject,
+        "from_json": _json(from_value),
+        **{column: _json(value) for column, value in addresses.items() if column != "from_json"},
+        # The same addresses as objects, by their summary names (a summary
+        # made at intake needs no JSON decoding of what was just encoded).
+        "addresses": {"From": from_value, **{header.replace("-", ""): addresses[column]
+                                             for header, column in _ADDRESS_FIELDS[1:]}},
         "inline": len(parts.inline),
         "attachments": len(parts.attachments),
         "snippet": _snippet(body_text),
         "search_text": _search_text(searchable),
-        "parts_json": json.dumps(table, ensure_ascii=False),
+        "parts_json": _json(table),
         "tags": tagnames.from_header(_header_text(message, "X-Tags")),
     }
 
