@@ -68,7 +68,7 @@ from collections.abc import Callable, Sequence
 import idna
 
 from . import mimetree, tagnames
-from .htmltext import html_text
+from .htmltext import MARKUP_LIMIT, html_text
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 
 __all__ = ["index_fields", "details", "find_part", "message_head", "rfc3339", "shown_address", "PartLimitError",
@@ -206,17 +206,25 @@ def _text_content(part: email.message.Message) -> str:
 
 
 def _text(content: bytes, charset: str | None) -> str:
+    return _decode(content, charset).replace("\r\n", "\n")
+
+
+def _decode(content: bytes, charset: str | None) -> str:
+    """``content`` in its charset (UTF-8 if unknown), undecodable bytes U+FFFD."""
     try:
-        text = content.decode(charset or "utf-8", "replace")
+        return content.decode(charset or "utf-8", "replace")
     except LookupError:
-        text = content.decode("utf-8", "replace")
-    return text.replace("\r\n", "\n")
+        return content.decode("utf-8", "replace")
 
 
-def _leaf_text(raw: bytes, leaf: mimetree.Leaf) -> str:
-    """A body's text as far as the index needs it: the lines within the
-    first :data:`SEARCH_SOURCE_LIMIT` bytes of its encoded content."""
-    return _text(mimetree.content(raw, leaf, SEARCH_SOURCE_LIMIT), leaf.headers.get_content_charset())
+def _leaf_text(raw: bytes, leaf: mimetree.Leaf, characters: int) -> str:
+    """A body's text as far as the index needs it: its first ``characters``
+    (``\\n`` line ends), read from the lines within the first
+    :data:`SEARCH_SOURCE_LIMIT` bytes of its encoded content."""
+    text = _decode(mimetree.content(raw, leaf, SEARCH_SOURCE_LIMIT), leaf.headers.get_content_charset())
+    # 2n + 2 characters hold the first n once each CRLF is one "\n" (a CR
+    # whose LF was cut off lands past them): the rest is never converted.
+    return text[:2 * characters + 2].replace("\r\n", "\n")[:characters]
 
 
 class _Parts:
@@ -234,9 +242,9 @@ class _Parts:
             disposition = (headers.get_content_disposition() or "").lower()
             content_type = headers.get_content_type()
             if disposition != "attachment" and content_type == "text/plain" and not self.text and not _file_name(headers):
-                self.text, self.text_span = _leaf_text(raw, leaf), [leaf.start, leaf.end, leaf.strip]
+                self.text, self.text_span = _leaf_text(raw, leaf, SEARCH_TEXT_LIMIT), [leaf.start, leaf.end, leaf.strip]
             elif disposition != "attachment" and content_type == "text/html" and not self.html and not _file_name(headers):
-                self.html, self.html_span = _leaf_text(raw, leaf), [leaf.start, leaf.end, leaf.strip]
+                self.html, self.html_span = _leaf_text(raw, leaf, MARKUP_LIMIT), [leaf.start, leaf.end, leaf.strip]
             elif _file_name(headers):
                 # A part of multipart/related with a Content-ID is what the
                 # HTML embeds (cid:), whatever its disposition says.
@@ -291,10 +299,12 @@ def _attachment_summary(leaf: mimetree.Leaf, part: email.message.Message) -> dic
 
 
 _SEARCH_NOISE = re.compile(r"[\r\n\t<>\",;]")
-# The same noise as bytes, with the ASCII characters str.split() splits at
-# and bytes.split() does not (\x1c-\x1f): ASCII text is cleaned as bytes,
-# several times faster than str's regex, split and lower.
-_ASCII_NOISE = bytes.maketrans(b"\r\n\t<>\",;\x1c\x1d\x1e\x1f", b" " * 12)
+# The same noise as bytes, with every other character str.split() splits
+# at made a space too: ASCII text is cleaned as bytes (a translation, then
+# one regex over the runs of spaces), several times faster than str's regex,
+# split and join.
+_ASCII_NOISE = bytes.maketrans(b"\r\n\t<>\",;\x0b\x0c\x1c\x1d\x1e\x1f", b" " * 14)
+_SPACE_RUNS = re.compile(rb"  +")
 
 
 def _collapse(text: str) -> str:
@@ -305,7 +315,8 @@ def _search_text(searchable: str) -> str:
     """``searchable`` lower-cased, noise characters and whitespace runs made
     single spaces."""
     if searchable.isascii():
-        return b" ".join(searchable.encode("ascii").translate(_ASCII_NOISE).lower().split()).decode("ascii")
+        spaced = searchable.encode("ascii").translate(_ASCII_NOISE)
+        return _SPACE_RUNS.sub(b" ", spaced).strip(b" ").lower().decode("ascii")
     return _collapse(_SEARCH_NOISE.sub(" ", searchable)).lower()
 
 
