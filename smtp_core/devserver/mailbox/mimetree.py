@@ -120,6 +120,8 @@ def parse_headers(data: bytes) -> email.message.Message:
     """The header lines ``data`` (nothing else: no body) as a message with
     those headers and an empty payload, exactly as ``email``'s
     ``BytesHeaderParser`` with :data:`RAW_HEADERS` makes it."""
+    if _HEADER_LINES.match(data).end() != len(data):  # not header lines throughout: email's reading
+        return _HEADER_PARSER.parsebytes(data)
     text = data.decode("ascii", "surrogateescape")
     message = email.message.Message(policy=RAW_HEADERS)
     field: list[str] = []
