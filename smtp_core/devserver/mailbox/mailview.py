@@ -336,7 +336,7 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     (the store has: it turns them into LFs), which saves a pass over it."""
     message = _parse_headers(raw)
     try:
-        leaves = mimetree.leaves(raw, max_parts=max_parts, max_depth=max_depth)
+        leaves = mimetree.leaves(raw, max_parts=max_parts, max_depth=max_depth, root_headers=message)
     except PartLimitError:
         if not keep_over_limit:
             raise

@@ -295,16 +295,23 @@ def _without_last_line_end(text: AnyStr) -> AnyStr:
     return text[:-1] if text.endswith(line_ends) else text
 
 
-def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH) -> list[Leaf]:
+def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH,
+           root_headers: email.message.Message | None = None) -> list[Leaf]:
     """The leaf parts of the message ``data``, in order (depth first);
-    :class:`PartLimitError` beyond ``max_parts`` or ``max_depth``."""
+    :class:`PartLimitError` beyond ``max_parts`` or ``max_depth``.
+    ``root_headers``: the message's own headers, if the caller has parsed
+    them already (:func:`parse_headers` of its header lines)."""
     found: list[Leaf] = []
     parts = 0
-    pending = [_Entity(0, len(data), False, "", 0, "text/plain", False)]
+    root = _Entity(0, len(data), False, "", 0, "text/plain", False)
+    pending = [root]
     while pending:
         entity = pending.pop()
         headers_end, body = _split_headers(data, entity.start, entity.end)
-        headers = parse_headers(data[entity.start:headers_end])
+        if entity is root and root_headers is not None:
+            headers = root_headers
+        else:
+            headers = parse_headers(data[entity.start:headers_end])
         headers.set_default_type(entity.default_type)
         content_type = headers.get_content_type()
         spans: list[tuple[int, int]] | None = None
