@@ -11,8 +11,12 @@ No reply parsing beyond counting reply lines, no checks, no dot stuffing
 * :func:`pipelined_many` and :func:`asyncio_pipelined_many`: one round
   trip per message, the next envelope in the write that ends the body
   (``send_many``'s shape), with a blocking socket and with a bare asyncio
-  Protocol woken by a Future per reply: the least a blocking and an
-  asyncio client can do for ``send_many`` (``python -m bench.aio``).
+  Protocol woken by a Future per reply: the least a blocking client and
+  an asyncio client awaiting each reply can do for ``send_many``
+  (``python -m bench.aio``);
+* :func:`asyncio_callback_many`: the same conversation written next from
+  the Protocol's ``data_received``, with no Future and no task between
+  replies: the least any client on that event loop can do.
 """
 
 from __future__ import annotations
@@ -136,6 +140,52 @@ def asyncio_pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
             for data, lines in writes:
                 transport.write(data)
                 await protocol.lines(lines)
+        finally:
+            transport.close()
+
+    asyncio.run(main())
+    return n, n * len(msg)
+
+
+class _Writer(asyncio.Protocol):
+    """Counts reply lines and writes the next batch from ``data_received``."""
+
+    def __init__(self, writes: list[tuple[bytes, int]], done: asyncio.Future) -> None:
+        self.writes = iter(writes)
+        self.seen, self.wanted = 0, 3
+        self.done = done
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.seen += data.count(b"\n")
+        if self.seen >= self.wanted:
+            self.seen -= self.wanted
+            step = next(self.writes, None)
+            if step is None:
+                self.done.set_result(None)
+            else:
+                self.transport.write(step[0])
+                self.wanted = step[1]
+
+    def connection_lost(self, exc) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError("the sink closed the connection"))
+
+
+def asyncio_callback_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
+    envelope, writes = _many_writes(n, msg)
+
+    async def main() -> None:
+        sock = _greeted(addr)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: _Writer(writes, done), sock=sock)
+        try:
+            transport.write(envelope)
+            await done
         finally:
             transport.close()
 

@@ -88,8 +88,7 @@ class Client(ClientState):
     async def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
         if self._writer is not None:
             raise SMTPError("smtp: close the DATA writer before sending another command")
-        await self._t.send(line, stage, secret)
-        return await self._t.read_reply(expect, stage, secret)
+        return await self._t.exchange(line, expect, stage, secret)
 
     async def command(self, line: str, expect: int = 0) -> tuple[int, str]:
         """Send a command of your own (one line, checked) and read its reply."""

@@ -49,7 +49,7 @@ from ..tls import check_client_name, sni_name
 from ..transport import TransportRules
 from .wakeup import Wakeup
 
-__all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
+__all__ = ["AsyncTransport", "Receiver", "READ_PAUSE", "SOON"]
 
 #: Unread bytes past which the transport stops reading until asked for a reply.
 READ_PAUSE = 1 << 20
@@ -234,14 +234,33 @@ class AsyncTransport(TransportRules):
             self._timer = None
 
     # -- sending -------------------------------------------------------
-    async def send(self, data, stage: str = "", secret: bool = False, log: bool = True) -> None:
-        """Send ``data`` whole; wait only when the kernel's buffer is full."""
+    # Each coroutine has a "soon" twin that does the work at once and returns
+    # the coroutine to await only when there is a wait (see SOON): most
+    # sends and replies need none, and a coroutine made for nothing costs.
+    def send_soon(self, data, stage: str = "", secret: bool = False, log: bool = True):
+        """:meth:`send`: hand ``data`` to asyncio now; ``None``, or the coroutine
+        to await while the kernel's buffer is full."""
         protocol = self._usable("write")
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, bytes(data), secret and self.redact)
         self._write(protocol, data)
-        if protocol.write_paused:
-            await self._drain(protocol, stage)
+        return self._drain(protocol, stage) if protocol.write_paused else None
+
+    async def send(self, data, stage: str = "", secret: bool = False, log: bool = True) -> None:
+        """Send ``data`` whole; wait only when the kernel's buffer is full."""
+        waiting = self.send_soon(data, stage, secret, log)
+        if waiting is not None:
+            await waiting
+
+    def send_partial_soon(self, data, stage: str = "data"):
+        """:meth:`send_partial`: the count now, or the coroutine that waits for the drain."""
+        try:
+            protocol = self._usable("write")
+            self._write(protocol, data)
+        except OSError as failure:
+            failure.bytes_sent = 0  # type: ignore[attr-defined]
+            raise
+        return self._drain_all(protocol, stage, len(data)) if protocol.write_paused else len(data)
 
     async def send_partial(self, data, stage: str = "data") -> int:
         """:meth:`send` for the end of a message: return the count, or raise
@@ -252,19 +271,16 @@ class AsyncTransport(TransportRules):
         them, the end of data included, may have reached the server (the
         safe side: such a message is ``uncertain``, never sent again).
         """
+        sent = self.send_partial_soon(data, stage)
+        return sent if type(sent) is int else await sent
+
+    async def _drain_all(self, protocol: Receiver, stage: str, count: int) -> int:
         try:
-            protocol = self._usable("write")
-            self._write(protocol, data)
+            await self._drain(protocol, stage)
         except OSError as failure:
-            failure.bytes_sent = 0  # type: ignore[attr-defined]
+            failure.bytes_sent = count  # type: ignore[attr-defined]
             raise
-        if protocol.write_paused:
-            try:
-                await self._drain(protocol, stage)
-            except OSError as failure:
-                failure.bytes_sent = len(data)  # type: ignore[attr-defined]
-                raise
-        return len(data)
+        return count
 
     def _write(self, protocol: Receiver, data) -> None:
         if protocol.lost is not None:
@@ -289,20 +305,36 @@ class AsyncTransport(TransportRules):
         raise failure
 
     # -- receiving -----------------------------------------------------
+    def read_reply_soon(self, expect: int, stage: str = "", secret: bool = False):
+        """:meth:`read_reply`: the reply when the bytes received hold it whole,
+        else the coroutine that waits for it."""
+        try:
+            reply = self.reader.next_reply(expect)
+        except Exception as exc:
+            failure = self._read_failure(exc, stage)
+        else:
+            if reply is None:
+                return self._read_waiting(expect, stage, secret)
+            return self._replied(reply, secret)
+        raise failure
+
     async def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Read one whole reply; raise its error when the code is not ``expect``."""
+        reply = self.read_reply_soon(expect, stage, secret)
+        return reply if type(reply) is tuple else await reply
+
+    async def _read_waiting(self, expect: int, stage: str, secret: bool) -> tuple[int, str]:
         reader = self.reader
+        deadline = None if self.timeout is None else self.loop.time() + self.timeout
         try:
-            reply = reader.next_reply(expect)
-            if reply is None:
-                deadline = None if self.timeout is None else self.loop.time() + self.timeout
-                while reply is None:
-                    protocol = self._usable("read")
-                    if protocol.lost is not None:
-                        raise protocol.lost
-                    protocol.wanted()
-                    await self._wait(protocol, "waiter", deadline)
-                    reply = reader.next_reply(expect)
+            reply = None
+            while reply is None:
+                protocol = self._usable("read")
+                if protocol.lost is not None:
+                    raise protocol.lost
+                protocol.wanted()
+                await self._wait(protocol, "waiter", deadline)
+                reply = reader.next_reply(expect)
         except asyncio.CancelledError:
             self._abandon()
             raise
@@ -314,8 +346,11 @@ class AsyncTransport(TransportRules):
 
     async def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Send one command line and read its reply."""
-        await self.send(line, stage, secret)
-        return await self.read_reply(expect, stage, secret)
+        waiting = self.send_soon(line, stage, secret)
+        if waiting is not None:
+            await waiting
+        reply = self.read_reply_soon(expect, stage, secret)
+        return reply if type(reply) is tuple else await reply
 
     # -- TLS -----------------------------------------------------------
     async def start_tls(self, ctx: ssl.SSLContext | None, server_name: str, refusal: str | None = None) -> None:
@@ -348,3 +383,13 @@ class AsyncTransport(TransportRules):
     def _drop(self) -> None:
         self._disarm()
         self._t.abort()
+
+
+#: The transport's coroutines and their "soon" twins, which a step runner
+#: (:func:`smtp_core.aio.steps.run`) calls instead: a result at once, or a
+#: coroutine to await when there is a wait.
+SOON = {
+    AsyncTransport.send: AsyncTransport.send_soon,
+    AsyncTransport.send_partial: AsyncTransport.send_partial_soon,
+    AsyncTransport.read_reply: AsyncTransport.read_reply_soon,
+}
