@@ -11,11 +11,11 @@ No reply parsing beyond counting reply lines, no checks, no dot stuffing
 * :func:`pipelined_many` and :func:`asyncio_pipelined_many`: one round
   trip per message, the next envelope in the write that ends the body
   (``send_many``'s shape), with a blocking socket and with a bare asyncio
-  Protocol woken by a Future per reply: the least a blocking client and
+  buffered Protocol woken by a Future per reply: the least a blocking client and
   an asyncio client awaiting each reply can do for ``send_many``
   (``python -m bench.aio``);
 * :func:`asyncio_callback_many`: the same conversation written next from
-  the Protocol's ``data_received``, with no Future and no task between
+  the Protocol's ``buffer_updated``, with no Future and no task between
   replies: the least any client on that event loop can do.
 """
 
@@ -100,18 +100,34 @@ def pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
     return n, n * len(msg)
 
 
-class _LineCounter(asyncio.Protocol):
-    """Counts reply lines; wakes the waiting coroutine with a Future."""
+class _Buffered(asyncio.BufferedProtocol):
+    """Reads into one buffer (a plain Protocol gets a new 256 KiB bytes per read)
+    and counts the reply lines in it."""
 
     def __init__(self) -> None:
-        self.seen = self.wanted = 0
-        self.waiter: asyncio.Future | None = None
+        self.buffer = bytearray(65536)
+        self.seen = 0
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
-        self.seen += data.count(b"\n")
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.seen += self.buffer.count(b"\n", 0, nbytes)
+        self.counted()
+
+
+class _LineCounter(_Buffered):
+    """Counts reply lines; wakes the waiting coroutine with a Future."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wanted = 0
+        self.waiter: asyncio.Future | None = None
+
+    def counted(self) -> None:
         if self.waiter is not None and self.seen >= self.wanted and not self.waiter.done():
             self.waiter.set_result(None)
 
@@ -147,19 +163,16 @@ def asyncio_pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
     return n, n * len(msg)
 
 
-class _Writer(asyncio.Protocol):
-    """Counts reply lines and writes the next batch from ``data_received``."""
+class _Writer(_Buffered):
+    """Counts reply lines and writes the next batch from ``buffer_updated``."""
 
     def __init__(self, writes: list[tuple[bytes, int]], done: asyncio.Future) -> None:
+        super().__init__()
         self.writes = iter(writes)
-        self.seen, self.wanted = 0, 3
+        self.wanted = 3
         self.done = done
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.seen += data.count(b"\n")
+    def counted(self) -> None:
         if self.seen >= self.wanted:
             self.seen -= self.wanted
             step = next(self.writes, None)
