@@ -47,6 +47,7 @@ from .protocol.reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
 from .gocompat.netaddr import split_host_port
 from .gocompat.neterror import go_error
+from .steps import run
 from .transport import Transport
 
 __all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "HELLO_TOO_LATE"]
@@ -124,23 +125,8 @@ class Client(ClientState):
         Every command that needs a greeting calls this; the outcome is
         remembered and a failed greeting is raised again each time.
         """
-        if not self.did_hello:
-            self.did_hello = True
-            try:
-                self._ehlo()
-            except FAILURES as ehlo_error:
-                if self._t.closed:
-                    # The engine gave the connection up (timeout, runaway
-                    # reply): HELO cannot go out, and its "closed" error
-                    # would hide the cause.
-                    self.hello_error = ehlo_error
-                else:
-                    try:
-                        self._helo()
-                    except FAILURES as err:
-                        self.hello_error = err
-        if self.hello_error is not None:
-            raise self.hello_error
+        if not self.hello_ok:
+            run(self.hello_steps())
 
     def _helo(self) -> None:
         self._learn_helo()

@@ -45,6 +45,7 @@ from ..protocol.dotstuff import DotEncoder
 from ..gocompat.neterror import op_error
 from ..protocol.reply import MAX_LINE, MAX_REPLY
 from ..tls import ConnectionState, TLSConfig
+from .steps import run
 from .transport import AsyncTransport
 
 __all__ = ["Client", "DataWriter", "dial", "open_socket", "FLUSH"]
@@ -96,24 +97,15 @@ class Client(ClientState):
 
     async def greet(self) -> None:
         """EHLO (HELO when EHLO fails) as :attr:`local_name`, once; a failure is kept."""
-        if not self.did_hello:
-            self.did_hello = True
-            try:
-                await self._ehlo()
-            except FAILURES as ehlo_error:
-                if self._t.closed:
-                    self.hello_error = ehlo_error
-                else:
-                    try:
-                        self._learn_helo()
-                        await self._cmd(250, command("HELO", self.local_name), "HELO")
-                    except FAILURES as err:
-                        self.hello_error = err
-        if self.hello_error is not None:
-            raise self.hello_error
+        if not self.hello_ok:
+            await run(self.hello_steps())
 
     async def _ehlo(self) -> None:
         self._learn_ehlo((await self._cmd(250, command("EHLO", self.local_name), "EHLO"))[1])
+
+    async def _helo(self) -> None:
+        self._learn_helo()
+        await self._cmd(250, command("HELO", self.local_name), "HELO")
 
     # -- commands ------------------------------------------------------
     async def hello(self, local_name: str) -> None:

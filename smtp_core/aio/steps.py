@@ -1,6 +1,6 @@
 """The asyncio runner of the Pythonic layer's conversations.
 
-The conversations (:mod:`smtp_core.pythonic.steps`) yield each I/O step as
+The conversations (:mod:`smtp_core.steps`) yield each I/O step as
 ``(function, *args)``; here the function is a coroutine method of an
 :class:`~smtp_core.aio.client.Client` or its
 :class:`~smtp_core.aio.transport.AsyncTransport`.  Rules of :func:`run`:
@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 from types import CoroutineType
 
-from ..pythonic.steps import Steps, advance
+from ..steps import Steps, advance
 from .transport import SOON, ReplyWait
 from .wakeup import Wakeup
 

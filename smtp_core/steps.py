@@ -1,7 +1,9 @@
 """Conversations written once, run by either driver: steps and :func:`run`.
 
 The Pythonic layer's conversations (preparing a connection, sending,
-pipelining, leaving) hold every rule and no I/O.  Each is a generator
+pipelining, leaving) and the clients' greeting
+(:meth:`~smtp_core.clientstate.ClientState.hello_steps`) hold every rule and
+no I/O.  Each is a generator
 that *yields* its I/O steps and gets their results back.  Rules:
 
 * a step is a tuple ``(function, *args)``, where ``function`` is a method
