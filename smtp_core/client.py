@@ -42,7 +42,7 @@ from .protocol.auth import Auth, AuthExchange
 from .clientstate import HELLO_TOO_LATE, ClientState
 from .protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
 from .protocol.dotstuff import DotEncoder, input_before_wire_offset
-from .errors import FAILURES, AuthError, SMTPError
+from .errors import FAILURES, AuthError
 from .protocol.reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
 from .gocompat.netaddr import split_host_port
@@ -105,11 +105,6 @@ class Client(ClientState):
             self._t.close()
 
     # -- plumbing ------------------------------------------------------
-    def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
-        if self._writer is not None:
-            raise SMTPError("smtp: close the DATA writer before sending another command")
-        return self._t.exchange(line, expect, stage, secret)
-
     def command(self, line: str, expect: int = 0) -> tuple[int, str]:
         """Send a command of your own (one line, checked) and read its reply.
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import ssl
 
-from .errors import FAILURES, HelloError
+from .errors import FAILURES, HelloError, SMTPError
 from .gocompat.goformat import go_upper
 from .protocol.auth import ServerInfo
 from .protocol.commands import check_line, parse_ehlo
@@ -141,6 +141,15 @@ class ClientState:
         if not self.did_hello:
             return "not greeted"
         return "greeted" if self.hello_error is None else "greeting failed"
+
+    # -- commands --------------------------------------------------------------
+    def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False):
+        """Send one command line and read its reply, through the driver's
+        transport: the reply (blocking), or an awaitable of it (asyncio).
+        Never while the DATA writer is open."""
+        if self._writer is not None:
+            raise SMTPError("smtp: close the DATA writer before sending another command")
+        return self._t.exchange(line, expect, stage, secret)
 
     # -- the greeting: one rule, each driver's commands ----------------------
     @property

@@ -39,7 +39,7 @@ from .. import wirelog
 from ..protocol.auth import Auth, AuthExchange
 from ..client import writer_error
 from ..clientstate import ClientState
-from ..errors import FAILURES, SMTPError
+from ..errors import FAILURES
 from ..protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
 from ..protocol.dotstuff import DotEncoder
 from ..gocompat.neterror import op_error
@@ -86,11 +86,6 @@ class Client(ClientState):
             self._t.close()
 
     # -- plumbing ------------------------------------------------------
-    async def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
-        if self._writer is not None:
-            raise SMTPError("smtp: close the DATA writer before sending another command")
-        return await self._t.exchange(line, expect, stage, secret)
-
     async def command(self, line: str, expect: int = 0) -> tuple[int, str]:
         """Send a command of your own (one line, checked) and read its reply."""
         return await self._cmd(expect, encode_line(check_line(line)), line.split(" ", 1)[0].upper())
@@ -255,11 +250,15 @@ class DataWriter:
         client._writer = None
         tail = self._encoder.finish()
         t = client.transport
-        await t.send(bytes(self._pending) + tail, "DATA body", log=False)
+        waiting = t.send_soon(bytes(self._pending) + tail, "DATA body", log=False)
+        if waiting is not None:
+            await waiting
         if wirelog.enabled():
             wirelog.log_body(client.server_name, self._wire + len(tail))
         self._pending = bytearray()
-        await t.read_reply(250, "DATA end")
+        reply = t.read_reply_soon(250, "DATA end")
+        if type(reply) is not tuple:
+            await reply
 
     Write, Close = write, close
 

@@ -416,13 +416,23 @@ class AsyncTransport(TransportRules):
         """Close now, after a wait was cancelled: where the stream stands is unknown."""
         self._abandon()
 
-    async def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
-        """Send one command line and read its reply."""
+    def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False):
+        """Send one command line and read its reply: an awaitable of the reply
+        (the reply's own :class:`ReplyWait` when the send needed no wait:
+        no coroutine between the awaiting task and the reply)."""
         waiting = self.send_soon(line, stage, secret)
         if waiting is not None:
-            await waiting
+            return self._exchange_drained(waiting, expect, stage, secret)
         reply = self.read_reply_soon(expect, stage, secret)
-        return reply if type(reply) is tuple else await reply
+        if type(reply) is ReplyWait:
+            return reply
+        received = Wakeup(self.loop)
+        received.set_result(reply)
+        return received
+
+    async def _exchange_drained(self, waiting, expect: int, stage: str, secret: bool) -> tuple[int, str]:
+        await waiting
+        return await self.read_reply(expect, stage, secret)
 
     # -- TLS -----------------------------------------------------------
     async def start_tls(self, ctx: ssl.SSLContext | None, server_name: str, refusal: str | None = None) -> None:
