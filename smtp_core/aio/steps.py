@@ -13,7 +13,8 @@ The conversations (:mod:`smtp_core.steps`) yield each I/O step as
   commands are written from ``buffer_updated``, and the awaiting task is
   woken once, when the conversation ends or needs a coroutine step (a
   client command such as RSET or STARTTLS, a send waiting for the
-  buffer to drain), which the task awaits.
+  buffer to drain), which the task awaits.  The callbacks run in (a copy
+  of) the task's context variables, taken when the conversation started.
 * **Errors go in at the yield.**  A step's exception (a refusal, a
   timeout, ``CancelledError``) is thrown into the conversation at its
   ``yield``, so the conversation closes the connection and marks the
@@ -34,6 +35,7 @@ The conversations (:mod:`smtp_core.steps`) yield each I/O step as
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from types import CoroutineType
 
 from ..steps import Steps, advance
@@ -58,14 +60,18 @@ class _Conversation:
     ``finished`` is what the task awaits: a :class:`_Return`, or an
     awaitable (a coroutine step) for the task to await and send back, or
     the conversation's exception.  ``waiting`` is the reply it is parked on.
+    ``context`` is the task's context variables, as they were when it
+    started the conversation: the callbacks run in it, so code the
+    conversation calls (a caller's iterable of messages) sees them.
     """
 
-    __slots__ = ("steps", "finished", "waiting")
+    __slots__ = ("steps", "finished", "waiting", "context")
 
-    def __init__(self, steps: Steps) -> None:
+    def __init__(self, steps: Steps, context: contextvars.Context) -> None:
         self.steps = steps
         self.finished: Wakeup | None = None
         self.waiting: ReplyWait | None = None
+        self.context = context
 
     def go(self, value, error: BaseException | None) -> None:
         """Advance until the conversation ends, parks on a reply, or needs the task."""
@@ -92,7 +98,7 @@ class _Conversation:
             kind = type(value)
             if kind is ReplyWait:
                 self.waiting = value
-                value.add_done_callback(self.replied)
+                value.add_done_callback(self.replied, context=self.context)
                 return
             if kind is CoroutineType:  # a send waiting for the buffer to drain
                 self.finished.set_result(value)
@@ -120,7 +126,7 @@ class _Conversation:
 async def run(steps: Steps):
     """Run a conversation on the event loop; return what it returns."""
     loop = asyncio.get_running_loop()
-    talk = _Conversation(steps)
+    talk = _Conversation(steps, contextvars.copy_context())
     value = error = None
     while True:
         finished = talk.finished = Wakeup(loop)  # resumes the task in the callback that sets it

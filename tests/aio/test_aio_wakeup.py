@@ -10,6 +10,7 @@ longer than the one buffer asyncio reads into arrive whole.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import selectors
 
 import pytest
@@ -156,6 +157,34 @@ def test_send_many_goes_on_inside_the_protocol_callback_between_replies(scripted
     assert [type(r) for r in results] == [SendResult] * n
     assert tasks[0] is not None  # the first, when the task called send_many
     assert tasks[1:] == [None] * (n - 1), tasks
+
+
+REQUEST = contextvars.ContextVar("request")
+
+
+def test_the_protocol_callback_sees_the_tasks_context_variables(scripted):
+    # A web application's request id, set in the task, is what its iterable
+    # of messages reads, even when taken inside the protocol's callback.
+    n = 4
+    srv = scripted(["220 hi", EHLO_PIPE] + ["250 ok", "250 ok", "354 go", "250 queued"] * n + ["221 bye"])
+    seen = []
+
+    def items():
+        for _ in range(n):
+            seen.append(REQUEST.get("unset"))
+            yield ("a@x.org", ["b@x.org"], BODY)
+
+    async def main():
+        # Set after connecting: asyncio's reading callback keeps the context
+        # of the moment the connection was made, the sends of a pooled
+        # connection have their own.
+        async with await aio.connect(srv.address, tls="none", timeout=10) as c:
+            REQUEST.set("request-7")
+            await aio.send_many(c, items())
+            await c.quit()
+
+    asyncio.run(main())
+    assert seen == ["request-7"] * n
 
 
 def test_a_reply_longer_than_the_read_buffer_arrives_whole(scripted):
