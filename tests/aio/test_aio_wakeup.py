@@ -134,29 +134,36 @@ async def _wait(w):
     await w
 
 
-def test_send_many_goes_on_inside_the_protocol_callback_between_replies(scripted):
-    # Each message after the first is taken from the iterable when the
-    # previous envelope's replies are in: inside the protocol's callback,
-    # where no task runs (a task resumed per reply would be current there).
-    n = 6
+def _send_many_noting(scripted, n: int, note, setup=lambda: None) -> list:
+    """``send_many`` of ``n`` messages to a scripted server; ``note()`` is
+    called as each message is taken from the iterable, ``setup()`` in the
+    task once connected.  Returns the notes."""
     srv = scripted(["220 hi", EHLO_PIPE] + ["250 ok", "250 ok", "354 go", "250 queued"] * n + ["221 bye"])
-    tasks = []
+    notes = []
 
     def items():
         for _ in range(n):
-            tasks.append(asyncio.current_task())
+            notes.append(note())
             yield ("a@x.org", ["b@x.org"], BODY)
 
     async def main():
         async with await aio.connect(srv.address, tls="none", timeout=10) as c:
+            setup()
             results = await aio.send_many(c, items())
             await c.quit()
         return results
 
-    results = asyncio.run(main())
-    assert [type(r) for r in results] == [SendResult] * n
+    assert [type(r) for r in asyncio.run(main())] == [SendResult] * n
+    return notes
+
+
+def test_send_many_goes_on_inside_the_protocol_callback_between_replies(scripted):
+    # Each message after the first is taken from the iterable when the
+    # previous envelope's replies are in: inside the protocol's callback,
+    # where no task runs (a task resumed per reply would be current there).
+    tasks = _send_many_noting(scripted, 6, asyncio.current_task)
     assert tasks[0] is not None  # the first, when the task called send_many
-    assert tasks[1:] == [None] * (n - 1), tasks
+    assert tasks[1:] == [None] * 5, tasks
 
 
 REQUEST = contextvars.ContextVar("request")
@@ -164,27 +171,11 @@ REQUEST = contextvars.ContextVar("request")
 
 def test_the_protocol_callback_sees_the_tasks_context_variables(scripted):
     # A web application's request id, set in the task, is what its iterable
-    # of messages reads, even when taken inside the protocol's callback.
-    n = 4
-    srv = scripted(["220 hi", EHLO_PIPE] + ["250 ok", "250 ok", "354 go", "250 queued"] * n + ["221 bye"])
-    seen = []
-
-    def items():
-        for _ in range(n):
-            seen.append(REQUEST.get("unset"))
-            yield ("a@x.org", ["b@x.org"], BODY)
-
-    async def main():
-        # Set after connecting: asyncio's reading callback keeps the context
-        # of the moment the connection was made, the sends of a pooled
-        # connection have their own.
-        async with await aio.connect(srv.address, tls="none", timeout=10) as c:
-            REQUEST.set("request-7")
-            await aio.send_many(c, items())
-            await c.quit()
-
-    asyncio.run(main())
-    assert seen == ["request-7"] * n
+    # of messages reads, even when taken inside the protocol's callback.  Set
+    # after connecting: asyncio's reading callback keeps the context of the
+    # moment the connection was made (a pooled connection's sends have their own).
+    seen = _send_many_noting(scripted, 4, lambda: REQUEST.get("unset"), setup=lambda: REQUEST.set("request-7"))
+    assert seen == ["request-7"] * 4
 
 
 def test_a_reply_longer_than_the_read_buffer_arrives_whole(scripted):
