@@ -31,6 +31,8 @@ Over them, one module or package per topic:
                           command), :func:`dial`, :func:`send_mail`
 :mod:`.clientstate`       what a client learns of its connection (EHLO,
                           AUTH list, TLS, authenticated), both drivers'
+:mod:`.steps`             conversations as generators of I/O steps, run
+                          by either driver (the blocking runner here)
 :mod:`.tls`               :class:`TLSConfig`, Go's ConnectionState
 :mod:`.netconn`           Go's ``net.Conn`` over a socket
 :mod:`.tlsconn`           Go's ``tls.Conn`` (``tls.Dial``)
@@ -59,7 +61,6 @@ Over them, one module or package per topic:
 ``  .outgoing``           one message ready, and how far it got
 ``  .pipeline``           the pipelined or lockstep conversation
 ``  .result``             :class:`SendResult`
-``  .steps``              the conversations' I/O steps, run by either driver
 :mod:`.aio`               the Pythonic layer on asyncio (package): the same
                           functions as coroutines, :class:`~.aio.Pool`; an
                           asyncio transport and client under them

@@ -42,11 +42,12 @@ from .protocol.auth import Auth, AuthExchange
 from .clientstate import HELLO_TOO_LATE, ClientState
 from .protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
 from .protocol.dotstuff import DotEncoder, input_before_wire_offset
-from .errors import FAILURES, AuthError, SMTPError
+from .errors import FAILURES, AuthError
 from .protocol.reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
 from .gocompat.netaddr import split_host_port
 from .gocompat.neterror import go_error
+from .steps import run
 from .transport import Transport
 
 __all__ = ["Client", "DataWriter", "dial", "split_host_port", "send_mail", "HELLO_TOO_LATE"]
@@ -104,11 +105,6 @@ class Client(ClientState):
             self._t.close()
 
     # -- plumbing ------------------------------------------------------
-    def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
-        if self._writer is not None:
-            raise SMTPError("smtp: close the DATA writer before sending another command")
-        return self._t.exchange(line, expect, stage, secret)
-
     def command(self, line: str, expect: int = 0) -> tuple[int, str]:
         """Send a command of your own (one line, checked) and read its reply.
 
@@ -124,23 +120,8 @@ class Client(ClientState):
         Every command that needs a greeting calls this; the outcome is
         remembered and a failed greeting is raised again each time.
         """
-        if not self.did_hello:
-            self.did_hello = True
-            try:
-                self._ehlo()
-            except FAILURES as ehlo_error:
-                if self._t.closed:
-                    # The engine gave the connection up (timeout, runaway
-                    # reply): HELO cannot go out, and its "closed" error
-                    # would hide the cause.
-                    self.hello_error = ehlo_error
-                else:
-                    try:
-                        self._helo()
-                    except FAILURES as err:
-                        self.hello_error = err
-        if self.hello_error is not None:
-            raise self.hello_error
+        if not self.hello_ok:
+            run(self.hello_steps())
 
     def _helo(self) -> None:
         self._learn_helo()

@@ -11,6 +11,11 @@ mechanisms, whether TLS is on, whether AUTH succeeded.  Rules:
   transitions below; the layers above read them, and ask the client's
   public methods for a change (the Pythonic layer's
   :class:`~smtp_core.pythonic.session.Session` included).
+* **Greeting**: EHLO, and HELO when EHLO is refused, once
+  (:meth:`ClientState.hello_steps`, run by both drivers' ``greet``); the
+  outcome is kept and a failed greeting raised again each time.  No HELO
+  after an EHLO that left the connection closed (a timeout, a runaway
+  reply): its "closed" error would hide the cause.
 * **EHLO** replaces the keywords; the AUTH list only when the reply has an
   AUTH keyword (Go's rule: the old list survives an EHLO without one).
   **HELO** leaves no keywords (``extensions`` is ``None``).
@@ -37,10 +42,11 @@ from __future__ import annotations
 
 import ssl
 
-from .errors import HelloError
+from .errors import FAILURES, HelloError, SMTPError
 from .gocompat.goformat import go_upper
 from .protocol.auth import ServerInfo
 from .protocol.commands import check_line, parse_ehlo
+from .steps import Steps
 from .tls import TLSConfig
 
 __all__ = ["ClientState", "HELLO_TOO_LATE"]
@@ -135,6 +141,39 @@ class ClientState:
         if not self.did_hello:
             return "not greeted"
         return "greeted" if self.hello_error is None else "greeting failed"
+
+    # -- commands --------------------------------------------------------------
+    def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False):
+        """Send one command line and read its reply, through the driver's
+        transport: the reply (blocking), or an awaitable of it (asyncio).
+        Never while the DATA writer is open."""
+        if self._writer is not None:
+            raise SMTPError("smtp: close the DATA writer before sending another command")
+        return self._t.exchange(line, expect, stage, secret)
+
+    # -- the greeting: one rule, each driver's commands ----------------------
+    @property
+    def hello_ok(self) -> bool:
+        """Whether the greeting was done and succeeded (then ``greet`` has nothing to do)."""
+        return self.did_hello and self.hello_error is None
+
+    def hello_steps(self) -> Steps:
+        """The greeting as steps (:mod:`smtp_core.steps`): the driver's
+        ``_ehlo``, and its ``_helo`` when EHLO fails (see the module's rules)."""
+        if not self.did_hello:
+            self.did_hello = True
+            try:
+                yield self._ehlo,
+            except FAILURES as ehlo_error:
+                if self.closed:
+                    self.hello_error = ehlo_error
+                else:
+                    try:
+                        yield self._helo,
+                    except FAILURES as err:
+                        self.hello_error = err
+        if self.hello_error is not None:
+            raise self.hello_error
 
     # -- transitions (no I/O; the drivers call them around their commands) ---
     def _hello_as(self, local_name: str) -> None:

@@ -72,7 +72,9 @@ CLIENTS: dict[str, tuple[str, dict[str, str], str]] = {
     "floor-many": ("bench.clients.floor_client", {"one-conn": "pipelined_many"},
                    "not a client: a bare blocking socket in send_many's shape, 1 round trip per message"),
     "aio-floor-many": ("bench.clients.floor_client", {"one-conn": "asyncio_pipelined_many"},
-                       "not a client: a bare asyncio Protocol in send_many's shape, a Future per reply"),
+                       "not a client: a bare asyncio buffered Protocol in send_many's shape, a Future per reply"),
+    "aio-callback-floor": ("bench.clients.floor_client", {"one-conn": "asyncio_callback_many"},
+                           "not a client: the same Protocol writing each batch from its callback, no Future, no task"),
 }
 
 

@@ -11,8 +11,12 @@ No reply parsing beyond counting reply lines, no checks, no dot stuffing
 * :func:`pipelined_many` and :func:`asyncio_pipelined_many`: one round
   trip per message, the next envelope in the write that ends the body
   (``send_many``'s shape), with a blocking socket and with a bare asyncio
-  Protocol woken by a Future per reply: the least a blocking and an
-  asyncio client can do for ``send_many`` (``python -m bench.aio``).
+  buffered Protocol woken by a Future per reply: the least a blocking client and
+  an asyncio client awaiting each reply can do for ``send_many``
+  (``python -m bench.aio``);
+* :func:`asyncio_callback_many`: the same conversation written next from
+  the Protocol's ``buffer_updated``, with no Future and no task between
+  replies: the least any client on that event loop can do.
 """
 
 from __future__ import annotations
@@ -96,18 +100,34 @@ def pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
     return n, n * len(msg)
 
 
-class _LineCounter(asyncio.Protocol):
-    """Counts reply lines; wakes the waiting coroutine with a Future."""
+class _Buffered(asyncio.BufferedProtocol):
+    """Reads into one buffer (a plain Protocol gets a new 256 KiB bytes per read)
+    and counts the reply lines in it."""
 
     def __init__(self) -> None:
-        self.seen = self.wanted = 0
-        self.waiter: asyncio.Future | None = None
+        self.buffer = bytearray(65536)
+        self.seen = 0
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
-        self.seen += data.count(b"\n")
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.seen += self.buffer.count(b"\n", 0, nbytes)
+        self.counted()
+
+
+class _LineCounter(_Buffered):
+    """Counts reply lines; wakes the waiting coroutine with a Future."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wanted = 0
+        self.waiter: asyncio.Future | None = None
+
+    def counted(self) -> None:
         if self.waiter is not None and self.seen >= self.wanted and not self.waiter.done():
             self.waiter.set_result(None)
 
@@ -136,6 +156,49 @@ def asyncio_pipelined_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
             for data, lines in writes:
                 transport.write(data)
                 await protocol.lines(lines)
+        finally:
+            transport.close()
+
+    asyncio.run(main())
+    return n, n * len(msg)
+
+
+class _Writer(_Buffered):
+    """Counts reply lines and writes the next batch from ``buffer_updated``."""
+
+    def __init__(self, writes: list[tuple[bytes, int]], done: asyncio.Future) -> None:
+        super().__init__()
+        self.writes = iter(writes)
+        self.wanted = 3
+        self.done = done
+
+    def counted(self) -> None:
+        if self.seen >= self.wanted:
+            self.seen -= self.wanted
+            step = next(self.writes, None)
+            if step is None:
+                self.done.set_result(None)
+            else:
+                self.transport.write(step[0])
+                self.wanted = step[1]
+
+    def connection_lost(self, exc) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError("the sink closed the connection"))
+
+
+def asyncio_callback_many(addr: str, n: int, msg: bytes) -> tuple[int, int]:
+    envelope, writes = _many_writes(n, msg)
+
+    async def main() -> None:
+        sock = _greeted(addr)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: _Writer(writes, done), sock=sock)
+        try:
+            transport.write(envelope)
+            await done
         finally:
             transport.close()
 

@@ -7,7 +7,7 @@ worker): :func:`send`, :func:`send_many`, :func:`connect`,
 (``SendResult``, ``MessageNotSent``, ``BatchAborted``, refusals,
 ``uncertain``), as coroutines; :class:`Pool` keeps a few connections open
 and spreads sends over them.  The rules are the blocking layer's own
-objects (:mod:`smtp_core.pythonic.steps`); only the socket driver is new.
+objects (:mod:`smtp_core.steps`); only the socket driver is new.
 
 Python::
 

@@ -39,12 +39,13 @@ from .. import wirelog
 from ..protocol.auth import Auth, AuthExchange
 from ..client import writer_error
 from ..clientstate import ClientState
-from ..errors import FAILURES, SMTPError
+from ..errors import FAILURES
 from ..protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
 from ..protocol.dotstuff import DotEncoder
 from ..gocompat.neterror import op_error
 from ..protocol.reply import MAX_LINE, MAX_REPLY
 from ..tls import ConnectionState, TLSConfig
+from .steps import run
 from .transport import AsyncTransport
 
 __all__ = ["Client", "DataWriter", "dial", "open_socket", "FLUSH"]
@@ -85,36 +86,21 @@ class Client(ClientState):
             self._t.close()
 
     # -- plumbing ------------------------------------------------------
-    async def _cmd(self, expect: int, line: bytes, stage: str, secret: bool = False) -> tuple[int, str]:
-        if self._writer is not None:
-            raise SMTPError("smtp: close the DATA writer before sending another command")
-        await self._t.send(line, stage, secret)
-        return await self._t.read_reply(expect, stage, secret)
-
     async def command(self, line: str, expect: int = 0) -> tuple[int, str]:
         """Send a command of your own (one line, checked) and read its reply."""
         return await self._cmd(expect, encode_line(check_line(line)), line.split(" ", 1)[0].upper())
 
     async def greet(self) -> None:
         """EHLO (HELO when EHLO fails) as :attr:`local_name`, once; a failure is kept."""
-        if not self.did_hello:
-            self.did_hello = True
-            try:
-                await self._ehlo()
-            except FAILURES as ehlo_error:
-                if self._t.closed:
-                    self.hello_error = ehlo_error
-                else:
-                    try:
-                        self._learn_helo()
-                        await self._cmd(250, command("HELO", self.local_name), "HELO")
-                    except FAILURES as err:
-                        self.hello_error = err
-        if self.hello_error is not None:
-            raise self.hello_error
+        if not self.hello_ok:
+            await run(self.hello_steps())
 
     async def _ehlo(self) -> None:
         self._learn_ehlo((await self._cmd(250, command("EHLO", self.local_name), "EHLO"))[1])
+
+    async def _helo(self) -> None:
+        self._learn_helo()
+        await self._cmd(250, command("HELO", self.local_name), "HELO")
 
     # -- commands ------------------------------------------------------
     async def hello(self, local_name: str) -> None:
@@ -264,11 +250,15 @@ class DataWriter:
         client._writer = None
         tail = self._encoder.finish()
         t = client.transport
-        await t.send(bytes(self._pending) + tail, "DATA body", log=False)
+        waiting = t.send_soon(bytes(self._pending) + tail, "DATA body", log=False)
+        if waiting is not None:
+            await waiting
         if wirelog.enabled():
             wirelog.log_body(client.server_name, self._wire + len(tail))
         self._pending = bytearray()
-        await t.read_reply(250, "DATA end")
+        reply = t.read_reply_soon(250, "DATA end")
+        if type(reply) is not tuple:
+            await reply
 
     Write, Close = write, close
 

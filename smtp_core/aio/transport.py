@@ -9,14 +9,17 @@ texts, :class:`~smtp_core.errors.StageTimeout` naming the stage), but
 conversations of :mod:`smtp_core.pythonic` run on it unchanged
 (:mod:`smtp_core.aio.steps`).  Rules beyond the blocking transport's:
 
-* **An asyncio Protocol, not streams.**  Received bytes go straight into
-  the reply reader; a reply that is not whole yet waits on one
-  :class:`~smtp_core.aio.wakeup.Wakeup`, woken by the next bytes.  On a
-  plain TCP connection the waiting task resumes inside ``data_received``,
-  on the loop turn the reply arrived on (a future would cost a second
-  turn); under TLS, where asyncio's SSL protocol is mid-read when it hands
-  bytes on, it resumes on the next turn as with a future.  A reply already
-  received costs no wait.
+* **An asyncio buffered Protocol, not streams.**  asyncio reads into one
+  buffer kept for the connection (a plain Protocol gets a fresh 256 KiB
+  ``bytes`` allocated and shrunk per read, which cost more than the rest
+  of a reply's handling); the bytes go straight into the reply reader.  A
+  reply that is not whole yet is a :class:`ReplyWait`, woken by the next
+  bytes.  On a plain TCP connection whoever waits (a task, or a step
+  runner's callback) goes on inside ``buffer_updated``, on the loop turn
+  the reply arrived on (a future would cost a second turn); under TLS,
+  where asyncio's SSL protocol is mid-read when it hands bytes on, on the
+  next turn as with a future.  A reply already received costs no wait,
+  and no coroutine (the ``*_soon`` methods, :data:`SOON`).
 * **Deadlines are loop timers** (``loop.call_at``): each reply must arrive
   whole within ``timeout`` (a trickling server cannot stretch it), a send
   whose bytes the kernel will not take within it times out too.  A
@@ -49,38 +52,50 @@ from ..tls import check_client_name, sni_name
 from ..transport import TransportRules
 from .wakeup import Wakeup
 
-__all__ = ["AsyncTransport", "Receiver", "READ_PAUSE"]
+__all__ = ["AsyncTransport", "Receiver", "ReplyWait", "READ_PAUSE", "SOON"]
 
 #: Unread bytes past which the transport stops reading until asked for a reply.
 READ_PAUSE = 1 << 20
 
 
-class Receiver(asyncio.Protocol):
-    """The asyncio side of one connection: feeds the reply reader, wakes the waiter."""
+#: Bytes read per ``recv``: into one buffer kept for the connection.
+RECV_SIZE = 65536
 
-    __slots__ = ("reader", "transport", "waiter", "drain", "lost", "write_paused", "read_paused", "unread")
+
+class Receiver(asyncio.BufferedProtocol):
+    """The asyncio side of one connection: feeds the reply reader, wakes the waiter.
+
+    A buffered protocol: asyncio reads into one buffer of ours, where a
+    plain protocol gets a new 256 KiB ``bytes`` made (and shrunk) per read.
+    """
+
+    __slots__ = ("reader", "transport", "waiter", "drain", "lost", "write_paused", "read_paused", "unread",
+                 "_buffer")
 
     def __init__(self, reader: ReplyReader) -> None:
         self.reader = reader
         self.transport: asyncio.Transport | None = None
-        self.waiter: Wakeup | None = None  # a read_reply waiting for bytes
+        self.waiter: ReplyWait | None = None  # a reply waited for
         self.drain: Wakeup | None = None  # a send waiting for the buffer to empty
         self.lost: BaseException | None = None  # why the connection broke (None: it has not)
         self.write_paused = False
         self.read_paused = False
         self.unread = 0
+        self._buffer = memoryview(bytearray(RECV_SIZE))
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
-        self.reader.feed(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.reader.feed(self._buffer[:nbytes])  # copied: the buffer is read into again
         waiter = self.waiter
         if waiter is not None:
-            if not waiter.done():
-                waiter.set_result(None)
+            waiter.wake()
             return
-        self.unread += len(data)
+        self.unread += nbytes
         if self.unread > READ_PAUSE and not self.read_paused:
             self.read_paused = True
             self.transport.pause_reading()
@@ -107,13 +122,13 @@ class Receiver(asyncio.Protocol):
 
     def _wake(self, exc: BaseException | None) -> None:
         waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            waiter.wake()
 
     def _wake_drain(self, exc: BaseException | None) -> None:
         drain = self.drain
-        if drain is not None and not drain.done():
-            drain.set_result(None)
+        if drain is not None:
+            drain.wake()
 
     def wanted(self) -> None:
         """A reply is being asked for: read again if reading was paused."""
@@ -131,9 +146,50 @@ def _handshake_bound(timeout: float | None) -> float | None:
 _EARLY = 1e-3  # a timer may fire this much before its time and still count as on time
 
 
-def _expire(future: Wakeup) -> None:
-    if not future.done():
-        future.set_exception(socket.timeout("timed out"))
+class ReplyWait(Wakeup):
+    """One reply waited for (:meth:`AsyncTransport.read_reply_soon` makes it).
+
+    The protocol wakes it at each event (bytes, end of file, loss); it is
+    done once the reply is whole (its result) or the read failed (the error
+    :meth:`~AsyncTransport.read_reply` raises: a refusal, a timeout, the
+    connection lost), and waits on otherwise.  A task awaits it, or a step
+    runner follows it with a done callback and goes on inside the
+    protocol's callback (:mod:`smtp_core.aio.steps`).  Cancelling it closes
+    the connection: where the stream stands is unknown.
+    """
+
+    __slots__ = ("transport", "expect", "stage", "secret")
+
+    def __init__(self, transport: "AsyncTransport", expect: int, stage: str, secret: bool) -> None:
+        super().__init__(transport.loop, eager=not transport.is_tls)
+        self.transport, self.expect, self.stage, self.secret = transport, expect, stage, secret
+
+    def wake(self) -> None:
+        if self._done:
+            return
+        transport = self.transport
+        try:
+            reply = transport.ready_reply(self.expect, self.stage, self.secret)
+        except Exception as failure:
+            transport.stop_waiting(self)
+            self.set_exception(failure)
+            return
+        if reply is not None:
+            transport.stop_waiting(self)
+            self.set_result(reply)
+
+    def expire(self) -> None:
+        if not self._done:
+            failure = self.transport.timed_out(self.stage)
+            self.transport.stop_waiting(self)
+            self.set_exception(failure)
+
+    def cancel(self, msg=None) -> bool:
+        if self._done:
+            return False
+        self.transport.stop_waiting(self)
+        self.transport.abandon()
+        return super().cancel(msg)
 
 
 class AsyncTransport(TransportRules):
@@ -159,7 +215,7 @@ class AsyncTransport(TransportRules):
         obj = transport.get_extra_info("ssl_object")
         self.tls_server_name = sni_name(getattr(obj, "server_hostname", None) or "") if obj is not None else ""
         self.net, self.local_addr, self.remote_addr = ends_of(transport.get_extra_info("socket"))
-        # One loop timer serves every wait (see _wait); these say what it guards.
+        # One loop timer serves every wait (see _park); these say what it guards.
         self._deadline = 0.0
         self._waiting: Wakeup | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -196,21 +252,35 @@ class AsyncTransport(TransportRules):
         self._check_usable(op)
         return self._p
 
-    async def _wait(self, protocol: Receiver, slot: str, deadline: float | None) -> None:
-        # One future, woken by the protocol (bytes, EOF, loss, drain) or by the timer.
-        # Deadlines only move later from one wait to the next, so one timer
-        # serves them all: armed once, and when it fires before the current
-        # deadline it is armed again for it (no timer made and cancelled per reply).
-        future = Wakeup(self.loop, eager=not self.is_tls)
-        setattr(protocol, slot, future)
+    def _park(self, protocol: Receiver, slot: str, waiter: Wakeup, deadline: float | None) -> None:
+        # One waiter at a time, woken by the protocol (bytes, EOF, loss, drain)
+        # or by the timer.  Deadlines only move later from one wait to the next,
+        # so one timer serves them all: armed once, and when it fires before
+        # the current deadline it is armed again for it (no timer made and
+        # cancelled per reply).
+        setattr(protocol, slot, waiter)
         if deadline is not None:
-            self._deadline, self._waiting = deadline, future
+            self._deadline, self._waiting = deadline, waiter
             if self._timer is None or self._timer_when > deadline:
                 self._arm(deadline)
+
+    def _deadline_from_now(self) -> float | None:
+        return None if self.timeout is None else self.loop.time() + self.timeout
+
+    async def _wait_drain(self, protocol: Receiver, deadline: float | None) -> None:
+        future = Wakeup(self.loop, eager=not self.is_tls)
+        self._park(protocol, "drain", future, deadline)
         try:
             await future
         finally:
-            setattr(protocol, slot, None)
+            protocol.drain = None
+            self._waiting = None
+
+    def stop_waiting(self, waiter: ReplyWait) -> None:
+        """``waiter``'s wait is over: the protocol and the timer forget it."""
+        if self._p.waiter is waiter:
+            self._p.waiter = None
+        if self._waiting is waiter:
             self._waiting = None
 
     def _arm(self, when: float) -> None:
@@ -224,7 +294,7 @@ class AsyncTransport(TransportRules):
         if future is None or self.closed:
             return
         if self.loop.time() + _EARLY >= self._deadline:
-            _expire(future)
+            future.expire()
         else:
             self._arm(self._deadline)
 
@@ -234,14 +304,33 @@ class AsyncTransport(TransportRules):
             self._timer = None
 
     # -- sending -------------------------------------------------------
-    async def send(self, data, stage: str = "", secret: bool = False, log: bool = True) -> None:
-        """Send ``data`` whole; wait only when the kernel's buffer is full."""
+    # Each coroutine has a "soon" twin that does the work at once and returns
+    # the coroutine to await only when there is a wait (see SOON): most
+    # sends and replies need none, and a coroutine made for nothing costs.
+    def send_soon(self, data, stage: str = "", secret: bool = False, log: bool = True):
+        """:meth:`send`: hand ``data`` to asyncio now; ``None``, or the coroutine
+        to await while the kernel's buffer is full."""
         protocol = self._usable("write")
         if log and wirelog.enabled():
             wirelog.log_sent(self.peer, bytes(data), secret and self.redact)
         self._write(protocol, data)
-        if protocol.write_paused:
-            await self._drain(protocol, stage)
+        return self._drain(protocol, stage) if protocol.write_paused else None
+
+    async def send(self, data, stage: str = "", secret: bool = False, log: bool = True) -> None:
+        """Send ``data`` whole; wait only when the kernel's buffer is full."""
+        waiting = self.send_soon(data, stage, secret, log)
+        if waiting is not None:
+            await waiting
+
+    def send_partial_soon(self, data, stage: str = "data"):
+        """:meth:`send_partial`: the count now, or the coroutine that waits for the drain."""
+        try:
+            protocol = self._usable("write")
+            self._write(protocol, data)
+        except OSError as failure:
+            failure.bytes_sent = 0  # type: ignore[attr-defined]
+            raise
+        return self._drain_all(protocol, stage, len(data)) if protocol.write_paused else len(data)
 
     async def send_partial(self, data, stage: str = "data") -> int:
         """:meth:`send` for the end of a message: return the count, or raise
@@ -252,19 +341,16 @@ class AsyncTransport(TransportRules):
         them, the end of data included, may have reached the server (the
         safe side: such a message is ``uncertain``, never sent again).
         """
+        sent = self.send_partial_soon(data, stage)
+        return sent if type(sent) is int else await sent
+
+    async def _drain_all(self, protocol: Receiver, stage: str, count: int) -> int:
         try:
-            protocol = self._usable("write")
-            self._write(protocol, data)
+            await self._drain(protocol, stage)
         except OSError as failure:
-            failure.bytes_sent = 0  # type: ignore[attr-defined]
+            failure.bytes_sent = count  # type: ignore[attr-defined]
             raise
-        if protocol.write_paused:
-            try:
-                await self._drain(protocol, stage)
-            except OSError as failure:
-                failure.bytes_sent = len(data)  # type: ignore[attr-defined]
-                raise
-        return len(data)
+        return count
 
     def _write(self, protocol: Receiver, data) -> None:
         if protocol.lost is not None:
@@ -273,10 +359,10 @@ class AsyncTransport(TransportRules):
 
     async def _drain(self, protocol: Receiver, stage: str) -> None:
         """Wait, within ``timeout``, until asyncio's buffer has room again."""
-        deadline = None if self.timeout is None else self.loop.time() + self.timeout
+        deadline = self._deadline_from_now()
         try:
             while protocol.write_paused and protocol.lost is None and not self.closed:
-                await self._wait(protocol, "drain", deadline)
+                await self._wait_drain(protocol, deadline)
         except socket.timeout as exc:
             failure: OSError = self._write_failure(exc, stage)
         except asyncio.CancelledError:
@@ -289,32 +375,63 @@ class AsyncTransport(TransportRules):
         raise failure
 
     # -- receiving -----------------------------------------------------
+    def read_reply_soon(self, expect: int, stage: str = "", secret: bool = False):
+        """:meth:`read_reply`: the reply when the bytes received hold it whole,
+        else the :class:`ReplyWait` for it (awaited, it gives the reply)."""
+        reply = self.ready_reply(expect, stage, secret)
+        if reply is not None:
+            return reply
+        waiter = ReplyWait(self, expect, stage, secret)
+        self._p.wanted()
+        self._park(self._p, "waiter", waiter, self._deadline_from_now())
+        return waiter
+
     async def read_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
         """Read one whole reply; raise its error when the code is not ``expect``."""
-        reader = self.reader
+        reply = self.read_reply_soon(expect, stage, secret)
+        return reply if type(reply) is tuple else await reply
+
+    def ready_reply(self, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str] | None:
+        """The next reply if the bytes received hold it whole (logged), ``None``
+        if not yet; raises what :meth:`read_reply` raises (a refusal, a closed
+        or lost connection, a runaway reply)."""
         try:
-            reply = reader.next_reply(expect)
+            reply = self.reader.next_reply(expect)
             if reply is None:
-                deadline = None if self.timeout is None else self.loop.time() + self.timeout
-                while reply is None:
-                    protocol = self._usable("read")
-                    if protocol.lost is not None:
-                        raise protocol.lost
-                    protocol.wanted()
-                    await self._wait(protocol, "waiter", deadline)
-                    reply = reader.next_reply(expect)
-        except asyncio.CancelledError:
-            self._abandon()
-            raise
+                protocol = self._usable("read")
+                if protocol.lost is None:
+                    return None
+                raise protocol.lost
         except Exception as exc:
             failure = self._read_failure(exc, stage)
         else:
             return self._replied(reply, secret)
         raise failure
 
-    async def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False) -> tuple[int, str]:
-        """Send one command line and read its reply."""
-        await self.send(line, stage, secret)
+    def timed_out(self, stage: str) -> Exception:
+        """The error of a reply that did not come in time (the connection is closed)."""
+        return self._read_failure(socket.timeout("timed out"), stage)
+
+    def abandon(self) -> None:
+        """Close now, after a wait was cancelled: where the stream stands is unknown."""
+        self._abandon()
+
+    def exchange(self, line: bytes, expect: int, stage: str = "", secret: bool = False):
+        """Send one command line and read its reply: an awaitable of the reply
+        (the reply's own :class:`ReplyWait` when the send needed no wait:
+        no coroutine between the awaiting task and the reply)."""
+        waiting = self.send_soon(line, stage, secret)
+        if waiting is not None:
+            return self._exchange_drained(waiting, expect, stage, secret)
+        reply = self.read_reply_soon(expect, stage, secret)
+        if type(reply) is ReplyWait:
+            return reply
+        received = Wakeup(self.loop)
+        received.set_result(reply)
+        return received
+
+    async def _exchange_drained(self, waiting, expect: int, stage: str, secret: bool) -> tuple[int, str]:
+        await waiting
         return await self.read_reply(expect, stage, secret)
 
     # -- TLS -----------------------------------------------------------
@@ -348,3 +465,13 @@ class AsyncTransport(TransportRules):
     def _drop(self) -> None:
         self._disarm()
         self._t.abort()
+
+
+#: The transport's coroutines and their "soon" twins, which a step runner
+#: (:func:`smtp_core.aio.steps.run`) calls instead: a result at once, or a
+#: coroutine to await when there is a wait.
+SOON = {
+    AsyncTransport.send: AsyncTransport.send_soon,
+    AsyncTransport.send_partial: AsyncTransport.send_partial_soon,
+    AsyncTransport.read_reply: AsyncTransport.read_reply_soon,
+}

@@ -18,6 +18,11 @@ protocol of :func:`asyncio.isfuture`: ``_asyncio_future_blocking``,
   ``CancelledError`` at its ``await``.
 * **One waiter, one wake-up**: the first of ``set_result``,
   ``set_exception`` and ``cancel`` counts, later ones do nothing.
+* **What wakes it is its own business**: a protocol calls :meth:`~Wakeup.wake`
+  when something the wait may be for happened (bytes, end of file, a
+  drained buffer) and a timer calls :meth:`~Wakeup.expire` when its time
+  is up; a plain :class:`Wakeup` is then done (``None``, or
+  ``socket.timeout``), a subclass may look first and wait on.
 
 >>> import asyncio
 >>> async def demo():
@@ -35,6 +40,7 @@ protocol of :func:`asyncio.isfuture`: ``_asyncio_future_blocking``,
 from __future__ import annotations
 
 import asyncio
+import socket
 
 __all__ = ["Wakeup"]
 
@@ -46,7 +52,7 @@ class Wakeup:
 
     # ``_asyncio_future_blocking`` is the future-like marker :func:`asyncio.isfuture`
     # and ``Task`` look for (a slot is a class attribute too, as isfuture wants).
-    __slots__ = ("_asyncio_future_blocking", "_loop", "_eager", "_done", "_error", "_cancelled",
+    __slots__ = ("_asyncio_future_blocking", "_loop", "_eager", "_done", "_value", "_error", "_cancelled",
                  "_callback", "_context")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, eager: bool = True) -> None:
@@ -54,6 +60,7 @@ class Wakeup:
         self._loop = loop
         self._eager = eager
         self._done = False
+        self._value = None
         self._error: BaseException | None = None
         self._cancelled: asyncio.CancelledError | None = None
         self._callback = None
@@ -68,14 +75,14 @@ class Wakeup:
     def cancelled(self) -> bool:
         return self._cancelled is not None
 
-    def result(self) -> None:
+    def result(self):
         if self._cancelled is not None:
             raise self._cancelled
         if not self._done:
             raise asyncio.InvalidStateError("the wait is not over")
         if self._error is not None:
             raise self._error
-        return None
+        return self._value
 
     def exception(self) -> BaseException | None:
         if self._cancelled is not None:
@@ -94,9 +101,9 @@ class Wakeup:
             return 1
         return 0
 
-    def set_result(self, _result=None) -> None:
+    def set_result(self, value=None) -> None:
         if not self._done:
-            self._done = True
+            self._done, self._value = True, value
             self._resume(self._eager)
 
     def set_exception(self, error: BaseException) -> None:
@@ -111,6 +118,14 @@ class Wakeup:
         self._cancelled = asyncio.CancelledError() if msg is None else asyncio.CancelledError(msg)
         self._resume(False)
         return True
+
+    def wake(self) -> None:
+        """Something the wait may be for happened: done (a subclass may look first)."""
+        self.set_result(None)
+
+    def expire(self) -> None:
+        """The wait's time is up."""
+        self.set_exception(socket.timeout("timed out"))
 
     def _resume(self, eager: bool) -> None:
         callback, context = self._callback, self._context
@@ -130,7 +145,7 @@ class Wakeup:
             self._asyncio_future_blocking = True
             yield self
         if self._error is None and self._cancelled is None and self._done:
-            return None
+            return self._value
         return self.result()
 
     __iter__ = __await__

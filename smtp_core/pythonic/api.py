@@ -29,7 +29,7 @@ from .session import Session, open_client
 from .message import Message, check_arguments
 from .options import Options, takes_options
 from .result import SendResult
-from .steps import Steps, run
+from ..steps import Steps, run
 from .timeouts import resolve
 
 __all__ = ["connect", "dial_tls", "prepare", "send", "send_many", "preparing", "sending", "sending_many", "Driver", "BLOCKING"]

@@ -48,7 +48,7 @@ from .capabilities import ServerProfile
 from .message import read_chunk, stuffed_dots
 from .outgoing import Flight, Outgoing, outgoing
 from .result import SendResult
-from .steps import Steps, run
+from ..steps import Steps, run
 from .timeouts import Timeouts, stage_of
 
 __all__ = ["deliver", "delivering", "abandon", "WINDOW", "BLOCK"]

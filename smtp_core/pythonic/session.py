@@ -57,7 +57,7 @@ from .capabilities import ServerProfile
 from .addresses import dial_address, tls_host_name, wire_host_name
 from .options import Options
 from .pipeline import abandon, delivering
-from .steps import Steps, run
+from ..steps import Steps, run
 from .timeouts import TimeoutSpec, Timeouts, resolve
 from .tlspolicy import server_name_of, tls_settings, wrap_implicit
 

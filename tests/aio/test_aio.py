@@ -15,6 +15,7 @@ from scripted import Silent, Trickle
 from servers import addr
 import smtp_core
 from smtp_core import PlainAuth, RFC5321_TIMEOUTS, SendResult, StageTimeout, TLSConfig, aio
+from smtp_core.aio.steps import run as run_steps
 from smtp_core.aio.transport import AsyncTransport
 
 T = 10
@@ -208,6 +209,48 @@ def test_cancelling_a_send_closes_its_connection(scripted, stage):
     srv.wait_done()
     assert srv.connections[0].end == "client_closed"
     assert not srv.transcript(0).endswith(b"QUIT\r\n")
+
+
+def _swallowing_conversation(client):
+    """A conversation of steps that waits for a NOOP's reply and swallows
+    ``CancelledError``: the step runner must close the connection itself."""
+    transport = client.transport
+
+    def talk():
+        yield transport.send, b"NOOP\r\n", "NOOP"
+        try:
+            yield transport.read_reply, 250, "NOOP"
+        except asyncio.CancelledError:
+            return "swallowed"
+
+    return run_steps(talk())
+
+
+# Who waits for the reply: the task itself (a client command), or the step
+# runner's callback (a conversation parked on its ReplyWait).
+WAITERS = {"command": lambda client: client.noop(), "conversation": _swallowing_conversation}
+
+
+@pytest.mark.parametrize("waiter", list(WAITERS))
+def test_cancelling_a_wait_for_a_reply_closes_the_connection(scripted, waiter):
+    srv = scripted(["220 hi", EHLO_PLAIN, Silent()])
+
+    async def main():
+        c = await aio.dial(srv.address, timeout=T)
+        await c.hello("localhost")
+        task = asyncio.create_task(WAITERS[waiter](c))
+        await until_received(srv, b"NOOP")
+        task.cancel()
+        try:
+            outcome = await task
+        except asyncio.CancelledError:
+            outcome = "raised"
+        assert outcome == ("raised" if waiter == "command" else "swallowed")
+        assert c.closed
+
+    run(main())
+    srv.wait_done()
+    assert srv.connections[0].end == "client_closed"
 
 
 @pytest.mark.parametrize("batch", [False, True])

@@ -2,21 +2,27 @@
 
 The counts here are of loop turns (``select`` calls), not of time: with
 :class:`asyncio.Future` waits every reply costs two turns, with
-:class:`~smtp_core.aio.wakeup.Wakeup` one.
+:class:`~smtp_core.aio.wakeup.Wakeup` one.  And a pipelined conversation
+goes on inside the protocol's callback (no task between replies); replies
+longer than the one buffer asyncio reads into arrive whole.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import selectors
 
 import pytest
 
-from smtp_core import aio
+from smtp_core import SendResult, aio
+from smtp_core.aio.transport import RECV_SIZE
 from smtp_core.aio.wakeup import Wakeup
 
 N = 40
 EHLO_PLAIN = "250-test.example\n250 8BITMIME"
+EHLO_PIPE = "250-test.example\n250-PIPELINING\n250 8BITMIME"
+BODY = b"Subject: wakeup\r\n\r\nhello\r\n"
 
 
 class CountingSelector(selectors.DefaultSelector):
@@ -126,3 +132,63 @@ def test_cancelling_a_task_that_waits_on_a_wakeup_raises_cancelled_error():
 
 async def _wait(w):
     await w
+
+
+def _send_many_noting(scripted, n: int, note, setup=lambda: None) -> list:
+    """``send_many`` of ``n`` messages to a scripted server; ``note()`` is
+    called as each message is taken from the iterable, ``setup()`` in the
+    task once connected.  Returns the notes."""
+    srv = scripted(["220 hi", EHLO_PIPE] + ["250 ok", "250 ok", "354 go", "250 queued"] * n + ["221 bye"])
+    notes = []
+
+    def items():
+        for _ in range(n):
+            notes.append(note())
+            yield ("a@x.org", ["b@x.org"], BODY)
+
+    async def main():
+        async with await aio.connect(srv.address, tls="none", timeout=10) as c:
+            setup()
+            results = await aio.send_many(c, items())
+            await c.quit()
+        return results
+
+    assert [type(r) for r in asyncio.run(main())] == [SendResult] * n
+    return notes
+
+
+def test_send_many_goes_on_inside_the_protocol_callback_between_replies(scripted):
+    # Each message after the first is taken from the iterable when the
+    # previous envelope's replies are in: inside the protocol's callback,
+    # where no task runs (a task resumed per reply would be current there).
+    tasks = _send_many_noting(scripted, 6, asyncio.current_task)
+    assert tasks[0] is not None  # the first, when the task called send_many
+    assert tasks[1:] == [None] * 5, tasks
+
+
+REQUEST = contextvars.ContextVar("request")
+
+
+def test_the_protocol_callback_sees_the_tasks_context_variables(scripted):
+    # A web application's request id, set in the task, is what its iterable
+    # of messages reads, even when taken inside the protocol's callback.  Set
+    # after connecting: asyncio's reading callback keeps the context of the
+    # moment the connection was made (a pooled connection's sends have their own).
+    seen = _send_many_noting(scripted, 4, lambda: REQUEST.get("unset"), setup=lambda: REQUEST.set("request-7"))
+    assert seen == ["request-7"] * 4
+
+
+def test_a_reply_longer_than_the_read_buffer_arrives_whole(scripted):
+    lines = ["250-line %05d %s" % (i, "x" * 60) for i in range(2 * RECV_SIZE // 70)]
+    srv = scripted(["220 hi", EHLO_PLAIN, "\n".join(lines + ["250 done"]), "221 bye"])
+
+    async def main():
+        async with await aio.dial(srv.address, timeout=10) as c:
+            await c.hello("localhost")
+            reply = await c.command("NOOP", 250)
+            await c.quit()
+        return reply
+
+    code, text = asyncio.run(main())
+    assert code == 250
+    assert text.split("\n") == [line[4:] for line in lines] + ["done"]

@@ -1,7 +1,9 @@
 """Conversations written once, run by either driver: steps and :func:`run`.
 
 The Pythonic layer's conversations (preparing a connection, sending,
-pipelining, leaving) hold every rule and no I/O.  Each is a generator
+pipelining, leaving) and the clients' greeting
+(:meth:`~smtp_core.clientstate.ClientState.hello_steps`) hold every rule and
+no I/O.  Each is a generator
 that *yields* its I/O steps and gets their results back.  Rules:
 
 * a step is a tuple ``(function, *args)``, where ``function`` is a method
@@ -31,27 +33,28 @@ from __future__ import annotations
 
 from typing import Any, Generator
 
-__all__ = ["Steps", "run"]
+__all__ = ["Steps", "advance", "run"]
 
 #: A conversation: yields ``(function, *args)``, receives each step's result.
 Steps = Generator[tuple, Any, Any]
 
 
+def advance(steps: Steps, value, error: BaseException | None):
+    """The conversation's next step: ``value`` sent in, or ``error`` thrown in
+    at its ``yield`` (the one rule of both drivers' runners; ``StopIteration``
+    carries what the conversation returns)."""
+    return steps.send(value) if error is None else steps.throw(error)
+
+
 def run(steps: Steps):
     """Run a conversation with blocking calls; return what it returns."""
-    send, throw = steps.send, steps.throw
-    value = None
+    value = error = None
     while True:
         try:
-            step = send(value)
+            step = advance(steps, value, error)
         except StopIteration as stop:
             return stop.value
-        while True:
-            try:
-                value = step[0](*step[1:])
-                break
-            except BaseException as err:  # the conversation decides
-                try:
-                    step = throw(err)
-                except StopIteration as stop:
-                    return stop.value
+        try:
+            value, error = step[0](*step[1:]), None
+        except BaseException as err:  # the conversation decides
+            value, error = None, err
