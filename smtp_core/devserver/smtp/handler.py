@@ -7,6 +7,15 @@ worker thread; the reply to the final dot waits for it, so a ``250`` means
 the message is in the Maildir and the index.  Nothing received stays in
 memory.  Every client-chosen value that goes into a reply passes through
 :func:`~smtp_core.devserver.mailbox.received.escape_controls`.
+
+>>> handler = MailHandler(Policy.from_settings(reject_rcpt=["no@example.com"]), store=None, on_message=None)
+>>> envelope = Envelope(mail_from="a@example.com")
+>>> handler.recipient_reply(envelope, "No@example.com", max_recipients=1)
+'550 5.1.1 <No@example.com>: Recipient address rejected'
+>>> handler.recipient_reply(envelope, "b@example.com", max_recipients=1), envelope.rcpt_tos
+('250 OK', ['b@example.com'])
+>>> handler.recipient_reply(envelope, "c@example.com", max_recipients=1)
+'452 4.5.3 Error: too many recipients'
 """
 
 from __future__ import annotations
