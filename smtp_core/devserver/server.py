@@ -28,7 +28,8 @@ from .mailbox.store import DEFAULT_FSYNC, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, 
 from .smtp.limits import SmtpLimits
 from .smtp.policy import Policy, is_loopback
 from .smtp.handler import MailHandler, received_from
-from .smtp.protocol import DevSMTP, ImplicitTLS, SessionSettings, install_log_filter
+from .smtp.implicittls import ImplicitTLS
+from .smtp.protocol import DevSMTP, SessionSettings, install_log_filter
 from .web.service import DEFAULT_MAX_MESSAGES, HttpLimits, HttpSide, check_http_exposure, parse_credentials
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]

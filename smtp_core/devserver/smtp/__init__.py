@@ -1,7 +1,8 @@
 """The dev server's SMTP side: what a client talking SMTP meets.
 
 * :mod:`.protocol`: the sessions, an ``asyncio.Protocol`` that answers a
-  pipelined burst in one write (and the implicit-TLS port's handshakes);
+  pipelined burst in one write;
+* :mod:`.implicittls`: the implicit-TLS port's handshakes, before a session;
 * :mod:`.grammar`: what a command line means and the replies' words
   (aiosmtpd 1.4.6's, without I/O);
 * :mod:`.auth`: the AUTH exchanges (PLAIN, LOGIN, CRAM-MD5), without I/O;

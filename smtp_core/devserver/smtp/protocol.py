@@ -21,9 +21,6 @@ The rules are aiosmtpd 1.4.6's, whose replies clients and tests know
   says so (421), failed logins per client address (454);
 * the fifth unknown command in a session closes it (502), as aiosmtpd does;
 * the DATA payload read in whole chunks by :mod:`.dataread`.
-
-:class:`ImplicitTLS` holds a connection to the implicit-TLS port until its
-handshake is done, then hands it to a :class:`DevSMTP`.
 """
 
 from __future__ import annotations
@@ -45,7 +42,7 @@ from .policy import Policy, ReplyOverride
 from ..failurebudget import FailureBudget
 from ..mailbox.received import escape_controls
 
-__all__ = ["DevSMTP", "ImplicitTLS", "SessionSettings", "install_log_filter"]
+__all__ = ["DevSMTP", "SessionSettings", "install_log_filter"]
 
 log = logging.getLogger(__name__)
 
@@ -325,8 +322,18 @@ class DevSMTP(asyncio.Protocol):
         self._envelope = Envelope()
         self._extended, self._host_name = extended, host_name
 
-    def _mail(self, arg: str | None) -> None:
+    def _out_of_order(self, missing: str | None = None) -> bool:
+        """MAIL, RCPT and DATA's first checks, in aiosmtpd's order: HELO,
+        AUTH, then the step before (``missing``: its refusal, if not done)."""
         if self._needs_helo() or self._needs_auth():
+            return True
+        if missing is not None:
+            self._reply(missing)
+            return True
+        return False
+
+    def _mail(self, arg: str | None) -> None:
+        if self._out_of_order():
             return
         parsed = grammar.mail_arguments(arg, extended=self._extended, size_limit=self._settings.size_limit,
                                         nested=bool(self._envelope.mail_from))
@@ -341,10 +348,7 @@ class DevSMTP(asyncio.Protocol):
         self._reply("250 OK")
 
     def _rcpt(self, arg: str | None) -> None:
-        if self._needs_helo() or self._needs_auth():
-            return
-        if not self._envelope.mail_from:
-            self._reply("503 Error: need MAIL command")
+        if self._out_of_order(None if self._envelope.mail_from else "503 Error: need MAIL command"):
             return
         parsed = grammar.rcpt_arguments(arg, extended=self._extended)
         if isinstance(parsed, str):
@@ -353,10 +357,7 @@ class DevSMTP(asyncio.Protocol):
         self._reply(self._handler.recipient_reply(self._envelope, parsed[0], self.limits.max_recipients))
 
     def _data(self, arg: str | None) -> None:
-        if self._needs_helo() or self._needs_auth():
-            return
-        if not self._envelope.rcpt_tos:
-            self._reply("503 Error: need RCPT command")
+        if self._out_of_order(None if self._envelope.rcpt_tos else "503 Error: need RCPT command"):
             return
         if arg:
             self._reply("501 Syntax: DATA")
@@ -552,82 +553,3 @@ _VERBS: dict[str, Callable[[DevSMTP, str | None], None]] = {
     "VRFY": DevSMTP._vrfy,
 }
 assert _VERBS.keys() == grammar.COMMANDS.keys()
-
-
-class ImplicitTLS(asyncio.Protocol):
-    """A connection to the implicit-TLS port until its handshake is done;
-    then it hands the TLS transport to a new :class:`DevSMTP`.
-
-    asyncio's own ``create_server(ssl=...)`` tells the protocol nothing
-    until the handshake succeeded, so a connection that never sends a
-    ClientHello would hold a descriptor unseen.  Here each one is in
-    ``pending`` from its first moment: at most ``limits.max_connections``
-    handshakes at once (one more is dropped at once, before any TLS, so
-    there is no one to say 421 to), each within ``limits.tls_handshake_timeout``.
-    """
-
-    def __init__(self, make_session: Callable[[], DevSMTP], context: ssl.SSLContext,
-                 limits: SmtpLimits, pending: set[ImplicitTLS]):
-        self._make_session = make_session
-        self._context = context
-        self._limits = limits
-        self._pending = pending
-        self._transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        if len(self._pending) >= self._limits.max_connections:
-            log.warning("dropped a TLS connection: %d handshakes already under way", len(self._pending))
-            transport.abort()
-            return
-        self._pending.add(self)
-        # The ClientHello must reach start_tls(), not this protocol: reading
-        # is paused on the next turn, because Python 3.10's transport adds its
-        # reader after connection_made() whatever pause_reading() said there.
-        asyncio.get_running_loop().call_soon(self._begin)
-
-    def _begin(self) -> None:
-        assert self._transport is not None
-        if self._transport.is_closing():
-            self._pending.discard(self)
-            return
-        self._transport.pause_reading()
-        asyncio.get_running_loop().create_task(self._handshake())
-
-    def data_received(self, data: bytes) -> None:
-        # Nothing may arrive here (reading is paused until start_tls takes
-        # over); if it did, the handshake could only time out: say so.
-        log.warning("dropped a TLS connection: %d bytes arrived before the handshake began", len(data))
-        assert self._transport is not None
-        self._transport.abort()
-
-    async def _handshake(self) -> None:
-        assert self._transport is not None
-        try:
-            tls = await asyncio.get_running_loop().start_tls(
-                self._transport, self, self._context, server_side=True,
-                ssl_handshake_timeout=self._limits.tls_handshake_timeout)
-        except (OSError, ssl.SSLError, asyncio.TimeoutError) as error:
-            # A client that rejects our certificate, or never says hello.
-            log.info("TLS handshake failed: %r", error)
-            self._transport.abort()
-            return
-        except BaseException:  # cancelled: the server stops
-            self.abort()
-            raise
-        finally:
-            self._pending.discard(self)
-        if tls is None:  # the connection closed during the handshake
-            return
-        session = self._make_session()
-        tls.set_protocol(session)
-        session.connection_made(tls)
-
-    def abort(self) -> None:
-        """Drop the connection at once (server shutdown)."""
-        if self._transport is not None:
-            self._transport.abort()
-
-    def connection_lost(self, error: Exception | None) -> None:
-        self._pending.discard(self)
