@@ -5,9 +5,15 @@ that the ``defgo``/``defgotype`` table fills when the module loads.  So the
 page says exactly what the code does, and a stale page is caught by
 ``--check`` (and by the test suite)::
 
-    python -m go_std.docs            # write docs/go.std.net.smtp.md and .html
-    python -m go_std.docs --check    # exit 1 if a committed page is stale
-    python -m go_std.docs --stdout   # print the Markdown page
+    python -m go_std.docs              # write docs/go.std.*.md, the committed pages
+    python -m go_std.docs --check      # exit 1 if a committed page is stale
+    python -m go_std.docs --stdout     # print the Markdown page
+    python -m go_std.docs --html DIR   # write the HTML pages into DIR
+
+The Markdown is the one committed, reviewed copy (GitHub renders it); the
+HTML pages say the same from the same outline and are a build output,
+written on demand and never committed, so a change to a table is reviewed
+once.
 
 Like Joker's generated page it has a summary, an index, the constants and
 variables (none here), the functions, and the types each with its receivers
@@ -273,21 +279,35 @@ def render_html(ns) -> str:
 
 # -- command line -----------------------------------------------------------------
 
-RENDERERS: Tuple[Tuple[str, Callable], ...] = ((".md", render_markdown), (".html", render_html))
+#: The suffix and renderer of each kind of page: the committed Markdown, the built HTML.
+MARKDOWN: Tuple[str, Callable] = (".md", render_markdown)
+HTML: Tuple[str, Callable] = (".html", render_html)
 
 
-def pages(module_names: Sequence[str] = NAMESPACES) -> List[Tuple[str, str]]:
-    """``[(file name, text)]`` for every page of the given namespace modules."""
+def pages(module_names: Sequence[str] = NAMESPACES,
+          renderer: Tuple[str, Callable] = MARKDOWN) -> List[Tuple[str, str]]:
+    """``[(file name, text)]`` for every page of the given namespace modules, in one renderer."""
+    suffix, render = renderer
     result = []
     for module_name in module_names:
         ns = load_namespace(module_name)
-        for suffix, render in RENDERERS:
-            result.append((ns.name + suffix, render(ns)))
+        result.append((ns.name + suffix, render(ns)))
     return result
 
 
+def write_pages(out: Path, written: List[Tuple[str, str]]) -> None:
+    """Write each ``(file name, text)`` page under ``out``, saying so."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in written:
+        path = out / name
+        # newline="" keeps the bytes identical on every platform.
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        print(f"wrote {path}")
+
+
 def stale(out: Path, module_names: Sequence[str] = NAMESPACES) -> List[str]:
-    """Names of the pages under ``out`` that are missing or differ from a fresh rendering."""
+    """Names of the committed (Markdown) pages under ``out`` that are missing or differ from a fresh rendering."""
     found = []
     for name, text in pages(module_names):
         path = out / name
@@ -299,31 +319,31 @@ def stale(out: Path, module_names: Sequence[str] = NAMESPACES) -> List[str]:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m go_std.docs",
-        description="Render the namespace pages (Markdown and HTML) from the live namespaces.")
+        description="Render the namespace pages from the live namespaces: the committed Markdown, "
+                    "or with --html the HTML pages.")
     parser.add_argument("namespaces", nargs="*", default=list(NAMESPACES), metavar="MODULE",
                         help="namespace modules (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory of the pages (default: %(default)s)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a page is missing or stale")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="directory of the Markdown pages (default: %(default)s)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a Markdown page is missing or stale")
     parser.add_argument("--stdout", action="store_true", help="print the Markdown page(s) instead of writing files")
+    parser.add_argument("--html", type=Path, metavar="DIR",
+                        help="write the HTML pages into DIR instead (a build output: not committed)")
     options = parser.parse_args(argv)
 
     if options.stdout:
-        for name, text in pages(options.namespaces):
-            if name.endswith(".md"):
-                sys.stdout.write(text)
+        for _, text in pages(options.namespaces):
+            sys.stdout.write(text)
         return 0
     if options.check:
         outdated = stale(options.out, options.namespaces)
         for name in outdated:
             print(f"stale: {options.out / name} (run: python -m go_std.docs)", file=sys.stderr)
         return 1 if outdated else 0
-    options.out.mkdir(parents=True, exist_ok=True)
-    for name, text in pages(options.namespaces):
-        path = options.out / name
-        # newline="" keeps the bytes identical on every platform.
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        print(f"wrote {path}")
+    if options.html is not None:
+        write_pages(options.html, pages(options.namespaces, HTML))
+    else:
+        write_pages(options.out, pages(options.namespaces))
     return 0
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from . import pki
 from .bounds import check_positive
+from .mailbox import autotags
 from .mailbox.store import DEFAULT_FSYNC, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, FSYNC_POLICIES
 from .server import DEFAULT_PORT, DEFAULT_SIZE_LIMIT, DevServer
 from .smtp.limits import SmtpLimits
@@ -44,6 +45,19 @@ users: --user shows its password to everyone who can run ps; --users-file
 not.  All three may be combined; --user wins over the file, the file over
 the environment.
 """
+
+
+#: Mailpit's tagging options, as its ``cmd/root.go`` names them.
+_TAG_OPTIONS: Sequence[tuple[tuple[str, ...], dict]] = (
+    (("-t", "--tag"), dict(action="append", default=[], metavar="'TAGS=MATCH ...'", help=(
+        "tag messages that contain MATCH or match it as a search (repeatable; pairs separated by "
+        "spaces, double quotes keep spaces, TAGS comma-separated)"))),
+    (("--tags-config",), dict(metavar="FILE", help=(
+        "YAML file of filters: 'filters: [{match: ..., tags: \"A, B\", stop: false}]'"))),
+    (("--tags-title-case",), dict(action="store_true", help="title-case the tags made from X-Tags and plus addresses")),
+    (("--tags-disable",), dict(metavar="KINDS", help="no tags from plus-addresses, x-tags or both (comma-separated)")),
+    (("--tags-username",), dict(action="store_true", help="tag each message with its SMTP AUTH user name")),
+)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -101,6 +115,9 @@ def _build_parser() -> argparse.ArgumentParser:
                            "machine), batch or always (fsynced) (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
     mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
+    tagging = parser.add_argument_group("automatic tags (Mailpit's)")
+    for flags, settings in _TAG_OPTIONS:
+        tagging.add_argument(*flags, **settings)
     failures = parser.add_argument_group("failure injection")
     failures.add_argument("--reject-rcpt", action="append", default=[], metavar="ADDR",
                           help="answer RCPT TO:<ADDR> with 550 (repeatable)")
@@ -139,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error("--" + str(error).replace("_", "-"))
     http = web.http_options(parser, options)
+    tagging = _tagging(parser, options)
     features = web.feature_options(parser, options)
 
     logging.basicConfig(
@@ -169,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         client_ca=options.client_ca,
         features=features,
         smtp_limits=smtp_limits,
+        tagging=tagging,
         **(http or {}),
     )
     try:
@@ -201,6 +220,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous_sigterm)
         server.stop()
     return 0
+
+
+def _tagging(parser: argparse.ArgumentParser, options: argparse.Namespace) -> autotags.AutoTagger:
+    """The tagging rules the options ask for; a bad one is a parser error
+    naming the option (and the file, line and key)."""
+    try:
+        filters = [found for value in options.tag for found in autotags.filters_from_argument(value)]
+        if options.tags_config:
+            try:
+                with open(options.tags_config, encoding="utf-8") as file:
+                    text = file.read()
+            except (OSError, UnicodeDecodeError) as error:
+                raise autotags.TagSettingError(f"--tags-config {options.tags_config}: cannot read it: {error}")
+            filters += autotags.filters_from_yaml(text, options.tags_config)
+        disabled = autotags.parse_disable(options.tags_disable) if options.tags_disable else set()
+    except autotags.TagSettingError as error:
+        parser.error(str(error))
+    return autotags.AutoTagger(filters, plus_addresses="plus_addresses" not in disabled,
+                               x_tags="x_tags" not in disabled, title_case=options.tags_title_case,
+                               username=options.tags_username)
 
 
 def _print_banner(server: DevServer, options: argparse.Namespace, users: dict[str, str]) -> None:

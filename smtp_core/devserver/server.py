@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, S
 from . import pki
 from .bounds import check_positive
 from .features import Features, RuntimeStats
+from .mailbox.autotags import AutoTagger
 from .mailbox.received import ReceivedMessage
 from .mailbox.store import DEFAULT_FSYNC, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, FSYNC_POLICIES, MailStore
 from .smtp.limits import SmtpLimits
@@ -136,6 +137,11 @@ class DevServer:
         PEM file of the CAs whose client certificates are accepted: with
         it, every TLS handshake (STARTTLS and implicit TLS) requires a
         client certificate signed by one of them (mutual TLS).
+    ``tagging``
+        Mailpit's automatic tagging rules
+        (:class:`~smtp_core.devserver.mailbox.autotags.AutoTagger`: filters,
+        plus addresses, X-Tags, title case, the AUTH user name); by default
+        Mailpit's: X-Tags and plus addresses.
     """
 
     def __init__(
@@ -170,6 +176,7 @@ class DevServer:
         features: Features | None = None,
         smtp_limits: SmtpLimits | None = None,
         client_ca: None | str | os.PathLike[str] = None,
+        tagging: AutoTagger | None = None,
     ):
         if tls_port is True:
             raise ValueError("tls_port: give a port number, None/0 for a free one, or False")
@@ -206,6 +213,7 @@ class DevServer:
             raise ValueError(f"fsync must be one of {', '.join(FSYNC_POLICIES)}, got {fsync!r}")
         self._mime_limits = dict(max_parts=max_mime_parts, max_depth=max_mime_depth)
         self._fsync = fsync
+        self._tagging = tagging
         self._snapshot: list[ReceivedMessage] = []
 
         #: Bound port numbers (set by :meth:`start`); ``tls_port`` stays
@@ -393,7 +401,8 @@ class DevServer:
                     user_callback(record)
 
         self._snapshot = []
-        store = MailStore(self.maildir, max_messages=self._max_messages, fsync=self._fsync, **self._mime_limits)
+        store = MailStore(self.maildir, max_messages=self._max_messages, fsync=self._fsync, tagging=self._tagging,
+                          **self._mime_limits)
         self.runtime_stats = RuntimeStats()
         self.runtime_stats.watch(store)
         self._handler = MailHandler(self._policy, store, on_message, stats=self.runtime_stats)

@@ -16,16 +16,10 @@ rejects exactly what Go's ``StdEncoding.DecodeString`` does and raises
   (UTF-8, with ``surrogateescape`` surrogates as single bytes; see
   :func:`smtp_core.gocompat.goformat.go_bytes`).
 
-Examples::
+Examples (each rule above has its own in :func:`decode_std`)::
 
     >>> decode_std("AHVzZXIAcGFzcw==")
     b'\\x00user\\x00pass'
-    >>> decode_std("QUJD\\r\\nREVG")
-    b'ABCDEF'
-    >>> decode_std("QUJ")
-    Traceback (most recent call last):
-      ...
-    smtp_core.errors.Base64Error: illegal base64 data at input byte 0
     >>> encode_std(b"\\x00user\\x00pass")
     b'AHVzZXIAcGFzcw=='
 """
@@ -78,9 +72,17 @@ def decode_std(s: Union[str, bytes, bytearray, memoryview]) -> bytes:
 
     >>> decode_std("")
     b''
-    >>> decode_std("QQ=\\n=")
+    >>> decode_std("QR==")  # the last character's spare bits are ignored
     b'A'
-    >>> decode_std("QQ==QQ==")
+    >>> decode_std("QUJD\\r\\nREVG")  # line breaks are skipped...
+    b'ABCDEF'
+    >>> decode_std("QQ=\\n=")  # ...even between the padding characters
+    b'A'
+    >>> decode_std("QUJ")  # the offset of a short final quantum is its start
+    Traceback (most recent call last):
+      ...
+    smtp_core.errors.Base64Error: illegal base64 data at input byte 0
+    >>> decode_std("QQ==QQ==")  # nothing may follow the padding
     Traceback (most recent call last):
       ...
     smtp_core.errors.Base64Error: illegal base64 data at input byte 4

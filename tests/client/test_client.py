@@ -7,13 +7,13 @@ import ssl
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 import smtp_core
 from smtp_core import Client, ReplyError, SMTPError, TLSConfig, dial, send_mail
 from smtp_core.client import split_host_port
 from smtp_core.errors import HelloError, LineError
 from scripted import Starttls
+from servers import RecordingHandler, aiosmtpd_serving
 
 GREETING = "220 mx.test ESMTP"
 EHLO = "250-mx.test\n250-8BITMIME\n250 SIZE 1000"
@@ -156,47 +156,27 @@ def test_dial_localhost_name_and_ipv6(scripted):
     probe.close()
 
 
-class RecordingHandler:
-    """An aiosmtpd handler that rejects one recipient and records messages."""
-
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content, envelope.mail_options))
-        return "250 2.0.0 stored"
-
-
 @pytest.fixture
 def aiosmtpd_server(free_port):
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port, enable_SMTPUTF8=True)
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with aiosmtpd_serving(RecordingHandler(), free_port, enable_SMTPUTF8=True) as served:
+        yield served
 
 
 def test_against_aiosmtpd_smtputf8_8bitmime_and_rejection(aiosmtpd_server):
-    controller, handler = aiosmtpd_server
-    c = dial("127.0.0.1:%d" % controller.port)
+    handler, address = aiosmtpd_server
+    c = dial(address)
     assert c.extension("SMTPUTF8")[0] and c.extension("8bitmime")[0]
     c.mail("jürgen@example.com")
     c.rcpt("zoë@example.com")
     with pytest.raises(ReplyError) as info:
         c.rcpt("nobody@example.com")
-    assert info.value.Code == 550 and str(info.value) == '550 "5.1.1 no such user"'
+    assert info.value.Code == 550 and str(info.value) == '550 "5.1.1 unknown"'
     w = c.data()
     w.write("Subject: Grüße\r\n\r\n.über\r\n".encode())
     w.close()
     c.quit()
-    [(sender, rcpts, content, options)] = handler.messages
-    assert sender == "jürgen@example.com" and rcpts == ["zoë@example.com"]
+    [(sender, rcpts, content)], [options] = handler.messages, handler.mail_options
+    assert sender == "jürgen@example.com" and rcpts == ("zoë@example.com",)
     assert content == "Subject: Grüße\r\n\r\n.über\r\n".encode()
     assert "SMTPUTF8" in options and "BODY=8BITMIME" in options
 

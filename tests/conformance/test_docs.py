@@ -1,9 +1,12 @@
-"""The namespace page: generated from the live namespace, committed, never stale."""
+"""The namespace pages: generated from the live namespaces; the Markdown committed and never stale,
+the HTML a build output that renders every var, escaped."""
 
 from __future__ import annotations
 
+import fnmatch
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -109,13 +112,57 @@ def test_anchors():
 def test_check_mode_reports_a_stale_page(tmp_path):
     assert docs.main(["--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(name for name, _ in docs.pages())
-    assert {"go.std.net.smtp.html", "go.std.net.smtp.md", "go.std.net.md"} <= {p.name for p in tmp_path.iterdir()}
+    assert {"go.std.net.smtp.md", "go.std.net.md"} <= {p.name for p in tmp_path.iterdir()}
     assert docs.main(["--check", "--out", str(tmp_path)]) == 0
     page = tmp_path / "go.std.net.smtp.md"
     page.write_text(page.read_text(encoding="utf-8").replace("v1.0", "v0.9", 1), encoding="utf-8")
     assert docs.main(["--check", "--out", str(tmp_path)]) == 1
-    (tmp_path / "go.std.net.smtp.html").unlink()
-    assert docs.stale(tmp_path) == ["go.std.net.smtp.md", "go.std.net.smtp.html"]
+    (tmp_path / "go.std.net.md").unlink()
+    assert docs.stale(tmp_path) == ["go.std.net.smtp.md", "go.std.net.md"]
+
+
+def test_the_html_pages_are_a_build_output(tmp_path):
+    # The Markdown is the one reviewed copy; HTML is written on demand, only where asked,
+    # and git ignores it where a contributor writes it into docs/.
+    assert docs.main(["--html", str(tmp_path)]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(name.replace(".md", ".html") for name, _ in docs.pages())
+    assert docs.main(["--check", "--out", str(tmp_path)]) == 1  # --check judges the Markdown only
+    ignored = (DOCS.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert all(any(fnmatch.fnmatch(f"docs/{name}", rule) for rule in ignored) for name in written), written
+
+
+class _PageText(HTMLParser):
+    """The ids and the text of an HTML page, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set = set()
+        self.text: list = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids.update(value for name, value in attrs if name == "id")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.mark.parametrize("module", docs.NAMESPACES)
+def test_the_html_page_renders_every_var_escaped(module):
+    ns = docs.load_namespace(module)
+    parser = _PageText()
+    parser.feed(docs.render_html(ns))
+    parser.close()
+    text = "".join(parser.text)
+    assert f"Namespace: {ns.name}" in text
+    for key, (_, meta) in ns.vars.items():
+        if meta.get("type") and meta["type"] not in ns.vars:
+            continue  # a member of an interface the namespace does not export, as on the Markdown page
+        assert docs.anchor(key) in parser.ids, key
+        # Doc text such as "Joe <joe@example.com>" reads back whole: escaped, not taken for a tag.
+        assert meta["doc"] in text, key
+        if meta.get("usage"):
+            assert meta["usage"] in text, key
 
 
 def test_written_pages_equal_the_committed_ones(tmp_path):

@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 
 from catcher_http import T, call, get_json, plain, smtp
+from email_messages import email_message
 
 from smtp_core.devserver import DevServer
 
@@ -33,17 +34,13 @@ LIST_FIELDS = {"total", "unread", "count", "messages_count", "messages_unread", 
 
 
 def rich_message() -> email.message.EmailMessage:
-    msg = email.message.EmailMessage()
-    msg["From"] = "Ann Example <ann@example.com>"
-    msg["To"] = "Bob <bob@example.com>, carol@example.com"
-    msg["Cc"] = "Dan <dan@example.com>"
-    msg["Reply-To"] = "replies@example.com"
-    msg["Subject"] = "Quarterly report für Q3"
-    msg["Message-ID"] = "<report-1@example.com>"
-    msg["Date"] = "Tue, 01 Dec 2026 02:00:00 +0100"
-    msg["List-Unsubscribe"] = "<mailto:leave@example.com>, <https://example.com/leave>"
-    msg.set_content("Numbers are up.\nSee the attachment.\n")
-    msg.add_alternative("<p>Numbers are <b>up</b>.</p><img src=\"cid:logo@example.com\">", subtype="html")
+    msg = email_message({"From": "Ann Example <ann@example.com>", "To": "Bob <bob@example.com>, carol@example.com",
+                         "Cc": "Dan <dan@example.com>", "Reply-To": "replies@example.com",
+                         "Subject": "Quarterly report für Q3", "Message-ID": "<report-1@example.com>",
+                         "Date": "Tue, 01 Dec 2026 02:00:00 +0100",
+                         "List-Unsubscribe": "<mailto:leave@example.com>, <https://example.com/leave>"},
+                        "Numbers are up.\nSee the attachment.\n",
+                        html="<p>Numbers are <b>up</b>.</p><img src=\"cid:logo@example.com\">")
     msg.get_payload()[1].add_related(b"\x89PNG fake", maintype="image", subtype="png", cid="<logo@example.com>",
                                      filename="logo.png")
     msg.add_attachment(b"%PDF-1.4 report", maintype="application", subtype="pdf", filename="report.pdf")

@@ -21,7 +21,6 @@ import sqlite3
 import stat
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -41,6 +40,7 @@ from smtp_core.devserver.mailbox.received import ReceivedMessage
 from smtp_core.devserver.mailbox.search import MAX_QUERY_LENGTH, MAX_TERMS
 from smtp_core.devserver.mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
 
+from catcher_http import call, fetch
 from cli_process import refusal
 
 T = 10.0
@@ -169,26 +169,14 @@ def test_a_directory_planted_in_new_or_cur_does_not_stop_the_store(tmp_path, cap
 # --------------------------------------------------------------------------
 
 
-def _get(url: str) -> "tuple[int, bytes]":
-    try:
-        with urllib.request.urlopen(url, timeout=T) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.read()
+def _get(url: str, method: str = "GET") -> "tuple[int, bytes]":
+    """``(status, body)`` of one request to a URL of the catcher."""
+    status, _, body = fetch(url, method)
+    return status, body
 
 
 def _search(server, query: str, method: str = "GET") -> "tuple[int, bytes]":
-    url = server.url + "api/v1/search?" + urllib.parse.urlencode({"query": query})
-    if method == "GET":
-        return _get(url)
-    request = urllib.request.Request(url, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=T) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.read()
+    return _get(server.url + "api/v1/search?" + urllib.parse.urlencode({"query": query}), method)
 
 
 def _send(server, *messages: bytes) -> None:
@@ -765,14 +753,7 @@ def test_the_send_api_refuses_a_message_over_the_part_limit_with_a_json_error(ma
     request = {"From": {"Email": "ann@example.com"}, "To": [{"Email": "bob@example.com"}], "Subject": "many",
                "Text": "text", "Attachments": [{"Content": base64.b64encode(b"x").decode(), "Filename": f"{n}.bin"}
                                                for n in range(6)]}
-    post = urllib.request.Request(server.url + "api/v1/send", data=json.dumps(request).encode(), method="POST",
-                                  headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(post, timeout=T) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            status, body = error.code, error.read()
+    status, _, body = call(server, "POST", "/api/v1/send", request, {"Content-Type": "application/json"})
     assert status == 400, body
     assert json.loads(body) == {"Error": "message has more than 5 MIME parts (the limit is 5)"}
     assert server.store.summaries() == []

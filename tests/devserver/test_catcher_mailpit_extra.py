@@ -277,15 +277,6 @@ def test_release_without_a_relay_unknown_ids_and_relay_failures(make_catcher, ma
     assert relay.messages() == []
 
 
-@pytest.mark.parametrize("name", ["features", "web.release", "web.linkcheck", "web.spamassassin"])
-def test_module_examples(name):
-    import doctest
-    import importlib
-
-    failures, tried = doctest.testmod(importlib.import_module(f"smtp_core.devserver.{name}"))
-    assert tried > 0 and failures == 0
-
-
 # ---- 4. rendered views ----
 
 

@@ -18,7 +18,7 @@ import re
 import pytest
 
 from catcher_http import call, get_json, smtp
-from catcher_page import PIXEL_PNG, message, open_page
+from catcher_page import PIXEL_PNG, keys_open, message, open_page
 
 from smtp_core.devserver.web import page as page_module
 
@@ -399,12 +399,7 @@ def test_the_keyboard_moves_through_the_list(page, catcher):
     open_page(page, catcher)
     page.locator("#messages .row", has_text="Newest").click()
     expect(page.locator("#m-subject")).to_have_text("Newest")
-    page.keyboard.press("ArrowDown")
-    expect(page.locator("#m-subject")).to_have_text("Middle")
-    page.keyboard.press("ArrowDown")
-    expect(page.locator("#m-subject")).to_have_text("Oldest")
-    page.keyboard.press("ArrowUp")
-    expect(page.locator("#m-subject")).to_have_text("Middle")
+    keys_open(page, [("ArrowDown", "Middle"), ("ArrowDown", "Oldest"), ("ArrowUp", "Middle")])
     page.keyboard.press("Escape")
     expect(page.locator("#message")).to_be_hidden()
     page.keyboard.press("/")

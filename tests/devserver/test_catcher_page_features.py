@@ -18,7 +18,7 @@ from smtp_core.devserver.features import Features
 
 from browser import new_tab
 from catcher_http import call, relay_features, smtp
-from catcher_page import message, open_page
+from catcher_page import keys_open, message, open_page
 from catcher_peers import SPAMMY
 
 
@@ -137,16 +137,9 @@ def test_j_k_and_delete_move_through_and_delete_mail(page, catcher):  # noqa: F8
 
     smtp(catcher, message("Oldest"), message("Middle"), message("Newest"))
     open_page(page, catcher)
-    page.keyboard.press("j")  # nothing open: the first message
-    expect(page.locator("#m-subject")).to_have_text("Newest")
-    page.keyboard.press("j")
-    expect(page.locator("#m-subject")).to_have_text("Middle")
-    page.keyboard.press("k")
-    expect(page.locator("#m-subject")).to_have_text("Newest")
-    page.keyboard.press("j")
-    expect(page.locator("#m-subject")).to_have_text("Middle")
-    page.keyboard.press("Delete")  # deletes Middle, opens the next one
-    expect(page.locator("#m-subject")).to_have_text("Oldest")
+    keys_open(page, [("j", "Newest"),  # nothing open: the first message
+                     ("j", "Middle"), ("k", "Newest"), ("j", "Middle"),
+                     ("Delete", "Oldest")])  # deletes Middle, opens the next one
     expect(page.locator("#messages .row")).to_have_count(2)
     expect(page.locator("#count")).to_have_text("2 messages")
     status, _, body = call(catcher, "GET", "/api/v1/messages")

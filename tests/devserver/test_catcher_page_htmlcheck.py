@@ -6,7 +6,6 @@ Mailpit's ``HTMLCheckResponse`` from the shipped caniemail.com data, over real H
 
 from __future__ import annotations
 
-import doctest
 import json
 from collections import Counter
 
@@ -96,11 +95,6 @@ def test_the_data_is_dated_and_licensed():
     assert data["last_update_date"] and len(data["features"]) > 200
     licence = htmlcheck.DATA_FILE.with_name("caniemail.LICENSE").read_text()
     assert licence.startswith("MIT License")
-
-
-def test_module_examples():
-    failures, tried = doctest.testmod(htmlcheck)
-    assert tried > 0 and failures == 0
 
 
 def test_attribute_selectors_count_each_element_once():

@@ -10,11 +10,11 @@ newcomer sees; with ``CATCHER_SCREENSHOT`` set it also saves the picture::
 
 from __future__ import annotations
 
-import email.message
 import os
 import shutil
 
 from catcher_http import smtp
+from email_messages import email_message
 
 LOGO_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 64 64">'
             '<rect x="4" y="12" width="56" height="40" rx="7" fill="#2563eb"/>'
@@ -43,13 +43,10 @@ def demo_messages(logo_png: bytes) -> list:
                     b".A line starting with a dot arrives intact.\r\n")
     send_mail = (b"From: alice@example.com\r\nSubject: SendMail from Hy\r\n\r\n"
                  b"One call, two recipients.\r\n")
-    welcome = email.message.EmailMessage()
-    welcome["From"] = "Example App <noreply@app.example>"
-    welcome["To"] = "Bob Builder <bob@example.com>"
-    welcome["Subject"] = "Welcome aboard: confirm your address"
-    welcome.set_content("Welcome aboard, Bob!\n\nYour account is ready. Confirm your address:\n"
-                        "https://example.com/confirm?token=4f1c\n")
-    welcome.add_alternative(WELCOME_HTML, subtype="html")
+    welcome = email_message({"From": "Example App <noreply@app.example>", "To": "Bob Builder <bob@example.com>",
+                             "Subject": "Welcome aboard: confirm your address"},
+                            "Welcome aboard, Bob!\n\nYour account is ready. Confirm your address:\n"
+                            "https://example.com/confirm?token=4f1c\n", html=WELCOME_HTML)
     welcome.get_payload()[1].add_related(logo_png, maintype="image", subtype="png",
                                          cid="<logo@example.com>", filename="logo.png")
     welcome.add_attachment(b"%PDF-1.4\n" + bytes(24_000), maintype="application", subtype="pdf",

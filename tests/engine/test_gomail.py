@@ -7,8 +7,6 @@ hold (smtp_core.gocompat.goformat.go_bytes), so the comparison is byte for byte.
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
 import govectors
@@ -43,11 +41,6 @@ def test_address_string_as_go(given, want):
     assert go_bytes(gomail.address_string(gomail.Address(text(name), text(address)))) == want
 
 
-def test_doctests():
-    result = doctest.testmod(gomail)
-    assert result.failed == 0 and result.attempted > 0
-
-
 def date_outcome(given) -> bytes:
     try:
         t = godate.parse_date(given)
@@ -64,11 +57,6 @@ def test_parse_date_as_go(given, want):
     assert date_outcome(given) == want
 
 
-def test_godate_doctests():
-    result = doctest.testmod(godate)
-    assert result.failed == 0 and result.attempted > 0
-
-
 def message_outcome(given) -> bytes:
     try:
         header, body = gomessage.read_message(given)
@@ -83,8 +71,3 @@ def message_outcome(given) -> bytes:
 @pytest.mark.parametrize("given, want", govectors.load("mail_message"))
 def test_read_message_as_go(given, want):
     assert message_outcome(given) == want
-
-
-def test_gomessage_doctests():
-    result = doctest.testmod(gomessage)
-    assert result.failed == 0 and result.attempted > 0

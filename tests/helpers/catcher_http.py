@@ -16,10 +16,15 @@ T = 10.0
 
 
 def call(server: DevServer, method: str, path: str, body=None, headers=None):
-    """``(status, headers, body bytes)`` of one HTTP request to the catcher."""
+    """``(status, headers, body bytes)`` of one HTTP request to the catcher
+    (``body``: bytes as they are, anything else as JSON)."""
+    return fetch(server.url.rstrip("/") + path, method, body, headers)
+
+
+def fetch(url: str, method: str = "GET", body=None, headers=None):
+    """:func:`call` by URL: ``(status, headers, body bytes)``; an HTTP error is an answer too."""
     data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
-    request = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
-                                     headers=headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=T) as response:
             return response.status, response.headers, response.read()

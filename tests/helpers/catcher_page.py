@@ -1,7 +1,8 @@
 """The catcher's page in a browser tab: the ``page`` fixture (a fresh tab,
 see :func:`browser.new_tab`), opening the page and waiting until it is live,
-the mail the page tests send, and a loopback ``recorder`` of what a message
-loads from outside (tests/devserver/test_catcher_page*.py)."""
+walking the list with the keyboard (:func:`keys_open`), the mail the page
+tests send, and a loopback ``recorder`` of what a message loads from outside
+(tests/devserver/test_catcher_page*.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import email.message
 
 import pytest
 from browser import new_tab
+from email_messages import email_message
 from loopback_http import LoopbackSite
 
 # A 1x1 PNG, for inline (cid:) images.
@@ -34,21 +36,23 @@ def open_page(tab, catcher):
     expect(tab.locator("#count")).not_to_have_text("Loading…")
 
 
+def keys_open(tab, steps: list[tuple[str, str]]) -> None:
+    """Press each ``(key, subject)``'s key in turn and see it open the message
+    with that subject (the list's keyboard: arrows, j/k, Delete)."""
+    from playwright.sync_api import expect
+
+    for key, subject in steps:
+        tab.keyboard.press(key)
+        expect(tab.locator("#m-subject")).to_have_text(subject)
+
+
 # -- mail -------------------------------------------------------------------------
 
 def message(subject: str, text: str = "Hello.\n", *, html: str | None = None,
             sender: str = "Ann Sender <ann@example.com>", to: str = "Bob <bob@example.com>",
             cc: str | None = None) -> email.message.EmailMessage:
-    msg = email.message.EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Subject"] = subject
-    msg.set_content(text)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-    return msg
+    headers = {"From": sender, "To": to} | ({"Cc": cc} if cc else {}) | {"Subject": subject}
+    return email_message(headers, text, html=html)
 
 
 def recording_site() -> LoopbackSite:

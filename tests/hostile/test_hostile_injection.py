@@ -137,30 +137,38 @@ def test_refusal_after_greeting_sends_nothing_either(scripted):
     tried("Client.rcpt/verify mid-transaction", 2 * len(ADDRESS_VALUES))
 
 
-# -- send_mail -------------------------------------------------------------------------
+# -- send_mail and the Pythonic send(): refused before connecting ----------------------------
 
-@pytest.mark.parametrize("where", ["from", "to-first", "to-last"])
-def test_send_mail_refuses_before_connecting(scripted, where):
-    # A sentinel session proves that send_mail never connected: had it done
+def _placed(where: str, value: str) -> tuple[str, list[str] | str]:
+    """``(sender, recipients)`` with the hostile ``value`` at ``where``, among clean addresses."""
+    sender, to = "a@example.com", ["b@example.com", "c@example.com"]
+    return {"from": (value, to), "to-first": (sender, [value] + to), "to-last": (sender, to + [value]),
+            "to-string": (sender, value)}[where]
+
+
+SENDERS = {
+    "send_mail": lambda address, sender, to: smtp_core.send_mail(address, None, sender, to,
+                                                                 b"Subject: x\r\n\r\nx\r\n"),
+    "send": lambda address, sender, to: smtp_core.send(address, sender, to, b"Subject: x\r\n\r\nx\r\n",
+                                                       tls="none"),
+}
+
+
+@pytest.mark.parametrize("how, where", [("send_mail", "from"), ("send_mail", "to-first"), ("send_mail", "to-last"),
+                                        ("send", "from"), ("send", "to-last"), ("send", "to-string")])
+def test_sending_refuses_before_connecting(scripted, how, where):
+    # A sentinel session proves that the call never connected: had it done
     # so, it would have taken the first connection and this script.
     srv = scripted(["220 sentinel", "250 sentinel", "250 noop", "221 bye"])
     for value, text in ADDRESS_VALUES:
-        sender, to = "a@example.com", ["b@example.com", "c@example.com"]
-        if where == "from":
-            sender = value
-        elif where == "to-first":
-            to = [value] + to
-        else:
-            to = to + [value]
-        refused(lambda v: smtp_core.send_mail(srv.address, None, sender, to, b"Subject: x\r\n\r\nx\r\n"),
-                value, text)
+        sender, to = _placed(where, value)
+        refused(lambda v: SENDERS[how](srv.address, sender, to), value, text)
     with smtp_core.dial(srv.address) as c:
         c.noop()
         c.quit()
     srv.wait_done()
-    assert len(srv.connections) == 1
-    assert srv.transcript(0) == CLEAN_TRANSCRIPT
-    tried("send_mail " + where, len(ADDRESS_VALUES))
+    assert len(srv.connections) == 1 and srv.transcript(0) == CLEAN_TRANSCRIPT
+    tried(how + " " + where, len(ADDRESS_VALUES))
 
 
 # -- AUTH ----------------------------------------------------------------------------------
@@ -287,27 +295,6 @@ def test_namespace_auth_with_hostile_mechanism_name(scripted, ns):
 
 
 # -- the Pythonic send() (smtp_core.pythonic) ------------------------------------------------------
-
-@pytest.mark.parametrize("where", ["sender", "recipient", "recipient-string"])
-def test_send_refuses_before_connecting(scripted, where):
-    srv = scripted(["220 sentinel", "250 sentinel", "250 noop", "221 bye"])
-    for value, text in ADDRESS_VALUES:
-        sender, to = "a@example.com", ["b@example.com", "c@example.com"]
-        if where == "sender":
-            sender = value
-        elif where == "recipient":
-            to = to + [value]
-        else:
-            to = value
-        refused(lambda v: smtp_core.send(srv.address, sender, to, b"Subject: x\r\n\r\nx\r\n", tls="none"),
-                value, text)
-    with smtp_core.dial(srv.address) as c:
-        c.noop()
-        c.quit()
-    srv.wait_done()
-    assert len(srv.connections) == 1 and srv.transcript(0) == CLEAN_TRANSCRIPT
-    tried("send " + where, len(ADDRESS_VALUES))
-
 
 def test_send_local_name_is_refused_before_ehlo(scripted):
     values = NAME_VALUES

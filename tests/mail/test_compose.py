@@ -21,6 +21,8 @@ from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from email_messages import email_message
+
 import go_std.net.smtp as smtp
 from smtp_core import ComposeError, EnvelopeError, envelope, message, send, send_many
 
@@ -184,13 +186,8 @@ def test_a_composed_message_alone_to_send_and_send_many(recorder, files):
 
 
 def test_envelope_of_a_plain_email_message_strips_both_bcc_headers():
-    m = email.message.EmailMessage()
-    m["From"] = "a@example.com"
-    m["Sender"] = "list@example.com"
-    m["To"] = "b@example.com, B <B@example.com>"
-    m["Bcc"] = "b@example.com, c@example.com"
-    m["Resent-Bcc"] = "d@example.com"
-    m.set_content("x\n")
+    m = email_message({"From": "a@example.com", "Sender": "list@example.com", "To": "b@example.com, B <B@example.com>",
+                       "Bcc": "b@example.com, c@example.com", "Resent-Bcc": "d@example.com"}, "x\n")
     sender, recipients, data = envelope(m)
     assert sender == "list@example.com"
     assert recipients == ["b@example.com", "B@example.com", "c@example.com"]
@@ -201,8 +198,7 @@ def test_envelope_of_a_plain_email_message_strips_both_bcc_headers():
 def test_envelope_refuses_what_cannot_be_sent():
     with pytest.raises(TypeError, match="EmailMessage|Message"):
         envelope(b"From: a@example.com\r\n\r\nx")
-    m = email.message.EmailMessage()
-    m["To"] = "b@example.com"
+    m = email_message({"To": "b@example.com"})
     with pytest.raises(EnvelopeError, match="neither Sender nor From"):
         envelope(m)
     m["From"] = "a@example.com"

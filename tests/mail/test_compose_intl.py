@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import doctest
 import email.message
 import email.policy
 import email.utils
@@ -333,11 +332,6 @@ def test_serialising_a_non_ascii_local_part_without_utf8_names_it():
         wireform.wire_bytes(m, smtputf8=False)
     assert '"jürgen@example.com"' in str(caught.value) and "SMTPUTF8" in str(caught.value)
     assert b"From: j\xc3\xbcrgen@example.com" in wireform.wire_bytes(m)
-
-
-@pytest.mark.parametrize("module", [mailaddr, wireform])
-def test_doctests(module):
-    assert doctest.testmod(module).failed == 0
 
 
 # -- the catcher's API gives A-labels, as Mailpit's; its page shows U-labels ----------------

@@ -203,15 +203,6 @@ def test_new_client_keeps_the_conn_deadline_as_its_timeout(scripted):
     assert isinstance(err, TimeoutError) and re.fullmatch("read tcp %s: i/o timeout" % ENDS, str(err)), str(err)
 
 
-def test_netconn_doctests():
-    import doctest
-
-    import smtp_core.netconn
-
-    result = doctest.testmod(smtp_core.netconn)
-    assert result.failed == 0 and result.attempted > 0
-
-
 def test_dialer_with_a_timeout(free_port):
     d = net.Dialer({"Timeout": 2_000_000_000})
     assert isinstance(d, net.PtrDialer) and d.Timeout == 2_000_000_000

@@ -11,13 +11,13 @@ Also here: the kernel timeouts that the Pythonic layer's own sockets use.
 from __future__ import annotations
 
 import contextlib
-import email.message
 import socket
 import threading
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from email_messages import email_message
 from scripted import Close, Silent
 
 import smtp_core
@@ -191,8 +191,7 @@ def test_refused_mail_and_refused_data_command(scripted):
 
 
 def test_messages_that_cannot_be_sent_are_reported_and_skipped(scripted):
-    no_from = email.message.EmailMessage()
-    no_from["To"] = "b@example.com"
+    no_from = email_message({"To": "b@example.com"})
     srv = scripted(["220 hi", "250-test\n250-PIPELINING\n250 SIZE 1000"] + ENVELOPE_OK + ["250 queued", "221 bye"])
     results = send_many(srv.address, [
         ("a@example.com", ["b@example.com"], "text, not bytes"),
@@ -364,15 +363,8 @@ def test_a_huge_envelope_in_a_batch_goes_in_windows(pipelining_server):
 
 def test_email_messages_as_items(pipelining_server):
     handler, address = pipelining_server
-    batch = []
-    for n in range(3):
-        msg = email.message.EmailMessage()
-        msg["From"] = "alice@example.com"
-        msg["To"] = "bob%d@example.com" % n
-        msg["Bcc"] = "hidden@example.com"
-        msg["Subject"] = "n%d" % n
-        msg.set_content("hello %d\n" % n)
-        batch.append(msg)
+    batch = [email_message({"From": "alice@example.com", "To": "bob%d@example.com" % n, "Bcc": "hidden@example.com",
+                            "Subject": "n%d" % n}, "hello %d\n" % n) for n in range(3)]
     results = send_many(address, batch, tls="none", timeout=T)
     assert [r.accepted for r in results] == [["bob%d@example.com" % n, "hidden@example.com"] for n in range(3)]
     assert all(b"hidden" not in m[2] for m in handler.messages)

@@ -8,7 +8,6 @@ aiosmtpd that advertises PIPELINING.
 
 from __future__ import annotations
 
-import email.message
 import io
 import os
 
@@ -16,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from email_messages import email_message
 from servers import addr
 import smtp_core
 from smtp_core import (
@@ -105,60 +105,52 @@ def test_partial_refusals_are_reported_not_lost(scripted):
 SECOND = ["250 ok", "250 ok", "354 go", "250 queued as 2"]
 
 
-def test_refused_mail_then_a_second_message(scripted):
-    srv = scripted(["220 hi", EHLO_PIPE, "451 4.3.0 try later", "503 need MAIL", "503 need RCPT", "250 reset"]
-                   + SECOND + ["221 bye"])
+def refused_then_sent(scripted, replies: list[str], error: type = MessageRefused,
+                      recipients: tuple[str, ...] = ("b@example.com",)) -> tuple[Exception, bytes]:
+    """``(the refusal, the transcript)`` of a first message that the server's
+    ``replies`` (after EHLO, up to RSET's) refuse with ``error``, then a second
+    message on the same connection, which must go, after an RSET."""
+    srv = scripted(["220 hi", EHLO_PIPE] + replies + SECOND + ["221 bye"])
     with connect(srv.address, tls="none", timeout=T) as c:
-        with pytest.raises(MessageRefused) as caught:
-            send(c, "a@example.com", ["b@example.com"], BODY)
-        err = caught.value
-        assert (err.stage, err.code, err.temporary) == ("MAIL", 451, True)
-        assert isinstance(err, smtp_core.ReplyError) and isinstance(err, smtp_core.SendError)
-        assert err.result.recipients == {"b@example.com": (503, "need MAIL")}
+        with pytest.raises(error) as caught:
+            send(c, "a@example.com", list(recipients), BODY)
         assert send(c, "a@example.com", ["b@example.com"], BODY).reply == (250, "queued as 2")
         c.quit()
-    assert b"DATA\r\nRSET\r\nMAIL FROM:" in srv.transcript(0)
+    transcript = srv.transcript(0)
+    assert transcript.count(b"RSET\r\nMAIL FROM:") == 1
+    return caught.value, transcript
+
+
+def test_refused_mail_then_a_second_message(scripted):
+    err, transcript = refused_then_sent(scripted, ["451 4.3.0 try later", "503 need MAIL", "503 need RCPT",
+                                                   "250 reset"])
+    assert (err.stage, err.code, err.temporary) == ("MAIL", 451, True)
+    assert isinstance(err, smtp_core.ReplyError) and isinstance(err, smtp_core.SendError)
+    assert err.result.recipients == {"b@example.com": (503, "need MAIL")}
+    assert b"DATA\r\nRSET\r\nMAIL FROM:" in transcript
 
 
 def test_refused_message_then_a_second_message(scripted):
-    srv = scripted(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "354 go", "554 5.7.1 spam", "250 reset"]
-                   + SECOND + ["221 bye"])
-    with connect(srv.address, tls="none", timeout=T) as c:
-        with pytest.raises(MessageRefused) as caught:
-            send(c, "a@example.com", ["b@example.com"], BODY)
-        assert (caught.value.stage, caught.value.code) == ("DATA end", 554)
-        assert caught.value.result.accepted == ["b@example.com"]
-        assert caught.value.result.reply == (554, "5.7.1 spam")
-        assert str(caught.value) == 'smtp: DATA end refused: 554 "5.7.1 spam"'
-        assert send(c, "a@example.com", ["b@example.com"], BODY).reply == (250, "queued as 2")
-        c.quit()
-    assert (BODY + b".\r\nRSET\r\nMAIL FROM:") in srv.transcript(0)
+    err, transcript = refused_then_sent(scripted, ["250 ok", "250 ok", "354 go", "554 5.7.1 spam", "250 reset"])
+    assert (err.stage, err.code) == ("DATA end", 554)
+    assert err.result.accepted == ["b@example.com"]
+    assert err.result.reply == (554, "5.7.1 spam")
+    assert str(err) == 'smtp: DATA end refused: 554 "5.7.1 spam"'
+    assert (BODY + b".\r\nRSET\r\nMAIL FROM:") in transcript
 
 
 def test_refused_data_command_then_a_second_message(scripted):
-    srv = scripted(["220 hi", EHLO_PIPE, "250 ok", "250 ok", "452 4.3.1 no space", "250 reset"]
-                   + SECOND + ["221 bye"])
-    with connect(srv.address, tls="none", timeout=T) as c:
-        with pytest.raises(MessageRefused) as caught:
-            send(c, "a@example.com", ["b@example.com"], BODY)
-        assert (caught.value.stage, caught.value.code) == ("DATA", 452)
-        send(c, "a@example.com", ["b@example.com"], BODY)
-        c.quit()
+    err, _ = refused_then_sent(scripted, ["250 ok", "250 ok", "452 4.3.1 no space", "250 reset"])
+    assert (err.stage, err.code) == ("DATA", 452)
 
 
 def test_every_recipient_refused_raises_with_all_refusals(scripted):
-    srv = scripted(["220 hi", EHLO_PIPE, "250 ok", "550 no b", "450 not now c", "554 no valid recipients",
-                    "250 reset"] + SECOND + ["221 bye"])
-    with connect(srv.address, tls="none", timeout=T) as c:
-        with pytest.raises(RecipientsRefused) as caught:
-            send(c, "a@example.com", ["b@example.com", "c@example.com"], BODY)
-        err = caught.value
-        assert {k: v.code for k, v in err.refused.items()} == {"b@example.com": 550, "c@example.com": 450}
-        assert not err.temporary
-        assert '"b@example.com": 550 "no b"' in str(err)
-        send(c, "a@example.com", ["b@example.com"], BODY)
-        c.quit()
-    transcript = srv.transcript(0)
+    err, transcript = refused_then_sent(scripted, ["250 ok", "550 no b", "450 not now c", "554 no valid recipients",
+                                                   "250 reset"],
+                                        RecipientsRefused, ("b@example.com", "c@example.com"))
+    assert {k: v.code for k, v in err.refused.items()} == {"b@example.com": 550, "c@example.com": 450}
+    assert not err.temporary
+    assert '"b@example.com": 550 "no b"' in str(err)
     assert b"DATA\r\nRSET\r\n" in transcript and BODY not in transcript.split(b"RSET")[0]
 
 
@@ -406,13 +398,9 @@ def test_a_str_message_is_refused(scripted):
 
 
 def test_email_message_gives_the_envelope_and_loses_bcc(make_devserver):
-    msg = email.message.EmailMessage()
-    msg["From"] = "Alice <alice@example.com>"
-    msg["To"] = "Bob <bob@example.com>, carol@example.com"
-    msg["Cc"] = "dave@example.com"
-    msg["Bcc"] = "secret@example.com"
-    msg["Subject"] = "Grüße"
-    msg.set_content("hello\n.dot\n")
+    msg = email_message({"From": "Alice <alice@example.com>", "To": "Bob <bob@example.com>, carol@example.com",
+                         "Cc": "dave@example.com", "Bcc": "secret@example.com", "Subject": "Grüße"},
+                        "hello\n.dot\n")
     srv = make_devserver()
     result = send(addr(srv), None, None, msg, tls="none", timeout=T)
     [got] = srv.wait_for(1)
@@ -426,11 +414,7 @@ def test_email_message_gives_the_envelope_and_loses_bcc(make_devserver):
 
 
 def test_email_message_prefers_sender_and_explicit_envelope_wins(make_devserver):
-    msg = email.message.EmailMessage()
-    msg["From"] = "alice@example.com"
-    msg["Sender"] = "list@example.com"
-    msg["To"] = "bob@example.com"
-    msg.set_content("x")
+    msg = email_message({"From": "alice@example.com", "Sender": "list@example.com", "To": "bob@example.com"}, "x")
     srv = make_devserver()
     send(addr(srv), None, None, msg, tls="none", timeout=T)
     send(addr(srv), "bounce@example.com", ["other@example.com"], msg, tls="none", timeout=T)
@@ -440,11 +424,7 @@ def test_email_message_prefers_sender_and_explicit_envelope_wins(make_devserver)
 
 
 def test_email_message_with_utf8_address_uses_smtputf8(make_devserver):
-    msg = email.message.EmailMessage()
-    msg["From"] = "jürgen@example.com"
-    msg["To"] = "bob@example.com"
-    msg["Subject"] = "Grüße"
-    msg.set_content("x")
+    msg = email_message({"From": "jürgen@example.com", "To": "bob@example.com", "Subject": "Grüße"}, "x")
     srv = make_devserver()
     send(addr(srv), None, None, msg, tls="none", timeout=T)
     [got] = srv.wait_for(1)
@@ -453,8 +433,7 @@ def test_email_message_with_utf8_address_uses_smtputf8(make_devserver):
 
 
 def test_email_message_without_from_needs_a_sender():
-    msg = email.message.EmailMessage()
-    msg["To"] = "bob@example.com"
+    msg = email_message({"To": "bob@example.com"})
     with pytest.raises(EnvelopeError, match="sender"):
         smtp_core.pythonic.envelope.envelope_from_headers(msg, None, None)
 

@@ -11,5 +11,6 @@ No socket and no HTTP here: the SMTP side and the send API write through
 * :mod:`.mailview`: what the index and the API show of one message;
 * :mod:`.mimetree`: a message's MIME structure as byte offsets;
 * :mod:`.htmltext`: the text and start tags of an HTML body;
-* :mod:`.tagnames`: Mailpit's tag names and tag lists.
+* :mod:`.tagnames`: Mailpit's tag names and tag lists;
+* :mod:`.autotags`: Mailpit's automatic tags (plus addresses, filters, title case).
 """

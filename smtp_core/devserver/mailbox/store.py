@@ -79,6 +79,7 @@ from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 from . import indexschema
 from . import search as search_syntax
 from . import tagnames
+from .autotags import AutoTagger
 from .received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
@@ -121,12 +122,14 @@ class MailStore:
 
     def __init__(self, directory: str | os.PathLike[str], *, max_messages: int = DEFAULT_MAX_MESSAGES,
                  max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH,
-                 fsync: str = DEFAULT_FSYNC):
+                 fsync: str = DEFAULT_FSYNC, tagging: AutoTagger | None = None):
         if max_messages < 0:
             raise ValueError(f"max_messages must be >= 0, got {max_messages}")
         if fsync not in FSYNC_POLICIES:
             raise ValueError(f"fsync must be one of {', '.join(FSYNC_POLICIES)}, got {fsync!r}")
         self.fsync = fsync
+        #: The automatic tagging rules (:mod:`~smtp_core.devserver.mailbox.autotags`).
+        self.tagging = tagging or AutoTagger()
         for name, value in (("max_parts", max_parts), ("max_depth", max_depth)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
@@ -253,7 +256,7 @@ class MailStore:
             "envelope_to": json.dumps(list(envelope_to)), "mail_options": json.dumps(list(mail_options)),
             "username": json.dumps(authenticated_as), "tls": int(tls), "header_length": len(envelope),
             "raw_verbatim": verbatim,
-        }, tags=fields["tags"])
+        }, tags=self.tagging.arrival(raw, fields, authenticated_as))
         with self._queue_lock:
             self._queue.append(arrival)
         pruned = 0
@@ -290,7 +293,7 @@ class MailStore:
             self._db.execute("BEGIN")
             for arrival in batch:
                 arrival.seq = indexschema.insert(self._db, arrival.row)
-                arrival.tags = self._tag(arrival.seq, arrival.tags)
+                arrival.tags = self._tag(arrival.seq, arrival.tags.tags(self._db, arrival.seq))
             self._total += len(batch)
             pruned = self._prune()
             self._db.execute("COMMIT")
@@ -754,7 +757,7 @@ class _Arrival:
     """A message on disk, waiting for its index row to be committed."""
 
     row: dict[str, Any]
-    tags: Sequence[str]
+    tags: Any  # PendingTags until the commit, then the stored tags
     seq: int = 0
     done: bool = False
     error: BaseException | None = None
