@@ -6,6 +6,8 @@ nothing answered after QUIT, and the split of lines without I/O."""
 from __future__ import annotations
 
 import asyncio.selector_events
+import base64
+import logging
 
 import pytest
 from raw_smtp import Raw
@@ -122,3 +124,18 @@ def test_a_line_without_end_is_held_within_the_limit():
     lines.feed(b"\r\nRSET\r\n")
     assert lines.next_line() is grammar.TOO_LONG_LINE
     assert lines.next_line() == b"RSET"
+
+
+def test_the_debug_log_shows_the_commands_but_no_credentials(make_devserver, caplog):
+    caplog.set_level(logging.DEBUG, logger="smtp_core.devserver.smtp.protocol")
+    server = make_devserver(users={"alice": "s3cret"})
+    wire = Wire(server)
+    response = base64.b64encode(b"\0alice\0s3cret").decode()
+    try:
+        wire.send(f"EHLO client\r\nAUTH PLAIN {response}\r\nNOOP\r\n".encode())
+        assert [wire.reply()[0] for _ in range(3)] == [250, 235, 250]
+    finally:
+        wire.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "AUTH PLAIN [response not logged]" in logged and "NOOP" in logged
+    assert response not in logged

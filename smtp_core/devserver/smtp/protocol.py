@@ -210,7 +210,7 @@ class DevSMTP(asyncio.Protocol):
         verb, arg = parsed
         self._touch()  # a valid command restarts the idle clock
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%r >> %s %s", self._peer, verb, "" if arg is None else arg)
+            log.debug("%r >> %s %s", self._peer, verb, _loggable(verb, arg))
         stage = _INJECTABLE.get(verb)
         failure = self._policy.injected_failure(stage, self._settings.hostname) if stage else None
         if failure is not None:
@@ -543,6 +543,18 @@ class DevSMTP(asyncio.Protocol):
             if not self._policy.fail_auth:
                 self._settings.auth_budget.failed(self._client_address())
             self._reply("535 5.7.8 Authentication credentials invalid")
+
+
+def _loggable(verb: str, arg: str | None) -> str:
+    """A command's argument as the debug log shows it: an AUTH initial
+    response is a credential (base64 is no secret-keeping), so only the
+    mechanism is shown."""
+    if arg is None:
+        return ""
+    if verb == "AUTH":
+        mechanism, _, response = arg.partition(" ")
+        return mechanism + (" [response not logged]" if response else "")
+    return arg
 
 
 #: Each verb of :data:`grammar.COMMANDS` and the method answering it.
