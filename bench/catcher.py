@@ -325,32 +325,39 @@ def measure_rss(work: Path, points: Sequence[int] = RSS_POINTS) -> Dict[int, flo
 BIG = 1024 * 1024
 
 
-def measure_big(count: int, reps: int, work: Path) -> Dict[str, List[float]]:
-    """MiB/s for ``count`` 1 MiB messages over one connection, and for
-    writing the same bytes to files in the same folder (``tmp/`` of the
-    Maildir, a file each, written and renamed into ``new/`` as the store
-    does, no fsync: the store's default), interleaved."""
-    rates: Dict[str, List[float]] = {"catcher": [], "disk": []}
+def measure_big(count: int, reps: int, work: Path, baseline: Path | None = None) -> Dict[str, List[float]]:
+    """MiB/s for ``count`` 1 MiB messages over one connection, for writing
+    the same bytes to files in a Maildir beside it (``tmp/``, a file each,
+    written and renamed into ``new/`` as the store does, no fsync: the
+    store's default), and for the catcher of ``baseline`` (another checkout)
+    if given; in turn within each round, the order rotating."""
+    names = ["catcher", "disk"] + (["baseline"] if baseline is not None else [])
+    rates: Dict[str, List[float]] = {name: [] for name in names}
     content = make_message(BIG)
     for round_number in range(reps):
-        folder = work / f"big-{round_number}"
-        with Catcher(folder, work / "certs") as catcher:
-            order = ("catcher", "disk") if round_number % 2 == 0 else ("disk", "catcher")
-            for name in order:
-                if name == "catcher":
-                    rates["catcher"].append(send_rate(catcher.smtp_port, count, size=BIG, listed=catcher.listed))
-                    continue
-                started = time.perf_counter()
-                for n in range(count):
-                    temporary = folder / "tmp" / f"disk-{n}"
-                    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
-                        file.write(content.replace(b"\r\n", b"\n"))
-                    os.rename(temporary, folder / "new" / f"disk-{n}")
-                rates["disk"].append(count / (time.perf_counter() - started))
-                for n in range(count):
-                    os.unlink(folder / "new" / f"disk-{n}")
-        shutil.rmtree(folder, ignore_errors=True)
+        for name in names[round_number % len(names):] + names[:round_number % len(names)]:
+            folder = work / f"big-{name}-{round_number}"
+            if name == "disk":
+                rates["disk"].append(_disk_rate(folder, content, count))
+            else:
+                with Catcher(folder, work / "certs", checkout=baseline if name == "baseline" else None) as catcher:
+                    rates[name].append(send_rate(catcher.smtp_port, count, size=BIG, listed=catcher.listed))
+            shutil.rmtree(folder, ignore_errors=True)
     return rates
+
+
+def _disk_rate(folder: Path, content: bytes, count: int) -> float:
+    """Files per second for ``count`` copies of ``content`` (LF line ends, as
+    the store writes them) written the Maildir way into ``folder``."""
+    for subdirectory in ("tmp", "new"):
+        (folder / subdirectory).mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for n in range(count):
+        temporary = folder / "tmp" / f"disk-{n}"
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+            file.write(content.replace(b"\r\n", b"\n"))
+        os.rename(temporary, folder / "new" / f"disk-{n}")
+    return count / (time.perf_counter() - started)
 
 
 def varied_message(n: int) -> bytes:
@@ -443,13 +450,14 @@ def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float
         "",
         f"## 1 MiB messages: {arguments.big} per round, one connection, against the disk",
         "",
-        "The same bytes written as files in the same Maildir (`tmp/`, then renamed into `new/`, no fsync,",
-        "as the store by default), interleaved with the catcher's intake in each round.",
+        "The same bytes written as files in a Maildir on the same disk (`tmp/`, then renamed into `new/`,",
+        "no fsync, as the store by default), interleaved with the catcher's intake in each round.",
         "",
         "| writer | median MiB/s | min | max |",
         "|---|---|---|---|",
         _row("smtp-devserver (stored + indexed)", big["catcher"]),
-        _row("plain file writes, same folder", big["disk"]),
+        _row("plain file writes, same disk", big["disk"]),
+        *([_row(f"smtp-devserver from {arguments.baseline}", big["baseline"])] if "baseline" in big else []),
         "",
         f"The catcher takes in 1 MiB messages at {statistics.median(big['catcher']) / statistics.median(big['disk']):.0%}"
         " of the disk-write rate (target: 80%).",
@@ -500,7 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         maildev = not arguments.no_maildev and install_maildev() is not None
         intake = measure_intake(arguments.n, arguments.reps, work, maildev, arguments.fsync, arguments.baseline)
-        big = measure_big(arguments.big, arguments.reps, work)
+        big = measure_big(arguments.big, arguments.reps, work, arguments.baseline)
         rss = measure_rss(work, (0, 20, 200) if arguments.smoke else RSS_POINTS)
         fill_rate = fill(work / "stored", arguments.stored)
         with Catcher(work / "stored", work / "certs") as catcher:

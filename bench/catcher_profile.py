@@ -9,16 +9,22 @@ INSERT and the announcements (the WebSocket push), each as microseconds of
 CPU per message, plus the wall-clock rate.  yappi is a bench-only tool
 (``pip install yappi``); the profile slows everything by about 2x, so the
 figures are shares, not rates.
+
+``--store-only`` leaves SMTP out: this process calls
+:meth:`MailStore.receive` itself, ``-n`` times with the same message (the
+store's spans alone, and the store's own rate without the profile).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import ContextManager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,10 +75,59 @@ def _replace_store_with_nothing() -> None:
     MailStore.receive = receive
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+@contextlib.contextmanager
+def _profiled(enabled: bool) -> Iterator[None]:
+    """yappi over every thread, CPU clock, while the block runs."""
     import yappi
 
+    if enabled:
+        yappi.set_clock_type("cpu")
+        yappi.start(builtins=True, profile_threads=True)
+    try:
+        yield
+    finally:
+        if enabled:
+            yappi.stop()
+
+
+def _feed_store(work: Path, count: int, size: int, measured: ContextManager[None]) -> float:
+    """Store ``count`` messages of ``size`` bytes straight through
+    :meth:`MailStore.receive` (``measured`` around them); return the
+    messages per second."""
+    from bench.messages import make_message
+    from smtp_core.devserver.mailbox.store import MailStore
+
+    message = make_message(size)
+    store = MailStore(work / "mail", max_messages=0)
+    try:
+        with measured:
+            started = time.perf_counter()
+            for _ in range(count):
+                store.receive(message, envelope_from="bench@example.com", envelope_to=["sink@example.com"])
+            return count / (time.perf_counter() - started)
+    finally:
+        store.close()
+
+
+def _feed_server(work: Path, count: int, size: int, measured: ContextManager[None]) -> float:
+    """Send ``count`` messages to a dev server in this process from a client
+    process (``measured`` around them); return the client's messages per
+    second."""
     from smtp_core.devserver import DevServer
+
+    server = DevServer(port=0, maildir=work / "mail", cert_dir=work / "certs", max_messages=0, http_port=0)
+    server.start()
+    try:
+        with measured:
+            return float(subprocess.run([sys.executable, "-c", CLIENT.format(root=str(ROOT)), str(server.port),
+                                         str(count), str(size)], check=True, capture_output=True,
+                                        text=True).stdout)
+    finally:
+        server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import yappi
 
     parser = argparse.ArgumentParser(prog="python -m bench.catcher_profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="messages (default: %(default)s)")
@@ -81,28 +136,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true", help="only the wall-clock rate")
     parser.add_argument("--null-store", action="store_true",
                         help="store nothing (MailStore.receive answers at once): the command loop's share alone")
+    parser.add_argument("--store-only", action="store_true",
+                        help="no SMTP: call MailStore.receive directly (the store's spans alone)")
     extra = parser.parse_known_args(argv)[1]
     arguments = parser.parse_args(argv)
     del extra
     if arguments.null_store:
         _replace_store_with_nothing()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as work:
-        server = DevServer(port=0, maildir=Path(work) / "mail", cert_dir=Path(work) / "certs", max_messages=0,
-                           http_port=0)
-        server.start()
-        try:
-            if not arguments.no_profile:
-                yappi.set_clock_type("cpu")
-                yappi.start(builtins=True, profile_threads=True)
-            started = time.perf_counter()
-            rate = subprocess.run([sys.executable, "-c", CLIENT.format(root=str(ROOT)), str(server.port),
-                                   str(arguments.n), str(arguments.size)], check=True, capture_output=True, text=True).stdout
-            wall = time.perf_counter() - started
-            if not arguments.no_profile:
-                yappi.stop()
-        finally:
-            server.stop()
-    print(f"client rate {float(rate):.0f} msg/s ({wall:.2f} s wall for {arguments.n})")
+        feed = _feed_store if arguments.store_only else _feed_server
+        started = time.perf_counter()
+        rate = feed(Path(work), arguments.n, arguments.size, _profiled(not arguments.no_profile))
+        wall = time.perf_counter() - started
+    print(f"{'store' if arguments.store_only else 'client'} rate {rate:.0f} msg/s ({wall:.2f} s wall for {arguments.n})")
     if arguments.no_profile:
         return 0
     stats = yappi.get_func_stats()

@@ -26,8 +26,11 @@ Rules:
   not checked (a dev tool shows what the message claims); an
   ``application/pkcs7-mime`` enveloped-data body is *encrypted*.
 * The search text holds the address headers, subject, Return-Path, body
-  (HTML stripped, else text; at most :data:`SEARCH_TEXT_LIMIT`) and
-  attachment names, lower-cased, as Mailpit builds it.
+  (HTML stripped, else text) and attachment names, lower-cased, as Mailpit
+  builds it.  Of the body it holds at most :data:`SEARCH_TEXT_LIMIT`
+  characters, taken from at most the first :data:`SEARCH_SOURCE_LIMIT`
+  bytes of the body part as encoded (so a huge part costs no more than
+  that); attachments' contents are never searched.
 * The structure is found once, at intake (:mod:`~smtp_core.devserver.mailbox.mimetree`,
   which also enforces the part and depth limits), and kept as a *part
   table* (JSON): where the headers, the bodies and each listed part lie,
@@ -65,11 +68,11 @@ from collections.abc import Callable, Sequence
 import idna
 
 from . import mimetree, tagnames
-from .htmltext import html_text
+from .htmltext import MARKUP_LIMIT, html_text
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 
 __all__ = ["index_fields", "details", "find_part", "message_head", "rfc3339", "shown_address", "PartLimitError",
-           "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT", "smime_status"]
+           "SNIPPET_LENGTH", "SEARCH_TEXT_LIMIT", "SEARCH_SOURCE_LIMIT", "smime_status"]
 
 #: Reads the bytes of one span of the received message (from the store's file).
 Reader = Callable[[Sequence[Any]], bytes]
@@ -79,16 +82,22 @@ SNIPPET_LENGTH = 250
 #: Body text kept in the search index per message: enough for any realistic
 #: search, and the index stays small next to 20 MiB messages.
 SEARCH_TEXT_LIMIT = 256 * 1024
+#: Of a text or HTML body, the encoded bytes read for the snippet and the
+#: search text at intake: a 20 MiB text part costs what 1 MiB does.
+SEARCH_SOURCE_LIMIT = 1024 * 1024
 _ADDRESS_FIELDS = (("From", "from_json"), ("To", "to_json"), ("Cc", "cc_json"),
                    ("Bcc", "bcc_json"), ("Reply-To", "reply_to_json"))
 
 
 _RAW_HEADERS = mimetree.RAW_HEADERS
+# One encoder for the index's JSON: json.dumps(..., ensure_ascii=False)
+# builds a new encoder at every call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _parse_headers(raw: bytes) -> email.message.Message:
     """The message's own header fields (its body is not read)."""
-    return email.parser.BytesHeaderParser(policy=_RAW_HEADERS).parsebytes(raw[:mimetree.headers_end(raw)])
+    return mimetree.parse_headers(raw[:mimetree.headers_end(raw)])
 
 
 _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
@@ -193,12 +202,29 @@ def _content(part: email.message.Message) -> bytes:
 
 def _text_content(part: email.message.Message) -> str:
     """A text part decoded with its charset (UTF-8 if unknown), ``\\n`` line ends."""
-    content = _content(part)
+    return _text(_content(part), part.get_content_charset())
+
+
+def _text(content: bytes, charset: str | None) -> str:
+    return _decode(content, charset).replace("\r\n", "\n")
+
+
+def _decode(content: bytes, charset: str | None) -> str:
+    """``content`` in its charset (UTF-8 if unknown), undecodable bytes U+FFFD."""
     try:
-        text = content.decode(part.get_content_charset() or "utf-8", "replace")
+        return content.decode(charset or "utf-8", "replace")
     except LookupError:
-        text = content.decode("utf-8", "replace")
-    return text.replace("\r\n", "\n")
+        return content.decode("utf-8", "replace")
+
+
+def _leaf_text(raw: bytes, leaf: mimetree.Leaf, characters: int) -> str:
+    """A body's text as far as the index needs it: its first ``characters``
+    (``\\n`` line ends), read from the lines within the first
+    :data:`SEARCH_SOURCE_LIMIT` bytes of its encoded content."""
+    text = _decode(mimetree.content(raw, leaf, SEARCH_SOURCE_LIMIT), leaf.headers.get_content_charset())
+    # 2n + 2 characters hold the first n once each CRLF is one "\n" (a CR
+    # whose LF was cut off lands past them): the rest is never converted.
+    return text[:2 * characters + 2].replace("\r\n", "\n")[:characters]
 
 
 class _Parts:
@@ -216,9 +242,9 @@ class _Parts:
             disposition = (headers.get_content_disposition() or "").lower()
             content_type = headers.get_content_type()
             if disposition != "attachment" and content_type == "text/plain" and not self.text and not _file_name(headers):
-                self.text, self.text_span = _text_content(_leaf_message(raw, leaf)), [leaf.start, leaf.end, leaf.strip]
+                self.text, self.text_span = _leaf_text(raw, leaf, SEARCH_TEXT_LIMIT), [leaf.start, leaf.end, leaf.strip]
             elif disposition != "attachment" and content_type == "text/html" and not self.html and not _file_name(headers):
-                self.html, self.html_span = _text_content(_leaf_message(raw, leaf)), [leaf.start, leaf.end, leaf.strip]
+                self.html, self.html_span = _leaf_text(raw, leaf, MARKUP_LIMIT), [leaf.start, leaf.end, leaf.strip]
             elif _file_name(headers):
                 # A part of multipart/related with a Content-ID is what the
                 # HTML embeds (cid:), whatever its disposition says.
@@ -230,17 +256,27 @@ def _leaf_message(raw: bytes, leaf: mimetree.Leaf) -> email.message.Message:
     return mimetree.parse_part(raw[leaf.start:leaf.end], leaf.strip)
 
 
-def _stored_offsets(raw: bytes, spans: list[list[Any]]) -> None:
+def _stored_offsets(raw: bytes, spans: list[list[Any]], crlfs: int | None = None) -> None:
     """Turn each ``[start, end, strip]`` into ``[start, end, stored_start,
     stored_end, strip]``: one pass over ``raw`` counting CRLFs, however many
-    spans (no span starts or ends inside a CRLF: they are line boundaries)."""
-    offsets = sorted({offset for span in spans for offset in span[:2]})
-    stored: dict[int, int] = {}
-    position = crlfs = 0
-    for offset in offsets:
-        crlfs += raw.count(b"\r\n", position, offset)
-        stored[offset] = offset - crlfs
-        position = offset
+    spans (no span starts or ends inside a CRLF: they are line boundaries).
+    ``crlfs``, the CRLFs in all of ``raw`` when the caller knows it, spares
+    the count of the longest stretch between offsets (most of a big
+    message: it is what the others leave)."""
+    offsets = sorted({0, len(raw), *(offset for span in spans for offset in span[:2])})
+    stretches = list(zip(offsets, offsets[1:]))
+    longest = -1
+    if crlfs is not None and stretches:
+        longest = max(range(len(stretches)), key=lambda index: stretches[index][1] - stretches[index][0])
+    counts = [0 if index == longest else raw.count(b"\r\n", start, end)
+              for index, (start, end) in enumerate(stretches)]
+    if longest >= 0:
+        counts[longest] = crlfs - sum(counts)
+    stored = {0: 0}
+    seen = 0
+    for (_, end), count in zip(stretches, counts):
+        seen += count
+        stored[end] = end - seen
     for span in spans:
         span[2:2] = [stored[span[0]], stored[span[1]]]
 
@@ -263,10 +299,25 @@ def _attachment_summary(leaf: mimetree.Leaf, part: email.message.Message) -> dic
 
 
 _SEARCH_NOISE = re.compile(r"[\r\n\t<>\",;]")
+# The same noise as bytes, with every other character str.split() splits
+# at made a space too: ASCII text is cleaned as bytes (a translation, then
+# one regex over the runs of spaces), several times faster than str's regex,
+# split and join.
+_ASCII_NOISE = bytes.maketrans(b"\r\n\t<>\",;\x0b\x0c\x1c\x1d\x1e\x1f", b" " * 14)
+_SPACE_RUNS = re.compile(rb"  +")
 
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
+
+
+def _search_text(searchable: str) -> str:
+    """``searchable`` lower-cased, noise characters and whitespace runs made
+    single spaces."""
+    if searchable.isascii():
+        spaced = searchable.encode("ascii").translate(_ASCII_NOISE)
+        return _SPACE_RUNS.sub(b" ", spaced).strip(b" ").lower().decode("ascii")
+    return _collapse(_SEARCH_NOISE.sub(" ", searchable)).lower()
 
 
 def _snippet(body_text: str) -> str:
@@ -275,14 +326,17 @@ def _snippet(body_text: str) -> str:
 
 
 def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PARTS,
-                 max_depth: int = DEFAULT_MAX_DEPTH, keep_over_limit: bool = False) -> dict[str, Any]:
+                 max_depth: int = DEFAULT_MAX_DEPTH, keep_over_limit: bool = False,
+                 crlfs: int | None = None) -> dict[str, Any]:
     """Everything the index stores about a message, from its bytes, the
     part table (``parts_json``) included; :class:`PartLimitError` if it
     has more parts or deeper nesting than allowed (with
-    ``keep_over_limit``: the fields of its headers, no parts at all)."""
+    ``keep_over_limit``: the fields of its headers, no parts at all).
+    ``crlfs``: how many CRLFs ``raw`` holds, if the caller has counted them
+    (the store has: it turns them into LFs), which saves a pass over it."""
     message = _parse_headers(raw)
     try:
-        leaves = mimetree.leaves(raw, max_parts=max_parts, max_depth=max_depth)
+        leaves = mimetree.leaves(raw, max_parts=max_parts, max_depth=max_depth, root_headers=message)
     except PartLimitError:
         if not keep_over_limit:
             raise
@@ -293,10 +347,11 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     body_text = html_text(parts.html) if parts.html.strip() else parts.text
     shown = [shown_address(a["Address"]) for found in addresses.values() for a in found
              if "xn--" in a["Address"].lower()]
+    subject = _header_text(message, "Subject")
     searchable = " ".join([
         *(_header_text(message, header) for header, _ in _ADDRESS_FIELDS),
         *shown,  # U-label domains, found as the person reads them
-        _header_text(message, "Subject"),
+        subject,
         envelope.decode("utf-8", "replace").split("\n", 1)[0],  # Return-Path
         body_text[:SEARCH_TEXT_LIMIT],
         *(_file_name(part) for _, part in parts.attachments),
@@ -306,20 +361,23 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     head = [0, mimetree.headers_end(raw), False]
     spans = [head, *(span for span in (parts.text_span, parts.html_span) if span),
              *(summary["Span"] for summary in (*inline, *attachments))]
-    _stored_offsets(raw, spans)
+    _stored_offsets(raw, spans, crlfs)
     table = {"Head": head, "Text": parts.text_span, "HTML": parts.html_span,
              "Inline": inline, "Attachments": attachments}
     return {
         "message_id": _message_id(message),
-        "subject": _header_text(message, "Subject"),
-        "from_json": json.dumps(from_value, ensure_ascii=False),
-        **{column: json.dumps(value, ensure_ascii=False)
-           for column, value in addresses.items() if column != "from_json"},
+        "subject": subject,
+        "from_json": _json(from_value),
+        **{column: _json(value) for column, value in addresses.items() if column != "from_json"},
+        # The same addresses as objects, by their summary names (a summary
+        # made at intake needs no JSON decoding of what was just encoded).
+        "addresses": {"From": from_value, **{header.replace("-", ""): addresses[column]
+                                             for header, column in _ADDRESS_FIELDS[1:]}},
         "inline": len(parts.inline),
         "attachments": len(parts.attachments),
         "snippet": _snippet(body_text),
-        "search_text": _collapse(_SEARCH_NOISE.sub(" ", searchable)).lower(),
-        "parts_json": json.dumps(table, ensure_ascii=False),
+        "search_text": _search_text(searchable),
+        "parts_json": _json(table),
         "tags": tagnames.from_header(_header_text(message, "X-Tags")),
     }
 

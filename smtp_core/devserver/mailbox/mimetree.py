@@ -23,6 +23,14 @@ Parameters (``boundary``, ``name``, ``filename``, ``charset``) are read from
 the first :data:`PARAMETER_TEXT_LIMIT` characters of a Content-Type or
 Content-Disposition value, up to its :data:`PARAMETER_LIMIT`-th ``;``.
 
+Header lines are read as ``email``'s feedparser reads them (compat32, the
+same names, values and order), without its line-by-line machinery: a
+header block holding anything unusual (a Unix ``From`` line, a
+continuation first, an empty field name) goes to ``email`` itself.
+:func:`content` gives a leaf's decoded bytes as ``get_payload(decode=True)``
+would, straight from the message's bytes when the part has no transfer
+encoding to undo.
+
 Limits: at most ``max_parts`` entities (containers included, the message
 itself not) and ``max_depth`` levels of nesting; beyond either the scan
 stops at once with :class:`PartLimitError`, which names the limit.  Each
@@ -48,8 +56,10 @@ import email.parser
 import email.policy
 import re
 from dataclasses import dataclass
+from typing import AnyStr
 
-__all__ = ["Leaf", "leaves", "parse_part", "headers_end", "RAW_HEADERS", "PartLimitError", "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH"]
+__all__ = ["Leaf", "leaves", "parse_part", "parse_headers", "content", "headers_end", "RAW_HEADERS",
+           "PartLimitError", "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH"]
 
 #: Far above any real message (a newsletter has tens of parts), far below
 #: the 300,000 parts that fit in 32 MiB.
@@ -57,10 +67,10 @@ DEFAULT_MAX_PARTS = 1000
 #: Real messages nest a handful of levels (a forward of a forward).
 DEFAULT_MAX_DEPTH = 32
 
-# email.feedparser's headerRE, on bytes: a Unix From line, a field name and
-# its colon, or a continuation.
-_HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+# The lines email.feedparser takes as header lines (its headerRE, on bytes:
+# a Unix From line, a field name and its colon, or a continuation), each
+# with its line end, in one match: the loop is the regex engine's.
+_HEADER_LINES = re.compile(rb"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z))*")
 # What may follow "--boundary" on a delimiter line.
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(\r\n|\r|\n)?")
 
@@ -99,7 +109,37 @@ class _RawHeaders(email.policy.Compat32):
 RAW_HEADERS = _RawHeaders()
 _HEADER_PARSER = email.parser.BytesHeaderParser(policy=RAW_HEADERS)
 _PARSER = email.parser.BytesParser(policy=RAW_HEADERS)
-_LAST_LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+# A line with its end, as email.feedparser splits them (only CR and LF end
+# a line; str.splitlines would also split at \x0b, \x0c, \x1c...).
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+# Transfer encodings get_payload(decode=True) undoes; any other is kept as is.
+_DECODED_ENCODINGS = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+def parse_headers(data: bytes) -> email.message.Message:
+    """The header lines ``data`` (nothing else: no body) as a message with
+    those headers and an empty payload, exactly as ``email``'s
+    ``BytesHeaderParser`` with :data:`RAW_HEADERS` makes it."""
+    if _HEADER_LINES.match(data).end() != len(data):  # not header lines throughout: email's reading
+        return _HEADER_PARSER.parsebytes(data)
+    text = data.decode("ascii", "surrogateescape")
+    message = email.message.Message(policy=RAW_HEADERS)
+    field: list[str] = []
+    for line in _LINES.findall(text):
+        if line[0] in " \t":
+            if not field:  # a continuation first: feedparser's defect handling
+                return _HEADER_PARSER.parsebytes(data)
+            field.append(line)
+            continue
+        if field:
+            message.set_raw(*RAW_HEADERS.header_source_parse(field))
+        if line.startswith("From ") or line.find(":") <= 0:  # a Unix From line, no name: email's rules
+            return _HEADER_PARSER.parsebytes(data)
+        field = [line]
+    if field:
+        message.set_raw(*RAW_HEADERS.header_source_parse(field))
+    message.set_payload("")
+    return message
 
 
 @dataclass(frozen=True)
@@ -128,23 +168,14 @@ class _Entity:
     in_related: bool
 
 
-def _line_end(data: bytes, position: int, end: int) -> tuple[int, int]:
-    """``(content end, next line start)`` of the line starting at ``position``."""
-    found = _LINE_END.search(data, position, end)
-    return (end, end) if found is None else (found.start(), found.end())
-
-
 def _split_headers(data: bytes, start: int, end: int) -> tuple[int, int]:
     """``(headers end, body start)`` of the entity at ``data[start:end]``."""
-    position = start
-    while position < end:
-        if not _HEADER_LINE.match(data, position, end):
-            content_end, next_line = _line_end(data, position, end)
-            if content_end == position:  # the empty line: dropped
-                return position, next_line
-            return position, position  # a body line without the empty line first
-        position = _line_end(data, position, end)[1]
-    return end, end
+    position = _HEADER_LINES.match(data, start, end).end()  # type: ignore[union-attr]  # "*" always matches
+    if position >= end:
+        return end, end
+    if data[position] in b"\r\n":  # the empty line: dropped
+        return position, position + (2 if data.startswith(b"\r\n", position, end) else 1)
+    return position, position  # a body line without the empty line first
 
 
 def headers_end(data: bytes) -> int:
@@ -212,7 +243,7 @@ def _boundary_bytes(headers: email.message.Message) -> bytes | None:
 def parse_part(data: bytes, strip: bool) -> email.message.Message:
     """One leaf's bytes (``data[leaf.start:leaf.end]``) as a message."""
     headers_stop, body = _split_headers(data, 0, len(data))
-    part = _HEADER_PARSER.parsebytes(data[:headers_stop])
+    part = parse_headers(data[:headers_stop])
     if part.get_content_maintype() in ("multipart", "message") or b"From " in data[:body]:
         # Containers (and a Unix "From " line among the headers) keep
         # email's own reading.
@@ -227,20 +258,60 @@ def parse_part(data: bytes, strip: bool) -> email.message.Message:
     # that decoding turns back into those bytes.
     payload = part._payload  # noqa: SLF001
     if strip and isinstance(payload, str):
-        part.set_payload(_LAST_LINE_END.sub("", payload))
+        part.set_payload(_without_last_line_end(payload))
     return part
 
 
-def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH) -> list[Leaf]:
+def content(data: bytes, leaf: Leaf, limit: int | None = None) -> bytes:
+    """The decoded content of ``leaf`` of the message ``data``, as
+    ``parse_part(...).get_payload(decode=True)`` gives it (``b""`` where that
+    gives none); with ``limit``, only the lines within the first ``limit``
+    bytes of its encoded body are read (a prefix of the content, for text
+    that is only searched).  A part without a transfer encoding to undo is
+    sliced from ``data`` with no parse at all: a 1 MiB text body costs a
+    copy, not a decode and re-encode of its text."""
+    headers = leaf.headers
+    body = _split_headers(data, leaf.start, leaf.end)[1]
+    end = leaf.end
+    if limit is not None and end - body > limit:
+        cut = data.rfind(b"\n", body, body + limit)
+        end = cut + 1 if cut >= 0 else body + limit
+    strip = leaf.strip and end == leaf.end
+    if (headers.get_content_maintype() in ("multipart", "message") or b"From " in data[leaf.start:body]
+            or str(headers.get("content-transfer-encoding", "")).lower() in _DECODED_ENCODINGS):
+        payload = parse_part(data[leaf.start:end], strip).get_payload(decode=True)
+        return payload if isinstance(payload, bytes) else b""
+    found = data[body:end]
+    return _without_last_line_end(found) if strip else found
+
+
+def _without_last_line_end(text: AnyStr) -> AnyStr:
+    """``text`` without its last line end (``\\r\\n``, ``\\r`` or ``\\n``), as
+    email.feedparser trims a part before a delimiter; a look at the end, not
+    a regex scan of a 1 MiB payload."""
+    crlf, line_ends = ("\r\n", ("\r", "\n")) if isinstance(text, str) else (b"\r\n", (b"\r", b"\n"))
+    if text.endswith(crlf):
+        return text[:-2]
+    return text[:-1] if text.endswith(line_ends) else text
+
+
+def leaves(data: bytes, *, max_parts: int = DEFAULT_MAX_PARTS, max_depth: int = DEFAULT_MAX_DEPTH,
+           root_headers: email.message.Message | None = None) -> list[Leaf]:
     """The leaf parts of the message ``data``, in order (depth first);
-    :class:`PartLimitError` beyond ``max_parts`` or ``max_depth``."""
+    :class:`PartLimitError` beyond ``max_parts`` or ``max_depth``.
+    ``root_headers``: the message's own headers, if the caller has parsed
+    them already (:func:`parse_headers` of its header lines)."""
     found: list[Leaf] = []
     parts = 0
-    pending = [_Entity(0, len(data), False, "", 0, "text/plain", False)]
+    root = _Entity(0, len(data), False, "", 0, "text/plain", False)
+    pending = [root]
     while pending:
         entity = pending.pop()
         headers_end, body = _split_headers(data, entity.start, entity.end)
-        headers = _HEADER_PARSER.parsebytes(data[entity.start:headers_end])
+        if entity is root and root_headers is not None:
+            headers = root_headers
+        else:
+            headers = parse_headers(data[entity.start:headers_end])
         headers.set_default_type(entity.default_type)
         content_type = headers.get_content_type()
         spans: list[tuple[int, int]] | None = None
