@@ -4,7 +4,7 @@
 process under yappi (CPU clock, every thread: the event loop and the worker
 threads that store), feeds it ``-n`` 1 KiB messages from ``send_many`` in a
 child process (so the client's work is not in the profile), and prints the
-split: aiosmtpd's command loop, parsing, the Maildir write, fsync, the index
+split: the dev server's command loop, parsing, the Maildir write, fsync, the index
 INSERT and the announcements (the WebSocket push), each as microseconds of
 CPU per message, plus the wall-clock rate.  yappi is a bench-only tool
 (``pip install yappi``); the profile slows everything by about 2x, so the
@@ -38,9 +38,12 @@ SPANS: Sequence[tuple[str, str, str]] = (
     ("  fsync", "", "fsync"),
     ("  index INSERT + tags + commit (the group commit)", "store.py", "_commit_arrivals"),
     ("  announcements (listeners: stats, WebSocket)", "store.py", "_announce"),
-    ("our handle_DATA (on the loop)", "protocol.py", "handle_DATA"),
-    ("DATA payload read (ours: dataread, in chunks)", "protocol.py", "_read_data"),
-    ("aiosmtpd command loop (_handle_client, inclusive)", "aiosmtpd", "_handle_client"),
+    ("command loop, per arrival (DevSMTP.data_received, inclusive)", "protocol.py", "data_received"),
+    ("  one command line: parse + answer (DevSMTP._command)", "protocol.py", "_command"),
+    ("  DATA payload read (dataread, in chunks)", "protocol.py", "_feed_payload"),
+    ("  the replies' one write a batch (DevSMTP._flush)", "protocol.py", "_flush"),
+    ("store hand-off to the worker (MailHandler.deliver)", "handler.py", "deliver"),
+    ("reply to the final dot, then the waiting lines (DevSMTP._delivered)", "protocol.py", "_delivered"),
 )
 
 CLIENT = """
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="also print the top N functions by own time")
     parser.add_argument("--no-profile", action="store_true", help="only the wall-clock rate")
     parser.add_argument("--null-store", action="store_true",
-                        help="store nothing (MailStore.receive answers at once): aiosmtpd's share alone")
+                        help="store nothing (MailStore.receive answers at once): the command loop's share alone")
     parser.add_argument("--store-only", action="store_true",
                         help="no SMTP: call MailStore.receive directly (the store's spans alone)")
     extra = parser.parse_known_args(argv)[1]

@@ -6,7 +6,7 @@ a Maildir, its envelope added as headers, and indexed in SQLite beside it;
 nothing received stays in memory, :meth:`DevServer.messages` and
 :meth:`DevServer.wait_for` read it back.  With ``quiet=False`` (the
 command line's default) each message also gets a summary line on the
-console.  Built on aiosmtpd, it speaks what a client needs to exercise:
+console.  Its own SMTP loop (aiosmtpd's replies) speaks what a client needs to exercise:
 
 * a plain port offering STARTTLS, and optionally an implicit-TLS port, with a
   certificate generated on first use (see :mod:`smtp_core.devserver.pki`) whose CA
@@ -36,8 +36,10 @@ Modules, one topic each (each subpackage's docstring lists its own):
                                 AUTH and HTTP basic auth alike
 :mod:`.bounds`                  the one rule for every limit: a count >= 1,
                                 a time > 0
-:mod:`.smtp`                    the SMTP side: :mod:`~.smtp.protocol` (aiosmtpd's
-                                protocol, extended, and the handler),
+:mod:`.smtp`                    the SMTP side: :mod:`~.smtp.protocol` (the
+                                sessions), :mod:`~.smtp.grammar` (command
+                                lines and replies), :mod:`~.smtp.auth`,
+                                :mod:`~.smtp.handler` (the store hand-off),
                                 :mod:`~.smtp.policy` (users, rejections,
                                 injected failures), :mod:`~.smtp.limits`
 :mod:`.mailbox`                 the mail kept: :mod:`~.mailbox.store` (Maildir
@@ -83,7 +85,6 @@ after STARTTLS, or on the implicit-TLS port.
 """
 
 try:
-    import aiosmtpd  # noqa: F401
     import trustme  # noqa: F401
 except ImportError as missing:  # pragma: no cover - depends on the install
     raise ImportError(

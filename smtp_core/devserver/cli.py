@@ -114,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="what is on disk before a 250: never (survives a crash of this server, not of the "
                            "machine), batch or always (fsynced) (default: %(default)s)")
     mail.add_argument("--quiet", action="store_true", help="do not print a line per received message")
-    mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (aiosmtpd debug log)")
+    mail.add_argument("-v", "--verbose", action="store_true", help="log the SMTP conversation (each command, escaped, at debug level)")
     tagging = parser.add_argument_group("automatic tags (Mailpit's)")
     for flags, settings in _TAG_OPTIONS:
         tagging.add_argument(*flags, **settings)

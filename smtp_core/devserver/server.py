@@ -28,7 +28,9 @@ from .mailbox.received import ReceivedMessage
 from .mailbox.store import DEFAULT_FSYNC, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, FSYNC_POLICIES, MailStore
 from .smtp.limits import SmtpLimits
 from .smtp.policy import Policy, is_loopback
-from .smtp.protocol import DevSMTP, ImplicitTLS, MailHandler, make_authenticator, install_log_filter, received_from
+from .smtp.handler import MailHandler, received_from
+from .smtp.implicittls import ImplicitTLS
+from .smtp.protocol import DevSMTP, SessionSettings, install_log_filter
 from .web.service import DEFAULT_MAX_MESSAGES, HttpLimits, HttpSide, check_http_exposure, parse_credentials
 
 __all__ = ["DevServer", "DEFAULT_PORT", "DEFAULT_SIZE_LIMIT", "Service"]
@@ -422,37 +424,25 @@ class DevServer:
     async def _open_listeners(self, tls_context: ssl.SSLContext) -> None:
         loop = asyncio.get_running_loop()
         hostname = "localhost" if is_loopback(self.host) else socket.gethostname()
-        common = dict(
-            policy=self._policy,
-            live_connections=self._live_connections,
-            limits=self._smtp_limits,
+        settings = dict(
+            handler=self._handler, policy=self._policy, limits=self._smtp_limits,
             # One budget for both ports, fresh at every start.
             auth_budget=self._smtp_limits.failure_budget(),
-            loop=loop,
-            hostname=hostname,
-            ident=_GREETING_IDENT,
-            data_size_limit=self._size_limit,
-            enable_SMTPUTF8=True,
-            decode_data=False,  # keeps bytes intact and advertises 8BITMIME
-            authenticator=make_authenticator(self._policy),
+            live_connections=self._live_connections, hostname=hostname, ident=_GREETING_IDENT,
+            size_limit=self._size_limit,
         )
-        handler = self._handler
+        plain_settings = SessionSettings(**settings, tls_context=tls_context,
+                                         auth_require_tls=not is_loopback(self.host))
+        # The implicit-TLS port's sessions are encrypted from the start: no
+        # STARTTLS to offer, AUTH without waiting for one.
+        implicit_settings = SessionSettings(**settings, tls_context=None, auth_require_tls=False)
 
         def plain_session() -> DevSMTP:
-            return DevSMTP(
-                handler,
-                implicit_tls=False,
-                tls_context=tls_context,
-                auth_require_tls=not is_loopback(self.host),
-                **common,
-            )
+            return DevSMTP(plain_settings, implicit_tls=False)
 
         def implicit_tls_session() -> ImplicitTLS:
-            # aiosmtpd cannot tell that this socket is already encrypted,
-            # so AUTH must not wait for a STARTTLS that will never come.
-            return ImplicitTLS(
-                lambda: DevSMTP(handler, implicit_tls=True, auth_require_tls=False, **common),
-                tls_context, self._smtp_limits, self._tls_handshakes)
+            return ImplicitTLS(lambda: DevSMTP(implicit_settings, implicit_tls=True),
+                               tls_context, self._smtp_limits, self._tls_handshakes)
 
         plain = await loop.create_server(
             plain_session, self._bind_address(self._requested_port), self._requested_port

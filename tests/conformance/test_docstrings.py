@@ -39,6 +39,7 @@ WITHOUT_EXAMPLES = {
     "smtp_core.devserver.web.views",
     "smtp_core.devserver.cli",
     "smtp_core.devserver.smtp.protocol",
+    "smtp_core.devserver.smtp.implicittls",  # TLS handshakes: tests/devserver/test_devserver_limits.py
     "smtp_core.transport",  # the socket driver: tests/client/test_faults.py, test_timeouts.py
     "smtp_core.tlsconn",  # a TLS peer: tests/namespace/test_tls_namespace.py
     "smtp_core.wirelog",  # logging records: tests/client/test_wirelog.py

@@ -537,7 +537,8 @@ def test_cli_serves_until_sigint(tmp_path):
 
 
 def test_without_the_devserver_extra_the_engine_works_and_the_error_names_the_extra():
-    # aiosmtpd and trustme come with gostd-smtp[devserver]; block them as if absent.
+    # trustme comes with gostd-smtp[devserver] (so does aiosmtpd, which the
+    # dev server no longer runs on); block them as if absent.
     code = (
         "import sys\n"
         "sys.modules['aiosmtpd'] = sys.modules['trustme'] = None\n"
@@ -551,7 +552,7 @@ def test_without_the_devserver_extra_the_engine_works_and_the_error_names_the_ex
                             timeout=120, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "the dev server needs aiosmtpd, which comes with the devserver extra: "
+        "the dev server needs trustme, which comes with the devserver extra: "
         "pip install 'gostd-smtp[devserver]'"
     )
 

@@ -1,96 +1,66 @@
-"""The dev server's SMTP side: aiosmtpd's protocol, extended, and its handler.
+"""The dev server's SMTP sessions: the driver of :mod:`.grammar`, on asyncio.
 
-One :class:`DevSMTP` per connection (aiosmtpd makes one protocol object per
-connection) adds to aiosmtpd:
+One :class:`DevSMTP` per connection, an ``asyncio.Protocol``: each
+``data_received`` splits the bytes into lines and answers every complete
+command at once, then writes the replies in one go, so a pipelined burst
+costs one write, no coroutine per command and no ``drain()`` per reply.  It
+leaves that synchronous path only where it must wait: for the store at the
+final dot (the ``250`` only once the message is in the Maildir and the
+index) and for the STARTTLS handshake; lines that arrive meanwhile wait in
+order.  AUTH exchanges are :mod:`.auth`'s generators, fed line by line.
 
-* CRAM-MD5 (RFC 2195) beside aiosmtpd's PLAIN and LOGIN;
-* PIPELINING advertised (aiosmtpd reads pipelined commands in order anyway);
+The rules are aiosmtpd 1.4.6's, whose replies clients and tests know
+(:mod:`.grammar`), with the dev server's additions:
+
+* CRAM-MD5 beside PLAIN and LOGIN; PIPELINING advertised;
 * STARTTLS refused with 554 once the connection is encrypted (RFC 3207
-  section 4.2 says the extension is not offered after TLS; Postfix answers
-  such a second STARTTLS with 554 as well);
-* ``--require-auth`` (530) and failure injection from the :class:`Policy`;
-* the limits of :mod:`.limits`: connections at once (421), a timeout
-  that says so (421), failed logins per client address (454);
-* the DATA payload read in whole chunks by :mod:`.dataread` (aiosmtpd's
-  rules and replies, without its await per line).
-
-:class:`MailHandler` is the aiosmtpd handler: recipient and VRFY policy,
-and storage in the catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`
-(nothing received stays in memory).  Every
-client-chosen value that goes into a reply, a stored header or a log line
-passes through :func:`~smtp_core.devserver.mailbox.received.escape_controls`.
+  section 4.2), and the plaintext pipelined after a STARTTLS dropped
+  (CVE-2024-34083: it must not be answered inside TLS);
+* ``--require-auth`` (530) and the injected failures of the :class:`Policy`;
+* the limits of :mod:`.limits`: connections at once (421), a timeout that
+  says so (421), failed logins per client address (454);
+* the fifth unknown command in a session closes it (502), as aiosmtpd does;
+* the DATA payload read in whole chunks by :mod:`.dataread`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import re
-import secrets
-import socket
 import ssl
-import time
+from base64 import b64encode
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
-from collections.abc import Awaitable, Callable
 
-from aiosmtpd.smtp import (
-    MISSING,
-    SMTP,
-    AuthResult,
-    Envelope,
-    LoginPassword,
-    Session,
-    TLSSetupException,
-    auth_mechanism,
-)
-
+from . import grammar
+from .auth import ABORTED, MECHANISMS, Credentials
 from .dataread import DataReader
+from .handler import Envelope, MailHandler
+from .limits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, SmtpLimits, auth_throttled
 from .policy import Policy, ReplyOverride
 from ..failurebudget import FailureBudget
-from .limits import TIMEOUT_EXCEEDED, TOO_MANY_CONNECTIONS, TOO_MANY_RECIPIENTS, SmtpLimits, auth_throttled
-from ..mailbox.received import ReceivedMessage, escape_controls
-from ..features import RuntimeStats
-from ..mailbox.store import MailStore, PartLimitError, StoredEnvelope
+from ..mailbox.received import escape_controls
 
-__all__ = ["DevSMTP", "ImplicitTLS", "MailHandler", "make_authenticator", "install_log_filter", "received_from"]
+__all__ = ["DevSMTP", "SessionSettings", "install_log_filter"]
 
 log = logging.getLogger(__name__)
 
-# RFC 2195: the response is the user name, one space, and the HMAC-MD5 digest
-# as 32 lower-case hex digits (upper case accepted, as servers commonly do).
-# Bytes taken from the reader at once during DATA (it holds at most what one
-# receive brought: aiosmtpd's reader pauses the socket beyond twice its limit).
-_DATA_CHUNK = 1 << 20
-
-# aiosmtpd's parse of a MAIL/RCPT argument, by (local part limit, argument):
-# only the event loop's thread uses it; a command line is at most a few KiB.
-_PARSED_ADDRESSES: dict[tuple[int, str], tuple[str | None, str | None]] = {}
-_PARSED_ADDRESSES_KEPT = 1024
-
-_CRAM_MD5_RESPONSE = re.compile(r"(?P<user>.+) (?P<digest>[0-9a-fA-F]{32})", re.DOTALL)
+# The unknown commands a session may send; the last one closes it.
+_BOGUS_LIMIT = 5
+# Bytes of pipelined input held while the session waits (store, handshake);
+# beyond them the socket is not read until the wait is over.
+_HELD_WHILE_WAITING = 1 << 16
+# The commands ``--fail-at`` can answer instead, by their stage.
+_INJECTABLE = {"HELO": "ehlo", "EHLO": "ehlo", "MAIL": "mail", "RCPT": "rcpt", "DATA": "data"}
+_AUTH_REQUIRED = "530 5.7.0 Authentication required"
 
 
-def _text(raw: str | bytes) -> str:
-    # aiosmtpd hands over non-UTF-8 bytes as surrogate escapes; keep them
-    # round-trippable rather than failing on a client's odd bytes.
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", "surrogateescape")
-    return raw
-
-
-class _AiosmtpdLogFilter(logging.Filter):
-    """Applied to aiosmtpd's logger ("mail.log") and ours.
-
-    aiosmtpd logs client values with ``%s`` (an unrecognised command, the
-    sender, the recipients): the message is escaped once formatted.  Its
-    warning for a client's ``*`` (cancelling an AUTH exchange, RFC 4954) is
-    the client's right, not a server problem: it becomes a debug record.
-    """
+class _EscapingLogFilter(logging.Filter):
+    """Client values in our log records (an unknown command, a peer's
+    text) are escaped once formatted: a log line is one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == "%r aborted AUTH with '*'":
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         message = record.getMessage()
         safe = escape_controls(message)
         if safe != message:
@@ -98,542 +68,500 @@ class _AiosmtpdLogFilter(logging.Filter):
         return True
 
 
-_LOG_FILTER = _AiosmtpdLogFilter()
+_LOG_FILTER = _EscapingLogFilter()
 
 
 def install_log_filter() -> None:
     """Install the log filter (idempotent: ``addFilter`` keeps one copy)."""
-    for name in ("mail.log", __name__):
-        logging.getLogger(name).addFilter(_LOG_FILTER)
+    logging.getLogger(__name__).addFilter(_LOG_FILTER)
 
 
-class _QuietSession(Session):
-    """aiosmtpd's Session without the deprecation *log warning* that its own
-    smtp_AUTH triggers on every successful login (via ``login_data``)."""
+@dataclass(frozen=True)
+class SessionSettings:
+    """What every session of one server shares."""
 
-    @property  # type: ignore[override]
-    def login_data(self) -> Any:
-        return self._login_data
-
-    @login_data.setter
-    def login_data(self, value: Any) -> None:
-        self._login_data = value
-
-
-def _injectable(stage: str, command: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """aiosmtpd's ``command``, answered instead by the failure the policy
-    injects at ``stage``, if any (a :class:`DevSMTP` method)."""
-
-    @functools.wraps(command)
-    async def answer(self: DevSMTP, arg: str | None) -> None:
-        if not await self._answer_with_injected_failure(stage):
-            await command(self, arg)
-
-    return answer
+    handler: MailHandler
+    policy: Policy
+    limits: SmtpLimits
+    #: Failed logins per client address, one budget for both ports.
+    auth_budget: FailureBudget
+    #: The sessions open now (admitted or being refused).
+    live_connections: set
+    hostname: str
+    ident: str
+    #: SIZE advertised and enforced; ``None``: unlimited.
+    size_limit: int | None
+    #: For STARTTLS on the plain port (``None``: not offered).
+    tls_context: ssl.SSLContext | None
+    #: AUTH only inside TLS (off a loopback address).
+    auth_require_tls: bool
 
 
-class DevSMTP(SMTP):
-    """One SMTP connection.  aiosmtpd creates a protocol object per
-    connection, so per-connection state lives in plain attributes."""
+class DevSMTP(asyncio.Protocol):
+    """One SMTP session (a new one for each connection)."""
 
-    def __init__(
-        self,
-        handler: MailHandler,
-        *,
-        policy: Policy,
-        implicit_tls: bool,
-        live_connections: set[DevSMTP],
-        limits: SmtpLimits,
-        auth_budget: FailureBudget,
-        **smtp_options: Any,
-    ):
-        # Set before SMTP.__init__, which introspects the instance.
-        self._policy = policy
+    def __init__(self, settings: SessionSettings, *, implicit_tls: bool):
+        self._settings = settings
+        self._policy = settings.policy
+        self._handler = settings.handler
         self.implicit_tls = implicit_tls
-        self.limits = limits
-        #: Whether this session holds one of the ``max_connections`` slots
-        #: (a refused one is greeted with 421 and closed).
+        self.limits = settings.limits
+        #: Whether this session holds one of the ``max_connections`` slots.
         self.admitted = False
-        self._live_connections = live_connections
-        self._auth_budget = auth_budget
-        self._next_reply_override: ReplyOverride | None = None
-        self._advertise_pipelining = False
-        self._corked = False
-        super().__init__(handler, timeout=limits.idle_timeout, **smtp_options)
-        # The first reply on a connection is the greeting.
-        self._next_reply_override = policy.injected_failure("connect", self.hostname)
+        self.transport: asyncio.Transport | None = None
+        self._lines = grammar.CommandLines()
+        self._replies: list[bytes] = []
+        self._closing = False
+        # The store or the handshake is under way: lines wait.
+        self._waiting = False
+        # Reading paused: too much arrived while waiting.
+        self._paused = False
+        self._payload: DataReader | None = None
+        self._exchange: Generator[bytes, bytes, Credentials | str] | None = None
+        self._bogus_left = _BOGUS_LIMIT
+        self._peer: Any = None
+        self._tls = implicit_tls
+        self._loop = asyncio.get_running_loop()  # sessions are made in the server's loop
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_command = 0.0
+        self._new_session()
 
-    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
-        # aiosmtpd parses every MAIL and RCPT address with the email
-        # package's header parser (about a tenth of the server's time per
-        # 1 KiB message); a client names the same few addresses over and
-        # over, and the answer depends on the text and the limit only.
-        key = (self.local_part_limit, arg)
-        parsed = _PARSED_ADDRESSES.get(key)
-        if parsed is None:
-            parsed = super()._getaddr(arg)
-            if len(_PARSED_ADDRESSES) >= _PARSED_ADDRESSES_KEPT:
-                _PARSED_ADDRESSES.clear()
-            _PARSED_ADDRESSES[key] = parsed
-        return parsed
+    def _new_session(self) -> None:
+        # A connection, and again after STARTTLS (RFC 3207 section 4.2).
+        self._host_name: str | None = None
+        self._extended = False
+        self._authenticated_as: str | None = None
+        self._envelope = Envelope()
 
-    def _create_session(self) -> Session:
-        return _QuietSession(self.loop)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        if self in self._live_connections:  # called again after STARTTLS
-            return
-        admitted = sum(connection.admitted for connection in self._live_connections)
-        self._live_connections.add(self)
-        if admitted >= self.limits.max_connections:
-            # Replaces the greeting (connect-stage injection included).
-            text = TOO_MANY_CONNECTIONS.format(host=self.hostname)
-            self._next_reply_override = ReplyOverride(text=text, close=True)
-            log.warning("refused a connection from %s: %d connections already", self._client_address(),
-                        admitted)
-        else:
-            self.admitted = True
-
-    def connection_lost(self, error: Exception | None) -> None:
-        self._live_connections.discard(self)
-        super().connection_lost(error)
-
-    def _timeout_cb(self) -> None:
-        # aiosmtpd closes a timed-out session without a word; RFC 5321
-        # section 3.8 asks for a 421 first, as Postfix sends.
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(TIMEOUT_EXCEEDED.format(host=self.hostname).encode() + b"\r\n")
-        super()._timeout_cb()
-
-    def _client_address(self) -> str:
-        peer = self.session.peer if self.session is not None else None
-        return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
-
-    def login_failed(self) -> AuthResult:
-        """Count a failed login against this client's address; the result
-        makes aiosmtpd answer 535 (``handled=False``: with ``True`` it would
-        send nothing and leave the client waiting).  An injected failure
-        (``fail_auth``) is the test's wish, not a guess: it is not counted."""
-        if not self._policy.fail_auth:
-            self._auth_budget.failed(self._client_address())
-        return AuthResult(success=False, handled=False)
-
-    def abort_connection(self) -> None:
-        """Drop the connection at once (server shutdown)."""
-        # After STARTTLS self.transport is the TLS transport; aborting it
-        # also aborts the TCP transport underneath and marks both closed.
-        if self.transport is not None:
-            self.transport.abort()
-
-    def _cork_until_idle(self) -> None:
-        """Hold this connection's replies in the kernel (TCP_CORK) until the
-        loop is idle again, so that the replies to a pipelined group leave in
-        one segment instead of one each.  Each segment wakes the client; on
-        a busy machine those wake-ups, not the work, bounded the intake."""
-        if self._corked or self.transport is None or not hasattr(socket, "TCP_CORK"):
-            return
-        sock = self.transport.get_extra_info("socket")
-        if sock is None:
-            return
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-        except OSError:  # not TCP, or closed meanwhile: send as usual
-            return
-        self._corked = True
-        # Runs once the command loop waits for more input (pipelined commands
-        # already received are answered without returning to the loop).
-        self.loop.call_soon(self._uncork, sock)
-
-    def _uncork(self, sock: socket.socket) -> None:
-        self._corked = False
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
-        except OSError:  # closed meanwhile; closing sent what was held
-            pass
-
-    def replace_next_reply(self, override: ReplyOverride) -> None:
-        """Send ``override.text`` instead of the next reply (used by the
-        handler, whose DATA reply aiosmtpd sends after the hook returns)."""
-        self._next_reply_override = override
-
-    async def push(self, status: str | bytes) -> None:
-        self._cork_until_idle()
-        if self._advertise_pipelining and status == "250 HELP":
-            await super().push("250-PIPELINING")
-        override, self._next_reply_override = self._next_reply_override, None
-        if override is None:
-            await super().push(status)
-            return
-        if override.text is not None:
-            await super().push(override.text)
-        if override.close and self.transport is not None:
-            # Closing cancels the command loop through connection_lost().
-            self.transport.close()
-
-    async def _answer_with_injected_failure(self, stage: str) -> bool:
-        failure = self._policy.injected_failure(stage, self.hostname)
-        if failure is None:
-            return False
-        # Through push(), so that 421 also closes the connection.
-        self.replace_next_reply(failure)
-        await self.push(failure.text or "")
-        return True
-
-    async def check_auth_needed(self, caller_method: str) -> bool:
-        # aiosmtpd's own auth_required=True warns (UserWarning) when TLS is
-        # not required for AUTH, which it deliberately is not on loopback.
-        assert self.session is not None
-        if self._policy.require_auth and not self.session.authenticated:
-            await self.push("530 5.7.0 Authentication required")
-            return True
-        return False
-
-    # The overrides keep aiosmtpd's HELP texts via functools.wraps.
-    smtp_HELO = _injectable("ehlo", SMTP.smtp_HELO)
-    smtp_MAIL = _injectable("mail", SMTP.smtp_MAIL)
-    smtp_RCPT = _injectable("rcpt", SMTP.smtp_RCPT)
-
-    @functools.wraps(SMTP.smtp_DATA)
-    async def _read_data(self, arg: str) -> None:
-        if self._decode_data:  # text payloads: aiosmtpd's own line-by-line reading
-            await super().smtp_DATA(arg)
-            return
-        assert self.session is not None and self.envelope is not None
-        # aiosmtpd's checks and replies, in its order.
-        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
-            return
-        if not self.envelope.rcpt_tos:
-            await self.push("503 Error: need RCPT command")
-            return
-        if arg:
-            await self.push("501 Syntax: DATA")
-            return
-        await self.push("354 End data with <CR><LF>.<CR><LF>")
-        payload = DataReader(size_limit=self.data_size_limit, line_length_limit=self.line_length_limit)
-        try:
-            while True:
-                chunk = await self._reader.read(_DATA_CHUNK)
-                if not chunk:  # end of input: connection_lost() ends the session
-                    return
-                if payload.feed(chunk):
-                    break
-        except asyncio.CancelledError:
-            log.info("Connection lost during DATA")
-            self._writer.close()
-            raise
-        # The bytes after the end mark are the client's next commands: back
-        # to the reader, which read() left empty, before anything else runs.
-        self._reader.feed_data(payload.rest)
-        if payload.error is not None:
-            await self.push(payload.error)
-            self._set_post_data_state()
-            return
-        self.envelope.content = self.envelope.original_content = payload.content
-        status = await self._call_handler_hook("DATA")
-        self._set_post_data_state()
-        await self.push("250 OK" if status is MISSING else status)
-
-    smtp_DATA = _injectable("data", _read_data)
-
-    @functools.wraps(SMTP.smtp_EHLO)
-    async def smtp_EHLO(self, hostname: str) -> None:
-        if await self._answer_with_injected_failure("ehlo"):
-            return
-        # aiosmtpd builds the EHLO reply itself and ends it with "250 HELP";
-        # PIPELINING goes in just before that last line.
-        self._advertise_pipelining = True
-        try:
-            await super().smtp_EHLO(hostname)
-        finally:
-            self._advertise_pipelining = False
-
-    @functools.wraps(SMTP.smtp_STARTTLS)
-    async def smtp_STARTTLS(self, arg: str) -> None:
-        assert self.session is not None
-        if self.implicit_tls or self.session.ssl is not None:
-            # aiosmtpd would start a second TLS layer inside the first.
-            await self.push("554 5.5.1 Error: TLS already active")
-            return
-        await super().smtp_STARTTLS(arg)
-
-    @functools.wraps(SMTP.smtp_AUTH)
-    async def smtp_AUTH(self, arg: str) -> None:
-        wait = self._auth_budget.retry_after(self._client_address())
-        if wait:
-            await self.push(auth_throttled(wait))
-            return
-        await super().smtp_AUTH(arg)
-
-    # aiosmtpd discovers mechanisms from methods named auth_*, deriving the
-    # name by turning "__" into "-"; the decorator names it explicitly.
-    @auth_mechanism("CRAM-MD5")
-    async def auth_CRAM_MD5(self, _: Any, args: list[str]) -> AuthResult:
-        """RFC 2195: challenge ``<random.time@host>``, answer ``user hmac``."""
-        if len(args) > 1:
-            # CRAM-MD5 has no initial response (the client cannot know the
-            # challenge yet).
-            await self.push("501 5.5.2 CRAM-MD5 takes no initial response")
-            return AuthResult(success=False, handled=True)
-        challenge = f"<{secrets.randbits(64)}.{int(time.time())}@{self.hostname}>".encode()
-        response = await self.challenge_auth(challenge)
-        if response is MISSING:  # "*" or bad base64: already answered 501
-            return AuthResult(success=False, handled=True)
-        parsed = _CRAM_MD5_RESPONSE.fullmatch(_text(response))
-        if parsed is None:
-            await self.push("501 5.5.2 CRAM-MD5 response must be a user name, a space and 32 hex digits")
-            return AuthResult(success=False, handled=True)
-        user, digest = parsed["user"], parsed["digest"]
-        if self._policy.cram_md5_matches(user, challenge, digest):
-            return AuthResult(success=True, auth_data=user)
-        return self.login_failed()
-
-
-class ImplicitTLS(asyncio.Protocol):
-    """A connection to the implicit-TLS port until its handshake is done;
-    then it hands the TLS transport to a new :class:`DevSMTP`.
-
-    asyncio's own ``create_server(ssl=...)`` tells the protocol nothing
-    until the handshake succeeded, so a connection that never sends a
-    ClientHello would hold a descriptor unseen.  Here each one is in
-    ``pending`` from its first moment: at most ``limits.max_connections``
-    handshakes at once (one more is dropped at once, before any TLS, so
-    there is no one to say 421 to), each within ``limits.tls_handshake_timeout``.
-    """
-
-    def __init__(self, make_session: Callable[[], DevSMTP], context: ssl.SSLContext,
-                 limits: SmtpLimits, pending: set[ImplicitTLS]):
-        self._make_session = make_session
-        self._context = context
-        self._limits = limits
-        self._pending = pending
-        self._transport: asyncio.Transport | None = None
+    # ---- asyncio's calls ----
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        if len(self._pending) >= self._limits.max_connections:
-            log.warning("dropped a TLS connection: %d handshakes already under way", len(self._pending))
-            transport.abort()
-            return
-        self._pending.add(self)
-        # The ClientHello must reach start_tls(), not this protocol: reading
-        # is paused on the next turn, because Python 3.10's transport adds its
-        # reader after connection_made() whatever pause_reading() said there.
-        asyncio.get_running_loop().call_soon(self._begin)
-
-    def _begin(self) -> None:
-        assert self._transport is not None
-        if self._transport.is_closing():
-            self._pending.discard(self)
-            return
-        self._transport.pause_reading()
-        asyncio.get_running_loop().create_task(self._handshake())
+        self.transport = transport
+        self._peer = transport.get_extra_info("peername")
+        live = self._settings.live_connections
+        admitted = sum(connection.admitted for connection in live)
+        live.add(self)
+        self._touch()
+        if admitted >= self.limits.max_connections:
+            log.warning("refused a connection from %s: %d connections already", self._client_address(), admitted)
+            self._answer(ReplyOverride(TOO_MANY_CONNECTIONS.format(host=self._settings.hostname), close=True))
+        else:
+            self.admitted = True
+            greeting = f"220 {self._settings.hostname} {self._settings.ident}"
+            self._answer(self._policy.injected_failure("connect", self._settings.hostname)
+                         or ReplyOverride(greeting, close=False))
+        self._flush()
 
     def data_received(self, data: bytes) -> None:
-        # Nothing may arrive here (reading is paused until start_tls takes
-        # over); if it did, the handshake could only time out: say so.
-        log.warning("dropped a TLS connection: %d bytes arrived before the handshake began", len(data))
-        self._transport.abort()
+        if self._closing:
+            return
+        if self._payload is not None and not self._waiting:
+            self._feed_payload(data)
+        else:
+            self._lines.feed(data)
+        self._run()
 
-    async def _handshake(self) -> None:
-        assert self._transport is not None
+    def eof_received(self) -> bool:
+        # The client is done sending: nothing more can be answered in order.
+        self._closing = True
+        return False
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._closing = True
+        self._settings.live_connections.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def abort_connection(self) -> None:
+        """Drop the connection at once (server shutdown)."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    # ---- the loop over what arrived ----
+
+    def _run(self) -> None:
+        """Answer every complete line held, until one needs a wait; then
+        send the replies gathered, in one write."""
+        lines = self._lines
+        while not self._waiting and not self._closing and self._payload is None:
+            line = lines.next_line()
+            if line is None:
+                break
+            if self._exchange is not None:
+                self._auth_step(line)
+            else:
+                self._command(line)
+        self._flush()
+        if self._waiting and not self._paused and lines.pending() > _HELD_WHILE_WAITING:
+            assert self.transport is not None
+            self._paused = True
+            self.transport.pause_reading()
+
+    def _command(self, line: bytes | object) -> None:
+        if line is grammar.TOO_LONG_LINE:
+            self._reply(grammar.TOO_LONG)
+            return
+        assert isinstance(line, bytes)
+        parsed = grammar.parse_command(line, extended=self._extended)
+        if isinstance(parsed, str):
+            self._refuse(line, parsed)
+            return
+        verb, arg = parsed
+        self._touch()  # a valid command restarts the idle clock
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%r >> %s %s", self._peer, verb, _loggable(verb, arg))
+        stage = _INJECTABLE.get(verb)
+        failure = self._policy.injected_failure(stage, self._settings.hostname) if stage else None
+        if failure is not None:
+            self._answer(failure)
+            return
         try:
-            tls = await asyncio.get_running_loop().start_tls(
-                self._transport, self, self._context, server_side=True,
-                ssl_handshake_timeout=self._limits.tls_handshake_timeout)
+            _VERBS[verb](self, arg)
+        except Exception as error:  # a bug of ours: say so, keep the session
+            log.exception("SMTP session error")
+            self._reply(f"500 5.3.0 Internal server error: {type(error).__name__}")
+
+    def _refuse(self, line: bytes, reply: str) -> None:
+        if not reply.startswith('500 Error: command "'):
+            self._reply(reply)
+            return
+        log.warning("%r unrecognised: %s", self._peer, line.partition(b" ")[0].decode("ascii", "replace"))
+        self._bogus_left -= 1
+        if self._bogus_left < 1:
+            log.warning("%r too many bogus commands", self._peer)
+            self._answer(ReplyOverride("502 5.5.1 Too many unrecognized commands, goodbye.", close=True))
+        else:
+            self._reply(reply)
+
+    # ---- replies ----
+
+    def _reply(self, text: str) -> None:
+        # surrogateescape: a client's own odd bytes go back as they came.
+        self._replies.append(text.encode("utf-8", "surrogateescape") + b"\r\n")
+
+    def _answer(self, override: ReplyOverride) -> None:
+        """Send ``override.text`` (if any), then close if ``override.close``."""
+        if override.text is not None:
+            self._reply(override.text)
+        if override.close:
+            self._closing = True
+
+    def _flush(self) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            self._replies.clear()
+            return
+        if self._replies:
+            transport.write(b"".join(self._replies))
+            self._replies.clear()
+        if self._closing:
+            transport.close()
+
+    # ---- the idle timeout ----
+
+    def _touch(self) -> None:
+        # One timer a session, moved on lazily: a command costs a clock read.
+        loop = self._loop
+        self._last_command = loop.time()
+        if self._timer is None:
+            self._timer = loop.call_at(self._last_command + self.limits.idle_timeout, self._timed_out)
+
+    def _timed_out(self) -> None:
+        loop = self._loop
+        deadline = self._last_command + self.limits.idle_timeout
+        if loop.time() < deadline:
+            self._timer = loop.call_at(deadline, self._timed_out)
+            return
+        self._timer = None
+        log.info("%r connection timeout", self._peer)
+        # RFC 5321 section 3.8 asks for a 421 first, as Postfix sends.
+        self._answer(ReplyOverride(TIMEOUT_EXCEEDED.format(host=self._settings.hostname), close=True))
+        self._flush()
+
+    # ---- checks several commands share ----
+
+    def _client_address(self) -> str:
+        peer = self._peer
+        return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+
+    def _needs_helo(self, verb: str = "HELO") -> bool:
+        if self._host_name is None:
+            self._reply(f"503 Error: send {verb} first")
+            return True
+        return False
+
+    def _needs_auth(self) -> bool:
+        if self._policy.require_auth and self._authenticated_as is None:
+            self._reply(_AUTH_REQUIRED)
+            return True
+        return False
+
+    # ---- the commands ----
+
+    def _helo(self, hostname: str | None) -> None:
+        if not hostname:
+            self._reply("501 Syntax: HELO hostname")
+            return
+        self._new_transaction(extended=False, host_name=hostname)
+        self._reply(f"250 {self._settings.hostname}")
+
+    def _ehlo(self, hostname: str | None) -> None:
+        if not hostname:
+            self._reply("501 Syntax: EHLO hostname")
+            return
+        self._new_transaction(extended=True, host_name=hostname)
+        settings = self._settings
+        offers_auth = not settings.auth_require_tls or self._tls
+        for line in grammar.ehlo_lines(settings.hostname, size_limit=settings.size_limit,
+                                       starttls=settings.tls_context is not None and not self._tls,
+                                       mechanisms=list(MECHANISMS) if offers_auth else None):
+            self._reply(line)
+
+    def _new_transaction(self, *, extended: bool, host_name: str) -> None:
+        self._envelope = Envelope()
+        self._extended, self._host_name = extended, host_name
+
+    def _out_of_order(self, missing: str | None = None) -> bool:
+        """MAIL, RCPT and DATA's first checks, in aiosmtpd's order: HELO,
+        AUTH, then the step before (``missing``: its refusal, if not done)."""
+        if self._needs_helo() or self._needs_auth():
+            return True
+        if missing is not None:
+            self._reply(missing)
+            return True
+        return False
+
+    def _mail(self, arg: str | None) -> None:
+        if self._out_of_order():
+            return
+        parsed = grammar.mail_arguments(arg, extended=self._extended, size_limit=self._settings.size_limit,
+                                        nested=bool(self._envelope.mail_from))
+        if isinstance(parsed, str):
+            self._reply(parsed)
+            return
+        refusal = self._handler.sender_refusal()
+        if refusal is not None:
+            self._reply(refusal)
+            return
+        self._envelope.mail_from, self._envelope.mail_options = parsed
+        self._reply("250 OK")
+
+    def _rcpt(self, arg: str | None) -> None:
+        if self._out_of_order(None if self._envelope.mail_from else "503 Error: need MAIL command"):
+            return
+        parsed = grammar.rcpt_arguments(arg, extended=self._extended)
+        if isinstance(parsed, str):
+            self._reply(parsed)
+            return
+        self._reply(self._handler.recipient_reply(self._envelope, parsed[0], self.limits.max_recipients))
+
+    def _data(self, arg: str | None) -> None:
+        if self._out_of_order(None if self._envelope.rcpt_tos else "503 Error: need RCPT command"):
+            return
+        if arg:
+            self._reply("501 Syntax: DATA")
+            return
+        self._reply("354 End data with <CR><LF>.<CR><LF>")
+        self._payload = DataReader(size_limit=self._settings.size_limit, line_length_limit=grammar.LINE_LIMIT)
+        rest = self._lines.take_rest()
+        if rest:
+            self._feed_payload(rest)
+
+    def _feed_payload(self, data: bytes) -> None:
+        payload = self._payload
+        assert payload is not None
+        if not payload.feed(data):
+            return
+        self._payload = None
+        self._lines.feed(payload.rest)  # the client's next commands
+        envelope, self._envelope = self._envelope, Envelope()
+        if payload.error is not None:
+            self._reply(payload.error)
+            return
+        refused = self._handler.deliver(envelope, payload.content, hostname=self._settings.hostname,
+                                        authenticated_as=self._authenticated_as, tls=self._tls,
+                                        answer=self._delivered)
+        if refused is not None:
+            self._answer(refused)
+        else:
+            self._waiting = True
+
+    def _delivered(self, reply: ReplyOverride) -> None:
+        """The reply to the final dot, once the store is done; then the
+        lines that waited."""
+        self._waiting = False
+        if self._closing:  # the client left meanwhile
+            return
+        self._answer(reply)
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        self._run()
+
+    def _rset(self, arg: str | None) -> None:
+        if arg:
+            self._reply("501 Syntax: RSET")
+            return
+        self._envelope = Envelope()
+        self._reply("250 OK")
+
+    def _noop(self, arg: str | None) -> None:
+        self._reply("250 OK")
+
+    def _quit(self, arg: str | None) -> None:
+        if arg:
+            self._reply("501 Syntax: QUIT")
+            return
+        self._answer(ReplyOverride("221 Bye", close=True))
+
+    def _vrfy(self, arg: str | None) -> None:
+        if self._needs_auth():
+            return
+        if not arg:
+            self._reply("501 Syntax: VRFY <address>")
+            return
+        address, _ = grammar.address_of(arg)
+        if address is None:
+            self._reply("502 Could not VRFY " + escape_controls(arg))
+            return
+        self._reply(self._handler.vrfy_reply(address))
+
+    def _help(self, arg: str | None) -> None:
+        if self._needs_auth():
+            return
+        self._reply(grammar.help_reply(arg, extended=self._extended,
+                                       starttls=self._settings.tls_context is not None))
+
+    def _expn(self, arg: str | None) -> None:
+        self._reply("502 EXPN not implemented")
+
+    # ---- STARTTLS ----
+
+    def _starttls(self, arg: str | None) -> None:
+        if self._tls:  # a second TLS layer inside the first: no
+            self._reply("554 5.5.1 Error: TLS already active")
+            return
+        if arg:
+            self._reply("501 Syntax: STARTTLS")
+            return
+        context = self._settings.tls_context
+        if context is None:
+            self._reply("454 TLS not available")
+            return
+        self._reply("220 Ready to start TLS")
+        # What the client pipelined after STARTTLS was sent in the clear:
+        # dropped, never answered inside TLS (CVE-2024-34083).
+        self._lines.take_rest()
+        self._waiting = True
+        assert self.transport is not None
+        # The ClientHello must reach start_tls(), not this protocol.
+        self.transport.pause_reading()
+        asyncio.get_running_loop().create_task(self._start_tls(context))
+
+    async def _start_tls(self, context: ssl.SSLContext) -> None:
+        transport = self.transport
+        assert transport is not None
+        try:
+            encrypted = await asyncio.get_running_loop().start_tls(
+                transport, self, context, server_side=True,
+                ssl_handshake_timeout=self.limits.tls_handshake_timeout)
         except (OSError, ssl.SSLError, asyncio.TimeoutError) as error:
             # A client that rejects our certificate, or never says hello.
             log.info("TLS handshake failed: %r", error)
-            self._transport.abort()
+            transport.abort()
             return
-        except BaseException:  # cancelled: the server stops
-            self.abort()
-            raise
-        finally:
-            self._pending.discard(self)
-        if tls is None:  # the connection closed during the handshake
+        if encrypted is None or self._closing:  # closed during the handshake
             return
-        session = self._make_session()
-        tls.set_protocol(session)
-        session.connection_made(tls)
+        self.transport, self._tls, self._waiting = encrypted, True, False
+        self._new_session()
+        self._touch()
+        self._run()
 
-    def abort(self) -> None:
-        """Drop the connection at once (server shutdown)."""
-        if self._transport is not None:
-            self._transport.abort()
+    # ---- AUTH ----
 
-    def connection_lost(self, error: Exception | None) -> None:
-        self._pending.discard(self)
+    def _auth(self, arg: str | None) -> None:
+        wait = self._settings.auth_budget.retry_after(self._client_address())
+        if wait:
+            self._reply(auth_throttled(wait))
+            return
+        if self._needs_helo("EHLO"):
+            return
+        if not self._extended:
+            self._reply("500 Error: command 'AUTH' not recognized")
+        elif self._settings.auth_require_tls and not self._tls:
+            self._reply("538 5.7.11 Encryption required for requested authentication mechanism")
+        elif self._authenticated_as is not None:
+            self._reply("503 Already authenticated")
+        elif not arg:
+            self._reply("501 Not enough value")
+        elif len(arg.split()) > 2:
+            self._reply("501 Too many values")
+        elif arg.split()[0] not in MECHANISMS:
+            self._reply("504 5.5.4 Unrecognized authentication type")
+        else:
+            refusal = self._handler.auth_refusal()
+            if refusal is not None:
+                self._reply(refusal)
+                return
+            args = arg.split()
+            self._exchange = MECHANISMS[args[0]](args, self._settings.hostname)
+            self._auth_step(None)
 
-
-def make_authenticator(policy: Policy) -> Callable[..., AuthResult]:
-    """aiosmtpd ``authenticator`` callback for PLAIN and LOGIN."""
-
-    def authenticate(
-        server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword) and isinstance(server, DevSMTP)
-        user, password = _text(auth_data.login), _text(auth_data.password)
-        if policy.password_matches(user, password):
-            return AuthResult(success=True, auth_data=user)
-        return server.login_failed()
-
-    return authenticate
-
-
-class MailHandler:
-    """aiosmtpd handler: applies the recipient/VRFY policy and stores mail
-    in the catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`."""
-
-    def __init__(
-        self,
-        policy: Policy,
-        store: MailStore,
-        on_message: Callable[[ReceivedMessage], None] | None,
-        *,
-        stats: RuntimeStats | None = None,
-    ):
-        self._policy = policy
-        self._stats = stats
-        #: Where accepted mail goes (the dev server's one :class:`MailStore`).
-        self.store = store
-        self._on_message = on_message
-
-    # ---- access from other threads ----
-
-    def received(self) -> list[ReceivedMessage]:
-        """Every stored message, read back from the store, oldest first."""
-        return received_from(self.store)
-
-    def wait_for(self, count: int, timeout: float) -> list[ReceivedMessage]:
-        if not self.store.wait_for_count(count, timeout):
-            raise TimeoutError(
-                f"expected {count} message(s) within {timeout} s, "
-                f"got {self.store.counts()[0]}"
-            )
-        return self.received()
-
-    # ---- aiosmtpd hooks (run on the server thread) ----
-
-    async def handle_AUTH(self, server: DevSMTP, session: Session, envelope: Envelope, args: list[str]) -> Any:
-        # aiosmtpd calls this once the mechanism is known to be offered, as
-        # Mailpit strikes: before the exchange.  MISSING: go on with it.
-        chaos = self._policy.chaos_failure("Authentication")
-        return MISSING if chaos is None else chaos.text or ""
-
-    async def handle_MAIL(
-        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
-    ) -> str:
-        chaos = self._policy.chaos_failure("Sender")
-        if chaos is not None:
-            return chaos.text or ""
-        # What aiosmtpd does without this hook.
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_RCPT(
-        self, server: DevSMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        chaos = self._policy.chaos_failure("Recipient")
-        if chaos is not None:
-            return chaos.text or ""
-        if len(envelope.rcpt_tos) >= server.limits.max_recipients:
-            return TOO_MANY_RECIPIENTS
-        if self._policy.rejects_recipient(address):
-            self._count_rejection()
-            return f"550 5.1.1 <{escape_controls(address)}>: Recipient address rejected"
-        envelope.rcpt_tos.append(address)
-        envelope.rcpt_options.extend(rcpt_options)
-        return "250 OK"
-
-    async def handle_VRFY(
-        self, server: DevSMTP, session: Session, envelope: Envelope, address: str
-    ) -> str:
-        user = self._policy.known_user(address)
-        if user is not None:
-            return f"250 2.1.5 <{escape_controls(address)}>"
-        return "252 2.1.5 Cannot VRFY user, but will accept message and attempt delivery"
-
-    async def handle_DATA(self, server: DevSMTP, session: Session, envelope: Envelope) -> str:
-        failure = self._policy.injected_failure("dot", server.hostname)
-        if failure is not None:
-            self._count_rejection()
-            server.replace_next_reply(failure)
-            return failure.text or ""
+    def _auth_step(self, line: bytes | object | None) -> None:
+        """Send the exchange the client's line (``None`` to start it)."""
+        exchange = self._exchange
+        assert exchange is not None
         try:
-            record = await self._save(server, session, envelope)
-        except PartLimitError as error:
-            self._count_rejection()
-            return f"552 5.3.4 Message refused: {error}"
-        except Exception as error:  # disk full, permissions...: tell the client
-            log.exception("storing a message in %s failed", self.store.directory)
-            return f"451 4.3.0 Could not store the message: {escape_controls(str(error))}"
-        if self._policy.drop_after_data:
-            # Stored, but the client never hears so: the classic
-            # "did my message go through?" situation it must handle.
-            server.replace_next_reply(ReplyOverride(text=None, close=True))
-        return f"250 2.0.0 OK: queued as {record.maildir_key}"
+            if line is None:
+                challenge = next(exchange)
+            elif line is grammar.TOO_LONG_LINE:
+                exchange.close()
+                self._exchange = None
+                self._reply(grammar.TOO_LONG)
+                return
+            else:
+                assert isinstance(line, bytes)
+                challenge = exchange.send(line)
+        except StopIteration as done:
+            self._exchange = None
+            self._auth_result(done.value)
+            return
+        self._reply("334 " + b64encode(challenge).decode("ascii"))
 
-    async def handle_exception(self, error: Exception) -> str:
-        if isinstance(error, TLSSetupException):
-            # Expected whenever a client rejects our certificate, which is
-            # exactly what certificate tests do; not worth a traceback.
-            log.info("TLS handshake failed: %r", error.__cause__)
-            return "421 4.7.0 TLS handshake failed"
-        log.exception("SMTP session error")
-        return f"500 5.3.0 Internal server error: {type(error).__name__}"
-
-    def _count_rejection(self) -> None:
-        if self._stats is not None:
-            self._stats.rejected()
-
-    async def _save(self, server: DevSMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
-        # aiosmtpd stores the null reverse-path MAIL FROM:<> as the string "<>".
-        sender = envelope.mail_from or ""
-        sender = "" if sender == "<>" else _text(sender)
-        recipients = tuple(_text(r) for r in envelope.rcpt_tos)
-        raw = bytes(envelope.original_content or b"")
-        authenticated_as = session.auth_data if session.authenticated else None
-        # Parsing a message takes time (its structure, its HTML): off the
-        # loop, which meanwhile serves the other connections and HTTP.
-        _, stored = await server.loop.run_in_executor(None, functools.partial(
-            self.store.receive,
-            raw,
-            envelope_from=sender,
-            envelope_to=recipients,
-            mail_options=tuple(envelope.mail_options),
-            authenticated_as=str(authenticated_as) if authenticated_as is not None else None,
-            tls=server.implicit_tls or session.ssl is not None,
-        ))
-        record = _record(stored, raw)
-        if self._on_message is not None:
-            try:
-                self._on_message(record)
-            except Exception:  # a broken callback must not fail the delivery
-                log.exception("on_message callback failed")
-        return record
+    def _auth_result(self, result: Credentials | str) -> None:
+        if isinstance(result, str):
+            if result == ABORTED:  # the client's right (RFC 4954), not a server problem
+                log.debug("%r aborted AUTH with '*'", self._peer)
+            self._reply(result)
+        elif result.accepted_by(self._policy):
+            self._authenticated_as = result.user
+            self._reply("235 2.7.0 Authentication successful")
+        else:
+            # An injected failure (``fail_auth``) is the test's wish, not a
+            # guess: it is not counted against the client.
+            if not self._policy.fail_auth:
+                self._settings.auth_budget.failed(self._client_address())
+            self._reply("535 5.7.8 Authentication credentials invalid")
 
 
-def _record(envelope: StoredEnvelope, raw: bytes) -> ReceivedMessage:
-    return ReceivedMessage(
-        envelope_from=envelope.envelope_from,
-        envelope_to=envelope.envelope_to,
-        raw=raw,
-        maildir_key=envelope.maildir_key,
-        mail_options=envelope.mail_options,
-        authenticated_as=envelope.authenticated_as,
-        tls=envelope.tls,
-        id=envelope.id,
-    )
+def _loggable(verb: str, arg: str | None) -> str:
+    """A command's argument as the debug log shows it: an AUTH initial
+    response is a credential (base64 is no secret-keeping), so only the
+    mechanism is shown."""
+    if arg is None:
+        return ""
+    if verb == "AUTH":
+        mechanism, _, response = arg.partition(" ")
+        return mechanism + (" [response not logged]" if response else "")
+    return arg
 
 
-def received_from(store: MailStore) -> list[ReceivedMessage]:
-    """Every message in ``store`` as :class:`ReceivedMessage` records, oldest first."""
-    records = []
-    for envelope in store.envelopes():
-        raw = store.received_bytes(envelope.id)
-        if raw is not None:  # None: deleted meanwhile
-            records.append(_record(envelope, raw))
-    return records
+#: Each verb of :data:`grammar.COMMANDS` and the method answering it.
+_VERBS: dict[str, Callable[[DevSMTP, str | None], None]] = {
+    "AUTH": DevSMTP._auth, "DATA": DevSMTP._data, "EHLO": DevSMTP._ehlo, "EXPN": DevSMTP._expn,
+    "HELO": DevSMTP._helo, "HELP": DevSMTP._help, "MAIL": DevSMTP._mail, "NOOP": DevSMTP._noop,
+    "QUIT": DevSMTP._quit, "RCPT": DevSMTP._rcpt, "RSET": DevSMTP._rset, "STARTTLS": DevSMTP._starttls,
+    "VRFY": DevSMTP._vrfy,
+}
+assert _VERBS.keys() == grammar.COMMANDS.keys()
