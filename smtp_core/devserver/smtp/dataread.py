@@ -76,9 +76,19 @@ class DataReader:
             return False
         self.rest = bytes(buffer[end + len(_END):])
         if self.error is None:
-            self.content = bytes(buffer[:end + 2]).replace(b"\r\n.", b"\r\n")[2:]
+            self.content = self._unstuffed(end + 2)
         buffer.clear()
         return True
+
+    def _unstuffed(self, stop: int) -> bytes:
+        """The content: the buffer up to ``stop`` without the CRLF put
+        before it, each line's leading dot removed.  Most messages have no
+        line starting with a dot: one copy, no replace pass."""
+        buffer = self._buffer
+        if buffer.find(b"\r\n.", 0, stop) < 0:
+            with memoryview(buffer) as view:
+                return bytes(view[2:stop])
+        return bytes(buffer[:stop]).replace(b"\r\n.", b"\r\n")[2:]
 
     def _check(self, complete: int, *, finished: bool) -> None:
         """Apply the two limits to the lines up to ``complete`` (a line
