@@ -26,7 +26,9 @@ conversations of :mod:`smtp_core.pythonic` run on it unchanged
   timeout closes the connection, as in the blocking driver.
 * **Cancellation closes.**  A task cancelled while it waits for a reply, a
   send or a handshake leaves the stream in an unknown state: the
-  connection is aborted and ``CancelledError`` goes on.
+  connection is aborted and ``CancelledError`` goes on.  The bounded
+  waits of connecting and of a TLS handshake (:func:`within`) never lose
+  a cancellation, as ``asyncio.wait_for`` did before Python 3.12.
 * **Bounded buffering.**  Bytes the client is not reading yet (a server
   talking while we send) are buffered up to :data:`READ_PAUSE`; past it
   the transport stops reading until a reply is asked for.
