@@ -46,7 +46,7 @@ from ..gocompat.neterror import op_error
 from ..protocol.reply import MAX_LINE, MAX_REPLY
 from ..tls import ConnectionState, TLSConfig
 from .steps import run
-from .transport import AsyncTransport
+from .transport import AsyncTransport, within
 
 __all__ = ["Client", "DataWriter", "dial", "open_socket", "FLUSH"]
 
@@ -286,7 +286,7 @@ async def open_socket(address: str, timeout: float | None = None) -> socket.sock
         try:
             try:
                 share = None if deadline is None else netaddr.dial_share(deadline - loop.time(), len(targets) - index)
-                await asyncio.wait_for(loop.sock_connect(sock, target.sockaddr), share)
+                await within(loop.sock_connect(sock, target.sockaddr), share)
             except asyncio.TimeoutError:  # not an OSError before Python 3.11
                 raise socket.timeout("timed out") from None
         except OSError as err:  # a timeout too, as Go's "dial tcp ...: i/o timeout"

@@ -26,7 +26,9 @@ conversations of :mod:`smtp_core.pythonic` run on it unchanged
   timeout closes the connection, as in the blocking driver.
 * **Cancellation closes.**  A task cancelled while it waits for a reply, a
   send or a handshake leaves the stream in an unknown state: the
-  connection is aborted and ``CancelledError`` goes on.
+  connection is aborted and ``CancelledError`` goes on.  The bounded
+  waits of connecting and of a TLS handshake (:func:`within`) never lose
+  a cancellation, as ``asyncio.wait_for`` did before Python 3.12.
 * **Bounded buffering.**  Bytes the client is not reading yet (a server
   talking while we send) are buffered up to :data:`READ_PAUSE`; past it
   the transport stops reading until a reply is asked for.
@@ -52,7 +54,7 @@ from ..tls import check_client_name, sni_name
 from ..transport import TransportRules
 from .wakeup import Wakeup
 
-__all__ = ["AsyncTransport", "Receiver", "ReplyWait", "READ_PAUSE", "SOON"]
+__all__ = ["AsyncTransport", "Receiver", "ReplyWait", "READ_PAUSE", "SOON", "within"]
 
 #: Unread bytes past which the transport stops reading until asked for a reply.
 READ_PAUSE = 1 << 20
@@ -136,6 +138,41 @@ class Receiver(asyncio.BufferedProtocol):
         if self.read_paused:
             self.read_paused = False
             self.transport.resume_reading()
+
+
+async def within(operation, seconds: float | None, discard=None):
+    """Await ``operation`` for at most ``seconds`` (``None``: no bound), as
+    :func:`asyncio.wait_for` does, but never lose a cancellation.
+
+    Before Python 3.12, ``wait_for`` returns the result when the operation
+    ends on the loop turn the caller is cancelled on: the cancellation is
+    swallowed and a cancelled send goes on talking.  Here it always goes
+    on: the operation is cancelled and waited for, and what it produced
+    anyway (a transport, say) is handed to ``discard`` to be closed.  When
+    time is up, the same, and ``asyncio.TimeoutError`` is raised.
+    """
+    task = asyncio.ensure_future(operation)
+    try:
+        done, _ = await asyncio.wait((task,), timeout=seconds)
+    except asyncio.CancelledError:
+        await _ended(task, discard)
+        raise
+    if not done:
+        await _ended(task, discard)
+        raise asyncio.TimeoutError()
+    return task.result()
+
+
+async def _ended(task: asyncio.Future, discard) -> None:
+    # Cancel the operation, wait for it to end, and discard what it made anyway.
+    task.cancel()
+    await asyncio.wait((task,))
+    if not task.cancelled() and task.exception() is None and discard is not None:
+        discard(task.result())
+
+
+def _abort_connection(made) -> None:
+    made[0].abort()  # create_connection's (transport, protocol)
 
 
 def _handshake_bound(timeout: float | None) -> float | None:
@@ -233,8 +270,8 @@ class AsyncTransport(TransportRules):
             extra = {"ssl": ssl_context, "server_hostname": server_hostname or None,
                      "ssl_handshake_timeout": _handshake_bound(timeout)}
         # Our deadline, not asyncio's (whose expiry reads as an aborted connection).
-        transport, protocol = await asyncio.wait_for(
-            loop.create_connection(lambda: Receiver(reader), sock=sock, **extra), timeout)
+        transport, protocol = await within(
+            loop.create_connection(lambda: Receiver(reader), sock=sock, **extra), timeout, _abort_connection)
         return cls(transport, protocol, peer=peer, timeout=timeout, redact=redact)
 
     @property
@@ -444,7 +481,7 @@ class AsyncTransport(TransportRules):
             self._usable("write")
             start = self.loop.start_tls(self._t, self._p, ctx, server_hostname=server_name or None,
                                         ssl_handshake_timeout=_handshake_bound(self.timeout))
-            self._t = await asyncio.wait_for(start, self.timeout)
+            self._t = await within(start, self.timeout, asyncio.Transport.abort)
         except asyncio.TimeoutError:  # not socket.timeout before Python 3.11
             failure = self._tls_failure(socket.timeout())
         except asyncio.CancelledError:

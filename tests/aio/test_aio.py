@@ -39,6 +39,24 @@ async def until_received(srv, needle: bytes, index: int = 0) -> None:
     raise AssertionError("the server never received %r" % needle)
 
 
+def awaiting(task: asyncio.Task) -> list:
+    """The names of the coroutines ``task`` is suspended in, outermost first."""
+    names, coroutine = [], task.get_coro()
+    while getattr(coroutine, "cr_frame", None) is not None:
+        names.append(coroutine.cr_code.co_name)
+        coroutine = coroutine.cr_await
+    return names
+
+
+async def until_awaiting(task: asyncio.Task, name: str) -> None:
+    """Wait (bounded) until ``task`` is suspended inside the coroutine ``name``."""
+    for _ in range(1000):
+        if name in awaiting(task):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the task never waited in %s (it waits in %s)" % (name, awaiting(task)))
+
+
 # --------------------------------------------------------------------------
 # The coroutine client: the blocking client's bytes
 # --------------------------------------------------------------------------
@@ -194,11 +212,7 @@ def test_cancelling_a_send_closes_its_connection(scripted, stage):
     async def main():
         task = asyncio.create_task(aio.send(srv.address, "a@x.org", ["b@x.org"], BODY, tls="none", timeout=T))
         if needle is None:
-            for _ in range(1000):
-                if srv.connections:
-                    break
-                await asyncio.sleep(0.01)
-            await asyncio.sleep(0.05)
+            await until_awaiting(task, "greeted")
         else:
             await until_received(srv, needle)
         task.cancel()
@@ -209,6 +223,31 @@ def test_cancelling_a_send_closes_its_connection(scripted, stage):
     srv.wait_done()
     assert srv.connections[0].end == "client_closed"
     assert not srv.transcript(0).endswith(b"QUIT\r\n")
+
+
+def test_a_cancellation_on_any_loop_turn_of_connecting_is_not_lost(scripted):
+    # Cancelled on each loop turn from the start through the greeting (the
+    # connect and the transport's setup each end on one of them), the send
+    # raises CancelledError and closes its connection: never goes on talking.
+    # Python 3.11's asyncio.wait_for returned the result when the operation
+    # ended on the turn of the cancellation, and the send went on.
+    turns = 40
+    srv = scripted(*[[Trickle(b"220 hi there\r\n", 0.05)] for _ in range(turns)])
+
+    async def cancelled_after(turn: int) -> None:
+        task = asyncio.create_task(aio.send(srv.address, "a@x.org", ["b@x.org"], BODY, tls="none", timeout=T))
+        for _ in range(turn):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    for turn in range(turns):
+        run(cancelled_after(turn))
+    # Not wait_done: a connect cancelled early may never reach the server.
+    srv.stop()
+    assert srv.connections
+    assert [(c.end, bytes(c.data)) for c in srv.connections] == [("client_closed", b"")] * len(srv.connections)
 
 
 def _swallowing_conversation(client):

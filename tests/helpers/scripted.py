@@ -172,8 +172,8 @@ class ScriptedServer:
             conn = Connection()
             self.connections.append(conn)
             t = threading.Thread(target=self._serve, args=(sock, script, conn), daemon=True)
-            self._threads.append(t)
             t.start()
+            self._threads.append(t)  # once alive: wait_done must not see it as finished
             index += 1
 
     def _context(self) -> ssl.SSLContext:
