@@ -18,7 +18,10 @@ Rules:
   arrivals on several connections write side by side; then the waiting
   arrivals are indexed in one transaction by whichever of them takes the
   lock first (a group commit), and each call returns once its own row is
-  committed.  What is on disk when it returns, by ``fsync`` policy:
+  committed.  :meth:`MailStore.receive_many` does the same for several
+  messages from one thread (the dev server's store thread): every one is
+  parsed and written, then all are committed in one transaction; one
+  message's failure is its own.  What is on disk when it returns, by ``fsync`` policy:
   ``never`` (the default) the file and the committed row are in the
   kernel, which survives the server's crash but not the machine's;
   ``batch`` the files, their names in ``new/`` and the commit are fsynced
