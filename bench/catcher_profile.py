@@ -1,8 +1,8 @@
 """Where the catcher's intake time goes: a profile of one pipelined connection.
 
 ``python -m bench.catcher_profile [-n 2000]`` runs the dev server in this
-process under yappi (CPU clock, every thread: the event loop and the worker
-threads that store), feeds it ``-n`` 1 KiB messages from ``send_many`` in a
+process under yappi (CPU clock, every thread: the event loop and the
+store's thread), feeds it ``-n`` 1 KiB messages from ``send_many`` in a
 child process (so the client's work is not in the profile), and prints the
 split: the dev server's command loop, parsing, the Maildir write, fsync, the index
 INSERT and the announcements (the WebSocket push), each as microseconds of
@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # (label, module path fragment, function name): the function's inclusive
 # CPU time, summed over threads.
 SPANS: Sequence[tuple[str, str, str]] = (
-    ("store, whole (MailStore.receive / the intake batch)", "store.py", "receive"),
+    ("store thread, whole batches (StoreThread._store)", "intake.py", "_store"),
+    ("store, a message parsed + written (MailStore._arrive)", "store.py", "_arrive"),
+    ("store, its row committed + announced (MailStore._settle)", "store.py", "_settle"),
     ("  parse (mailview.index_fields)", "mailview.py", "index_fields"),
     ("  Maildir write (tmp/ file + rename)", "store.py", "_deliver"),
     ("  fsync", "", "fsync"),
@@ -42,7 +44,7 @@ SPANS: Sequence[tuple[str, str, str]] = (
     ("  one command line: parse + answer (DevSMTP._command)", "protocol.py", "_command"),
     ("  DATA payload read (dataread, in chunks)", "protocol.py", "_feed_payload"),
     ("  the replies' one write a batch (DevSMTP._flush)", "protocol.py", "_flush"),
-    ("store hand-off to the worker (MailHandler.deliver)", "handler.py", "deliver"),
+    ("store hand-off to the store thread (MailHandler.deliver)", "handler.py", "deliver"),
     ("reply to the final dot, then the waiting lines (DevSMTP._delivered)", "protocol.py", "_delivered"),
 )
 

@@ -480,8 +480,10 @@ class DevServer:
             task.cancel()
         if leftovers:
             await asyncio.wait(leftovers, timeout=_THREAD_TIMEOUT)
-        # A message being parsed on a worker thread finishes storing before
-        # stop() closes the store under it.
+        # A message being parsed on the store's thread finishes storing
+        # before stop() closes the store under it.
+        if self._handler is not None:
+            await asyncio.to_thread(self._handler.intake.stop, _THREAD_TIMEOUT)
         await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), _THREAD_TIMEOUT)
         await asyncio.get_running_loop().shutdown_asyncgens()
 

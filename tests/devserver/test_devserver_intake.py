@@ -6,7 +6,8 @@ follows aiosmtpd's own loop (every payload, every way of cutting it into
 chunks), then the real dev server on loopback: the end mark split across
 segments, a pipelined command after it, the two limits, and the count of
 feeds a 1 MiB message costs.  A MAIL or RCPT argument is parsed once, not
-once per message.
+once per message.  Messages finished together are stored as one batch on
+the store's thread: each keeps its own outcome and its own answer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import socket
 from hypothesis import given, settings, strategies as st
 
 import smtp_core
+from smtp_core.devserver.mailbox.store import Incoming, MailStore, PartLimitError
 from smtp_core.devserver.smtp.dataread import TOO_LONG, TOO_MUCH, DataReader
 
 TIMEOUT = 10
@@ -202,3 +204,50 @@ def test_address_headers_seen_again_are_not_parsed_again_unless_long(tmp_path, m
         store.close()
     assert parsed.count([short]) == 1
     assert parsed.count([long]) == 3
+
+
+def _multipart(parts: int, subject: str) -> bytes:
+    leaves = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % number for number in range(parts))
+    return (f"Subject: {subject}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n".encode()
+            + leaves + b"--b--\r\n")
+
+
+def test_a_batch_stores_each_message_and_a_refused_one_fails_alone(tmp_path):
+    store = MailStore(tmp_path / "mail", max_parts=3)
+    try:
+        outcomes = store.receive_many([
+            Incoming(b"Subject: first\r\n\r\none\r\n", "a@example.com", ("b@example.com",)),
+            Incoming(_multipart(5, "too many parts"), "a@example.com", ("b@example.com",)),
+            Incoming(b"Subject: third\r\n\r\nthree\r\n", "a@example.com", ("c@example.com",), tls=True),
+        ])
+        assert isinstance(outcomes[1], PartLimitError)
+        (first, first_stored), (third, third_stored) = outcomes[0], outcomes[2]
+        assert (first["Subject"], third["Subject"]) == ("first", "third")
+        assert third_stored.sequence == first_stored.sequence + 1 and third_stored.tls
+        assert [summary["Subject"] for summary in store.summaries()] == ["third", "first"]
+        assert [envelope.envelope_to for envelope in store.envelopes()] == [("b@example.com",), ("c@example.com",)]
+    finally:
+        store.close()
+
+
+def test_sessions_that_finish_together_each_get_their_own_answer(make_devserver):
+    """Messages finished on several connections at once are stored as one
+    batch on the store's thread; each session gets its own message's key,
+    and the one refused (its MIME parts) gets the 552 alone."""
+    server = make_devserver(max_mime_parts=3)
+    sessions = [Raw(server.port) for _ in range(8)]
+    try:
+        for session in sessions:
+            _start_data(session)
+        for number, session in enumerate(sessions):  # every payload out before any answer is read
+            body = _multipart(5, "refused") if number == 3 else f"Subject: number {number}\r\n\r\nhi\r\n".encode()
+            session.send(body + b".\r\n")
+        answers = [session.reply() for session in sessions]
+    finally:
+        for session in sessions:
+            session.close()
+    assert answers[3][0] == 552
+    keys = {number: answer[1].rsplit(b" ", 1)[-1].decode() for number, answer in enumerate(answers) if number != 3}
+    assert all(answers[number][0] == 250 for number in keys)
+    stored = {message.maildir_key: message.message["Subject"] for message in server.wait_for(7)}
+    assert {number: stored[key] for number, key in keys.items()} == {number: f"number {number}" for number in keys}

@@ -18,7 +18,10 @@ Rules:
   arrivals on several connections write side by side; then the waiting
   arrivals are indexed in one transaction by whichever of them takes the
   lock first (a group commit), and each call returns once its own row is
-  committed.  What is on disk when it returns, by ``fsync`` policy:
+  committed.  :meth:`MailStore.receive_many` does the same for several
+  messages from one thread (the dev server's store thread): every one is
+  parsed and written, then all are committed in one transaction; one
+  message's failure is its own.  What is on disk when it returns, by ``fsync`` policy:
   ``never`` (the default) the file and the committed row are in the
   kernel, which survives the server's crash but not the machine's;
   ``batch`` the files, their names in ``new/`` and the commit are fsynced
@@ -82,7 +85,7 @@ from . import tagnames
 from .autotags import AutoTagger
 from .received import envelope_headers, escape_controls
 
-__all__ = ["MailStore", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
+__all__ = ["MailStore", "Incoming", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
            "DEFAULT_MAX_PARTS", "DEFAULT_MAX_DEPTH", "FSYNC_POLICIES", "DEFAULT_FSYNC", "server_version"]
 
 log = logging.getLogger(__name__)
@@ -245,7 +248,32 @@ class MailStore:
         return its summary as the list shows it and its stored envelope.
         :class:`PartLimitError` (nothing stored) beyond ``max_parts`` or
         ``max_depth``.  Parsing takes the time: call it off an event loop."""
-        envelope = envelope_headers(envelope_from, envelope_to).replace(b"\r\n", b"\n")
+        return self._settle(self._arrive(Incoming(raw, envelope_from, tuple(envelope_to), tuple(mail_options),
+                                                  authenticated_as, tls)))
+
+    def receive_many(self, incoming: Sequence[Incoming]) -> list[tuple[dict[str, Any], StoredEnvelope] | Exception]:
+        """Store several messages, indexed in one transaction (one commit
+        for the batch, not one each): for each, what :meth:`receive` returns
+        or the exception it raises, in order.  One message's failure (its
+        MIME limits, the disk) is its own; the others are stored."""
+        arrivals: list[_Arrival | Exception] = []
+        for message in incoming:
+            try:
+                arrivals.append(self._arrive(message))
+            except Exception as error:
+                arrivals.append(error)
+        outcomes: list[tuple[dict[str, Any], StoredEnvelope] | Exception] = []
+        for arrival in arrivals:  # the first settles them all: the queue is committed whole
+            try:
+                outcomes.append(arrival if isinstance(arrival, Exception) else self._settle(arrival))
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    def _arrive(self, incoming: Incoming) -> _Arrival:
+        """Parse one message and write its file; queue its index row."""
+        raw = incoming.raw
+        envelope = envelope_headers(incoming.envelope_from, incoming.envelope_to).replace(b"\r\n", b"\n")
         body = raw.replace(b"\r\n", b"\n")
         crlfs = len(raw) - len(body)
         fields = mailview.index_fields(raw, envelope, max_parts=self.max_parts, max_depth=self.max_depth,
@@ -256,30 +284,39 @@ class MailStore:
         # The file first, outside the lock (writers run side by side): once
         # it is in new/, a crash cannot lose the message (startup indexes it).
         key = self._deliver(envelope, body)
-        arrival = _Arrival(row={
+        arrival = _Arrival(incoming=incoming, fields=fields, row={
             "id": _new_id(), "path": f"new/{key}", "key": key, "created": int(time.time() * 1000),
             **{column: fields[column] for column in _FIELD_COLUMNS}, "parts": fields["parts_json"],
-            "size": len(raw), "read": 0, "envelope_from": json.dumps(envelope_from),
-            "envelope_to": json.dumps(list(envelope_to)), "mail_options": json.dumps(list(mail_options)),
-            "username": json.dumps(authenticated_as), "tls": int(tls), "header_length": len(envelope),
-            "raw_verbatim": verbatim,
-        }, tags=self.tagging.arrival(raw, fields, authenticated_as))
+            "size": len(raw), "read": 0, "envelope_from": json.dumps(incoming.envelope_from),
+            "envelope_to": json.dumps(list(incoming.envelope_to)),
+            "mail_options": json.dumps(list(incoming.mail_options)),
+            "username": json.dumps(incoming.authenticated_as), "tls": int(incoming.tls),
+            "header_length": len(envelope), "raw_verbatim": verbatim,
+        }, tags=self.tagging.arrival(raw, fields, incoming.authenticated_as))
         with self._queue_lock:
             self._queue.append(arrival)
+        return arrival
+
+    def _settle(self, arrival: _Arrival) -> tuple[dict[str, Any], StoredEnvelope]:
+        """Wait until ``arrival``'s row is committed (committing the queue
+        if no other thread is); announce it and return what
+        :meth:`receive` returns."""
         pruned = 0
         with self._lock:
             while not arrival.done:  # another arrival's commit may have taken this one along
                 pruned += self._commit_arrivals()
         if arrival.error is not None:
             raise arrival.error
-        row = arrival.row
-        stored = StoredEnvelope(id=row["id"], maildir_key=key, envelope_from=envelope_from,
-                                envelope_to=tuple(envelope_to), mail_options=tuple(mail_options),
-                                authenticated_as=authenticated_as, tls=bool(tls), sequence=arrival.seq)
+        row, incoming = arrival.row, arrival.incoming
+        stored = StoredEnvelope(id=row["id"], maildir_key=row["key"], envelope_from=incoming.envelope_from,
+                                envelope_to=incoming.envelope_to, mail_options=incoming.mail_options,
+                                authenticated_as=incoming.authenticated_as, tls=bool(incoming.tls),
+                                sequence=arrival.seq)
         # The summary from what was just written, as _summaries reads it
         # (the addresses as objects: nothing decoded that was just encoded).
-        summary = _listed(row["id"], row["message_id"], 0, fields["addresses"], row["subject"], row["created"],
-                          authenticated_as, row["size"], row["attachments"], row["snippet"], arrival.tags)
+        summary = _listed(row["id"], row["message_id"], 0, arrival.fields["addresses"], row["subject"],
+                          row["created"], incoming.authenticated_as, row["size"], row["attachments"],
+                          row["snippet"], arrival.tags)
         self._announce(("new", summary), *([("prune", None)] if pruned else []))
         return summary, stored
 
@@ -765,10 +802,25 @@ _FIELD_COLUMNS = ("message_id", "subject", "from_json", "to_json", "cc_json", "b
                   "inline", "attachments", "snippet", "search_text")
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One message for :meth:`MailStore.receive_many`: its bytes as
+    received (dot-unstuffed) and its SMTP envelope."""
+
+    raw: bytes
+    envelope_from: str
+    envelope_to: tuple[str, ...]
+    mail_options: tuple[str, ...] = ()
+    authenticated_as: str | None = None
+    tls: bool = False
+
+
 @dataclass
 class _Arrival:
     """A message on disk, waiting for its index row to be committed."""
 
+    incoming: Incoming
+    fields: dict[str, Any]
     row: dict[str, Any]
     tags: Any  # PendingTags until the commit, then the stored tags
     seq: int = 0

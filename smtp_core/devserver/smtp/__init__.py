@@ -8,6 +8,7 @@
 * :mod:`.auth`: the AUTH exchanges (PLAIN, LOGIN, CRAM-MD5), without I/O;
 * :mod:`.handler`: the policy's answers and the hand-off of accepted mail
   to the mailbox;
+* :mod:`.intake`: the one thread that stores it, a batch at a time;
 * :mod:`.policy`: users, rejected recipients, failure injection and
   Mailpit's chaos, decided here and acted on by the protocol;
 * :mod:`.limits`: how much one client may take (:class:`SmtpLimits`);

@@ -2,8 +2,8 @@
 to MAIL, RCPT, VRFY and AUTH, and the hand-off of accepted mail to the
 catcher's :class:`~smtp_core.devserver.mailbox.store.MailStore`.
 
-The store's work (parse, Maildir file, index row, group commit) runs on a
-worker thread; the reply to the final dot waits for it, so a ``250`` means
+The store's work (parse, Maildir file, index row, group commit) runs on
+the store's thread (:mod:`.intake`); the reply to the final dot waits for it, so a ``250`` means
 the message is in the Maildir and the index.  Nothing received stays in
 memory.  Every client-chosen value that goes into a reply passes through
 :func:`~smtp_core.devserver.mailbox.received.escape_controls`.
@@ -20,15 +20,16 @@ memory.  Every client-chosen value that goes into a reply passes through
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..features import RuntimeStats
 from ..mailbox.received import ReceivedMessage, escape_controls
 from ..mailbox.store import MailStore, PartLimitError, StoredEnvelope
+from .intake import Incoming, StoreThread
 from .limits import TOO_MANY_RECIPIENTS
 from .policy import Policy, ReplyOverride
 
@@ -64,6 +65,8 @@ class MailHandler:
         self._stats = stats
         #: Where accepted mail goes (the dev server's one :class:`MailStore`).
         self.store = store
+        #: The thread that stores it (stopped by the server: :meth:`StoreThread.stop`).
+        self.intake = StoreThread(store)
         self._on_message = on_message
 
     # ---- access from other threads ----
@@ -124,34 +127,29 @@ class MailHandler:
             return failure
         sender = envelope.mail_from or ""
         # Parsing a message takes time (its structure, its HTML): off the
-        # loop, which meanwhile serves the other connections and HTTP.  A
-        # done-callback rather than a task: one hop less per message.
-        stored = asyncio.get_running_loop().run_in_executor(None, functools.partial(
-            self.store.receive,
+        # loop, on the store's own thread (.intake), which answers a batch
+        # of arrivals with one wake-up of the loop.
+        self.intake.submit(Incoming(
             raw,
             envelope_from="" if sender == "<>" else sender,
             envelope_to=tuple(envelope.rcpt_tos),
             mail_options=tuple(envelope.mail_options),
             authenticated_as=authenticated_as,
             tls=tls,
-        ))
-        stored.add_done_callback(functools.partial(self._stored, raw, answer))
+        ), functools.partial(self._stored, raw, answer))
         return None
 
-    def _stored(self, raw: bytes, answer: Callable[[ReplyOverride], None], stored: asyncio.Future) -> None:
-        if stored.cancelled():  # the server stops
-            return
-        error = stored.exception()
-        if isinstance(error, PartLimitError):
+    def _stored(self, raw: bytes, answer: Callable[[ReplyOverride], None], outcome: Any) -> None:
+        if isinstance(outcome, PartLimitError):
             self._count_rejection()
-            answer(ReplyOverride(text=f"552 5.3.4 Message refused: {error}", close=False))
+            answer(ReplyOverride(text=f"552 5.3.4 Message refused: {outcome}", close=False))
             return
-        if error is not None:  # disk full, permissions...: tell the client
-            log.error("storing a message in %s failed", self.store.directory, exc_info=error)
-            answer(ReplyOverride(text=f"451 4.3.0 Could not store the message: {escape_controls(str(error))}",
+        if isinstance(outcome, BaseException):  # disk full, permissions...: tell the client
+            log.error("storing a message in %s failed", self.store.directory, exc_info=outcome)
+            answer(ReplyOverride(text=f"451 4.3.0 Could not store the message: {escape_controls(str(outcome))}",
                                  close=False))
             return
-        record = _record(stored.result()[1], raw)
+        record = _record(outcome[1], raw)
         if self._on_message is not None:
             try:
                 self._on_message(record)

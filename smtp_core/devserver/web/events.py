@@ -183,7 +183,11 @@ async def _forward_store_events(app: web.Application, *, store: MailStore) -> No
             stats_due.append(loop.call_later(_STATS_DELAY, send_stats))
 
     def from_any_thread(event_type: str, data: Any) -> None:
-        loop.call_soon_threadsafe(forward, event_type, data)
+        # Nobody listening: no wake-up of the loop (two per arriving
+        # message otherwise: "new", then "stats").  A socket that opens
+        # meanwhile gets the events from its own opening on.
+        if app[_OUTBOXES]:
+            loop.call_soon_threadsafe(forward, event_type, data)
 
     app[_UNSUBSCRIBE].append(store.subscribe(from_any_thread))
 
