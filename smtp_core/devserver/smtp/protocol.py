@@ -169,6 +169,11 @@ class DevSMTP(asyncio.Protocol):
 
     def connection_lost(self, error: Exception | None) -> None:
         self._closing = True
+        if self.transport is not None:
+            # Python 3.10's TLS transport is not marked closed when the peer
+            # ends an established session: closing it here (a no-op on other
+            # transports and Pythons) keeps it from warning when collected.
+            self.transport.close()
         self._settings.live_connections.discard(self)
         if self._timer is not None:
             self._timer.cancel()
