@@ -48,7 +48,6 @@ naming the option, file, line and key.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,7 +73,8 @@ _PLUS = re.compile(r"(.*?)\+(.*?)@")
 # joins the letters around it into a word, two in a row end it.  Digits and
 # "_" are inside a word; anything else (MidNum's "," and ";" too) breaks.
 _MID = frozenset(".'’:·")
-_ADDRESS_COLUMNS = ("from_json", "to_json", "cc_json", "bcc_json")
+# The addresses searched for plus tags, by index_fields' summary names.
+_ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc")
 
 
 @dataclass(frozen=True)
@@ -289,12 +289,11 @@ class PendingTags:
 
 
 def _header_addresses(fields: Mapping[str, Any]) -> list[str]:
+    # index_fields' address objects (its JSON columns need no decoding).
+    addresses = fields.get("addresses", {})
     found = []
-    for column in _ADDRESS_COLUMNS:
-        text = fields.get(column) or "[]"
-        if text == "[]":  # most Cc and Bcc: no JSON to read
-            continue
-        value = json.loads(text)
-        for entry in ([value] if isinstance(value, dict) else value or []):
+    for name in _ADDRESS_HEADERS:
+        value = addresses.get(name) or []
+        for entry in ([value] if isinstance(value, dict) else value):
             found.append(str(entry.get("Address", "")))
     return found

@@ -93,6 +93,29 @@ _RAW_HEADERS = mimetree.RAW_HEADERS
 # One encoder for the index's JSON: json.dumps(..., ensure_ascii=False)
 # builds a new encoder at every call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
+# A JSON string as _json writes it (non-ASCII kept), by the encoder's C core.
+_quoted = json.encoder.encode_basestring
+
+
+def _address_json(address: dict[str, str]) -> str:
+    """What ``_json`` makes of one address object, written directly: the
+    encoder's set-up costs ~3 µs a call, thrice its work on an address,
+    and every message has five address columns.
+
+    >>> address = {"Name": 'Zoë "Z"', "Address": "z@example.com"}
+    >>> _address_json(address) == _json(address)
+    True
+    """
+    return '{"Name": ' + _quoted(address["Name"]) + ', "Address": ' + _quoted(address["Address"]) + "}"
+
+
+def _addresses_json(addresses: Sequence[dict[str, str]]) -> str:
+    """``_json(addresses)`` for a list of address objects (as above).
+
+    >>> _addresses_json([]), _addresses_json([{"Name": "", "Address": "a@b"}] * 2)
+    ('[]', '[{"Name": "", "Address": "a@b"}, {"Name": "", "Address": "a@b"}]')
+    """
+    return "[" + ", ".join(map(_address_json, addresses)) + "]"
 
 
 def _parse_headers(raw: bytes) -> email.message.Message:
@@ -367,8 +390,8 @@ def index_fields(raw: bytes, envelope: bytes, *, max_parts: int = DEFAULT_MAX_PA
     return {
         "message_id": _message_id(message),
         "subject": subject,
-        "from_json": _json(from_value),
-        **{column: _json(value) for column, value in addresses.items() if column != "from_json"},
+        "from_json": _address_json(from_value),
+        **{column: _addresses_json(value) for column, value in addresses.items() if column != "from_json"},
         # The same addresses as objects, by their summary names (a summary
         # made at intake needs no JSON decoding of what was just encoded).
         "addresses": {"From": from_value, **{header.replace("-", ""): addresses[column]
