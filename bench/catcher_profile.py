@@ -68,13 +68,13 @@ print(count / elapsed)
 def _replace_store_with_nothing() -> None:
     from smtp_core.devserver.mailbox.store import MailStore, StoredEnvelope
 
-    def receive(self, raw, *, envelope_from, envelope_to, mail_options=(), authenticated_as=None, tls=False):
-        stored = StoredEnvelope(id="x", maildir_key="x", envelope_from=envelope_from, envelope_to=tuple(envelope_to),
-                                mail_options=tuple(mail_options), authenticated_as=authenticated_as, tls=tls,
-                                sequence=0)
-        return {}, stored
+    def receive_many(self, incoming):  # the server's only way in (the store thread hands it each batch)
+        return [({}, StoredEnvelope(id="x", maildir_key="x", envelope_from=message.envelope_from,
+                                    envelope_to=tuple(message.envelope_to), mail_options=tuple(message.mail_options),
+                                    authenticated_as=message.authenticated_as, tls=message.tls, sequence=0))
+                for message in incoming]
 
-    MailStore.receive = receive
+    MailStore.receive_many = receive_many
 
 
 @contextlib.contextmanager
@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="also print the top N functions by own time")
     parser.add_argument("--no-profile", action="store_true", help="only the wall-clock rate")
     parser.add_argument("--null-store", action="store_true",
-                        help="store nothing (MailStore.receive answers at once): the command loop's share alone")
+                        help="store nothing (MailStore.receive_many answers at once): the command loop's share alone")
     parser.add_argument("--store-only", action="store_true",
                         help="no SMTP: call MailStore.receive directly (the store's spans alone)")
     extra = parser.parse_known_args(argv)[1]
