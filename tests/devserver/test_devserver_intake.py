@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 import smtp_core
@@ -45,7 +46,9 @@ def reference(payload: bytes, size_limit: int | None, line_length_limit: int) ->
     return (b"" if error else b"".join(lines)), error, payload[position:]
 
 
-LINE = st.lists(st.sampled_from([b"a", b".", b"\r", b"\n", b"x" * 40]), max_size=12).map(b"".join)
+# b"y" * 15: a line just within a limit of 20 (17 bytes with its CRLF),
+# longer than the reader's search window, so measured, not refused.
+LINE = st.lists(st.sampled_from([b"a", b".", b"\r", b"\n", b"x" * 40, b"y" * 15]), max_size=12).map(b"".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -65,6 +68,17 @@ def test_the_chunked_reader_agrees_with_aiosmtpds_loop(lines, rest, cuts, size_l
         fed += 1
     rest_seen = reader.rest + b"".join(pieces[fed + 1:])
     assert (reader.content, reader.error, rest_seen) == expected
+
+
+@pytest.mark.parametrize("length, error", [(600, None), (999, None), (1000, TOO_LONG)])
+def test_a_long_line_is_measured_wherever_the_chunks_cut_it(length, error):
+    payload = b"Subject: x\r\n\r\n" + b"a\r\n" * 300 + b"y" * length + b"\r\n" + b"b\r\n" * 300 + b".\r\n"
+    for size in (1, 7, 512, 4096, len(payload)):
+        reader = DataReader(size_limit=None, line_length_limit=1001)
+        pieces = [payload[start:start + size] for start in range(0, len(payload), size)]
+        assert any(reader.feed(piece) for piece in pieces)
+        assert reader.error == error
+        assert reader.content == (b"" if error else payload[:-3])
 
 
 class Raw:
