@@ -104,9 +104,13 @@ class DotEncoder:
             # Replay the CR that put us here; it was already sent.
             out = _encode_from_mid_line(b"\r" + data)[1:]
         else:
-            # At a line start: replay a LF (sent already as CRLF) so that a
-            # leading dot is doubled by the same rule as every other.
-            out = _encode_from_mid_line(b"\n" + data)[2:]
+            # At a line start only a leading dot differs from mid-line (the
+            # other rules look back at no more than the line's own bytes):
+            # doubled here, not by a replayed LF, which would make every
+            # message look like one with a bare LF and take the slow passes.
+            out = _encode_from_mid_line(data)
+            if data[0] == 0x2E:
+                out = b"." + out
         self.state = _state_after(data, state)
         return out
 
