@@ -27,7 +27,7 @@ Rows (``bench/clients/__init__.py`` says what each one is):
   ``core-send``'s CPU, no asyncio client can meet the CPU target on that
   loop.
 
-Writes ``bench/async-results.md`` unless ``--no-write``.
+Adds each run to ``bench/async-results.md`` as its newest section, unless ``--no-write``.
 Options: ``-n 2000``, ``--pool-n 1000``, ``--reps 5``, ``--sink auto|python|smtp-sink``,
 ``--loop asyncio|uvloop|both`` (every asyncio client, aiosmtplib included, on that loop; the
 blocking rows do not use one).
@@ -47,6 +47,7 @@ from pathlib import Path
 from bench.clients import describe
 from bench.figures import paired
 from bench.harness import Job, Runner, load_average, start_sink
+from bench.history import record_run
 from bench.messages import make_message
 
 ROWS = ("aio-lockstep", "aio-send-1", "aiosmtplib", "aio-send", "core-send", "core-send-1", "aio-pool",
@@ -160,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         text = report(args, measure(args))
     print(text)
     if not args.no_write:
-        RESULTS.write_text(text)
+        record_run(RESULTS, text, "python -m bench.aio " + " ".join(sys.argv[1:] if argv is None else argv),
+                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"))
     return 0
 
 

@@ -24,13 +24,14 @@
   HTTP connection; median and 90th percentile.
 
 The servers run as separate processes, so that the client and the server
-never share a Python interpreter.  Results go to ``bench/catcher-results.md``
-unless ``--no-write``.
+never share a Python interpreter.  Each run is added to
+``bench/catcher-results.md`` as its newest section unless ``--no-write``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import contextlib
 import http.client
 import json
@@ -56,6 +57,7 @@ if str(ROOT) not in sys.path:
 
 from bench.messages import make_message  # noqa: E402
 from bench.sink import start_sink_process  # noqa: E402
+from bench.history import record_run  # noqa: E402
 
 MAILPIT_DOCUMENTED = (70, 100)  # messages per second, Mailpit's README
 TIMEOUT = 60.0
@@ -525,7 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = report(arguments, intake, big, rss, fill_rate, latency, matches)
     print(text)
     if not arguments.no_write:
-        (ROOT / "bench" / "catcher-results.md").write_text(text)
+        record_run(ROOT / "bench" / "catcher-results.md", text, "python -m bench.catcher " + " ".join(sys.argv[1:] if argv is None else argv),
+                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"))
     return 0
 
 

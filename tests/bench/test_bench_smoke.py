@@ -76,3 +76,16 @@ def test_bench_inputs_are_deterministic(tmp_path):
     data = first.read_bytes()
     assert data == second.read_bytes() and data.endswith(b"\n")
     assert data.count(b"\r\n.") > 100  # many lines start with a dot
+
+
+def test_a_run_is_added_to_the_results_history_above_the_runs_before_it(tmp_path):
+    import doctest
+
+    import bench.history
+
+    assert doctest.testmod(bench.history).failed == 0
+    path = tmp_path / "results.md"
+    path.write_text("# Catcher\n\nHow to read these.\n\n## Run of yesterday\n\nold figures\n")
+    bench.history.record_run(path, "# Catcher\n\nnew figures\n\n## Intake\n\n| 1 |\n", "python -m bench.catcher", "T")
+    text = path.read_text()
+    assert text.index("How to read") < text.index("new figures") < text.index("### Intake") < text.index("old figures")
