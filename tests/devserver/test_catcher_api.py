@@ -314,6 +314,25 @@ def test_search_syntax(searchable, query, subjects):
     assert found(searchable, query) == subjects
 
 
+@pytest.mark.parametrize("query", ["is:unread", "is:read", "-is:read", 'subject:"order 42" is:unread'])
+def test_a_search_on_read_state_scans_rather_than_fetching_every_unread_row_by_key(query):
+    """The read index serves the unread count; used for a search, it made
+    SQLite fetch each unread row by key and sort them (17 against 13 ms
+    over 10,000 unread messages)."""
+    import sqlite3
+
+    from smtp_core.devserver.mailbox import indexschema
+    from smtp_core.devserver.mailbox.search import to_sql
+
+    db = sqlite3.connect(":memory:")
+    indexschema.prepare(db)
+    where, parameters = to_sql(query)
+    plan = db.execute(f"EXPLAIN QUERY PLAN SELECT seq, read FROM messages WHERE {where} ORDER BY seq DESC LIMIT 50",
+                      parameters).fetchall()
+    assert [step[-1] for step in plan] == ["SCAN messages"]
+    db.close()
+
+
 def test_search_counts_and_errors(searchable):
     listing = get_json(searchable, "/api/v1/search?query=from:shop.example&limit=1")
     assert (listing["total"], listing["unread"], listing["count"]) == (4, 3, 1)
