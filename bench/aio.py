@@ -161,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         text = report(args, measure(args))
     print(text)
     if not args.no_write:
-        record_run(RESULTS, text, "python -m bench.aio " + " ".join(sys.argv[1:] if argv is None else argv),
-                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"))
+        record_run(RESULTS, text, "python -m bench.aio " + " ".join(sys.argv[1:] if argv is None else argv))
     return 0
 
 

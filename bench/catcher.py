@@ -31,7 +31,6 @@ never share a Python interpreter.  Each run is added to
 from __future__ import annotations
 
 import argparse
-import datetime
 import contextlib
 import http.client
 import json
@@ -527,8 +526,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = report(arguments, intake, big, rss, fill_rate, latency, matches)
     print(text)
     if not arguments.no_write:
-        record_run(ROOT / "bench" / "catcher-results.md", text, "python -m bench.catcher " + " ".join(sys.argv[1:] if argv is None else argv),
-                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"))
+        command = "python -m bench.catcher " + " ".join(sys.argv[1:] if argv is None else argv)
+        record_run(ROOT / "bench" / "catcher-results.md", text, command)
     return 0
 
 

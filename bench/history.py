@@ -40,15 +40,17 @@ first
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
 _FIRST_SECTION = re.compile(r"^## ", re.MULTILINE)
 
 
-def record_run(path: Path, report: str, command: str, when: str) -> None:
+def record_run(path: Path, report: str, command: str, when: str | None = None) -> None:
     """Add ``report`` (a Markdown document with a ``#`` title) to ``path``
-    as its newest run, made by ``command`` at ``when`` (UTC)."""
+    as its newest run, made by ``command`` at ``when`` (UTC; now if not given)."""
+    when = when or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     title, body = report.split("\n", 1) if report.startswith("# ") else ("# Benchmark runs", report)
     body = re.sub(r"^(#+ )", r"#\1", body, flags=re.MULTILINE).strip("\n")
     section = "## Run of %s UTC: `%s`\n\n%s\n\n" % (when, command, body)

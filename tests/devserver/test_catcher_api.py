@@ -12,6 +12,7 @@ import email.message
 import hashlib
 import json
 import re
+import sqlite3
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -23,6 +24,8 @@ from catcher_http import T, call, get_json, plain, smtp
 from email_messages import email_message
 
 from smtp_core.devserver import DevServer
+from smtp_core.devserver.mailbox import indexschema
+from smtp_core.devserver.mailbox.search import to_sql
 
 SUMMARY_FIELDS = {"ID", "MessageID", "Read", "From", "To", "Cc", "Bcc", "ReplyTo", "Subject",
                   "Created", "Username", "Tags", "Size", "Attachments", "Snippet"}
@@ -319,11 +322,6 @@ def test_a_search_on_read_state_scans_rather_than_fetching_every_unread_row_by_k
     """The read index serves the unread count; used for a search, it made
     SQLite fetch each unread row by key and sort them (17 against 13 ms
     over 10,000 unread messages)."""
-    import sqlite3
-
-    from smtp_core.devserver.mailbox import indexschema
-    from smtp_core.devserver.mailbox.search import to_sql
-
     db = sqlite3.connect(":memory:")
     indexschema.prepare(db)
     where, parameters = to_sql(query)
