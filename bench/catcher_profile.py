@@ -36,7 +36,7 @@ SPANS: Sequence[tuple[str, str, str]] = (
     ("store, a message parsed + written (MailStore._arrive)", "store.py", "_arrive"),
     ("store, its row committed + announced (MailStore._settle)", "store.py", "_settle"),
     ("  parse (mailview.index_fields)", "mailview.py", "index_fields"),
-    ("  Maildir write (tmp/ file + rename)", "store.py", "_deliver"),
+    ("  Maildir write (tmp/ file + rename)", "maildir.py", "deliver"),
     ("  fsync", "", "fsync"),
     ("  index INSERT + tags + commit (the group commit)", "store.py", "_commit_arrivals"),
     ("  announcements (listeners: stats, WebSocket)", "store.py", "_announce"),

@@ -33,7 +33,7 @@ from smtp_core import send_many
 from smtp_core.devserver import DevServer
 from smtp_core.devserver.mailbox import mailview, mimetree
 from smtp_core.devserver.mailbox import search as search_syntax
-from smtp_core.devserver.mailbox import store as store_module
+from smtp_core.devserver.mailbox import maildir
 from smtp_core.devserver.web import linkcheck
 from smtp_core.devserver.mailbox.htmltext import MARKUP_LIMIT, html_text
 from smtp_core.devserver.mailbox.received import ReceivedMessage
@@ -609,8 +609,8 @@ def test_reading_a_many_part_message_leaves_the_loop_free(make_catcher, monkeypa
     server = make_catcher()
     _send(server, many_parts(DEFAULT_MAX_PARTS))
     [summary] = server.store.summaries()
-    # Every read of a stored message goes through the store's file reading.
-    gate = Gate(monkeypatch, store_module, "_read_regular")
+    # Every read of a stored message goes through the Maildir folder's file reading.
+    gate = Gate(monkeypatch, maildir, "read_regular")
     outcome = answered_meanwhile(server, gate, lambda: _get(server.url + path.format(id=summary["ID"])))
     assert outcome["slow"][0] == 200
 

@@ -3,8 +3,10 @@
 No socket and no HTTP here: the SMTP side and the send API write through
 :class:`~.store.MailStore`, the web side reads through it.
 
-* :mod:`.store`: the Maildir files, their SQLite index, pruning, change events;
+* :mod:`.store`: the mail kept: intake, the index's queries, pruning, change events;
+* :mod:`.maildir`: the Maildir folder's files (written, found, read, removed);
 * :mod:`.indexschema`: the index's tables, version and one INSERT;
+* :mod:`.tagindex`: which message has which tag, in the index;
 * :mod:`.received`: :class:`ReceivedMessage` and :func:`escape_controls`,
   the one rule for showing a client's values;
 * :mod:`.search`: Mailpit's search syntax as an SQL condition;

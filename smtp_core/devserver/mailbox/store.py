@@ -62,18 +62,15 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import functools
-import itertools
 import json
 import logging
 import os
 import re
 import secrets
-import socket
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Iterable, Sequence
 
@@ -81,8 +78,10 @@ from . import mailview
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
 from . import indexschema
 from . import search as search_syntax
+from . import tagindex
 from . import tagnames
 from .autotags import AutoTagger
+from .maildir import MaildirFolder, delivery_order, make_private, read_regular
 from .received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "Incoming", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
@@ -139,21 +138,12 @@ class MailStore:
         for name, value in (("max_parts", max_parts), ("max_depth", max_depth)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
-        self.directory = Path(directory)
-        self._folder = os.fspath(self.directory)
+        #: The message files (:mod:`~smtp_core.devserver.mailbox.maildir`).
+        self.maildir = MaildirFolder(directory)
+        self.directory = self.maildir.directory
         self.max_messages = max_messages
         self.max_parts = max_parts
         self.max_depth = max_depth
-        # Private folders (0700): caught mail is nobody else's business, and
-        # a file is never readable by others, not even before its chmod.
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for subdirectory in ("cur", "new", "tmp"):
-            folder = self.directory / subdirectory
-            folder.mkdir(mode=0o700, exist_ok=True)
-            folder.chmod(0o700)
-        self._deliveries = itertools.count(1)  # next() is atomic: files are written outside the lock
-        # As mailbox.Maildir names files: no "/" or ":" in the host name.
-        self._hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
         self._lock = threading.RLock()
         self._arrivals = threading.Condition(self._lock)
         self._listeners: list[Listener] = []
@@ -161,13 +151,13 @@ class MailStore:
         self._queue: list[_Arrival] = []
         self._queue_lock = threading.Lock()
         index = self.directory / INDEX_NAME
-        _make_private(index)
+        make_private(index)
         self._db = sqlite3.connect(str(index), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # SQLite gives -wal and -shm the database file's mode; files left by
         # an older version (0644) are made private too.
         for companion in ("-wal", "-shm"):
-            _make_private(index.with_name(index.name + companion), create=False)
+            make_private(index.with_name(index.name + companion), create=False)
         # WAL: a commit is in the file (the kernel's cache) when it returns,
         # so it survives the process; FULL also fsyncs it before returning.
         self._db.execute(f"PRAGMA synchronous={'NORMAL' if fsync == 'never' else 'FULL'}")
@@ -283,7 +273,7 @@ class MailStore:
         verbatim = None if raw.count(b"\n") == crlfs else bytes(raw)
         # The file first, outside the lock (writers run side by side): once
         # it is in new/, a crash cannot lose the message (startup indexes it).
-        key = self._deliver(envelope, body)
+        key = self.maildir.deliver(envelope, body, fsync=self.fsync != "never")
         arrival = _Arrival(incoming=incoming, fields=fields, row={
             "id": _new_id(), "path": f"new/{key}", "key": key, "created": int(time.time() * 1000),
             **{column: fields[column] for column in _FIELD_COLUMNS}, "parts": fields["parts_json"],
@@ -334,11 +324,11 @@ class MailStore:
         pruned = 0
         try:
             if self.fsync != "never":  # the files' names in new/ reach the disk before their rows
-                _fsync_directory(self.directory / "new")
+                self.maildir.sync_new()
             self._db.execute("BEGIN")
             for arrival in batch:
                 arrival.seq = indexschema.insert(self._db, arrival.row)
-                arrival.tags = self._tag(arrival.seq, arrival.tags.tags(self._db, arrival.seq))
+                arrival.tags = tagindex.give(self._db, arrival.seq, arrival.tags.tags(self._db, arrival.seq))
             self._total += len(batch)
             pruned = self._prune()
             self._db.execute("COMMIT")
@@ -348,7 +338,7 @@ class MailStore:
             self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
             for arrival in batch:
                 arrival.error = error
-                _unlink(self.directory / arrival.row["path"])
+                self.maildir.remove(arrival.row["path"])
         finally:
             for arrival in batch:
                 arrival.done = True
@@ -370,13 +360,12 @@ class MailStore:
             chunk = rows[start:start + 500]
             self._db.execute(f"DELETE FROM messages WHERE seq IN ({','.join('?' * len(chunk))})",
                              [seq for seq, _ in chunk])
-            self._db.execute(f"DELETE FROM message_tags WHERE seq IN ({','.join('?' * len(chunk))})",
-                             [seq for seq, _ in chunk])
         if rows:
-            self._forget_unused_tags()
+            tagindex.untag(self._db, [seq for seq, _ in rows])
+            tagindex.forget_unused(self._db)
         self._total -= len(rows)
         for _, path in rows:
-            _unlink(self.directory / path)
+            self.maildir.remove(path)
 
     # ---- reading ----
 
@@ -444,7 +433,7 @@ class MailStore:
         if row is None:
             return None
         try:  # outside the lock: a 32 MiB read must not hold up the others
-            stored = self._read_file(row[0], row[1])
+            stored = self.maildir.read(row[0], row[1])
         except FileNotFoundError:  # deleted meanwhile
             return None
         header_length, verbatim = row[2], row[3]
@@ -533,7 +522,7 @@ class MailStore:
             if row is None:
                 raise FileNotFoundError(message_id)
             return bytes(row[0])
-        return self._read_file(path, key, header_length + span[2], span[3] - span[2]).replace(b"\n", b"\r\n")
+        return self.maildir.read(path, key, header_length + span[2], span[3] - span[2]).replace(b"\n", b"\r\n")
 
     def envelopes(self) -> list[StoredEnvelope]:
         """The SMTP envelopes of the stored messages, in arrival order."""
@@ -610,89 +599,37 @@ class MailStore:
             f"SELECT {indexschema.SUMMARY_COLUMNS} FROM messages {clause}", parameters).fetchall()
         return [_summary(row) for row in rows]
 
-    def _deliver(self, *pieces: bytes) -> str:
-        """Write a Maildir file of ``pieces`` the Maildir way (``tmp/`` then a
-        rename into ``new/``); return its key.  Not ``mailbox.Maildir.add``:
-        that one fsyncs every message, which caps intake near 100 messages
-        per second for a durability a catcher does not need.  The pieces go
-        out in one ``writev`` (no joined copy of a big message), by plain
-        path strings (``pathlib`` costs more than the write of 1 KiB)."""
-        now = time.time()
-        key = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{next(self._deliveries)}.{self._hostname}"
-        temporary = os.path.join(self._folder, "tmp", key)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            _write_all(descriptor, pieces)
-            if self.fsync != "never":
-                os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.rename(temporary, os.path.join(self._folder, "new", key))
-        return key
-
-    def _read_file(self, path: str, key: str, start: int = 0, length: int = -1) -> bytes:
-        try:
-            return _read_regular(self.directory / path, start, length)
-        except FileNotFoundError:
-            # A mail reader may have moved it from new/ to cur/ (adding flags).
-            moved = self._find_file(key)
-            if moved is None:
-                raise
-            return _read_regular(self.directory / moved, start, length)
-
-    def _find_file(self, key: str) -> str | None:
-        """Where the message file named ``key`` is now (``new/...`` or ``cur/...``)."""
-        return self._message_files().get(key)
-
-    def _message_files(self) -> dict[str, str]:
-        """``{key: "new/<name>" or "cur/<name>"}`` for the regular files of the
-        Maildir.  Anything else found there (a symbolic link, a directory, a
-        device) is skipped with a warning: it is not mail we delivered, and
-        following a link would serve whatever file it names."""
-        found: dict[str, str] = {}
-        for subdirectory in ("new", "cur"):
-            with os.scandir(self.directory / subdirectory) as entries:
-                for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
-                        log.warning("skipping %s in %s: not a regular file",
-                                    escape_controls(entry.name), self.directory / subdirectory)
-                        continue
-                    found[entry.name.split(":", 1)[0]] = f"{subdirectory}/{entry.name}"
-        return found
-
     def _reconcile(self) -> None:
         """Index Maildir files the index does not know; forget lost files."""
-        on_disk = self._message_files()
+        on_disk = self.maildir.files()
         known = dict(self._db.execute("SELECT key, path FROM messages").fetchall())
         lost = [key for key in known if key not in on_disk]
         for start in range(0, len(lost), 500):
             chunk = lost[start:start + 500]
             self._db.execute(f"DELETE FROM messages WHERE key IN ({','.join('?' * len(chunk))})", chunk)
         if lost:
-            self._db.execute("DELETE FROM message_tags WHERE seq NOT IN (SELECT seq FROM messages)")
-            self._forget_unused_tags()
+            tagindex.untag_lost(self._db)
+            tagindex.forget_unused(self._db)
         for key, path in known.items():
             if key in on_disk and on_disk[key] != path:
                 self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
         # In arrival order: files written within one tick of the kernel's
         # clock share an mtime, and then the order in our keys decides.
         newcomers = sorted((key for key in on_disk if key not in known),
-                           key=lambda key: (os.lstat(self.directory / on_disk[key]).st_mtime_ns, _delivery_order(key)))
+                           key=lambda key: (self.maildir.stat(on_disk[key]).st_mtime_ns, delivery_order(key)))
         for key in newcomers:
             self._index_existing_file(key, on_disk[key])
         self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         self._prune()
 
     def _index_existing_file(self, key: str, path: str) -> None:
-        stored = _read_regular(self.directory / path)
+        stored = read_regular(self.directory / path)
         header_length = _envelope_length(stored)
         envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
             stored[:header_length], headersonly=True)
         received = stored[header_length:].replace(b"\n", b"\r\n")
         fields = self._fields(received, stored[:header_length], path)
-        created = int(os.lstat(self.directory / path).st_mtime * 1000)
+        created = int(self.maildir.stat(path).st_mtime * 1000)
         envelope_to = re.findall(r"<([^>]*)>", str(envelope.get("X-Envelope-To", "")))
         seq = indexschema.insert(self._db, {
             "id": _new_id(), "path": path, "key": key, "created": created,
@@ -702,36 +639,22 @@ class MailStore:
             "envelope_to": json.dumps(envelope_to), "mail_options": "[]", "username": "null", "tls": 0,
             "header_length": header_length, "raw_verbatim": None,
         })
-        self._tag(seq, fields["tags"])
+        tagindex.give(self._db, seq, fields["tags"])
 
     # ---- tags ----
-
-    def _tag(self, seq: int, names: Sequence[str]) -> list[str]:
-        """Give message ``seq`` the tags ``names`` (clean already); return
-        them as stored (an existing tag keeps its first casing)."""
-        stored = []
-        for name in names:
-            self._db.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
-            tag_id, spelled = self._db.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
-            self._db.execute("INSERT OR IGNORE INTO message_tags (seq, tag) VALUES (?, ?)", (seq, tag_id))
-            stored.append(spelled)
-        return tagnames.ordered(stored)
-
-    def _forget_unused_tags(self) -> None:
-        self._db.execute("DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)")
 
     def _tag_existing_messages(self) -> None:
         """Schema 1 -> 2: read the ``X-Tags`` header of every indexed message."""
         for seq, path, key, header_length in self._db.execute(
                 "SELECT seq, path, key, header_length FROM messages ORDER BY seq").fetchall():
             try:
-                head = self._read_file(path, key, header_length, _MIGRATION_HEAD)
+                head = self.maildir.read(path, key, header_length, _MIGRATION_HEAD)
             except (FileNotFoundError, OSError):
                 continue  # _reconcile forgets it
             end = head.find(b"\n\n")
             parsed = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
                 head[:end if end >= 0 else len(head)], headersonly=True)
-            self._tag(seq, tagnames.from_header(_header_str(parsed.get("X-Tags"))))
+            tagindex.give(self._db, seq, tagnames.from_header(_header_str(parsed.get("X-Tags"))))
 
     def message_tags(self, message_id: str) -> list[str]:
         """The tags of one message, in Mailpit's order."""
@@ -741,8 +664,7 @@ class MailStore:
 
     def tags(self) -> list[str]:
         """Every tag some message has, in Mailpit's order."""
-        return tagnames.ordered(row[0] for row in self._reader().execute(
-            "SELECT name FROM tags WHERE EXISTS (SELECT 1 FROM message_tags WHERE tag = tags.id)"))
+        return tagindex.in_use(self._reader())
 
     def set_tags(self, message_ids: Sequence[str], names: Sequence[str]) -> None:
         """Give each of ``message_ids`` exactly the tags ``names`` (cleaned,
@@ -752,9 +674,9 @@ class MailStore:
         with self._lock:
             found = self._select_ids(message_ids)
             for _, seq, _ in found:
-                self._db.execute("DELETE FROM message_tags WHERE seq = ?", (seq,))
-                self._tag(seq, wanted)
-            self._forget_unused_tags()
+                tagindex.untag(self._db, [seq])
+                tagindex.give(self._db, seq, wanted)
+            tagindex.forget_unused(self._db)
         self._announce(*(("update", {"ID": message_id, "Tags": self.message_tags(message_id)})
                          for message_id, _, _ in found))
 
@@ -762,35 +684,20 @@ class MailStore:
         """Call the tag ``name`` ``new_name`` on every message; into a tag
         that exists already, the two become one.  ``ValueError`` names a bad
         new name or an unknown tag."""
-        cleaned = tagnames.clean(new_name)
-        if not cleaned:
-            raise ValueError(f"invalid tag name: {new_name!r}")
         with self._lock:
-            row = self._db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
-            if row is None:
-                raise ValueError(f"tag not found: {name!r}")
-            other = self._db.execute("SELECT id FROM tags WHERE name = ?", (cleaned,)).fetchone()
-            if other is None or other[0] == row[0]:
-                self._db.execute("UPDATE tags SET name = ? WHERE id = ?", (cleaned, row[0]))
-            else:
-                self._db.execute("UPDATE OR IGNORE message_tags SET tag = ? WHERE tag = ?", (other[0], row[0]))
-                self._db.execute("DELETE FROM message_tags WHERE tag = ?", (row[0],))
-                self._forget_unused_tags()
+            tagindex.rename(self._db, name, new_name)
         self._announce(("prune", None))
 
     def delete_tag(self, name: str) -> None:
         """Take the tag ``name`` off every message (the messages stay); an
         unknown tag is no error."""
         with self._lock:
-            self._db.execute("DELETE FROM message_tags WHERE tag IN (SELECT id FROM tags WHERE name = ?)", (name,))
-            self._forget_unused_tags()
+            tagindex.remove(self._db, name)
         self._announce(("prune", None))
 
     def tag_counts(self) -> dict[str, int]:
         """``{tag: messages with it}`` (``/api/v1/info``'s ``Tags``)."""
-        rows = self._reader().execute(
-            "SELECT t.name, COUNT(*) FROM message_tags mt JOIN tags t ON t.id = mt.tag GROUP BY t.id").fetchall()
-        return {name: count for name, count in sorted(rows, key=lambda row: (row[0].lower(), row[0]))}
+        return tagindex.counts(self._reader())
 
 
 # --------------------------------------------------------------------------
@@ -827,45 +734,6 @@ class _Arrival:
     seq: int = 0
     done: bool = False
     error: BaseException | None = None
-
-
-# The keys _deliver makes: seconds, microseconds, process, delivery number.
-_KEY = re.compile(r"(\d+)\.M(\d+)P\d+Q(\d+)\.")
-
-
-def _delivery_order(key: str) -> tuple[int, int, int]:
-    """Where a key of ours falls in arrival order (another's: first)."""
-    found = _KEY.match(key)
-    return (int(found.group(1)), int(found.group(2)), int(found.group(3))) if found else (0, 0, 0)
-
-
-def _write_all(descriptor: int, pieces: Sequence[bytes]) -> None:
-    """Write every byte of ``pieces`` (``writev`` may write fewer)."""
-    remaining = [memoryview(piece) for piece in pieces if piece]
-    while remaining:
-        written = os.writev(descriptor, remaining)
-        if not written:  # a full disk raises; nothing written at all must not loop
-            raise OSError(f"writev wrote nothing of {sum(map(len, remaining))} bytes")
-        while remaining and written >= len(remaining[0]):
-            written -= len(remaining[0])
-            remaining.pop(0)
-        if remaining:
-            remaining[0] = remaining[0][written:]
-
-
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 #: Bytes of a message's head read for its X-Tags when an index gains tags.
@@ -919,31 +787,6 @@ def _paging(start: int, limit: int) -> tuple[int, int]:
     """``(limit, offset)`` for SQL: a client's number past SQLite's integers
     (``?start=99999999999999999999``) is clamped, not an OverflowError."""
     return min(limit, search_syntax.SIZE_CEILING), min(start, search_syntax.SIZE_CEILING)
-
-
-def _make_private(path: Path, *, create: bool = True) -> None:
-    """``path`` readable by its owner only (0600), made so if it is missing
-    and ``create``; an existing file keeps its content.  A symbolic link is
-    refused (``OSError``): the index is written, and must be ours."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_CREAT if create else 0)
-    try:
-        descriptor = os.open(path, flags, 0o600)
-    except FileNotFoundError:
-        return
-    try:
-        os.fchmod(descriptor, 0o600)
-    finally:
-        os.close(descriptor)
-
-
-def _read_regular(path: Path, start: int = 0, length: int = -1) -> bytes:
-    """``length`` bytes (-1: all) from ``start`` of the regular file ``path``,
-    never through a symbolic link (``OSError`` for a link,
-    ``FileNotFoundError`` if it is gone)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with open(descriptor, "rb") as file:
-        file.seek(start)
-        return file.read(length)
 
 
 # The envelope's JSON columns as json.dumps writes them (ASCII, escaped),
