@@ -1,11 +1,12 @@
 """Mailpit's automatic tagging in the catcher (issue 20, item 3): plus
 addresses, ``--tag`` and ``--tags-config`` filters (raw bytes or search,
-``stop``), ``--tags-title-case``, ``--tags-disable`` and ``--tags-username``.
-Real SMTP into a real dev server, tags read back over HTTP and through
+``stop``), ``--tags-title-case``, ``--tags-disable`` and ``--tags-username``
+(the SMTP AUTH user and the send API's HTTP basic-auth user).  Real SMTP into a real dev server, tags read back over HTTP and through
 npm's mailpit-api; the command line in a process of its own."""
 
 from __future__ import annotations
 
+import base64
 import json
 import smtplib
 import urllib.request
@@ -167,3 +168,36 @@ def test_bad_tag_settings_are_refused_at_start_naming_them(tmp_path):
         assert f"--tags-config {config}" in (refused := refusal("--tags-config", str(config))), text
         assert error in refused, (text, refused)
     assert "cannot read it" in refusal("--tags-config", str(tmp_path / "missing.yaml"))
+
+
+# ---- the send API's HTTP user ----
+
+ANN = {"Authorization": "Basic " + base64.b64encode(b"ann:s3cret").decode()}
+SEND = {"From": {"Email": "app@example.com"}, "To": [{"Email": "b@example.com"}], "Text": "hi"}
+
+
+def test_the_send_api_stores_the_http_user_as_smtp_auth_does(make_catcher, tmp_path):
+    # Mailpit: SendMessageHandler hands r.BasicAuth()'s user to Store, as SMTP does its AUTH user.
+    for username in (True, False):
+        catcher = make_catcher(http_auth="ann:s3cret", tagging=AutoTagger(username=username),
+                               maildir=str(tmp_path / f"mail-{username}"))
+        status, _, body = call(catcher, "POST", "/api/v1/send", {**SEND, "Tags": ["Given"]}, headers=ANN)
+        assert status == 200, body
+        message_id = json.loads(body)["ID"]
+        status, _, body = call(catcher, "GET", "/api/v1/messages", headers=ANN)
+        [summary] = json.loads(body)["messages"]
+        assert summary["Username"] == "ann"
+        assert summary["Tags"] == (["ann", "Given"] if username else ["Given"])
+        status, _, body = call(catcher, "GET", f"/api/v1/message/{message_id}", headers=ANN)
+        assert json.loads(body)["Username"] == "ann"
+        catcher.stop()
+
+
+def test_the_send_api_has_no_user_without_basic_auth(make_catcher):
+    # A catcher without --http-auth checks no password: a claimed user is not one.
+    catcher = make_catcher(tagging=AutoTagger(username=True))
+    claimed = {"Authorization": "Basic " + base64.b64encode(b"mallory:guess").decode()}
+    status, _, body = call(catcher, "POST", "/api/v1/send", SEND, headers=claimed)
+    assert status == 200, body
+    [summary] = get_json(catcher, "/api/v1/messages")["messages"]
+    assert (summary["Username"], summary["Tags"]) == ("", [])
