@@ -56,7 +56,8 @@ _TAG_OPTIONS: Sequence[tuple[tuple[str, ...], dict]] = (
         "YAML file of filters: 'filters: [{match: ..., tags: \"A, B\", stop: false}]'"))),
     (("--tags-title-case",), dict(action="store_true", help="title-case the tags made from X-Tags and plus addresses")),
     (("--tags-disable",), dict(metavar="KINDS", help="no tags from plus-addresses, x-tags or both (comma-separated)")),
-    (("--tags-username",), dict(action="store_true", help="tag each message with its SMTP AUTH user name")),
+    (("--tags-username",), dict(action="store_true", help=(
+        "tag each message with its user name: SMTP AUTH's, or the send API's HTTP basic-auth one"))),
 )
 
 

@@ -1,17 +1,21 @@
 """Mailpit's automatic tagging in the catcher (issue 20, item 3): plus
 addresses, ``--tag`` and ``--tags-config`` filters (raw bytes or search,
-``stop``), ``--tags-title-case``, ``--tags-disable`` and ``--tags-username``.
-Real SMTP into a real dev server, tags read back over HTTP and through
+``stop``), ``--tags-title-case``, ``--tags-disable`` and ``--tags-username``
+(the SMTP AUTH user and the send API's HTTP basic-auth user), and the same
+tags for files found in the folder at start.  Real SMTP into a real dev server, tags read back over HTTP and through
 npm's mailpit-api; the command line in a process of its own."""
 
 from __future__ import annotations
 
+import base64
 import json
 import smtplib
 import urllib.request
+from pathlib import Path
 
 from smtp_core import send_many
 from smtp_core.devserver.mailbox.autotags import AutoTagger, filters_from_argument, filters_from_yaml
+from smtp_core.devserver.mailbox.store import INDEX_NAME
 
 from catcher_http import T, call, get_json, smtp
 from cli_process import DevServerProcess, refusal
@@ -167,3 +171,86 @@ def test_bad_tag_settings_are_refused_at_start_naming_them(tmp_path):
         assert f"--tags-config {config}" in (refused := refusal("--tags-config", str(config))), text
         assert error in refused, (text, refused)
     assert "cannot read it" in refusal("--tags-config", str(tmp_path / "missing.yaml"))
+
+
+# ---- the send API's HTTP user, and files found in the folder ----
+
+ANN = {"Authorization": "Basic " + base64.b64encode(b"ann:s3cret").decode()}
+SEND = {"From": {"Email": "app@example.com"}, "To": [{"Email": "b@example.com"}], "Text": "hi"}
+
+
+def test_the_send_api_stores_the_http_user_as_smtp_auth_does(make_catcher, tmp_path):
+    # Mailpit: SendMessageHandler hands r.BasicAuth()'s user to Store, as SMTP does its AUTH user.
+    for username in (True, False):
+        catcher = make_catcher(http_auth="ann:s3cret", tagging=AutoTagger(username=username),
+                               maildir=str(tmp_path / f"mail-{username}"))
+        status, _, body = call(catcher, "POST", "/api/v1/send", {**SEND, "Tags": ["Given"]}, headers=ANN)
+        assert status == 200, body
+        message_id = json.loads(body)["ID"]
+        status, _, body = call(catcher, "GET", "/api/v1/messages", headers=ANN)
+        [summary] = json.loads(body)["messages"]
+        assert summary["Username"] == "ann"
+        assert summary["Tags"] == (["ann", "Given"] if username else ["Given"])
+        status, _, body = call(catcher, "GET", f"/api/v1/message/{message_id}", headers=ANN)
+        assert json.loads(body)["Username"] == "ann"
+        catcher.stop()
+
+
+def test_the_send_api_has_no_user_without_basic_auth(make_catcher):
+    # A catcher without --http-auth checks no password: a claimed user is not one.
+    catcher = make_catcher(tagging=AutoTagger(username=True))
+    claimed = {"Authorization": "Basic " + base64.b64encode(b"mallory:guess").decode()}
+    status, _, body = call(catcher, "POST", "/api/v1/send", SEND, headers=claimed)
+    assert status == 200, body
+    [summary] = get_json(catcher, "/api/v1/messages")["messages"]
+    assert (summary["Username"], summary["Tags"]) == ("", [])
+
+
+def index_files(maildir: Path) -> list[Path]:
+    return sorted(maildir.glob(INDEX_NAME + "*"))
+
+
+def test_files_found_in_the_folder_get_the_tags_of_intake(make_catcher, tmp_path):
+    maildir = tmp_path / "mail"
+    rules = dict(filters=filters_from_argument("Greeting=subject:hello Raw=marker"), title_case=True, username=True)
+    first = make_catcher(users={"alice": "s3cret"}, tagging=AutoTagger(**rules))
+    smtp(first, message("hello", to="bob+plus.one@example.com", extra="X-Tags: my-tag\r\n", body="a marker"),
+         message("plain"))
+    with smtplib.SMTP(first.host, first.port, timeout=T) as client:
+        client.login("alice", "s3cret")
+        client.sendmail(*message("by alice")[:2], message("by alice")[2])
+    at_intake = tags_by_subject(first)
+    first.stop()
+    for index in index_files(maildir):  # a deleted index
+        index.unlink()
+    (maildir / "new" / "copied-in").write_bytes(  # a file copied into the Maildir, envelope-less
+        b"From: ann@example.com\nTo: carl+Copied@example.com\nSubject: hello from a copy\n"
+        b"X-Tags: from-file\n\nbody\n")
+    second = make_catcher(tagging=AutoTagger(**rules))
+    found = tags_by_subject(second)
+    assert found["hello"] == at_intake["hello"] == ["Greeting", "My-Tag", "Plus.one", "Raw"]
+    assert found["plain"] == at_intake["plain"] == []
+    assert (at_intake["by alice"], found["by alice"]) == (["alice"], [])  # the file does not record the user
+    assert found["hello from a copy"] == ["Copied", "From-File", "Greeting"]
+
+
+class _FailsOnPoison(AutoTagger):
+    """Rules that break on one message (as a bug in them would)."""
+
+    def tags_of_indexed(self, raw, fields, connection, seq):
+        if b"poison" in raw:
+            raise ValueError("the rules broke")
+        return super().tags_of_indexed(raw, fields, connection, seq)
+
+
+def test_one_file_whose_tagging_fails_is_still_indexed(make_catcher, tmp_path, caplog):
+    maildir = tmp_path / "mail"
+    first = make_catcher()
+    smtp(first, message("poison", extra="X-Tags: lost\r\n"), message("fine", to="bob+kept@example.com"))
+    first.stop()
+    for index in index_files(maildir):
+        index.unlink()
+    second = make_catcher(tagging=_FailsOnPoison())
+    assert tags_by_subject(second) == {"poison": [], "fine": ["kept"]}
+    assert any("automatic tags failed (the rules broke); indexed without tags" in record.getMessage()
+               for record in caplog.records)

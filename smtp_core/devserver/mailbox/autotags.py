@@ -27,6 +27,11 @@ Rules (Mailpit's ``storage.Store``, ``tagsFromPlusAddresses``,
   ``tags``) ends the filtering, its own tags given.
 * **User name** (``--tags-username``): the SMTP AUTH user name, as a tag;
   not title-cased.
+* **Found in the folder** (a file the index does not know: a deleted
+  index, a file copied into the Maildir): the same bytes get the same tags
+  as at SMTP intake (:meth:`AutoTagger.tags_of_indexed`), all but the user
+  name, which the file does not record.  A filter's search then sees the
+  file's read flag and its time as received (``is:read``, ``after:``).
 * All of them are cleaned and merged as X-Tags are
   (:func:`~smtp_core.devserver.mailbox.tagnames.unique`): one per name in
   any case, the first spelling seen winning, in the order filters (raw
@@ -254,6 +259,13 @@ class AutoTagger:
         lowered = raw.lower() if self.filters else b""
         return PendingTags(self, [match in lowered for match in self._raw_matches], found,
                            [authenticated_as] if self.username and authenticated_as else [])
+
+    def tags_of_indexed(self, raw: bytes, fields: Mapping[str, Any], connection: Any, seq: int) -> list[str]:
+        """The tags of a message found in the folder, whose row ``seq`` is
+        on ``connection`` already: :meth:`arrival` and :meth:`PendingTags.tags`
+        at once, so re-index gives the same bytes intake's tags (no user
+        name: a file does not record it)."""
+        return self.arrival(raw, fields, None).tags(connection, seq)
 
     def search_hits(self, connection: Any, seq: int) -> Sequence[bool]:
         """Which filters' searches the indexed message ``seq`` matches."""

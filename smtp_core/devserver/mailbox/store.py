@@ -639,7 +639,12 @@ class MailStore:
             "envelope_to": json.dumps(envelope_to), "mail_options": "[]", "username": "null", "tls": 0,
             "header_length": header_length, "raw_verbatim": None,
         })
-        tagindex.give(self._db, seq, fields["tags"])
+        try:  # intake's rules (no user name: none is known); a failure is this file's alone
+            tags = self.tagging.tags_of_indexed(received, fields, self._db, seq)
+        except Exception as error:
+            log.warning("%s: automatic tags failed (%s); indexed without tags", escape_controls(path), error)
+            tags = []
+        tagindex.give(self._db, seq, tags)
 
     # ---- tags ----
 

@@ -26,6 +26,10 @@ reached by a browser that also visits other sites:
   (:class:`~..failurebudget.FailureBudget`, the token bucket SMTP AUTH uses
   too): once the budget is spent the catcher answers 429 with ``Retry-After`` without checking the password,
   so guessing runs at the refill rate, not at the speed of the machine.
+  The user a request was checked as is :func:`authenticated_user`'s answer
+  (the send API stores it as the message's ``Username``, as Mailpit does);
+  a request is never taken at its word: without basic authentication on
+  the catcher there is no user, whatever ``Authorization`` header it sends.
 * **Connections** (:class:`HttpLimits`): at most ``max_connections`` at once
   (the next one gets a 503 and is closed); a connection that sends no
   complete request head within ``idle_timeout`` is closed
@@ -60,7 +64,8 @@ from ..failurebudget import FailureBudget
 from ..smtp.policy import is_loopback
 
 __all__ = ["HostPolicy", "HttpLimits", "FailureBudget", "FirstRequestDeadline", "cross_origin",
-           "same_origin_reads", "host_middleware", "basic_auth_middleware", "body_deadline_middleware", "refuse_connection"]
+           "same_origin_reads", "host_middleware", "basic_auth_middleware", "authenticated_user",
+           "body_deadline_middleware", "refuse_connection"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -68,6 +73,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 _WILDCARDS = ("0.0.0.0", "::", "")
 _SAME_ORIGIN_SITES = ("same-origin", "none")
+# Where basic_auth_middleware leaves the user it checked a request as.
+_USER = web.RequestKey("authenticated_user", str)
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,7 @@ def basic_auth_middleware(user: str, password: str,
         except (binascii.Error, ValueError):
             given = b""
         if scheme.lower() == "basic" and hmac.compare_digest(given, expected):
+            request[_USER] = user
             return await handler(request)
         if encoded:  # a browser's first, credential-less request is no guess
             budget.failed(client)
@@ -208,6 +216,12 @@ def basic_auth_middleware(user: str, password: str,
                             headers={"WWW-Authenticate": 'Basic realm="smtp-devserver"'})
 
     return require_login
+
+
+def authenticated_user(request: web.Request) -> str | None:
+    """The user name :func:`basic_auth_middleware` checked ``request``'s
+    password for; ``None`` when the catcher has no basic authentication."""
+    return request.get(_USER)
 
 
 def body_deadline_middleware(seconds: float) -> Callable[..., Awaitable[web.StreamResponse]]:

@@ -17,6 +17,12 @@ Rules:
   wire form (no ``Bcc`` header), the envelope sender ``From``'s address and
   the recipients those of ``To``, ``Cc`` and ``Bcc``, through the store's
   :meth:`~smtp_core.devserver.mailbox.store.MailStore.add` as SMTP mail is.
+* The HTTP basic-auth user the request was checked as
+  (:func:`~smtp_core.devserver.web.httpguard.authenticated_user`) is the
+  message's ``Username``, as an SMTP AUTH user is, so ``--tags-username``
+  tags it too (Mailpit's ``SendMessageHandler`` passes ``r.BasicAuth()``'s
+  user to the same ``Store`` as SMTP).  Without basic authentication on the
+  catcher there is none.
 * Any refusal is ``400`` with ``{"Error": text}`` (``413`` for a body over
   :data:`MAX_BODY`, as Mailpit's size limit); success is ``{"ID": id}``.
 """
@@ -37,6 +43,7 @@ from ...mail.compose import envelope, message
 
 from ..mailbox.store import PartLimitError
 from .api import STORE, off_loop
+from .httpguard import authenticated_user
 from .mailpit_extra import json_error, json_ok, same_origin_only
 
 __all__ = ["add_routes", "compose_request", "SendError", "MAX_BODY"]
@@ -75,7 +82,8 @@ async def send(request: web.Request) -> web.Response:
         return json_error(str(error))
     try:  # parsed off the loop, as SMTP intake is
         summary = await off_loop(functools.partial(request.app[STORE].add, data, envelope_from=sender,
-                                                   envelope_to=recipients))
+                                                   envelope_to=recipients,
+                                                   authenticated_as=authenticated_user(request)))
     except PartLimitError as error:
         return json_error(str(error))
     return json_ok({"ID": summary["ID"]})
