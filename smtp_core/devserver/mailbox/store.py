@@ -59,6 +59,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import functools
@@ -72,7 +73,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from . import mailview
 from .mimetree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, PartLimitError
@@ -604,23 +605,29 @@ class MailStore:
         on_disk = self.maildir.files()
         known = dict(self._db.execute("SELECT key, path FROM messages").fetchall())
         lost = [key for key in known if key not in on_disk]
-        for start in range(0, len(lost), 500):
-            chunk = lost[start:start + 500]
-            self._db.execute(f"DELETE FROM messages WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-        if lost:
-            tagindex.untag_lost(self._db)
-            tagindex.forget_unused(self._db)
-        for key, path in known.items():
-            if key in on_disk and on_disk[key] != path:
-                self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
+        with _transaction(self._db):
+            for start in range(0, len(lost), 500):
+                chunk = lost[start:start + 500]
+                self._db.execute(f"DELETE FROM messages WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            if lost:
+                tagindex.untag_lost(self._db)
+                tagindex.forget_unused(self._db)
+            for key, path in known.items():
+                if key in on_disk and on_disk[key] != path:
+                    self._db.execute("UPDATE messages SET path = ? WHERE key = ?", (on_disk[key], key))
         # In arrival order: files written within one tick of the kernel's
         # clock share an mtime, and then the order in our keys decides.
         newcomers = sorted((key for key in on_disk if key not in known),
                            key=lambda key: (self.maildir.stat(on_disk[key]).st_mtime_ns, delivery_order(key)))
-        for key in newcomers:
-            self._index_existing_file(key, on_disk[key])
+        # One commit a batch, not one per statement (a file's row and tags
+        # were five commits); a crash meanwhile leaves files to index next time.
+        for start in range(0, len(newcomers), _REINDEX_BATCH):
+            with _transaction(self._db):
+                for key in newcomers[start:start + _REINDEX_BATCH]:
+                    self._index_existing_file(key, on_disk[key])
         self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        self._prune()
+        with _transaction(self._db):
+            self._prune()
 
     def _index_existing_file(self, key: str, path: str) -> None:
         stored = read_regular(self.directory / path)
@@ -708,6 +715,22 @@ class MailStore:
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
+
+
+#: Files found in the folder indexed per transaction at start.
+_REINDEX_BATCH = 500
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """Run the block's statements as one transaction, rolled back if it raises."""
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 #: Index columns that are :func:`mailview.index_fields` values of the same name.
