@@ -82,7 +82,7 @@ from . import search as search_syntax
 from . import tagindex
 from . import tagnames
 from .autotags import AutoTagger
-from .maildir import MaildirFolder, delivery_order, make_private, read_regular
+from .maildir import MaildirFolder, delivery_order, make_private
 from .received import envelope_headers, escape_controls
 
 __all__ = ["MailStore", "Incoming", "StoredEnvelope", "PartLimitError", "INDEX_NAME", "DEFAULT_MAX_MESSAGES",
@@ -630,7 +630,7 @@ class MailStore:
             self._prune()
 
     def _index_existing_file(self, key: str, path: str) -> None:
-        stored = read_regular(self.directory / path)
+        stored = self.maildir.read(path, key)
         header_length = _envelope_length(stored)
         envelope = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
             stored[:header_length], headersonly=True)
