@@ -41,7 +41,10 @@ Rows (``bench/clients/__init__.py`` says what each one is):
 Adds each run to ``bench/async-results.md`` as its newest section, unless ``--no-write``.
 Options: ``-n 2000``, ``--pool-n 1000``, ``--reps 5``, ``--sink auto|python|smtp-sink``,
 ``--loop asyncio|uvloop|both`` (every asyncio client, aiosmtplib included, on that loop; the
-blocking rows do not use one).
+blocking rows do not use one), ``--place any|shared|apart`` (where the sink and the clients
+run: on any CPU, the default; all on one CPU, so that every client is switched out once per
+message whatever the load; the sink on one CPU and the clients on another, as on a quiet
+machine), so that the CPU ratios can be compared like for like.
 """
 
 from __future__ import annotations
@@ -85,30 +88,65 @@ def switches_of_children() -> int:
     return usage.ru_nvcsw + usage.ru_nivcsw
 
 
+#: --place: (the sink's CPU, the clients' CPU) as indexes into the CPUs this process may use
+#: (None: not pinned), and the words of the report's header.
+PLACES = {
+    "any": (None, "any (not pinned)"),
+    "shared": ((0, 0), "the sink and every client on one CPU (--place shared)"),
+    "apart": ((0, 1), "the sink on one CPU, the clients on another (--place apart)"),
+}
+
+
+def placement(place: str) -> tuple[set, set] | None:
+    """The CPU sets of the sink and of the clients for ``--place`` (``None``: any CPU)."""
+    indexes = PLACES[place][0]
+    if indexes is None:
+        return None
+    usable = sorted(os.sched_getaffinity(0))
+    sink, clients = indexes
+    if clients >= len(usable):
+        raise SystemExit("--place %s needs two CPUs; this process may use only CPU %s" % (place, usable[0]))
+    return {usable[sink]}, {usable[clients]}
+
+
 def measure(args) -> dict:
     """Run the interleaved rounds; ``{(loop, row): [figures of each round]}``."""
     msg_path = Path(args.workdir) / "msg-1k.eml"
     msg_path.write_bytes(make_message(1024))
     plan = [(loop, row) for loop in args.loops for row in args.rows]
     samples: dict[tuple, list] = {key: [] for key in plan}
-    with start_sink(args.sink) as sink:
-        runner = Runner(args, "127.0.0.1:%d" % sink.port, None, msg_path, msg_path, Path(args.workdir))
-        args.sink_description = sink.description
-        for rep in range(-1, args.reps):  # round -1: warm-up, untimed (caches compiled, every client works)
-            shift = max(rep, 0) % len(plan)
-            for loop, row in plan[shift:] + plan[:shift]:
-                os.environ["BENCH_LOOP"] = loop  # the child's event loop (bench.clients.use_event_loop)
-                n = 10 if rep < 0 else args.pool_n if row == "aio-pool" else args.n
-                before = switches_of_children()
-                result = runner.run(Job("one-conn", row), n=n)
-                if rep >= 0:
-                    samples[loop, row].append({
-                        "rate": result.figures["messages"] / result.figures["seconds"],
-                        "cpu_us": result.figures["cpu"] / result.figures["messages"] * 1e6,
-                        "switches": (switches_of_children() - before) / result.figures["messages"],
-                        "rss_mib": result.maxrss_mib})
+    cpus, mine = placement(args.place), os.sched_getaffinity(0)
+    try:
+        # Children inherit this process's CPUs: the sink's while it starts, the clients' after.
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus[0])
+        with start_sink(args.sink) as sink:
+            if cpus is not None:
+                os.sched_setaffinity(0, cpus[1])
+            rounds(args, sink, msg_path, plan, samples)
+    finally:
+        os.sched_setaffinity(0, mine)
     os.environ.pop("BENCH_LOOP", None)
     return samples
+
+
+def rounds(args, sink, msg_path: Path, plan: list, samples: dict) -> None:
+    """The warm-up round, then ``args.reps`` rounds, each client once per round, the order rotating."""
+    runner = Runner(args, "127.0.0.1:%d" % sink.port, None, msg_path, msg_path, Path(args.workdir))
+    args.sink_description = sink.description
+    for rep in range(-1, args.reps):  # round -1: warm-up, untimed (caches compiled, every client works)
+        shift = max(rep, 0) % len(plan)
+        for loop, row in plan[shift:] + plan[:shift]:
+            os.environ["BENCH_LOOP"] = loop  # the child's event loop (bench.clients.use_event_loop)
+            n = 10 if rep < 0 else args.pool_n if row == "aio-pool" else args.n
+            before = switches_of_children()
+            result = runner.run(Job("one-conn", row), n=n)
+            if rep >= 0:
+                samples[loop, row].append({
+                    "rate": result.figures["messages"] / result.figures["seconds"],
+                    "cpu_us": result.figures["cpu"] / result.figures["messages"] * 1e6,
+                    "switches": (switches_of_children() - before) / result.figures["messages"],
+                    "rss_mib": result.maxrss_mib})
 
 
 def report(args, samples: dict) -> str:
@@ -116,9 +154,10 @@ def report(args, samples: dict) -> str:
         "# Async benchmark (issue 19): smtp_core.aio, aiosmtplib, our blocking client",
         "",
         "Run %s UTC on %s (%d CPUs, load %s), Python %s; sink: %s; %d rounds, interleaved; "
-        "1 KiB messages, n=%d (pool: %d concurrent sends)." % (
+        "1 KiB messages, n=%d (pool: %d concurrent sends); CPUs: %s." % (
             datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), platform.node() or "?", os.cpu_count() or 0,
-            load_average(), platform.python_version(), args.sink_description, args.reps, args.n, args.pool_n),
+            load_average(), platform.python_version(), args.sink_description, args.reps, args.n, args.pool_n,
+            PLACES[args.place][1]),
         "",
     ] + ["Note: %s" % note for note in args.notes] + ([""] if args.notes else [])
     for loop in args.loops:
@@ -166,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sink", default="auto", choices=("auto", "python", "smtp-sink"))
     parser.add_argument("--loop", default="both", choices=("asyncio", "uvloop", "both"),
                         help="event loop of the asyncio clients (uvloop: from the bench extra)")
+    parser.add_argument("--place", default="any", choices=tuple(PLACES),
+                        help="CPUs of the sink and the clients: any; shared (one CPU); apart (one each)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     args.loops = ("asyncio", "uvloop") if args.loop == "both" else (args.loop,)
