@@ -4,7 +4,10 @@ row delivered and the targets are printed."""
 
 from __future__ import annotations
 
+import os
 import sys
+
+import pytest
 
 from bench_run import ROOT, smoke_run
 
@@ -27,3 +30,24 @@ def test_bench_aio_smoke_run_prints_every_row_on_both_loops():
         assert out.count(name) == (loops if against in rows else 0)
     for missing in ("aiosmtplib", "uvloop"):
         assert (("%s is not installed" % missing) in out) == (not installed(missing))
+
+
+def test_place_pins_the_sink_and_the_clients_like_for_like():
+    # --place apart: one CPU for the sink, another for the clients; shared:
+    # one for all; any: no pinning.  On one usable CPU, apart is refused
+    # with the reason rather than silently run as shared.
+    from bench.aio import placement
+
+    usable = os.sched_getaffinity(0)
+    assert placement("any") is None
+    sink, clients = placement("shared")
+    assert sink == clients and len(sink) == 1 and sink <= usable
+    if len(usable) > 1:
+        sink, clients = placement("apart")
+        assert sink.isdisjoint(clients) and (sink | clients) <= usable
+    try:
+        os.sched_setaffinity(0, {min(usable)})
+        with pytest.raises(SystemExit, match="needs two CPUs"):
+            placement("apart")
+    finally:
+        os.sched_setaffinity(0, usable)
