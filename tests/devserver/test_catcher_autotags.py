@@ -196,6 +196,19 @@ def test_the_send_api_stores_the_http_user_as_smtp_auth_does(make_catcher, tmp_p
         catcher.stop()
 
 
+def test_mailpit_api_client_with_basic_auth_sends_as_its_user(make_catcher, mailpit_client):
+    # A Mailpit test suite's own client, given the catcher's credentials:
+    # what it sends is stored as that user's, tagged with --tags-username.
+    catcher = make_catcher(http_auth="ann:s3cret", tagging=AutoTagger(username=True))
+    sent = mailpit_client(catcher, "sendMessage", {"From": {"Email": "shop@example.com"},
+                                                   "To": [{"Email": "bob@example.com"}], "Subject": "Order",
+                                                   "Text": "Thanks"}, auth="ann:s3cret")
+    summary = mailpit_client(catcher, "getMessageSummary", sent["result"]["ID"], auth="ann:s3cret")["result"]
+    assert (summary["Username"], summary["Tags"], summary["Subject"]) == ("ann", ["ann"], "Order")
+    refused = mailpit_client(catcher, "getMessageSummary", sent["result"]["ID"], auth="ann:wrong")
+    assert "401" in refused["error"]
+
+
 def test_the_send_api_has_no_user_without_basic_auth(make_catcher):
     # A catcher without --http-auth checks no password: a claimed user is not one.
     catcher = make_catcher(tagging=AutoTagger(username=True))

@@ -23,8 +23,8 @@ def in_ci() -> bool:
 
 @pytest.fixture(scope="session")
 def mailpit_client():
-    """``client(server, method, *args)``: one call of npm's mailpit-api
-    against the catcher; ``{"result": ...}`` or ``{"error": text}``.
+    """``client(server, method, *args, auth=None)``: one call of npm's
+    mailpit-api against the catcher; ``{"result": ...}`` or ``{"error": text}``.
     The pinned client is installed on first use (``npm ci``, from the lock
     file); without node and npm this skips, except under CI."""
     node, npm = shutil.which("node"), shutil.which("npm")
@@ -42,10 +42,14 @@ def mailpit_client():
             pytest.fail(f"CI needs the mailpit-api tests: {missing}")
         pytest.skip(missing)
 
-    def client(server, method: str, *args):
+    def client(server, method: str, *args, auth: str | None = None):
+        """``auth``: ``"user:password"`` for the client's basic auth."""
+        environment = {key: value for key, value in os.environ.items() if key != "MAILPIT_AUTH"}
+        if auth is not None:
+            environment["MAILPIT_AUTH"] = auth
         done = subprocess.run([node, str(NODE_DIR / "call.mjs"), server.url.rstrip("/"), method,
                                json.dumps(list(args))], capture_output=True, text=True, timeout=60,
-                              cwd=NODE_DIR, check=True)
+                              cwd=NODE_DIR, check=True, env=environment)
         return json.loads(done.stdout)
 
     return client
