@@ -256,6 +256,29 @@ class _FailsOnPoison(AutoTagger):
         return super().tags_of_indexed(raw, fields, connection, seq)
 
 
+class _BreaksAtIntake(AutoTagger):
+    """Rules that break on one message when it arrives and on another when
+    its row is tagged (as bugs in them would)."""
+
+    def arrival(self, raw, fields, authenticated_as):
+        if b"early-poison" in raw:
+            raise ValueError("the rules broke early")
+        pending = super().arrival(raw, fields, authenticated_as)
+        if b"late-poison" in raw:
+            pending.tags = lambda connection, seq=0: 1 / 0
+        return pending
+
+
+def test_a_message_whose_tagging_fails_at_intake_is_stored_and_its_batch_too(make_catcher, caplog):
+    # One connection, pipelined: the messages share the store's batches.
+    catcher = make_catcher(tagging=_BreaksAtIntake())
+    smtp(catcher, message("early-poison", to="bob+lost@example.com"), message("late-poison", extra="X-Tags: gone\r\n"),
+         message("fine", to="bob+kept@example.com"))
+    assert tags_by_subject(catcher) == {"early-poison": [], "late-poison": [], "fine": ["kept"]}
+    warnings = [record.getMessage() for record in caplog.records if "automatic tags failed" in record.getMessage()]
+    assert len(warnings) == 2 and "the rules broke early" in warnings[0] and "division by zero" in warnings[1]
+
+
 def test_one_file_whose_tagging_fails_is_still_indexed(make_catcher, tmp_path, caplog):
     maildir = tmp_path / "mail"
     first = make_catcher()

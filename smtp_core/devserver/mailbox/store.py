@@ -37,6 +37,10 @@ Rules:
   directory or anything else there is skipped with a warning, and message
   files are opened without following links.  The index and its ``-wal`` and
   ``-shm`` files are ``0600``, whoever made them.
+* Automatic tags (:mod:`~smtp_core.devserver.mailbox.autotags`) are given at
+  intake and to files found in the folder; rules that raise on a message
+  cost it its tags, with a warning naming it, never its storage or the
+  other messages of its batch.
 * Each change is announced to the listeners (:meth:`MailStore.subscribe`) as
   ``(type, data)`` with Mailpit's WebSocket event types: ``new``, ``update``,
   ``delete``, ``truncate`` and ``prune``, then ``("stats", None)``: the
@@ -284,7 +288,7 @@ class MailStore:
             "username": "null" if incoming.authenticated_as is None else _json_string(incoming.authenticated_as),
             "tls": int(incoming.tls),
             "header_length": len(envelope), "raw_verbatim": verbatim,
-        }, tags=self.tagging.arrival(raw, fields, incoming.authenticated_as))
+        }, tags=_unless_tagging_breaks(key, lambda: self.tagging.arrival(raw, fields, incoming.authenticated_as)))
         with self._queue_lock:
             self._queue.append(arrival)
         return arrival
@@ -329,7 +333,10 @@ class MailStore:
             self._db.execute("BEGIN")
             for arrival in batch:
                 arrival.seq = indexschema.insert(self._db, arrival.row)
-                arrival.tags = tagindex.give(self._db, arrival.seq, arrival.tags.tags(self._db, arrival.seq))
+                pending = arrival.tags
+                names = [] if pending is None else _unless_tagging_breaks(
+                    arrival.row["key"], lambda: pending.tags(self._db, arrival.seq)) or []
+                arrival.tags = tagindex.give(self._db, arrival.seq, names)
             self._total += len(batch)
             pruned = self._prune()
             self._db.execute("COMMIT")
@@ -646,12 +653,9 @@ class MailStore:
             "envelope_to": json.dumps(envelope_to), "mail_options": "[]", "username": "null", "tls": 0,
             "header_length": header_length, "raw_verbatim": None,
         })
-        try:  # intake's rules (no user name: none is known); a failure is this file's alone
-            tags = self.tagging.tags_of_indexed(received, fields, self._db, seq)
-        except Exception as error:
-            log.warning("%s: automatic tags failed (%s); indexed without tags", escape_controls(path), error)
-            tags = []
-        tagindex.give(self._db, seq, tags)
+        # Intake's rules (no user name: none is known).
+        tags = _unless_tagging_breaks(path, lambda: self.tagging.tags_of_indexed(received, fields, self._db, seq))
+        tagindex.give(self._db, seq, tags or [])
 
     # ---- tags ----
 
@@ -717,6 +721,17 @@ class MailStore:
 # --------------------------------------------------------------------------
 
 
+def _unless_tagging_breaks(name: str, tagging: Callable[[], Any]) -> Any:
+    """``tagging()``, or ``None`` with a warning naming the message if the
+    rules raise: a message's broken tagging costs it its tags, never its
+    place in the store or the other messages of its batch."""
+    try:
+        return tagging()
+    except Exception as error:
+        log.warning("%s: automatic tags failed (%s); indexed without tags", escape_controls(name), error)
+        return None
+
+
 #: Files found in the folder indexed per transaction at start.
 _REINDEX_BATCH = 500
 
@@ -758,7 +773,7 @@ class _Arrival:
     incoming: Incoming
     fields: dict[str, Any]
     row: dict[str, Any]
-    tags: Any  # PendingTags until the commit, then the stored tags
+    tags: Any  # PendingTags (None: the rules broke) until the commit, then the stored tags
     seq: int = 0
     done: bool = False
     error: BaseException | None = None
