@@ -23,6 +23,7 @@ False
 {'Billing': 1, 'urgent': 2}
 >>> untag(db, [1]); forget_unused(db); in_use(db)
 ['urgent']
+>>> db.close()
 """
 
 from __future__ import annotations
