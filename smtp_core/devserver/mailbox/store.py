@@ -335,7 +335,7 @@ class MailStore:
                 arrival.seq = indexschema.insert(self._db, arrival.row)
                 pending = arrival.tags
                 names = [] if pending is None else _unless_tagging_breaks(
-                    arrival.row["key"], lambda: pending.tags(self._db, arrival.seq)) or []
+                    arrival.row["key"], lambda: pending.tags(self._db, arrival.seq), [])
                 arrival.tags = tagindex.give(self._db, arrival.seq, names)
             self._total += len(batch)
             pruned = self._prune()
@@ -654,8 +654,8 @@ class MailStore:
             "header_length": header_length, "raw_verbatim": None,
         })
         # Intake's rules (no user name: none is known).
-        tags = _unless_tagging_breaks(path, lambda: self.tagging.tags_of_indexed(received, fields, self._db, seq))
-        tagindex.give(self._db, seq, tags or [])
+        tags = _unless_tagging_breaks(path, lambda: self.tagging.tags_of_indexed(received, fields, self._db, seq), [])
+        tagindex.give(self._db, seq, tags)
 
     # ---- tags ----
 
@@ -721,15 +721,15 @@ class MailStore:
 # --------------------------------------------------------------------------
 
 
-def _unless_tagging_breaks(name: str, tagging: Callable[[], Any]) -> Any:
-    """``tagging()``, or ``None`` with a warning naming the message if the
-    rules raise: a message's broken tagging costs it its tags, never its
+def _unless_tagging_breaks(name: str, tagging: Callable[[], Any], fallback: Any = None) -> Any:
+    """``tagging()``, or ``fallback`` with a warning naming the message if
+    the rules raise: a message's broken tagging costs it its tags, never its
     place in the store or the other messages of its batch."""
     try:
         return tagging()
     except Exception as error:
         log.warning("%s: automatic tags failed (%s); indexed without tags", escape_controls(name), error)
-        return None
+        return fallback
 
 
 #: Files found in the folder indexed per transaction at start.
