@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Sequence
 from collections.abc import Callable
 
 from smtp_core.devserver.mailbox.store import MailStore
@@ -60,7 +60,7 @@ from bench.history import record_run  # noqa: E402
 
 MAILPIT_DOCUMENTED = (70, 100)  # messages per second, Mailpit's README
 TIMEOUT = 60.0
-QUERIES: Sequence[Tuple[str, str]] = (
+QUERIES: Sequence[tuple[str, str]] = (
     ("list, first page of 50", "/api/v1/messages?limit=50"),
     ("list, page at 5,000", "/api/v1/messages?start=5000&limit=50"),
     ("search free text (rare word)", "/api/v1/search?query=zebra"),
@@ -261,15 +261,15 @@ SINK = "bench sink (stores nothing)"
 
 
 def measure_intake(count: int, reps: int, work: Path, maildev: bool, fsync: Sequence[str] = (),
-                   baseline: Path | None = None) -> Dict[str, Dict[str, List[float]]]:
+                   baseline: Path | None = None) -> dict[str, dict[str, list[float]]]:
     """``{server: {"one": [msg/s...], "parallel": [...]}}``, the servers in
     turn within each round (the order rotating), a fresh server per round;
     the catcher also with each ``--fsync`` policy of ``fsync``, and as the
     code in ``baseline`` (another checkout) has it."""
     names = (["catcher", "sink"] + (["maildev"] if maildev else []) + [f"catcher:{policy}" for policy in fsync]
              + (["baseline"] if baseline is not None else []))
-    rates: Dict[str, Dict[str, List[float]]] = {}
-    labels: Dict[str, str] = {}
+    rates: dict[str, dict[str, list[float]]] = {}
+    labels: dict[str, str] = {}
     with start_sink_process(max_seconds=3600) as sink:
         for round_number in range(reps):
             order = names[round_number % len(names):] + names[:round_number % len(names)]
@@ -306,11 +306,11 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def measure_rss(work: Path, points: Sequence[int] = RSS_POINTS) -> Dict[int, float]:
+def measure_rss(work: Path, points: Sequence[int] = RSS_POINTS) -> dict[int, float]:
     """The catcher's RSS after taking in each of ``points`` messages (1 KiB,
     over SMTP, 10 connections), with the page's list fetched at each point
     (the API's caches, if any, are in the figure)."""
-    found: Dict[int, float] = {}
+    found: dict[int, float] = {}
     with Catcher(work / "rss", work / "certs") as catcher:
         sent = 0
         for point in points:
@@ -326,14 +326,14 @@ def measure_rss(work: Path, points: Sequence[int] = RSS_POINTS) -> Dict[int, flo
 BIG = 1024 * 1024
 
 
-def measure_big(count: int, reps: int, work: Path, baseline: Path | None = None) -> Dict[str, List[float]]:
+def measure_big(count: int, reps: int, work: Path, baseline: Path | None = None) -> dict[str, list[float]]:
     """MiB/s for ``count`` 1 MiB messages over one connection, for writing
     the same bytes to files in a Maildir beside it (``tmp/``, a file each,
     written and renamed into ``new/`` as the store does, no fsync: the
     store's default), and for the catcher of ``baseline`` (another checkout)
     if given; in turn within each round, the order rotating."""
     names = ["catcher", "disk"] + (["baseline"] if baseline is not None else [])
-    rates: Dict[str, List[float]] = {name: [] for name in names}
+    rates: dict[str, list[float]] = {name: [] for name in names}
     content = make_message(BIG)
     for round_number in range(reps):
         for name in names[round_number % len(names):] + names[:round_number % len(names)]:
@@ -387,9 +387,9 @@ def fill(maildir: Path, stored: int) -> float:
     return stored / elapsed
 
 
-def measure_latency(port: int, repeat: int) -> Dict[str, List[float]]:
+def measure_latency(port: int, repeat: int) -> dict[str, list[float]]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-    timings: Dict[str, List[float]] = {}
+    timings: dict[str, list[float]] = {}
     try:
         for _ in range(repeat):  # interleaved: a busy moment hits every query alike
             for label, path in QUERIES:
@@ -407,18 +407,18 @@ def measure_latency(port: int, repeat: int) -> Dict[str, List[float]]:
     return timings
 
 
-def percentile(values: List[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _row(label: str, values: List[float], unit: str = "") -> str:
+def _row(label: str, values: list[float], unit: str = "") -> str:
     return f"| {label} | {statistics.median(values):.0f}{unit} | {min(values):.0f} | {max(values):.0f} |"
 
 
-def report(arguments: argparse.Namespace, intake: Dict[str, Dict[str, List[float]]],
-           big: Dict[str, List[float]], rss: Dict[int, float], fill_rate: float,
-           latency: Dict[str, List[float]], matches: Dict[str, int]) -> str:
+def report(arguments: argparse.Namespace, intake: dict[str, dict[str, list[float]]],
+           big: dict[str, list[float]], rss: dict[int, float], fill_rate: float,
+           latency: dict[str, list[float]], matches: dict[str, int]) -> str:
     catcher = statistics.median(intake[Catcher.name]["one"])
     sink = statistics.median(intake[SINK]["one"])
     lines = [

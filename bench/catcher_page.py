@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Sequence
 
 from .catcher import Catcher, fill
 
@@ -38,7 +38,7 @@ new MutationObserver((changes, observer) => {
 """
 
 
-def load_once(browser, url: str) -> Dict[str, float]:
+def load_once(browser, url: str) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         page = context.new_page()
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, count in sizes.items():
             rate = fill(work / name, count)
             print(f"filled {count} messages ({rate:.0f}/s)", file=sys.stderr)
-        results: Dict[str, Dict[str, List[float]]] = {name: {"firstRow": [], "fcp": [], "rows": []} for name in sizes}
+        results: dict[str, dict[str, list[float]]] = {name: {"firstRow": [], "fcp": [], "rows": []} for name in sizes}
         with Catcher(work / "big", work / "certs") as big, Catcher(work / "small", work / "certs") as small, \
                 sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             results[name][key].append(figures[key])
             finally:
                 browser.close()
-    print(f"| mailbox | first list row, median ms | first contentful paint, median ms | rows drawn |")
+    print("| mailbox | first list row, median ms | first contentful paint, median ms | rows drawn |")
     print("|---|---:|---:|---:|")
     for name, count in sizes.items():
         print(f"| {count:,} messages | {statistics.median(results[name]['firstRow']):.0f} | "

@@ -35,7 +35,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Callable, Dict, List
+from typing import Callable
 
 from smtp_core.devserver import DevServer
 from smtp_core.devserver.mailbox import mimetree
@@ -51,7 +51,7 @@ def old_strip(markup: str) -> str:
 
 
 def stdlib_strip(markup: str) -> str:
-    pieces: List[str] = []
+    pieces: list[str] = []
     parser = html.parser.HTMLParser(convert_charrefs=True)
     parser.handle_data = pieces.append  # type: ignore[method-assign]
     parser.feed(markup)
@@ -69,7 +69,7 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def bench_html(reps: int) -> List[str]:
+def bench_html(reps: int) -> list[str]:
     rows = ["| input | KiB | before (regex) s | now (htmltext) s | html.parser s |", "|---|---|---|---|---|"]
     for name, unit in UNITS.items():
         for kib in (16, 64, 256):
@@ -96,7 +96,7 @@ def nested(depth: int, size: int) -> bytes:
     return b"From: a@example.com\r\nSubject: nested\r\n" + message
 
 
-def bench_depth(reps: int) -> List[str]:
+def bench_depth(reps: int) -> list[str]:
     rows = ["| depth | email parse s | mimetree scan s | ratio |", "|---|---|---|---|"]
     parser = email.parser.BytesParser(policy=mimetree.RAW_HEADERS)
     for depth in (1, 2, 4, 8, 16, 32):
@@ -110,7 +110,7 @@ def bench_depth(reps: int) -> List[str]:
     return rows
 
 
-def bench_loop() -> List[str]:
+def bench_loop() -> list[str]:
     script_body = "\r\n".join(("<script>" * 105) for _ in range(256 * 1024 // 840))
     html_message = (b"From: a@example.com\r\nSubject: worst\r\nContent-Type: text/html\r\n\r\n"
                     + script_body.encode() + b"\r\n")
@@ -119,7 +119,7 @@ def bench_loop() -> List[str]:
     many = (b"From: a@example.com\r\nSubject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
             + b"".join(parts) + b"--b--\r\n")
     filler = (b"From: a@example.com\r\nSubject: big\r\n\r\n" + (b"lorem ipsum dolor sit amet " * 30 + b"\r\n") * 320)
-    latencies: Dict[str, List[float]] = {"info": [], "noop": []}
+    latencies: dict[str, list[float]] = {"info": [], "noop": []}
     with DevServer(http_port=0, max_messages=0) as server:
         def send(*messages: bytes) -> None:
             with smtplib.SMTP(server.host, server.port, timeout=60) as client:

@@ -38,7 +38,7 @@ import importlib
 import re
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, Sequence
 
 #: The namespace modules this project ships.
 NAMESPACES = ("go_std.net.smtp", "go_std.net", "go_std.crypto.tls", "go_std.net.mail")
@@ -95,16 +95,16 @@ class Entry:
         self.usage = meta.get("usage") or ""
         self.doc = meta["doc"]
         self.signatures = [(label, meta[k]) for label, k in SIGNATURE_LINES if meta.get(k) is not None]
-        self.members: List[Entry] = []
+        self.members: list[Entry] = []
         self.members_label = ""
 
 
-def constants(ns) -> List[Entry]:
+def constants(ns) -> list[Entry]:
     """The namespace's constants, in index order."""
     return [Entry(ns, k, 3) for k in ns.of_kind("constant")]
 
 
-def outline(ns) -> Tuple[List[str], List[Entry], List[Entry]]:
+def outline(ns) -> tuple[list[str], list[Entry], list[Entry]]:
     """``(index, functions, types)`` of namespace ``ns``, in page order."""
     index = list(ns.index())
     functions = [Entry(ns, k, 3) for k in ns.of_kind("function")]
@@ -164,7 +164,7 @@ def _md_entry(entry: Entry) -> Iterator[str]:
 def render_markdown(ns) -> str:
     """The namespace page as GitHub-flavoured Markdown."""
     index, functions, types = outline(ns)
-    out: List[str] = [
+    out: list[str] = [
         f"# Namespace: {ns.name}",
         "",
         "v1.0",
@@ -280,12 +280,12 @@ def render_html(ns) -> str:
 # -- command line -----------------------------------------------------------------
 
 #: The suffix and renderer of each kind of page: the committed Markdown, the built HTML.
-MARKDOWN: Tuple[str, Callable] = (".md", render_markdown)
-HTML: Tuple[str, Callable] = (".html", render_html)
+MARKDOWN: tuple[str, Callable] = (".md", render_markdown)
+HTML: tuple[str, Callable] = (".html", render_html)
 
 
 def pages(module_names: Sequence[str] = NAMESPACES,
-          renderer: Tuple[str, Callable] = MARKDOWN) -> List[Tuple[str, str]]:
+          renderer: tuple[str, Callable] = MARKDOWN) -> list[tuple[str, str]]:
     """``[(file name, text)]`` for every page of the given namespace modules, in one renderer."""
     suffix, render = renderer
     result = []
@@ -295,7 +295,7 @@ def pages(module_names: Sequence[str] = NAMESPACES,
     return result
 
 
-def write_pages(out: Path, written: List[Tuple[str, str]]) -> None:
+def write_pages(out: Path, written: list[tuple[str, str]]) -> None:
     """Write each ``(file name, text)`` page under ``out``, saying so."""
     out.mkdir(parents=True, exist_ok=True)
     for name, text in written:
@@ -306,7 +306,7 @@ def write_pages(out: Path, written: List[Tuple[str, str]]) -> None:
         print(f"wrote {path}")
 
 
-def stale(out: Path, module_names: Sequence[str] = NAMESPACES) -> List[str]:
+def stale(out: Path, module_names: Sequence[str] = NAMESPACES) -> list[str]:
     """Names of the committed (Markdown) pages under ``out`` that are missing or differ from a fresh rendering."""
     found = []
     for name, text in pages(module_names):
@@ -316,7 +316,7 @@ def stale(out: Path, module_names: Sequence[str] = NAMESPACES) -> List[str]:
     return found
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m go_std.docs",
         description="Render the namespace pages from the live namespaces: the committed Markdown, "

@@ -35,7 +35,7 @@ import re
 import ssl
 import warnings
 from dataclasses import dataclass, field
-from typing import Sequence, Union
+from typing import Sequence
 
 from .gocompat.goformat import go_bytes, go_quote
 from .errors import TLSSetupError
@@ -78,7 +78,7 @@ def version_bounds(min_version: int | None, max_version: int | None) -> tuple[in
                if v >= (min_version or 0x0303) and (not max_version or v <= max_version)]
     return (offered[0], offered[-1]) if offered else None
 
-PathOrPem = Union[str, bytes, "os.PathLike[str]"]
+PathOrPem = str | bytes | os.PathLike[str]
 
 
 def sni_name(server_name: str) -> str:

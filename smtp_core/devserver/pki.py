@@ -48,10 +48,9 @@ import datetime
 import ipaddress
 import os
 from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
-from collections.abc import Iterator, Sequence
 
 import idna
 import trustme
@@ -76,7 +75,7 @@ __all__ = [
     "SERVER_LIFETIME",
 ]
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = str | os.PathLike[str]
 
 #: Names the development server certificate covers unless told otherwise:
 #: every way a client on the same machine can spell "this host".

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import Optional, Tuple, Union
 
 from ..errors import Base64Error
 from .goformat import go_bytes
@@ -49,7 +48,7 @@ del _i, _c
 _CR, _LF, _PAD = 0x0D, 0x0A, 0x3D
 
 
-def encode_std(b: Union[bytes, bytearray, memoryview]) -> bytes:
+def encode_std(b: bytes | bytearray | memoryview) -> bytes:
     """Encode ``b`` like Go's ``base64.StdEncoding.EncodeToString``.
 
     The result is padded with ``=`` and contains no line breaks.
@@ -64,7 +63,7 @@ def _is_well_formed(b: bytes) -> bool:
     return len(b) % 4 == 0 and _WELL_FORMED.fullmatch(b) is not None
 
 
-def decode_std(s: Union[str, bytes, bytearray, memoryview]) -> bytes:
+def decode_std(s: str | bytes | bytearray | memoryview) -> bytes:
     """Decode ``s`` like Go's ``base64.StdEncoding.DecodeString``.
 
     Raises :class:`~smtp_core.errors.Base64Error` whose text is Go's
@@ -103,7 +102,7 @@ def decode_std(s: Union[str, bytes, bytearray, memoryview]) -> bytes:
     raise Base64Error("illegal base64 data at input byte %d" % offset)
 
 
-def _go_decode(src: bytes) -> Tuple[bytes, Optional[int]]:
+def _go_decode(src: bytes) -> tuple[bytes, int | None]:
     """Decode the way Go's ``Encoding.Decode`` walks its input.
 
     Returns the bytes decoded so far and the offset of the first error, or
@@ -118,7 +117,7 @@ def _go_decode(src: bytes) -> Tuple[bytes, Optional[int]]:
         # One quantum: up to four alphabet characters.
         vals = [0, 0, 0, 0]
         dlen = 4
-        err: Optional[int] = None
+        err: int | None = None
         j = 0
         while j < 4:
             if si == n:

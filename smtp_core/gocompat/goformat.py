@@ -54,11 +54,10 @@ Examples::
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple, Union
 
 __all__ = ["go_quote", "go_upper", "go_trim_space", "go_bytes"]
 
-BytesLike = Union[bytes, bytearray, memoryview]
+BytesLike = bytes | bytearray | memoryview
 
 # ---------------------------------------------------------------------------
 # Tables extracted from Go.
@@ -237,7 +236,7 @@ _GO_SPACE = (
 _ASCII_SPACE = "\t\n\x0b\x0c\r "
 
 
-def _parse_ranges(text: str) -> List[Tuple[int, int]]:
+def _parse_ranges(text: str) -> list[tuple[int, int]]:
     ranges = []
     for tok in text.split():
         lo, _, hi = tok.partition("-")
@@ -253,7 +252,7 @@ _OTHER_SURROGATES = re.compile("([\ud800-\udc7f\udd00-\udfff]+)")
 _ANY_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def go_bytes(s: Union[str, BytesLike]) -> bytes:
+def go_bytes(s: str | BytesLike) -> bytes:
     """Return the bytes of the Go string that ``s`` stands for.
 
     Bytes-like input is returned as ``bytes``.  For text, see the module
@@ -288,7 +287,7 @@ def _canonical(s: str) -> str:
 # ---------------------------------------------------------------------------
 # strconv.Quote
 
-_ASCII_ESCAPES: Dict[int, str] = {c: "\\x%02x" % c for c in range(0x20)}
+_ASCII_ESCAPES: dict[int, str] = {c: "\\x%02x" % c for c in range(0x20)}
 _ASCII_ESCAPES.update(
     {
         0x07: "\\a",
@@ -306,7 +305,7 @@ _ASCII_ESCAPES.update(
 # ASCII characters that strconv.Quote does not copy as they are.
 _ASCII_NEEDS_ESCAPE = re.compile(r'[^ !#-\[\]-~]')
 
-_needs_escape: Optional[re.Pattern[str]] = None
+_needs_escape: re.Pattern[str] | None = None
 
 
 def _needs_escape_re() -> re.Pattern[str]:
@@ -332,7 +331,7 @@ def _escape_rune(m: "re.Match[str]") -> str:
     return "\\U%08x" % c
 
 
-def go_quote(s: Union[str, BytesLike]) -> str:
+def go_quote(s: str | BytesLike) -> str:
     """Return ``s`` as Go's ``strconv.Quote`` would write it.
 
     The result is a double-quoted Go string literal: ``"`` and ``\\`` are
@@ -373,10 +372,10 @@ def go_quote(s: Union[str, BytesLike]) -> str:
 # ---------------------------------------------------------------------------
 # strings.ToUpper
 
-_upper_table: Optional[Dict[int, int]] = None
+_upper_table: dict[int, int] | None = None
 
 
-def _upper_map() -> Dict[int, int]:
+def _upper_map() -> dict[int, int]:
     """Build (once) the ``str.translate`` table for Go's unicode.ToUpper."""
     global _upper_table
     if _upper_table is None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence
 
 from .commands import auth_command, encode_line
 from ..errors import AuthError, ReplyError
@@ -188,7 +188,7 @@ class LoginAuth(Auth):
         return "LoginAuth(username=%r)" % (self.username,)
 
 
-TokenSource = Union[str, Callable[[], str]]
+TokenSource = str | Callable[[], str]
 
 
 def _token(source: TokenSource) -> str:

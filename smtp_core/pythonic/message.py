@@ -59,7 +59,7 @@ from __future__ import annotations
 import email.message
 import os
 import stat
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 from ..protocol.commands import check_line
 from ..protocol.dotstuff import DotEncoder
@@ -71,7 +71,7 @@ __all__ = ["Message", "check_arguments", "encode_whole", "stuffed_dots", "read_c
 CHUNK = 64 * 1024  # bytes read from a message file at a time
 
 #: What ``message=`` accepts.
-Message = Union[bytes, bytearray, memoryview, BinaryIO, email.message.Message]
+Message = bytes | bytearray | memoryview | BinaryIO | email.message.Message
 
 NOT_TEXT = "smtp: message must be bytes, a binary file or an EmailMessage"
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Union
 
 __all__ = ["Timeouts", "RFC5321_TIMEOUTS", "TimeoutSpec", "resolve", "stage_of"]
 
@@ -81,7 +80,7 @@ class Timeouts:
 RFC5321_TIMEOUTS = Timeouts()
 
 #: What ``timeout=`` accepts.
-TimeoutSpec = Union[None, float, Timeouts]
+TimeoutSpec = float | Timeouts | None
 
 
 def resolve(timeout: TimeoutSpec, connect_timeout: float | None) -> Timeouts:

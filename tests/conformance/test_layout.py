@@ -120,3 +120,32 @@ def test_the_dev_servers_mailbox_imports_neither_side(module):
     names = imported_modules(DEVSERVER / "mailbox" / module)
     leaving = {name for name in names if name.startswith("..") or name.startswith("smtp_core.devserver")}
     assert not leaving, (module, leaving)
+
+
+ROOT = ENGINE.parent
+OLD_TYPING = {"Optional", "Union", "List", "Dict", "Tuple"}
+PYTHON_FILES = sorted(path for folder in ("smtp_core", "go_std", "bench", "tests")
+                      for path in (ROOT / folder).rglob("*.py") if "node_modules" not in path.parts)
+
+
+def dialect_faults(path: Path) -> list[str]:
+    """Where ``path`` leaves the tree's one dialect: ``X | None`` and builtin
+    generics, not typing's ``Optional``/``Union``/``List``/``Dict``/``Tuple``;
+    inside the engine, its own modules imported relatively."""
+    faults = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "typing":
+            faults += ["%d: typing.%s" % (node.lineno, alias.name) for alias in node.names
+                       if alias.name in OLD_TYPING]
+        elif isinstance(node, ast.Attribute) and node.attr in OLD_TYPING and \
+                isinstance(node.value, ast.Name) and node.value.id == "typing":
+            faults.append("%d: typing.%s" % (node.lineno, node.attr))
+        elif ENGINE in path.parents and isinstance(node, ast.ImportFrom) and node.level == 0 and \
+                (node.module or "").split(".")[0] == "smtp_core":
+            faults.append("%d: from %s (an absolute import inside the package)" % (node.lineno, node.module))
+    return faults
+
+
+@pytest.mark.parametrize("path", PYTHON_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_one_python_dialect(path):
+    assert not dialect_faults(path)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Tuple, Union
 
 HERE = Path(__file__).resolve().parent
 TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode", "dial",
@@ -29,7 +28,7 @@ TABLES = ("quote", "upper", "trim_space", "base64_decode", "base64_encode", "dia
 UNICODE = HERE / "unicode.json"
 GENERATED = tuple(HERE / (name + ".json") for name in TABLES) + (UNICODE,)
 
-Value = Union[str, bytes, int]
+Value = str | bytes | int
 
 
 def table_path(name: str) -> Path:
@@ -38,7 +37,7 @@ def table_path(name: str) -> Path:
     return HERE / (name + ".json")
 
 
-def _input(vector: dict, where: str) -> Union[str, bytes]:
+def _input(vector: dict, where: str) -> str | bytes:
     if "bytes" in vector:
         return vector["bytes"].encode("latin-1")
     if "codepoints" in vector:
@@ -63,7 +62,7 @@ def _expected(vector: dict, where: str) -> Value:
     raise ValueError("%s: no answer from Go: run gen (see tests/helpers/govectors/README.md)" % where)
 
 
-def load(name: str) -> List[Tuple[Union[str, bytes], Value]]:
+def load(name: str) -> list[tuple[str | bytes, Value]]:
     """Return table *name* as ``(input, expected)`` pairs, in file order."""
     path = table_path(name)
     vectors = json.loads(path.read_text(encoding="ascii"))["vectors"]
@@ -74,12 +73,12 @@ def load(name: str) -> List[Tuple[Union[str, bytes], Value]]:
     return pairs
 
 
-def _span(token: str) -> Tuple[int, int]:
+def _span(token: str) -> tuple[int, int]:
     lo, _, hi = token.partition("-")
     return int(lo, 16), int(hi or lo, 16)
 
 
-def load_unicode() -> Dict[str, object]:
+def load_unicode() -> dict[str, object]:
     """Go's character properties: ``print`` (strconv.IsPrint) as maximal
     ``(lo, hi)`` ranges, ``upper`` (unicode.ToUpper) as ``{rune: upper}``
     for every rune it changes, ``space`` (unicode.IsSpace) as a set."""
