@@ -31,7 +31,6 @@ Example::
 
 from __future__ import annotations
 
-import errno
 import socket
 import ssl
 from typing import Iterable, Sequence
@@ -39,14 +38,13 @@ from typing import Iterable, Sequence
 from .gocompat import netaddr
 from . import wirelog
 from .protocol.auth import Auth, AuthExchange
-from .clientstate import HELLO_TOO_LATE, ClientState
+from .clientstate import HELLO_TOO_LATE, ClientState, MessageWriter
 from .protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
-from .protocol.dotstuff import DotEncoder, input_before_wire_offset
+from .protocol.dotstuff import input_before_wire_offset
 from .errors import FAILURES, AuthError
 from .protocol.reply import MAX_LINE, MAX_REPLY
 from .tls import ConnectionState, TLSConfig
 from .gocompat.netaddr import split_host_port
-from .gocompat.neterror import go_error
 from .steps import run
 from .transport import Transport
 
@@ -280,7 +278,7 @@ class Client(ClientState):
         self._t.close()
 
 
-class DataWriter:
+class DataWriter(MessageWriter):
     """The message writer returned by :meth:`Client.data` (Go's DotWriter).
 
     :meth:`write` encodes and queues bytes and returns how many input bytes
@@ -290,21 +288,13 @@ class DataWriter:
     that is already closed raises OSError instead of sending stray bytes.
     """
 
-    __slots__ = ("_client", "_t", "_encoder", "_pending", "_wire", "_flushed", "_error", "_closed")
+    __slots__ = ("_t", "_flushed", "_error")
 
     def __init__(self, client: Client) -> None:
-        self._client = client
+        super().__init__(client)
         self._t = client._t
-        self._encoder = DotEncoder()
-        self._pending = bytearray()
-        self._wire = 0  # wire bytes produced so far
-        self._flushed = 0  # of which sent
+        self._flushed = 0  # wire bytes sent
         self._error: OSError | None = None
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """Encode ``data`` into the message; return ``len(data)`` or raise.
@@ -312,8 +302,7 @@ class DataWriter:
         A raised ``OSError`` carries ``bytes_accepted``: the input bytes Go
         would report as written.
         """
-        if self._closed:
-            raise writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
+        self._check_writable()
         if self._error is not None:  # sticky, as Go's bufio.Writer
             self._error.bytes_accepted = 0  # type: ignore[attr-defined]
             raise self._error.with_traceback(None)
@@ -351,12 +340,8 @@ class DataWriter:
 
     def close(self) -> None:
         """End the message (``.`` line) and read the server's reply (250)."""
-        if self._closed:
-            raise writer_error(errno.EBADF, "smtp: DATA writer already closed")
-        self._closed = True
+        tail = self._finish()
         client = self._client
-        client._writer = None
-        tail = self._encoder.finish()
         self._pending += tail
         send_error: OSError | None = None
         if self._error is None:
@@ -380,12 +365,6 @@ class DataWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if not self._closed and exc_type is None:
             self.close()
-
-
-def writer_error(code: int, text: str) -> OSError:
-    """An I/O error of a DATA writer used wrongly (both drivers raise it)."""
-    # Beyond Go (whose writer would send stray bytes): an I/O error of our own text.
-    return go_error(OSError(code, text), text)
 
 
 def connect(address: str, timeout: float | None = None) -> tuple[socket.socket, str]:

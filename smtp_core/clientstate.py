@@ -23,6 +23,10 @@ mechanisms, whether TLS is on, whether AUTH succeeded.  Rules:
   RFC 3207); asked to (``forget_auth=True``, beyond Go), it also forgets
   the AUTH list learnt before TLS, which a man in the middle may have
   written.
+* **DATA**: while a writer is open no command may be sent; a closed
+  writer takes nothing (a write is EPIPE, a second close EBADF, both of
+  our own text: Go's would send stray bytes).  :class:`MessageWriter`
+  keeps that rule for both drivers' writers.
 * ``session`` is room for the layer above to keep what it knows of the
   connection; it lives and dies with the client, and the engine never
   reads it.
@@ -40,16 +44,19 @@ mechanisms, whether TLS is on, whether AUTH succeeded.  Rules:
 
 from __future__ import annotations
 
+import errno
 import ssl
 
 from .errors import FAILURES, HelloError, SMTPError
 from .gocompat.goformat import go_upper
+from .gocompat.neterror import go_error
 from .protocol.auth import ServerInfo
 from .protocol.commands import check_line, parse_ehlo
+from .protocol.dotstuff import DotEncoder
 from .steps import Steps
 from .tls import TLSConfig
 
-__all__ = ["ClientState", "HELLO_TOO_LATE"]
+__all__ = ["ClientState", "MessageWriter", "HELLO_TOO_LATE", "writer_error"]
 
 HELLO_TOO_LATE = "smtp: Hello called after other methods"
 
@@ -215,3 +222,40 @@ class ClientState:
 
     def _auth_succeeded(self) -> None:
         self._authenticated = True
+
+
+class MessageWriter:
+    """What both drivers' DATA writers share: the client they write for,
+    the dot-stuffing encoder, the wire bytes counted, and the rule that a
+    closed writer takes nothing (see the module's rules)."""
+
+    __slots__ = ("_client", "_encoder", "_pending", "_wire", "_closed")
+
+    def __init__(self, client: ClientState) -> None:
+        self._client = client
+        self._encoder = DotEncoder()
+        self._pending = bytearray()
+        self._wire = 0  # wire bytes produced so far
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
+
+    def _finish(self) -> bytes:
+        """Close the writer, free its client for the next command, and
+        return the message's last wire bytes (the ``.`` line)."""
+        if self._closed:
+            raise writer_error(errno.EBADF, "smtp: DATA writer already closed")
+        self._closed = True
+        self._client._writer = None
+        return self._encoder.finish()
+
+
+def writer_error(code: int, text: str) -> OSError:
+    """An I/O error of a DATA writer used wrongly (both drivers raise it)."""
+    return go_error(OSError(code, text), text)

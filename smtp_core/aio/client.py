@@ -30,18 +30,15 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import errno
 import socket
 import ssl
 
 from ..gocompat import netaddr
 from .. import wirelog
 from ..protocol.auth import Auth, AuthExchange
-from ..client import writer_error
-from ..clientstate import ClientState
+from ..clientstate import ClientState, MessageWriter
 from ..errors import FAILURES
 from ..protocol.commands import check_line, command, encode_line, mail_command, rcpt_command
-from ..protocol.dotstuff import DotEncoder
 from ..gocompat.neterror import op_error
 from ..protocol.reply import MAX_LINE, MAX_REPLY
 from ..tls import ConnectionState, TLSConfig
@@ -213,26 +210,14 @@ class Client(ClientState):
     Mail, Rcpt, Data, Reset, Noop, Quit, Close = mail, rcpt, data, reset, noop, quit, close
 
 
-class DataWriter:
+class DataWriter(MessageWriter):
     """The message writer of :meth:`Client.data`: ``await w.write(b)``, ``await w.close()``."""
 
-    __slots__ = ("_client", "_encoder", "_pending", "_wire", "_closed")
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-        self._encoder = DotEncoder()
-        self._pending = bytearray()
-        self._wire = 0
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
+    __slots__ = ()
 
     async def write(self, data: bytes | bytearray | memoryview) -> int:
         """Encode ``data`` into the message; return ``len(data)``."""
-        if self._closed:
-            raise writer_error(errno.EPIPE, "smtp: write to a closed DATA writer")
+        self._check_writable()
         out = self._encoder.encode(bytes(data))
         self._pending += out
         self._wire += len(out)
@@ -243,12 +228,8 @@ class DataWriter:
 
     async def close(self) -> None:
         """End the message (``.`` line) and read the server's reply (250)."""
-        if self._closed:
-            raise writer_error(errno.EBADF, "smtp: DATA writer already closed")
-        self._closed = True
+        tail = self._finish()
         client = self._client
-        client._writer = None
-        tail = self._encoder.finish()
         t = client.transport
         waiting = t.send_soon(bytes(self._pending) + tail, "DATA body", log=False)
         if waiting is not None:

@@ -88,6 +88,30 @@ def test_the_coroutine_client_sends_the_blocking_clients_bytes(scripted):
     assert b"\r\n..dot\r\n" in two.transcript(0)
 
 
+def test_a_closed_writer_takes_nothing_and_the_client_goes_on(scripted):
+    # The blocking client's rule (tests/client/test_client.py), on the loop.
+    srv = scripted(["220 hi", EHLO_PLAIN, "250 ok", "250 ok", "354 go", "250 queued", "221 bye"])
+
+    async def main():
+        c = await aio.dial(srv.address)
+        await c.mail("a@example.com")
+        await c.rcpt("b@example.com")
+        w = await c.data()
+        await w.write(b"hi")
+        with pytest.raises(smtp_core.SMTPError, match="close the DATA writer"):
+            await c.noop()
+        await w.close()
+        assert w.closed and not c.writing
+        with pytest.raises(OSError, match="^smtp: write to a closed DATA writer$"):
+            await w.write(b"late")
+        with pytest.raises(OSError, match="^smtp: DATA writer already closed$"):
+            await w.close()
+        await c.quit()
+
+    run(main())
+    assert srv.transcript(0).endswith(b"DATA\r\nhi\r\n.\r\nQUIT\r\n")
+
+
 def test_a_refused_command_raises_the_reply_error_and_the_client_goes_on(scripted):
     srv = scripted(["220 hi", EHLO_PLAIN, "550 no such user", "250 ok", "221 bye"])
 

@@ -76,9 +76,9 @@ def test_data_writer_misuse_is_refused_without_sending(scripted):
     with pytest.raises(SMTPError, match="close the DATA writer"):
         c.noop()
     w.close()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="^smtp: write to a closed DATA writer$"):
         w.write(b"late")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="^smtp: DATA writer already closed$"):
         w.close()
     c.quit()
     with pytest.raises(OSError):
