@@ -34,6 +34,7 @@ import os
 import re
 import ssl
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -154,7 +155,7 @@ class TLSConfig:
 
     def _new_context(self) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx._gostd_owned = True  # type: ignore[attr-defined]  # see Transport.start_tls
+        _ENGINE_CONTEXTS.add(ctx)  # see HandshakeWatch
         if self.insecure_skip_verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
@@ -354,6 +355,11 @@ def wrap_client(sock, ctx: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
         raise TLSSetupError("tls: " + str(err)) from None
 
 
+#: The contexts :meth:`TLSConfig.context` made: the only ones a
+#: :class:`HandshakeWatch` may watch (held weakly: they die with their users).
+_ENGINE_CONTEXTS: weakref.WeakSet[ssl.SSLContext] = weakref.WeakSet()
+
+
 class HandshakeWatch:
     """What a handshake showed before it ended: the version and the server's leaf.
 
@@ -361,7 +367,7 @@ class HandshakeWatch:
     and names the certificate's names when the host name does not match;
     the ssl module tells neither after a failure, so the handshake messages
     are watched as they go by.  Only on contexts the engine made itself
-    (``_gostd_owned``): a caller's context is never touched.
+    (:data:`_ENGINE_CONTEXTS`): a caller's context is never touched.
     """
 
     def __init__(self) -> None:
@@ -370,7 +376,7 @@ class HandshakeWatch:
 
     def start(self, ctx: ssl.SSLContext) -> bool:
         """Watch the next socket wrapped by ``ctx`` (call it before the wrap)."""
-        if not getattr(ctx, "_gostd_owned", False) or not hasattr(ctx, "_msg_callback"):
+        if ctx not in _ENGINE_CONTEXTS or not hasattr(ctx, "_msg_callback"):
             return False
         ctx._msg_callback = self._seen  # type: ignore[attr-defined]
         return True

@@ -110,6 +110,31 @@ def test_ready_ssl_context_verifies_too(scripted, pki):
     check_failed_server_side(srv)
 
 
+def test_a_callers_context_keeps_its_own_handshake_callback(scripted, pki):
+    # The engine watches the handshake only on contexts it made (for Go's
+    # texts); a caller's context, and the callback a caller set on it for
+    # debugging, are left as they are, also when the handshake fails.
+    seen = []
+    for server_cert, expect_ok in ((None, True), (pki.other_ca().cert, False)):
+        srv = scripted(SCRIPT, **({"cert": server_cert} if server_cert else {}))
+        ctx = ssl.create_default_context(cafile=pki.ca_path)
+
+        def callback(conn, direction, version, content_type, msg_type, data):
+            seen.append(direction)
+
+        ctx._msg_callback = callback
+        with smtp_core.dial(srv.address) as c:
+            if expect_ok:
+                c.starttls(ctx, "localhost")
+                c.quit()
+            else:
+                with pytest.raises(ssl.SSLCertVerificationError):
+                    c.starttls(ctx, "localhost")
+        assert ctx._msg_callback is callback
+        assert "read" in seen and "write" in seen
+        seen.clear()
+
+
 # -- controls ------------------------------------------------------------------------
 
 def test_good_certificate_passes(scripted, pki):

@@ -45,17 +45,21 @@ def test_the_map_names_every_engine_module():
 
 
 def _private_names_defined(tree: ast.Module) -> set[str]:
-    """The ``_names`` a module defines: functions, classes, assigned attributes and variables."""
+    """The ``_names`` a module defines: functions, classes, variables, its
+    classes' ``__slots__`` and what they assign on ``self``/``cls``.  (An
+    attribute set on another object is no definition: that is a reach too.)"""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and _is_own_object(node.value):
             names.add(node.attr)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__slots__" for t in node.targets):
+            names.update(c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
     return {name for name in names if name.startswith("_")}
 
 
@@ -73,9 +77,16 @@ def private_reaches(path: Path) -> list[str]:
     own = _private_names_defined(tree)
     found = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
-                and node.attr not in own and not _is_own_object(node.value)):
-            found.append("%s:%d %s" % (path.name, node.lineno, node.attr))
+        if isinstance(node, ast.Attribute):
+            target, name = node.value, node.attr
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) >= 2
+              and node.func.id in ("getattr", "hasattr", "setattr", "delattr")
+              and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            target, name = node.args[0], node.args[1].value  # getattr(obj, "_name") reaches too
+        else:
+            continue
+        if name.startswith("_") and not name.startswith("__") and name not in own and not _is_own_object(target):
+            found.append("%s:%d %s" % (path.name, node.lineno, name))
     return found
 
 
@@ -87,6 +98,11 @@ ALLOWED_REACHES = {
     # The DER format constant of ssl.Certificate.public_bytes has no public
     # name in the ssl module (3.13's get_verified_chain).
     ("tls.py", "_ssl"),
+    # SSLContext's handshake-message hook: the only way to learn the version
+    # negotiated and the certificate sent when a handshake fails (Go's error
+    # texts name both).  Used only if the hook exists, and only on contexts
+    # the engine made (a test checks a caller's context keeps its own hook).
+    ("tls.py", "_msg_callback"),
 }
 
 
