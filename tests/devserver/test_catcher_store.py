@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import urllib.request
 from pathlib import Path
 
@@ -94,6 +95,29 @@ def test_a_rebuilt_index_has_every_file_once_in_arrival_order_across_batches(tmp
     assert [summary["Subject"] for summary in rebuilt.summaries()] == ["m4", "m3", "m2", "m1", "m0"]
     assert [envelope.sequence for envelope in rebuilt.envelopes()] == [1, 2, 3, 4, 5]
     rebuilt.close()
+
+
+def test_a_batch_whose_index_write_fails_is_refused_whole_and_the_next_one_is_stored(tmp_path, monkeypatch):
+    # A write of the index that fails (a full disk, a locked file) refuses
+    # the batch: no row, no file left to come back at the next start, and
+    # the transaction rolled back so that the next message is stored.
+    store = MailStore(tmp_path / "mail", max_messages=0)
+    give = store_module.tagindex.give
+    failures = iter([sqlite3.OperationalError("database or disk is full")])
+
+    def give_once_failing(*args):
+        for failure in failures:
+            raise failure
+        return give(*args)
+
+    monkeypatch.setattr(store_module.tagindex, "give", give_once_failing)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        store.add(b"Subject: lost\r\n\r\nbody\r\n", envelope_from="a@example.com", envelope_to=["b@example.com"])
+    assert store.summaries() == [] and os.listdir(tmp_path / "mail" / "new") == []
+    store.add(b"Subject: next\r\n\r\nbody\r\n", envelope_from="a@example.com", envelope_to=["b@example.com"])
+    assert [summary["Subject"] for summary in store.summaries()] == ["next"]
+    assert len(os.listdir(tmp_path / "mail" / "new")) == 1
+    store.close()
 
 
 def test_files_removed_behind_its_back_leave_the_index_at_restart(run, tmp_path):

@@ -330,19 +330,16 @@ class MailStore:
         try:
             if self.fsync != "never":  # the files' names in new/ reach the disk before their rows
                 self.maildir.sync_new()
-            self._db.execute("BEGIN")
-            for arrival in batch:
-                arrival.seq = indexschema.insert(self._db, arrival.row)
-                pending = arrival.tags
-                names = [] if pending is None else _unless_tagging_breaks(
-                    arrival.row["key"], lambda: pending.tags(self._db, arrival.seq), [])
-                arrival.tags = tagindex.give(self._db, arrival.seq, names)
-            self._total += len(batch)
-            pruned = self._prune()
-            self._db.execute("COMMIT")
+            with _transaction(self._db):
+                for arrival in batch:
+                    arrival.seq = indexschema.insert(self._db, arrival.row)
+                    pending = arrival.tags
+                    names = [] if pending is None else _unless_tagging_breaks(
+                        arrival.row["key"], lambda: pending.tags(self._db, arrival.seq), [])
+                    arrival.tags = tagindex.give(self._db, arrival.seq, names)
+                self._total += len(batch)
+                pruned = self._prune()
         except BaseException as error:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
             self._total = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
             for arrival in batch:
                 arrival.error = error
@@ -738,14 +735,16 @@ _REINDEX_BATCH = 500
 
 @contextlib.contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """Run the block's statements as one transaction, rolled back if it raises."""
+    """Run the block's statements as one transaction, rolled back if the
+    block or the commit itself (a full disk) raises."""
     db.execute("BEGIN")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 #: Index columns that are :func:`mailview.index_fields` values of the same name.
