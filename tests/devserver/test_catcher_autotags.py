@@ -11,13 +11,11 @@ import base64
 import json
 import smtplib
 import urllib.request
-from pathlib import Path
 
 from smtp_core import send_many
 from smtp_core.devserver.mailbox.autotags import AutoTagger, filters_from_argument, filters_from_yaml
-from smtp_core.devserver.mailbox.store import INDEX_NAME
 
-from catcher_http import T, call, get_json, smtp
+from catcher_http import T, call, forget_index, get_json, smtp
 from cli_process import DevServerProcess, refusal
 
 
@@ -219,10 +217,6 @@ def test_the_send_api_has_no_user_without_basic_auth(make_catcher):
     assert (summary["Username"], summary["Tags"]) == ("", [])
 
 
-def index_files(maildir: Path) -> list[Path]:
-    return sorted(maildir.glob(INDEX_NAME + "*"))
-
-
 def test_files_found_in_the_folder_get_the_tags_of_intake(make_catcher, tmp_path):
     maildir = tmp_path / "mail"
     rules = dict(filters=filters_from_argument("Greeting=subject:hello Raw=marker"), title_case=True, username=True)
@@ -234,8 +228,7 @@ def test_files_found_in_the_folder_get_the_tags_of_intake(make_catcher, tmp_path
         client.sendmail(*message("by alice")[:2], message("by alice")[2])
     at_intake = tags_by_subject(first)
     first.stop()
-    for index in index_files(maildir):  # a deleted index
-        index.unlink()
+    forget_index(maildir)
     (maildir / "new" / "copied-in").write_bytes(  # a file copied into the Maildir, envelope-less
         b"From: ann@example.com\nTo: carl+Copied@example.com\nSubject: hello from a copy\n"
         b"X-Tags: from-file\n\nbody\n")
@@ -284,8 +277,7 @@ def test_one_file_whose_tagging_fails_is_still_indexed(make_catcher, tmp_path, c
     first = make_catcher()
     smtp(first, message("poison", extra="X-Tags: lost\r\n"), message("fine", to="bob+kept@example.com"))
     first.stop()
-    for index in index_files(maildir):
-        index.unlink()
+    forget_index(maildir)
     second = make_catcher(tagging=_FailsOnPoison())
     assert tags_by_subject(second) == {"poison": [], "fine": ["kept"]}
     assert any("automatic tags failed (the rules broke); indexed without tags" in record.getMessage()

@@ -40,7 +40,7 @@ from smtp_core.devserver.mailbox.received import ReceivedMessage
 from smtp_core.devserver.mailbox.search import MAX_QUERY_LENGTH, MAX_TERMS
 from smtp_core.devserver.mailbox.store import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PARTS, INDEX_NAME, MailStore
 
-from catcher_http import call, fetch
+from catcher_http import call, fetch, forget_index
 from cli_process import refusal
 
 T = 10.0
@@ -151,10 +151,7 @@ def test_a_directory_planted_in_new_or_cur_does_not_stop_the_store(tmp_path, cap
     store.close()
     (folder / "new" / "1700000000.M1P1Q1.dir").mkdir()
     (folder / "cur" / "1700000000.M1P1Q2.dir:2,").mkdir()
-    (folder / INDEX_NAME).unlink()  # make it re-index everything
-    for name in (INDEX_NAME + "-wal", INDEX_NAME + "-shm"):
-        if (folder / name).exists():
-            (folder / name).unlink()
+    forget_index(folder)  # make it re-index everything
     with caplog.at_level(logging.WARNING, logger="smtp_core.devserver.mailbox.store"):
         store = MailStore(folder)
     try:

@@ -20,9 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smtp_core.devserver.mailbox import mailview, mimetree
-from smtp_core.devserver.mailbox.store import INDEX_NAME
 
-from catcher_http import get_json, smtp
+from catcher_http import forget_index, get_json, smtp
 
 _REFERENCE_HEADERS = email.parser.BytesHeaderParser(policy=mimetree.RAW_HEADERS)
 
@@ -173,9 +172,7 @@ def test_a_rebuilt_index_keeps_the_arrival_order_of_files_of_one_mtime(make_catc
                   for subject in subjects))
     first.stop()
     folder = tmp_path / "mail"
-    for name in os.listdir(folder):
-        if name.startswith(INDEX_NAME):
-            os.unlink(folder / name)
+    forget_index(folder)
     for name in os.listdir(folder / "new"):
         os.utime(folder / "new" / name, ns=(1_700_000_000_000_000_000,) * 2)
     second = make_catcher()

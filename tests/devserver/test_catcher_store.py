@@ -19,6 +19,7 @@ from smtp_core.devserver.web import service as catcher
 from smtp_core.devserver.mailbox import store as store_module
 from smtp_core.devserver.mailbox.store import INDEX_NAME, MailStore
 
+from catcher_http import forget_index
 from cli_process import DevServerProcess, refusal
 
 T = 10.0
@@ -70,9 +71,7 @@ def test_a_lost_index_is_rebuilt_from_the_maildir(run, tmp_path):
     sent(first, "one", "two")
     envelopes = [(m.envelope_from, m.envelope_to, m.raw) for m in first.messages()]
     first.stop()
-    for name in os.listdir(tmp_path / "mail"):
-        if name.startswith(INDEX_NAME):
-            os.unlink(tmp_path / "mail" / name)
+    forget_index(tmp_path / "mail")
 
     second = run()
     assert [m["Subject"] for m in listing(second)] == ["two", "one"]
@@ -88,9 +87,7 @@ def test_a_rebuilt_index_has_every_file_once_in_arrival_order_across_batches(tmp
         store.add(f"Subject: m{number}\r\n\r\nbody\r\n".encode(), envelope_from="a@example.com",
                   envelope_to=["b@example.com"])
     store.close()
-    for name in os.listdir(tmp_path / "mail"):
-        if name.startswith(INDEX_NAME):
-            os.unlink(tmp_path / "mail" / name)
+    forget_index(tmp_path / "mail")
     rebuilt = MailStore(tmp_path / "mail", max_messages=0)
     assert [summary["Subject"] for summary in rebuilt.summaries()] == ["m4", "m3", "m2", "m1", "m0"]
     assert [envelope.sequence for envelope in rebuilt.envelopes()] == [1, 2, 3, 4, 5]

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from smtp_core import send_many
 from smtp_core.devserver import DevServer
 from smtp_core.devserver.features import Features
+from smtp_core.devserver.mailbox.store import INDEX_NAME
 
 T = 10.0
 
@@ -71,3 +73,10 @@ def relay_features(relay, **options):
     from smtp_core.devserver.features import RelaySettings
 
     return Features(relay=RelaySettings("127.0.0.1", relay.port, **{"starttls": "none", **options}))
+
+
+def forget_index(maildir: Path) -> None:
+    """Delete the catcher's index and its ``-wal``/``-shm`` files, as a user
+    who lost them would: the next start indexes every file in ``maildir`` again."""
+    for index in maildir.glob(INDEX_NAME + "*"):
+        index.unlink()
