@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.message
 import email.policy
 import email.utils
@@ -26,7 +27,9 @@ import shutil
 import subprocess
 from email.parser import BytesParser
 
+import dkim
 import pytest
+from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -168,7 +171,28 @@ def test_from_with_an_idna_domain_gets_an_a_label_message_id_sends_and_signs(pip
     handler, address = pipelining_server
     send(address, m, tls="none", timeout=T, dkim={"domain": A_LABEL, "selector": "s1", "private-key": dkim_key})
     [(sender, _, got)] = handler.messages
-    assert sender == "asa@" + A_LABEL and got.replace(b"\r\n", b"\n") == signed.replace(b"\r\n", b"\n")
+    assert sender == "asa@" + A_LABEL
+    # The same signature but for its time (t=, and so b=): the two were made
+    # apart, and a second may tick between them.
+    (sent_tags, sent_rest), (local_tags, local_rest) = signature_tags(got), signature_tags(signed)
+    assert sent_rest == local_rest == data.replace(b"\r\n", b"\n")
+    assert {k: v for k, v in sent_tags.items() if k not in (b"t", b"b")} == \
+        {k: v for k, v in local_tags.items() if k not in (b"t", b"b")}
+    assert sent_tags[b"d"] == A_LABEL.encode()
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(serialization.load_pem_private_key(
+        dkim_key, None).public_key().public_bytes(serialization.Encoding.DER,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert dkim.verify(got, dnsfunc=lambda name, timeout=5: record
+                       if name == b"s1._domainkey." + A_LABEL.encode() + b"." else None)
+
+
+def signature_tags(raw: bytes) -> tuple[dict[bytes, bytes], bytes]:
+    """The tags of ``raw``'s leading DKIM-Signature (unfolded) and the rest, with LF line ends."""
+    raw = raw.replace(b"\r\n", b"\n")
+    match = re.match(rb"DKIM-Signature:([^\n]*\n(?:[ \t][^\n]*\n)*)", raw)
+    assert match, raw[:80]
+    value = re.sub(rb"\s", b"", match.group(1))
+    return dict(tag.split(b"=", 1) for tag in value.split(b";") if tag), raw[match.end():]
 
 
 def test_a_given_message_id_on_an_idna_domain_goes_out_as_the_a_label():
